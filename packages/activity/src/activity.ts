@@ -1,0 +1,166 @@
+import { InvalidActivityError } from './errors.js';
+import { compareSerializationIds, computeSerializationId } from './serialization-id.js';
+import type { Verb } from './verb.js';
+import { DehydratedActivity } from './dehydrated-activity.js';
+
+/** An actor, object or target: an id, or any object with a numeric `id`. */
+export type ActivityRef = number | { readonly id: number };
+
+/** Free-form data carried with an activity. Serializers decide which values they can carry. */
+export type ExtraContext = Readonly<Record<string, unknown>>;
+
+export interface ActivityInit {
+  actor: ActivityRef;
+  verb: Verb;
+  object: ActivityRef;
+  target?: ActivityRef | null | undefined;
+  /** When it happened; a Date or epoch milliseconds. Defaults to now. */
+  time?: Date | number | undefined;
+  /**
+   * The time as epoch microseconds, for data written by Python with sub-millisecond precision.
+   * Takes precedence over `time`.
+   */
+  epochMicroseconds?: number | undefined;
+  extraContext?: ExtraContext | undefined;
+}
+
+function refId(field: string, value: unknown): number {
+  const id = typeof value === 'object' && value !== null && 'id' in value ? value.id : value;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
+    throw new InvalidActivityError(
+      `activity ${field} must be a non-negative integer id (or an object with one), got ${describe(value)}`,
+    );
+  }
+  return id;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? 'Invalid Date' : `Date ${value.toISOString()}`;
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
+  return String(value);
+}
+
+/** An object literal (or `Object.create(null)`): not an array, Map, Date or class instance. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function epochMicrosecondsOf(init: ActivityInit): number {
+  if (init.epochMicroseconds !== undefined) {
+    if (!Number.isSafeInteger(init.epochMicroseconds) || init.epochMicroseconds < 0) {
+      throw new InvalidActivityError(
+        `activity epochMicroseconds must be a non-negative integer, got ${describe(init.epochMicroseconds)}`,
+      );
+    }
+    return init.epochMicroseconds;
+  }
+  const time = init.time ?? Date.now();
+  const milliseconds = time instanceof Date ? time.getTime() : time;
+  if (typeof milliseconds !== 'number' || !Number.isFinite(milliseconds)) {
+    throw new InvalidActivityError(
+      `activity time must be a valid Date or epoch milliseconds, got ${describe(init.time)}`,
+    );
+  }
+  if (milliseconds < 0) {
+    throw new InvalidActivityError(
+      `activity time must not be before 1970-01-01, got ${new Date(milliseconds).toISOString()}`,
+    );
+  }
+  return Math.trunc(milliseconds) * 1000;
+}
+
+/**
+ * One thing that happened: an actor did a verb to an object (optionally on a target).
+ * Activities are immutable; equality and order follow their serialization id.
+ */
+export class Activity {
+  readonly actor: ActivityRef;
+  readonly verb: Verb;
+  readonly object: ActivityRef;
+  readonly target: ActivityRef | null;
+  readonly actorId: number;
+  readonly objectId: number;
+  readonly targetId: number | null;
+  /** Epoch microseconds; `time` is this truncated to milliseconds. */
+  readonly epochMicroseconds: number;
+  readonly extraContext: ExtraContext;
+  readonly serializationId: string;
+
+  constructor(init: ActivityInit) {
+    if (typeof init !== 'object' || init === null) {
+      throw new InvalidActivityError(
+        `Activity needs { actor, verb, object }, got ${describe(init)}`,
+      );
+    }
+    const verb = init.verb as Verb | undefined;
+    if (typeof verb !== 'object' || verb === null || !Number.isInteger(verb.id) || verb.id < 0) {
+      throw new InvalidActivityError(
+        `activity verb must be a Verb { id, infinitive, pastTense }, got ${describe(init.verb)}`,
+      );
+    }
+    this.verb = verb;
+    this.actorId = refId('actor', init.actor);
+    this.objectId = refId('object', init.object);
+    this.targetId =
+      init.target === undefined || init.target === null ? null : refId('target', init.target);
+    this.actor = init.actor;
+    this.object = init.object;
+    this.target = init.target ?? null;
+    this.epochMicroseconds = epochMicrosecondsOf(init);
+    const extraContext = init.extraContext ?? {};
+    if (!isPlainObject(extraContext)) {
+      throw new InvalidActivityError(
+        `activity extraContext must be a plain object, got ${describe(init.extraContext)}`,
+      );
+    }
+    this.extraContext = Object.freeze({ ...extraContext });
+    this.serializationId = this.computeSerializationId();
+  }
+
+  /** When the activity happened (millisecond precision). */
+  get time(): Date {
+    return new Date(Math.floor(this.epochMicroseconds / 1000));
+  }
+
+  /**
+   * Subclasses may override this for another id scheme; it must return a non-negative decimal
+   * string and must only use fields set by this constructor.
+   */
+  protected computeSerializationId(): string {
+    return computeSerializationId(this.epochMicroseconds, this.objectId, this.verb.id);
+  }
+
+  equals(other: Activity): boolean {
+    return other instanceof Activity && other.serializationId === this.serializationId;
+  }
+
+  /** Orders by serialization id, ascending (oldest first). */
+  compare(other: Activity): number {
+    return compareSerializationIds(this.serializationId, other.serializationId);
+  }
+
+  dehydrate(): DehydratedActivity {
+    return new DehydratedActivity(this.serializationId);
+  }
+
+  toString(): string {
+    return `Activity(${this.verb.pastTense}) ${this.actorId} ${this.objectId}`;
+  }
+}
+
+/** Sorts activities by serialization id, oldest first; returns a new array. */
+export function sortActivities<T extends Activity>(activities: readonly T[]): T[] {
+  return [...activities].sort((a, b) =>
+    compareSerializationIds(a.serializationId, b.serializationId),
+  );
+}

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ActivityNotFoundError,
+  DuplicateActivityError,
+  EmptyAggregationError,
+  InvalidActivityError,
+  InvalidVerbError,
+  SerializationError,
+  SerializationIdError,
+  SfError,
+  StorageError,
+  StorageUnavailableError,
+  UnknownVerbError,
+} from './errors.js';
+
+describe('error classes', () => {
+  const cases: Array<[SfError, string, string, string, new (...args: never[]) => SfError]> = [
+    [new SfError('SF_CUSTOM', 'custom'), 'SfError', 'SF_CUSTOM', 'custom', SfError],
+    [
+      new SerializationError('bad field', { field: 'verb' }),
+      'SerializationError',
+      'SF_SERIALIZATION',
+      'bad field',
+      SerializationError,
+    ],
+    [
+      new InvalidActivityError('bad input'),
+      'InvalidActivityError',
+      'SF_INVALID_ACTIVITY',
+      'bad input',
+      InvalidActivityError,
+    ],
+    [
+      new SerializationIdError('too long'),
+      'SerializationIdError',
+      'SF_SERIALIZATION_ID',
+      'too long',
+      SerializationIdError,
+    ],
+    [
+      new ActivityNotFoundError('123', 'feed x'),
+      'ActivityNotFoundError',
+      'SF_ACTIVITY_NOT_FOUND',
+      'activity 123 not found in feed x',
+      ActivityNotFoundError,
+    ],
+    [
+      new DuplicateActivityError('123', 'g1'),
+      'DuplicateActivityError',
+      'SF_DUPLICATE_ACTIVITY',
+      'activity 123 is already in aggregated activity "g1"',
+      DuplicateActivityError,
+    ],
+    [
+      new EmptyAggregationError('g1'),
+      'EmptyAggregationError',
+      'SF_EMPTY_AGGREGATION',
+      'removing the last activity of aggregated activity "g1" would leave it empty; remove the aggregated activity instead',
+      EmptyAggregationError,
+    ],
+    [
+      new UnknownVerbError(12),
+      'UnknownVerbError',
+      'SF_UNKNOWN_VERB',
+      'no verb is registered with id 12',
+      UnknownVerbError,
+    ],
+    [
+      new InvalidVerbError('clash'),
+      'InvalidVerbError',
+      'SF_INVALID_VERB',
+      'clash',
+      InvalidVerbError,
+    ],
+    [new StorageError('down'), 'StorageError', 'SF_STORAGE', 'down', StorageError],
+    [
+      new StorageUnavailableError('refused'),
+      'StorageUnavailableError',
+      'SF_STORAGE_UNAVAILABLE',
+      'refused',
+      StorageUnavailableError,
+    ],
+  ];
+
+  it.each(cases)('%s has name %s, code %s and message', (error, name, code, message, Class) => {
+    expect(error.name).toBe(name);
+    expect(error.code).toBe(code);
+    expect(error.message).toBe(message);
+    expect(error).toBeInstanceOf(Class);
+    expect(error).toBeInstanceOf(SfError);
+    expect(error).toBeInstanceOf(Error);
+    expect(SfError.isInstance(error)).toBe(true);
+    expect(String(error)).toBe(`${name}: ${message}`);
+    expect(error.stack).toContain(name);
+  });
+
+  it('StorageUnavailableError is a StorageError', () => {
+    const error = new StorageUnavailableError('refused');
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error).not.toBeInstanceOf(InvalidActivityError);
+  });
+
+  it('StorageError accepts a more specific code', () => {
+    expect(new StorageError('timeout', { code: 'SF_STORAGE_TIMEOUT' }).code).toBe(
+      'SF_STORAGE_TIMEOUT',
+    );
+  });
+
+  it('keeps the cause when given, and has none otherwise', () => {
+    const cause = new Error('ECONNREFUSED');
+    expect(new StorageUnavailableError('refused', { cause }).cause).toBe(cause);
+    expect(new InvalidActivityError('x', { cause: 'why' }).cause).toBe('why');
+    expect('cause' in new InvalidActivityError('x')).toBe(false);
+  });
+
+  it('exposes the details of the failure', () => {
+    expect(new SerializationError('bad', { field: 'verb' }).field).toBe('verb');
+    expect(new SerializationError('bad').field).toBeUndefined();
+    expect(new ActivityNotFoundError('123', 'x').activityId).toBe('123');
+    expect(new DuplicateActivityError('456', 'g').activityId).toBe('456');
+    expect(new UnknownVerbError('love').verbId).toBe('love');
+  });
+
+  it('a subclass of a subclass keeps its own name and the instanceof chain', () => {
+    class RedisDownError extends StorageUnavailableError {}
+    const error = new RedisDownError('redis is down');
+    expect(error.name).toBe('RedisDownError');
+    expect(error.code).toBe('SF_STORAGE_UNAVAILABLE');
+    expect(error).toBeInstanceOf(RedisDownError);
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error).toBeInstanceOf(SfError);
+  });
+});
+
+describe('SfError.isInstance', () => {
+  it('is false for other errors and non-errors', () => {
+    expect(SfError.isInstance(new Error('x'))).toBe(false);
+    expect(SfError.isInstance(new TypeError('x'))).toBe(false);
+    expect(SfError.isInstance(null)).toBe(false);
+    expect(SfError.isInstance(undefined)).toBe(false);
+    expect(SfError.isInstance('SF_STORAGE')).toBe(false);
+    expect(SfError.isInstance({ code: 'SF_STORAGE' })).toBe(false);
+  });
+
+  it('recognises errors from another copy of the package by their global marker', () => {
+    const foreign = Object.assign(new Error('from another copy'), {
+      code: 'SF_STORAGE',
+      [Symbol.for('@sf/error')]: true,
+    });
+    expect(foreign instanceof SfError).toBe(false);
+    expect(SfError.isInstance(foreign)).toBe(true);
+  });
+});

@@ -1,0 +1,117 @@
+const marker = Symbol.for('@sf/error');
+
+/** Options shared by every error of the library. */
+export interface SfErrorOptions {
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error the `@sf/*` packages throw. `code` is stable across versions;
+ * `SfError.isInstance` works across duplicated copies of the package.
+ */
+export class SfError extends Error {
+  readonly [marker] = true;
+  readonly code: string;
+
+  constructor(code: string, message: string, options: SfErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+
+  static isInstance(error: unknown): error is SfError {
+    return typeof error === 'object' && error !== null && marker in error;
+  }
+}
+
+/** An activity or aggregated activity could not be written or read in a given format. */
+export class SerializationError extends SfError {
+  /** The field (or key) that was wrong, when known. */
+  readonly field: string | undefined;
+
+  constructor(message: string, options: SfErrorOptions & { field?: string } = {}) {
+    super('SF_SERIALIZATION', message, options);
+    this.field = options.field;
+  }
+}
+
+/** A constructor or method got a value it cannot work with. */
+export class InvalidActivityError extends SfError {
+  constructor(message: string, options: SfErrorOptions = {}) {
+    super('SF_INVALID_ACTIVITY', message, options);
+  }
+}
+
+/** The object id or the verb id has too many digits to fit Stream Framework's serialization id. */
+export class SerializationIdError extends SfError {
+  constructor(message: string, options: SfErrorOptions = {}) {
+    super('SF_SERIALIZATION_ID', message, options);
+  }
+}
+
+/** An activity (or id) was not found where it was expected. */
+export class ActivityNotFoundError extends SfError {
+  readonly activityId: string;
+
+  constructor(activityId: string, where: string, options: SfErrorOptions = {}) {
+    super('SF_ACTIVITY_NOT_FOUND', `activity ${activityId} not found in ${where}`, options);
+    this.activityId = activityId;
+  }
+}
+
+/** An aggregated activity already contains this activity. */
+export class DuplicateActivityError extends SfError {
+  readonly activityId: string;
+
+  constructor(activityId: string, group: string, options: SfErrorOptions = {}) {
+    super(
+      'SF_DUPLICATE_ACTIVITY',
+      `activity ${activityId} is already in aggregated activity ${JSON.stringify(group)}`,
+      options,
+    );
+    this.activityId = activityId;
+  }
+}
+
+/** Removing the activity would leave an aggregated activity without activities. */
+export class EmptyAggregationError extends SfError {
+  constructor(group: string, options: SfErrorOptions = {}) {
+    super(
+      'SF_EMPTY_AGGREGATION',
+      `removing the last activity of aggregated activity ${JSON.stringify(group)} would leave it empty; remove the aggregated activity instead`,
+      options,
+    );
+  }
+}
+
+/** No verb is registered under this id. */
+export class UnknownVerbError extends SfError {
+  readonly verbId: unknown;
+
+  constructor(verbId: unknown, options: SfErrorOptions = {}) {
+    super('SF_UNKNOWN_VERB', `no verb is registered with id ${String(verbId)}`, options);
+    this.verbId = verbId;
+  }
+}
+
+/** A verb definition is malformed, or clashes with another verb registered under the same id. */
+export class InvalidVerbError extends SfError {
+  constructor(message: string, options: SfErrorOptions = {}) {
+    super('SF_INVALID_VERB', message, options);
+  }
+}
+
+/** A storage backend failed: unreachable, timed out, or answered something unexpected. */
+export class StorageError extends SfError {
+  constructor(message: string, options: SfErrorOptions & { code?: string } = {}) {
+    super(options.code ?? 'SF_STORAGE', message, options);
+  }
+}
+
+/** The storage backend could not be reached (connection refused, closed, or timed out). */
+export class StorageUnavailableError extends StorageError {
+  constructor(message: string, options: SfErrorOptions = {}) {
+    super(message, { ...options, code: 'SF_STORAGE_UNAVAILABLE' });
+  }
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import * as api from './index.js';
+
+describe('public API', () => {
+  it('exports exactly the documented values', () => {
+    expect(Object.keys(api).sort()).toEqual([
+      'Activity',
+      'ActivityNotFoundError',
+      'Add',
+      'AggregatedActivity',
+      'Comment',
+      'DehydratedActivity',
+      'DuplicateActivityError',
+      'EmptyAggregationError',
+      'Follow',
+      'InvalidActivityError',
+      'InvalidVerbError',
+      'Love',
+      'MAX_AGGREGATED_ACTIVITIES_LENGTH',
+      'MAX_OBJECT_ID',
+      'MAX_VERB_ID',
+      'NotificationActivity',
+      'SerializationError',
+      'SerializationIdError',
+      'SfError',
+      'StorageError',
+      'StorageUnavailableError',
+      'UnknownVerbError',
+      'VerbRegistry',
+      'compareSerializationIds',
+      'computeSerializationId',
+      'defaultVerbRegistry',
+      'defineVerb',
+      'getVerbById',
+      'isSerializationId',
+      'registerVerb',
+      'sortActivities',
+      'toSerializationId',
+    ]);
+  });
+
+  it('exports the constants with their values', () => {
+    expect([api.MAX_AGGREGATED_ACTIVITIES_LENGTH, api.MAX_OBJECT_ID, api.MAX_VERB_ID]).toEqual([
+      15, 9_999_999_999, 999,
+    ]);
+  });
+});

@@ -1,0 +1,43 @@
+export { Activity, sortActivities } from './activity.js';
+export type { ActivityInit, ActivityRef, ExtraContext } from './activity.js';
+export {
+  AggregatedActivity,
+  MAX_AGGREGATED_ACTIVITIES_LENGTH,
+  NotificationActivity,
+} from './aggregated-activity.js';
+export type { ActivityOrId, AggregatedActivityInit } from './aggregated-activity.js';
+export { DehydratedActivity } from './dehydrated-activity.js';
+export {
+  ActivityNotFoundError,
+  DuplicateActivityError,
+  EmptyAggregationError,
+  InvalidActivityError,
+  InvalidVerbError,
+  SerializationError,
+  SerializationIdError,
+  SfError,
+  StorageError,
+  StorageUnavailableError,
+  UnknownVerbError,
+} from './errors.js';
+export type { SfErrorOptions } from './errors.js';
+export {
+  MAX_OBJECT_ID,
+  compareSerializationIds,
+  computeSerializationId,
+  isSerializationId,
+  toSerializationId,
+} from './serialization-id.js';
+export {
+  Add,
+  Comment,
+  Follow,
+  Love,
+  MAX_VERB_ID,
+  VerbRegistry,
+  defaultVerbRegistry,
+  defineVerb,
+  getVerbById,
+  registerVerb,
+} from './verb.js';
+export type { Verb } from './verb.js';

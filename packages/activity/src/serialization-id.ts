@@ -1,0 +1,76 @@
+import { InvalidActivityError, SerializationIdError } from './errors.js';
+
+/** Object ids must stay below this to fit the 10 digits of a serialization id. */
+export const MAX_OBJECT_ID = 9_999_999_999;
+
+const decimal = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * Stream Framework's serialization id: epoch milliseconds, the object id left-padded to 10
+ * digits, the verb id left-padded to 3. The milliseconds are computed exactly as Python does
+ * (`int(total_seconds * 1000)` on doubles), so both libraries agree on every id.
+ */
+export function computeSerializationId(
+  epochMicroseconds: number,
+  objectId: number,
+  verbId: number,
+): string {
+  if (!Number.isInteger(epochMicroseconds) || epochMicroseconds < 0) {
+    throw new SerializationIdError(
+      `epoch microseconds must be a non-negative integer to build a serialization id, got ${String(epochMicroseconds)}`,
+    );
+  }
+  if (!Number.isInteger(objectId) || objectId < 0) {
+    throw new SerializationIdError(
+      `object id must be a non-negative integer to build a serialization id, got ${String(objectId)}`,
+    );
+  }
+  if (!Number.isInteger(verbId) || verbId < 0) {
+    throw new SerializationIdError(
+      `verb id must be a non-negative integer to build a serialization id, got ${String(verbId)}`,
+    );
+  }
+  if (objectId > MAX_OBJECT_ID) {
+    throw new SerializationIdError(
+      `object id ${objectId} has more than 10 digits and does not fit a serialization id (max ${MAX_OBJECT_ID})`,
+    );
+  }
+  if (verbId > 999) {
+    throw new SerializationIdError(
+      `verb id ${verbId} has more than 3 digits and does not fit a serialization id`,
+    );
+  }
+  const milliseconds = Math.trunc((epochMicroseconds / 1e6) * 1000);
+  const id = `${milliseconds}${String(objectId).padStart(10, '0')}${String(verbId).padStart(3, '0')}`;
+  // Python reads the concatenation as an integer: within the first millisecond of 1970 the
+  // leading zeros disappear ('0' + '0000000005' + '003' is 5003).
+  return milliseconds === 0 ? id.replace(/^0+(?=[0-9])/, '') : id;
+}
+
+/** True for a non-negative decimal integer string without leading zeros. */
+export function isSerializationId(value: unknown): value is string {
+  return typeof value === 'string' && decimal.test(value);
+}
+
+/**
+ * Normalises an id given as a decimal string, bigint or safe integer to its decimal string.
+ * @throws InvalidActivityError for anything else (negative, fractional, unsafe numbers, garbage)
+ */
+export function toSerializationId(value: string | bigint | number): string {
+  if (typeof value === 'string') {
+    if (decimal.test(value)) return value;
+  } else if (typeof value === 'bigint') {
+    if (value >= 0n) return value.toString();
+  } else if (typeof value === 'number') {
+    if (Number.isSafeInteger(value) && value >= 0) return String(value);
+  }
+  throw new InvalidActivityError(
+    `an activity id must be a non-negative integer as a decimal string or bigint, got ${typeof value} ${String(value)}`,
+  );
+}
+
+/** Orders two serialization ids numerically (they may be longer than any JS number). */
+export function compareSerializationIds(a: string, b: string): number {
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

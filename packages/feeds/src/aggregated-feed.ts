@@ -1,0 +1,252 @@
+import { Activity, AggregatedActivity, InvalidActivityError } from '@sf/activity';
+import type { ActivityOrId, DehydratedActivity } from '@sf/activity';
+import { RecentVerbAggregator } from '@sf/aggregators';
+import type { AggregatedActivityClass, BaseAggregator } from '@sf/aggregators';
+import { BaseFeed, BaseFeedDefinition, idOf, validateActivities } from './base-feed.js';
+import type { BaseFeedOptions, FeedView } from './base-feed.js';
+import type { FeedUpdate, WriteOptions } from './feed.js';
+import type { UserId } from './keys.js';
+import type { ActivityStorage, TimelineChange, TimelineKind, TimelineQuery, TimelineStorage } from './storage/contracts.js';
+
+export interface AggregatedFeedOptions<A extends AggregatedActivity = AggregatedActivity> extends BaseFeedOptions {
+  /** Groups activities (default: RecentVerbAggregator, verb + day). */
+  aggregator?: BaseAggregator<A>;
+  /** How many of the most recently updated aggregated activities a write merges into first (default 20). */
+  mergeMaxLength?: number;
+  onUpdateFeed?: (update: FeedUpdate<A>) => void | Promise<void>;
+}
+
+/** Limit on concurrent per-feed writes of a fanout to aggregated feeds. */
+const FANOUT_CONCURRENCY = 16;
+
+async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index]!, index);
+    }
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * An aggregated feed definition. Writes re-aggregate through the aggregator against the current
+ * aggregated activities inside one atomic read-modify-write of the feed, so concurrent writers
+ * never lose an update, and a group is never duplicated while it is still in the feed.
+ */
+export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedActivity> extends BaseFeedDefinition<A> {
+  readonly timeline: TimelineStorage<A>;
+  readonly activityStorage: ActivityStorage | null;
+  readonly aggregator: BaseAggregator<A>;
+  readonly mergeMaxLength: number;
+  readonly onUpdateFeed: AggregatedFeedOptions<A>['onUpdateFeed'];
+
+  constructor(options: AggregatedFeedOptions<A>, kind: TimelineKind = 'aggregated', defaultAggregator?: BaseAggregator<A>) {
+    super(options, 100);
+    this.aggregator = options.aggregator ?? defaultAggregator ?? (new RecentVerbAggregator() as unknown as BaseAggregator<A>);
+    const mergeMaxLength = options.mergeMaxLength ?? 20;
+    if (!Number.isSafeInteger(mergeMaxLength) || mergeMaxLength < 1) {
+      throw new InvalidActivityError(`mergeMaxLength of feed ${this.name} must be a positive integer, got ${String(options.mergeMaxLength)}`);
+    }
+    this.mergeMaxLength = mergeMaxLength;
+    const aggregatedClass = this.aggregator.aggregatedActivityClass as AggregatedActivityClass;
+    const serializer =
+      kind === 'notification'
+        ? this.format.notificationSerializer(aggregatedClass)
+        : this.format.aggregatedSerializer(aggregatedClass);
+    this.timeline = this.storage.timelineStorage<A>({
+      name: this.name,
+      kind,
+      serializer: serializer as unknown as import('@sf/serializers').Serializer<A>,
+    });
+    this.activityStorage = kind === 'notification' ? null : this.storage.activityStorage({ name: this.name });
+    this.onUpdateFeed = options.onUpdateFeed;
+  }
+
+  for(userId: UserId): AggregatedFeed<A> {
+    return new AggregatedFeed(this, userId);
+  }
+
+  /** Hydrates aggregated activities read from the timeline; missing activities are skipped and reported. */
+  async hydrate(key: string, items: readonly A[]): Promise<A[]> {
+    return (await this.hydratePairs(key, items)).map((pair) => pair.hydrated);
+  }
+
+  /** Hydrated copies paired with the stored items they came from (emptied ones are dropped). */
+  private async hydratePairs(key: string, items: readonly A[]): Promise<Array<{ source: A; hydrated: A }>> {
+    const ids = items.filter((item) => item.isDehydrated).flatMap((item) => item.activityIds);
+    const activities = ids.length > 0 ? await this.getActivities(ids) : new Map<string, Activity>();
+    const missing: string[] = [];
+    const pairs: Array<{ source: A; hydrated: A }> = [];
+    for (const item of items) {
+      const hydrated = item.isDehydrated ? item.hydrate(activities, (lost) => missing.push(...lost)) : item;
+      if (hydrated.activities.length > 0) pairs.push({ source: item, hydrated });
+    }
+    this.reportMissing(key, missing);
+    return pairs;
+  }
+
+  /** Merges activities into one user's feed atomically; returns the new and changed aggregated activities. */
+  async addToFeed(key: string, activities: readonly Activity[], options: WriteOptions = {}): Promise<TimelineChange<A>> {
+    const groups = new Set(activities.map((activity) => this.aggregator.getGroup(activity)));
+    return this.timeline.modify(
+      key,
+      { maxLength: options.trim === false ? undefined : this.maxLength },
+      async (read) => {
+        const current = await this.readForMerge(key, read, groups);
+        const sources = new Map(current.map((pair) => [pair.hydrated, pair.source]));
+        const merged = this.aggregator.merge(
+          current.map((pair) => pair.hydrated),
+          activities,
+        );
+        return {
+          remove: merged.changed.map(([from]) => sources.get(from) ?? from),
+          add: [...merged.new, ...merged.changed.map(([, to]) => to)],
+        };
+      },
+    );
+  }
+
+  /**
+   * The aggregated activities to merge into: the `mergeMaxLength` most recently updated, plus any
+   * older ones (up to maxLength) whose group the new activities need, so groups are not duplicated.
+   */
+  private async readForMerge(
+    key: string,
+    read: (query: TimelineQuery) => Promise<A[]>,
+    groups: Set<string>,
+  ): Promise<Array<{ source: A; hydrated: A }>> {
+    const recent = await read({ offset: 0, limit: this.mergeMaxLength });
+    const candidates = [...recent];
+    const found = new Set(recent.map((item) => item.group));
+    const missingGroups = [...groups].some((group) => !found.has(group));
+    if (missingGroups && recent.length === this.mergeMaxLength && this.maxLength > this.mergeMaxLength) {
+      const older = await read({ offset: this.mergeMaxLength, limit: this.maxLength - this.mergeMaxLength });
+      candidates.push(...older.filter((item) => groups.has(item.group) && !found.has(item.group)));
+    }
+    return this.hydratePairs(key, candidates);
+  }
+
+  /** Removes activities from one user's feed atomically; returns the changed aggregated activities. */
+  async removeFromFeed(key: string, activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<TimelineChange<A>> {
+    const ids = new Set(activities.map(idOf));
+    return this.timeline.modify(key, {}, async (read) => {
+      const current = await read({ offset: 0, limit: null });
+      const affected = current.filter((item) => item.activityIds.some((id) => ids.has(id)));
+      const emptied = affected.filter((item) => item.activityIds.every((id) => ids.has(id)));
+      const pairs = await this.hydratePairs(
+        key,
+        affected.filter((item) => !emptied.includes(item)),
+      );
+      const add: A[] = [];
+      for (const { hydrated } of pairs) {
+        const updated = hydrated.clone();
+        const doomed = [...ids].filter((id) => updated.contains(id));
+        // Activities missing from the activity storage may leave nothing to keep.
+        if (doomed.length >= updated.activities.length) continue;
+        updated.removeMany(doomed);
+        add.push(updated);
+      }
+      return { remove: affected, add };
+    });
+  }
+
+  /** Fanout: adds activities to many users' feeds (one atomic merge per feed, bounded concurrency). */
+  async addToMany(userIds: readonly UserId[], activities: readonly Activity[], options: WriteOptions = {}): Promise<number> {
+    validateActivities(activities, this.name);
+    if (activities.length === 0) return 0;
+    let changed = 0;
+    await forEachLimited(userIds, FANOUT_CONCURRENCY, async (userId) => {
+      const result = await this.for(userId).addMany(activities, options);
+      changed += result.length;
+    });
+    return changed;
+  }
+
+  async removeFromMany(userIds: readonly UserId[], activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<number> {
+    if (activities.length === 0) return 0;
+    let changed = 0;
+    await forEachLimited(userIds, FANOUT_CONCURRENCY, async (userId) => {
+      changed += (await this.for(userId).removeMany(activities)).length;
+    });
+    return changed;
+  }
+}
+
+/** One user's aggregated feed: aggregated activities, most recently updated first. */
+export class AggregatedFeed<A extends AggregatedActivity = AggregatedActivity> extends BaseFeed<A, A, AggregatedFeedDefinition<A>> {
+  static define<A extends AggregatedActivity = AggregatedActivity>(options: AggregatedFeedOptions<A>): AggregatedFeedDefinition<A> {
+    return new AggregatedFeedDefinition<A>(options);
+  }
+
+  protected withView(view: FeedView): this {
+    return new AggregatedFeed(this.definition, view.userId, view) as this;
+  }
+
+  protected materialize(items: A[]): Promise<A[]> {
+    return this.definition.hydrate(this.key, items);
+  }
+
+  async add(activity: Activity, options?: WriteOptions): Promise<A[]> {
+    return this.addMany([activity], options);
+  }
+
+  /**
+   * Aggregates activities into the feed. Returns the new and changed aggregated activities,
+   * ranked; activities already in their group change nothing.
+   */
+  async addMany(activities: readonly Activity[], options: WriteOptions = {}): Promise<A[]> {
+    const definition = this.definition;
+    validateActivities(activities, definition.name);
+    if (activities.length === 0) return [];
+    const change = await definition.addToFeed(this.key, activities, options);
+    definition.metrics.onFeedWrite(definition.name, activities.length);
+    await this.afterChange(change);
+    return definition.aggregator.rank(change.add);
+  }
+
+  async remove(activity: ActivityOrId | DehydratedActivity): Promise<A[]> {
+    return this.removeMany([activity]);
+  }
+
+  /** Removes activities from their aggregated activities (deleting emptied ones); returns the changed ones. */
+  async removeMany(activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<A[]> {
+    const definition = this.definition;
+    if (activities.length === 0) return [];
+    const change = await definition.removeFromFeed(this.key, activities);
+    definition.metrics.onFeedRemove(definition.name, activities.length);
+    await this.afterChange(change);
+    return change.add;
+  }
+
+  /** Hook for subclasses (notification markers) and the definition's onUpdateFeed. */
+  protected async afterChange(change: TimelineChange<A>): Promise<void> {
+    if (change.add.length === 0 && change.remove.length === 0) return;
+    await this.definition.onUpdateFeed?.({
+      feedKey: this.key,
+      userId: this.userId,
+      added: change.add,
+      removed: change.remove.map((item) => item.serializationId),
+    });
+  }
+
+  /**
+   * Whether an activity with the same verb, actor, object and target is in the feed (Stream
+   * Framework compares these, not ids).
+   */
+  async containsActivity(activity: Activity): Promise<boolean> {
+    const items = await this.get({ limit: this.definition.maxLength });
+    return items.some((item) =>
+      item.activities.some(
+        (a) =>
+          a.verb.id === activity.verb.id &&
+          a.actorId === activity.actorId &&
+          a.objectId === activity.objectId &&
+          a.targetId === activity.targetId,
+      ),
+    );
+  }
+}
+
+export { AggregatedActivity };

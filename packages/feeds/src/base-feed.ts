@@ -1,0 +1,238 @@
+import { Activity, DehydratedActivity, InvalidActivityError, toSerializationId } from '@sf/activity';
+import type { ActivityOrId } from '@sf/activity';
+import type { SerializationFormat } from '@sf/serializers';
+import { formatFeedKey, validateKeyFormat, validateUserId } from './keys.js';
+import type { UserId } from './keys.js';
+import { noopMetrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
+import { toIdFilter, toOrder, validatePage } from './query.js';
+import type { FeedFilter, FeedOrdering, PageOptions } from './query.js';
+import type {
+  ActivityStorage,
+  IdFilter,
+  StorageBackend,
+  TimelineItem,
+  TimelineOrder,
+  TimelineStorage,
+} from './storage/contracts.js';
+
+/** Options every feed definition takes. */
+export interface BaseFeedOptions {
+  /** Names the feed in metrics, errors and (Cassandra) table names. Defaults from keyFormat. */
+  name?: string;
+  /** The key of a user's feed, with `{userId}` (or Stream Framework's `%(user_id)s`). */
+  keyFormat: string;
+  /** Entries kept per feed; every write trims to it. */
+  maxLength?: number;
+  storage: StorageBackend;
+  /** Serialization family; defaults to the storage's. */
+  format?: SerializationFormat;
+  metrics?: Metrics;
+  /** Called with the ids that a read skipped because their activity was missing. */
+  onMissingActivities?: (feedKey: string, ids: string[]) => void;
+}
+
+export function idOf(activity: ActivityOrId | DehydratedActivity): string {
+  if (activity instanceof Activity || activity instanceof DehydratedActivity) return activity.serializationId;
+  return toSerializationId(activity);
+}
+
+export function validateActivities(activities: readonly Activity[], feedName: string): void {
+  if (!Array.isArray(activities)) {
+    throw new InvalidActivityError(`feed ${feedName} takes an array of activities, got ${String(activities)}`);
+  }
+  for (const activity of activities) {
+    if (!(activity instanceof Activity)) {
+      throw new InvalidActivityError(`feed ${feedName} only stores Activity instances (or subclasses), got ${String(activity)}`);
+    }
+  }
+}
+
+export function defaultName(keyFormat: string): string {
+  return keyFormat.replace(/\{userId\}|%\(user_id\)s/, '').replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'feed';
+}
+
+/** The parts of a feed definition shared by flat, aggregated and notification feeds. */
+export abstract class BaseFeedDefinition<T extends TimelineItem> {
+  readonly name: string;
+  readonly keyFormat: string;
+  readonly maxLength: number;
+  readonly storage: StorageBackend;
+  readonly format: SerializationFormat;
+  readonly metrics: Metrics;
+  readonly onMissingActivities: ((feedKey: string, ids: string[]) => void) | undefined;
+  abstract readonly timeline: TimelineStorage<T>;
+  /** Where activities live when the timeline holds ids (null when this feed needs none). */
+  abstract readonly activityStorage: ActivityStorage | null;
+
+  constructor(options: BaseFeedOptions, defaultMaxLength: number) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidActivityError('a feed definition needs options { keyFormat, storage }');
+    }
+    this.keyFormat = validateKeyFormat(options.keyFormat);
+    this.name = options.name ?? defaultName(this.keyFormat);
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(this.name)) {
+      throw new InvalidActivityError(`feed name must be a letter then letters, digits or _ (max 48), got ${JSON.stringify(this.name)}`);
+    }
+    const maxLength = options.maxLength ?? defaultMaxLength;
+    if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
+      throw new InvalidActivityError(`maxLength of feed ${this.name} must be a positive integer, got ${String(options.maxLength)}`);
+    }
+    this.maxLength = maxLength;
+    if (!options.storage || typeof options.storage.timelineStorage !== 'function') {
+      throw new InvalidActivityError(`feed ${this.name} needs a storage backend (e.g. memoryStorage()), got ${String(options.storage)}`);
+    }
+    this.storage = options.storage;
+    this.format = options.format ?? options.storage.format;
+    this.metrics = options.metrics ?? noopMetrics;
+    this.onMissingActivities = options.onMissingActivities;
+  }
+
+  keyFor(userId: UserId): string {
+    return formatFeedKey(this.keyFormat, userId);
+  }
+
+  /** Stores activities in the activity storage (what Manager does before a fanout). */
+  async insertActivities(activities: readonly Activity[]): Promise<void> {
+    validateActivities(activities, this.name);
+    if (!this.activityStorage || activities.length === 0) return;
+    await this.activityStorage.addMany(activities);
+    this.metrics.onFeedWrite(this.name, activities.length);
+  }
+
+  async insertActivity(activity: Activity): Promise<void> {
+    await this.insertActivities([activity]);
+  }
+
+  /** Removes activities from the activity storage (timelines keep their ids until removed). */
+  async removeActivities(activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<number> {
+    if (!this.activityStorage || activities.length === 0) return 0;
+    const removed = await this.activityStorage.removeMany(activities.map(idOf));
+    this.metrics.onFeedRemove(this.name, removed);
+    return removed;
+  }
+
+  async removeActivity(activity: ActivityOrId | DehydratedActivity): Promise<number> {
+    return this.removeActivities([activity]);
+  }
+
+  /** Looks up whole activities by id; ids not stored are absent from the map. */
+  async getActivities(ids: readonly string[]): Promise<Map<string, Activity>> {
+    if (!this.activityStorage || ids.length === 0) return new Map();
+    return this.activityStorage.getMany(ids);
+  }
+
+  /** Reports ids a read could not hydrate. */
+  reportMissing(key: string, ids: string[]): void {
+    if (ids.length === 0) return;
+    this.metrics.onMissingActivities(this.name, ids.length);
+    this.onMissingActivities?.(key, ids);
+  }
+}
+
+/** State a feed view carries: which user, which filter, which order. */
+export interface FeedView {
+  userId: UserId;
+  filter: IdFilter;
+  order: TimelineOrder;
+}
+
+/** The read side shared by every feed type: paging, filtering, ordering, counting. */
+export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefinition<T>> {
+  readonly definition: D;
+  readonly userId: UserId;
+  readonly key: string;
+  protected readonly view: FeedView;
+
+  constructor(definition: D, userId: UserId, view?: Partial<FeedView>) {
+    this.definition = definition;
+    this.userId = validateUserId(userId);
+    this.key = definition.keyFor(this.userId);
+    this.view = { userId: this.userId, filter: view?.filter ?? {}, order: view?.order ?? 'desc' };
+  }
+
+  protected abstract withView(view: FeedView): this;
+
+  /** Turns stored items into what the feed returns (hydration). */
+  protected abstract materialize(items: T[]): Promise<R[]>;
+
+  /** A copy of this feed that only returns items matching the filter (combined with any earlier one). */
+  filter(filter: FeedFilter): this {
+    return this.withView({ ...this.view, filter: toIdFilter(this.view.filter, filter) });
+  }
+
+  /** A copy of this feed in the given order. */
+  orderBy(ordering: FeedOrdering): this {
+    return this.withView({ ...this.view, order: toOrder(ordering) });
+  }
+
+  /** The current filter, as exact id bounds. */
+  get idFilter(): Readonly<IdFilter> {
+    return this.view.filter;
+  }
+
+  /** A page, newest first unless ordered otherwise: `get({ offset: 0, limit: 25 })` is `feed[:25]`. */
+  async get(options: PageOptions = {}): Promise<R[]> {
+    const page = validatePage(options);
+    if (page.limit === 0) return [];
+    const timer = this.definition.metrics.feedReadTimer(this.definition.name);
+    try {
+      const items = await this.definition.timeline.get(this.key, {
+        ...page,
+        filter: this.view.filter,
+        order: this.view.order,
+      });
+      const results = await this.materialize(items);
+      this.definition.metrics.onFeedRead(this.definition.name, results.length);
+      return results;
+    } finally {
+      timer.stop();
+    }
+  }
+
+  /** Python's `feed[start:stop]`. */
+  async slice(start: number, stop?: number): Promise<R[]> {
+    if (stop !== undefined && (!Number.isSafeInteger(stop) || stop < 0)) {
+      throw new InvalidActivityError(`slice end must be a non-negative integer, got ${String(stop)}`);
+    }
+    return this.get(stop === undefined ? { offset: start } : { offset: start, limit: Math.max(0, stop - start) });
+  }
+
+  /** The item at an index, or undefined. */
+  async at(index: number): Promise<R | undefined> {
+    const [item] = await this.get({ offset: index, limit: 1 });
+    return item;
+  }
+
+  /** Entries in the feed (filters do not apply). */
+  async count(): Promise<number> {
+    return this.definition.timeline.count(this.key);
+  }
+
+  /** Removes the whole feed (the activity storage is untouched). */
+  async delete(): Promise<void> {
+    await this.definition.timeline.delete(this.key);
+  }
+
+  /** Keeps the newest `maxLength` entries (default: the definition's maxLength). */
+  async trim(maxLength: number = this.definition.maxLength): Promise<void> {
+    if (!Number.isSafeInteger(maxLength) || maxLength < 0) {
+      throw new InvalidActivityError(`trim takes a non-negative integer length, got ${String(maxLength)}`);
+    }
+    await this.definition.timeline.trim(this.key, maxLength);
+  }
+
+  /** Position (newest first) of an entry by id, or -1. */
+  async indexOf(item: ActivityOrId | TimelineItem): Promise<number> {
+    return this.definition.timeline.indexOf(this.key, entryId(item));
+  }
+
+  async contains(item: ActivityOrId | TimelineItem): Promise<boolean> {
+    return this.definition.timeline.contains(this.key, entryId(item));
+  }
+}
+
+function entryId(item: ActivityOrId | TimelineItem): string {
+  if (typeof item === 'object' && item !== null && 'serializationId' in item) return item.serializationId;
+  return toSerializationId(item);
+}

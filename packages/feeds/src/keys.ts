@@ -1,0 +1,49 @@
+import { InvalidActivityError } from '@sf/activity';
+
+/** A user (or any feed owner) id: a non-negative integer or a short token. */
+export type UserId = number | string;
+
+const tokenPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * Validates a feed owner's id, so a crafted id can never address another key space.
+ * @throws InvalidActivityError for anything but a non-negative safe integer or a token of
+ * letters, digits and `_.:-` (1 to 128 characters)
+ */
+export function validateUserId(userId: unknown): UserId {
+  if (typeof userId === 'number' && Number.isSafeInteger(userId) && userId >= 0) return userId;
+  if (typeof userId === 'string' && tokenPattern.test(userId)) return userId;
+  throw new InvalidActivityError(
+    `a feed owner id must be a non-negative integer or a token of letters, digits and _.:- (max 128), got ${typeof userId} ${JSON.stringify(userId)}`,
+  );
+}
+
+/**
+ * Fills a key format with a user id. Accepts `{userId}` and Stream Framework's `%(user_id)s`,
+ * so Python key formats can be used as they are.
+ */
+export function formatFeedKey(keyFormat: string, userId: UserId): string {
+  const id = String(validateUserId(userId));
+  return keyFormat.replaceAll('{userId}', id).replaceAll('%(user_id)s', id);
+}
+
+/** Validates a key format: it must contain the user id placeholder exactly once. */
+export function validateKeyFormat(keyFormat: unknown): string {
+  if (typeof keyFormat !== 'string' || keyFormat.length === 0) {
+    throw new InvalidActivityError(`keyFormat must be a non-empty string, got ${JSON.stringify(keyFormat)}`);
+  }
+  const placeholders = (keyFormat.match(/\{userId\}|%\(user_id\)s/g) ?? []).length;
+  if (placeholders !== 1) {
+    throw new InvalidActivityError(
+      `keyFormat ${JSON.stringify(keyFormat)} must contain the placeholder {userId} (or %(user_id)s) exactly once`,
+    );
+  }
+  return keyFormat;
+}
+
+/** The user id a key was built from, or undefined when the key does not match the format. */
+export function userIdFromKey(keyFormat: string, key: string): string | undefined {
+  const [before, after] = keyFormat.split(/\{userId\}|%\(user_id\)s/) as [string, string];
+  if (!key.startsWith(before) || !key.endsWith(after) || key.length <= before.length + after.length) return undefined;
+  return key.slice(before.length, key.length - after.length);
+}

@@ -1,0 +1,43 @@
+/** A running timer; `stop` records the elapsed time. */
+export interface Timer {
+  stop(): void;
+}
+
+/**
+ * What the library reports about its work. Feed names are the feed definitions' names (e.g.
+ * `normal`, `aggregated`). Implementations must not throw.
+ */
+export interface Metrics {
+  onFeedRead(feed: string, count: number): void;
+  onFeedWrite(feed: string, count: number): void;
+  onFeedRemove(feed: string, count: number): void;
+  /** `count` = activities × feeds of one fanout task. */
+  onFanout(feed: string, operation: 'add' | 'remove', count: number): void;
+  onActivityPublished(): void;
+  onActivityRemoved(): void;
+  /** Timeline entries whose activity was not in the activity storage (skipped on read). */
+  onMissingActivities(feed: string, count: number): void;
+  fanoutTimer(feed: string): Timer;
+  feedReadTimer(feed: string): Timer;
+}
+
+const stoppedTimer: Timer = { stop() {} };
+
+/** The default: reports nothing. */
+export class NoopMetrics implements Metrics {
+  onFeedRead(): void {}
+  onFeedWrite(): void {}
+  onFeedRemove(): void {}
+  onFanout(): void {}
+  onActivityPublished(): void {}
+  onActivityRemoved(): void {}
+  onMissingActivities(): void {}
+  fanoutTimer(): Timer {
+    return stoppedTimer;
+  }
+  feedReadTimer(): Timer {
+    return stoppedTimer;
+  }
+}
+
+export const noopMetrics: Metrics = new NoopMetrics();

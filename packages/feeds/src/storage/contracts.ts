@@ -1,0 +1,169 @@
+import type { Activity, DehydratedActivity } from '@sf/activity';
+import type { SerializationFormat, Serializer } from '@sf/serializers';
+
+/** Anything a timeline holds: it is ordered by its serialization id. */
+export interface TimelineItem {
+  readonly serializationId: string;
+}
+
+/** What a flat timeline holds: ids (hydrated from the activity storage) or whole activities. */
+export type FlatTimelineItem = Activity | DehydratedActivity;
+
+/**
+ * `flat`: activities, stored as ids when the backend has an activity storage (Redis) or whole
+ * (Cassandra). `aggregated`: aggregated activities holding activity ids. `notification`:
+ * aggregated activities holding whole activities (no activity storage needed).
+ */
+export type TimelineKind = 'flat' | 'aggregated' | 'notification';
+
+/** Bounds on serialization ids, as exact decimal strings. All given bounds apply. */
+export interface IdFilter {
+  gte?: string | undefined;
+  gt?: string | undefined;
+  lte?: string | undefined;
+  lt?: string | undefined;
+}
+
+/** `desc` is newest first (the default), `asc` oldest first. */
+export type TimelineOrder = 'desc' | 'asc';
+
+export interface TimelineQuery {
+  /** Items to skip after filtering, in the query's order. */
+  offset: number;
+  /** Items to return; `null` for all the rest. */
+  limit: number | null;
+  filter?: IdFilter | undefined;
+  order?: TimelineOrder | undefined;
+}
+
+export interface TimelineWriteOptions {
+  /**
+   * Trim each written timeline to its newest `maxLength` entries in the same operation
+   * (no probabilistic trimming: every write leaves the feed within its length).
+   */
+  maxLength?: number | undefined;
+}
+
+/** The writes a `modify` callback asks for: items read earlier to remove, and items to add. */
+export interface TimelineChange<T extends TimelineItem> {
+  remove: T[];
+  add: T[];
+}
+
+export interface TimelineStorageOptions<T extends TimelineItem> {
+  /** The feed definition's name: table names, metrics and error messages use it. */
+  name: string;
+  kind: TimelineKind;
+  /** How items become stored values; the same item must always give the same string. */
+  serializer: Serializer<T>;
+}
+
+/**
+ * A backend's timelines for one feed definition. A timeline is an ordered set of items keyed by
+ * the feed key; items are unique by their serialized form (for flat feeds: by serialization id),
+ * ordered by serialization id, newest first.
+ */
+export interface TimelineStorage<T extends TimelineItem> {
+  readonly name: string;
+  readonly kind: TimelineKind;
+  /** Adds items (already present ones are left as they are); returns how many were new. */
+  add(key: string, items: readonly T[], options?: TimelineWriteOptions): Promise<number>;
+  /**
+   * The fanout's batch interface: adds the same items to many timelines in as few round trips
+   * as the backend allows; returns how many entries were new in all.
+   */
+  addToMany(keys: readonly string[], items: readonly T[], options?: TimelineWriteOptions): Promise<number>;
+  /** Removes entries by serialization id; returns how many were removed. */
+  removeIds(key: string, ids: readonly string[]): Promise<number>;
+  /** Removes the same ids from many timelines (the fanout's batch interface for removal). */
+  removeIdsFromMany(keys: readonly string[], ids: readonly string[]): Promise<number>;
+  /** A page of the timeline (hydration is the feed's job). */
+  get(key: string, query: TimelineQuery): Promise<T[]>;
+  count(key: string): Promise<number>;
+  delete(key: string): Promise<void>;
+  /** Keeps the newest `maxLength` entries. */
+  trim(key: string, maxLength: number): Promise<void>;
+  /** Position in newest-first order, or -1 when absent. */
+  indexOf(key: string, id: string): Promise<number>;
+  contains(key: string, id: string): Promise<boolean>;
+  /**
+   * An atomic read-modify-write of one timeline, for aggregated feeds: `mutate` reads through
+   * `read` and returns what to remove (items it read) and add. No other `modify` of the same key
+   * runs in between, in this process or (for shared backends) any other, so concurrent writers
+   * never lose or duplicate an update.
+   */
+  modify(
+    key: string,
+    options: TimelineWriteOptions,
+    mutate: (read: (query: TimelineQuery) => Promise<T[]>) => Promise<TimelineChange<T>>,
+  ): Promise<TimelineChange<T>>;
+}
+
+/** Where whole activities live when timelines store only their ids. */
+export interface ActivityStorage {
+  /** Stores (or overwrites) activities; returns how many ids were new. */
+  addMany(activities: readonly Activity[]): Promise<number>;
+  /** The activities found; missing ids are absent from the map. */
+  getMany(ids: readonly string[]): Promise<Map<string, Activity>>;
+  /** Returns how many were removed. */
+  removeMany(ids: readonly string[]): Promise<number>;
+}
+
+/** Unseen / unread counts of a notification feed. */
+export interface MarkerCounts {
+  unseen: number;
+  unread: number;
+}
+
+export interface MarkerLists {
+  unseen: string[];
+  unread: string[];
+}
+
+/** One atomic change of a notification feed's markers. */
+export interface MarkerUpdate {
+  add?: Partial<MarkerLists> | undefined;
+  remove?: Partial<MarkerLists> | undefined;
+  /** Empties a list before applying `add`. */
+  clear?: { unseen?: boolean; unread?: boolean } | undefined;
+}
+
+export interface MarkerEvent extends MarkerCounts {
+  key: string;
+}
+
+/** Notification markers: ids of unseen and unread aggregated activities, newest last, capped. */
+export interface MarkerStorage {
+  /**
+   * Applies the update atomically (removals, then clears, then additions; adding an id already
+   * in a list moves it to the newest end, never duplicating it; each list keeps its newest
+   * `maxLength` ids) and returns the counts after it, in one round trip where possible. Shared
+   * backends also publish the new counts to `subscribe` listeners of every process.
+   */
+  update(key: string, update: MarkerUpdate, maxLength: number): Promise<MarkerCounts>;
+  get(key: string): Promise<MarkerLists>;
+  counts(key: string): Promise<MarkerCounts>;
+  delete(key: string): Promise<void>;
+  /**
+   * Listens to count changes of every notification feed of this backend, from this process
+   * and (for shared backends) every other. Returns a function that stops listening.
+   */
+  subscribe(listener: (event: MarkerEvent) => void): Promise<() => Promise<void>>;
+}
+
+/** A storage backend: the factory of the storages of each feed definition. */
+export interface StorageBackend {
+  /** `memory`, `redis`, `cassandra`, ... */
+  readonly name: string;
+  /** The serialization family used by default (JSON unless configured otherwise). */
+  readonly format: SerializationFormat;
+  timelineStorage<T extends TimelineItem>(options: TimelineStorageOptions<T>): TimelineStorage<T>;
+  /**
+   * The activity storage for feeds whose timelines hold ids. Backends whose flat timelines hold
+   * whole activities (Cassandra) may return one that stores nothing.
+   */
+  activityStorage(options: { name: string }): ActivityStorage;
+  markerStorage(options: { name: string }): MarkerStorage;
+  /** True when flat timelines of this backend hold whole activities (no hydration needed). */
+  readonly storesFullActivities: boolean;
+}

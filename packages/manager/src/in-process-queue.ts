@@ -1,0 +1,102 @@
+import { SfError } from '@sf/activity';
+import type { EnqueueResult, FanoutQueue, ManagerTask, TaskExecutor } from './tasks.js';
+
+export interface InProcessFanoutQueueOptions {
+  /**
+   * `await` (default): `enqueue` resolves after every task ran. `background`: `enqueue` resolves
+   * at once and the tasks run in the background (`wait()` or `drain()` to wait).
+   */
+  mode?: 'await' | 'background';
+  /** Tasks run at once (default 4). */
+  concurrency?: number;
+  /** Attempts per task before it fails for good (default 3), with a short backoff between. */
+  attempts?: number;
+  /** Called with a task that failed for good (default: logs to the console). */
+  onError?: (error: unknown, task: ManagerTask) => void;
+}
+
+/** The embedded default: runs fanout tasks in this process. */
+export class InProcessFanoutQueue implements FanoutQueue {
+  readonly mode: 'await' | 'background';
+  readonly concurrency: number;
+  readonly attempts: number;
+  readonly #onError: (error: unknown, task: ManagerTask) => void;
+  #executor: TaskExecutor | undefined;
+  readonly #pending = new Set<Promise<void>>();
+  #closed = false;
+
+  constructor(options: InProcessFanoutQueueOptions = {}) {
+    this.mode = options.mode ?? 'await';
+    this.concurrency = options.concurrency ?? 4;
+    this.attempts = options.attempts ?? 3;
+    if (!Number.isSafeInteger(this.concurrency) || this.concurrency < 1) {
+      throw new SfError('SF_INVALID_OPTION', `concurrency must be a positive integer, got ${String(options.concurrency)}`);
+    }
+    if (!Number.isSafeInteger(this.attempts) || this.attempts < 1) {
+      throw new SfError('SF_INVALID_OPTION', `attempts must be a positive integer, got ${String(options.attempts)}`);
+    }
+    this.#onError =
+      options.onError ??
+      ((error, task) => console.error(`fanout task ${task.type} failed for good:`, error));
+  }
+
+  bind(executor: TaskExecutor): void {
+    this.#executor = executor;
+  }
+
+  async #runWithRetry(task: ManagerTask): Promise<void> {
+    const executor = this.#executor;
+    if (!executor) throw new SfError('SF_QUEUE_UNBOUND', 'the fanout queue is not bound to a manager');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await executor.runTask(task);
+        return;
+      } catch (error) {
+        if (attempt >= this.attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      }
+    }
+  }
+
+  async #runAll(tasks: readonly ManagerTask[]): Promise<void> {
+    let next = 0;
+    const errors: unknown[] = [];
+    const worker = async () => {
+      while (next < tasks.length) {
+        const task = tasks[next++]!;
+        try {
+          await this.#runWithRetry(task);
+        } catch (error) {
+          errors.push(error);
+          this.#onError(error, task);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, tasks.length) }, worker));
+    if (errors.length > 0) {
+      throw new SfError('SF_FANOUT_FAILED', `${errors.length} of ${tasks.length} fanout tasks failed`, { cause: errors[0] });
+    }
+  }
+
+  async enqueue(tasks: readonly ManagerTask[]): Promise<EnqueueResult> {
+    if (this.#closed) throw new SfError('SF_QUEUE_CLOSED', 'the fanout queue is closed');
+    const run = this.#runAll(tasks);
+    if (this.mode === 'await') {
+      await run;
+      return { tasks: tasks.length, wait: async () => {} };
+    }
+    const tracked = run.catch(() => undefined).finally(() => this.#pending.delete(tracked));
+    this.#pending.add(tracked);
+    return { tasks: tasks.length, wait: () => run };
+  }
+
+  /** Waits for every background task enqueued so far. */
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.drain();
+  }
+}

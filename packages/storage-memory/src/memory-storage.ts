@@ -1,0 +1,320 @@
+import { EventEmitter } from 'node:events';
+import { SerializationError } from '@sf/activity';
+import type { Activity } from '@sf/activity';
+import type {
+  ActivityStorage,
+  MarkerCounts,
+  MarkerEvent,
+  MarkerLists,
+  MarkerStorage,
+  MarkerUpdate,
+  StorageBackend,
+  TimelineChange,
+  TimelineItem,
+  TimelineKind,
+  TimelineQuery,
+  TimelineStorage,
+  TimelineStorageOptions,
+  TimelineWriteOptions,
+} from '@sf/feeds';
+import { jsonFormat } from '@sf/serializers';
+import type { SerializationFormat, Serializer } from '@sf/serializers';
+import { SortedTimeline } from './sorted-timeline.js';
+
+/** Runs tasks for the same key one after another. */
+class KeyedMutex {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  async run<R>(key: string, task: () => Promise<R>): Promise<R> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const current = previous.then(task, task);
+    const tail = current.catch(() => undefined);
+    this.#tails.set(key, tail);
+    try {
+      return await current;
+    } finally {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+}
+
+/** Timelines in process memory. Values go through the serializer, as in every other backend. */
+export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineStorage<T> {
+  readonly name: string;
+  readonly kind: TimelineKind;
+  readonly #serializer: Serializer<T>;
+  readonly #timelines: Map<string, SortedTimeline<string>>;
+  readonly #members = new WeakMap<object, string>();
+  readonly #mutex = new KeyedMutex();
+
+  constructor(options: TimelineStorageOptions<T>, timelines: Map<string, SortedTimeline<string>>) {
+    this.name = options.name;
+    this.kind = options.kind;
+    this.#serializer = options.serializer;
+    this.#timelines = timelines;
+  }
+
+  #memberOf(item: T): string {
+    return this.#members.get(item) ?? this.#serializer.dumps(item);
+  }
+
+  #load(key: string, member: string): T {
+    let item: T;
+    try {
+      item = this.#serializer.loads(member);
+    } catch (error) {
+      if (error instanceof SerializationError) {
+        throw new SerializationError(`feed ${key}: ${error.message}`, { field: key, cause: error });
+      }
+      throw error;
+    }
+    this.#members.set(item, member);
+    return item;
+  }
+
+  #timeline(key: string, create: true): SortedTimeline<string>;
+  #timeline(key: string, create?: false): SortedTimeline<string> | undefined;
+  #timeline(key: string, create = false): SortedTimeline<string> | undefined {
+    let timeline = this.#timelines.get(key);
+    if (!timeline && create) {
+      timeline = new SortedTimeline<string>();
+      this.#timelines.set(key, timeline);
+    }
+    return timeline;
+  }
+
+  #addNow(key: string, items: readonly T[], options: TimelineWriteOptions): number {
+    const timeline = this.#timeline(key, true);
+    let added = 0;
+    for (const item of items) {
+      const member = this.#memberOf(item);
+      if (timeline.add({ id: item.serializationId, member, item: member })) added++;
+    }
+    if (options.maxLength !== undefined) timeline.trim(options.maxLength);
+    return added;
+  }
+
+  #removeIdsNow(key: string, ids: readonly string[]): number {
+    const timeline = this.#timeline(key);
+    if (!timeline) return 0;
+    let removed = 0;
+    for (const id of ids) {
+      for (const entry of timeline.entriesWithId(id)) {
+        if (timeline.removeMember(entry.member)) removed++;
+      }
+    }
+    if (timeline.size === 0) this.#timelines.delete(key);
+    return removed;
+  }
+
+  #getNow(key: string, query: TimelineQuery): T[] {
+    const timeline = this.#timeline(key);
+    if (!timeline) return [];
+    return timeline
+      .page(query.filter ?? {}, query.order ?? 'desc', query.offset, query.limit)
+      .map((entry) => this.#load(key, entry.member));
+  }
+
+  async add(key: string, items: readonly T[], options: TimelineWriteOptions = {}): Promise<number> {
+    return this.#mutex.run(key, async () => this.#addNow(key, items, options));
+  }
+
+  async addToMany(keys: readonly string[], items: readonly T[], options: TimelineWriteOptions = {}): Promise<number> {
+    let added = 0;
+    for (const key of keys) added += await this.add(key, items, options);
+    return added;
+  }
+
+  async removeIds(key: string, ids: readonly string[]): Promise<number> {
+    return this.#mutex.run(key, async () => this.#removeIdsNow(key, ids));
+  }
+
+  async removeIdsFromMany(keys: readonly string[], ids: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const key of keys) removed += await this.removeIds(key, ids);
+    return removed;
+  }
+
+  async get(key: string, query: TimelineQuery): Promise<T[]> {
+    return this.#getNow(key, query);
+  }
+
+  async count(key: string): Promise<number> {
+    return this.#timeline(key)?.size ?? 0;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#mutex.run(key, async () => {
+      this.#timelines.delete(key);
+    });
+  }
+
+  async trim(key: string, maxLength: number): Promise<void> {
+    await this.#mutex.run(key, async () => {
+      this.#timeline(key)?.trim(maxLength);
+    });
+  }
+
+  async indexOf(key: string, id: string): Promise<number> {
+    return this.#timeline(key)?.indexOfId(id) ?? -1;
+  }
+
+  async contains(key: string, id: string): Promise<boolean> {
+    return (await this.indexOf(key, id)) !== -1;
+  }
+
+  async modify(
+    key: string,
+    options: TimelineWriteOptions,
+    mutate: (read: (query: TimelineQuery) => Promise<T[]>) => Promise<TimelineChange<T>>,
+  ): Promise<TimelineChange<T>> {
+    return this.#mutex.run(key, async () => {
+      const change = await mutate(async (query) => this.#getNow(key, query));
+      const timeline = this.#timeline(key, true);
+      for (const item of change.remove) timeline.removeMember(this.#memberOf(item));
+      this.#addNow(key, change.add, options);
+      if (timeline.size === 0) this.#timelines.delete(key);
+      return change;
+    });
+  }
+}
+
+/** Activities by id, in process memory (kept as the immutable objects they are). */
+export class MemoryActivityStorage implements ActivityStorage {
+  readonly #activities: Map<string, Activity>;
+
+  constructor(activities: Map<string, Activity>) {
+    this.#activities = activities;
+  }
+
+  async addMany(activities: readonly Activity[]): Promise<number> {
+    let added = 0;
+    for (const activity of activities) {
+      if (!this.#activities.has(activity.serializationId)) added++;
+      this.#activities.set(activity.serializationId, activity);
+    }
+    return added;
+  }
+
+  async getMany(ids: readonly string[]): Promise<Map<string, Activity>> {
+    const found = new Map<string, Activity>();
+    for (const id of ids) {
+      const activity = this.#activities.get(id);
+      if (activity) found.set(id, activity);
+    }
+    return found;
+  }
+
+  async removeMany(ids: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const id of ids) if (this.#activities.delete(id)) removed++;
+    return removed;
+  }
+}
+
+/** Unseen/unread markers in process memory; `subscribe` hears this process's changes. */
+export class MemoryMarkerStorage implements MarkerStorage {
+  readonly #lists: Map<string, MarkerLists>;
+  readonly #events: EventEmitter<{ change: [MarkerEvent] }>;
+
+  constructor(lists: Map<string, MarkerLists>, events: EventEmitter<{ change: [MarkerEvent] }>) {
+    this.#lists = lists;
+    this.#events = events;
+  }
+
+  async update(key: string, update: MarkerUpdate, maxLength: number): Promise<MarkerCounts> {
+    const lists = this.#lists.get(key) ?? { unseen: [], unread: [] };
+    for (const name of ['unseen', 'unread'] as const) {
+      let list = lists[name];
+      const removed = new Set(update.remove?.[name] ?? []);
+      if (removed.size > 0) list = list.filter((id) => !removed.has(id));
+      if (update.clear?.[name]) list = [];
+      const added = update.add?.[name] ?? [];
+      if (added.length > 0) {
+        const fresh = new Set(added);
+        list = [...list.filter((id) => !fresh.has(id)), ...fresh];
+      }
+      lists[name] = list.length > maxLength ? list.slice(list.length - maxLength) : list;
+    }
+    if (lists.unseen.length === 0 && lists.unread.length === 0) this.#lists.delete(key);
+    else this.#lists.set(key, lists);
+    const counts = { unseen: lists.unseen.length, unread: lists.unread.length };
+    this.#events.emit('change', { key, ...counts });
+    return counts;
+  }
+
+  async get(key: string): Promise<MarkerLists> {
+    const lists = this.#lists.get(key);
+    return { unseen: [...(lists?.unseen ?? [])], unread: [...(lists?.unread ?? [])] };
+  }
+
+  async counts(key: string): Promise<MarkerCounts> {
+    const lists = this.#lists.get(key);
+    return { unseen: lists?.unseen.length ?? 0, unread: lists?.unread.length ?? 0 };
+  }
+
+  async delete(key: string): Promise<void> {
+    if (this.#lists.delete(key)) this.#events.emit('change', { key, unseen: 0, unread: 0 });
+  }
+
+  async subscribe(listener: (event: MarkerEvent) => void): Promise<() => Promise<void>> {
+    this.#events.on('change', listener);
+    return async () => {
+      this.#events.off('change', listener);
+    };
+  }
+}
+
+export interface MemoryStorageOptions {
+  /** Serialization family for timeline values (default: the JSON format). */
+  format?: SerializationFormat;
+}
+
+/**
+ * A storage backend in process memory: the embedded default. Each call makes an independent
+ * store; feed definitions sharing one backend share its data.
+ */
+export class MemoryStorage implements StorageBackend {
+  readonly name = 'memory';
+  readonly storesFullActivities = false;
+  readonly format: SerializationFormat;
+  readonly #timelines = new Map<string, Map<string, SortedTimeline<string>>>();
+  readonly #activities = new Map<string, Activity>();
+  readonly #markers = new Map<string, MarkerLists>();
+  readonly #markerEvents = new EventEmitter<{ change: [MarkerEvent] }>();
+
+  constructor(options: MemoryStorageOptions = {}) {
+    this.format = options.format ?? jsonFormat();
+    this.#markerEvents.setMaxListeners(0);
+  }
+
+  timelineStorage<T extends TimelineItem>(options: TimelineStorageOptions<T>): TimelineStorage<T> {
+    // Definitions of different kinds never share keys' contents, as separate Redis types would not.
+    const space = `${options.kind}`;
+    let timelines = this.#timelines.get(space);
+    if (!timelines) {
+      timelines = new Map();
+      this.#timelines.set(space, timelines);
+    }
+    return new MemoryTimelineStorage<T>(options, timelines);
+  }
+
+  activityStorage(): ActivityStorage {
+    return new MemoryActivityStorage(this.#activities);
+  }
+
+  markerStorage(): MarkerStorage {
+    return new MemoryMarkerStorage(this.#markers, this.#markerEvents);
+  }
+
+  /** Forgets everything (for tests and demos). */
+  clear(): void {
+    this.#timelines.clear();
+    this.#activities.clear();
+    this.#markers.clear();
+  }
+}
+
+export function memoryStorage(options?: MemoryStorageOptions): MemoryStorage {
+  return new MemoryStorage(options);
+}

@@ -1,0 +1,116 @@
+import { compareSerializationIds } from '@sf/activity';
+import type { IdFilter, TimelineOrder } from '@sf/feeds';
+
+export interface TimelineEntry<T> {
+  id: string;
+  member: string;
+  item: T;
+}
+
+/** Newest first: by id descending, then member descending (as Redis orders equal scores). */
+function compareEntries(a: { id: string; member: string }, b: { id: string; member: string }): number {
+  const byId = compareSerializationIds(b.id, a.id);
+  if (byId !== 0) return byId;
+  return a.member < b.member ? 1 : a.member > b.member ? -1 : 0;
+}
+
+/**
+ * One timeline: entries kept in newest-first order in an array, with a member index.
+ * Lookups and page reads are O(log n + page); inserts shift the array (timelines are bounded
+ * by their maxLength, so this stays cheap).
+ */
+export class SortedTimeline<T> {
+  readonly entries: TimelineEntry<T>[] = [];
+  readonly byMember = new Map<string, TimelineEntry<T>>();
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** First index whose entry is not newer than `probe` (binary search). */
+  private lowerBound(probe: { id: string; member: string }): number {
+    let low = 0;
+    let high = this.entries.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (compareEntries(this.entries[mid]!, probe) < 0) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  add(entry: TimelineEntry<T>): boolean {
+    if (this.byMember.has(entry.member)) return false;
+    this.entries.splice(this.lowerBound(entry), 0, entry);
+    this.byMember.set(entry.member, entry);
+    return true;
+  }
+
+  removeMember(member: string): boolean {
+    const entry = this.byMember.get(member);
+    if (!entry) return false;
+    const index = this.lowerBound(entry);
+    this.entries.splice(index, 1);
+    this.byMember.delete(member);
+    return true;
+  }
+
+  /** Index range [start, end) of entries whose id lies within the filter. */
+  private range(filter: IdFilter): [number, number] {
+    let start = 0;
+    let end = this.entries.length;
+    // Entries are newest first, so upper id bounds move the start and lower bounds the end.
+    if (filter.lte !== undefined) start = Math.max(start, this.firstIndexAtOrBelow(filter.lte, true));
+    if (filter.lt !== undefined) start = Math.max(start, this.firstIndexAtOrBelow(filter.lt, false));
+    if (filter.gte !== undefined) end = Math.min(end, this.firstIndexAtOrBelow(filter.gte, false));
+    if (filter.gt !== undefined) end = Math.min(end, this.firstIndexAtOrBelow(filter.gt, true));
+    return [start, Math.max(start, end)];
+  }
+
+  /** First index with id <= bound (inclusive) or id < bound (exclusive). */
+  private firstIndexAtOrBelow(bound: string, inclusive: boolean): number {
+    let low = 0;
+    let high = this.entries.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      const comparison = compareSerializationIds(this.entries[mid]!.id, bound);
+      const below = inclusive ? comparison <= 0 : comparison < 0;
+      if (below) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+
+  page(filter: IdFilter, order: TimelineOrder, offset: number, limit: number | null): TimelineEntry<T>[] {
+    const [start, end] = this.range(filter);
+    const count = Math.max(0, Math.min(limit ?? Infinity, end - start - offset));
+    if (count === 0) return [];
+    if (order === 'desc') return this.entries.slice(start + offset, start + offset + count);
+    const result: TimelineEntry<T>[] = [];
+    for (let index = end - 1 - offset; result.length < count; index--) result.push(this.entries[index]!);
+    return result;
+  }
+
+  /** Drops entries beyond the newest `maxLength`; returns how many were dropped. */
+  trim(maxLength: number): number {
+    if (this.entries.length <= maxLength) return 0;
+    const dropped = this.entries.splice(maxLength);
+    for (const entry of dropped) this.byMember.delete(entry.member);
+    return dropped.length;
+  }
+
+  /** Entries with this id (several only for aggregated timelines whose ids collide). */
+  entriesWithId(id: string): TimelineEntry<T>[] {
+    const start = this.firstIndexAtOrBelow(id, true);
+    const result: TimelineEntry<T>[] = [];
+    for (let index = start; index < this.entries.length && this.entries[index]!.id === id; index++) {
+      result.push(this.entries[index]!);
+    }
+    return result;
+  }
+
+  indexOfId(id: string): number {
+    const index = this.firstIndexAtOrBelow(id, true);
+    return index < this.entries.length && this.entries[index]!.id === id ? index : -1;
+  }
+}

@@ -1,0 +1,506 @@
+#!/usr/bin/env bash
+# Runs a real single-node Apache Cassandra 5.0 for local development and tests,
+# without Docker: the server jars come from Maven Central (scripts/cassandra/pom.xml)
+# and org.apache.cassandra.service.CassandraDaemon is started on Java 17.
+#
+# Usage: scripts/cassandra.sh start|stop|restart|status|wait|cql|fetch|clean|logs
+# See scripts/cassandra/README.md for details and the environment variables.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+POM="$SCRIPT_DIR/cassandra/pom.xml"
+
+CASSANDRA_VERSION="${CASSANDRA_VERSION:-5.0.8}"
+SF_CASSANDRA_HOME="${SF_CASSANDRA_HOME:-$HOME/.cache/sf-cassandra}"
+CASSANDRA_PORT="${CASSANDRA_PORT:-9042}"
+CASSANDRA_STORAGE_PORT="${CASSANDRA_STORAGE_PORT:-7010}"
+CASSANDRA_SSL_STORAGE_PORT="${CASSANDRA_SSL_STORAGE_PORT:-7011}"
+CASSANDRA_JMX_PORT="${CASSANDRA_JMX_PORT:-}"
+CASSANDRA_HEAP="${CASSANDRA_HEAP:-1g}"
+CASSANDRA_START_TIMEOUT="${CASSANDRA_START_TIMEOUT:-180}"
+CASSANDRA_STOP_TIMEOUT="${CASSANDRA_STOP_TIMEOUT:-60}"
+CASSANDRA_UNSAFE_SYSTEM="${CASSANDRA_UNSAFE_SYSTEM:-true}"
+CASSANDRA_ALLOW_FOREIGN="${CASSANDRA_ALLOW_FOREIGN:-0}"
+CASSANDRA_JVM_OPTS="${CASSANDRA_JVM_OPTS:-}"
+
+LIB_DIR="$SF_CASSANDRA_HOME/$CASSANDRA_VERSION/lib"
+NODE_DIR="${SF_CASSANDRA_NODE_DIR:-$SF_CASSANDRA_HOME/node-$CASSANDRA_PORT}"
+CONF_DIR="$NODE_DIR/conf"
+DATA_DIR="$NODE_DIR/data"
+LOG_DIR="$NODE_DIR/logs"
+TMP_DIR="$NODE_DIR/tmp"
+PID_FILE="$NODE_DIR/cassandra.pid"
+SYSTEM_LOG="$LOG_DIR/system.log"
+STDOUT_LOG="$LOG_DIR/stdout.log"
+
+MAIN_CLASS="org.apache.cassandra.service.CassandraDaemon"
+
+log() { printf '[cassandra] %s\n' "$*" >&2; }
+die() { printf '[cassandra] ERROR: %s\n' "$*" >&2; exit 1; }
+
+now() { date +%s; }
+
+usage() {
+  cat >&2 <<EOF
+Usage: $0 <command>
+  start    resolve jars (first run), start the node in the background, wait for CQL
+  stop     stop the node (SIGTERM, then SIGKILL after ${CASSANDRA_STOP_TIMEOUT}s)
+  restart  stop + start
+  status   print running/starting/stopped (exit 0 / 2 / 3)
+  wait     wait until CQL answers on 127.0.0.1:$CASSANDRA_PORT (timeout ${CASSANDRA_START_TIMEOUT}s)
+  cql STMT run one CQL statement through a raw protocol-v4 QUERY frame (DDL/DML; no row decoding)
+  fetch    only resolve the jars into $LIB_DIR
+  clean    stop the node and delete its data and logs ($NODE_DIR)
+  logs     tail -f the Cassandra system log
+EOF
+}
+
+# ---------------------------------------------------------------- java / jars
+
+java_bin() {
+  if [[ -n "${CASSANDRA_JAVA:-}" ]]; then echo "$CASSANDRA_JAVA"
+  elif [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then echo "$JAVA_HOME/bin/java"
+  else command -v java || die "java not found (Cassandra 5.0 needs Java 17 or 11; set JAVA_HOME or CASSANDRA_JAVA)"
+  fi
+}
+
+check_java() {
+  local java="$1" line major
+  line="$("$java" -version 2>&1 | head -n 1)" || die "cannot run $java -version"
+  major="$(sed -E -n 's/.*version "([0-9]+)(\.([0-9]+))?.*/\1 \3/p' <<<"$line")"
+  set -- $major
+  if [[ "${1:-}" == "1" ]]; then major="${2:-}"; else major="${1:-}"; fi
+  case "$major" in
+    17|11) ;;
+    *) die "Cassandra 5.0 runs on Java 11 or 17 only; $java is: $line (set JAVA_HOME or CASSANDRA_JAVA)" ;;
+  esac
+}
+
+jars_ready() { [[ -f "$LIB_DIR/.complete" ]]; }
+
+fetch_jars() {
+  jars_ready && return 0
+  command -v mvn >/dev/null || die "mvn (Maven 3.8+) is needed once to download Cassandra $CASSANDRA_VERSION from Maven Central"
+  [[ -f "$POM" ]] || die "missing $POM"
+  mkdir -p "$SF_CASSANDRA_HOME/$CASSANDRA_VERSION"
+  local tmp="$LIB_DIR.partial" mvnlog="$SF_CASSANDRA_HOME/$CASSANDRA_VERSION/mvn.log" t0
+  rm -rf "$tmp"
+  t0=$(now)
+  log "resolving org.apache.cassandra:cassandra-all:$CASSANDRA_VERSION and its dependencies from Maven Central"
+  log "(first run only, ~100 jars / ~80 MB; maven log: $mvnlog)"
+  if ! mvn -B -f "$POM" validate \
+        -Dcassandra.version="$CASSANDRA_VERSION" \
+        -Dsf.cassandra.lib="$tmp" >"$mvnlog" 2>&1; then
+    tail -n 40 "$mvnlog" >&2 || true
+    die "Maven could not resolve Cassandra $CASSANDRA_VERSION (see $mvnlog)"
+  fi
+  compgen -G "$tmp/cassandra-all-$CASSANDRA_VERSION.jar" >/dev/null \
+    || die "Maven finished but cassandra-all-$CASSANDRA_VERSION.jar is missing in $tmp (see $mvnlog)"
+  rm -rf "$LIB_DIR"
+  mv "$tmp" "$LIB_DIR"
+  date -u +%FT%TZ >"$LIB_DIR/.complete"
+  log "resolved $(ls "$LIB_DIR"/*.jar | wc -l) jars ($(du -sh "$LIB_DIR" | cut -f1)) in $(( $(now) - t0 ))s into $LIB_DIR"
+}
+
+# ---------------------------------------------------------------- process state
+
+read_pid() { [[ -f "$PID_FILE" ]] && tr -dc '0-9' <"$PID_FILE" || true; }
+
+# Is $1 a live CassandraDaemon started by this script for this node folder?
+is_our_pid() {
+  local pid="$1" cmd
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
+  cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmd" == *"$MAIN_CLASS"* && "$cmd" == *"$CONF_DIR/cassandra.yaml"* ]]
+}
+
+running_pid() {
+  local pid
+  pid="$(read_pid)"
+  if is_our_pid "$pid"; then echo "$pid"; return 0; fi
+  return 1
+}
+
+# ---------------------------------------------------------------- CQL protocol (v4) over /dev/tcp
+
+# hex of a string's bytes
+hex_of() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
+hex_u16() { printf '%04x' "$1"; }
+hex_u32() { printf '%08x' "$1"; }
+# [string]: u16 length + bytes ; [long string]: u32 length + bytes
+hex_string() { local h; h="$(hex_of "$1")"; printf '%s%s' "$(hex_u16 $(( ${#h} / 2 )))" "$h"; }
+hex_long_string() { local h; h="$(hex_of "$1")"; printf '%s%s' "$(hex_u32 $(( ${#h} / 2 )))" "$h"; }
+# write hex as raw bytes to fd 3
+send_hex() { local h="$1"; printf "$(sed 's/../\\x&/g' <<<"$h")" >&3; }
+# a v4 request frame: version 0x04, flags 0, stream id, opcode, body length, body
+send_frame() { # stream opcode bodyhex
+  local body="${3:-}"
+  send_hex "04""00""$(hex_u16 "$1")""$(printf '%02x' "$2")""$(hex_u32 $(( ${#body} / 2 )))""$body"
+}
+# read one response frame from fd 3; sets RESP_OPCODE (decimal) and RESP_BODY (hex)
+read_frame() {
+  local hdr len
+  hdr="$(head -c 9 <&3 | od -An -tx1 -v | tr -d ' \n')"
+  [[ ${#hdr} -eq 18 ]] || return 1
+  RESP_OPCODE=$(( 16#${hdr:8:2} ))
+  len=$(( 16#${hdr:10:8} ))
+  RESP_BODY=""
+  if (( len > 0 )); then RESP_BODY="$(head -c "$len" <&3 | od -An -tx1 -v | tr -d ' \n')"; fi
+}
+# decode a [string] at the start of a hex buffer
+hex_to_text() { printf "$(sed 's/../\\x&/g' <<<"$1")"; }
+error_message() { # ERROR body: [int code][string message]
+  local b="$1" code mlen
+  code="${b:0:8}"; mlen=$(( 16#${b:8:4} ))
+  printf 'error 0x%s: %s' "$code" "$(hex_to_text "${b:12:$(( mlen * 2 ))}")"
+}
+
+# true when a CQL server answers an OPTIONS request with SUPPORTED (opcode 0x06)
+cql_ready() {
+  timeout 5 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf "\x04\x00\x00\x01\x05\x00\x00\x00\x00" >&3
+    op="$(head -c 9 <&3 | od -An -tx1 -v | tr -d " \n")"
+    [[ "${op:8:2}" == "06" ]]
+  ' _ "$CASSANDRA_PORT" 2>/dev/null
+}
+
+port_open() { timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null; }
+
+# Runs one CQL statement (consistency ONE). Prints the result kind or the server error.
+cql_exec() {
+  local stmt="$1"
+  exec 3<>"/dev/tcp/127.0.0.1/$CASSANDRA_PORT" || die "cannot connect to 127.0.0.1:$CASSANDRA_PORT"
+  # STARTUP {CQL_VERSION: 3.0.0} -> READY (0x02)
+  send_frame 1 1 "$(hex_u16 1)$(hex_string CQL_VERSION)$(hex_string 3.0.0)"
+  read_frame || die "no answer to STARTUP"
+  if (( RESP_OPCODE == 0 )); then die "STARTUP failed: $(error_message "$RESP_BODY")"; fi
+  (( RESP_OPCODE == 2 )) || die "STARTUP: unexpected opcode $RESP_OPCODE (authentication enabled?)"
+  # QUERY [long string][consistency ONE][flags 0] -> RESULT (0x08)
+  send_frame 2 7 "$(hex_long_string "$stmt")000100"
+  read_frame || die "no answer to QUERY"
+  exec 3<&- 3>&-
+  case "$RESP_OPCODE" in
+    0) printf '%s\n' "$(error_message "$RESP_BODY")" >&2; return 1 ;;
+    8) case $(( 16#${RESP_BODY:0:8} )) in
+         1) echo "OK" ;;
+         2) echo "OK (rows; $(( ${#RESP_BODY} / 2 )) bytes, not decoded)" ;;
+         3) echo "OK (set keyspace)" ;;
+         5) echo "OK (schema change)" ;;
+         *) echo "OK (result kind $(( 16#${RESP_BODY:0:8} )))" ;;
+       esac ;;
+    *) die "QUERY: unexpected opcode $RESP_OPCODE" ;;
+  esac
+}
+
+# ---------------------------------------------------------------- config files
+
+write_config() {
+  mkdir -p "$CONF_DIR/triggers" "$DATA_DIR" "$LOG_DIR" "$TMP_DIR"
+  # 5.0 key names only: unknown or old+new duplicate keys are fatal at startup.
+  cat >"$CONF_DIR/cassandra.yaml" <<EOF
+# Generated by scripts/cassandra.sh on every start; edits are overwritten.
+cluster_name: 'sf-dev'
+num_tokens: 1
+initial_token: '0'
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+endpoint_snitch: SimpleSnitch
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters:
+      - seeds: "127.0.0.1"
+listen_address: 127.0.0.1
+rpc_address: 127.0.0.1
+storage_port: $CASSANDRA_STORAGE_PORT
+ssl_storage_port: $CASSANDRA_SSL_STORAGE_PORT
+start_native_transport: true
+native_transport_port: $CASSANDRA_PORT
+data_file_directories:
+  - $DATA_DIR/data
+commitlog_directory: $DATA_DIR/commitlog
+saved_caches_directory: $DATA_DIR/saved_caches
+hints_directory: $DATA_DIR/hints
+cdc_raw_directory: $DATA_DIR/cdc_raw
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
+commitlog_segment_size: 32MiB
+commitlog_disk_access_mode: legacy
+disk_access_mode: mmap_index_only
+memtable_allocation_type: heap_buffers
+auto_snapshot: false
+incremental_backups: false
+snapshot_before_compaction: false
+storage_compatibility_mode: NONE
+materialized_views_enabled: true
+sasi_indexes_enabled: true
+user_defined_functions_enabled: false
+EOF
+  cat >"$CONF_DIR/logback.xml" <<EOF
+<!-- Generated by scripts/cassandra.sh on every start. -->
+<configuration scan="false">
+  <appender name="SYSTEMLOG" class="ch.qos.logback.core.rolling.RollingFileAppender">
+    <file>\${cassandra.logdir}/system.log</file>
+    <rollingPolicy class="ch.qos.logback.core.rolling.FixedWindowRollingPolicy">
+      <fileNamePattern>\${cassandra.logdir}/system.log.%i</fileNamePattern>
+      <minIndex>1</minIndex>
+      <maxIndex>3</maxIndex>
+    </rollingPolicy>
+    <triggeringPolicy class="ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy">
+      <maxFileSize>20MB</maxFileSize>
+    </triggeringPolicy>
+    <encoder>
+      <pattern>%-5level [%thread] %date{ISO8601} %F:%L - %msg%n</pattern>
+    </encoder>
+  </appender>
+  <logger name="org.apache.cassandra" level="INFO"/>
+  <logger name="com.thinkaurelius.thrift" level="ERROR"/>
+  <root level="INFO">
+    <appender-ref ref="SYSTEMLOG"/>
+  </root>
+</configuration>
+EOF
+}
+
+jvm_opts() {
+  local jamm
+  jamm="$(compgen -G "$LIB_DIR/jamm-*.jar" | head -n 1 || true)"
+  JVM_OPTS=(
+    # conf/jvm-server.options (5.0), trimmed for a test node
+    -ea -da:net.openhft... -XX:+UseThreadPriorities -Xss256k -XX:+UseTLAB -XX:+ResizeTLAB
+    -XX:+PerfDisableSharedMem -Djava.net.preferIPv4Stack=true -Dchronicle.analytics.disable=true
+    "-Xms$CASSANDRA_HEAP" "-Xmx$CASSANDRA_HEAP" -XX:+ExitOnOutOfMemoryError
+    # conf/jvm17-server.options: GC
+    -XX:+UseG1GC -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1 -XX:MaxGCPauseMillis=300
+    # conf/jvm17-server.options: JPMS (required on Java 17)
+    -Djdk.attach.allowAttachSelf=true
+    --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
+    --add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
+    --add-exports java.management/com.sun.jmx.remote.security=ALL-UNNAMED
+    --add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED
+    --add-exports java.rmi/sun.rmi.server=ALL-UNNAMED
+    --add-exports java.sql/java.sql=ALL-UNNAMED
+    --add-exports java.base/java.lang.ref=ALL-UNNAMED
+    --add-exports jdk.unsupported/sun.misc=ALL-UNNAMED
+    --add-opens java.base/java.lang.module=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.loader=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.ref=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.reflect=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.math=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.module=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.util.jar=ALL-UNNAMED
+    --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
+    --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+    --add-opens java.base/java.io=ALL-UNNAMED
+    --add-opens java.base/java.lang.reflect=ALL-UNNAMED
+    --add-opens java.base/java.lang=ALL-UNNAMED
+    --add-opens java.base/java.util=ALL-UNNAMED
+    --add-opens java.base/java.nio=ALL-UNNAMED
+    # conf/jvm17-server.options: netty
+    -Dio.netty.tryReflectionSetAccessible=true
+    -Dio.netty.allocator.useCacheForAllThreads=true
+    -Dio.netty.allocator.maxOrder=11
+    # configuration and folders
+    "-Dcassandra.config=file://$CONF_DIR/cassandra.yaml"
+    "-Dcassandra.storagedir=$DATA_DIR"
+    "-Dcassandra.logdir=$LOG_DIR"
+    "-Dcassandra.triggers_dir=$CONF_DIR/triggers"
+    "-Dlogback.configurationFile=$CONF_DIR/logback.xml"
+    "-Djava.io.tmpdir=$TMP_DIR"
+    -Dcassandra-foreground=yes
+    # fast single-node start
+    -Dcassandra.skip_wait_for_gossip_to_settle=0
+    -Dcassandra.ring_delay_ms=1000
+    "-Dcassandra.unsafesystem=$CASSANDRA_UNSAFE_SYSTEM"
+  )
+  # bin/cassandra.in.sh adds these on a full JDK (CASSANDRA-19001)
+  if [[ -e "$(dirname "$(readlink -f "$JAVA")")/javac" ]]; then
+    JVM_OPTS+=(--add-exports jdk.attach/sun.tools.attach=ALL-UNNAMED
+               --add-exports jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
+               --add-opens jdk.compiler/com.sun.tools.javac=ALL-UNNAMED)
+  fi
+  [[ -n "$jamm" ]] && JVM_OPTS+=("-javaagent:$jamm")
+  [[ -n "$CASSANDRA_JMX_PORT" ]] && JVM_OPTS+=("-Dcassandra.jmx.local.port=$CASSANDRA_JMX_PORT")
+  if [[ -n "$CASSANDRA_JVM_OPTS" ]]; then
+    local extra; read -r -a extra <<<"$CASSANDRA_JVM_OPTS"; JVM_OPTS+=("${extra[@]}")
+  fi
+  return 0
+}
+
+# ---------------------------------------------------------------- commands
+
+print_log_tail() {
+  local n="${1:-60}"
+  if [[ -s "$STDOUT_LOG" ]]; then
+    printf '\n----- %s (last %d lines) -----\n' "$STDOUT_LOG" 30 >&2
+    tail -n 30 "$STDOUT_LOG" >&2 || true
+  fi
+  if [[ -s "$SYSTEM_LOG" ]]; then
+    printf '\n----- %s (last %d lines) -----\n' "$SYSTEM_LOG" "$n" >&2
+    tail -n "$n" "$SYSTEM_LOG" >&2 || true
+  fi
+  printf -- '-----\n' >&2
+}
+
+# Waits until CQL answers. $1: pid to watch (optional), $2: start time for messages.
+wait_ready() {
+  local pid="${1:-}" t0="${2:-$(now)}" deadline next_note
+  deadline=$(( t0 + CASSANDRA_START_TIMEOUT ))
+  next_note=$(( $(now) + 15 ))
+  while :; do
+    if cql_ready; then
+      log "CQL is ready on 127.0.0.1:$CASSANDRA_PORT ($(( $(now) - t0 ))s)"
+      return 0
+    fi
+    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$PID_FILE"
+      print_log_tail 80
+      die "Cassandra (pid $pid) exited during startup after $(( $(now) - t0 ))s; logs: $LOG_DIR"
+    fi
+    if (( $(now) >= deadline )); then
+      print_log_tail 80
+      die "CQL did not answer on 127.0.0.1:$CASSANDRA_PORT within ${CASSANDRA_START_TIMEOUT}s${pid:+ (pid $pid still running; '$0 stop' to stop it)}"
+    fi
+    if (( $(now) >= next_note )); then
+      log "still starting... ($(( $(now) - t0 ))s)"
+      next_note=$(( $(now) + 15 ))
+    fi
+    sleep 1
+  done
+}
+
+lock() {
+  mkdir -p "$SF_CASSANDRA_HOME"
+  exec 9>"$SF_CASSANDRA_HOME/.lock-$CASSANDRA_PORT"
+  flock -w 900 9 || die "timed out waiting for another $0 run (lock $SF_CASSANDRA_HOME/.lock-$CASSANDRA_PORT)"
+}
+
+cmd_start() {
+  lock
+  local pid t0
+  t0=$(now)
+  if pid="$(running_pid)"; then
+    log "already running (pid $pid); reusing it"
+    wait_ready "$pid" "$t0"
+    return 0
+  fi
+  rm -f "$PID_FILE"
+  if port_open "$CASSANDRA_PORT"; then
+    if cql_ready && [[ "$CASSANDRA_ALLOW_FOREIGN" == "1" ]]; then
+      log "a CQL server not started by this script answers on 127.0.0.1:$CASSANDRA_PORT; using it (CASSANDRA_ALLOW_FOREIGN=1)"
+      return 0
+    fi
+    ss -ltnp "sport = :$CASSANDRA_PORT" 2>/dev/null >&2 || true
+    die "port $CASSANDRA_PORT is already in use by another process (a Docker Cassandra? set CASSANDRA_ALLOW_FOREIGN=1 to use it, or CASSANDRA_PORT=... for another port)"
+  fi
+  local p
+  for p in "$CASSANDRA_STORAGE_PORT" ${CASSANDRA_JMX_PORT:+"$CASSANDRA_JMX_PORT"}; do
+    port_open "$p" && die "port $p (storage/JMX) is already in use; set CASSANDRA_STORAGE_PORT / CASSANDRA_JMX_PORT"
+  done
+
+  JAVA="$(java_bin)"
+  check_java "$JAVA"
+  fetch_jars
+  write_config
+  jvm_opts
+
+  # Cassandra wants many file descriptors (recommended 1048576); best effort.
+  ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+  t0=$(now)
+  {
+    printf '===== %s starting Cassandra %s (port %s) =====\n' "$(date -u +%FT%TZ)" "$CASSANDRA_VERSION" "$CASSANDRA_PORT"
+  } >>"$STDOUT_LOG"
+  rm -f "$PID_FILE"
+  # New session so the node outlives this shell and Ctrl-C in the caller's terminal.
+  # The inner shell writes its own pid and then execs java, so the pid file holds java's pid.
+  setsid -f bash -c 'echo $$ >"$1"; shift; cd "$1"; shift; exec "$@"' _ \
+    "$PID_FILE" "$NODE_DIR" \
+    "$JAVA" "${JVM_OPTS[@]}" -cp "$LIB_DIR/*" "$MAIN_CLASS" \
+    </dev/null >>"$STDOUT_LOG" 2>&1 9>&-   # 9>&-: the node must not inherit the flock
+  local i
+  for i in $(seq 1 50); do [[ -s "$PID_FILE" ]] && break; sleep 0.1; done
+  pid="$(read_pid)"
+  [[ -n "$pid" ]] || { print_log_tail; die "could not start java (no pid file)"; }
+  log "started Cassandra $CASSANDRA_VERSION (pid $pid, heap $CASSANDRA_HEAP, CQL port $CASSANDRA_PORT, storage port $CASSANDRA_STORAGE_PORT)"
+  log "node folder: $NODE_DIR ; log: $SYSTEM_LOG"
+  log "waiting up to ${CASSANDRA_START_TIMEOUT}s for CQL..."
+  wait_ready "$pid" "$t0"
+}
+
+cmd_stop() {
+  lock
+  local pid t0
+  if ! pid="$(running_pid)"; then
+    rm -f "$PID_FILE"
+    log "not running"
+    return 0
+  fi
+  t0=$(now)
+  log "stopping Cassandra (pid $pid, SIGTERM)"
+  kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do
+    if (( $(now) - t0 >= CASSANDRA_STOP_TIMEOUT )); then
+      log "still running after ${CASSANDRA_STOP_TIMEOUT}s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 1
+      break
+    fi
+    sleep 0.5
+  done
+  kill -0 "$pid" 2>/dev/null && die "pid $pid did not exit"
+  rm -f "$PID_FILE"
+  log "stopped ($(( $(now) - t0 ))s)"
+}
+
+cmd_status() {
+  local pid
+  if pid="$(running_pid)"; then
+    if cql_ready; then
+      echo "running (pid $pid, CQL on 127.0.0.1:$CASSANDRA_PORT, Cassandra $CASSANDRA_VERSION, node folder $NODE_DIR)"
+      return 0
+    fi
+    echo "starting (pid $pid, CQL not answering yet on 127.0.0.1:$CASSANDRA_PORT)"
+    return 2
+  fi
+  if cql_ready; then
+    echo "stopped (but a CQL server not started by this script answers on 127.0.0.1:$CASSANDRA_PORT)"
+  else
+    echo "stopped"
+  fi
+  return 3
+}
+
+cmd_wait() {
+  local pid=""
+  pid="$(running_pid)" || pid=""
+  if [[ -z "$pid" ]] && ! port_open "$CASSANDRA_PORT"; then
+    log "no node started by this script is running; waiting for any CQL server on 127.0.0.1:$CASSANDRA_PORT"
+  fi
+  wait_ready "$pid" "$(now)"
+}
+
+cmd_clean() {
+  cmd_stop
+  log "deleting $NODE_DIR"
+  rm -rf "$NODE_DIR"
+}
+
+main() {
+  local cmd="${1:-}"
+  shift || true
+  case "$cmd" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    restart) cmd_stop; exec 9>&-; cmd_start ;;
+    status) cmd_status ;;
+    wait) cmd_wait ;;
+    cql) [[ $# -ge 1 ]] || die "usage: $0 cql 'CQL statement'"; cql_exec "$*" ;;
+    fetch) lock; fetch_jars; log "jars ready in $LIB_DIR" ;;
+    clean) cmd_clean ;;
+    logs) exec tail -n 100 -F "$SYSTEM_LOG" ;;
+    -h|--help|help) usage ;;
+    *) usage; exit 64 ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the pnpm version pinned in package.json's packageManager, on a machine that has only
+# Node and npm: a global pnpm of the right version, else corepack, else npx.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+wanted="$(node -p "require('$root/package.json').packageManager.split('@')[1]")"
+if command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version 2>/dev/null)" = "$wanted" ]; then
+  exec pnpm "$@"
+fi
+export COREPACK_ENABLE_DOWNLOAD_PROMPT=0
+if command -v corepack >/dev/null 2>&1 && corepack pnpm --version >/dev/null 2>&1; then
+  exec corepack pnpm "$@"
+fi
+exec npx --yes "pnpm@$wanted" "$@"

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Every test of the repository: typecheck, lint, unit tests, then the integration tests against
+# real services (Redis, Redis Cluster, Cassandra), which this script starts when they are absent
+# and stops afterwards if it started them.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+pnpm() { "$root/scripts/pnpm.sh" "$@"; }
+
+started=()
+cleanup() {
+  local status=$?
+  for service in "${started[@]}"; do
+    echo "--- stopping $service"
+    case "$service" in
+      redis-cluster) scripts/redis-cluster.sh stop || true ;;
+      cassandra) scripts/cassandra.sh stop || true ;;
+    esac
+  done
+  exit "$status"
+}
+trap cleanup EXIT
+
+echo "--- install"
+if [ "${CI:-}" = "true" ]; then pnpm install --frozen-lockfile; else pnpm install; fi
+
+echo "--- typecheck, lint, unit tests"
+pnpm exec turbo run typecheck lint test --output-logs=errors-only
+
+if [ -x scripts/redis-single.sh ]; then
+  echo "--- services: redis"
+  scripts/redis-single.sh ensure
+fi
+if [ -x scripts/redis-cluster.sh ]; then
+  echo "--- services: redis cluster"
+  if ! scripts/redis-cluster.sh status >/dev/null 2>&1; then
+    scripts/redis-cluster.sh start
+    started+=(redis-cluster)
+  fi
+  export REDIS_CLUSTER_NODES="${REDIS_CLUSTER_NODES:-$(scripts/redis-cluster.sh nodes)}"
+fi
+if [ -x scripts/cassandra.sh ] && [ -d packages/storage-cassandra ]; then
+  echo "--- services: cassandra"
+  if ! scripts/cassandra.sh status >/dev/null 2>&1; then
+    scripts/cassandra.sh start
+    started+=(cassandra)
+  fi
+fi
+
+echo "--- integration tests"
+pnpm exec turbo run test:integration --concurrency=1 --output-logs=new-only
+echo "--- all tests passed"

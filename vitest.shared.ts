@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+/** Resolves workspace packages to their TypeScript sources, so tests need no build. */
+const conditions = ['@sf/source', 'module', 'node', 'import', 'default'];
+
+export const sharedConfig = defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+});
