@@ -20,8 +20,9 @@ CASSANDRA_HEAP="${CASSANDRA_HEAP:-1g}"
 CASSANDRA_START_TIMEOUT="${CASSANDRA_START_TIMEOUT:-180}"
 CASSANDRA_STOP_TIMEOUT="${CASSANDRA_STOP_TIMEOUT:-60}"
 CASSANDRA_UNSAFE_SYSTEM="${CASSANDRA_UNSAFE_SYSTEM:-true}"
-CASSANDRA_ALLOW_FOREIGN="${CASSANDRA_ALLOW_FOREIGN:-0}"
+CASSANDRA_ALLOW_FOREIGN="${CASSANDRA_ALLOW_FOREIGN:-1}"
 CASSANDRA_JVM_OPTS="${CASSANDRA_JVM_OPTS:-}"
+CASSANDRA_MVN_ARGS="${CASSANDRA_MVN_ARGS:-}"
 
 LIB_DIR="$SF_CASSANDRA_HOME/$CASSANDRA_VERSION/lib"
 NODE_DIR="${SF_CASSANDRA_NODE_DIR:-$SF_CASSANDRA_HOME/node-$CASSANDRA_PORT}"
@@ -43,10 +44,12 @@ now() { date +%s; }
 usage() {
   cat >&2 <<EOF
 Usage: $0 <command>
-  start    resolve jars (first run), start the node in the background, wait for CQL
+  start    resolve jars (first run), start the node in the background, wait for CQL;
+           reuses a node that already runs (exit 0)
   stop     stop the node (SIGTERM, then SIGKILL after ${CASSANDRA_STOP_TIMEOUT}s)
   restart  stop + start
-  status   print running/starting/stopped (exit 0 / 2 / 3)
+  status   print running/starting/stopped (exit 0 / 2 / 3); "running" also covers a CQL
+           server this script did not start (e.g. Docker) that answers on the port
   wait     wait until CQL answers on 127.0.0.1:$CASSANDRA_PORT (timeout ${CASSANDRA_START_TIMEOUT}s)
   cql STMT run one CQL statement through a raw protocol-v4 QUERY frame (DDL/DML; no row decoding)
   fetch    only resolve the jars into $LIB_DIR
@@ -67,9 +70,9 @@ java_bin() {
 check_java() {
   local java="$1" line major
   line="$("$java" -version 2>&1 | head -n 1)" || die "cannot run $java -version"
-  major="$(sed -E -n 's/.*version "([0-9]+)(\.([0-9]+))?.*/\1 \3/p' <<<"$line")"
-  set -- $major
-  if [[ "${1:-}" == "1" ]]; then major="${2:-}"; else major="${1:-}"; fi
+  local first second
+  read -r first second < <(sed -E -n 's/.*version "([0-9]+)(\.([0-9]+))?.*/\1 \3/p' <<<"$line") || true
+  if [[ "${first:-}" == "1" ]]; then major="${second:-}"; else major="${first:-}"; fi  # 1.8 -> 8
   case "$major" in
     17|11) ;;
     *) die "Cassandra 5.0 runs on Java 11 or 17 only; $java is: $line (set JAVA_HOME or CASSANDRA_JAVA)" ;;
@@ -88,7 +91,9 @@ fetch_jars() {
   t0=$(now)
   log "resolving org.apache.cassandra:cassandra-all:$CASSANDRA_VERSION and its dependencies from Maven Central"
   log "(first run only, ~100 jars / ~80 MB; maven log: $mvnlog)"
-  if ! mvn -B -f "$POM" validate \
+  local mvn_extra=()
+  [[ -n "$CASSANDRA_MVN_ARGS" ]] && read -r -a mvn_extra <<<"$CASSANDRA_MVN_ARGS"
+  if ! mvn -B ${mvn_extra[@]+"${mvn_extra[@]}"} -f "$POM" validate \
         -Dcassandra.version="$CASSANDRA_VERSION" \
         -Dsf.cassandra.lib="$tmp" >"$mvnlog" 2>&1; then
     tail -n 40 "$mvnlog" >&2 || true
@@ -99,7 +104,7 @@ fetch_jars() {
   rm -rf "$LIB_DIR"
   mv "$tmp" "$LIB_DIR"
   date -u +%FT%TZ >"$LIB_DIR/.complete"
-  log "resolved $(ls "$LIB_DIR"/*.jar | wc -l) jars ($(du -sh "$LIB_DIR" | cut -f1)) in $(( $(now) - t0 ))s into $LIB_DIR"
+  log "resolved $(find "$LIB_DIR" -name '*.jar' | wc -l) jars ($(du -sh "$LIB_DIR" | cut -f1)) in $(( $(now) - t0 ))s into $LIB_DIR"
 }
 
 # ---------------------------------------------------------------- process state
@@ -112,6 +117,14 @@ is_our_pid() {
   [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
   cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
   [[ "$cmd" == *"$MAIN_CLASS"* && "$cmd" == *"$CONF_DIR/cassandra.yaml"* ]]
+}
+
+# alive and not a zombie
+pid_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)"
+  [[ "$state" != "Z" && -n "$state" ]]
 }
 
 running_pid() {
@@ -130,7 +143,8 @@ hex_u32() { printf '%08x' "$1"; }
 # [string]: u16 length + bytes ; [long string]: u32 length + bytes
 hex_string() { local h; h="$(hex_of "$1")"; printf '%s%s' "$(hex_u16 $(( ${#h} / 2 )))" "$h"; }
 hex_long_string() { local h; h="$(hex_of "$1")"; printf '%s%s' "$(hex_u32 $(( ${#h} / 2 )))" "$h"; }
-# write hex as raw bytes to fd 3
+# write hex as raw bytes to fd 3 (the printf format is made only of \xHH escapes)
+# shellcheck disable=SC2059
 send_hex() { local h="$1"; printf "$(sed 's/../\\x&/g' <<<"$h")" >&3; }
 # a v4 request frame: version 0x04, flags 0, stream id, opcode, body length, body
 send_frame() { # stream opcode bodyhex
@@ -147,7 +161,8 @@ read_frame() {
   RESP_BODY=""
   if (( len > 0 )); then RESP_BODY="$(head -c "$len" <&3 | od -An -tx1 -v | tr -d ' \n')"; fi
 }
-# decode a [string] at the start of a hex buffer
+# hex -> text (the printf format is made only of \xHH escapes)
+# shellcheck disable=SC2059
 hex_to_text() { printf "$(sed 's/../\\x&/g' <<<"$1")"; }
 error_message() { # ERROR body: [int code][string message]
   local b="$1" code mlen
@@ -170,6 +185,7 @@ port_open() { timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/
 # Runs one CQL statement (consistency ONE). Prints the result kind or the server error.
 cql_exec() {
   local stmt="$1"
+  port_open "$CASSANDRA_PORT" || die "nothing listens on 127.0.0.1:$CASSANDRA_PORT ('$0 start' first)"
   exec 3<>"/dev/tcp/127.0.0.1/$CASSANDRA_PORT" || die "cannot connect to 127.0.0.1:$CASSANDRA_PORT"
   # STARTUP {CQL_VERSION: 3.0.0} -> READY (0x02)
   send_frame 1 1 "$(hex_u16 1)$(hex_string CQL_VERSION)$(hex_string 3.0.0)"
@@ -311,6 +327,8 @@ jvm_opts() {
     -Dcassandra.skip_wait_for_gossip_to_settle=0
     -Dcassandra.ring_delay_ms=1000
     "-Dcassandra.unsafesystem=$CASSANDRA_UNSAFE_SYSTEM"
+    # fast stop: a single node has nobody to announce its shutdown to (default waits 2 s)
+    -Dcassandra.shutdown_announce_in_ms=0
   )
   # bin/cassandra.in.sh adds these on a full JDK (CASSANDRA-19001)
   if [[ -e "$(dirname "$(readlink -f "$JAVA")")/javac" ]]; then
@@ -328,15 +346,33 @@ jvm_opts() {
 
 # ---------------------------------------------------------------- commands
 
+# Byte offsets of the logs when this start began, so failures show only this run's lines.
+LOG_OFFSET_SYSTEM=0
+LOG_OFFSET_STDOUT=0
+file_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+mark_logs() { LOG_OFFSET_SYSTEM=$(file_size "$SYSTEM_LOG"); LOG_OFFSET_STDOUT=$(file_size "$STDOUT_LOG"); }
+# this run's part of a log (the whole file if it was rotated meanwhile)
+log_since() { # file offset
+  local size; size=$(file_size "$1")
+  [[ -f "$1" ]] || return 0
+  if (( size >= $2 )); then tail -c +"$(( $2 + 1 ))" "$1"; else cat "$1"; fi
+}
+
 print_log_tail() {
-  local n="${1:-60}"
-  if [[ -s "$STDOUT_LOG" ]]; then
-    printf '\n----- %s (last %d lines) -----\n' "$STDOUT_LOG" 30 >&2
-    tail -n 30 "$STDOUT_LOG" >&2 || true
+  local n="${1:-60}" out errors
+  out="$(log_since "$STDOUT_LOG" "$LOG_OFFSET_STDOUT" | grep -v -E '^WARNING: .*(setSecurityManager|terminally deprecated|ThreadAwareSecurityManager)' || true)"
+  if [[ -n "$out" ]]; then
+    printf '\n----- %s (this start, last 30 lines) -----\n' "$STDOUT_LOG" >&2
+    tail -n 30 <<<"$out" >&2
   fi
-  if [[ -s "$SYSTEM_LOG" ]]; then
-    printf '\n----- %s (last %d lines) -----\n' "$SYSTEM_LOG" "$n" >&2
-    tail -n "$n" "$SYSTEM_LOG" >&2 || true
+  out="$(log_since "$SYSTEM_LOG" "$LOG_OFFSET_SYSTEM")"
+  if [[ -n "$out" ]]; then
+    printf '\n----- %s (this start, last %d lines) -----\n' "$SYSTEM_LOG" "$n" >&2
+    tail -n "$n" <<<"$out" >&2
+    errors="$(grep -E '^(ERROR|FATAL)|Exception:' <<<"$out" | head -n 5 || true)"
+    if [[ -n "$errors" ]]; then
+      printf '\n----- first errors -----\n%s\n' "$errors" >&2
+    fi
   fi
   printf -- '-----\n' >&2
 }
@@ -351,7 +387,7 @@ wait_ready() {
       log "CQL is ready on 127.0.0.1:$CASSANDRA_PORT ($(( $(now) - t0 ))s)"
       return 0
     fi
-    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+    if [[ -n "$pid" ]] && ! pid_alive "$pid"; then
       rm -f "$PID_FILE"
       print_log_tail 80
       die "Cassandra (pid $pid) exited during startup after $(( $(now) - t0 ))s; logs: $LOG_DIR"
@@ -385,12 +421,15 @@ cmd_start() {
   fi
   rm -f "$PID_FILE"
   if port_open "$CASSANDRA_PORT"; then
-    if cql_ready && [[ "$CASSANDRA_ALLOW_FOREIGN" == "1" ]]; then
-      log "a CQL server not started by this script answers on 127.0.0.1:$CASSANDRA_PORT; using it (CASSANDRA_ALLOW_FOREIGN=1)"
-      return 0
+    if cql_ready; then
+      if [[ "$CASSANDRA_ALLOW_FOREIGN" == "1" ]]; then
+        log "a CQL server not started by this script (Docker?) already answers on 127.0.0.1:$CASSANDRA_PORT; using it"
+        return 0
+      fi
+      die "a CQL server not started by this script already answers on 127.0.0.1:$CASSANDRA_PORT (CASSANDRA_ALLOW_FOREIGN=0); stop it or set CASSANDRA_PORT"
     fi
-    ss -ltnp "sport = :$CASSANDRA_PORT" 2>/dev/null >&2 || true
-    die "port $CASSANDRA_PORT is already in use by another process (a Docker Cassandra? set CASSANDRA_ALLOW_FOREIGN=1 to use it, or CASSANDRA_PORT=... for another port)"
+    ss -ltnp "sport = :$CASSANDRA_PORT" >&2 2>/dev/null || true
+    die "port $CASSANDRA_PORT is in use by a process that does not speak CQL; free it or set CASSANDRA_PORT"
   fi
   local p
   for p in "$CASSANDRA_STORAGE_PORT" ${CASSANDRA_JMX_PORT:+"$CASSANDRA_JMX_PORT"}; do
@@ -407,6 +446,7 @@ cmd_start() {
   ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
   t0=$(now)
+  mark_logs
   {
     printf '===== %s starting Cassandra %s (port %s) =====\n' "$(date -u +%FT%TZ)" "$CASSANDRA_VERSION" "$CASSANDRA_PORT"
   } >>"$STDOUT_LOG"
@@ -417,8 +457,7 @@ cmd_start() {
     "$PID_FILE" "$NODE_DIR" \
     "$JAVA" "${JVM_OPTS[@]}" -cp "$LIB_DIR/*" "$MAIN_CLASS" \
     </dev/null >>"$STDOUT_LOG" 2>&1 9>&-   # 9>&-: the node must not inherit the flock
-  local i
-  for i in $(seq 1 50); do [[ -s "$PID_FILE" ]] && break; sleep 0.1; done
+  for _ in $(seq 1 50); do [[ -s "$PID_FILE" ]] && break; sleep 0.1; done
   pid="$(read_pid)"
   [[ -n "$pid" ]] || { print_log_tail; die "could not start java (no pid file)"; }
   log "started Cassandra $CASSANDRA_VERSION (pid $pid, heap $CASSANDRA_HEAP, CQL port $CASSANDRA_PORT, storage port $CASSANDRA_STORAGE_PORT)"
@@ -432,26 +471,32 @@ cmd_stop() {
   local pid t0
   if ! pid="$(running_pid)"; then
     rm -f "$PID_FILE"
-    log "not running"
+    if cql_ready; then
+      log "not started by this script: leaving the CQL server on 127.0.0.1:$CASSANDRA_PORT alone"
+    else
+      log "not running"
+    fi
     return 0
   fi
   t0=$(now)
   log "stopping Cassandra (pid $pid, SIGTERM)"
   kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
+  while pid_alive "$pid"; do
     if (( $(now) - t0 >= CASSANDRA_STOP_TIMEOUT )); then
       log "still running after ${CASSANDRA_STOP_TIMEOUT}s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      sleep 1
+      # releasing a 1 GB (mlocked) heap can take a few seconds
+      for _ in $(seq 1 100); do pid_alive "$pid" || break; sleep 0.2; done
       break
     fi
     sleep 0.5
   done
-  kill -0 "$pid" 2>/dev/null && die "pid $pid did not exit"
+  pid_alive "$pid" && die "pid $pid did not exit even after SIGKILL"
   rm -f "$PID_FILE"
   log "stopped ($(( $(now) - t0 ))s)"
 }
 
+# exit 0: a CQL server answers (ours or not); 2: our node is still starting; 3: stopped
 cmd_status() {
   local pid
   if pid="$(running_pid)"; then
@@ -463,10 +508,10 @@ cmd_status() {
     return 2
   fi
   if cql_ready; then
-    echo "stopped (but a CQL server not started by this script answers on 127.0.0.1:$CASSANDRA_PORT)"
-  else
-    echo "stopped"
+    echo "running (not started by this script: a CQL server answers on 127.0.0.1:$CASSANDRA_PORT)"
+    return 0
   fi
+  echo "stopped"
   return 3
 }
 
@@ -494,7 +539,10 @@ main() {
     restart) cmd_stop; exec 9>&-; cmd_start ;;
     status) cmd_status ;;
     wait) cmd_wait ;;
-    cql) [[ $# -ge 1 ]] || die "usage: $0 cql 'CQL statement'"; cql_exec "$*" ;;
+    cql) [[ $# -ge 1 ]] || die "usage: $0 cql 'CQL statement'"
+         timeout "${CASSANDRA_CQL_TIMEOUT:-60}" bash "${BASH_SOURCE[0]}" __cql "$*" || {
+           rc=$?; (( rc == 124 )) && die "no answer within ${CASSANDRA_CQL_TIMEOUT:-60}s"; exit "$rc"; } ;;
+    __cql) cql_exec "$1" ;;
     fetch) lock; fetch_jars; log "jars ready in $LIB_DIR" ;;
     clean) cmd_clean ;;
     logs) exec tail -n 100 -F "$SYSTEM_LOG" ;;
