@@ -2,6 +2,7 @@ import { Activity, Follow, Love, defineVerb } from '@sf/activity';
 import type { Verb } from '@sf/activity';
 import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
 import type { StorageBackend } from '@sf/feeds';
+import { FanoutPriority, Manager } from '@sf/manager';
 
 export const Pin = defineVerb({ id: 5, infinitive: 'pin', pastTense: 'pinned' });
 
@@ -18,47 +19,39 @@ export function definePinterestFeeds(storage: StorageBackend) {
 export type PinterestFeeds = ReturnType<typeof definePinterestFeeds>;
 
 /**
- * A tiny in-process social graph with fan-out on write: an author's activity goes to their user
- * feed and to the normal and aggregated feeds of every follower.
+ * A tiny social graph over the Manager: an author's pin goes to their user feed and, through
+ * in-process fanout tasks, to the normal and aggregated feeds of every follower.
  */
 export class Pinterest {
   readonly followers = new Map<number, Set<number>>();
   readonly names = new Map<number, string>();
   readonly feeds: PinterestFeeds;
+  readonly manager: Manager;
 
   constructor(storage: StorageBackend) {
     this.feeds = definePinterestFeeds(storage);
+    this.manager = new Manager({
+      feeds: { normal: this.feeds.normal, aggregated: this.feeds.aggregated },
+      userFeed: this.feeds.user,
+      getFollowerIds: async (userId) => ({ [FanoutPriority.HIGH]: [...(this.followers.get(Number(userId)) ?? [])] }),
+    });
   }
 
   addUser(id: number, name: string): void {
     this.names.set(id, name);
   }
 
-  async publish(activity: Activity): Promise<void> {
-    const { normal, aggregated, user } = this.feeds;
-    await user.insertActivity(activity);
-    await user.for(activity.actorId).add(activity);
-    const followers = [...(this.followers.get(activity.actorId) ?? [])];
-    await normal.addToMany(followers, [activity]);
-    await aggregated.addToMany(followers, [activity]);
-  }
-
   async follow(userId: number, targetId: number, time: number): Promise<void> {
     const set = this.followers.get(targetId) ?? new Set<number>();
     set.add(userId);
     this.followers.set(targetId, set);
-    // Copy the target's recent activities into the follower's feeds, as Stream Framework's follow_user does.
-    const recent = await this.feeds.user.for(targetId).get({ limit: 5000 });
-    if (recent.length > 0) {
-      await this.feeds.normal.for(userId).addMany(recent);
-      await this.feeds.aggregated.for(userId).addMany(recent);
-    }
+    await this.manager.followUser(userId, targetId);
     await this.feeds.notification.for(targetId).add(new Activity({ actor: userId, verb: Follow, object: targetId, time }));
   }
 
   async pin(userId: number, pinId: number, boardId: number, time: number, title: string): Promise<Activity> {
     const activity = new Activity({ actor: userId, verb: Pin, object: pinId, target: boardId, time, extraContext: { title } });
-    await this.publish(activity);
+    await this.manager.addUserActivity(userId, activity);
     return activity;
   }
 
@@ -69,7 +62,10 @@ export class Pinterest {
 
   describe(verb: Verb, actorIds: number[], count: number): string {
     const names = actorIds.map((id) => this.names.get(id) ?? `user ${id}`);
-    const who = names.length > 1 ? `${names[0]} and ${names.length - 1} other${names.length > 2 ? 's' : ''}` : names[0];
+    const others = names.length - 1;
+    const who = others > 0 ? `${names[0]} and ${others} other${others > 1 ? 's' : ''}` : names[0];
+    if (verb.id === Follow.id) return `${who} followed you`;
+    if (verb.id === Love.id) return `${who} loved your pin`;
     return `${who} ${verb.pastTense} ${count} item${count === 1 ? '' : 's'}`;
   }
 }

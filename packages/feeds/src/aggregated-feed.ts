@@ -168,7 +168,8 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
     if (activities.length === 0) return 0;
     let changed = 0;
     await forEachLimited(userIds, FANOUT_CONCURRENCY, async (userId) => {
-      changed += (await this.for(userId).removeMany(activities)).length;
+      const result = await this.for(userId).removeMany(activities);
+      changed += result.length;
     });
     return changed;
   }

@@ -115,11 +115,9 @@ export class NotificationFeedDefinition<A extends NotificationActivity = Notific
 export class NotificationFeed<A extends NotificationActivity = NotificationActivity> extends AggregatedFeed<A> {
   declare readonly definition: NotificationFeedDefinition<A>;
 
-  static override define<A extends AggregatedActivity = NotificationActivity>(
-    options: NotificationFeedOptions<A & NotificationActivity>,
-  ): NotificationFeedDefinition<A & NotificationActivity> {
-    return new NotificationFeedDefinition(options);
-  }
+  /** Defines a notification feed type (Stream Framework's `class MyNotificationFeed(RedisNotificationFeed)`). */
+  static override define: ((options: NotificationFeedOptions) => NotificationFeedDefinition) & typeof AggregatedFeed.define =
+    ((options: NotificationFeedOptions) => new NotificationFeedDefinition(options)) as never;
 
   protected override withView(view: FeedView): this {
     return new NotificationFeed(this.definition, view.userId, view) as this;

@@ -51,11 +51,13 @@ describe('Manager on memory storage with the in-process queue', () => {
     expect(group!.actorIds).toEqual([13, 14]);
 
     // 22 follows 14: 14's pin is copied into 22's feeds
+    followers.get(14)!.push(22);
     await manager.followUser(22, 14);
     expect((await feeds.normal.for(22).get()).map((a) => a.objectId)).toEqual([2, 1]);
     expect((await feeds.aggregated.for(22).get())[0]!.activityCount).toBe(2);
 
     // 21 unfollows 13: 13's pin leaves 21's feeds
+    followers.set(13, [22]);
     await manager.unfollowUser(21, 13);
     expect((await feeds.normal.for(21).get()).map((a) => a.objectId)).toEqual([2]);
     expect((await feeds.aggregated.for(21).get())[0]!.actorIds).toEqual([14]);
@@ -191,5 +193,62 @@ describe('Manager on memory storage with the in-process queue', () => {
       ['3-7-2026-01-01', [23]],
       ['1-13-2026-01-01', [21, 22]],
     ]);
+  });
+});
+
+describe('Manager: updates, progress, unfollow of imported history', () => {
+  it('re-fans out updated activities: the new version is what every feed reads', async () => {
+    const followers = new Map([[13, [21, 22]]]);
+    const { manager, feeds } = setup({ followers });
+    const original = pin(13, 1);
+    await manager.addUserActivity(13, original);
+    const edited = new Activity({
+      actor: 13,
+      verb: Pin,
+      object: 1,
+      target: 113,
+      time: original.time,
+      extraContext: { title: 'edited' },
+    });
+    expect(edited.serializationId).toBe(original.serializationId);
+    const handle = await manager.updateUserActivities([edited]);
+    expect(handle.tasks).toBe(2);
+    const [read] = await feeds.normal.for(22).get();
+    expect(read!.extraContext).toEqual({ title: 'edited' });
+    expect(await feeds.normal.for(22).count()).toBe(1);
+    expect((await feeds.aggregated.for(21).get())[0]!.activities.map((a) => a.extraContext)).toEqual([{ title: 'edited' }]);
+    expect(await manager.getUserFeed(13).count()).toBe(1);
+  });
+
+  it('reports the progress of a background fanout and of a batch import', async () => {
+    const queue = new InProcessFanoutQueue({ mode: 'background', concurrency: 1 });
+    const followers = new Map([[13, Array.from({ length: 30 }, (_, i) => 100 + i)]]);
+    const { manager } = setup({ followers, queue, chunk: 10 });
+    const imported: number[] = [];
+    const handle = await manager.batchImport(
+      13,
+      Array.from({ length: 6 }, (_, i) => pin(13, i + 1)),
+      { chunkSize: 3, onProgress: (p) => imported.push(p.imported) },
+    );
+    expect(imported).toEqual([3, 6]);
+    expect(handle.tasks).toBe(12); // 2 chunks of activities x 3 chunks of followers x 2 feeds
+    const progress: string[] = [];
+    await handle.wait({ onProgress: ({ completed, total }) => progress.push(`${completed}/${total}`) });
+    expect(progress.at(-1)).toBe('12/12');
+    expect(new Set(progress).size).toBe(progress.length);
+    await queue.close();
+  });
+
+  it('unfollows from the whole feed, also what an import left beyond maxLength', async () => {
+    const { manager, feeds } = setup({ followers: new Map([[13, [21]]]) });
+    await manager.batchImport(13, Array.from({ length: 80 }, (_, i) => pin(13, i + 1)));
+    await manager.addUserActivity(14, pin(14, 500));
+    await manager.followUser(21, 14);
+    expect(await feeds.normal.for(21).count()).toBe(81);
+    await manager.unfollowUser(21, 13);
+    expect((await feeds.normal.for(21).get()).map((a) => a.objectId)).toEqual([500]);
+    expect((await feeds.aggregated.for(21).get()).flatMap((g) => g.actorIds)).toEqual([14]);
+    await expect(manager.batchImport(13, 'nope' as never)).rejects.toThrow(/array of activities/);
+    expect((await manager.batchImport(13, [])).tasks).toBe(0);
   });
 });
