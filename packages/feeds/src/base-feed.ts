@@ -80,7 +80,7 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
     }
     this.maxLength = maxLength;
     if (!options.storage || typeof options.storage.timelineStorage !== 'function') {
-      throw new InvalidActivityError(`feed ${this.name} needs a storage backend (e.g. memoryStorage()), got ${String(options.storage)}`);
+      throw new InvalidActivityError(`feed ${this.name} needs a storage backend (e.g. memoryStorage()), got ${typeof options.storage}`);
     }
     this.storage = options.storage;
     this.format = options.format ?? options.storage.format;

@@ -58,8 +58,9 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
     });
     this.metrics.onFeedWrite(this.name, activities.length * keys.length);
     if (this.onUpdateFeed) {
+      const onUpdateFeed = this.onUpdateFeed;
       await Promise.all(
-        userIds.map((userId, i) => this.onUpdateFeed!({ feedKey: keys[i]!, userId, added: [...activities], removed: [] })),
+        userIds.map(async (userId, i) => onUpdateFeed({ feedKey: keys[i]!, userId, added: [...activities], removed: [] })),
       );
     }
     return added;
@@ -73,7 +74,8 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
     const removed = await this.timeline.removeIdsFromMany(keys, ids);
     this.metrics.onFeedRemove(this.name, ids.length * keys.length);
     if (this.onUpdateFeed) {
-      await Promise.all(userIds.map((userId, i) => this.onUpdateFeed!({ feedKey: keys[i]!, userId, added: [], removed: ids })));
+      const onUpdateFeed = this.onUpdateFeed;
+      await Promise.all(userIds.map(async (userId, i) => onUpdateFeed({ feedKey: keys[i]!, userId, added: [], removed: ids })));
     }
     return removed;
   }

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { InvalidActivityError, NotificationActivity, compareSerializationIds } from '@sf/activity';
 import type { AggregatedActivity } from '@sf/activity';
 import { NotificationAggregator } from '@sf/aggregators';
-import type { BaseAggregator } from '@sf/aggregators';
 import { AggregatedFeed, AggregatedFeedDefinition } from './aggregated-feed.js';
 import type { AggregatedFeedOptions } from './aggregated-feed.js';
 import type { FeedView } from './base-feed.js';
