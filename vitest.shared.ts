@@ -6,4 +6,6 @@ const conditions = ['@sf/source', 'module', 'node', 'import', 'default'];
 export const sharedConfig = defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
+  // Generous: CI machines are small and shared; tests never assert on time.
+  test: { testTimeout: 30_000, hookTimeout: 60_000 },
 });

@@ -52,7 +52,12 @@ export function isPlainArray(value: unknown): value is unknown[] {
 /** Sets an own enumerable property, also for the key `__proto__` (which `=` would not create). */
 export function defineOwn<T>(target: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   } else {
     target[key] = value;
   }

@@ -18,7 +18,8 @@ const FRAME_SIZE_TARGET = 64 * 1024;
 const FRAME_HEADER_SIZE = 9;
 const BATCH_SIZE = 1000;
 
-const ALLOWED = 'only null, booleans, numbers, bigints, strings, arrays and plain objects can be pickled';
+const ALLOWED =
+  'only null, booleans, numbers, bigints, strings, arrays and plain objects can be pickled';
 
 /**
  * Writes opcodes exactly as CPython's C pickler (`_pickle.c`, 3.11) does, framing included:
@@ -32,6 +33,8 @@ class PickleWriter {
   #framing = false;
   #frameStart = -1;
   #memoSize = 0;
+  /** Memo indices of the strings CPython keeps as singletons (see `#string`). */
+  readonly #singletons = new Map<string, number>();
   readonly #scratch = new DataView(new ArrayBuffer(8));
 
   constructor(
@@ -75,20 +78,31 @@ class PickleWriter {
 
   #opcodeBoundary(): void {
     if (!this.#framing || this.#frameStart === -1) return;
-    if (this.#length - this.#frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) this.#commitFrame();
+    if (this.#length - this.#frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET)
+      this.#commitFrame();
   }
 
   #memoize(): void {
     const index = this.#memoSize++;
     if (this.protocol >= 4) this.#write([Op.MEMOIZE]);
     else if (index < 256) this.#write([Op.BINPUT, index]);
-    else this.#write([Op.LONG_BINPUT, index & 0xff, (index >>> 8) & 0xff, (index >>> 16) & 0xff, index >>> 24]);
+    else
+      this.#write([
+        Op.LONG_BINPUT,
+        index & 0xff,
+        (index >>> 8) & 0xff,
+        (index >>> 16) & 0xff,
+        index >>> 24,
+      ]);
   }
 
   #fail(path: string, value: unknown, why?: string): never {
-    throw new SerializationError(`cannot pickle ${path}: ${why ?? `got ${describeType(value)} (${ALLOWED})`}`, {
-      field: path,
-    });
+    throw new SerializationError(
+      `cannot pickle ${path}: ${why ?? `got ${describeType(value)} (${ALLOWED})`}`,
+      {
+        field: path,
+      },
+    );
   }
 
   #int(value: bigint): void {
@@ -115,7 +129,13 @@ class PickleWriter {
     if (count < 256) {
       this.#write([Op.LONG1, count]);
     } else {
-      this.#write([Op.LONG4, count & 0xff, (count >>> 8) & 0xff, (count >>> 16) & 0xff, count >>> 24]);
+      this.#write([
+        Op.LONG4,
+        count & 0xff,
+        (count >>> 8) & 0xff,
+        (count >>> 16) & 0xff,
+        count >>> 24,
+      ]);
     }
     this.#write(bytes);
   }
@@ -126,11 +146,31 @@ class PickleWriter {
   }
 
   #string(value: string): void {
+    // CPython has one object for '' and for each 1-char latin1 string, so pickle's identity memo
+    // writes a GET for their repeats; other equal strings are distinct objects in general.
+    const singleton = value.length === 0 || (value.length === 1 && value.charCodeAt(0) < 256);
+    if (singleton) {
+      const index = this.#singletons.get(value);
+      if (index !== undefined) {
+        if (index < 256) this.#write([Op.BINGET, index]);
+        else
+          this.#write([
+            Op.LONG_BINGET,
+            index & 0xff,
+            (index >>> 8) & 0xff,
+            (index >>> 16) & 0xff,
+            index >>> 24,
+          ]);
+        return;
+      }
+      this.#singletons.set(value, this.#memoSize);
+    }
     const data = encodeUtf8(value);
     const size = data.length;
     let header: number[];
     if (size <= 0xff && this.protocol >= 4) header = [Op.SHORT_BINUNICODE, size];
-    else if (size <= 0xffffffff) header = [Op.BINUNICODE, size & 0xff, (size >>> 8) & 0xff, (size >>> 16) & 0xff, size >>> 24];
+    else if (size <= 0xffffffff)
+      header = [Op.BINUNICODE, size & 0xff, (size >>> 8) & 0xff, (size >>> 16) & 0xff, size >>> 24];
     else this.#fail(this.field, value, 'string too long');
     if (size >= FRAME_SIZE_TARGET) {
       // Large payloads go outside frames (_Pickler_write_bytes).
@@ -165,8 +205,9 @@ class PickleWriter {
       default:
         this.#fail(path, value);
     }
-    const container = value as object;
-    if (depth >= MAX_NESTING) this.#fail(path, value, `containers nested more than ${MAX_NESTING} levels deep`);
+    const container = value;
+    if (depth >= MAX_NESTING)
+      this.#fail(path, value, `containers nested more than ${MAX_NESTING} levels deep`);
     if (ancestors.has(container)) this.#fail(path, value, 'circular reference');
     if (isPlainArray(container)) {
       ancestors.add(container);
@@ -175,7 +216,8 @@ class PickleWriter {
       this.#list(container, path, depth, ancestors);
       ancestors.delete(container);
     } else if (isPlainObject(container)) {
-      if (Object.getOwnPropertySymbols(container).length > 0) this.#fail(path, value, 'symbol keys cannot be pickled');
+      if (Object.getOwnPropertySymbols(container).length > 0)
+        this.#fail(path, value, 'symbol keys cannot be pickled');
       ancestors.add(container);
       this.#write([Op.EMPTY_DICT]);
       this.#memoize();
@@ -189,7 +231,8 @@ class PickleWriter {
   // batch_list_exact
   #list(list: unknown[], path: string, depth: number, ancestors: Set<object>): void {
     const item = (index: number): unknown => {
-      if (!(index in list)) this.#fail(childPath(path, index), undefined, 'arrays with holes cannot be pickled');
+      if (!(index in list))
+        this.#fail(childPath(path, index), undefined, 'arrays with holes cannot be pickled');
       return list[index];
     };
     if (list.length === 0) return;
@@ -254,7 +297,9 @@ class PickleWriter {
  */
 export function writePickle(value: unknown, protocol: PickleProtocol, field: string): Uint8Array {
   if (protocol !== 2 && protocol !== 4) {
-    throw new SerializationError(`unsupported pickle protocol ${String(protocol)} (use 2 or 4)`, { field });
+    throw new SerializationError(`unsupported pickle protocol ${String(protocol)} (use 2 or 4)`, {
+      field,
+    });
   }
   return new PickleWriter(protocol, field).dump(value);
 }

@@ -5,7 +5,7 @@ import { MAX_NESTING, type PickleValue } from './pickle-value.js';
 import { decodeUtf8 } from './utf8.js';
 
 /** Most values (containers and scalars, shared references counted each time) one pickle may expand to. */
-export const MAX_PICKLE_VALUES = 1_000_000;
+export const MAX_PICKLE_VALUES = 100_000;
 /** Longest integer accepted: 4300 decimal digits (Python 3.11's own limit) or 4096 bytes. */
 const MAX_INT_DIGITS = 4300;
 const MAX_INT_BYTES = 4096;
@@ -62,7 +62,10 @@ class PickleReader {
 
   #take(count: number, what: string, offset: number): number {
     if (count > this.bytes.length - this.#pos) {
-      this.fail(`truncated data: ${what} needs ${count} bytes, ${this.bytes.length - this.#pos} left`, offset);
+      this.fail(
+        `truncated data: ${what} needs ${count} bytes, ${this.bytes.length - this.#pos} left`,
+        offset,
+      );
     }
     const start = this.#pos;
     this.#pos += count;
@@ -85,9 +88,10 @@ class PickleReader {
     return this.#view.getInt32(this.#take(4, 'argument', offset), true);
   }
 
-  #u64(offset: number): number {
+  #u64(offset: number, what: string): number {
     const value = this.#view.getBigUint64(this.#take(8, 'argument', offset), true);
-    if (value > BigInt(this.bytes.length)) this.fail(`length ${value} exceeds the data`, offset);
+    if (value > BigInt(this.bytes.length))
+      this.fail(`${what} length ${value} exceeds the data`, offset);
     return Number(value);
   }
 
@@ -137,21 +141,24 @@ class PickleReader {
 
   #list(offset: number): PickleList {
     const target = this.#top(offset);
-    if (!(target instanceof PickleList)) this.fail(`cannot append to ${describeItem(target)}`, offset);
+    if (!(target instanceof PickleList))
+      this.fail(`cannot append to ${describeItem(target)}`, offset);
     return target;
   }
 
   #setItems(items: readonly Item[], offset: number): void {
     if (items.length % 2 !== 0) this.fail('odd number of items for a dict', offset);
     const target = this.#top(offset);
-    if (!(target instanceof PickleDict)) this.fail(`cannot set items on ${describeItem(target)}`, offset);
+    if (!(target instanceof PickleDict))
+      this.fail(`cannot set items on ${describeItem(target)}`, offset);
     this.#fillDict(target, items, offset);
   }
 
   #fillDict(target: PickleDict, items: readonly Item[], offset: number): void {
     for (let i = 0; i < items.length; i += 2) {
       const key = items[i]!;
-      if (typeof key !== 'string') this.fail(`dict keys must be strings, got ${describeItem(key)}`, offset);
+      if (typeof key !== 'string')
+        this.fail(`dict keys must be strings, got ${describeItem(key)}`, offset);
       target.entries.set(key, items[i + 1]!);
     }
   }
@@ -173,7 +180,8 @@ class PickleReader {
   }
 
   #index(text: string, offset: number): number {
-    if (!/^(0|[1-9][0-9]{0,9})$/.test(text)) this.fail(`invalid memo index ${JSON.stringify(text.slice(0, 40))}`, offset);
+    if (!/^(0|[1-9][0-9]{0,9})$/.test(text))
+      this.fail(`invalid memo index ${JSON.stringify(text.slice(0, 40))}`, offset);
     return Number(text);
   }
 
@@ -220,7 +228,16 @@ class PickleReader {
     const body = line.subarray(1, line.length - 1);
     const out: number[] = [];
     const simple: Record<number, number> = {
-      0x5c: 0x5c, 0x27: 0x27, 0x22: 0x22, 0x61: 7, 0x62: 8, 0x66: 12, 0x6e: 10, 0x72: 13, 0x74: 9, 0x76: 11,
+      0x5c: 0x5c,
+      0x27: 0x27,
+      0x22: 0x22,
+      0x61: 7,
+      0x62: 8,
+      0x66: 12,
+      0x6e: 10,
+      0x72: 13,
+      0x74: 9,
+      0x76: 11,
     };
     for (let i = 0; i < body.length; i++) {
       const c = body[i]!;
@@ -237,7 +254,11 @@ class PickleReader {
         out.push(mapped);
       } else if (e >= 0x30 && e <= 0x37) {
         let value = e - 0x30;
-        for (let k = 0; k < 2 && i + 1 < body.length && body[i + 1]! >= 0x30 && body[i + 1]! <= 0x37; k++) {
+        for (
+          let k = 0;
+          k < 2 && i + 1 < body.length && body[i + 1]! >= 0x30 && body[i + 1]! <= 0x37;
+          k++
+        ) {
           value = value * 8 + (body[++i]! - 0x30);
         }
         out.push(value & 0xff);
@@ -256,22 +277,27 @@ class PickleReader {
   /** The argument of protocol 0 UNICODE: Python's `raw-unicode-escape` codec. */
   #rawUnicodeEscape(line: Uint8Array, offset: number): string {
     const codes: number[] = [];
-    for (let i = 0; i < line.length; ) {
+    for (let i = 0; i < line.length;) {
       if (line[i] !== 0x5c) {
         codes.push(line[i++]!);
         continue;
       }
       const start = i;
       while (i < line.length && line[i] === 0x5c) codes.push(line[i++]!);
-      const escaped = (i - start) % 2 === 1 && i < line.length && (line[i] === 0x75 || line[i] === 0x55);
+      const escaped =
+        (i - start) % 2 === 1 && i < line.length && (line[i] === 0x75 || line[i] === 0x55);
       if (!escaped) continue;
       codes.pop();
       const count = line[i] === 0x75 ? 4 : 8;
       i++;
       let hex = '';
-      for (let k = 0; k < count && i + k < line.length; k++) hex += String.fromCharCode(line[i + k]!);
+      for (let k = 0; k < count && i + k < line.length; k++)
+        hex += String.fromCharCode(line[i + k]!);
       if (hex.length !== count || !/^[0-9a-fA-F]+$/.test(hex)) {
-        this.fail(`truncated \\${count === 4 ? 'uXXXX' : 'UXXXXXXXX'} escape in a UNICODE string`, offset);
+        this.fail(
+          `truncated \\${count === 4 ? 'uXXXX' : 'UXXXXXXXX'} escape in a UNICODE string`,
+          offset,
+        );
       }
       const code = parseInt(hex, 16);
       if (code > 0x10ffff) this.fail('\\U escape out of range in a UNICODE string', offset);
@@ -279,7 +305,8 @@ class PickleReader {
       i += count;
     }
     let text = '';
-    for (let i = 0; i < codes.length; i += 4096) text += String.fromCodePoint(...codes.slice(i, i + 4096));
+    for (let i = 0; i < codes.length; i += 4096)
+      text += String.fromCodePoint(...codes.slice(i, i + 4096));
     return text;
   }
 
@@ -296,14 +323,17 @@ class PickleReader {
           break;
         }
         case Op.FRAME: {
-          const length = this.#u64(offset);
-          if (length > bytes.length - this.#pos) this.fail(`FRAME of ${length} bytes exceeds the remaining data`, offset);
+          const length = this.#u64(offset, 'FRAME');
+          if (length > bytes.length - this.#pos)
+            this.fail(`FRAME of ${length} bytes exceeds the remaining data`, offset);
           break;
         }
         case Op.STOP: {
           if (this.#metastack.length > 0) this.fail('STOP with an unclosed MARK', offset);
-          if (this.#stack.length !== 1) this.fail(`STOP with ${this.#stack.length} values on the stack (expected 1)`, offset);
-          if (this.#pos !== bytes.length) this.fail(`${bytes.length - this.#pos} bytes of garbage after STOP`, this.#pos);
+          if (this.#stack.length !== 1)
+            this.fail(`STOP with ${this.#stack.length} values on the stack (expected 1)`, offset);
+          if (this.#pos !== bytes.length)
+            this.fail(`${bytes.length - this.#pos} bytes of garbage after STOP`, this.#pos);
           return this.#stack[0]!;
         }
         case Op.NONE:
@@ -324,7 +354,9 @@ class PickleReader {
         }
         case Op.LONG: {
           const text = this.#line(offset);
-          this.#push(intValue(this.#decimal(text.endsWith('L') ? text.slice(0, -1) : text, offset, 'LONG')));
+          this.#push(
+            intValue(this.#decimal(text.endsWith('L') ? text.slice(0, -1) : text, offset, 'LONG')),
+          );
           break;
         }
         case Op.BININT:
@@ -340,7 +372,8 @@ class PickleReader {
         case Op.LONG4: {
           const count = op === Op.LONG1 ? this.#u8(offset) : this.#i32(offset);
           if (count < 0) this.fail('negative byte count for LONG4', offset);
-          if (count > MAX_INT_BYTES) this.fail(`integer of ${count} bytes is too large (max ${MAX_INT_BYTES})`, offset);
+          if (count > MAX_INT_BYTES)
+            this.fail(`integer of ${count} bytes is too large (max ${MAX_INT_BYTES})`, offset);
           this.#push(this.#long(this.#bytes(count, offset)));
           break;
         }
@@ -372,7 +405,7 @@ class PickleReader {
           this.#push(this.#unicode(this.#bytes(this.#u8(offset), offset), offset));
           break;
         case Op.BINUNICODE8:
-          this.#push(this.#unicode(this.#bytes(this.#u64(offset), offset), offset));
+          this.#push(this.#unicode(this.#bytes(this.#u64(offset, 'BINUNICODE8'), offset), offset));
           break;
         case Op.EMPTY_DICT:
           this.#push(new PickleDict());
@@ -397,7 +430,7 @@ class PickleReader {
         }
         case Op.LIST: {
           const list = new PickleList();
-          list.items.push(...this.#popMark(offset));
+          for (const item of this.#popMark(offset)) list.items.push(item);
           this.#push(list);
           break;
         }
@@ -460,25 +493,52 @@ class PickleReader {
   }
 
   /**
-   * Copies the parsed graph into plain values: shared references (memo GETs) become independent
-   * copies, so the expanded size is bounded (no "billion laughs"), and cycles are refused.
+   * Checks the parsed graph before copying it: counts the values it expands to (shared
+   * references, i.e. memo GETs, counted each time) and its height, caching both per container so
+   * a "billion laughs" pickle is refused in time linear in its size; refuses cycles.
    */
-  toValue(item: Item, depth: number, ancestors: Set<object>, budget: { left: number }): PickleValue {
-    if (--budget.left < 0) this.fail(`the data expands to more than ${MAX_PICKLE_VALUES} values`);
+  measure(
+    item: Item,
+    depth: number,
+    inProgress: Set<object>,
+    cache: Map<object, [size: number, height: number]>,
+  ): [size: number, height: number] {
+    if (item === null || typeof item !== 'object') return [1, 0];
+    const cached = cache.get(item);
+    const deep = `containers nested more than ${MAX_NESTING} levels deep`;
+    if (cached) {
+      if (depth + cached[1] > MAX_NESTING) this.fail(deep);
+      return cached;
+    }
+    if (depth >= MAX_NESTING) this.fail(deep);
+    if (inProgress.has(item)) this.fail('a container contains itself (cyclic reference)');
+    inProgress.add(item);
+    let size = 1;
+    let height = 1;
+    const children = item instanceof PickleDict ? item.entries.values() : item.items;
+    for (const child of children) {
+      const [childSize, childHeight] = this.measure(child, depth + 1, inProgress, cache);
+      size += childSize;
+      height = Math.max(height, childHeight + 1);
+      if (size > MAX_PICKLE_VALUES) {
+        this.fail(`the data expands to more than ${MAX_PICKLE_VALUES} values`);
+      }
+    }
+    inProgress.delete(item);
+    const result: [number, number] = [size, height];
+    cache.set(item, result);
+    return result;
+  }
+
+  /** Copies a measured graph into plain values: shared references become independent copies. */
+  toValue(item: Item): PickleValue {
     if (item === null || typeof item !== 'object') return item;
-    if (depth >= MAX_NESTING) this.fail(`containers nested more than ${MAX_NESTING} levels deep`);
-    if (ancestors.has(item)) this.fail('a container contains itself (cyclic reference)');
-    ancestors.add(item);
-    let value: PickleValue;
     if (item instanceof PickleDict) {
       const out: { [key: string]: PickleValue } = {};
-      for (const [key, entry] of item.entries) defineOwn(out, key, this.toValue(entry, depth + 1, ancestors, budget));
-      value = out;
-    } else {
-      value = item.items.map((entry) => this.toValue(entry, depth + 1, ancestors, budget));
+      for (const [key, entry] of item.entries) defineOwn(out, key, this.toValue(entry));
+      return out;
     }
-    ancestors.delete(item);
-    return value;
+    return item.items.map((entry) => this.toValue(entry));
   }
 }
 
@@ -488,10 +548,15 @@ class PickleReader {
  */
 export function readPickle(bytes: Uint8Array, field: string | undefined): PickleValue {
   if (!(bytes instanceof Uint8Array)) {
-    throw new SerializationError(`${field ?? 'pickle'}: expected a Uint8Array of pickle bytes`, { field });
+    throw new SerializationError(`${field ?? 'pickle'}: expected a Uint8Array of pickle bytes`, {
+      field,
+    });
   }
   const reader = new PickleReader(bytes, field);
-  return reader.toValue(reader.read(), 0, new Set(), { left: MAX_PICKLE_VALUES });
+  const root = reader.read();
+  // Recursion below is bounded: measure() stops at MAX_NESTING levels before toValue() runs.
+  reader.measure(root, 0, new Set(), new Map());
+  return reader.toValue(root);
 }
 
 /**
@@ -502,7 +567,7 @@ export function readPickle(bytes: Uint8Array, field: string | undefined): Pickle
  *
  * @throws SerializationError naming the opcode and offset for refused opcodes, truncated or
  *   malformed data, trailing bytes after STOP, nesting deeper than 100 levels or data expanding
- *   to more than a million values
+ *   to more than 100 000 values
  */
 export function pickleLoads(bytes: Uint8Array): PickleValue {
   return readPickle(bytes, undefined);

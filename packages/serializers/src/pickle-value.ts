@@ -4,13 +4,7 @@
  * with string keys.
  */
 export type PickleValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | PickleValue[]
-  | { [key: string]: PickleValue };
+  null | boolean | number | bigint | string | PickleValue[] | { [key: string]: PickleValue };
 
 /** Most container levels the pickle and JSON codecs read or write (the top-level dict is level 1). */
 export const MAX_NESTING = 100;

@@ -1,0 +1,109 @@
+import { Activity, SerializationError, type VerbRegistry, defaultVerbRegistry } from '@sf/activity';
+import { buildActivity, fieldName, requireActivity, resolveVerb } from './activity-fields.js';
+import { isPlainObject } from './field-path.js';
+import { JSON_PREFIX, checkKeys, parseEnvelope, readInteger } from './json-envelope.js';
+import { checkJsonDepth, encodeJsonValue } from './json-value.js';
+import type { ActivityClass, Serializer } from './serializer.js';
+
+export interface JsonActivitySerializerOptions {
+  /** Where `loads` looks verb ids up. Default: `defaultVerbRegistry`. */
+  verbRegistry?: VerbRegistry;
+  /** The class `loads` builds. Default: `Activity`. */
+  activityClass?: ActivityClass;
+}
+
+const KEYS = ['actor', 'verb', 'object', 'target', 'epochMicroseconds', 'extraContext'] as const;
+
+let encodeAt: (serializer: JsonActivitySerializer, activity: Activity, prefix: string) => string;
+let decodeAt: (serializer: JsonActivitySerializer, object: unknown, prefix: string) => Activity;
+
+/** The JSON object (no prefix) of an activity nested in a larger value; errors name `prefix`. */
+export function encodeNestedJsonActivity(
+  serializer: JsonActivitySerializer,
+  activity: Activity,
+  prefix: string,
+): string {
+  return encodeAt(serializer, activity, prefix);
+}
+
+/** Reads a parsed activity object nested in a larger value; errors name `prefix`. */
+export function decodeNestedJsonActivity(
+  serializer: JsonActivitySerializer,
+  object: unknown,
+  prefix: string,
+): Activity {
+  return decodeAt(serializer, object, prefix);
+}
+
+/**
+ * The JSON format's activity serializer:
+ * `j1:{"actor":13,"verb":3,"object":42,"target":null,"epochMicroseconds":1373266755123456,"extraContext":{"x":1}}`.
+ * Every field round-trips exactly (target 0 stays 0, null stays null; microseconds are kept).
+ * `extraContext` keys are written sorted, so equal activities give equal strings.
+ */
+export class JsonActivitySerializer implements Serializer<Activity> {
+  readonly name: string = 'json/activity';
+  readonly #verbs: VerbRegistry;
+  readonly #activityClass: ActivityClass;
+
+  constructor(options: JsonActivitySerializerOptions = {}) {
+    this.#verbs = options.verbRegistry ?? defaultVerbRegistry;
+    this.#activityClass = options.activityClass ?? Activity;
+  }
+
+  /**
+   * @throws SerializationError for a non-Activity or an `extraContext` value JSON cannot carry
+   *   exactly (undefined, functions, symbols, bigints, NaN, Infinity, Dates, Maps, Sets, class
+   *   instances, circular structures), naming its path, e.g. `extraContext.when`
+   */
+  dumps(activity: Activity): string {
+    return `${JSON_PREFIX}${this.#encode(activity, '')}`;
+  }
+
+  /** @throws SerializationError naming the field that is missing or malformed */
+  loads(data: string): Activity {
+    return this.#decode(parseEnvelope(data, 'activity'), '');
+  }
+
+  static {
+    encodeAt = (serializer, activity, prefix) => serializer.#encode(activity, prefix);
+    decodeAt = (serializer, object, prefix) => serializer.#decode(object, prefix);
+  }
+
+  #encode(value: Activity, prefix: string): string {
+    const activity = requireActivity(value, 'JsonActivitySerializer', prefix || undefined);
+    const extraContext = encodeJsonValue(activity.extraContext, fieldName(prefix, 'extraContext'));
+    return (
+      `{"actor":${activity.actorId},"verb":${activity.verb.id},"object":${activity.objectId},` +
+      `"target":${activity.targetId === null ? 'null' : activity.targetId},` +
+      `"epochMicroseconds":${activity.epochMicroseconds},"extraContext":${extraContext}}`
+    );
+  }
+
+  #decode(object: unknown, prefix: string): Activity {
+    const at = (field: string) => fieldName(prefix, field);
+    if (!isPlainObject(object)) {
+      throw new SerializationError(`${prefix || 'activity'}: expected a JSON object`, {
+        field: prefix || undefined,
+      });
+    }
+    checkKeys(object, KEYS, prefix);
+    const actor = readInteger(object.actor, at('actor'));
+    const verb = resolveVerb(this.#verbs, readInteger(object.verb, at('verb')), at('verb'));
+    const objectId = readInteger(object.object, at('object'));
+    const target = object.target === null ? null : readInteger(object.target, at('target'));
+    const epochMicroseconds = readInteger(object.epochMicroseconds, at('epochMicroseconds'));
+    const extraContext = object.extraContext;
+    if (!isPlainObject(extraContext)) {
+      throw new SerializationError(`${at('extraContext')}: expected a JSON object`, {
+        field: at('extraContext'),
+      });
+    }
+    checkJsonDepth(extraContext, at('extraContext'), 0);
+    return buildActivity(
+      this.#activityClass,
+      { actor, verb, object: objectId, target, epochMicroseconds, extraContext },
+      prefix,
+    );
+  }
+}

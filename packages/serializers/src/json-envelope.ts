@@ -1,0 +1,61 @@
+import { SerializationError } from '@sf/activity';
+import { isPlainObject } from './field-path.js';
+
+/** Prefix of every value the JSON format writes: format `j`, version 1. */
+export const JSON_PREFIX = 'j1:';
+
+/** Strips the prefix and parses; a non-object or anything unparsable is a `SerializationError`. */
+export function parseEnvelope(data: string, kind: string): Record<string, unknown> {
+  if (typeof data !== 'string')
+    throw new SerializationError(`${kind}: expected a string, got ${typeof data}`);
+  if (!data.startsWith(JSON_PREFIX)) {
+    const version = /^j[0-9]+:/.exec(data);
+    throw new SerializationError(
+      version
+        ? `version: unsupported JSON format version ${JSON.stringify(version[0])} (this library reads ${JSON_PREFIX})`
+        : `version: expected the ${JSON_PREFIX} prefix of the JSON format, got ${JSON.stringify(data.slice(0, 20))}`,
+      { field: 'version' },
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data.slice(JSON_PREFIX.length));
+  } catch (error) {
+    throw new SerializationError(
+      `${kind}: invalid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (!isPlainObject(parsed)) throw new SerializationError(`${kind}: expected a JSON object`);
+  return parsed;
+}
+
+/** Checks that an object has exactly these keys. */
+export function checkKeys(
+  object: Record<string, unknown>,
+  keys: readonly string[],
+  prefix: string,
+): void {
+  const at = (key: string) => (prefix === '' ? key : `${prefix}.${key}`);
+  for (const key of keys) {
+    if (!Object.hasOwn(object, key))
+      throw new SerializationError(`${at(key)}: missing`, { field: at(key) });
+  }
+  for (const key of Object.keys(object)) {
+    if (!keys.includes(key))
+      throw new SerializationError(`${at(key)}: unknown field`, { field: at(key) });
+  }
+}
+
+/** A safe integer (non-negative unless `allowNegative`), else a `SerializationError` on `field`. */
+export function readInteger(value: unknown, field: string, allowNegative = false): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || (!allowNegative && value < 0)) {
+    throw new SerializationError(
+      `${field}: expected ${allowNegative ? 'an' : 'a non-negative'} integer, got ${JSON.stringify(value) ?? typeof value}`,
+      { field },
+    );
+  }
+  return value;
+}

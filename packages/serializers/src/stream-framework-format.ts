@@ -1,0 +1,30 @@
+import { ActivitySerializer } from './activity-serializer.js';
+import { AggregatedActivitySerializer } from './aggregated-activity-serializer.js';
+import { NotificationSerializer } from './notification-serializer.js';
+import type { PickleProtocol } from './pickle-dumps.js';
+import type { FormatOptions, SerializationFormat } from './serializer.js';
+import { SimpleTimelineSerializer } from './simple-timeline-serializer.js';
+
+export interface StreamFrameworkFormatOptions extends FormatOptions {
+  /** Pickle protocol for `extraContext`: 4 (default, as Python 3) or 2 (readable by Python 2). */
+  pickleProtocol?: PickleProtocol;
+}
+
+/**
+ * Stream Framework 1.4's wire formats, byte for byte, to share a Redis or Cassandra with Python
+ * Stream Framework deployments (or migrate from one). `extraContext` is pickled; reading accepts
+ * only plain data and never executes anything.
+ */
+export function streamFrameworkFormat(
+  options: StreamFrameworkFormatOptions = {},
+): SerializationFormat {
+  return {
+    name: 'stream-framework',
+    activitySerializer: () => new ActivitySerializer(options),
+    timelineSerializer: () => new SimpleTimelineSerializer(),
+    aggregatedSerializer: (cls) =>
+      new AggregatedActivitySerializer({ aggregatedActivityClass: cls }),
+    notificationSerializer: (cls) =>
+      new NotificationSerializer({ ...options, aggregatedActivityClass: cls }),
+  };
+}
