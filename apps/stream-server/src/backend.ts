@@ -1,0 +1,132 @@
+import type { StorageBackend } from '@sf/feeds';
+import { jsonFormat } from '@sf/serializers';
+import { memoryStorage } from '@sf/storage-memory';
+import { redisStorage } from '@sf/storage-redis';
+import { Cluster, Redis } from 'ioredis';
+import type { ServerConfig } from './config.js';
+import { Verbs } from './feeds/activity-json.js';
+import { MemoryFollowStore, RedisFollowStore } from './feeds/follow-store.js';
+import type { FollowStore } from './feeds/follow-store.js';
+import { TenantFeeds } from './feeds/tenant-feeds.js';
+import { memoryItemStore } from './items/memory-store.js';
+import { redisItemStore } from './items/redis-store.js';
+import type { RedisClient } from './items/redis-store.js';
+import type { ItemStore, TenantItemStore } from './items/store.js';
+
+/** Everything of one tenant. */
+export interface Tenant {
+  id: string;
+  items: TenantItemStore;
+  /** Null when the config defines no feeds. */
+  feeds: TenantFeeds | null;
+}
+
+export interface BackendOptions {
+  config: ServerConfig;
+  /** A Redis client to use instead of connecting to the configured URL (closed by the caller). */
+  redis?: RedisClient;
+  onFanoutError?: (error: unknown) => void;
+}
+
+/**
+ * The storage of every tenant: items, feeds and follow graphs on memory or Redis. With Redis,
+ * tenant `t` owns `<prefix>{t}:items:*` (its items, in one cluster slot), `<prefix>t:feeds:*`
+ * (its feeds, activities and markers) and `<prefix>t:graph:*` (its follows); tenant ids have
+ * neither `:` nor braces, so no tenant's keys can fall under another's prefix.
+ */
+export class Backend {
+  readonly config: ServerConfig;
+  readonly items: ItemStore;
+  readonly verbs: Verbs;
+  readonly redis: RedisClient | null;
+  readonly #ownsRedis: boolean;
+  readonly #tenants = new Map<string, Tenant>();
+  readonly #onFanoutError: (error: unknown) => void;
+
+  constructor(options: BackendOptions) {
+    const { config } = options;
+    this.config = config;
+    this.verbs = new Verbs(config.verbs);
+    this.#onFanoutError =
+      options.onFanoutError ?? ((error) => console.error('fanout failed:', error));
+    if (config.storage.type === 'redis') {
+      const storage = config.storage;
+      this.#ownsRedis = !options.redis;
+      this.redis = options.redis ?? connect(storage.url, storage.clusterNodes);
+      this.items = redisItemStore({ redis: this.redis, keyPrefix: storage.keyPrefix ?? '' });
+    } else {
+      this.#ownsRedis = false;
+      this.redis = null;
+      this.items = memoryItemStore();
+    }
+  }
+
+  get storageName(): 'memory' | 'redis' {
+    return this.items.name;
+  }
+
+  #prefix(): string {
+    return this.config.storage.type === 'redis' ? (this.config.storage.keyPrefix ?? '') : '';
+  }
+
+  /** The tenant's stores (created on first use). Callers pass authenticated tenant ids only. */
+  tenant(id: string): Tenant {
+    let tenant = this.#tenants.get(id);
+    if (tenant) return tenant;
+    let feeds: TenantFeeds | null = null;
+    if (this.config.feeds.length > 0) {
+      const format = jsonFormat({ verbRegistry: this.verbs.registry });
+      let storage: StorageBackend;
+      let follows: FollowStore;
+      if (this.redis) {
+        storage = redisStorage({
+          redis: this.redis,
+          keyPrefix: `${this.#prefix()}${id}:feeds:`,
+          format,
+        });
+        follows = new RedisFollowStore(this.redis, `${this.#prefix()}${id}:graph:`);
+      } else {
+        storage = memoryStorage({ format });
+        follows = new MemoryFollowStore();
+      }
+      feeds = new TenantFeeds({
+        feeds: this.config.feeds,
+        storage,
+        follows,
+        verbs: this.verbs,
+        fanout: this.config.fanout,
+        onFanoutError: this.#onFanoutError,
+      });
+    }
+    tenant = { id, items: this.items.forTenant(id), feeds };
+    this.#tenants.set(id, tenant);
+    return tenant;
+  }
+
+  /** Throws when the storage does not answer. */
+  async ping(): Promise<void> {
+    if (this.redis) await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#tenants.values()].map(async (tenant) => tenant.feeds?.close()));
+    this.#tenants.clear();
+    await this.items.close();
+    if (this.redis && this.#ownsRedis) await this.redis.quit().catch(() => undefined);
+  }
+}
+
+function connect(url: string | undefined, clusterNodes: string[] | undefined): RedisClient {
+  const options = {
+    maxRetriesPerRequest: 2,
+    retryStrategy: (times: number) => Math.min(times * 100, 2000),
+  };
+  if (clusterNodes && clusterNodes.length > 0) {
+    const nodes = clusterNodes.map((node) => {
+      const [host, port] = node.split(':');
+      return { host: host!, port: Number(port) };
+    });
+    return new Cluster(nodes, { redisOptions: options });
+  }
+  return new Redis(url ?? 'redis://127.0.0.1:6379', options);
+}

@@ -1,0 +1,128 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  apiKeyTable,
+  applyEnvironment,
+  hashKey,
+  loadConfig,
+  parseConfig,
+} from './config.js';
+
+const feeds = [
+  { name: 'user', type: 'flat', keyFormat: 'user:{userId}', role: 'user' },
+  { name: 'timeline', type: 'flat', keyFormat: 'feed:{userId}' },
+];
+
+describe('parseConfig', () => {
+  it('loads the checked-in example', () => {
+    const config = loadConfig(
+      fileURLToPath(new URL('../stream-server.config.json', import.meta.url)),
+      {},
+    );
+    expect(config.itemKeys).toEqual(['user', 'kind', 'repo']);
+    expect(config.feeds.map((feed) => [feed.name, feed.fanout])).toEqual([
+      ['user', false],
+      ['timeline', true],
+      ['aggregated', true],
+      ['notification', false],
+    ]);
+    expect(config.storage).toEqual({ type: 'memory' });
+    expect(config.tenants[0]!.id).toBe('demo');
+  });
+
+  it('applies defaults', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      itemKeys: [],
+      feeds: [],
+      storage: { type: 'memory' },
+      fanout: 'await',
+    });
+    expect(config.limits.bodyBytes).toBe(65536);
+  });
+
+  it.each([
+    [{ extra: 1 }, 'unknown field "extra"'],
+    [{ items: { keys: ['a b'] } }, 'items.keys[0]'],
+    [{ items: { keys: ['start'] } }, 'reserved for paging'],
+    [{ items: { keys: ['a', 'a'] } }, 'duplicates'],
+    [{ feeds: [{ ...feeds[0], keyFormat: 'user:{userId}:x' }] }, 'feeds[0].keyFormat'],
+    [{ feeds: [{ ...feeds[0], keyFormat: 'user{userId}' }] }, 'feeds[0].keyFormat'],
+    [{ feeds: [{ ...feeds[0], keyFormat: 'global:{userId}' }] }, 'used by the storage itself'],
+    [{ feeds: [feeds[0], { ...feeds[1], keyFormat: 'user:x:{userId}' }] }, 'overlaps'],
+    [{ feeds: [feeds[1]] }, 'exactly one flat feed with "role": "user"'],
+    [{ feeds: [feeds[0], { ...feeds[1], name: 'user' }] }, 'duplicate feed name'],
+    [{ feeds: [{ ...feeds[0], type: 'aggregated' }] }, 'only a flat feed can be the user feed'],
+    [
+      { feeds: [feeds[0], { ...feeds[1], aggregator: 'verb-day' }] },
+      'only aggregated and notification feeds',
+    ],
+    [{ tenants: [{ id: 'Acme', apiKeys: [] }] }, 'tenants[0].id'],
+    [{ tenants: [{ id: 'a:b', apiKeys: [] }] }, 'tenants[0].id'],
+    [{ tenants: [{ id: 'a', apiKeys: [{ key: 'short', access: 'write' }] }] }, '8 to 256'],
+    [{ tenants: [{ id: 'a', apiKeys: [{ key: 'long-enough-key', access: 'admin' }] }] }, 'access'],
+    [{ tenants: [{ id: 'a', apiKeys: [{ access: 'read' }] }] }, 'exactly one of key and sha256'],
+    [{ storage: { type: 'mysql' } }, 'storage.type'],
+    [{ storage: { type: 'redis', keyPrefix: '{x}' } }, 'storage.keyPrefix'],
+    [{ limits: { bodyBytes: 0 } }, 'limits.bodyBytes'],
+    [{ verbs: [{ id: 1000, infinitive: 'x', pastTense: 'y' }] }, 'verbs[0].id'],
+  ])('refuses %j (%s)', (raw, message) => {
+    expect(() => parseConfig(raw)).toThrow(ConfigError);
+    expect(() => parseConfig(raw)).toThrow(message);
+  });
+});
+
+describe('environment', () => {
+  it('overrides host, port, storage and adds API keys', () => {
+    const config = applyEnvironment(parseConfig({ tenants: [{ id: 'demo', apiKeys: [] }] }), {
+      HOST: '0.0.0.0',
+      PORT: '0',
+      STREAM_SERVER_STORAGE: 'redis',
+      REDIS_URL: 'redis://example:6380',
+      STREAM_SERVER_API_KEYS: 'demo:write:key-with:colons-1, other:read:another-key-2',
+    });
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.port).toBe(0);
+    expect(config.storage).toEqual({
+      type: 'redis',
+      keyPrefix: 'sf:stream:',
+      url: 'redis://example:6380',
+    });
+    const table = apiKeyTable(config);
+    expect(table.get(hashKey('key-with:colons-1'))).toEqual({ tenant: 'demo', access: 'write' });
+    expect(table.get(hashKey('another-key-2'))).toEqual({ tenant: 'other', access: 'read' });
+  });
+
+  it('refuses malformed values', () => {
+    expect(() => applyEnvironment(parseConfig({}), { PORT: 'http' })).toThrow('PORT');
+    expect(() => applyEnvironment(parseConfig({}), { STREAM_SERVER_API_KEYS: 'demo:key' })).toThrow(
+      'tenant:read|write:key',
+    );
+    expect(() => applyEnvironment(parseConfig({}), { STREAM_SERVER_STORAGE: 'disk' })).toThrow(
+      'STREAM_SERVER_STORAGE',
+    );
+  });
+
+  it('refuses one key for two tenants', () => {
+    const config = parseConfig({
+      tenants: [
+        { id: 'a', apiKeys: [{ key: 'same-key-123', access: 'read' }] },
+        { id: 'b', apiKeys: [{ sha256: hashKey('same-key-123'), access: 'write' }] },
+      ],
+    });
+    expect(() => apiKeyTable(config)).toThrow('two tenants');
+  });
+
+  it('reports unreadable and invalid files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stream-server-'));
+    expect(() => loadConfig(join(dir, 'missing.json'), {})).toThrow('cannot read config file');
+    writeFileSync(join(dir, 'bad.json'), '{');
+    expect(() => loadConfig(join(dir, 'bad.json'), {})).toThrow('not valid JSON');
+  });
+});

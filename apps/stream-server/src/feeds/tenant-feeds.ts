@@ -1,0 +1,301 @@
+import { NotificationActivity } from '@sf/activity';
+import type { Activity, AggregatedActivity } from '@sf/activity';
+import { NotificationAggregator, RecentVerbAggregator } from '@sf/aggregators';
+import {
+  AggregatedFeedDefinition,
+  Feed,
+  FeedDefinition,
+  NotificationFeedDefinition,
+} from '@sf/feeds';
+import type { FeedFilter, StorageBackend } from '@sf/feeds';
+import { InProcessFanoutQueue, Manager } from '@sf/manager';
+import type { FanoutFeedDefinition } from '@sf/manager';
+import type { FeedConfig, FeedType } from '../config.js';
+import { ApiError, badRequest, notFound } from '../errors.js';
+import { activityOutput, aggregatedOutput, toActivity } from './activity-json.js';
+import type { ActivityInput, ActivityOutput, AggregatedOutput, Verbs } from './activity-json.js';
+import type { FollowStore } from './follow-store.js';
+
+/** A page of a feed: offset/limit and optional bounds on activity ids (decimal strings). */
+export interface FeedPage {
+  offset: number;
+  limit: number;
+  idLt?: string;
+  idLte?: string;
+  idGt?: string;
+  idGte?: string;
+}
+
+export interface FeedRead {
+  feed: string;
+  type: FeedType;
+  userId: string;
+  offset: number;
+  limit: number;
+  items: Array<ActivityOutput | AggregatedOutput>;
+  /** Notification feeds only. */
+  unseen?: number;
+  unread?: number;
+}
+
+export interface MarkOptions {
+  seen?: boolean;
+  read?: boolean;
+  /** Ids of aggregated activities; all of them when absent. */
+  ids?: string[];
+}
+
+type AnyDefinition = FeedDefinition | AggregatedFeedDefinition | NotificationFeedDefinition;
+
+interface ConfiguredFeed {
+  config: FeedConfig;
+  definition: AnyDefinition;
+}
+
+export interface TenantFeedsOptions {
+  feeds: readonly FeedConfig[];
+  storage: StorageBackend;
+  follows: FollowStore;
+  verbs: Verbs;
+  fanout: 'await' | 'background';
+  onFanoutError: (error: unknown) => void;
+}
+
+/**
+ * One tenant's feeds: the configured definitions on the tenant's storage, a manager fanning
+ * published activities out to followers, and the follow graph it reads.
+ */
+export class TenantFeeds {
+  readonly #feeds = new Map<string, ConfiguredFeed>();
+  readonly #verbs: Verbs;
+  readonly #follows: FollowStore;
+  readonly #queue: InProcessFanoutQueue;
+  readonly manager: Manager;
+
+  constructor(options: TenantFeedsOptions) {
+    this.#verbs = options.verbs;
+    this.#follows = options.follows;
+    const format = options.storage.format;
+    let userFeed: FeedDefinition | undefined;
+    const fanoutFeeds: Record<string, FanoutFeedDefinition> = {};
+    for (const config of options.feeds) {
+      const common = {
+        name: config.name,
+        keyFormat: config.keyFormat,
+        maxLength: config.maxLength,
+        storage: options.storage,
+        format,
+      };
+      let definition: AnyDefinition;
+      if (config.type === 'flat') {
+        definition = Feed.define(common);
+      } else if (config.type === 'aggregated') {
+        definition = new AggregatedFeedDefinition<AggregatedActivity>({
+          ...common,
+          aggregator:
+            config.aggregator === 'verb-object-day'
+              ? new NotificationAggregator()
+              : new RecentVerbAggregator(),
+        });
+      } else {
+        definition = new NotificationFeedDefinition<NotificationActivity>({
+          ...common,
+          ...(config.aggregator === 'verb-day'
+            ? {
+                aggregator: new RecentVerbAggregator<NotificationActivity>({
+                  aggregatedActivityClass: NotificationActivity,
+                }),
+              }
+            : {}),
+        });
+      }
+      this.#feeds.set(config.name, { config, definition });
+      if (config.role === 'user') userFeed = definition as FeedDefinition;
+      else if (config.fanout) fanoutFeeds[config.name] = definition;
+    }
+    if (!userFeed) throw new Error('the feed config has no user feed');
+    this.#queue = new InProcessFanoutQueue({
+      mode: options.fanout,
+      onError: (error) => options.onFanoutError(error),
+    });
+    this.manager = new Manager({
+      feeds: fanoutFeeds,
+      userFeed,
+      getFollowerIds: (userId) => this.#follows.followers(String(userId)),
+      queue: this.#queue,
+      verbRegistry: this.#verbs.registry,
+    });
+  }
+
+  #feed(name: string): ConfiguredFeed {
+    const feed = this.#feeds.get(name);
+    // Schemas only let configured names through; this guards direct callers.
+    if (!feed)
+      throw notFound(
+        `no feed named ${JSON.stringify(name)}; feeds: ${[...this.#feeds.keys()].join(', ')}`,
+      );
+    return feed;
+  }
+
+  async read(name: string, userId: string, page: FeedPage): Promise<FeedRead> {
+    const { config, definition } = this.#feed(name);
+    const filter: FeedFilter = {};
+    if (page.idLt !== undefined) filter.activityIdLt = page.idLt;
+    if (page.idLte !== undefined) filter.activityIdLte = page.idLte;
+    if (page.idGt !== undefined) filter.activityIdGt = page.idGt;
+    if (page.idGte !== undefined) filter.activityIdGte = page.idGte;
+    const result: FeedRead = {
+      feed: name,
+      type: config.type,
+      userId,
+      offset: page.offset,
+      limit: page.limit,
+      items: [],
+    };
+    if (definition instanceof FeedDefinition) {
+      const activities = await definition
+        .for(userId)
+        .filter(filter)
+        .get({ offset: page.offset, limit: page.limit });
+      result.items = activities.map(activityOutput);
+    } else if (definition instanceof NotificationFeedDefinition) {
+      const feed = definition.for(userId);
+      const [items, counts] = await Promise.all([
+        feed.filter(filter).get({ offset: page.offset, limit: page.limit }),
+        feed.counts(),
+      ]);
+      result.items = items.map(aggregatedOutput);
+      result.unseen = counts.unseen;
+      result.unread = counts.unread;
+    } else {
+      const items = await definition
+        .for(userId)
+        .filter(filter)
+        .get({ offset: page.offset, limit: page.limit });
+      result.items = items.map(aggregatedOutput);
+    }
+    return result;
+  }
+
+  /** Adds an activity to one user's feed directly (no fanout); stores it first where the feed keeps ids. */
+  async add(
+    name: string,
+    userId: string,
+    input: ActivityInput,
+  ): Promise<{ id: string; activity: ActivityOutput }> {
+    const { definition } = this.#feed(name);
+    const activity = toActivity(input, this.#verbs);
+    await definition.insertActivity(activity);
+    if (definition instanceof FeedDefinition) await definition.for(userId).add(activity);
+    else await definition.for(userId).add(activity);
+    return { id: activity.serializationId, activity: activityOutput(activity) };
+  }
+
+  /** Removes an activity (by id) from one user's feed; returns how many entries changed. */
+  async remove(name: string, userId: string, activityId: string): Promise<{ removed: number }> {
+    const { definition } = this.#feed(name);
+    if (definition instanceof FeedDefinition)
+      return { removed: await definition.for(userId).remove(activityId) };
+    return { removed: (await definition.for(userId).remove(activityId)).length };
+  }
+
+  async mark(
+    name: string,
+    userId: string,
+    options: MarkOptions,
+  ): Promise<{ unseen: number; unread: number }> {
+    const { config, definition } = this.#feed(name);
+    if (!(definition instanceof NotificationFeedDefinition)) {
+      throw badRequest(
+        `feed ${name} is a ${config.type} feed; only notification feeds have seen/read markers`,
+      );
+    }
+    const seen = options.seen ?? true;
+    const read = options.read ?? false;
+    if (!seen && !read) throw badRequest('mark needs seen or read (or both) to be true');
+    const feed = definition.for(userId);
+    const counts =
+      options.ids === undefined
+        ? await feed.markAll({ seen, read })
+        : await feed.markActivities(options.ids, { seen, read });
+    return { unseen: counts.unseen, unread: counts.unread };
+  }
+
+  /** Publishes an activity of a user: their user feed, then every follower's fanout feeds. */
+  async publish(
+    userId: string,
+    input: ActivityInput,
+  ): Promise<{ id: string; activity: ActivityOutput; fanoutTasks: number }> {
+    const actor = numericUser(userId, 'publish');
+    const activity = toActivity(input, this.#verbs, actor);
+    const handle = await this.manager.addUserActivity(userId, activity);
+    return {
+      id: activity.serializationId,
+      activity: activityOutput(activity),
+      fanoutTasks: handle.tasks,
+    };
+  }
+
+  /** Removes a published activity from the user feed and every follower's feeds. */
+  async unpublish(
+    userId: string,
+    activityId: string,
+  ): Promise<{ removed: boolean; fanoutTasks: number }> {
+    numericUser(userId, 'unpublish');
+    const activity = await this.#published(userId, activityId);
+    if (!activity) throw notFound(`user ${userId} has no activity ${activityId}`);
+    const handle = await this.manager.removeUserActivity(userId, activity);
+    return { removed: true, fanoutTasks: handle.tasks };
+  }
+
+  async #published(userId: string, activityId: string): Promise<Activity | undefined> {
+    const [activity] = await this.manager.userFeed
+      .for(userId)
+      .filter({ activityIdGte: activityId, activityIdLte: activityId })
+      .get({ limit: 1 });
+    return activity;
+  }
+
+  async follow(
+    userId: string,
+    targetId: string,
+  ): Promise<{ following: boolean; changed: boolean }> {
+    if (userId === targetId) throw badRequest('a user cannot follow themselves');
+    const changed = await this.#follows.follow(userId, targetId);
+    await this.manager.followUser(userId, targetId);
+    return { following: true, changed };
+  }
+
+  async unfollow(
+    userId: string,
+    targetId: string,
+  ): Promise<{ following: boolean; changed: boolean }> {
+    const changed = await this.#follows.unfollow(userId, targetId);
+    await this.manager.unfollowUser(userId, targetId);
+    return { following: false, changed };
+  }
+
+  async followers(userId: string): Promise<string[]> {
+    return this.#follows.followers(userId);
+  }
+
+  async following(userId: string): Promise<string[]> {
+    return this.#follows.following(userId);
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.close();
+  }
+}
+
+/** Activities need integer actors: a publishing user id must be a decimal integer. */
+function numericUser(userId: string, operation: string): number {
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(userId) || !Number.isSafeInteger(Number(userId))) {
+    throw new ApiError(
+      400,
+      'BAD_REQUEST',
+      `${operation} needs a numeric user id (activities have integer actors), got ${JSON.stringify(userId)}`,
+    );
+  }
+  return Number(userId);
+}

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RpcClient, StreamClient, StreamServerError } from '../../src/client.js';
+import { OTHER_WRITE_KEY, WRITE_KEY } from '../../src/test-config.js';
+import { keysOf, startServer, targets } from './helpers.js';
+import type { RunningServer } from './helpers.js';
+
+const T0 = Date.UTC(2024, 4, 1, 12);
+const ids = (items: Array<{ id: string }>) => items.map((item) => item.id);
+
+for (const target of targets()) {
+  describe(`the feed framework over HTTP (${target.name})`, () => {
+    let server: RunningServer;
+    let c: StreamClient;
+
+    beforeAll(async () => {
+      server = await startServer(target);
+      c = new StreamClient({ baseUrl: server.baseUrl, apiKey: WRITE_KEY });
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    it('publishes, fans out, follows, unfollows and unpublishes', async () => {
+      await c.follow(2, 1);
+      await c.follow('3', '1');
+      const a = await c.publish(1, {
+        verb: 'pin',
+        object: 10,
+        time: T0,
+        extraContext: { board: 'cats' },
+      });
+      const b = await c.publish(1, { verb: 'pin', object: 11, time: T0 + 1000 });
+      expect(ids((await c.readFeed('timeline', 2)).items as Array<{ id: string }>)).toEqual([
+        b.id,
+        a.id,
+      ]);
+      const aggregated = await c.readFeed('aggregated', 3);
+      expect(aggregated.items).toHaveLength(1);
+      expect(aggregated.items[0]).toMatchObject({ activityCount: 2, verbs: ['pin'] });
+      expect(await c.followers(1)).toEqual(['2', '3']);
+
+      await c.follow(4, 1);
+      expect(
+        ids((await c.readFeed('timeline', 4, { limit: 1 })).items as Array<{ id: string }>),
+      ).toEqual([b.id]);
+      expect(
+        ids((await c.readFeed('timeline', 4, { idLt: b.id })).items as Array<{ id: string }>),
+      ).toEqual([a.id]);
+
+      await c.unpublish(1, a.id);
+      expect(ids((await c.readFeed('timeline', 3)).items as Array<{ id: string }>)).toEqual([b.id]);
+      await c.unfollow(2, 1);
+      expect((await c.readFeed('timeline', 2)).items).toEqual([]);
+      expect(await c.following(2)).toEqual([]);
+    });
+
+    it('tracks notifications', async () => {
+      await c.addToFeed('notification', 9, { actor: 1, verb: 'love', object: 5, time: T0 });
+      await c.addToFeed('notification', 9, { actor: 2, verb: 'love', object: 5, time: T0 + 1000 });
+      await c.addToFeed('notification', 9, {
+        actor: 3,
+        verb: 'follow',
+        object: 9,
+        time: T0 + 2000,
+      });
+      const read = await c.readFeed('notification', 9);
+      expect(read).toMatchObject({ unseen: 2, unread: 2 });
+      expect(read.items.map((item) => ('actorIds' in item ? item.actorIds : []))).toEqual([
+        [3],
+        [1, 2],
+      ]);
+      expect(await c.markFeed('notification', 9, { ids: [read.items[1]!.id] })).toEqual({
+        unseen: 1,
+        unread: 2,
+      });
+      expect(await c.markFeed('notification', 9, { read: true })).toEqual({ unseen: 0, unread: 0 });
+      expect(
+        (await c.readFeed('notification', 9)).items.every(
+          (item) => 'seen' in item && item.seen && item.read,
+        ),
+      ).toBe(true);
+    });
+
+    it('offers the same operations over JSON-RPC', async () => {
+      const rpc = new RpcClient({ baseUrl: server.baseUrl, apiKey: WRITE_KEY });
+      await rpc.call('follow', { userId: 21, targetId: 20 });
+      const published = await rpc.call<{ id: string }>('publish', [
+        20,
+        { verb: 'love', object: 7, time: T0 },
+      ]);
+      const page = await rpc.call<{ items: Array<{ id: string }> }>('readFeed', {
+        feed: 'timeline',
+        userId: 21,
+      });
+      expect(ids(page.items)).toEqual([published.id]);
+      await expect(rpc.call('readFeed', { feed: 'timeline', userId: 'a/b' })).rejects.toMatchObject(
+        { code: -32602 },
+      );
+    });
+
+    it("keeps tenants' feeds apart, under their own keys", async () => {
+      const other = new StreamClient({ baseUrl: server.baseUrl, apiKey: OTHER_WRITE_KEY });
+      expect((await other.readFeed('timeline', 3)).items).toEqual([]);
+      expect(await other.followers(1)).toEqual([]);
+      await expect(other.readFeed('timeline', '../acme')).rejects.toBeInstanceOf(StreamServerError);
+      if (server.redis) {
+        const keys = await keysOf(server.redis, server.prefix);
+        expect(keys.length).toBeGreaterThan(0);
+        expect(
+          keys.every(
+            (key) =>
+              key.startsWith(`${server.prefix}acme:feeds:`) ||
+              key.startsWith(`${server.prefix}acme:graph:`),
+          ),
+        ).toBe(true);
+      }
+    });
+  });
+}

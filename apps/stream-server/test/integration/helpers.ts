@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Cluster, Redis } from 'ioredis';
+import { buildApp } from '../../src/app.js';
+import type { StorageConfig } from '../../src/config.js';
+import type { RedisClient } from '../../src/items/redis-store.js';
+import { testConfig } from '../../src/test-config.js';
+
+export interface Target {
+  name: 'memory' | 'redis' | 'cluster';
+  storage(prefix: string): StorageConfig;
+  /** A client to inspect and clean the keys (null for memory). */
+  connect(): RedisClient | null;
+}
+
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const clusterNodes = (process.env.REDIS_CLUSTER_NODES ?? '')
+  .split(',')
+  .map((n) => n.trim())
+  .filter(Boolean);
+
+export function targets(): Target[] {
+  const list: Target[] = [
+    { name: 'memory', storage: () => ({ type: 'memory' }), connect: () => null },
+    {
+      name: 'redis',
+      storage: (keyPrefix) => ({ type: 'redis', url: redisUrl, keyPrefix }),
+      connect: () => new Redis(redisUrl),
+    },
+  ];
+  if (clusterNodes.length > 0) {
+    const nodes = clusterNodes.map((node) => ({
+      host: node.split(':')[0]!,
+      port: Number(node.split(':')[1]),
+    }));
+    list.push({
+      name: 'cluster',
+      storage: (keyPrefix) => ({ type: 'redis', clusterNodes, keyPrefix }),
+      connect: () => new Cluster(nodes),
+    });
+  }
+  return list;
+}
+
+const run = randomBytes(4).toString('hex');
+let counter = 0;
+
+export function uniquePrefix(): string {
+  counter += 1;
+  return `sftest:stream:${run}:${counter}:`;
+}
+
+function nodesOf(client: RedisClient): Redis[] {
+  return client instanceof Cluster ? client.nodes('master') : [client];
+}
+
+/** Every key under a prefix, sorted. */
+export async function keysOf(client: RedisClient, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for (const node of nodesOf(client)) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+  }
+  return keys.sort();
+}
+
+/** A key's type and whole content, for before/after comparisons. */
+export async function contentOf(client: RedisClient, key: string): Promise<unknown> {
+  const type = await client.type(key);
+  switch (type) {
+    case 'string':
+      return [type, await client.get(key)];
+    case 'hash':
+      return [type, await client.hgetall(key)];
+    case 'zset':
+      return [type, await client.zrange(key, 0, -1, 'WITHSCORES')];
+    case 'set':
+      return [type, (await client.smembers(key)).sort()];
+    case 'list':
+      return [type, await client.lrange(key, 0, -1)];
+    default:
+      return [type];
+  }
+}
+
+export async function cleanup(client: RedisClient, prefix: string): Promise<void> {
+  for (const node of nodesOf(client)) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (found.length > 0) {
+        // One key per command: keys of one node may still be in different slots.
+        const pipeline = node.pipeline();
+        for (const key of found) pipeline.unlink(key);
+        await pipeline.exec();
+      }
+    } while (cursor !== '0');
+  }
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  baseUrl: string;
+  prefix: string;
+  redis: RedisClient | null;
+  stop(): Promise<void>;
+}
+
+/** A real server listening on 127.0.0.1 (random port) with the test config on the target's storage. */
+export async function startServer(
+  target: Target,
+  overrides: Record<string, unknown> = {},
+): Promise<RunningServer> {
+  const prefix = uniquePrefix();
+  const app = await buildApp({
+    config: testConfig({ storage: target.storage(prefix), ...overrides }),
+  });
+  const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const redis = target.connect();
+  return {
+    app,
+    baseUrl,
+    prefix,
+    redis,
+    async stop() {
+      await app.close();
+      if (redis) {
+        await cleanup(redis, prefix);
+        await redis.quit();
+      }
+    },
+  };
+}
