@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-/** Resolves workspace packages to their TypeScript sources, so tests need no build. */
-const conditions = ['@sf/source', 'module', 'node', 'import', 'default'];
+/**
+ * Resolves workspace packages to their TypeScript sources, so tests need no build. Only
+ * `node` and `default` beside ours: Vitest passes these to its workers as Node conditions, and
+ * `import`/`module` there make CommonJS dependencies (cassandra-driver's `long`) load the wrong build.
+ */
+const conditions = ['@sf/source', 'node', 'default'];
 
 export const sharedConfig = defineConfig({
   resolve: { conditions },

@@ -159,8 +159,9 @@ export interface StorageBackend {
   readonly format: SerializationFormat;
   timelineStorage<T extends TimelineItem>(options: TimelineStorageOptions<T>): TimelineStorage<T>;
   /**
-   * The activity storage for feeds whose timelines hold ids. Backends whose flat timelines hold
-   * whole activities (Cassandra) may return one that stores nothing.
+   * The activity storage: where feeds whose timelines hold ids find their activities. Every
+   * backend returns a working one (the Manager and applications look activities up by id),
+   * even when its own timelines hold whole activities.
    */
   activityStorage(options: { name: string }): ActivityStorage;
   markerStorage(options: { name: string }): MarkerStorage;

@@ -1,0 +1,120 @@
+import type { Activity } from '@sf/activity';
+import { InvalidActivityError } from '@sf/activity';
+import type { ActivityStorage } from '@sf/feeds';
+import { idParameter, varintText } from './codec.js';
+import type { StorageContext, TableHandle } from './context.js';
+import { CassandraSerializationError } from './errors.js';
+import { idTypeOf } from './schema.js';
+import { forEachLimited } from './session.js';
+
+const CHUNK = 100;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
+/**
+ * Activities by id, one partition per activity (and key prefix). Cassandra feeds do not need it
+ * (timelines hold whole activities, as in Stream Framework, whose Cassandra activity storage
+ * stores nothing); it is here for code that calls `insertActivities` / `getActivities`, and for
+ * aggregated rows written with activity ids only.
+ */
+export class CassandraActivityStorage implements ActivityStorage {
+  readonly #context: StorageContext;
+  readonly #table: TableHandle;
+
+  constructor(context: StorageContext, table: TableHandle) {
+    this.#context = context;
+    this.#table = table;
+  }
+
+  async #present(ids: readonly string[]): Promise<Set<string>> {
+    const table = this.#table.qualified;
+    const cql = this.#table.cql;
+    const present = new Set<string>();
+    for (const part of chunks(ids, CHUNK)) {
+      const result = await this.#context.session.execute(
+        `SELECT activity_id FROM ${cql} WHERE key_prefix = ? AND activity_id IN ?`,
+        [this.#context.keyPrefix, part],
+        { operation: 'activities.get', table },
+      );
+      for (const row of result.rows) present.add(varintText(row.activity_id));
+    }
+    return present;
+  }
+
+  async addMany(activities: readonly Activity[]): Promise<number> {
+    if (activities.length === 0) return 0;
+    const layout = await this.#table.layout();
+    const table = layout.qualified;
+    const cql = layout.cql;
+    const unique = new Map<string, Activity>();
+    for (const activity of activities) unique.set(activity.serializationId, activity);
+    const present = await this.#present([...unique.keys()]);
+    const codec = this.#context.activityCodec;
+    const rows = [...unique.values()].map((activity) => {
+      const fields = codec.encode(activity);
+      return [
+        this.#context.keyPrefix,
+        fields.activityId,
+        idParameter(fields.actor, idTypeOf(layout, 'actor'), 'actor', table),
+        fields.verb,
+        idParameter(fields.object, idTypeOf(layout, 'object'), 'object', table),
+        fields.target === null ? null : idParameter(fields.target, idTypeOf(layout, 'target'), 'target', table),
+        fields.time,
+        fields.extraContext,
+      ];
+    });
+    await forEachLimited(rows, this.#context.writes.limit, async (params) => {
+      await this.#context.session.execute(
+        `INSERT INTO ${cql} (key_prefix, activity_id, actor, verb, object, target, time, extra_context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        params,
+        { operation: 'activities.add', table },
+      );
+    });
+    return [...unique.keys()].filter((id) => !present.has(id)).length;
+  }
+
+  async getMany(ids: readonly string[]): Promise<Map<string, Activity>> {
+    const found = new Map<string, Activity>();
+    if (ids.length === 0) return found;
+    const layout = await this.#table.layout();
+    const table = layout.qualified;
+    const cql = layout.cql;
+    for (const id of ids) {
+      if (typeof id !== 'string' || !/^(0|[1-9][0-9]*)$/.test(id)) throw new InvalidActivityError(`activity ids are decimal strings, got ${String(id)}`);
+    }
+    await forEachLimited([...new Set(ids)], this.#context.writes.limit, async (id) => {
+      const result = await this.#context.session.execute(
+        `SELECT activity_id, actor, verb, object, target, time, extra_context FROM ${cql} WHERE key_prefix = ? AND activity_id = ?`,
+        [this.#context.keyPrefix, id],
+        { operation: 'activities.get', table },
+      );
+      const row = result.rows[0];
+      if (!row) return;
+      try {
+        found.set(id, this.#context.activityCodec.decode(row as never));
+      } catch (error) {
+        throw new CassandraSerializationError(table, 'activity storage', id, error);
+      }
+    });
+    return found;
+  }
+
+  async removeMany(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const layout = await this.#table.layout();
+    const table = layout.qualified;
+    const cql = layout.cql;
+    const present = [...(await this.#present([...new Set(ids)]))];
+    for (const part of chunks(present, CHUNK)) {
+      await this.#context.session.execute(`DELETE FROM ${cql} WHERE key_prefix = ? AND activity_id IN ?`, [this.#context.keyPrefix, part], {
+        operation: 'activities.remove',
+        table,
+      });
+    }
+    return present.length;
+  }
+}

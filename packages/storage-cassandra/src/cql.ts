@@ -1,0 +1,169 @@
+import { CassandraConfigurationError } from './errors.js';
+
+/** Cassandra limits keyspace and table names to 48 characters of letters, digits and `_`. */
+const identifierPattern = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
+
+/** CQL keywords that cannot be used unquoted as column names (the ones our tables meet). */
+const reserved = new Set(['group', 'order', 'by', 'select', 'from', 'where', 'table', 'key', 'limit', 'token', 'to']);
+
+/**
+ * Validates a keyspace or table name and returns it lower-cased (Cassandra folds unquoted names
+ * to lower case, as cqlengine created Stream Framework's tables).
+ * @throws CassandraConfigurationError for anything else
+ */
+export function tableIdentifier(name: string, what: string): string {
+  if (typeof name !== 'string' || !identifierPattern.test(name)) {
+    throw new CassandraConfigurationError(
+      `${what} must be a letter followed by letters, digits or _ (at most 48 characters), got ${JSON.stringify(name)}`,
+    );
+  }
+  return name.toLowerCase();
+}
+
+/** A keyspace or table name as it appears in CQL: quoted, so keywords (`batch`, `order`) work. */
+export function quoted(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** `"keyspace"."table"`. */
+export function cqlTable(keyspace: string, table: string): string {
+  return `${quoted(keyspace)}.${quoted(table)}`;
+}
+
+/** A column name as it appears in CQL (`"group"` is a keyword and must be quoted). */
+export function column(name: string): string {
+  return reserved.has(name) ? `"${name}"` : name;
+}
+
+export interface ColumnSpec {
+  name: string;
+  /** CQL type, e.g. `varint`, `frozen<list<text>>`. */
+  type: string;
+}
+
+/** The CQL type of actor, object and target ids: `int` (Stream Framework's) or `bigint`. */
+export type IdColumnType = 'int' | 'bigint';
+
+export interface TableSpec {
+  name: string;
+  partitionKey: ColumnSpec[];
+  clustering: Array<ColumnSpec & { order: 'ASC' | 'DESC' }>;
+  columns: ColumnSpec[];
+}
+
+export type TimelineTableKind = 'flat' | 'aggregated';
+
+/** The activity columns of a flat timeline row (and of the activity storage). */
+export function activityColumns(idType: IdColumnType): ColumnSpec[] {
+  return [
+    { name: 'actor', type: idType },
+    { name: 'verb', type: 'int' },
+    { name: 'object', type: idType },
+    { name: 'target', type: idType },
+    { name: 'time', type: 'timestamp' },
+    { name: 'extra_context', type: 'blob' },
+  ];
+}
+
+/**
+ * A flat timeline: Stream Framework's `models.Activity` (partition `feed_id`, clustering
+ * `activity_id DESC`, the whole activity in the row).
+ */
+export function flatTableSpec(name: string, idType: IdColumnType): TableSpec {
+  return {
+    name,
+    partitionKey: [{ name: 'feed_id', type: 'ascii' }],
+    clustering: [{ name: 'activity_id', type: 'varint', order: 'DESC' }],
+    columns: activityColumns(idType),
+  };
+}
+
+/**
+ * An aggregated (or notification) timeline: Stream Framework's `models.AggregatedActivity`
+ * columns, with `group` added to the clustering key so that two aggregated activities updated
+ * in the same second (which share their `activity_id`) are two rows, not one overwriting the other.
+ */
+export function aggregatedTableSpec(name: string): TableSpec {
+  return {
+    name,
+    partitionKey: [{ name: 'feed_id', type: 'ascii' }],
+    clustering: [
+      { name: 'activity_id', type: 'varint', order: 'DESC' },
+      { name: 'group', type: 'ascii', order: 'ASC' },
+    ],
+    columns: [
+      { name: 'activities', type: 'blob' },
+      { name: 'created_at', type: 'timestamp' },
+      { name: 'updated_at', type: 'timestamp' },
+    ],
+  };
+}
+
+/** The activity storage: one partition per (key prefix, activity id). */
+export function activityTableSpec(name: string, idType: IdColumnType): TableSpec {
+  return {
+    name,
+    partitionKey: [
+      { name: 'key_prefix', type: 'ascii' },
+      { name: 'activity_id', type: 'varint' },
+    ],
+    clustering: [],
+    columns: activityColumns(idType),
+  };
+}
+
+/** Notification markers: both lists of a feed in one row, with a version for compare-and-set. */
+export function markerTableSpec(name: string): TableSpec {
+  return {
+    name,
+    partitionKey: [{ name: 'feed_id', type: 'ascii' }],
+    clustering: [],
+    columns: [
+      { name: 'unseen', type: 'frozen<list<text>>' },
+      { name: 'unread', type: 'frozen<list<text>>' },
+      { name: 'version', type: 'bigint' },
+    ],
+  };
+}
+
+/** The lock rows of `modify` (taken with `INSERT ... IF NOT EXISTS USING TTL`). */
+export function lockTableSpec(name: string): TableSpec {
+  return {
+    name,
+    partitionKey: [{ name: 'lock_key', type: 'ascii' }],
+    clustering: [],
+    columns: [{ name: 'owner', type: 'ascii' }],
+  };
+}
+
+export type Replication = Readonly<Record<string, string | number>>;
+
+function literal(value: string | number): string {
+  return typeof value === 'number' ? String(value) : `'${value.replaceAll("'", "''")}'`;
+}
+
+/** `CREATE KEYSPACE IF NOT EXISTS ks WITH replication = {...}`. */
+export function createKeyspaceCql(keyspace: string, replication: Replication): string {
+  const entries = Object.entries(replication).map(([name, value]) => `${literal(name)}: ${literal(value)}`);
+  return `CREATE KEYSPACE IF NOT EXISTS ${quoted(keyspace)} WITH replication = {${entries.join(', ')}}`;
+}
+
+/** `CREATE TABLE IF NOT EXISTS ks.t (...) [WITH CLUSTERING ORDER BY (...)] [AND options]`. */
+export function createTableCql(keyspace: string, spec: TableSpec, tableOptions?: string): string {
+  const all = [...spec.partitionKey, ...spec.clustering, ...spec.columns];
+  const columns = all.map((c) => `${column(c.name)} ${c.type}`).join(', ');
+  const partition = spec.partitionKey.map((c) => column(c.name)).join(', ');
+  const key = [spec.partitionKey.length > 1 ? `(${partition})` : partition, ...spec.clustering.map((c) => column(c.name))].join(', ');
+  const withs: string[] = [];
+  if (spec.clustering.length > 0) {
+    withs.push(`CLUSTERING ORDER BY (${spec.clustering.map((c) => `${column(c.name)} ${c.order}`).join(', ')})`);
+  }
+  if (tableOptions) withs.push(tableOptions);
+  const suffix = withs.length > 0 ? ` WITH ${withs.join(' AND ')}` : '';
+  return `CREATE TABLE IF NOT EXISTS ${cqlTable(keyspace, spec.name)} (${columns}, PRIMARY KEY (${key}))${suffix}`;
+}
+
+/** `ALTER TABLE ks.t ADD column type`. */
+export function addColumnCql(keyspace: string, table: string, spec: ColumnSpec): string {
+  return `ALTER TABLE ${cqlTable(keyspace, table)} ADD ${column(spec.name)} ${spec.type}`;
+}
