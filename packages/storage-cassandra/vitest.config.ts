@@ -1,8 +1,4 @@
-import { defineConfig } from 'vitest/config';
-import { resolveConfig } from './vitest.conditions.js';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import { sharedConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  ...resolveConfig,
-  // Generous, as ../../vitest.shared.ts: CI machines are small and shared.
-  test: { include: ['src/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
-});
+export default mergeConfig(sharedConfig, defineConfig({ test: { include: ['src/**/*.test.ts'] } }));
