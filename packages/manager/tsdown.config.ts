@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/bullmq.ts', 'src/worker-cli.ts'],
   format: 'esm',
   dts: true,
   sourcemap: true,

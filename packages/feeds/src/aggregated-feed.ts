@@ -40,7 +40,9 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
   readonly activityStorage: ActivityStorage | null;
   readonly aggregator: BaseAggregator<A>;
   readonly mergeMaxLength: number;
-  readonly onUpdateFeed: AggregatedFeedOptions<A>['onUpdateFeed'];
+  // Method syntax keeps the hook bivariant, so NotificationFeedDefinition<NotificationActivity>
+  // is assignable to AggregatedFeedDefinition<AggregatedActivity>.
+  readonly #hooks: { onUpdateFeed?(update: FeedUpdate<A>): void | Promise<void> };
 
   constructor(options: AggregatedFeedOptions<A>, kind: TimelineKind = 'aggregated', defaultAggregator?: BaseAggregator<A>) {
     super(options, 100);
@@ -61,11 +63,16 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
       serializer: serializer as unknown as import('@sf/serializers').Serializer<A>,
     });
     this.activityStorage = kind === 'notification' ? null : this.storage.activityStorage({ name: this.name });
-    this.onUpdateFeed = options.onUpdateFeed;
+    this.#hooks = { onUpdateFeed: options.onUpdateFeed };
   }
 
   for(userId: UserId): AggregatedFeed<A> {
     return new AggregatedFeed(this, userId);
+  }
+
+  /** Calls the definition's `onUpdateFeed`, if any (a method, so subclass definitions stay assignable). */
+  async notifyUpdate(update: FeedUpdate<A>): Promise<void> {
+    await this.#hooks.onUpdateFeed?.(update);
   }
 
   /** Hydrates aggregated activities read from the timeline; missing activities are skipped and reported. */
@@ -224,7 +231,7 @@ export class AggregatedFeed<A extends AggregatedActivity = AggregatedActivity> e
   /** Hook for subclasses (notification markers) and the definition's onUpdateFeed. */
   protected async afterChange(change: TimelineChange<A>): Promise<void> {
     if (change.add.length === 0 && change.remove.length === 0) return;
-    await this.definition.onUpdateFeed?.({
+    await this.definition.notifyUpdate({
       feedKey: this.key,
       userId: this.userId,
       added: change.add,

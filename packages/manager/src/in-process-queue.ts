@@ -1,5 +1,12 @@
 import { SfError } from '@sf/activity';
-import type { EnqueueResult, FanoutQueue, ManagerTask, TaskExecutor } from './tasks.js';
+import type {
+  EnqueueResult,
+  FanoutProgress,
+  FanoutQueue,
+  ManagerTask,
+  TaskExecutor,
+  WaitOptions,
+} from './tasks.js';
 
 export interface InProcessFanoutQueueOptions {
   /**
@@ -30,10 +37,16 @@ export class InProcessFanoutQueue implements FanoutQueue {
     this.concurrency = options.concurrency ?? 4;
     this.attempts = options.attempts ?? 3;
     if (!Number.isSafeInteger(this.concurrency) || this.concurrency < 1) {
-      throw new SfError('SF_INVALID_OPTION', `concurrency must be a positive integer, got ${String(options.concurrency)}`);
+      throw new SfError(
+        'SF_INVALID_OPTION',
+        `concurrency must be a positive integer, got ${String(options.concurrency)}`,
+      );
     }
     if (!Number.isSafeInteger(this.attempts) || this.attempts < 1) {
-      throw new SfError('SF_INVALID_OPTION', `attempts must be a positive integer, got ${String(options.attempts)}`);
+      throw new SfError(
+        'SF_INVALID_OPTION',
+        `attempts must be a positive integer, got ${String(options.attempts)}`,
+      );
     }
     this.#onError =
       options.onError ??
@@ -46,7 +59,8 @@ export class InProcessFanoutQueue implements FanoutQueue {
 
   async #runWithRetry(task: ManagerTask): Promise<void> {
     const executor = this.#executor;
-    if (!executor) throw new SfError('SF_QUEUE_UNBOUND', 'the fanout queue is not bound to a manager');
+    if (!executor)
+      throw new SfError('SF_QUEUE_UNBOUND', 'the fanout queue is not bound to a manager');
     for (let attempt = 1; ; attempt++) {
       try {
         await executor.runTask(task);
@@ -58,7 +72,7 @@ export class InProcessFanoutQueue implements FanoutQueue {
     }
   }
 
-  async #runAll(tasks: readonly ManagerTask[]): Promise<void> {
+  async #runAll(tasks: readonly ManagerTask[], onDone: () => void): Promise<void> {
     let next = 0;
     const errors: unknown[] = [];
     const worker = async () => {
@@ -66,6 +80,7 @@ export class InProcessFanoutQueue implements FanoutQueue {
         const task = tasks[next++]!;
         try {
           await this.#runWithRetry(task);
+          onDone();
         } catch (error) {
           errors.push(error);
           this.#onError(error, task);
@@ -74,20 +89,41 @@ export class InProcessFanoutQueue implements FanoutQueue {
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, tasks.length) }, worker));
     if (errors.length > 0) {
-      throw new SfError('SF_FANOUT_FAILED', `${errors.length} of ${tasks.length} fanout tasks failed`, { cause: errors[0] });
+      throw new SfError(
+        'SF_FANOUT_FAILED',
+        `${errors.length} of ${tasks.length} fanout tasks failed`,
+        { cause: errors[0] },
+      );
     }
   }
 
   async enqueue(tasks: readonly ManagerTask[]): Promise<EnqueueResult> {
     if (this.#closed) throw new SfError('SF_QUEUE_CLOSED', 'the fanout queue is closed');
-    const run = this.#runAll(tasks);
+    const progress: FanoutProgress = { completed: 0, total: tasks.length };
+    const listeners = new Set<(progress: FanoutProgress) => void>();
+    const run = this.#runAll(tasks, () => {
+      progress.completed++;
+      for (const listener of listeners) listener({ ...progress });
+    });
+    const wait = async (options: WaitOptions = {}) => {
+      const { onProgress } = options;
+      if (onProgress) {
+        listeners.add(onProgress);
+        onProgress({ ...progress });
+      }
+      try {
+        await run;
+      } finally {
+        if (onProgress) listeners.delete(onProgress);
+      }
+    };
     if (this.mode === 'await') {
       await run;
-      return { tasks: tasks.length, wait: async () => {} };
+      return { tasks: tasks.length, wait };
     }
     const tracked = run.catch(() => undefined).finally(() => this.#pending.delete(tracked));
     this.#pending.add(tracked);
-    return { tasks: tasks.length, wait: () => run };
+    return { tasks: tasks.length, wait };
   }
 
   /** Waits for every background task enqueued so far. */

@@ -9,13 +9,37 @@ import type { FanoutTask, ManagerTask } from './index.js';
 const Pin = defineVerb({ id: 5, infinitive: 'pin', pastTense: 'pinned' });
 const base = Date.UTC(2026, 0, 1, 12);
 const pin = (actor: number, object: number, minutes = object) =>
-  new Activity({ actor, verb: Pin, object, target: 100 + actor, time: base + minutes * 60_000, extraContext: { title: `pin ${object}` } });
+  new Activity({
+    actor,
+    verb: Pin,
+    object,
+    target: 100 + actor,
+    time: base + minutes * 60_000,
+    extraContext: { title: `pin ${object}` },
+  });
 
-function setup(options: { followers?: Map<number, number[]>; low?: Map<number, number[]>; chunk?: number; limit?: number; queue?: InProcessFanoutQueue } = {}) {
+function setup(
+  options: {
+    followers?: Map<number, number[]>;
+    low?: Map<number, number[]>;
+    chunk?: number;
+    limit?: number;
+    queue?: InProcessFanoutQueue;
+  } = {},
+) {
   const storage = memoryStorage();
   const feeds = {
-    normal: Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage, maxLength: 50 }),
-    aggregated: AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:{userId}', storage }),
+    normal: Feed.define({
+      name: 'normal',
+      keyFormat: 'feed:normal:{userId}',
+      storage,
+      maxLength: 50,
+    }),
+    aggregated: AggregatedFeed.define({
+      name: 'aggregated',
+      keyFormat: 'feed:aggregated:{userId}',
+      storage,
+    }),
   };
   const userFeed = Feed.defineUserFeed({ name: 'user', keyFormat: 'feed:user:{userId}', storage });
   const followers = options.followers ?? new Map<number, number[]>();
@@ -36,7 +60,10 @@ function setup(options: { followers?: Map<number, number[]>; low?: Map<number, n
 
 describe('Manager on memory storage with the in-process queue', () => {
   it('runs the Pinterest flow: pin, fan out, follow, unfollow, remove', async () => {
-    const followers = new Map([[13, [21, 22]], [14, [21]]]);
+    const followers = new Map([
+      [13, [21, 22]],
+      [14, [21]],
+    ]);
     const { manager, feeds } = setup({ followers });
     const surf = pin(13, 1);
     const stairs = pin(14, 2);
@@ -95,7 +122,9 @@ describe('Manager on memory storage with the in-process queue', () => {
       ['LOW', 'normal', 2],
       ['LOW', 'aggregated', 2],
     ]);
-    expect(fanouts.every((t) => t.trim && t.operation === 'add' && t.activities.length === 1)).toBe(true);
+    expect(fanouts.every((t) => t.trim && t.operation === 'add' && t.activities.length === 1)).toBe(
+      true,
+    );
     expect(JSON.parse(JSON.stringify(fanouts[0]))).toEqual(fanouts[0]); // plain data only
     expect(await feeds.normal.for(349).count()).toBe(1);
     expect(await feeds.aggregated.for(8).count()).toBe(1);
@@ -105,11 +134,18 @@ describe('Manager on memory storage with the in-process queue', () => {
     const { manager, feeds } = setup();
     const activity = pin(1, 9);
     await manager.userFeed.insertActivity(activity);
-    const [task] = manager.createFanoutTasks([[FanoutPriority.HIGH, [5, 6]]], 'add', [activity], true);
+    const [task] = manager.createFanoutTasks(
+      [[FanoutPriority.HIGH, [5, 6]]],
+      'add',
+      [activity],
+      true,
+    );
     await manager.runTask(task!);
     await manager.runTask(task!);
     expect(await feeds.normal.for(5).count()).toBe(1);
-    const [aggregatedTask] = manager.createFanoutTasks([[FanoutPriority.HIGH, [5]]], 'add', [activity], true).filter((t) => t.feed === 'aggregated');
+    const [aggregatedTask] = manager
+      .createFanoutTasks([[FanoutPriority.HIGH, [5]]], 'add', [activity], true)
+      .filter((t) => t.feed === 'aggregated');
     await manager.runTask(aggregatedTask!);
     await manager.runTask(aggregatedTask!);
     expect((await feeds.aggregated.for(5).get())[0]!.activityCount).toBe(1);
@@ -141,12 +177,17 @@ describe('Manager on memory storage with the in-process queue', () => {
     const { manager, feeds } = setup({ followers });
     const activities = Array.from({ length: 120 }, (_, i) => pin(13, i + 1));
     const progress: number[] = [];
-    const handle = await manager.batchImport(13, activities, { chunkSize: 50, onProgress: (p) => progress.push(p.imported) });
+    const handle = await manager.batchImport(13, activities, {
+      chunkSize: 50,
+      onProgress: (p) => progress.push(p.imported),
+    });
     expect(progress).toEqual([50, 100, 120]);
     expect(handle.tasks).toBe(6);
     expect(await manager.getUserFeed(13).count()).toBe(120);
     expect(await feeds.normal.for(21).count()).toBe(120); // maxLength 50, but imports do not trim
-    await expect(manager.batchImport(13, [pin(13, 500), pin(14, 501)])).rejects.toThrow(/got an activity of actor 14/);
+    await expect(manager.batchImport(13, [pin(13, 500), pin(14, 501)])).rejects.toThrow(
+      /got an activity of actor 14/,
+    );
     expect(await manager.getUserFeed(13).count()).toBe(120);
     const quiet = await manager.batchImport(13, [pin(13, 600)], { fanout: false });
     expect(quiet.tasks).toBe(0);
@@ -167,26 +208,63 @@ describe('Manager on memory storage with the in-process queue', () => {
 
   it('reports bad input and unknown feeds clearly', async () => {
     const { manager } = setup();
-    await expect(manager.addUserActivity(1, { objectId: 1 } as never)).rejects.toThrow(InvalidActivityError);
+    await expect(manager.addUserActivity(1, { objectId: 1 } as never)).rejects.toThrow(
+      InvalidActivityError,
+    );
     await expect(manager.addUserActivity(-1, pin(1, 1))).rejects.toThrow(InvalidActivityError);
-    await expect(manager.runTask({ type: 'fanout', operation: 'add', feed: 'nope', userIds: [1], activities: [], trim: true, priority: 'HIGH' })).rejects.toThrow(/no feed named "nope"/);
+    await expect(
+      manager.runTask({
+        type: 'fanout',
+        operation: 'add',
+        feed: 'nope',
+        userIds: [1],
+        activities: [],
+        trim: true,
+        priority: 'HIGH',
+      }),
+    ).rejects.toThrow(/no feed named "nope"/);
     await expect(manager.runTask({ type: 'explode' } as never)).rejects.toThrow(SfError);
-    expect(() => new Manager({ feeds: {}, userFeed: manager.userFeed, getFollowerIds: async () => [], fanoutChunkSize: 0 })).toThrow(/fanoutChunkSize must be a positive integer/);
-    const odd = new Manager({ feeds: {}, userFeed: manager.userFeed, getFollowerIds: async () => ({ MEDIUM: [1] }) as never });
+    expect(
+      () =>
+        new Manager({
+          feeds: {},
+          userFeed: manager.userFeed,
+          getFollowerIds: async () => [],
+          fanoutChunkSize: 0,
+        }),
+    ).toThrow(/fanoutChunkSize must be a positive integer/);
+    const odd = new Manager({
+      feeds: {},
+      userFeed: manager.userFeed,
+      getFollowerIds: async () => ({ MEDIUM: [1] }) as never,
+    });
     await expect(odd.addUserActivity(1, pin(1, 3))).rejects.toThrow(/unknown priority "MEDIUM"/);
   });
 
   it('delivers notifications through a notification feed as one of the feeds', async () => {
     const storage = memoryStorage();
-    const notifications = NotificationFeed.define({ name: 'notification', keyFormat: 'notification_feed:{userId}', storage });
+    const notifications = NotificationFeed.define({
+      name: 'notification',
+      keyFormat: 'notification_feed:{userId}',
+      storage,
+    });
     const manager = new Manager({
       feeds: { notification: notifications },
       userFeed: Feed.defineUserFeed({ keyFormat: 'feed:user:{userId}', storage }),
       getFollowerIds: async () => [13],
     });
-    await manager.addUserActivity(21, new Activity({ actor: 21, verb: Follow, object: 13, time: base }));
-    await manager.addUserActivity(22, new Activity({ actor: 22, verb: Follow, object: 13, time: base + 1000 }));
-    await manager.addUserActivity(23, new Activity({ actor: 23, verb: Love, object: 7, time: base + 2000 }));
+    await manager.addUserActivity(
+      21,
+      new Activity({ actor: 21, verb: Follow, object: 13, time: base }),
+    );
+    await manager.addUserActivity(
+      22,
+      new Activity({ actor: 22, verb: Follow, object: 13, time: base + 1000 }),
+    );
+    await manager.addUserActivity(
+      23,
+      new Activity({ actor: 23, verb: Love, object: 7, time: base + 2000 }),
+    );
     const feed = notifications.for(13);
     expect(await feed.counts()).toEqual({ unseen: 2, unread: 2 });
     expect((await feed.get()).map((a) => [a.group, a.actorIds])).toEqual([
@@ -216,7 +294,9 @@ describe('Manager: updates, progress, unfollow of imported history', () => {
     const [read] = await feeds.normal.for(22).get();
     expect(read!.extraContext).toEqual({ title: 'edited' });
     expect(await feeds.normal.for(22).count()).toBe(1);
-    expect((await feeds.aggregated.for(21).get())[0]!.activities.map((a) => a.extraContext)).toEqual([{ title: 'edited' }]);
+    expect(
+      (await feeds.aggregated.for(21).get())[0]!.activities.map((a) => a.extraContext),
+    ).toEqual([{ title: 'edited' }]);
     expect(await manager.getUserFeed(13).count()).toBe(1);
   });
 
@@ -233,17 +313,26 @@ describe('Manager: updates, progress, unfollow of imported history', () => {
     expect(imported).toEqual([3, 6]);
     expect(handle.tasks).toBe(12); // 2 chunks of activities x 3 chunks of followers x 2 feeds
     const progress: string[] = [];
-    await handle.wait({ onProgress: ({ completed, total }) => progress.push(`${completed}/${total}`) });
+    await handle.wait({
+      onProgress: ({ completed, total }) => progress.push(`${completed}/${total}`),
+    });
     expect(progress.at(-1)).toBe('12/12');
     expect(new Set(progress).size).toBe(progress.length);
     await queue.close();
   });
 
   it('unfollows from the whole feed, also what an import left beyond maxLength', async () => {
-    const { manager, feeds } = setup({ followers: new Map([[13, [21]]]) });
-    await manager.batchImport(13, Array.from({ length: 80 }, (_, i) => pin(13, i + 1)));
-    await manager.addUserActivity(14, pin(14, 500));
-    await manager.followUser(21, 14);
+    const { manager, feeds } = setup({
+      followers: new Map([
+        [13, [21]],
+        [14, [21]],
+      ]),
+    });
+    await manager.batchImport(
+      13,
+      Array.from({ length: 80 }, (_, i) => pin(13, i + 1)),
+    );
+    await manager.batchImport(14, [pin(14, 500)]);
     expect(await feeds.normal.for(21).count()).toBe(81);
     await manager.unfollowUser(21, 13);
     expect((await feeds.normal.for(21).get()).map((a) => a.objectId)).toEqual([500]);

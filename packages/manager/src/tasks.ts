@@ -7,7 +7,10 @@ export const FanoutPriority = {
 } as const;
 export type FanoutPriority = (typeof FanoutPriority)[keyof typeof FanoutPriority];
 
-export const fanoutPriorities: readonly FanoutPriority[] = [FanoutPriority.HIGH, FanoutPriority.LOW];
+export const fanoutPriorities: readonly FanoutPriority[] = [
+  FanoutPriority.HIGH,
+  FanoutPriority.LOW,
+];
 
 /**
  * One chunk of a fanout: apply an operation to the feeds of up to `fanoutChunkSize` users.
@@ -40,11 +43,22 @@ export interface TaskExecutor {
   runTask(task: ManagerTask): Promise<void>;
 }
 
+/** How far a fanout got: tasks done (completed) of all its tasks. */
+export interface FanoutProgress {
+  completed: number;
+  total: number;
+}
+
+export interface WaitOptions {
+  /** Called when more tasks are done (at most once per check for queues that poll). */
+  onProgress?: (progress: FanoutProgress) => void;
+}
+
 /** What enqueuing returned: how many tasks, and a way to wait until all of them ran. */
 export interface EnqueueResult {
   readonly tasks: number;
   /** Resolves when every task ran (rejects if one failed for good). */
-  wait(): Promise<void>;
+  wait(options?: WaitOptions): Promise<void>;
 }
 
 /**

@@ -1,1 +1,2 @@
-export {};
+export { StatsdMetrics, statsdMetrics } from './statsd-metrics.js';
+export type { StatsdClientLike, StatsdMetricsOptions } from './statsd-metrics.js';

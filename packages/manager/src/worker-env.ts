@@ -1,0 +1,131 @@
+/**
+ * Starting a BullMQ fanout worker from environment variables (what `sf-fanout-worker` runs).
+ *
+ *   SF_MANAGER_MODULE    path (or URL) of a module exporting `createManager()`, which returns
+ *                        (or resolves to) the app's Manager; optional `closeManager(manager)`
+ *                        export, called on shutdown (close storage connections there)
+ *   REDIS_URL            redis:// URL of the queues (default redis://127.0.0.1:6379)
+ *   SF_PRIORITIES        queues to work on: HIGH, LOW or HIGH,LOW (default HIGH,LOW)
+ *   SF_CONCURRENCY       jobs at once per queue (default 4)
+ *   SF_QUEUE_PREFIX      BullMQ key prefix (default bull)
+ *   SF_QUEUE_HIGH, SF_QUEUE_LOW   queue names (default fanout-high, fanout-low)
+ *   SF_LOCK_DURATION, SF_STALLED_INTERVAL (ms), SF_MAX_STALLED_COUNT   stalled-job handling
+ *   SF_WORKER_NAME       names the worker in Redis and in `job.processedBy` (default <host>-<pid>)
+ *
+ * When the manager's own queue is a BullmqFanoutQueue, its connection, prefix and queue names are
+ * used and the REDIS_URL / SF_QUEUE_* variables are ignored.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SfError } from '@sf/activity';
+import { BullmqFanoutQueue } from './bullmq-queue.js';
+import type { FanoutWorker } from './bullmq-queue.js';
+import { FanoutPriority, fanoutPriorities } from './tasks.js';
+import type { TaskExecutor } from './tasks.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface ManagerModule {
+  createManager(): TaskExecutor | Promise<TaskExecutor>;
+  closeManager?(manager: TaskExecutor): void | Promise<void>;
+}
+
+export interface RunningWorker {
+  worker: FanoutWorker;
+  /** Stops the worker (waiting for running jobs), closes the queue and the manager. */
+  stop(): Promise<void>;
+}
+
+function intFromEnv(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new SfError(
+      'SF_INVALID_OPTION',
+      `${name} must be a positive integer, got ${JSON.stringify(raw)}`,
+    );
+  return value;
+}
+
+export function prioritiesFromEnv(raw: string | undefined): FanoutPriority[] {
+  if (raw === undefined || raw.trim() === '') return [...fanoutPriorities];
+  const priorities = raw
+    .split(',')
+    .map((part) => part.trim().toUpperCase())
+    .filter(Boolean);
+  for (const priority of priorities) {
+    if (!fanoutPriorities.includes(priority as FanoutPriority)) {
+      throw new SfError(
+        'SF_INVALID_OPTION',
+        `SF_PRIORITIES takes HIGH and/or LOW separated by commas, got ${JSON.stringify(raw)}`,
+      );
+    }
+  }
+  return [...new Set(priorities)] as FanoutPriority[];
+}
+
+async function loadManagerModule(specifier: string): Promise<ManagerModule> {
+  const url =
+    /^[a-z]+:/i.test(specifier) && !isAbsolute(specifier)
+      ? specifier
+      : pathToFileURL(resolve(specifier)).href;
+  const module = (await import(url)) as Partial<ManagerModule> & {
+    default?: Partial<ManagerModule>;
+  };
+  const found = typeof module.createManager === 'function' ? module : module.default;
+  if (!found || typeof found.createManager !== 'function') {
+    throw new SfError(
+      'SF_INVALID_OPTION',
+      `SF_MANAGER_MODULE ${specifier} must export createManager()`,
+    );
+  }
+  return found as ManagerModule;
+}
+
+/** Starts a worker as the `sf-fanout-worker` CLI does (the CLI adds signal handling and logging). */
+export async function startWorkerFromEnv(env: Env = process.env): Promise<RunningWorker> {
+  const specifier = env.SF_MANAGER_MODULE;
+  if (!specifier)
+    throw new SfError(
+      'SF_INVALID_OPTION',
+      'set SF_MANAGER_MODULE to a module exporting createManager()',
+    );
+  const settings = {
+    priorities: prioritiesFromEnv(env.SF_PRIORITIES),
+    concurrency: intFromEnv(env, 'SF_CONCURRENCY'),
+    lockDuration: intFromEnv(env, 'SF_LOCK_DURATION'),
+    stalledInterval: intFromEnv(env, 'SF_STALLED_INTERVAL'),
+    maxStalledCount: intFromEnv(env, 'SF_MAX_STALLED_COUNT'),
+    name: env.SF_WORKER_NAME || undefined,
+  };
+  const module = await loadManagerModule(specifier);
+  const manager = await module.createManager();
+  if (!manager || typeof manager.runTask !== 'function') {
+    throw new SfError('SF_INVALID_OPTION', `createManager() of ${specifier} must return a Manager`);
+  }
+  const own = (manager as { queue?: unknown }).queue;
+  const queue =
+    own instanceof BullmqFanoutQueue
+      ? own
+      : new BullmqFanoutQueue({
+          connection: env.REDIS_URL || 'redis://127.0.0.1:6379',
+          prefix: env.SF_QUEUE_PREFIX || undefined,
+          queueNames: {
+            ...(env.SF_QUEUE_HIGH ? { HIGH: env.SF_QUEUE_HIGH } : {}),
+            ...(env.SF_QUEUE_LOW ? { LOW: env.SF_QUEUE_LOW } : {}),
+          },
+        });
+  const worker = queue.createWorker({ manager, ...settings });
+  await worker.waitUntilReady();
+  let stopping: Promise<void> | undefined;
+  return {
+    worker,
+    stop: () =>
+      (stopping ??= (async () => {
+        await worker.close();
+        if (queue !== own) await queue.close();
+        await module.closeManager?.(manager);
+      })()),
+  };
+}

@@ -1,0 +1,306 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SfError } from '@sf/activity';
+import { FanoutPriority } from '../../src/index.js';
+import type { FanoutTask, ManagerTask } from '../../src/index.js';
+import { BullmqFanoutQueue, bullmqFanoutQueue } from '../../src/bullmq.js';
+import { AUTHOR, HIGH_BASE, LOW_BASE, buildApp, followerIds, pin } from '../fixtures/app.js';
+import type { App } from '../fixtures/app.js';
+import {
+  REDIS_URL,
+  deleteKeys,
+  fixture,
+  prefixes,
+  spawnNode,
+  startWorker,
+  stop,
+  verifyFanout,
+  workerCli,
+} from './helpers.js';
+import type { Child } from './helpers.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Everything a test started, stopped and deleted after it. */
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+function track(child: Child): Child {
+  cleanups.push(() => stop(child));
+  return child;
+}
+
+function app(options: {
+  followers?: number;
+  lowFollowers?: number;
+  name: string;
+}): App & { keyPrefix: string; queuePrefix: string } {
+  const { keyPrefix, queuePrefix } = prefixes(options.name);
+  const built = buildApp({
+    redisUrl: REDIS_URL,
+    keyPrefix,
+    queuePrefix,
+    followers: options.followers ?? 0,
+    lowFollowers: options.lowFollowers ?? 0,
+    chunkSize: 100,
+  });
+  cleanups.push(async () => {
+    await built.queue.obliterate().catch(() => undefined);
+    await built.close();
+    await deleteKeys(keyPrefix, `${queuePrefix}:`);
+  });
+  return { ...built, keyPrefix, queuePrefix };
+}
+
+async function countsOf(queue: BullmqFanoutQueue, priority: FanoutPriority) {
+  return queue
+    .queue(priority)
+    .getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+}
+
+describe('BullMQ fanout queue', () => {
+  it('puts HIGH and LOW tasks on their own (configurable) queues, as plain data with ids', async () => {
+    const { queuePrefix } = prefixes('names');
+    const queue = bullmqFanoutQueue({
+      connection: REDIS_URL,
+      prefix: queuePrefix,
+      queueNames: { HIGH: 'hi', LOW: 'lo' },
+    });
+    cleanups.push(async () => {
+      await queue.obliterate();
+      await queue.close();
+      await deleteKeys(`${queuePrefix}:`);
+    });
+    const task = (priority: FanoutPriority, userIds: number[]): FanoutTask => ({
+      type: 'fanout',
+      operation: 'add',
+      feed: 'normal',
+      userIds,
+      activities: ['{"serialized":true}'],
+      trim: true,
+      priority,
+    });
+    const tasks: ManagerTask[] = [
+      task('HIGH', [1, 2]),
+      task('LOW', [3]),
+      task('HIGH', [4]),
+      { type: 'follow', userId: 9, targetIds: [1], priority: 'HIGH' },
+    ];
+    const result = await queue.enqueue(tasks);
+    expect(result.tasks).toBe(4);
+    const high = await queue.queue('HIGH').getJobs(['waiting']);
+    const low = await queue.queue('LOW').getJobs(['waiting']);
+    expect(queue.queue('HIGH').name).toBe('hi');
+    expect(
+      high
+        .map((job) => job.data)
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual(
+      [tasks[0], tasks[2], tasks[3]].sort((a, b) =>
+        JSON.stringify(a).localeCompare(JSON.stringify(b)),
+      ),
+    );
+    expect(low.map((job) => job.data)).toEqual([tasks[1]]);
+    expect(high.map((job) => job.name).sort()).toEqual([
+      'fanout.add.normal',
+      'fanout.add.normal',
+      'follow',
+    ]);
+    expect(high.every((job) => /^[0-9a-f-]{36}\.\d+$/.test(job.id!))).toBe(true);
+    expect(low[0]!.opts.attempts).toBe(5);
+    expect(() =>
+      bullmqFanoutQueue({ connection: REDIS_URL, queueNames: { HIGH: 'same', LOW: 'same' } }),
+    ).toThrow(/own queues/);
+    expect(() => bullmqFanoutQueue({ connection: 'http://nope' })).toThrow(/redis:\/\//);
+  });
+
+  it('retries failed jobs, fails bad ones at once, and wait() reports both', async () => {
+    const fixtureApp = app({ name: 'retry', followers: 150 });
+    let failures = 0;
+    const flaky = {
+      runTask: async (task: ManagerTask) => {
+        if (task.type === 'fanout' && task.feed === 'normal' && failures < 2) {
+          failures++;
+          throw new Error('redis hiccup');
+        }
+        return fixtureApp.manager.runTask(task);
+      },
+    };
+    const failed: string[] = [];
+    const worker = fixtureApp.queue.createWorker({
+      manager: flaky,
+      concurrency: 2,
+      onFailed: (error) => failed.push(error.message),
+    });
+    cleanups.push(() => worker.close());
+    await worker.waitUntilReady();
+
+    const activity = pin(1);
+    const progress: number[] = [];
+    const handle = await fixtureApp.manager.addUserActivity(AUTHOR, activity);
+    expect(handle.tasks).toBe(4);
+    await handle.wait({ onProgress: ({ completed }) => progress.push(completed) });
+    expect(progress.at(-1)).toBe(4);
+    expect(failed).toEqual(['redis hiccup', 'redis hiccup']);
+    expect(await verifyFanout(fixtureApp, followerIds(150, HIGH_BASE), activity)).toEqual([]);
+
+    // A task naming a feed the worker does not know fails for good at once (no retries).
+    const bad = await fixtureApp.queue.enqueue([
+      {
+        type: 'fanout',
+        operation: 'add',
+        feed: 'nope',
+        userIds: [1],
+        activities: [],
+        trim: true,
+        priority: 'HIGH',
+      },
+    ]);
+    const error = await bad.wait().catch((e: unknown) => e);
+    expect(SfError.isInstance(error) && error.code).toBe('SF_FANOUT_FAILED');
+    expect(String((error as Error).message)).toMatch(
+      /fanout\.add\.nope.*after 1 attempts.*no feed named "nope"/,
+    );
+
+    // follow as a queued task, run by the worker
+    const handleFollow = await fixtureApp.manager.followUser(42, AUTHOR, { queued: true });
+    await handleFollow.wait();
+    expect(await fixtureApp.feeds.normal.for(42).count()).toBe(1);
+  });
+
+  it('is idempotent on Redis: the same tasks delivered twice leave every feed as once', async () => {
+    const fixtureApp = app({ name: 'twice' });
+    const worker = fixtureApp.queue.createWorker({ concurrency: 4 });
+    cleanups.push(() => worker.close());
+    const activity = pin(5);
+    await fixtureApp.userFeed.insertActivity(activity);
+    const ids = followerIds(250, HIGH_BASE);
+    const tasks = fixtureApp.manager.createFanoutTasks(
+      [[FanoutPriority.HIGH, ids]],
+      'add',
+      [activity],
+      true,
+    );
+    const [first, second] = await Promise.all([
+      fixtureApp.queue.enqueue(tasks),
+      fixtureApp.queue.enqueue(tasks),
+    ]);
+    await Promise.all([first.wait(), second.wait()]);
+    await (await fixtureApp.queue.enqueue(tasks)).wait();
+    expect(await verifyFanout(fixtureApp, ids, activity)).toEqual([]);
+  });
+
+  it('a worker for HIGH only never takes LOW work', async () => {
+    const fixtureApp = app({ name: 'priorities', followers: 300, lowFollowers: 200 });
+    const high = track(await startWorker({ ...fixtureApp, priorities: 'HIGH' }));
+    const activity = pin(2);
+    const handle = await fixtureApp.manager.addUserActivity(AUTHOR, activity);
+    expect(handle.tasks).toBe(10); // HIGH: 3 chunks x 2 feeds, LOW: 2 chunks x 2 feeds
+    for (let i = 0; i < 600; i++) {
+      if ((await countsOf(fixtureApp.queue, 'HIGH')).completed === 6) break;
+      await sleep(50);
+    }
+    await sleep(1500);
+    expect(await countsOf(fixtureApp.queue, 'HIGH')).toMatchObject({
+      completed: 6,
+      waiting: 0,
+      active: 0,
+    });
+    expect(await countsOf(fixtureApp.queue, 'LOW')).toMatchObject({
+      waiting: 4,
+      active: 0,
+      completed: 0,
+    });
+    expect(await verifyFanout(fixtureApp, followerIds(300, HIGH_BASE), activity)).toEqual([]);
+    expect(await fixtureApp.feeds.normal.for(LOW_BASE).count()).toBe(0);
+    expect(await fixtureApp.feeds.aggregated.for(LOW_BASE + 199).count()).toBe(0);
+
+    const low = track(await startWorker({ ...fixtureApp, priorities: 'LOW' }));
+    await handle.wait();
+    expect(await verifyFanout(fixtureApp, followerIds(200, LOW_BASE), activity)).toEqual([]);
+
+    // SIGTERM: the worker finishes its jobs and exits cleanly.
+    await stop(high);
+    await stop(low);
+    expect(await high.exited).toEqual({ code: 0, signal: null });
+    expect(high.lines.some((line) => line.includes('"event":"stopped"'))).toBe(true);
+    expect(await low.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('a producer process and two worker processes fan one activity out to 5,000 followers', async () => {
+    const fixtureApp = app({ name: 'two-workers', followers: 5000 });
+    const workers = await Promise.all([startWorker(fixtureApp), startWorker(fixtureApp)]);
+    workers.forEach(track);
+    const producer = spawnNode(fixture('producer.ts'), {
+      REDIS_URL,
+      SF_KEY_PREFIX: fixtureApp.keyPrefix,
+      SF_QUEUE_PREFIX: fixtureApp.queuePrefix,
+      SF_FOLLOWERS: '5000',
+      SF_OBJECT: '3',
+      SF_WAIT: '1',
+    });
+    const line = await producer.waitForLine((l) => l.startsWith('{'), 150_000);
+    expect(await producer.exited).toEqual({ code: 0, signal: null });
+    const report = JSON.parse(line) as { tasks: number; doneMs: number };
+    expect(report.tasks).toBe(100); // 50 chunks x 2 feeds
+    expect(await verifyFanout(fixtureApp, followerIds(5000, HIGH_BASE), pin(3))).toEqual([]);
+
+    // Both worker processes took part.
+    const jobs = await fixtureApp.queue.queue('HIGH').getJobs(['completed'], 0, -1);
+    expect(jobs).toHaveLength(100);
+    const names = new Set(jobs.map((job) => job.processedBy));
+    expect(names.size).toBe(2);
+    for (const worker of workers)
+      expect([...names].some((name) => name?.endsWith(`-${worker.process.pid}`))).toBe(true);
+  });
+
+  it('recovers the jobs of a worker killed with SIGKILL during a 20,000-follower fanout', async () => {
+    const fixtureApp = app({ name: 'sigkill', followers: 20_000 });
+    const [victim, survivor] = await Promise.all([
+      startWorker(fixtureApp),
+      startWorker(fixtureApp),
+    ]);
+    track(victim);
+    track(survivor);
+    const activity = pin(4);
+    const handle = await fixtureApp.manager.addUserActivity(AUTHOR, activity);
+    expect(handle.tasks).toBe(400);
+    // Kill one worker once a quarter of the jobs are done, with jobs running in both.
+    for (let i = 0; i < 3000; i++) {
+      const counts = await countsOf(fixtureApp.queue, 'HIGH');
+      if ((counts.completed ?? 0) >= 100) break;
+      await sleep(20);
+    }
+    victim.process.kill('SIGKILL');
+    expect((await victim.exited).signal).toBe('SIGKILL');
+    await handle.wait();
+
+    expect(await verifyFanout(fixtureApp, followerIds(20_000, HIGH_BASE), activity)).toEqual([]);
+    const jobs = await fixtureApp.queue.queue('HIGH').getJobs(['completed'], 0, -1);
+    expect(jobs).toHaveLength(400);
+    const recovered = jobs.filter((job) => job.stalledCounter > 0);
+    expect(recovered.length).toBeGreaterThan(0);
+    expect(recovered.some((job) => job.processedBy?.endsWith(`-${survivor.process.pid}`))).toBe(
+      true,
+    );
+    expect(await countsOf(fixtureApp.queue, 'HIGH')).toMatchObject({
+      failed: 0,
+      waiting: 0,
+      active: 0,
+    });
+  });
+
+  it('the worker CLI refuses to start without a manager module', async () => {
+    const child = spawnNode(workerCli, { SF_MANAGER_MODULE: '' });
+    const { code } = await child.exited;
+    expect(code).toBe(1);
+    expect(child.stderr.join('')).toMatch(/SF_MANAGER_MODULE/);
+    const wrong = spawnNode(workerCli, {
+      SF_MANAGER_MODULE: fixture('app.ts'),
+      SF_PRIORITIES: 'HIGH,MEDIUM',
+    });
+    expect((await wrong.exited).code).toBe(1);
+    expect(wrong.stderr.join('')).toMatch(/SF_PRIORITIES takes HIGH and\/or LOW/);
+  });
+});
