@@ -47,6 +47,11 @@ if [ -x scripts/cassandra.sh ] && [ -d packages/storage-cassandra ]; then
   fi
 fi
 
+if [ -x scripts/ensure-chromium.sh ]; then
+  echo "--- browser: chromium"
+  scripts/ensure-chromium.sh
+fi
+
 echo "--- integration tests"
 pnpm exec turbo run test:integration --concurrency=1 --output-logs=new-only
 echo "--- all tests passed"

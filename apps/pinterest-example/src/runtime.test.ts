@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configFromEnv, createRuntime } from './runtime.js';
+import { StatsMetrics } from './stats.js';
+import { MemoryStore } from './store.js';
+
+describe('configuration', () => {
+  it('reads the modes and their settings from the environment', () => {
+    expect(configFromEnv({})).toMatchObject({
+      storage: 'memory',
+      redisUrl: 'redis://127.0.0.1:6379',
+      keyPrefix: 'pinterest:',
+      maxFanoutFollowers: undefined,
+    });
+    const config = configFromEnv({
+      SF_STORAGE: 'Redis',
+      REDIS_URL: 'redis://10.0.0.1:6380/2',
+      SF_KEY_PREFIX: 'p1:',
+      SF_QUEUE_PREFIX: 'q1',
+      SF_MAX_FANOUT_FOLLOWERS: '500',
+      SF_FANOUT_CHUNK_SIZE: '20',
+      SF_ACTIVE_DAYS: '3',
+      CASSANDRA_CONTACT_POINTS: 'a,b',
+      CASSANDRA_PORT: '9043',
+    });
+    expect(config).toMatchObject({
+      storage: 'redis',
+      redisUrl: 'redis://10.0.0.1:6380/2',
+      keyPrefix: 'p1:',
+      queuePrefix: 'q1',
+      maxFanoutFollowers: 500,
+      fanoutChunkSize: 20,
+      activeWindowMs: 3 * 86_400_000,
+      cassandra: { contactPoints: ['a:9043', 'b:9043'] },
+    });
+  });
+
+  it('explains bad settings', () => {
+    expect(() => configFromEnv({ SF_STORAGE: 'mongo' })).toThrow(
+      new ConfigError('SF_STORAGE must be one of memory, redis, cassandra, got "mongo"'),
+    );
+    expect(() => configFromEnv({ SF_MAX_FANOUT_FOLLOWERS: 'lots' })).toThrow(
+      /SF_MAX_FANOUT_FOLLOWERS must be a positive whole number/,
+    );
+    expect(() => configFromEnv({ SF_FANOUT_CHUNK_SIZE: '0' })).toThrow(/SF_FANOUT_CHUNK_SIZE/);
+  });
+
+  it('says clearly when Redis is not reachable', async () => {
+    await expect(
+      createRuntime({ storage: 'redis', redisUrl: 'redis://127.0.0.1:1' }),
+    ).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+  });
+});
+
+describe('stats', () => {
+  it('counts in-process fanout tasks per priority', async () => {
+    const runtime = await createRuntime({ storage: 'memory' });
+    try {
+      const [author, high, low] = await Promise.all(
+        ['Author', 'Active', 'Idle'].map((name, i) =>
+          runtime.store.createUser({ name, handle: name.toLowerCase(), hue: i, createdAt: 0 }),
+        ),
+      );
+      await runtime.store.follow(high!.id, author!.id);
+      await runtime.store.follow(low!.id, author!.id);
+      await runtime.store.touch(high!.id, Date.now());
+      await runtime.store.touch(low!.id, Date.now() - 30 * 86_400_000);
+      const board = await runtime.store.createBoard({
+        userId: author!.id,
+        name: 'B',
+        createdAt: 0,
+      });
+      const { pinActivity } = await import('./feeds.js');
+      const pin = await runtime.store.createPin({
+        userId: author!.id,
+        boardId: board.id,
+        title: 'T',
+        hue: 1,
+        pattern: 'dots',
+        createdAt: Date.now(),
+      });
+      const handle = await runtime.manager.addUserActivity(author!.id, pinActivity(pin));
+      await handle.wait();
+      const stats = await runtime.queueStats();
+      // One task per feed (normal, aggregated) per priority.
+      expect(stats.counts.HIGH).toEqual({
+        waiting: 0,
+        active: 0,
+        delayed: 0,
+        completed: 2,
+        failed: 0,
+      });
+      expect(stats.counts.LOW).toEqual({
+        waiting: 0,
+        active: 0,
+        delayed: 0,
+        completed: 2,
+        failed: 0,
+      });
+      await runtime.metrics.flush();
+      const counters = await runtime.store.readStats();
+      expect(counters['fanout_tasks.normal']).toBe(2);
+      expect(counters['fanout_add.aggregated']).toBe(2);
+      expect(counters.published).toBe(1);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it('never throws from a metrics call, even when the store fails', async () => {
+    const store = new MemoryStore();
+    store.addStats = () => Promise.reject(new Error('down'));
+    const metrics = new StatsMetrics(store, { flushIntervalMs: 10_000 });
+    metrics.onFanout('normal', 'add', 3);
+    metrics.fanoutTimer('normal').stop();
+    await expect(metrics.close()).resolves.toBeUndefined();
+  });
+});

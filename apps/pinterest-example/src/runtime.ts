@@ -1,0 +1,398 @@
+import { SfError } from '@sf/activity';
+import type { StorageBackend, UserId } from '@sf/feeds';
+import { FanoutPriority, InProcessFanoutQueue, Manager } from '@sf/manager';
+import type { FollowerIds } from '@sf/manager';
+import { memoryStorage } from '@sf/storage-memory';
+import type { Redis } from 'ioredis';
+import { definePinterestFeeds } from './feeds.js';
+import type { PinterestFeeds } from './feeds.js';
+import { ObservedQueue, StatsMetrics } from './stats.js';
+import type { QueueCounts } from './stats.js';
+import { MemoryStore } from './store.js';
+import type { DomainStore } from './store.js';
+
+export const STORAGE_MODES = ['memory', 'redis', 'cassandra'] as const;
+export type StorageMode = (typeof STORAGE_MODES)[number];
+
+export interface CassandraConfig {
+  contactPoints: string[];
+  localDataCenter: string;
+  keyspace: string;
+}
+
+export interface RuntimeConfig {
+  storage: StorageMode;
+  /** Redis of the redis and cassandra modes (default redis://127.0.0.1:6379). */
+  redisUrl: string;
+  /** Prefix of every Redis key of the app: feeds, activities, the domain store (default `pinterest:`). */
+  keyPrefix: string;
+  /** BullMQ key prefix (default `pinterest-bull`). */
+  queuePrefix: string;
+  /** Followers per fanout task. */
+  fanoutChunkSize: number;
+  /** Authors with more followers are pulled at read time instead of pushed (undefined: always push). */
+  maxFanoutFollowers: number | undefined;
+  /** Followers active within this window are fanned out to first (HIGH priority). */
+  activeWindowMs: number;
+  cassandra: CassandraConfig;
+}
+
+export const defaultConfig: RuntimeConfig = {
+  storage: 'memory',
+  redisUrl: 'redis://127.0.0.1:6379',
+  keyPrefix: 'pinterest:',
+  queuePrefix: 'pinterest-bull',
+  fanoutChunkSize: 50,
+  maxFanoutFollowers: undefined,
+  activeWindowMs: 7 * 24 * 3600 * 1000,
+  cassandra: {
+    contactPoints: ['127.0.0.1'],
+    localDataCenter: 'datacenter1',
+    keyspace: 'pinterest_example',
+  },
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function positiveInt(env: Record<string, string | undefined>, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
+    throw new ConfigError(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+/** The runtime configuration from environment variables (see the README's table). */
+export function configFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): RuntimeConfig {
+  const storage = (env.SF_STORAGE || 'memory').toLowerCase();
+  if (!(STORAGE_MODES as readonly string[]).includes(storage)) {
+    throw new ConfigError(
+      `SF_STORAGE must be one of ${STORAGE_MODES.join(', ')}, got ${JSON.stringify(env.SF_STORAGE)}`,
+    );
+  }
+  const cassandraPort = env.CASSANDRA_PORT;
+  const contactPoints = (env.CASSANDRA_CONTACT_POINTS || '127.0.0.1')
+    .split(',')
+    .map((point) => point.trim())
+    .filter(Boolean)
+    .map((point) => (cassandraPort && !point.includes(':') ? `${point}:${cassandraPort}` : point));
+  return {
+    storage: storage as StorageMode,
+    redisUrl: env.REDIS_URL || defaultConfig.redisUrl,
+    keyPrefix: env.SF_KEY_PREFIX ?? defaultConfig.keyPrefix,
+    queuePrefix: env.SF_QUEUE_PREFIX || defaultConfig.queuePrefix,
+    fanoutChunkSize: positiveInt(env, 'SF_FANOUT_CHUNK_SIZE') ?? defaultConfig.fanoutChunkSize,
+    maxFanoutFollowers: positiveInt(env, 'SF_MAX_FANOUT_FOLLOWERS'),
+    activeWindowMs: (positiveInt(env, 'SF_ACTIVE_DAYS') ?? 7) * 24 * 3600 * 1000,
+    cassandra: {
+      contactPoints,
+      localDataCenter: env.CASSANDRA_LOCAL_DC || defaultConfig.cassandra.localDataCenter,
+      keyspace: env.SF_CASSANDRA_KEYSPACE || defaultConfig.cassandra.keyspace,
+    },
+  };
+}
+
+export interface QueueStats {
+  kind: 'in-process' | 'bullmq';
+  counts: QueueCounts;
+}
+
+/** Everything a process of the app needs: storages, feeds, the domain store and the Manager. */
+export interface Runtime {
+  readonly config: RuntimeConfig;
+  readonly mode: StorageMode;
+  /** Human-readable: where feeds live and how fanout runs. */
+  readonly describe: { storage: string; queue: string };
+  readonly store: DomainStore;
+  readonly feeds: PinterestFeeds;
+  readonly manager: Manager;
+  readonly metrics: StatsMetrics;
+  /** The shared Redis client (redis and cassandra modes). */
+  readonly redis: Redis | undefined;
+  /** True when fanout runs in other processes (BullMQ workers). */
+  readonly backgroundFanout: boolean;
+  /**
+   * Changes on every reset and on close: background work started before (timing a fanout)
+   * checks it and drops its result instead of writing into a reset or closed store.
+   */
+  readonly epoch: number;
+  queueStats(): Promise<QueueStats>;
+  /** Deletes every feed, activity, domain record and queued job of this runtime. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Parts {
+  config: RuntimeConfig;
+  describe: { storage: string; queue: string };
+  store: DomainStore;
+  feedStorage: StorageBackend;
+  notificationStorage: StorageBackend;
+  redis?: Redis;
+  queue: ObservedQueue | import('@sf/manager/bullmq').BullmqFanoutQueue;
+  extraReset?: () => Promise<void>;
+  extraClose?: () => Promise<void>;
+}
+
+function buildRuntime(parts: Parts): Runtime {
+  const { config, store, queue } = parts;
+  const metrics = new StatsMetrics(store);
+  const feeds = definePinterestFeeds({
+    feeds: parts.feedStorage,
+    notifications: parts.notificationStorage,
+    metrics,
+  });
+  const threshold = config.maxFanoutFollowers;
+  const manager = new Manager({
+    feeds: { normal: feeds.normal, aggregated: feeds.aggregated },
+    userFeed: feeds.user,
+    queue,
+    metrics,
+    fanoutChunkSize: config.fanoutChunkSize,
+    // Recently active followers first (HIGH), the others after (LOW), as Pinterest does.
+    getFollowerIds: async (userId: UserId): Promise<FollowerIds> => {
+      const followers = await store.followerIds(Number(userId));
+      const active = await store.lastActive(followers);
+      const cutoff = Date.now() - config.activeWindowMs;
+      const high: number[] = [];
+      const low: number[] = [];
+      for (const id of followers) ((active.get(id) ?? 0) >= cutoff ? high : low).push(id);
+      return { [FanoutPriority.HIGH]: high, [FanoutPriority.LOW]: low };
+    },
+    ...(threshold === undefined
+      ? {}
+      : {
+          maxFanoutFollowers: threshold,
+          getFollowerCount: async (userId: UserId) =>
+            (await store.followerCounts([Number(userId)])).get(Number(userId)) ?? 0,
+          getPulledAuthorIds: async (readerId: UserId) => {
+            const following = await store.followingIds(Number(readerId));
+            const counts = await store.followerCounts(following);
+            return following.filter((id) => (counts.get(id) ?? 0) > threshold);
+          },
+        }),
+  });
+  const isBullmq = !(queue instanceof ObservedQueue);
+  let closed: Promise<void> | undefined;
+  let epoch = 0;
+  return {
+    config,
+    mode: config.storage,
+    describe: parts.describe,
+    store,
+    feeds,
+    manager,
+    metrics,
+    redis: parts.redis,
+    backgroundFanout: isBullmq,
+    get epoch() {
+      return epoch;
+    },
+    async queueStats(): Promise<QueueStats> {
+      if (queue instanceof ObservedQueue) return { kind: 'in-process', counts: queue.counts() };
+      const raw = await queue.counts();
+      const counts = {} as QueueCounts;
+      for (const [priority, c] of Object.entries(raw) as Array<
+        [FanoutPriority, Record<string, number>]
+      >) {
+        counts[priority] = {
+          waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+          active: c.active ?? 0,
+          delayed: c.delayed ?? 0,
+          completed: c.completed ?? 0,
+          failed: c.failed ?? 0,
+        };
+      }
+      return { kind: 'bullmq', counts };
+    },
+    async reset(): Promise<void> {
+      epoch++;
+      // Pending counters first, or closing would write them back after the reset.
+      await metrics.flush();
+      await store.clear();
+      await parts.extraReset?.();
+    },
+    close(): Promise<void> {
+      closed ??= (async () => {
+        epoch++;
+        await manager.queue.close();
+        await metrics.close();
+        await store.close();
+        await parts.extraClose?.();
+      })();
+      return closed;
+    },
+  };
+}
+
+/** The embedded default: memory storage, in-process fanout, nothing else to run. */
+function memoryRuntime(config: RuntimeConfig): Runtime {
+  // One backend for every feed; a new runtime is a new, empty world (reset only clears the store).
+  const storage = memoryStorage();
+  return buildRuntime({
+    config,
+    describe: { storage: 'memory storage (in this process)', queue: 'in-process fanout queue' },
+    store: new MemoryStore(),
+    feedStorage: storage,
+    notificationStorage: storage,
+    queue: new ObservedQueue(new InProcessFanoutQueue({ mode: 'await', concurrency: 4 })),
+  });
+}
+
+async function loadRedis(config: RuntimeConfig): Promise<Redis> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  redis.on('error', () => {
+    // Reported by the commands that fail; ioredis reconnects by itself.
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new ConfigError(
+      `cannot reach Redis at ${config.redisUrl} (${error instanceof Error ? error.message : String(error)}); start it with scripts/redis-single.sh ensure or set REDIS_URL`,
+    );
+  }
+  return redis;
+}
+
+async function sharedRedisParts(config: RuntimeConfig, redis: Redis) {
+  const [{ redisStorage }, { bullmqFanoutQueue }, { RedisStore, deleteKeysWithPrefix }] =
+    await Promise.all([
+      import('@sf/storage-redis'),
+      import('@sf/manager/bullmq'),
+      import('./redis-store.js'),
+    ]);
+  const storage = redisStorage({ redis, keyPrefix: config.keyPrefix });
+  const store = new RedisStore(redis, `${config.keyPrefix}app:`);
+  const queue = bullmqFanoutQueue({ connection: config.redisUrl, prefix: config.queuePrefix });
+  return {
+    storage,
+    store,
+    queue,
+    extraReset: async () => {
+      if (config.keyPrefix) await deleteKeysWithPrefix(redis, config.keyPrefix);
+      await queue.obliterate();
+    },
+  };
+}
+
+/** Redis storage, the domain store in Redis, fanout on BullMQ (run workers with `pnpm worker`). */
+async function redisRuntime(config: RuntimeConfig): Promise<Runtime> {
+  const redis = await loadRedis(config);
+  const { storage, store, queue, extraReset } = await sharedRedisParts(config, redis);
+  return buildRuntime({
+    config,
+    describe: {
+      storage: `Redis at ${redactUrl(config.redisUrl)} (keys ${config.keyPrefix}*)`,
+      queue: `BullMQ (prefix ${config.queuePrefix})`,
+    },
+    store,
+    feedStorage: storage,
+    notificationStorage: storage,
+    redis,
+    queue,
+    extraReset,
+    extraClose: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  });
+}
+
+/** Loads the Cassandra backend only in Cassandra mode, so other modes never load its driver. */
+async function importCassandra(): Promise<typeof import('@sf/storage-cassandra')> {
+  try {
+    return await import('@sf/storage-cassandra');
+  } catch (error) {
+    throw new ConfigError(
+      `Cassandra mode needs @sf/storage-cassandra, which could not be loaded: ${
+        error instanceof Error ? error.message.split('\n')[0] : String(error)
+      }`,
+    );
+  }
+}
+
+/**
+ * Cassandra for the flat, aggregated and user feeds; Redis for notifications (marker lists and
+ * pub/sub across processes), the domain store and BullMQ.
+ */
+async function cassandraRuntime(config: RuntimeConfig): Promise<Runtime> {
+  const module = await importCassandra();
+  const redis = await loadRedis(config);
+  const { storage: redisFeeds, store, queue, extraReset } = await sharedRedisParts(config, redis);
+  const cassandra = module.cassandraStorage({
+    contactPoints: config.cassandra.contactPoints,
+    localDataCenter: config.cassandra.localDataCenter,
+    keyspace: config.cassandra.keyspace,
+    keyPrefix: config.keyPrefix,
+    connectTimeout: 15_000,
+  });
+  const runtime = buildRuntime({
+    config,
+    describe: {
+      storage: `Cassandra (keyspace ${config.cassandra.keyspace} at ${config.cassandra.contactPoints.join(', ')}) for home, grouped and user feeds; Redis for notifications`,
+      queue: `BullMQ (prefix ${config.queuePrefix})`,
+    },
+    store,
+    feedStorage: cassandra,
+    notificationStorage: redisFeeds,
+    redis,
+    queue,
+    extraReset: async () => {
+      await extraReset();
+      // Rows of every key prefix live in the app's keyspace: a reset drops it and creates it again.
+      await cassandra.dropKeyspace();
+      await cassandra.syncSchema();
+    },
+    extraClose: async () => {
+      await cassandra.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  });
+  try {
+    // The tables of the feed definitions made above (it never drops or changes what exists).
+    await cassandra.syncSchema();
+  } catch (error) {
+    await runtime.close().catch(() => undefined);
+    throw new ConfigError(
+      `cannot set up Cassandra at ${config.cassandra.contactPoints.join(', ')} (${
+        error instanceof Error ? error.message.split('\n')[0] : String(error)
+      }); start it with scripts/cassandra.sh start or set CASSANDRA_CONTACT_POINTS`,
+    );
+  }
+  return runtime;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+/** Builds the runtime of a storage mode. */
+export async function createRuntime(overrides: Partial<RuntimeConfig> = {}): Promise<Runtime> {
+  const config: RuntimeConfig = { ...defaultConfig, ...overrides };
+  switch (config.storage) {
+    case 'memory':
+      return memoryRuntime(config);
+    case 'redis':
+      return redisRuntime(config);
+    case 'cassandra':
+      return cassandraRuntime(config);
+    default:
+      throw new SfError(
+        'SF_INVALID_OPTION',
+        `unknown storage mode ${JSON.stringify(config.storage)}`,
+      );
+  }
+}
