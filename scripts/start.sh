@@ -7,4 +7,4 @@ cd "$root"
 pnpm() { "$root/scripts/pnpm.sh" "$@"; }
 if [ "${CI:-}" = "true" ]; then pnpm install --frozen-lockfile; else pnpm install; fi
 pnpm exec turbo run build --filter='./packages/*' --output-logs=errors-only
-exec pnpm --filter @sf/pinterest-example start "$@"
+exec "$root/scripts/pnpm.sh" --filter @sf/pinterest-example start "$@"

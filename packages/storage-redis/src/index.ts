@@ -1,1 +1,18 @@
-export {};
+export { RedisStorage, redisStorage } from './redis-storage.js';
+export type { RedisStorageOptions } from './redis-storage.js';
+export { RedisTimelineStorage } from './redis-timeline-storage.js';
+export { RedisActivityStorage } from './redis-activity-storage.js';
+export { RedisMarkerStorage } from './redis-marker-storage.js';
+export type { CorruptEntryPolicy, RedisLockOptions } from './context.js';
+export type { RedisClient } from './client.js';
+export { RedisKeys, activityShard, DEFAULT_MARKERS_KEY_FORMAT } from './keys.js';
+export type { MarkerList, MarkersKeyFormat } from './keys.js';
+export { hashTagOf, keySlot } from './slot.js';
+export {
+  RedisConfigurationError,
+  RedisLockError,
+  RedisReplyError,
+  RedisSerializationError,
+  RedisUnavailableError,
+} from './errors.js';
+export type { RedisOperationContext } from './errors.js';

@@ -4,7 +4,7 @@
  * chunk of feeds (per hash slot in a cluster) instead of one round trip per feed.
  *
  *   KEYS[1..n]  timeline sorted sets
- *   ARGV[1]     maxLength: keep the `maxLength` highest-ranked entries; 0 = no trim
+ *   ARGV[1]     maxLength: keep the `maxLength` highest-ranked entries; -1 = no trim
  *   ARGV[2..]   score, member, score, member, ...
  *
  * Returns the number of entries that were new, summed over all timelines.
@@ -21,7 +21,7 @@ for i = 1, #KEYS do
   for first = 2, last, 1000 do
     added = added + redis.call('ZADD', key, unpack(ARGV, first, math.min(first + 999, last)))
   end
-  if maxLength > 0 then
+  if maxLength >= 0 then
     local size = redis.call('ZCARD', key)
     if size > maxLength then
       redis.call('ZREMRANGEBYRANK', key, 0, size - maxLength - 1)

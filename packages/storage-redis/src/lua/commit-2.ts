@@ -5,7 +5,7 @@
  *   KEYS[1]  timeline sorted set
  *   KEYS[2]  its lock (same hash slot: see keys.ts)
  *   ARGV[1]  lock token of the caller
- *   ARGV[2]  maxLength (0 = no trim)
+ *   ARGV[2]  maxLength: keep the `maxLength` highest-ranked entries; -1 = no trim
  *   ARGV[3]  number of members to remove, r
  *   ARGV[4 .. 3+r]      members to remove (exact raw members as read)
  *   ARGV[4+r ..]        score, member pairs to add
@@ -28,7 +28,7 @@ end
 for first = lastRemove + 1, last, 1000 do
   added = added + redis.call('ZADD', key, unpack(ARGV, first, math.min(first + 999, last)))
 end
-if maxLength > 0 then
+if maxLength >= 0 then
   local size = redis.call('ZCARD', key)
   if size > maxLength then
     redis.call('ZREMRANGEBYRANK', key, 0, size - maxLength - 1)

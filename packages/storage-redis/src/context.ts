@@ -1,0 +1,87 @@
+import type { RedisRunner } from './client.js';
+import { RedisConfigurationError, RedisSerializationError } from './errors.js';
+import { KeyedQueue } from './keyed-queue.js';
+import type { RedisKeys } from './keys.js';
+
+/** How `modify` locks a feed (see the README: "Concurrency"). */
+export interface RedisLockOptions {
+  /** Lock expiry in ms: a crashed writer's lock frees itself after this. Default 10000. */
+  ttl?: number;
+  /** How long `modify` waits for a busy lock before failing with RedisLockError, in ms. Default 10000. */
+  acquireTimeout?: number;
+  /** First wait between attempts to take a busy lock, in ms (doubles up to maxRetryDelay). Default 2. */
+  retryDelay?: number;
+  /** Longest wait between attempts, in ms. Default 25. */
+  maxRetryDelay?: number;
+  /** Times `modify` starts over when its lock expired before it could write. Default 3. */
+  attempts?: number;
+}
+
+/** What reading a corrupt entry does: `skip` it and report it (default), or `throw`. */
+export type CorruptEntryPolicy = 'skip' | 'throw';
+
+export const defaultLockOptions: Required<RedisLockOptions> = {
+  ttl: 10_000,
+  acquireTimeout: 10_000,
+  retryDelay: 2,
+  maxRetryDelay: 25,
+  attempts: 3,
+};
+
+export function resolveLockOptions(options: RedisLockOptions | undefined): Required<RedisLockOptions> {
+  const resolved = { ...defaultLockOptions, ...stripUndefined(options ?? {}) };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < (name === 'retryDelay' ? 0 : 1) || !Number.isInteger(value)) {
+      throw new RedisConfigurationError(`lock.${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  if (resolved.maxRetryDelay < resolved.retryDelay) {
+    throw new RedisConfigurationError(`lock.maxRetryDelay (${resolved.maxRetryDelay}) must not be below lock.retryDelay (${resolved.retryDelay})`);
+  }
+  return resolved;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The default report of a skipped corrupt entry: a process warning (stderr unless handled). */
+export function warnCorruptEntry(error: RedisSerializationError): void {
+  process.emitWarning(error.message, { type: 'SfCorruptEntryWarning', code: error.code });
+}
+
+/** What the storages of one backend share. */
+export class RedisStorageContext {
+  readonly runner: RedisRunner;
+  readonly keys: RedisKeys;
+  readonly lock: Required<RedisLockOptions>;
+  readonly corruptEntries: CorruptEntryPolicy;
+  readonly #onCorruptEntry: (error: RedisSerializationError) => void;
+  /** Serializes `modify` calls on the same feed within this process (the Redis lock covers the rest). */
+  readonly modifyQueue = new KeyedQueue();
+
+  constructor(options: {
+    runner: RedisRunner;
+    keys: RedisKeys;
+    lock: Required<RedisLockOptions>;
+    corruptEntries: CorruptEntryPolicy;
+    onCorruptEntry: (error: RedisSerializationError) => void;
+  }) {
+    this.runner = options.runner;
+    this.keys = options.keys;
+    this.lock = options.lock;
+    this.corruptEntries = options.corruptEntries;
+    this.#onCorruptEntry = options.onCorruptEntry;
+  }
+
+  /** A stored entry could not be decoded: throw, or report it and let the caller skip it. */
+  corrupt(key: string, entry: string, cause: unknown): void {
+    const error = cause instanceof RedisSerializationError ? cause : new RedisSerializationError(key, entry, cause);
+    if (this.corruptEntries === 'throw') throw error;
+    try {
+      this.#onCorruptEntry(error);
+    } catch {
+      // A failing reporter must not fail the read it reports on.
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import type { RedisStorageContext } from './context.js';
+import { RedisLockError } from './errors.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Takes the lock of a feed: `SET lock token PX ttl NX`, retried with jittered exponential
+ * backoff until `acquireTimeout`. Returns the token that proves ownership.
+ */
+export async function acquireLock(context: RedisStorageContext, lockKey: string): Promise<string> {
+  const { ttl, acquireTimeout, retryDelay, maxRetryDelay } = context.lock;
+  const token = randomBytes(12).toString('base64url');
+  const deadline = Date.now() + acquireTimeout;
+  let delay = retryDelay;
+  for (;;) {
+    const reply = await context.runner.call({ operation: 'timeline.modify (lock)', key: lockKey }, (client) =>
+      client.set(lockKey, token, 'PX', ttl, 'NX'),
+    );
+    if (reply === 'OK') return token;
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new RedisLockError(lockKey, `could not take the lock ${JSON.stringify(lockKey)} within ${acquireTimeout} ms (another writer holds it)`);
+    }
+    await sleep(Math.min(left, Math.max(1, Math.round(delay * (0.5 + Math.random())))));
+    delay = Math.min(maxRetryDelay, delay * 2);
+  }
+}
+
+/** Releases a lock if it is still ours; never throws (the lock expires anyway). */
+export async function releaseLock(context: RedisStorageContext, lockKey: string, token: string): Promise<void> {
+  try {
+    await context.runner.script({ operation: 'timeline.modify (unlock)', key: lockKey }, 'unlock', [lockKey], [token]);
+  } catch {
+    // Redis is unreachable: the lock expires after its ttl.
+  }
+}

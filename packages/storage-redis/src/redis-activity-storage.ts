@@ -1,0 +1,94 @@
+import type { Activity } from '@sf/activity';
+import type { ActivityStorage } from '@sf/feeds';
+import type { Serializer } from '@sf/serializers';
+import type { BatchCommand } from './client.js';
+import type { RedisStorageContext } from './context.js';
+import { RedisReplyError } from './errors.js';
+import { checkId } from './ids.js';
+
+/**
+ * Activities in hashes sharded over N keys, as Stream Framework's ShardedHashCache keeps them:
+ * `global:<md5(id) mod N>`, field = the serialization id, value = the serialized activity.
+ * Each call is one pipeline (one per node on a cluster).
+ */
+export class RedisActivityStorage implements ActivityStorage {
+  readonly #context: RedisStorageContext;
+  readonly #serializer: Serializer<Activity>;
+
+  constructor(context: RedisStorageContext, serializer: Serializer<Activity>) {
+    this.#context = context;
+    this.#serializer = serializer;
+  }
+
+  /** Ids grouped by the shard key holding them. */
+  #byShard(ids: Iterable<string>): Map<string, string[]> {
+    const shards = new Map<string, string[]>();
+    for (const id of ids) {
+      const shard = this.#context.keys.activityShardKey(id);
+      let group = shards.get(shard);
+      if (!group) shards.set(shard, (group = []));
+      group.push(id);
+    }
+    return shards;
+  }
+
+  async addMany(activities: readonly Activity[]): Promise<number> {
+    if (activities.length === 0) return 0;
+    const values = new Map<string, string>();
+    for (const activity of activities) values.set(checkId(activity.serializationId, 'serializationId'), this.#serializer.dumps(activity));
+    const commands: BatchCommand[] = [];
+    for (const [shard, ids] of this.#byShard(values.keys())) {
+      const fields: string[] = [];
+      for (const id of ids) fields.push(id, values.get(id)!);
+      commands.push({ key: shard, enqueue: (pipeline) => void pipeline.hset(shard, ...fields) });
+    }
+    const context = { operation: 'activities.addMany' };
+    const replies = await this.#context.runner.batch(context, commands);
+    return replies.reduce<number>((sum, reply) => sum + integer(reply, context), 0);
+  }
+
+  async getMany(ids: readonly string[]): Promise<Map<string, Activity>> {
+    const found = new Map<string, Activity>();
+    if (ids.length === 0) return found;
+    const shards = [...this.#byShard(new Set(ids.map((id) => checkId(id, 'id'))))];
+    const commands: BatchCommand[] = shards.map(([shard, shardIds]) => ({
+      key: shard,
+      enqueue: (pipeline) => void pipeline.hmget(shard, ...shardIds),
+    }));
+    const context = { operation: 'activities.getMany' };
+    const replies = await this.#context.runner.batch(context, commands);
+    shards.forEach(([shard, shardIds], index) => {
+      const values = replies[index];
+      if (!Array.isArray(values) || values.length !== shardIds.length) {
+        throw new RedisReplyError({ ...context, key: shard }, `unexpected HMGET reply ${JSON.stringify(values)?.slice(0, 200)}`);
+      }
+      shardIds.forEach((id, i) => {
+        const value: unknown = values[i];
+        if (value === null || value === undefined) return;
+        try {
+          if (typeof value !== 'string') throw new TypeError(`expected a string value, got ${typeof value}`);
+          found.set(id, this.#serializer.loads(value));
+        } catch (error) {
+          this.#context.corrupt(shard, id, error);
+        }
+      });
+    });
+    return found;
+  }
+
+  async removeMany(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const commands: BatchCommand[] = [];
+    for (const [shard, shardIds] of this.#byShard(new Set(ids.map((id) => checkId(id, 'id'))))) {
+      commands.push({ key: shard, enqueue: (pipeline) => void pipeline.hdel(shard, ...shardIds) });
+    }
+    const context = { operation: 'activities.removeMany' };
+    const replies = await this.#context.runner.batch(context, commands);
+    return replies.reduce<number>((sum, reply) => sum + integer(reply, context), 0);
+  }
+}
+
+function integer(reply: unknown, context: { operation: string }): number {
+  if (typeof reply === 'number' && Number.isInteger(reply)) return reply;
+  throw new RedisReplyError(context, `expected an integer reply, got ${JSON.stringify(reply)}`);
+}

@@ -1,0 +1,178 @@
+import { InvalidActivityError } from '@sf/activity';
+import type { MarkerCounts, MarkerEvent, MarkerLists, MarkerStorage, MarkerUpdate } from '@sf/feeds';
+import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
+import type { RedisStorageContext } from './context.js';
+import { markersArgs } from './args.js';
+import { RedisReplyError, toStorageError } from './errors.js';
+
+function counts(reply: unknown, context: { operation: string; key?: string }): MarkerCounts {
+  if (Array.isArray(reply) && reply.length === 2 && reply.every((n) => typeof n === 'number')) {
+    return { unseen: reply[0] as number, unread: reply[1] as number };
+  }
+  throw new RedisReplyError(context, `expected [unseen, unread] counts, got ${JSON.stringify(reply)}`);
+}
+
+/**
+ * Notification markers as Stream Framework's RedisListsStorage keeps them: two lists of
+ * aggregated ids per feed (`list:<key>:unseen`, `list:<key>:unread`), newest last, capped.
+ * `update` is one script call that applies the change, returns both counts and publishes them
+ * on the counts channel when anything changed.
+ */
+export class RedisMarkerStorage implements MarkerStorage {
+  readonly #context: RedisStorageContext;
+  readonly #channel: string | null;
+  readonly #subscriber: CountsSubscriber | null;
+
+  constructor(context: RedisStorageContext, channel: string | null, subscriber: CountsSubscriber | null) {
+    this.#context = context;
+    this.#channel = channel;
+    this.#subscriber = subscriber;
+  }
+
+  /** The two lists; a script needs them in one cluster slot, plain reads do not. */
+  #lists(key: string, forScript = false): [string, string] {
+    return this.#context.keys.markers(key, forScript && this.#context.runner.isCluster);
+  }
+
+  async update(key: string, update: MarkerUpdate, maxLength: number): Promise<MarkerCounts> {
+    if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
+      throw new InvalidActivityError(`markers maxLength must be a positive integer, got ${String(maxLength)}`);
+    }
+    const [unseen, unread] = this.#lists(key, true);
+    const args = markersArgs(update, maxLength, this.#channel, key);
+    const context = { operation: 'markers.update', key: unseen };
+    return counts(await this.#context.runner.script(context, 'markers', [unseen, unread], args), context);
+  }
+
+  async get(key: string): Promise<MarkerLists> {
+    const [unseen, unread] = this.#lists(key);
+    const context = { operation: 'markers.get', key: unseen };
+    const [seenList, readList] = await this.#context.runner.batch(context, [
+      { key: unseen, enqueue: (pipeline) => void pipeline.lrange(unseen, 0, -1) },
+      { key: unread, enqueue: (pipeline) => void pipeline.lrange(unread, 0, -1) },
+    ]);
+    const asList = (value: unknown): string[] => {
+      if (Array.isArray(value) && value.every((id) => typeof id === 'string')) return value;
+      throw new RedisReplyError(context, `expected a list, got ${JSON.stringify(value)}`);
+    };
+    return { unseen: asList(seenList), unread: asList(readList) };
+  }
+
+  async counts(key: string): Promise<MarkerCounts> {
+    const [unseen, unread] = this.#lists(key);
+    const context = { operation: 'markers.counts', key: unseen };
+    return counts(
+      await this.#context.runner.batch(context, [
+        { key: unseen, enqueue: (pipeline) => void pipeline.llen(unseen) },
+        { key: unread, enqueue: (pipeline) => void pipeline.llen(unread) },
+      ]),
+      context,
+    );
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.update(key, { clear: { unseen: true, unread: true } }, 1);
+  }
+
+  async subscribe(listener: (event: MarkerEvent) => void): Promise<() => Promise<void>> {
+    if (typeof listener !== 'function') throw new InvalidActivityError('subscribe takes a listener function');
+    if (!this.#subscriber) {
+      throw new InvalidActivityError('this Redis storage was created with countsChannel: null, so marker counts are not published');
+    }
+    return this.#subscriber.add(listener);
+  }
+}
+
+function parseEvent(message: string): MarkerEvent | null {
+  try {
+    const event = JSON.parse(message) as Partial<MarkerEvent> | null;
+    if (
+      event !== null &&
+      typeof event === 'object' &&
+      typeof event.key === 'string' &&
+      typeof event.unseen === 'number' &&
+      typeof event.unread === 'number'
+    ) {
+      return { key: event.key, unseen: event.unseen, unread: event.unread };
+    }
+  } catch {
+    // not one of ours
+  }
+  return null;
+}
+
+/**
+ * One pub/sub connection per backend (a `duplicate()` of the client), shared by every listener
+ * and closed when the last one leaves. ioredis resubscribes after reconnecting.
+ */
+export class CountsSubscriber {
+  readonly #client: RedisClient;
+  readonly #channel: string;
+  readonly #listeners = new Set<(event: MarkerEvent) => void>();
+  #connection: Redis | Cluster | null = null;
+  #ready: Promise<unknown> | null = null;
+
+  constructor(client: RedisClient, channel: string) {
+    this.#client = client;
+    this.#channel = channel;
+  }
+
+  async add(listener: (event: MarkerEvent) => void): Promise<() => Promise<void>> {
+    const wrapped = (event: MarkerEvent) => listener(event);
+    this.#listeners.add(wrapped);
+    try {
+      await this.#connect();
+    } catch (error) {
+      this.#listeners.delete(wrapped);
+      await this.#closeIfUnused();
+      throw toStorageError(error, { operation: 'markers.subscribe', key: this.#channel });
+    }
+    let removed = false;
+    return async () => {
+      if (removed) return;
+      removed = true;
+      this.#listeners.delete(wrapped);
+      await this.#closeIfUnused();
+    };
+  }
+
+  #connect(): Promise<unknown> {
+    if (this.#ready) return this.#ready;
+    const client = this.#client;
+    // Subscribing needs its own connection; queue the SUBSCRIBE until it is connected.
+    const connection =
+      (client as { isCluster?: boolean }).isCluster === true
+        ? (client as Cluster).duplicate(undefined, { enableOfflineQueue: true })
+        : (client as Redis).duplicate({ enableOfflineQueue: true, lazyConnect: false });
+    // Connection errors are reported through subscribe()'s promise and ioredis reconnects.
+    connection.on('error', () => {});
+    connection.on('message', (channel: string, message: string) => {
+      if (channel !== this.#channel) return;
+      const event = parseEvent(message);
+      if (!event) return;
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener(event);
+        } catch (error) {
+          process.emitWarning(`a marker counts listener threw: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    });
+    this.#connection = connection;
+    this.#ready = connection.subscribe(this.#channel);
+    return this.#ready;
+  }
+
+  async #closeIfUnused(): Promise<void> {
+    if (this.#listeners.size > 0 || !this.#connection) return;
+    const connection = this.#connection;
+    this.#connection = null;
+    this.#ready = null;
+    try {
+      await connection.quit();
+    } catch {
+      connection.disconnect();
+    }
+  }
+}

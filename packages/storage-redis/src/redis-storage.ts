@@ -1,0 +1,166 @@
+import type {
+  ActivityStorage,
+  MarkerStorage,
+  StorageBackend,
+  TimelineItem,
+  TimelineStorage,
+  TimelineStorageOptions,
+} from '@sf/feeds';
+import { jsonFormat, streamFrameworkFormat } from '@sf/serializers';
+import type { SerializationFormat } from '@sf/serializers';
+import { RedisRunner, type RedisClient } from './client.js';
+import {
+  RedisStorageContext,
+  resolveLockOptions,
+  warnCorruptEntry,
+  type CorruptEntryPolicy,
+  type RedisLockOptions,
+} from './context.js';
+import { RedisConfigurationError, type RedisSerializationError } from './errors.js';
+import { RedisKeys, type MarkersKeyFormat } from './keys.js';
+import { RedisActivityStorage } from './redis-activity-storage.js';
+import { CountsSubscriber, RedisMarkerStorage } from './redis-marker-storage.js';
+import { RedisTimelineStorage } from './redis-timeline-storage.js';
+
+export interface RedisStorageOptions {
+  /** An ioredis client: `new Redis(...)` (single node, Sentinel) or `new Cluster(...)`. Required. */
+  redis: RedisClient;
+  /** Prepended to every key (default '' so keys equal Stream Framework's). */
+  keyPrefix?: string;
+  /**
+   * How activities and aggregated activities are stored: `'json'` (default, this library's
+   * format) or `'stream-framework'` (Stream Framework 1.4's wire format, to share data with a
+   * Python deployment), or any SerializationFormat.
+   */
+  format?: 'json' | 'stream-framework' | SerializationFormat;
+  /** Base key of the activity hashes (default 'global': `global:0` .. `global:9`). */
+  activityKey?: string;
+  /** Number of activity hashes (default 10, as Stream Framework). */
+  activityShards?: number;
+  /**
+   * Key of the marker lists, with `%(key)s` (the notification feed's markers key) and
+   * `%(list)s` (`unseen` / `unread`), or a function. Default `list:%(key)s:%(list)s`
+   * (Stream Framework's), with a hash tag `list:{%(key)s}:%(list)s` when `hashTags` is on.
+   */
+  markersKeyFormat?: MarkersKeyFormat;
+  /**
+   * Pub/sub channel on which marker count changes are published (`{"key","unseen","unread"}`);
+   * `null` publishes nothing. Default `<keyPrefix>sf:notification-counts`.
+   */
+  countsChannel?: string | null;
+  /**
+   * Add `{...}` hash tags to the keys a script uses together (marker lists, feed locks) so that
+   * they share a cluster slot. `'auto'` (default): on for a Cluster client, off otherwise.
+   */
+  hashTags?: boolean | 'auto';
+  /** The lock of `modify` (aggregated and notification feeds). */
+  lock?: RedisLockOptions;
+  /**
+   * A timeline member or activity value that cannot be decoded is skipped and reported
+   * (`'skip'`, default) or fails the read (`'throw'`). Either way it is a RedisSerializationError
+   * naming the key and the entry.
+   */
+  corruptEntries?: CorruptEntryPolicy;
+  /** Receives skipped corrupt entries (default: `process.emitWarning`). */
+  onCorruptEntry?: (error: RedisSerializationError) => void;
+}
+
+function resolveFormat(format: RedisStorageOptions['format']): SerializationFormat {
+  if (format === undefined || format === 'json') return jsonFormat();
+  if (format === 'stream-framework') return streamFrameworkFormat();
+  if (typeof format === 'object' && format !== null && typeof format.activitySerializer === 'function') return format;
+  throw new RedisConfigurationError(`format must be 'json', 'stream-framework' or a SerializationFormat, got ${JSON.stringify(format)}`);
+}
+
+/**
+ * The Redis backend: sorted-set timelines, sharded activity hashes, notification marker lists
+ * with pub/sub counts; single node or Redis Cluster. Create it with `redisStorage(options)`.
+ */
+export class RedisStorage implements StorageBackend {
+  readonly name = 'redis';
+  readonly storesFullActivities = false;
+  readonly format: SerializationFormat;
+  readonly keys: RedisKeys;
+  readonly countsChannel: string | null;
+  readonly #context: RedisStorageContext;
+  readonly #activityStorage: RedisActivityStorage;
+  readonly #markerStorage: RedisMarkerStorage;
+
+  constructor(options: RedisStorageOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new RedisConfigurationError('redisStorage needs options { redis }');
+    }
+    const client = options.redis as RedisClient | undefined;
+    if (!client || typeof client.pipeline !== 'function' || typeof client.defineCommand !== 'function') {
+      throw new RedisConfigurationError('redisStorage needs an ioredis client: { redis: new Redis(url) } or { redis: new Cluster(nodes) }');
+    }
+    const runner = new RedisRunner(client);
+    const clientPrefix = (client as { options?: { keyPrefix?: string } }).options?.keyPrefix;
+    if (runner.isCluster && clientPrefix) {
+      // The client would prefix keys after this package computed their hash slots and tags.
+      throw new RedisConfigurationError(
+        `the Cluster client has keyPrefix ${JSON.stringify(clientPrefix)}; give the prefix to redisStorage({ keyPrefix }) instead`,
+      );
+    }
+    const keyPrefix = options.keyPrefix ?? '';
+    const hashTags = options.hashTags ?? 'auto';
+    if (hashTags !== 'auto' && typeof hashTags !== 'boolean') {
+      throw new RedisConfigurationError(`hashTags must be true, false or 'auto', got ${JSON.stringify(hashTags)}`);
+    }
+    this.keys = new RedisKeys({
+      keyPrefix,
+      activityKey: options.activityKey ?? 'global',
+      activityShards: options.activityShards ?? 10,
+      markersKeyFormat: options.markersKeyFormat,
+      hashTags: hashTags === 'auto' ? runner.isCluster : hashTags,
+    });
+    const corruptEntries = options.corruptEntries ?? 'skip';
+    if (corruptEntries !== 'skip' && corruptEntries !== 'throw') {
+      throw new RedisConfigurationError(`corruptEntries must be 'skip' or 'throw', got ${JSON.stringify(corruptEntries)}`);
+    }
+    this.format = resolveFormat(options.format);
+    this.#context = new RedisStorageContext({
+      runner,
+      keys: this.keys,
+      lock: resolveLockOptions(options.lock),
+      corruptEntries,
+      onCorruptEntry: options.onCorruptEntry ?? warnCorruptEntry,
+    });
+    const channel = options.countsChannel === undefined ? `${keyPrefix}sf:notification-counts` : options.countsChannel;
+    if (channel !== null && (typeof channel !== 'string' || channel.length === 0)) {
+      throw new RedisConfigurationError(`countsChannel must be a non-empty string or null, got ${JSON.stringify(channel)}`);
+    }
+    this.countsChannel = channel;
+    this.#activityStorage = new RedisActivityStorage(this.#context, this.format.activitySerializer());
+    this.#markerStorage = new RedisMarkerStorage(this.#context, channel, channel === null ? null : new CountsSubscriber(client, channel));
+  }
+
+  /** The ioredis client this backend uses. */
+  get redis(): RedisClient {
+    return this.#context.runner.client;
+  }
+
+  timelineStorage<T extends TimelineItem>(options: TimelineStorageOptions<T>): TimelineStorage<T> {
+    return new RedisTimelineStorage<T>(this.#context, options);
+  }
+
+  /** One activity storage (the `global:*` hashes) shared by every feed of this backend. */
+  activityStorage(_options: { name: string }): ActivityStorage {
+    return this.#activityStorage;
+  }
+
+  markerStorage(_options: { name: string }): MarkerStorage {
+    return this.#markerStorage;
+  }
+}
+
+/**
+ * The Redis storage backend.
+ *
+ * @example
+ * const storage = redisStorage({ redis: new Redis(process.env.REDIS_URL) });
+ * const PinFeed = Feed.define({ keyFormat: 'feed:normal:{userId}', storage });
+ */
+export function redisStorage(options: RedisStorageOptions): RedisStorage {
+  return new RedisStorage(options);
+}

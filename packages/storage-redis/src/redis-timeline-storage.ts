@@ -1,0 +1,351 @@
+import { InvalidActivityError } from '@sf/activity';
+import type { ChainableCommander } from 'ioredis';
+import type {
+  TimelineChange,
+  TimelineItem,
+  TimelineKind,
+  TimelineQuery,
+  TimelineStorage,
+  TimelineStorageOptions,
+  TimelineWriteOptions,
+} from '@sf/feeds';
+import type { Serializer } from '@sf/serializers';
+import { RedisRunner, type BatchCommand } from './client.js';
+import type { RedisStorageContext } from './context.js';
+import { RedisLockError, RedisReplyError } from './errors.js';
+import { rangeArgs } from './args.js';
+import { boundsOf, checkId } from './ids.js';
+import { acquireLock, releaseLock } from './lock.js';
+import { keySlot } from './slot.js';
+
+/** Keys per `sfAddManyV1` call: bounds how long one script call keeps Redis busy. */
+const KEYS_PER_SCRIPT = 200;
+
+function checkQuery(query: TimelineQuery): { offset: number; limit: number | null } {
+  const offset = query.offset ?? 0;
+  const limit = query.limit ?? null;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidActivityError(`offset must be a non-negative integer, got ${String(offset)}`);
+  if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) {
+    throw new InvalidActivityError(`limit must be a non-negative integer or null, got ${String(limit)}`);
+  }
+  return { offset, limit };
+}
+
+/** The scripts' maxLength argument: -1 = no trim. */
+function checkMaxLength(maxLength: number | undefined): number {
+  if (maxLength === undefined) return -1;
+  if (!Number.isSafeInteger(maxLength) || maxLength < 0) {
+    throw new InvalidActivityError(`maxLength must be a non-negative integer, got ${String(maxLength)}`);
+  }
+  return maxLength;
+}
+
+function toInteger(reply: unknown, context: { operation: string; key?: string }): number {
+  if (typeof reply === 'number' && Number.isInteger(reply)) return reply;
+  throw new RedisReplyError(context, `expected an integer reply, got ${JSON.stringify(reply)}`);
+}
+
+function toStrings(reply: unknown, context: { operation: string; key?: string }): string[] {
+  if (Array.isArray(reply) && reply.every((member) => typeof member === 'string')) return reply;
+  throw new RedisReplyError(context, `expected a list of members, got ${JSON.stringify(reply)?.slice(0, 200)}`);
+}
+
+/**
+ * A feed as a Redis sorted set, as Stream Framework keeps it: the member is the serialized item
+ * (for flat feeds: the serialization id), the score the serialization id as a number.
+ *
+ * - Pages are `ZREVRANGE`/`ZRANGE`; filtered pages run `sfRangeV1`, which compares ids exactly
+ *   at the bounds (26-digit ids do not fit a double).
+ * - `add` and `addToMany` add and trim in one script call (`sfAddManyV1`); `addToMany` sends one
+ *   call per 200 feeds (per hash slot on a cluster), all in one pipeline per node.
+ * - `modify` takes a per-feed lock (token + expiry), reads, lets the caller compute the change,
+ *   then writes it with `sfCommitV1`, which checks the lock is still held and releases it.
+ *   Removed items are removed by the exact member read from Redis.
+ */
+export class RedisTimelineStorage<T extends TimelineItem> implements TimelineStorage<T> {
+  readonly name: string;
+  readonly kind: TimelineKind;
+  readonly #serializer: Serializer<T>;
+  readonly #context: RedisStorageContext;
+  /** The exact member each item returned by a read was decoded from. */
+  readonly #members = new WeakMap<object, string>();
+  /** Flat timelines hold ids as members; aggregated ones hold serialized aggregations. */
+  readonly #flat: boolean;
+
+  constructor(context: RedisStorageContext, options: TimelineStorageOptions<T>) {
+    this.name = options.name;
+    this.kind = options.kind;
+    this.#serializer = options.serializer;
+    this.#context = context;
+    this.#flat = options.kind === 'flat';
+  }
+
+  get #runner(): RedisRunner {
+    return this.#context.runner;
+  }
+
+  #key(feedKey: string): string {
+    return this.#context.keys.timeline(feedKey);
+  }
+
+  /** `score, member` pairs of items (duplicates by member collapse). */
+  #pairs(items: readonly T[]): string[] {
+    const pairs: string[] = [];
+    const seen = new Set<string>();
+    for (const item of items) {
+      const member = this.#members.get(item) ?? this.#serializer.dumps(item);
+      if (seen.has(member)) continue;
+      seen.add(member);
+      pairs.push(checkId(item.serializationId, 'serializationId'), member);
+    }
+    return pairs;
+  }
+
+  #decode(key: string, members: readonly string[]): T[] {
+    const items: T[] = [];
+    for (const member of members) {
+      let item: T;
+      try {
+        item = this.#serializer.loads(member);
+      } catch (error) {
+        this.#context.corrupt(key, member, error);
+        continue;
+      }
+      if (!this.#flat && typeof item === 'object' && item !== null) this.#members.set(item, member);
+      items.push(item);
+    }
+    return items;
+  }
+
+  async add(feedKey: string, items: readonly T[], options: TimelineWriteOptions = {}): Promise<number> {
+    const maxLength = checkMaxLength(options.maxLength);
+    if (items.length === 0) return 0;
+    const key = this.#key(feedKey);
+    const pairs = this.#pairs(items);
+    const context = { operation: 'timeline.add', key };
+    return toInteger(await this.#runner.script(context, 'addMany', [key], [maxLength, ...pairs]), context);
+  }
+
+  async addToMany(feedKeys: readonly string[], items: readonly T[], options: TimelineWriteOptions = {}): Promise<number> {
+    const maxLength = checkMaxLength(options.maxLength);
+    if (feedKeys.length === 0 || items.length === 0) return 0;
+    const pairs = this.#pairs(items);
+    const args = [maxLength, ...pairs];
+    const keys = [...new Set(feedKeys)].map((feedKey) => this.#key(feedKey));
+    const commands: BatchCommand[] = [];
+    for (const group of this.#slotGroups(keys)) {
+      for (let start = 0; start < group.length; start += KEYS_PER_SCRIPT) {
+        const chunk = group.slice(start, start + KEYS_PER_SCRIPT);
+        commands.push({
+          key: chunk[0]!,
+          enqueue: (pipeline: ChainableCommander) => RedisRunner.enqueueScript(pipeline, 'addMany', chunk, args),
+        });
+      }
+    }
+    const context = { operation: 'timeline.addToMany', key: keys.length === 1 ? keys[0] : undefined };
+    const replies = await this.#runner.batch(context, commands);
+    return replies.reduce<number>((sum, reply) => sum + toInteger(reply, context), 0);
+  }
+
+  /** Keys grouped by cluster slot (one group on a single node), so one script may touch each group. */
+  #slotGroups(keys: readonly string[]): string[][] {
+    if (!this.#runner.isCluster) return [[...keys]];
+    const groups = new Map<number, string[]>();
+    for (const key of keys) {
+      const slot = keySlot(key);
+      let group = groups.get(slot);
+      if (!group) groups.set(slot, (group = []));
+      group.push(key);
+    }
+    return [...groups.values()];
+  }
+
+  /** Removal commands for one timeline: by member for flat feeds, by score for aggregated ones. */
+  #enqueueRemoval(pipeline: ChainableCommander, key: string, ids: readonly string[]): number {
+    if (this.#flat) {
+      pipeline.zrem(key, ...ids);
+      return 1;
+    }
+    for (const id of ids) pipeline.zremrangebyscore(key, id, id);
+    return ids.length;
+  }
+
+  async removeIds(feedKey: string, ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const unique = [...new Set(ids.map((id) => checkId(id, 'id')))];
+    const key = this.#key(feedKey);
+    const context = { operation: 'timeline.removeIds', key };
+    const replies = await this.#runner.pipeline(context, (pipeline) => this.#enqueueRemoval(pipeline, key, unique));
+    return replies.reduce<number>((sum, reply) => sum + toInteger(reply, context), 0);
+  }
+
+  async removeIdsFromMany(feedKeys: readonly string[], ids: readonly string[]): Promise<number> {
+    if (ids.length === 0 || feedKeys.length === 0) return 0;
+    const unique = [...new Set(ids.map((id) => checkId(id, 'id')))];
+    const commands: BatchCommand[] = [];
+    for (const feedKey of new Set(feedKeys)) {
+      const key = this.#key(feedKey);
+      if (this.#flat) {
+        commands.push({ key, enqueue: (pipeline) => void pipeline.zrem(key, ...unique) });
+      } else {
+        for (const id of unique) commands.push({ key, enqueue: (pipeline) => void pipeline.zremrangebyscore(key, id, id) });
+      }
+    }
+    const context = { operation: 'timeline.removeIdsFromMany' };
+    const replies = await this.#runner.batch(context, commands);
+    return replies.reduce<number>((sum, reply) => sum + toInteger(reply, context), 0);
+  }
+
+  async get(feedKey: string, query: TimelineQuery): Promise<T[]> {
+    const { offset, limit } = checkQuery(query);
+    if (limit === 0) return [];
+    const key = this.#key(feedKey);
+    const order = query.order ?? 'desc';
+    const { low, high } = boundsOf(query.filter);
+    const context = { operation: 'timeline.get', key };
+    let members: string[];
+    if (low === null && high === null) {
+      const stop = limit === null ? -1 : offset + limit - 1;
+      members = toStrings(
+        await this.#runner.call(context, (client) =>
+          order === 'desc' ? client.zrevrange(key, offset, stop) : client.zrange(key, offset, stop),
+        ),
+        context,
+      );
+    } else {
+      const args = rangeArgs(order, this.#flat ? 'member' : 'score', query.filter, offset, limit);
+      const reply = await this.#runner.script(context, 'range', [key], args);
+      members = toStrings(reply, context);
+    }
+    return this.#decode(key, members);
+  }
+
+  async count(feedKey: string): Promise<number> {
+    const key = this.#key(feedKey);
+    return this.#runner.call({ operation: 'timeline.count', key }, (client) => client.zcard(key));
+  }
+
+  async delete(feedKey: string): Promise<void> {
+    const key = this.#key(feedKey);
+    await this.#runner.call({ operation: 'timeline.delete', key }, (client) => client.del(key));
+  }
+
+  async trim(feedKey: string, maxLength: number): Promise<void> {
+    if (!Number.isSafeInteger(maxLength) || maxLength < 0) {
+      throw new InvalidActivityError(`trim takes a non-negative integer length, got ${String(maxLength)}`);
+    }
+    const key = this.#key(feedKey);
+    await this.#runner.call({ operation: 'timeline.trim', key }, (client) => client.zremrangebyrank(key, 0, -(maxLength + 1)));
+  }
+
+  async indexOf(feedKey: string, id: string): Promise<number> {
+    checkId(id, 'id');
+    const key = this.#key(feedKey);
+    const context = { operation: 'timeline.indexOf', key };
+    if (this.#flat) {
+      const rank = await this.#runner.call(context, (client) => client.zrevrank(key, id));
+      return rank === null ? -1 : rank;
+    }
+    // Aggregated ids are whole numbers a double holds exactly: entries above the id come first.
+    const [present, newer] = await this.#runner.pipeline(context, (pipeline) => {
+      pipeline.zcount(key, id, id);
+      pipeline.zcount(key, `(${id}`, '+inf');
+    });
+    return toInteger(present, context) > 0 ? toInteger(newer, context) : -1;
+  }
+
+  async contains(feedKey: string, id: string): Promise<boolean> {
+    checkId(id, 'id');
+    const key = this.#key(feedKey);
+    const context = { operation: 'timeline.contains', key };
+    if (this.#flat) {
+      const score = await this.#runner.call(context, (client) => client.zscore(key, id));
+      return score !== null;
+    }
+    return (await this.#runner.call(context, (client) => client.zcount(key, id, id))) > 0;
+  }
+
+  async modify(
+    feedKey: string,
+    options: TimelineWriteOptions,
+    mutate: (read: (query: TimelineQuery) => Promise<T[]>) => Promise<TimelineChange<T>>,
+  ): Promise<TimelineChange<T>> {
+    const maxLength = checkMaxLength(options.maxLength);
+    const key = this.#key(feedKey);
+    const lockKey = this.#context.keys.lock(feedKey);
+    return this.#context.modifyQueue.run(key, async () => {
+      const { attempts } = this.#context.lock;
+      for (let attempt = 1; ; attempt++) {
+        const token = await acquireLock(this.#context, lockKey);
+        let released = false;
+        try {
+          const read: T[] = [];
+          const change = await mutate(async (query) => {
+            const items = await this.get(feedKey, query);
+            read.push(...items);
+            return items;
+          });
+          const remove = this.#membersToRemove(change.remove, read);
+          const context = { operation: 'timeline.modify', key };
+          const reply = await this.#runner.script(context, 'commit', [key, lockKey], [
+            token,
+            maxLength,
+            remove.length,
+            ...remove,
+            ...this.#pairs(change.add),
+          ]);
+          if (reply === -1) {
+            // The lock expired before the write (a very slow mutate, or a paused process):
+            // someone else may have changed the feed, so start over from a fresh read.
+            released = true;
+            if (attempt >= attempts) {
+              throw new RedisLockError(lockKey, `lost the lock ${JSON.stringify(lockKey)} ${attempts} times before writing (lock.ttl ${this.#context.lock.ttl} ms too short?)`);
+            }
+            continue;
+          }
+          if (!Array.isArray(reply)) throw new RedisReplyError(context, `unexpected reply ${JSON.stringify(reply)}`);
+          released = true;
+          return change;
+        } finally {
+          if (!released) await releaseLock(this.#context, lockKey, token);
+        }
+      }
+    });
+  }
+
+  /**
+   * The exact members to remove: the member each item was read from (Python may have written
+   * dates a re-serialization would not reproduce); for copies of read items, the member of the
+   * read item that serializes the same; else the item's own serialization.
+   */
+  #membersToRemove(items: readonly T[], read: readonly T[]): string[] {
+    const members = new Set<string>();
+    let readByDump: Map<string, string> | undefined;
+    for (const item of items) {
+      const raw = this.#members.get(item);
+      if (raw !== undefined) {
+        members.add(raw);
+        continue;
+      }
+      const dumped: string = this.#serializer.dumps(item);
+      readByDump ??= this.#readMembersBySerialization(read);
+      members.add(readByDump.get(dumped) ?? dumped);
+    }
+    return [...members];
+  }
+
+  /** Re-serialization -> exact member, for the items a `modify` read. */
+  #readMembersBySerialization(read: readonly T[]): Map<string, string> {
+    const byDump = new Map<string, string>();
+    for (const entry of read) {
+      const raw = this.#members.get(entry);
+      if (raw === undefined) continue;
+      try {
+        byDump.set(this.#serializer.dumps(entry), raw);
+      } catch {
+        // an entry that cannot be re-serialized cannot match either
+      }
+    }
+    return byDump;
+  }
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { Cluster, Redis } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
+import { inject } from 'vitest';
+import type { RedisClient } from '../../src/index.js';
+
+/** A Redis deployment the integration tests run against. */
+export interface Target {
+  name: 'single' | 'cluster';
+  connect(options?: RedisOptions): RedisClient;
+}
+
+/** Recommended client options: fail a command fast instead of queueing it for a long time. */
+export const clientOptions: RedisOptions = {
+  maxRetriesPerRequest: 1,
+  retryStrategy: (times) => Math.min(times * 50, 500),
+};
+
+export function targets(): Target[] {
+  const url = inject('redisUrl');
+  const nodes = inject('redisClusterNodes');
+  const list: Target[] = [{ name: 'single', connect: (options) => new Redis(url, { ...clientOptions, ...options }) }];
+  if (nodes) {
+    const startupNodes = nodes.split(',').map((node) => {
+      const [host, port] = node.split(':');
+      return { host: host!, port: Number(port) };
+    });
+    list.push({
+      name: 'cluster',
+      connect: (options) =>
+        new Cluster(startupNodes, { redisOptions: { ...clientOptions, ...options }, ...(options as ClusterOptions) }),
+    });
+  }
+  return list;
+}
+
+const run = randomBytes(4).toString('hex');
+let counter = 0;
+
+/** A key prefix unique to this test run and call. */
+export function uniquePrefix(): string {
+  counter += 1;
+  return `sftest:${run}:${counter}:`;
+}
+
+async function deleteMatching(node: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) {
+      const pipeline = node.pipeline();
+      for (const key of keys) pipeline.unlink(key);
+      await pipeline.exec();
+    }
+  } while (cursor !== '0');
+}
+
+/** Deletes every key of a prefix, locks (`{<prefix>...}:lock`) included, on every master. */
+export async function cleanupKeys(client: RedisClient, prefix: string): Promise<void> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  for (const node of nodes) {
+    await deleteMatching(node, `${prefix}*`);
+    await deleteMatching(node, `{${prefix}*`);
+  }
+}
+
+/** Every key of a prefix, sorted (for layout assertions). */
+export async function keysOf(client: RedisClient, prefix: string): Promise<string[]> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  const keys: string[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+  }
+  return keys.sort();
+}
+
+export async function eventually(check: () => boolean | Promise<boolean>, timeout = 5000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
