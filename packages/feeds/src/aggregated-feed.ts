@@ -94,8 +94,18 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
     return pairs;
   }
 
-  /** Merges activities into one user's feed atomically; returns the new and changed aggregated activities. */
-  async addToFeed(key: string, activities: readonly Activity[], options: WriteOptions = {}): Promise<TimelineChange<A>> {
+  /**
+   * Merges activities into one user's feed atomically; returns the new and changed aggregated
+   * activities. `beforeCommit` runs while the feed is still locked, with the change about to be
+   * written (notification feeds update their markers there, so concurrent writers' marker
+   * updates happen in the same order as their timeline writes).
+   */
+  async addToFeed(
+    key: string,
+    activities: readonly Activity[],
+    options: WriteOptions = {},
+    beforeCommit?: (change: TimelineChange<A>) => Promise<void>,
+  ): Promise<TimelineChange<A>> {
     const groups = new Set(activities.map((activity) => this.aggregator.getGroup(activity)));
     return this.timeline.modify(
       key,
@@ -107,10 +117,12 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
           current.map((pair) => pair.hydrated),
           activities,
         );
-        return {
+        const change = {
           remove: merged.changed.map(([from]) => sources.get(from) ?? from),
           add: [...merged.new, ...merged.changed.map(([, to]) => to)],
         };
+        await beforeCommit?.(change);
+        return change;
       },
     );
   }
@@ -136,7 +148,11 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
   }
 
   /** Removes activities from one user's feed atomically; returns the changed aggregated activities. */
-  async removeFromFeed(key: string, activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<TimelineChange<A>> {
+  async removeFromFeed(
+    key: string,
+    activities: readonly (ActivityOrId | DehydratedActivity)[],
+    beforeCommit?: (change: TimelineChange<A>) => Promise<void>,
+  ): Promise<TimelineChange<A>> {
     const ids = new Set(activities.map(idOf));
     return this.timeline.modify(key, {}, async (read) => {
       const current = await read({ offset: 0, limit: null });
@@ -155,7 +171,9 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
         updated.removeMany(doomed);
         add.push(updated);
       }
-      return { remove: affected, add };
+      const change = { remove: affected, add };
+      await beforeCommit?.(change);
+      return change;
     });
   }
 
@@ -208,7 +226,7 @@ export class AggregatedFeed<A extends AggregatedActivity = AggregatedActivity> e
     const definition = this.definition;
     validateActivities(activities, definition.name);
     if (activities.length === 0) return [];
-    const change = await definition.addToFeed(this.key, activities, options);
+    const change = await definition.addToFeed(this.key, activities, options, (pending) => this.beforeCommit(pending));
     definition.metrics.onFeedWrite(definition.name, activities.length);
     await this.afterChange(change);
     return definition.aggregator.rank(change.add);
@@ -222,13 +240,16 @@ export class AggregatedFeed<A extends AggregatedActivity = AggregatedActivity> e
   async removeMany(activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<A[]> {
     const definition = this.definition;
     if (activities.length === 0) return [];
-    const change = await definition.removeFromFeed(this.key, activities);
+    const change = await definition.removeFromFeed(this.key, activities, (pending) => this.beforeCommit(pending));
     definition.metrics.onFeedRemove(definition.name, activities.length);
     await this.afterChange(change);
     return change.add;
   }
 
-  /** Hook for subclasses (notification markers) and the definition's onUpdateFeed. */
+  /** Runs inside the feed's atomic write, before it commits (notification markers). */
+  protected async beforeCommit(_change: TimelineChange<A>): Promise<void> {}
+
+  /** Runs after a write committed: the definition's onUpdateFeed. */
   protected async afterChange(change: TimelineChange<A>): Promise<void> {
     if (change.add.length === 0 && change.remove.length === 0) return;
     await this.definition.notifyUpdate({

@@ -136,7 +136,7 @@ export class NotificationFeed<A extends NotificationActivity = NotificationActiv
     return hydrated;
   }
 
-  protected override async afterChange(change: TimelineChange<A>): Promise<void> {
+  protected override async beforeCommit(change: TimelineChange<A>): Promise<void> {
     if (change.add.length === 0 && change.remove.length === 0) return;
     const removed = change.remove.map((item) => item.serializationId);
     // Oldest first, so the newest end of the capped marker lists holds the newest ids.
@@ -146,7 +146,6 @@ export class NotificationFeed<A extends NotificationActivity = NotificationActiv
       remove: { unseen: removed, unread: removed },
       add: { unseen: added, unread: added },
     });
-    await super.afterChange(change);
   }
 
   /** Unseen and unread counts in one round trip. */
