@@ -33,6 +33,8 @@ export interface RedisStorageOptions {
    * Python deployment), or any SerializationFormat.
    */
   format?: 'json' | 'stream-framework' | SerializationFormat;
+  /** The same as `format` (the name the issue tracker and Stream Framework users reach for). */
+  serializer?: 'json' | 'stream-framework' | SerializationFormat;
   /** Base key of the activity hashes (default 'global': `global:0` .. `global:9`). */
   activityKey?: string;
   /** Number of activity hashes (default 10, as Stream Framework). */
@@ -118,7 +120,10 @@ export class RedisStorage implements StorageBackend {
     if (corruptEntries !== 'skip' && corruptEntries !== 'throw') {
       throw new RedisConfigurationError(`corruptEntries must be 'skip' or 'throw', got ${JSON.stringify(corruptEntries)}`);
     }
-    this.format = resolveFormat(options.format);
+    if (options.format !== undefined && options.serializer !== undefined && options.format !== options.serializer) {
+      throw new RedisConfigurationError('pass either format or serializer (they are the same option), not both');
+    }
+    this.format = resolveFormat(options.format ?? options.serializer);
     this.#context = new RedisStorageContext({
       runner,
       keys: this.keys,

@@ -1,0 +1,20 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisStorage } from './index.js';
+
+// lazyConnect: building a backend must not need a server.
+const redis = new Redis({ lazyConnect: true });
+afterAll(() => redis.disconnect());
+
+describe('redisStorage options', () => {
+  it('picks the serialization format by format or its alias serializer', () => {
+    expect(redisStorage({ redis }).format.name).toBe('json');
+    expect(redisStorage({ redis, format: 'stream-framework' }).format.name).toBe('stream-framework');
+    expect(redisStorage({ redis, serializer: 'stream-framework' }).format.name).toBe('stream-framework');
+  });
+
+  it('refuses two different formats and unknown ones', () => {
+    expect(() => redisStorage({ redis, format: 'json', serializer: 'stream-framework' })).toThrow(/either format or serializer/);
+    expect(() => redisStorage({ redis, format: 'pickle' as never })).toThrow(/format must be 'json', 'stream-framework'/);
+  });
+});
