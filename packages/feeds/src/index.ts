@@ -10,6 +10,7 @@ export { formatFeedKey, userIdFromKey, validateKeyFormat, validateUserId } from 
 export type { UserId } from './keys.js';
 export type { FeedFilter, FeedOrdering, PageOptions } from './query.js';
 export { NoopMetrics, noopMetrics } from './metrics.js';
+export { KeyedMutex } from './storage/keyed-mutex.js';
 export type { Metrics, Timer } from './metrics.js';
 export type {
   ActivityStorage,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CassandraLockError } from './errors.js';
-import { KeyedMutex } from './session.js';
+import { KeyedMutex } from '@sf/feeds';
 import type { CassandraSession } from './session.js';
 
 /**

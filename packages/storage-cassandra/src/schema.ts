@@ -1,7 +1,7 @@
 import { addColumnCql, cqlTable, createKeyspaceCql, createTableCql } from './cql.js';
 import type { IdColumnType, Replication, TableSpec } from './cql.js';
 import { CassandraSchemaError } from './errors.js';
-import { KeyedMutex } from './session.js';
+import { KeyedMutex } from '@sf/feeds';
 import type { CassandraSession } from './session.js';
 
 /** Schema changes of this process, one table at a time (concurrent CREATE TABLEs disagree). */

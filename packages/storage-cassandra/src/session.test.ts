@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import cassandra from 'cassandra-driver';
 import { StorageError, StorageUnavailableError } from '@sf/activity';
 import { CassandraQueryError, CassandraSchemaError, CassandraTimeoutError, CassandraUnavailableError } from './errors.js';
-import { KeyedMutex, Semaphore, consistencyOf, forEachLimited, toStorageError } from './session.js';
+import { Semaphore, consistencyOf, forEachLimited, toStorageError } from './session.js';
 
 const { errors, types } = cassandra;
 const context = { operation: 'timeline.get', table: 'ks.normal', key: 'feed:normal:1' };
@@ -82,18 +82,5 @@ describe('concurrency helpers', () => {
     expect(peak).toBe(4);
     await expect(semaphore.run(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     expect(await semaphore.run(async () => 7)).toBe(7); // a failed task frees its slot
-  });
-
-  it('runs tasks of one key one after another', async () => {
-    const mutex = new KeyedMutex();
-    const order: string[] = [];
-    const task = (name: string, ms: number) => async () => {
-      order.push(`${name}+`);
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      order.push(`${name}-`);
-    };
-    await Promise.all([mutex.run('k', task('a', 10)), mutex.run('k', task('b', 1)), mutex.run('other', task('c', 1))]);
-    expect(order.indexOf('a-')).toBeLessThan(order.indexOf('b+'));
-    expect(order.indexOf('c+')).toBeLessThan(order.indexOf('a-'));
   });
 });

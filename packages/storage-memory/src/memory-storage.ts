@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { SerializationError } from '@sf/activity';
 import type { Activity } from '@sf/activity';
+import { KeyedMutex } from '@sf/feeds';
 import type {
   ActivityStorage,
   MarkerCounts,
@@ -20,23 +21,6 @@ import type {
 import { jsonFormat } from '@sf/serializers';
 import type { SerializationFormat, Serializer } from '@sf/serializers';
 import { SortedTimeline } from './sorted-timeline.js';
-
-/** Runs tasks for the same key one after another. */
-class KeyedMutex {
-  readonly #tails = new Map<string, Promise<unknown>>();
-
-  async run<R>(key: string, task: () => Promise<R>): Promise<R> {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
-    const current = previous.then(task, task);
-    const tail = current.catch(() => undefined);
-    this.#tails.set(key, tail);
-    try {
-      return await current;
-    } finally {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    }
-  }
-}
 
 /** Timelines in process memory. Values go through the serializer, as in every other backend. */
 export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineStorage<T> {

@@ -1,6 +1,6 @@
 import type { RedisRunner } from './client.js';
 import { RedisConfigurationError, RedisSerializationError } from './errors.js';
-import { KeyedQueue } from './keyed-queue.js';
+import { KeyedMutex } from '@sf/feeds';
 import type { RedisKeys } from './keys.js';
 
 /** How `modify` locks a feed (see the README: "Concurrency"). */
@@ -58,7 +58,7 @@ export class RedisStorageContext {
   readonly corruptEntries: CorruptEntryPolicy;
   readonly #onCorruptEntry: (error: RedisSerializationError) => void;
   /** Serializes `modify` calls on the same feed within this process (the Redis lock covers the rest). */
-  readonly modifyQueue = new KeyedQueue();
+  readonly modifyQueue = new KeyedMutex();
 
   constructor(options: {
     runner: RedisRunner;

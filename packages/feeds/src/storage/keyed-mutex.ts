@@ -1,5 +1,9 @@
-/** Runs tasks for the same key one after another, within this process. */
-export class KeyedQueue {
+/**
+ * Runs tasks for the same key one after another, within this process; tasks for other keys run
+ * freely. Backends use it so that `modify` calls on one feed never interleave in a process (a
+ * shared backend adds its own cross-process lock on top).
+ */
+export class KeyedMutex {
   readonly #tails = new Map<string, Promise<unknown>>();
 
   async run<R>(key: string, task: () => Promise<R>): Promise<R> {
