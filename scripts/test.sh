@@ -25,7 +25,7 @@ echo "--- install"
 if [ "${CI:-}" = "true" ]; then pnpm install --frozen-lockfile; else pnpm install; fi
 
 echo "--- typecheck, lint, unit tests"
-pnpm exec turbo run typecheck lint test --output-logs=errors-only
+pnpm exec turbo run typecheck lint test --continue --output-logs=errors-only
 
 if [ -x scripts/redis-single.sh ]; then
   echo "--- services: redis"
@@ -53,5 +53,5 @@ if [ -x scripts/ensure-chromium.sh ]; then
 fi
 
 echo "--- integration tests"
-pnpm exec turbo run test:integration --concurrency=1 --output-logs=new-only
+pnpm exec turbo run test:integration --concurrency=1 --continue --output-logs=new-only
 echo "--- all tests passed"

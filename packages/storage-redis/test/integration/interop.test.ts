@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { redisStorage, type RedisClient, type RedisStorage } from '../../src/index.js';
 import { cleanupKeys, keysOf, targets, uniquePrefix } from './helpers.js';
 
-/** Data written by the Python Stream Framework 1.4 (see /work/shared/vectors/README.md). */
+/** Data written by the Python Stream Framework 1.4 (see ../fixtures/VECTORS.md). */
 interface Scenario {
   key_formats: Record<'normal' | 'aggregated' | 'user' | 'notification', string>;
   followers: Record<string, number[]>;
@@ -22,7 +22,7 @@ interface Scenario {
   keys: Record<string, { type: 'zset'; value: Array<[string, number]> } | { type: 'hash'; value: Record<string, string> } | { type: 'list'; value: string[] }>;
 }
 
-const scenarioPath = process.env.SF_REDIS_SCENARIO ?? new URL('../../../../../shared/vectors/sf-redis-scenario.json', import.meta.url).pathname;
+const scenarioPath = process.env.SF_REDIS_SCENARIO ?? new URL('../fixtures/sf-redis-scenario.json', import.meta.url).pathname;
 const scenario = JSON.parse(readFileSync(scenarioPath, 'utf8')) as Scenario;
 /** Values are the raw Redis bytes decoded as latin1. */
 const bytes = (latin1: string) => Buffer.from(latin1, 'latin1');
