@@ -46,9 +46,9 @@ cleanup() {
   local status=$?
   for service in "${started[@]}"; do
     case "$service" in
-      redis-single) log "stopping the Redis this script started"; scripts/redis-single.sh stop || true ;;
-      redis-cluster) log "stopping the drill's Redis Cluster"; REDIS_CLUSTER_BASE_PORT="$cluster_port" REDIS_CLUSTER_REPLICAS=1 REDIS_CLUSTER_DIR="$cluster_dir" scripts/redis-cluster.sh stop || true ;;
-      cassandra) log "stopping the drill's Cassandra"; env "${cassandra_env[@]}" scripts/cassandra.sh stop || true ;;
+      redis-single) log "stopping the Redis this script started"; "$root/scripts/redis-single.sh" stop || true ;;
+      redis-cluster) log "stopping the drill's Redis Cluster"; REDIS_CLUSTER_BASE_PORT="$cluster_port" REDIS_CLUSTER_REPLICAS=1 REDIS_CLUSTER_DIR="$cluster_dir" "$root/scripts/redis-cluster.sh" stop || true ;;
+      cassandra) log "stopping the drill's Cassandra"; env "${cassandra_env[@]}" "$root/scripts/cassandra.sh" stop || true ;;
     esac
   done
   exit "$status"

@@ -54,4 +54,10 @@ fi
 
 echo "--- integration tests"
 pnpm exec turbo run test:integration --concurrency=1 --continue --output-logs=new-only
+if [ -x scripts/drill.sh ] && [ "${SF_SKIP_DRILLS:-}" != "1" ]; then
+  # Drill 1 (Redis Cluster failover under fanout load) is part of the test command; drill 2 runs
+  # in the integration tests at half scale; `pnpm drill` runs all three (RELIABILITY.md).
+  echo "--- fault drill 1: redis cluster failover under fanout load"
+  scripts/drill.sh drill-1
+fi
 echo "--- all tests passed"

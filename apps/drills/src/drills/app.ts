@@ -1,0 +1,244 @@
+/**
+ * The app every drill process builds: the producer, the worker processes (through
+ * `sf-fanout-worker` with SF_MANAGER_MODULE pointing here) and the verifier. Configured from the
+ * environment, so each process of a drill builds the same feeds on the same prefixes:
+ *
+ *   SF_DRILL_STORAGE      redis | cluster | cassandra (where the feeds live)
+ *   SF_DRILL_FEEDS_URL    redis:// URL of the feeds (storage redis)
+ *   SF_DRILL_CLUSTER      host:port,... startup nodes (storage cluster)
+ *   SF_DRILL_CASSANDRA    host:port,... contact points; SF_DRILL_KEYSPACE the keyspace (storage cassandra)
+ *   SF_KEY_PREFIX         prefix of every feed key
+ *   REDIS_URL             redis:// URL of the BullMQ queue (always a single Redis of its own)
+ *   SF_QUEUE_PREFIX       BullMQ prefix
+ *   SF_DRILL_FEEDS        flat | flat,aggregated
+ *   SF_DRILL_GRAPH        JSON GraphSpec (authors and followers)
+ *   SF_CHUNK              followers per fanout job
+ *   SF_DRILL_ATTEMPTS, SF_DRILL_BACKOFF_MS   job retries (fixed backoff)
+ */
+import { createRequire } from 'node:module';
+import { AggregatedFeed, Feed } from '@sf/feeds';
+import type { AggregatedFeedDefinition, FeedDefinition, StorageBackend, UserId } from '@sf/feeds';
+import { Manager } from '@sf/manager';
+import { bullmqFanoutQueue } from '@sf/manager/bullmq';
+import { cassandraStorage } from '@sf/storage-cassandra';
+import { redisStorage } from '@sf/storage-redis';
+import { Cluster, Redis } from 'ioredis';
+import { followersOf } from './graph.js';
+import type { GraphSpec } from './graph.js';
+
+export type StorageKind = 'redis' | 'cluster' | 'cassandra';
+
+export interface DrillAppConfig {
+  storage: StorageKind;
+  feedsUrl: string;
+  clusterNodes: string;
+  cassandraContactPoints: string;
+  keyspace: string;
+  keyPrefix: string;
+  queueUrl: string;
+  queuePrefix: string;
+  feeds: Array<'flat' | 'aggregated'>;
+  graph: GraphSpec;
+  chunkSize: number;
+  attempts: number;
+  backoffMs: number;
+}
+
+export function configFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): DrillAppConfig {
+  return {
+    storage: (env.SF_DRILL_STORAGE as StorageKind | undefined) ?? 'redis',
+    feedsUrl: env.SF_DRILL_FEEDS_URL || 'redis://127.0.0.1:6379',
+    clusterNodes: env.SF_DRILL_CLUSTER || '',
+    cassandraContactPoints: env.SF_DRILL_CASSANDRA || '127.0.0.1:9042',
+    keyspace: env.SF_DRILL_KEYSPACE || 'sf_drill',
+    keyPrefix: env.SF_KEY_PREFIX || 'sf-drill:',
+    queueUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    queuePrefix: env.SF_QUEUE_PREFIX || 'sf-drill-bull',
+    feeds: (env.SF_DRILL_FEEDS || 'flat').split(',') as Array<'flat' | 'aggregated'>,
+    graph: JSON.parse(env.SF_DRILL_GRAPH || '{"authors":[],"users":1}') as GraphSpec,
+    chunkSize: Number(env.SF_CHUNK || 250),
+    attempts: Number(env.SF_DRILL_ATTEMPTS || 60),
+    backoffMs: Number(env.SF_DRILL_BACKOFF_MS || 500),
+  };
+}
+
+/** The environment that makes another process build the same app. */
+export function envOf(config: DrillAppConfig): Record<string, string> {
+  return {
+    SF_DRILL_STORAGE: config.storage,
+    SF_DRILL_FEEDS_URL: config.feedsUrl,
+    SF_DRILL_CLUSTER: config.clusterNodes,
+    SF_DRILL_CASSANDRA: config.cassandraContactPoints,
+    SF_DRILL_KEYSPACE: config.keyspace,
+    SF_KEY_PREFIX: config.keyPrefix,
+    REDIS_URL: config.queueUrl,
+    SF_QUEUE_PREFIX: config.queuePrefix,
+    SF_DRILL_FEEDS: config.feeds.join(','),
+    SF_DRILL_GRAPH: JSON.stringify(config.graph),
+    SF_CHUNK: String(config.chunkSize),
+    SF_DRILL_ATTEMPTS: String(config.attempts),
+    SF_DRILL_BACKOFF_MS: String(config.backoffMs),
+  };
+}
+
+function startupNodes(list: string) {
+  return list.split(',').map((node) => {
+    const [host, port] = node.trim().split(':');
+    return { host: host!, port: Number(port) };
+  });
+}
+
+/**
+ * One reconnection attempt per second (the driver's default backs off exponentially up to 10
+ * minutes, so after a restart it may not look again for a minute). The policy class must come
+ * from the same cassandra-driver copy as the storage's (the driver checks `instanceof`).
+ */
+function everySecond(): unknown {
+  const fromStorage = createRequire(
+    createRequire(import.meta.url).resolve('@sf/storage-cassandra/package.json'),
+  );
+  const driver = fromStorage('cassandra-driver') as {
+    policies: { reconnection: { ConstantReconnectionPolicy: new (delay: number) => unknown } };
+  };
+  return new driver.policies.reconnection.ConstantReconnectionPolicy(1000);
+}
+
+export function buildStorage(config: DrillAppConfig): {
+  storage: StorageBackend;
+  close: () => Promise<void>;
+  redis?: Redis | Cluster;
+} {
+  if (config.storage === 'cassandra') {
+    const storage = cassandraStorage({
+      contactPoints: config.cassandraContactPoints.split(','),
+      keyspace: config.keyspace,
+      keyPrefix: config.keyPrefix,
+      autoSchema: true,
+      requestTimeout: 5000,
+      driverOptions: { policies: { reconnection: everySecond() } } as never,
+    });
+    return { storage, close: () => storage.close() };
+  }
+  const redis =
+    config.storage === 'cluster'
+      ? // No enableAutoPipelining: ioredis then batches commands per node and does not follow
+        // MOVED after a failover (redis/ioredis#2075); drill 1 hit exactly that.
+        new Cluster(startupNodes(config.clusterNodes), {
+          redisOptions: { maxRetriesPerRequest: 1 },
+        })
+      : new Redis(config.feedsUrl, { maxRetriesPerRequest: 1 });
+  // Connection errors during a failover are expected; the jobs that hit them are retried.
+  redis.on('error', () => undefined);
+  const storage = redisStorage({ redis, keyPrefix: config.keyPrefix });
+  return {
+    storage,
+    redis,
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+export interface DrillApp {
+  config: DrillAppConfig;
+  storage: StorageBackend;
+  redis: Redis | Cluster | undefined;
+  feeds: { flat: FeedDefinition; aggregated?: AggregatedFeedDefinition };
+  userFeed: FeedDefinition;
+  queue: ReturnType<typeof bullmqFanoutQueue>;
+  manager: Manager;
+  close(): Promise<void>;
+}
+
+export function buildApp(config: DrillAppConfig): DrillApp {
+  const { storage, close: closeStorage, redis } = buildStorage(config);
+  // Long enough that nothing is trimmed: the drills count every write.
+  const maxLength = 10_000;
+  const feeds: DrillApp['feeds'] = {
+    flat: Feed.define({ name: 'drill_flat', keyFormat: 'drill:flat:{userId}', storage, maxLength }),
+  };
+  if (config.feeds.includes('aggregated')) {
+    feeds.aggregated = AggregatedFeed.define({
+      name: 'drill_aggregated',
+      keyFormat: 'drill:aggregated:{userId}',
+      storage,
+      maxLength: 100,
+    });
+  }
+  const userFeed = Feed.defineUserFeed({
+    name: 'drill_user',
+    keyFormat: 'drill:user:{userId}',
+    storage,
+  });
+  const queue = bullmqFanoutQueue({
+    connection: config.queueUrl,
+    prefix: config.queuePrefix,
+    jobOptions: {
+      attempts: config.attempts,
+      backoff: { type: 'fixed', delay: config.backoffMs },
+      // Kept, so the drill can count retries and stalls; deleted with the prefix afterwards.
+      removeOnComplete: false,
+      removeOnFail: false,
+    },
+    waitPollInterval: 200,
+  });
+  const manager = new Manager({
+    feeds: feeds,
+    userFeed,
+    queue,
+    fanoutChunkSize: config.chunkSize,
+    getFollowerIds: async (userId: UserId) => followersOf(config.graph, Number(userId)),
+  });
+  return {
+    config,
+    storage,
+    redis,
+    feeds,
+    userFeed,
+    queue,
+    manager,
+    close: async () => {
+      await queue.close();
+      await closeStorage();
+    },
+  };
+}
+
+/** Deletes everything the drill wrote to the feeds' storage (keys under the prefix, or the keyspace). */
+export async function deleteFeedData(app: DrillApp): Promise<void> {
+  if (app.config.storage === 'cassandra') {
+    await (app.storage as unknown as { dropKeyspace(): Promise<void> }).dropKeyspace();
+    return;
+  }
+  const client = app.redis!;
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  for (const node of nodes) {
+    for (const pattern of [`${app.config.keyPrefix}*`, `{${app.config.keyPrefix}*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) {
+          const pipeline = node.pipeline();
+          for (const key of keys) pipeline.unlink(key);
+          await pipeline.exec();
+        }
+      } while (cursor !== '0');
+    }
+  }
+}
+
+const apps = new WeakMap<Manager, DrillApp>();
+
+/** What `sf-fanout-worker` calls (SF_MANAGER_MODULE). */
+export async function createManager(): Promise<Manager> {
+  const app = buildApp(configFromEnv());
+  apps.set(app.manager, app);
+  return app.manager;
+}
+
+export async function closeManager(manager: Manager): Promise<void> {
+  await apps.get(manager)?.close();
+}
