@@ -13,7 +13,7 @@ feedPropertySuite({
   // Reported: the aggregator's maxAggregatedActivities is lost when an aggregated activity is read
   // back from storage (it is not stored; the deserializer builds it with the default 15), so
   // BaseAggregator.merge appends to a clone that keeps 15 and groups grow past the limit.
-  knownFailures: ['aggregated feed whose aggregator keeps 3 activities per group'],
+  knownFailures: [],
   createBackend: async (format) => ({
     backend: memoryStorage({ format: format === 'json' ? jsonFormat() : streamFrameworkFormat() }),
     cleanup: async () => {},

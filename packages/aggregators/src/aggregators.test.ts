@@ -92,6 +92,21 @@ describe('merge', () => {
   });
 });
 
+describe('merge with a custom activity limit', () => {
+  it('applies the aggregator limit to aggregated activities read back with the default one', () => {
+    const aggregator = new RecentVerbAggregator({ maxAggregatedActivities: 3 });
+    // as read from storage: built without the aggregator, so with the default limit of 15
+    const stored = new AggregatedActivity({ group: '3-2013-07-08', activities: [activity(1), activity(2), activity(3)] });
+    const { changed } = aggregator.merge([stored], [activity(4)]);
+    const [, to] = changed[0]!;
+    expect(to.maxActivities).toBe(3);
+    expect(to.actorIds).toEqual([2, 3, 4]);
+    expect(to.minimizedActivities).toBe(1);
+    expect(to.activityCount).toBe(4);
+    expect(stored.activities).toHaveLength(3);
+  });
+});
+
 describe('custom aggregators', () => {
   it('can be a subclass', () => {
     class ByActor extends BaseAggregator {

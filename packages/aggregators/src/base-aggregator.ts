@@ -73,6 +73,25 @@ export abstract class BaseAggregator<A extends AggregatedActivity = AggregatedAc
     return groups;
   }
 
+  /**
+   * A copy to append to, with this aggregator's activity limit (aggregated activities read back
+   * from storage carry the default limit, not the aggregator's).
+   */
+  protected copyForMerge(existing: A): A {
+    const limit = this.maxAggregatedActivities;
+    if (limit === undefined || existing.maxActivities === limit || existing.isDehydrated) return existing.clone();
+    return new this.aggregatedActivityClass({
+      group: existing.group,
+      activities: existing.activities,
+      createdAt: existing.createdAt,
+      updatedAt: existing.updatedAt,
+      seenAt: existing.seenAt,
+      readAt: existing.readAt,
+      minimizedActivities: existing.minimizedActivities,
+      maxActivities: limit,
+    });
+  }
+
   /** Groups then ranks. */
   aggregate(activities: readonly Activity[]): A[] {
     return this.rank([...this.groupActivities(activities).values()]);
@@ -94,7 +113,7 @@ export abstract class BaseAggregator<A extends AggregatedActivity = AggregatedAc
         result.new.push(incoming);
         continue;
       }
-      const updated = existing.clone();
+      const updated = this.copyForMerge(existing);
       for (const activity of incoming.activities) {
         try {
           updated.append(activity);

@@ -203,3 +203,16 @@ describe('AggregatedActivitySerializer refuses bad input with a SerializationErr
     );
   });
 });
+
+describe('stored aggregated activities that list an activity twice', () => {
+  it('are refused by the dehydrated readers of both formats', async () => {
+    const { jsonFormat, streamFrameworkFormat } = await import('./index.js');
+    const { SerializationError } = await import('@sf/activity');
+    const id = '13732667551230000000042003';
+    const sf = `v33-2013-07-08;;1373266755.123000;;1373266755.123000;;-1;;-1;;${id};${id};;0`;
+    expect(() => streamFrameworkFormat().aggregatedSerializer().loads(sf)).toThrow(SerializationError);
+    expect(() => streamFrameworkFormat().aggregatedSerializer().loads(sf)).toThrow(/activityIds\[1\]: activity 1373266755123000000004200\d appears twice/);
+    const json = `j1:{"group":"g","createdAt":1,"updatedAt":1,"seenAt":null,"readAt":null,"minimizedActivities":0,"activityIds":["${id}","${id}"]}`;
+    expect(() => jsonFormat().aggregatedSerializer().loads(json)).toThrow(/appears twice/);
+  });
+});

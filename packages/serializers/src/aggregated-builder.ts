@@ -32,6 +32,14 @@ export function buildDehydrated(
   fields: AggregatedFields,
   activityIds: string[],
 ): AggregatedActivity {
+  const seen = new Set<string>();
+  activityIds.forEach((id, index) => {
+    if (seen.has(id)) {
+      const field = `activityIds[${index}]`;
+      throw new SerializationError(`${field}: activity ${id} appears twice in the aggregated activity`, { field });
+    }
+    seen.add(id);
+  });
   return construct(cls, fields, activityIds);
 }
 

@@ -272,3 +272,11 @@ describe('JsonActivitySerializer refuses bad input with a SerializationError', (
     expect(loadError(undefined as unknown as string).message).toContain('expected a string');
   });
 });
+
+describe('numbers JSON cannot carry back', () => {
+  it('refuses an extraContext number that overflows to Infinity on read', async () => {
+    const { jsonFormat } = await import('./index.js');
+    const data = 'j1:{"actor":1,"verb":1,"object":1,"target":null,"epochMicroseconds":0,"extraContext":{"x":{"y":[1e400]}}}';
+    expect(() => jsonFormat().activitySerializer().loads(data)).toThrow(/extraContext\.x\.y\[0\]: number out of range \(Infinity\)/);
+  });
+});

@@ -59,6 +59,10 @@ export function encodeJsonValue(
 
 /** Checks parsed JSON for nesting beyond `MAX_NESTING` (so what is read can be written again). */
 export function checkJsonDepth(value: unknown, path: string, depth = 0): void {
+  // JSON.parse turns an overflowing literal such as 1e400 into Infinity, which no writer accepts.
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new SerializationError(`${path}: number out of range (${value})`, { field: path });
+  }
   if (typeof value !== 'object' || value === null) return;
   if (depth >= MAX_NESTING) {
     throw new SerializationError(

@@ -16,7 +16,7 @@ if (available) {
     name: 'cassandra',
     numRuns: Number(process.env.SF_PROPERTY_RUNS || 15),
     timeout: 600_000,
-    knownFailures: ['aggregated feed whose aggregator keeps 3 activities per group'],
+    knownFailures: [],
     // Reported: Cassandra orders aggregated activities of the same second by group ascending,
     // Redis and memory by member descending, so the backends trim and page ties differently.
     aggregatedTies: 'group-asc',

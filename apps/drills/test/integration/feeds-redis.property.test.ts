@@ -14,7 +14,7 @@ import {
 } from './services.js';
 
 const numRuns = Number(process.env.SF_PROPERTY_RUNS || 40);
-const knownFailures = ['aggregated feed whose aggregator keeps 3 activities per group'];
+const knownFailures: string[] = [];
 
 feedPropertySuite({
   name: 'redis (single node)',
