@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PerformanceObserver } from 'node:perf_hooks';
+import type { PerformanceEntry } from 'node:perf_hooks';
 import { Activity, Love } from '@sf/activity';
 import { Feed } from '@sf/feeds';
 import { Redis } from 'ioredis';
@@ -27,7 +28,7 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     gcPauses++;
     gcTime += entry.duration;
-    const kind = (entry.detail as { kind?: number } | undefined)?.kind ?? -1;
+    const kind = ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind) ?? -1;
     gcKinds.set(kind, (gcKinds.get(kind) ?? 0) + entry.duration);
   }
 }).observe({ entryTypes: ['gc'] });
