@@ -146,26 +146,30 @@ describe('publishing and following', () => {
   });
 
   it('refuses bad activities and ids with 400 and stores nothing', async () => {
-    const bad: unknown[] = [
-      { verb: 'dance', object: 1 },
-      { verb: 'pin', object: '1' },
-      { verb: 'pin', object: -1 },
-      { verb: 'pin', object: 1, colour: 'red' },
-      { verb: 'pin' },
-      { verb: 'pin', object: 1, actor: 2 },
-      { verb: 'pin', object: 1, time: 'yesterday' },
-      { verb: 'pin', object: 1, time: '2024-13-45T99:00:00Z' },
-      { verb: 'pin', object: 1, extraContext: [] },
-      {
-        verb: 'pin',
-        object: 1,
-        extraContext: JSON.parse('{"a":' + '['.repeat(200) + ']'.repeat(200) + '}') as unknown,
-      },
+    // Each bad payload with what its 400 message must name.
+    const bad: Array<[unknown, RegExp]> = [
+      [{ verb: 'dance', object: 1 }, /verb must be one of/],
+      [{ verb: 'pin', object: '1' }, /object must be integer/],
+      [{ verb: 'pin', object: -1 }, /object must be >= 0/],
+      [{ verb: 'pin', object: 1, colour: 'red' }, /unknown property "colour"/],
+      [{ verb: 'pin' }, /missing required property "object"/],
+      [{ verb: 'pin', object: 1, actor: 2 }, /actor 2 is not the publishing user 1/],
+      [{ verb: 'pin', object: 1, time: 'yesterday' }, /time must be an ISO 8601 date-time/],
+      [{ verb: 'pin', object: 1, time: '2024-13-45T99:00:00Z' }, /is not a valid date/],
+      [{ verb: 'pin', object: 1, extraContext: [] }, /extraContext must be object/],
+      [
+        {
+          verb: 'pin',
+          object: 1,
+          extraContext: JSON.parse('{"a":' + '['.repeat(200) + ']'.repeat(200) + '}') as unknown,
+        },
+        /nested more than 100 levels deep/,
+      ],
     ];
-    for (const payload of bad) {
+    for (const [payload, message] of bad) {
       const response = await send('POST', '/users/1/activities', payload);
       expect(response.status, JSON.stringify(payload).slice(0, 80)).toBe(400);
-      expect(response.body!.message).toBeTruthy();
+      expect(response.body!.message).toMatch(message);
     }
     expect((await send('POST', '/users/alice/activities', { verb: 'pin', object: 1 })).status).toBe(
       400,
