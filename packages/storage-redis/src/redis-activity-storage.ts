@@ -6,10 +6,12 @@ import type { RedisStorageContext } from './context.js';
 import { RedisReplyError } from './errors.js';
 import { checkId } from './ids.js';
 
+
 /**
  * Activities in hashes sharded over N keys, as Stream Framework's ShardedHashCache keeps them:
  * `global:<md5(id) mod N>`, field = the serialization id, value = the serialized activity.
- * Each call is one pipeline (one per node on a cluster).
+ * Each call is one round trip: writes are one pipeline (one per node on a cluster), reads one
+ * HMGET per shard sent together.
  */
 export class RedisActivityStorage implements ActivityStorage {
   readonly #context: RedisStorageContext;
@@ -47,33 +49,40 @@ export class RedisActivityStorage implements ActivityStorage {
     return replies.reduce<number>((sum, reply) => sum + integer(reply, context), 0);
   }
 
+  /**
+   * One HMGET per shard, all sent at once: one round trip, and the least work for Redis
+   * (a Lua script doing the same costs the server ~10x more; an ioredis pipeline of them costs
+   * the client several times the garbage-collection time of plain commands).
+   */
   async getMany(ids: readonly string[]): Promise<Map<string, Activity>> {
     const found = new Map<string, Activity>();
     if (ids.length === 0) return found;
-    const shards = [...this.#byShard(new Set(ids.map((id) => checkId(id, 'id'))))];
-    const commands: BatchCommand[] = shards.map(([shard, shardIds]) => ({
-      key: shard,
-      enqueue: (pipeline) => void pipeline.hmget(shard, ...shardIds),
-    }));
     const context = { operation: 'activities.getMany' };
-    const replies = await this.#context.runner.batch(context, commands);
-    shards.forEach(([shard, shardIds], index) => {
-      const values = replies[index];
-      if (!Array.isArray(values) || values.length !== shardIds.length) {
-        throw new RedisReplyError({ ...context, key: shard }, `unexpected HMGET reply ${JSON.stringify(values)?.slice(0, 200)}`);
-      }
-      shardIds.forEach((id, i) => {
-        const value: unknown = values[i];
-        if (value === null || value === undefined) return;
-        try {
-          if (typeof value !== 'string') throw new TypeError(`expected a string value, got ${typeof value}`);
-          found.set(id, this.#serializer.loads(value));
-        } catch (error) {
-          this.#context.corrupt(shard, id, error);
-        }
-      });
-    });
+    const shards = [...this.#byShard(new Set(ids.map((id) => checkId(id, 'id'))))];
+    const replies = await this.#context.runner.all(
+      context,
+      shards.map(([shard, shardIds]) => (client) => client.hmget(shard, ...shardIds)),
+    );
+    shards.forEach(([shard, shardIds], index) => this.#collect(found, context, shard, shardIds, replies[index]));
     return found;
+  }
+
+  /** Decodes the values read for `ids` (in order) into `found`; reports corrupt ones. */
+  #collect(found: Map<string, Activity>, context: { operation: string }, shard: string, ids: readonly string[], values: unknown): void {
+    if (!Array.isArray(values) || values.length !== ids.length) {
+      throw new RedisReplyError({ ...context, key: shard }, `expected ${ids.length} values from HMGET, got ${JSON.stringify(values)?.slice(0, 200)}`);
+    }
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const value: unknown = values[i];
+      if (value === null || value === undefined) continue;
+      try {
+        if (typeof value !== 'string') throw new TypeError(`expected a string value, got ${typeof value}`);
+        found.set(id, this.#serializer.loads(value));
+      } catch (error) {
+        this.#context.corrupt(shard, id, error);
+      }
+    }
   }
 
   async removeMany(ids: readonly string[]): Promise<number> {
