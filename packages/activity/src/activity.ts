@@ -48,6 +48,8 @@ function describe(value: unknown): string {
   return String(value);
 }
 
+const EMPTY_EXTRA_CONTEXT: ExtraContext = Object.freeze({});
+
 /** An object literal (or `Object.create(null)`): not an array, Map, Date or class instance. */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -117,13 +119,15 @@ export class Activity {
     this.object = init.object;
     this.target = init.target ?? null;
     this.epochMicroseconds = epochMicrosecondsOf(init);
-    const extraContext = init.extraContext ?? {};
+    const extraContext = init.extraContext ?? EMPTY_EXTRA_CONTEXT;
     if (!isPlainObject(extraContext)) {
       throw new InvalidActivityError(
         `activity extraContext must be a plain object, got ${describe(init.extraContext)}`,
       );
     }
-    this.extraContext = Object.freeze({ ...extraContext });
+    // A frozen plain object cannot change under the activity: no copy needed (serializers hand
+    // over the objects they just parsed, frozen).
+    this.extraContext = Object.isFrozen(extraContext) ? extraContext : Object.freeze({ ...extraContext });
     this.serializationId = this.computeSerializationId();
   }
 

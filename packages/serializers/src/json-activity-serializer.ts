@@ -102,7 +102,8 @@ export class JsonActivitySerializer implements Serializer<Activity> {
     checkJsonDepth(extraContext, at('extraContext'), 0);
     return buildActivity(
       this.#activityClass,
-      { actor, verb, object: objectId, target, epochMicroseconds, extraContext },
+      // Frozen: the activity keeps this freshly parsed object instead of copying it.
+      { actor, verb, object: objectId, target, epochMicroseconds, extraContext: Object.freeze(extraContext) },
       prefix,
     );
   }

@@ -32,21 +32,29 @@ export function parseEnvelope(data: string, kind: string): Record<string, unknow
   return parsed;
 }
 
-/** Checks that an object has exactly these keys. */
+/** Checks that an object has exactly these keys (a missing key is reported before an unknown one). */
 export function checkKeys(
   object: Record<string, unknown>,
   keys: readonly string[],
   prefix: string,
 ): void {
   const at = (key: string) => (prefix === '' ? key : `${prefix}.${key}`);
-  for (const key of keys) {
-    if (!Object.hasOwn(object, key))
-      throw new SerializationError(`${at(key)}: missing`, { field: at(key) });
+  let known = 0;
+  let unknown: string | undefined;
+  // for-in instead of Object.keys: no array per decoded value on the read path.
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) continue;
+    if (keys.includes(key)) known++;
+    else unknown ??= key;
   }
-  for (const key of Object.keys(object)) {
-    if (!keys.includes(key))
-      throw new SerializationError(`${at(key)}: unknown field`, { field: at(key) });
+  if (known !== keys.length) {
+    for (const key of keys) {
+      if (!Object.hasOwn(object, key))
+        throw new SerializationError(`${at(key)}: missing`, { field: at(key) });
+    }
   }
+  if (unknown !== undefined)
+    throw new SerializationError(`${at(unknown)}: unknown field`, { field: at(unknown) });
 }
 
 /** A safe integer (non-negative unless `allowNegative`), else a `SerializationError` on `field`. */

@@ -57,22 +57,48 @@ export function encodeJsonValue(
   return text;
 }
 
+/** What `findJsonProblem` found: the keys from the checked value down to it, and what is wrong. */
+interface JsonProblem {
+  keys: (string | number)[];
+  message: string;
+}
+
 /** Checks parsed JSON for nesting beyond `MAX_NESTING` (so what is read can be written again). */
 export function checkJsonDepth(value: unknown, path: string, depth = 0): void {
+  const problem = findJsonProblem(value, depth);
+  if (problem === null) return;
+  // Paths are only built for the error: building one per key made every read pay for them.
+  const at = problem.keys.reduce<string>((parent, key) => childPath(parent, key), path);
+  throw new SerializationError(`${at}: ${problem.message}`, { field: at });
+}
+
+function findJsonProblem(value: unknown, depth: number): JsonProblem | null {
   // JSON.parse turns an overflowing literal such as 1e400 into Infinity, which no writer accepts.
   if (typeof value === 'number' && !Number.isFinite(value)) {
-    throw new SerializationError(`${path}: number out of range (${value})`, { field: path });
+    return { keys: [], message: `number out of range (${value})` };
   }
-  if (typeof value !== 'object' || value === null) return;
+  if (typeof value !== 'object' || value === null) return null;
   if (depth >= MAX_NESTING) {
-    throw new SerializationError(
-      `${path}: containers nested more than ${MAX_NESTING} levels deep`,
-      { field: path },
-    );
+    return { keys: [], message: `containers nested more than ${MAX_NESTING} levels deep` };
   }
-  if (Array.isArray(value))
-    value.forEach((item, index) => checkJsonDepth(item, childPath(path, index), depth + 1));
-  else
-    for (const [key, item] of Object.entries(value))
-      checkJsonDepth(item, childPath(path, key), depth + 1);
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const problem = findJsonProblem(value[index], depth + 1);
+      if (problem !== null) {
+        problem.keys.unshift(index);
+        return problem;
+      }
+    }
+    return null;
+  }
+  const object = value as Record<string, unknown>;
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) continue;
+    const problem = findJsonProblem(object[key], depth + 1);
+    if (problem !== null) {
+      problem.keys.unshift(key);
+      return problem;
+    }
+  }
+  return null;
 }
