@@ -26,7 +26,7 @@ describe('CQL building', () => {
 
   it('keys aggregated rows by activity id and group, quoting the group keyword', () => {
     expect(createTableCql('ks', aggregatedTableSpec('aggregated'))).toBe(
-      'CREATE TABLE IF NOT EXISTS "ks"."aggregated" (feed_id ascii, activity_id varint, "group" ascii, activities blob, created_at timestamp, updated_at timestamp, PRIMARY KEY (feed_id, activity_id, "group")) WITH CLUSTERING ORDER BY (activity_id DESC, "group" ASC)',
+      'CREATE TABLE IF NOT EXISTS "ks"."aggregated" (feed_id ascii, activity_id varint, "group" ascii, activities blob, created_at timestamp, updated_at timestamp, PRIMARY KEY (feed_id, activity_id, "group")) WITH CLUSTERING ORDER BY (activity_id DESC, "group" DESC)',
     );
   });
 

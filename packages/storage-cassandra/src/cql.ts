@@ -82,6 +82,9 @@ export function flatTableSpec(name: string, idType: IdColumnType): TableSpec {
  * An aggregated (or notification) timeline: Stream Framework's `models.AggregatedActivity`
  * columns, with `group` added to the clustering key so that two aggregated activities updated
  * in the same second (which share their `activity_id`) are two rows, not one overwriting the other.
+ * `group DESC` orders such ties as Redis and memory do (by stored member, descending; in both
+ * formats a member starts with its group). Tables created by earlier versions with `group ASC`
+ * keep working, with ties in that order.
  */
 export function aggregatedTableSpec(name: string): TableSpec {
   return {
@@ -89,7 +92,7 @@ export function aggregatedTableSpec(name: string): TableSpec {
     partitionKey: [{ name: 'feed_id', type: 'ascii' }],
     clustering: [
       { name: 'activity_id', type: 'varint', order: 'DESC' },
-      { name: 'group', type: 'ascii', order: 'ASC' },
+      { name: 'group', type: 'ascii', order: 'DESC' },
     ],
     columns: [
       { name: 'activities', type: 'blob' },

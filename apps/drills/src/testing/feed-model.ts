@@ -368,10 +368,11 @@ export interface AggregatedModelOptions {
   /**
    * Order of aggregated activities sharing an aggregated id (same updatedAt second): by member
    * descending, as Redis orders equal scores in ZREVRANGE (and the memory storage copies), or by
-   * group ascending (Cassandra's clustering `activity_id DESC, group ASC`). The contract leaves it
-   * open; it decides which of two tied aggregated activities a trim drops.
+   * group descending (Cassandra's clustering `activity_id DESC, group DESC`). They agree unless
+   * one group is a prefix of another (a member starts with its group in both formats). It decides
+   * which of two tied aggregated activities a trim drops.
    */
-  ties?: 'member-desc' | 'group-asc';
+  ties?: 'member-desc' | 'group-desc';
 }
 
 function groupOf(activity: Activity): string {
@@ -395,15 +396,15 @@ export class AggregatedModel {
       id: aggregatedId(group),
       member: this.options.member(group),
     }));
-    const byGroup = this.options.ties === 'group-asc';
+    const byGroup = this.options.ties === 'group-desc';
     keyed.sort(
       (a, b) =>
         cmp(b.id, a.id) ||
         (byGroup
           ? a.group.group < b.group.group
-            ? -1
+            ? 1
             : a.group.group > b.group.group
-              ? 1
+              ? -1
               : 0
           : a.member < b.member
             ? 1
@@ -568,7 +569,7 @@ export function memberOf(
 export interface AggregatedRunOptions {
   /** The aggregator's maxAggregatedActivities (default 15). */
   maxActivities?: number;
-  ties?: 'member-desc' | 'group-asc';
+  ties?: 'member-desc' | 'group-desc';
 }
 
 /** Applies `scenario` to one user's aggregated feed and to the model; throws ModelMismatch at the first difference. */

@@ -32,7 +32,7 @@ export interface FeedPropertySuiteOptions {
    */
   knownFailures?: readonly string[];
   /** How the backend orders aggregated activities with the same aggregated id (see AggregatedModelOptions.ties). */
-  aggregatedTies?: 'member-desc' | 'group-asc';
+  aggregatedTies?: 'member-desc' | 'group-desc';
 }
 
 let run = 0;

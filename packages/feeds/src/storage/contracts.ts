@@ -61,7 +61,9 @@ export interface TimelineStorageOptions<T extends TimelineItem> {
 /**
  * A backend's timelines for one feed definition. A timeline is an ordered set of items keyed by
  * the feed key; items are unique by their serialized form (for flat feeds: by serialization id),
- * ordered by serialization id, newest first.
+ * ordered by serialization id, newest first. Aggregated items can share an id (updated in the
+ * same second): such ties come by group, descending, on every bundled backend (Redis and memory
+ * order them by serialized member, which starts with the group in both formats).
  */
 export interface TimelineStorage<T extends TimelineItem> {
   readonly name: string;

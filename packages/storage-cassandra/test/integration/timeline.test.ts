@@ -182,30 +182,41 @@ describe('aggregated timelines', () => {
   const sameSecond = (group: string, object: number) =>
     new AggregatedActivity({ group, activities: [makeActivity(object, { offset: 5000 + object, verb: verbs.Love })] });
 
-  it('keeps aggregated activities updated in the same second apart (group in the clustering key)', async () => {
+  it.each([
+    { order: 'DESC', table: 'collide', note: 'new tables' },
+    { order: 'ASC', table: 'collide_asc', note: 'tables of earlier versions' },
+  ] as const)('keeps aggregated activities updated in the same second apart, ties by group $order ($note)', async ({ order, table }) => {
+    if (order === 'ASC') {
+      await client.execute(`CREATE KEYSPACE IF NOT EXISTS "${keyspace}" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+      await client.execute(
+        `CREATE TABLE IF NOT EXISTS ${cql(table)} (feed_id ascii, activity_id varint, "group" ascii, activities blob, created_at timestamp, updated_at timestamp, PRIMARY KEY (feed_id, activity_id, "group")) WITH CLUSTERING ORDER BY (activity_id DESC, "group" ASC)`,
+      );
+    }
     const storage = testStorage(client);
-    const definition = AggregatedFeed.define({ name: 'collide', keyFormat: 'feed:collide:{userId}', storage });
+    const definition = AggregatedFeed.define({ name: table, keyFormat: 'feed:collide:{userId}', storage });
     const timeline = definition.timeline;
     const a = sameSecond('a', 1);
     const b = sameSecond('b', 2);
     const c = sameSecond('c', 3);
+    const older = new AggregatedActivity({ group: 'z', activities: [makeActivity(9, { offset: 0, verb: verbs.Love })] });
     expect(a.serializationId).toBe(b.serializationId);
-    expect(await timeline.add('k', [a, b, c])).toBe(3);
+    expect(await timeline.add('k', [a, b, c, older])).toBe(4);
     expect(await timeline.add('k', [b])).toBe(0);
-    expect(await timeline.count('k')).toBe(3);
-    expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual(['a', 'b', 'c']);
+    expect(await timeline.count('k')).toBe(4);
+    const newestFirst = order === 'DESC' ? ['c', 'b', 'a'] : ['a', 'b', 'c'];
+    expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual([...newestFirst, 'z']);
     expect((await timeline.get('k', { offset: 1, limit: 1 })).map((x) => x.group)).toEqual(['b']);
-    expect((await timeline.get('k', { offset: 0, limit: null, order: 'asc' })).map((x) => x.group)).toEqual(['c', 'b', 'a']);
+    expect((await timeline.get('k', { offset: 0, limit: null, order: 'asc' })).map((x) => x.group)).toEqual(['z', ...[...newestFirst].reverse()]);
     expect(await timeline.indexOf('k', a.serializationId)).toBe(0);
     // remove exactly the one read, not its same-second neighbours
     await timeline.modify('k', {}, async (read) => {
       const [, middle] = await read({ offset: 0, limit: 2 });
       return { remove: [middle!], add: [] };
     });
-    expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual(['a', 'c']);
-    // trimming cuts between rows sharing an id
+    expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual([newestFirst[0], newestFirst[2], 'z']);
+    // trimming cuts between rows sharing an id, keeping the first in the table's order
     await timeline.trim('k', 1);
-    expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual(['a']);
+    expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual([newestFirst[0]]);
   });
 
   it('pages past many rows sharing an id', async () => {
@@ -213,10 +224,11 @@ describe('aggregated timelines', () => {
     const timeline = AggregatedFeed.define({ name: 'collide', keyFormat: 'feed:collide:{userId}', storage }).timeline;
     const groups = Array.from({ length: INLINE_OFFSET + 8 }, (_, i) => `g${String(i).padStart(3, '0')}`);
     await timeline.add('k', groups.map((group, i) => sameSecond(group, i + 1)));
+    const newestFirst = [...groups].reverse(); // ties by group, descending
     const page = await timeline.get('k', { offset: INLINE_OFFSET + 2, limit: 3 });
-    expect(page.map((x) => x.group)).toEqual(groups.slice(INLINE_OFFSET + 2, INLINE_OFFSET + 5));
+    expect(page.map((x) => x.group)).toEqual(newestFirst.slice(INLINE_OFFSET + 2, INLINE_OFFSET + 5));
     const reversed = await timeline.get('k', { offset: INLINE_OFFSET + 2, limit: 3, order: 'asc' });
-    expect(reversed.map((x) => x.group)).toEqual([...groups].reverse().slice(INLINE_OFFSET + 2, INLINE_OFFSET + 5));
+    expect(reversed.map((x) => x.group)).toEqual(groups.slice(INLINE_OFFSET + 2, INLINE_OFFSET + 5));
   });
 
   it("works on Stream Framework's own aggregated table (primary key feed_id, activity_id)", async () => {
