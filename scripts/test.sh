@@ -54,10 +54,10 @@ fi
 
 echo "--- integration tests"
 pnpm exec turbo run test:integration --concurrency=1 --continue --output-logs=new-only
-if [ "${SF_RUN_DRILLS:-}" = "1" ] && [ -x scripts/drill.sh ]; then
-  # Drill 1 (Redis Cluster failover) is opt-in here: in 1 of 6 runs the workers did not recover
-  # from the failover within their retries (RELIABILITY.md); drill 2 runs in the integration
-  # tests; `pnpm drill` runs all three.
+if [ -x scripts/drill.sh ] && [ "${SF_SKIP_DRILLS:-}" != "1" ]; then
+  # Drill 1 (Redis Cluster failover under fanout load) is part of the test command (it was opt-in
+  # while its workers could miss a failover: finding 7 in RELIABILITY.md, fixed); drill 2 runs in
+  # the integration tests at half scale; `pnpm drill` runs all three.
   echo "--- fault drill 1: redis cluster failover under fanout load"
   scripts/drill.sh drill-1
 fi

@@ -22,6 +22,7 @@ import { expectedWrites } from './drills/graph.js';
 import { drillTable } from './drills/report.js';
 import type { DrillResult, Figure } from './drills/report.js';
 import { runFanoutDrill } from './drills/run-fanout.js';
+import type { FanoutRun } from './drills/run-fanout.js';
 
 const run = promisify(execFile);
 
@@ -142,6 +143,7 @@ export async function runDrill1(
 
   let killed: ClusterNode | undefined;
   let killedAt = 0;
+  let fanoutRun: FanoutRun | undefined;
   let failoverMs: number | undefined;
   let promoted: ClusterNode | undefined;
   const outcome = await runFanoutDrill({
@@ -164,6 +166,7 @@ export async function runDrill1(
       backoffMs: 500,
     },
     fault: async (fanout) => {
+      fanoutRun = fanout;
       const figures: Figure[] = [];
       const failures: string[] = [];
       const notes: string[] = [];
@@ -220,6 +223,10 @@ export async function runDrill1(
       figures.push(
         ['master killed (SIGKILL)', `${killed.address} (${killed.slots} slots)`],
         [
+          'killed at (from the drill start)',
+          `${((killedAt - fanout.started) / 1000).toFixed(1)} s`,
+        ],
+        [
           'failover time (kill to cluster ok)',
           failoverMs === undefined ? 'none' : `${(failoverMs / 1000).toFixed(1)} s`,
         ],
@@ -234,6 +241,49 @@ export async function runDrill1(
   result.figures = outcome.figures;
   result.failures = outcome.failures;
   result.notes = outcome.notes;
+  result.errors = outcome.errors;
+  // Did every worker's Cluster client follow the failover? Compare the slot map each one had when
+  // it stopped with the cluster's (the killed node is still down here).
+  if (killed && fanoutRun) {
+    const actual: Record<string, number> = {};
+    try {
+      const survivor = ports.find((port) => port !== killed!.port)!;
+      for (const node of await clusterNodes(survivor))
+        if (node.flags.includes('master') && node.slots > 0) actual[node.address] = node.slots;
+    } catch (error) {
+      result.notes.push(`could not read the cluster's slot map: ${String(error).slice(0, 200)}`);
+    }
+    const at = (iso: string | null) =>
+      iso === null
+        ? 'never'
+        : `${((Date.parse(iso) - killedAt) / 1000).toFixed(1)} s after the kill`;
+    let current = 0;
+    for (const { worker, summary } of outcome.clients) {
+      if (!summary) {
+        result.errors.push(`${worker}: no client summary`);
+        continue;
+      }
+      const owners = Object.fromEntries(
+        Object.entries(summary.owners).filter(([owner]) => owner !== 'none'),
+      );
+      const same =
+        Object.keys(actual).length > 0 &&
+        Object.keys(owners).length === Object.keys(actual).length &&
+        Object.entries(actual).every(([node, slots]) => owners[node] === slots);
+      if (same) current++;
+      result.errors.push(
+        `${worker} client: ${summary.refreshes} slot-map refreshes, the last ${at(summary.lastRefresh)}; slot map at the end ${same ? 'current' : `STALE ${JSON.stringify(summary.owners)} (cluster: ${JSON.stringify(actual)})`}; pool masters ${summary.pool.masters.join(' ')}`,
+      );
+      for (const event of summary.events)
+        result.errors.push(
+          `  ${event.count} x ${event.what} [${at(event.first)} to ${at(event.last)}]`,
+        );
+    }
+    result.figures.push([
+      "workers' slot maps current at the end",
+      `${current} of ${outcome.clients.length}`,
+    ]);
+  }
   if (outcome.flat.expected < 200_000)
     result.failures.push(
       `only ${outcome.flat.expected} feed writes (the drill must make at least 200,000)`,

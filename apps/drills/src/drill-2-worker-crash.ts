@@ -92,6 +92,7 @@ export async function runDrill2(
   result.figures = outcome.figures;
   result.failures = outcome.failures;
   result.notes = outcome.notes;
+  result.errors = outcome.errors;
   if (outcome.jobs.stalled === 0)
     result.notes.push(
       'no job was running in the killed worker when it died (no stalled job to recover this time)',

@@ -132,6 +132,7 @@ export async function runDrill3(
   result.figures = outcome.figures;
   result.failures = outcome.failures;
   result.notes = outcome.notes;
+  result.errors = outcome.errors;
   result.ok = result.failures.length === 0;
   result.durationMs = Date.now() - started;
   return result;

@@ -155,7 +155,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** A job's name: what it does, for dashboards (`fanout.add.normal`, `follow`). */
-function jobName(task: ManagerTask): string {
+export function jobName(task: ManagerTask): string {
   return task.type === 'fanout' ? `fanout.${task.operation}.${task.feed}` : task.type;
 }
 

@@ -12,3 +12,10 @@ export type {
 } from './bullmq-queue.js';
 export { prioritiesFromEnv, startWorkerFromEnv } from './worker-env.js';
 export type { ManagerModule, RunningWorker } from './worker-env.js';
+export {
+  FailureSummary,
+  errorClassOf,
+  mergeFailureSnapshots,
+  normaliseMessage,
+} from './failure-log.js';
+export type { FailureKind, FailureSnapshot, FailureSummaryOptions } from './failure-log.js';

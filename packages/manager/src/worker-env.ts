@@ -12,14 +12,18 @@
  *   SF_LOCK_DURATION, SF_STALLED_INTERVAL (ms), SF_MAX_STALLED_COUNT   stalled-job handling
  *   SF_WORKER_NAME       names the worker in Redis and in `job.processedBy` (default <host>-<pid>)
  *
+ * Failed job attempts are counted in `failures` (per kind of error, see failure-log.ts) instead of
+ * being logged one line each; the first failure of each kind is logged to stderr at once.
+ *
  * When the manager's own queue is a BullmqFanoutQueue, its connection, prefix and queue names are
  * used and the REDIS_URL / SF_QUEUE_* variables are ignored.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SfError } from '@sf/activity';
-import { BullmqFanoutQueue } from './bullmq-queue.js';
+import { BullmqFanoutQueue, jobName } from './bullmq-queue.js';
 import type { FanoutWorker } from './bullmq-queue.js';
+import { FailureSummary } from './failure-log.js';
 import { FanoutPriority, fanoutPriorities } from './tasks.js';
 import type { TaskExecutor } from './tasks.js';
 
@@ -32,6 +36,8 @@ export interface ManagerModule {
 
 export interface RunningWorker {
   worker: FanoutWorker;
+  /** Failed job attempts so far, summarised per kind of error. */
+  failures: FailureSummary;
   /** Stops the worker (waiting for running jobs), closes the queue and the manager. */
   stop(): Promise<void>;
 }
@@ -116,11 +122,24 @@ export async function startWorkerFromEnv(env: Env = process.env): Promise<Runnin
             ...(env.SF_QUEUE_LOW ? { LOW: env.SF_QUEUE_LOW } : {}),
           },
         });
-  const worker = queue.createWorker({ manager, ...settings });
+  const failures = new FailureSummary();
+  const worker = queue.createWorker({
+    manager,
+    ...settings,
+    onFailed: (error, task, attempts) => {
+      const { kind, first } = failures.record(error);
+      if (first && kind) {
+        console.error(
+          `fanout job ${task ? jobName(task) : '?'} failed (attempt ${attempts}): ${kind.errorClass}: ${error.message} (first failure of this kind; further ones are counted)`,
+        );
+      }
+    },
+  });
   await worker.waitUntilReady();
   let stopping: Promise<void> | undefined;
   return {
     worker,
+    failures,
     stop: () =>
       (stopping ??= (async () => {
         await worker.close();

@@ -1,5 +1,5 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
-import { RedisReplyError, toStorageError, type RedisOperationContext } from './errors.js';
+import { RedisReplyError, RedisUnavailableError, isUnavailable, toStorageError, type RedisOperationContext } from './errors.js';
 import { addMany } from './lua/add-many-n.js';
 import { commit } from './lua/commit-2.js';
 import { markers } from './lua/markers-2.js';
@@ -45,6 +45,9 @@ export interface BatchCommand {
 export class RedisRunner {
   readonly client: RedisClient;
   readonly isCluster: boolean;
+  /** The slot-map reload in progress (cluster), and when the last one started. */
+  #refreshing: Promise<void> | undefined;
+  #lastRefresh = 0;
 
   constructor(client: RedisClient) {
     this.client = client;
@@ -62,10 +65,10 @@ export class RedisRunner {
         try {
           return await run(this.client);
         } catch (retryError) {
-          throw toStorageError(retryError, context);
+          throw this.#failed(retryError, context);
         }
       }
-      throw toStorageError(error, context);
+      throw this.#failed(error, context);
     }
   }
 
@@ -122,6 +125,18 @@ export class RedisRunner {
    * a single node; on a cluster one pipeline per node (commands grouped by the node serving
    * their slot), sent in parallel. Returns the replies in the commands' order; throws if any
    * command failed (after all of them ran).
+   *
+   * On a cluster the grouping uses the client's slot map, which can be out of date: after a
+   * failover or a resharding a group reaches a node that no longer serves its slots and every
+   * command of it is answered `MOVED <slot> <node>` (or `ASK`). ioredis follows a redirection
+   * of a pipeline only when every command got the very same one, which a pipeline over many
+   * slots never does, and it does not reload its slot map then, so the same stale grouping
+   * would fail again on every call, for good (drill 1 in RELIABILITY.md). So the redirected
+   * commands, which did not run, are sent again here: first regrouped by node after the slot
+   * map was reloaded (`CLUSTER SLOTS`), then, if still redirected, one pipeline per slot (which
+   * ioredis follows itself). Commands that ran are never sent twice. Any other failure that hints
+   * at a changed topology (connection closed, `CLUSTERDOWN`, ...) reloads the slot map in the
+   * background before it is thrown, so that the caller's retry is grouped right.
    */
   async batch(context: RedisOperationContext, commands: readonly BatchCommand[]): Promise<unknown[]> {
     if (commands.length === 0) return [];
@@ -132,61 +147,156 @@ export class RedisRunner {
         return checkReplies(context, await pipeline.exec(), commands.length);
       });
     }
-    const cluster = this.client as Cluster;
+    const replies = new Array<unknown>(commands.length);
+    let pending = commands.map((_, index) => index);
+    let lastRedirection: unknown;
+    for (let round = 0; round < BATCH_ROUNDS; round++) {
+      const groups = round < BATCH_ROUNDS - 1 ? this.#groupByNode(commands, pending) : groupBySlot(commands, pending);
+      const again: number[] = [];
+      const failures: unknown[] = [];
+      await Promise.all(
+        groups.map(async (indexes) => {
+          let results: [error: Error | null, result: unknown][];
+          try {
+            results = await this.#send(context, commands, indexes);
+          } catch (error) {
+            // Refused before anything was sent: the group's slots are not one group of the
+            // client's slot map any more (it changed between grouping and sending).
+            if (error instanceof Error && /same slot/.test(error.message) && round < BATCH_ROUNDS - 1) again.push(...indexes);
+            else failures.push(error);
+            return;
+          }
+          results.forEach(([error, result], i) => {
+            const index = indexes[i]!;
+            if (!error) replies[index] = result;
+            else if (notRun(error)) {
+              again.push(index);
+              if (isRedirection(error)) lastRedirection = error;
+            } else failures.push(error);
+          });
+        }),
+      );
+      if (failures.length > 0) {
+        if (again.length > 0) void this.refreshSlots();
+        throw this.#failed(failures[0], context);
+      }
+      if (again.length === 0) return replies;
+      pending = again.sort((a, b) => a - b);
+      if (round < BATCH_ROUNDS - 1) await this.refreshSlots();
+    }
+    void this.refreshSlots();
+    throw new RedisUnavailableError(
+      context,
+      lastRedirection ?? new Error(`the cluster's slot map kept changing while ${pending.length} commands were sent`),
+    );
+  }
+
+  /**
+   * Reloads a Cluster client's slot map (`CLUSTER SLOTS` from one of its nodes); resolves when
+   * that is done or failed, or after REFRESH_WAIT_MS. Concurrent callers share one reload, and
+   * reloads start at most every MIN_REFRESH_INTERVAL_MS (a failing cluster is not flooded with
+   * connections). Does nothing on a single node.
+   */
+  refreshSlots(): Promise<void> {
+    if (!this.isCluster) return Promise.resolve();
+    this.#refreshing ??= (async () => {
+      const wait = this.#lastRefresh + MIN_REFRESH_INTERVAL_MS - Date.now();
+      if (wait > 0) await sleep(wait);
+      this.#lastRefresh = Date.now();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, REFRESH_WAIT_MS);
+        timer.unref();
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        try {
+          (this.client as Cluster).refreshSlotsCache(done);
+        } catch {
+          done();
+        }
+      });
+    })().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  /** Maps a failure; on a cluster, one that hints at a changed topology reloads the slot map (not awaited). */
+  #failed(error: unknown, context: RedisOperationContext): Error {
+    if (this.isCluster && hintsAtTopologyChange(error)) void this.refreshSlots();
+    return toStorageError(error, context);
+  }
+
+  /** Groups commands by the nodes the client's slot map gives their slots. */
+  #groupByNode(commands: readonly BatchCommand[], indexes: readonly number[]): number[][] {
+    const slots = (this.client as Cluster).slots;
     const groups = new Map<string, number[]>();
-    commands.forEach((command, index) => {
-      const slot = keySlot(command.key);
-      const node = cluster.slots[slot]?.join(',') ?? `slot:${slot}`;
+    for (const index of indexes) {
+      const slot = keySlot(commands[index]!.key);
+      const node = slots[slot]?.join(',') ?? `slot:${slot}`;
       let group = groups.get(node);
       if (!group) groups.set(node, (group = []));
       group.push(index);
-    });
-    const replies = new Array<unknown>(commands.length);
-    const failures: unknown[] = [];
-    await Promise.all(
-      [...groups.values()].map(async (indexes) => {
-        try {
-          const groupReplies = await this.runGroup(context, commands, indexes);
-          indexes.forEach((commandIndex, i) => (replies[commandIndex] = groupReplies[i]));
-        } catch (error) {
-          failures.push(error);
-        }
-      }),
-    );
-    if (failures.length > 0) throw failures[0];
-    return replies;
+    }
+    return [...groups.values()];
   }
 
-  private async runGroup(context: RedisOperationContext, commands: readonly BatchCommand[], indexes: number[]): Promise<unknown[]> {
-    const run = async (subset: number[]) =>
-      this.call(context, async (client) => {
-        const pipeline = client.pipeline();
-        for (const index of subset) commands[index]!.enqueue(pipeline);
-        return checkReplies(context, await pipeline.exec(), subset.length);
-      });
-    try {
-      return await run(indexes);
-    } catch (error) {
-      // The slot map changed between grouping and sending (resharding, failover): send the
-      // commands one slot at a time instead.
-      if (!(error instanceof RedisReplyError) || !/same slot/.test(error.message)) throw error;
-      const bySlot = new Map<number, number[]>();
-      for (const index of indexes) {
-        const slot = keySlot(commands[index]!.key);
-        let group = bySlot.get(slot);
-        if (!group) bySlot.set(slot, (group = []));
-        group.push(index);
-      }
-      const replies = new Map<number, unknown>();
-      await Promise.all(
-        [...bySlot.values()].map(async (subset) => {
-          const subsetReplies = await run(subset);
-          subset.forEach((index, i) => replies.set(index, subsetReplies[i]));
-        }),
-      );
-      return indexes.map((index) => replies.get(index));
+  /** Sends some commands in one pipeline; returns each one's error or reply (not checked). */
+  async #send(
+    context: RedisOperationContext,
+    commands: readonly BatchCommand[],
+    indexes: readonly number[],
+  ): Promise<[error: Error | null, result: unknown][]> {
+    const pipeline = this.client.pipeline();
+    for (const index of indexes) commands[index]!.enqueue(pipeline);
+    const replies = await pipeline.exec();
+    if (replies === null) throw new RedisReplyError(context, 'the pipeline was discarded');
+    if (replies.length !== indexes.length) {
+      throw new RedisReplyError(context, `expected ${indexes.length} replies from the pipeline, got ${replies.length}`);
     }
+    return replies;
   }
+}
+
+/** Rounds of a cluster batch: by node, by node again after a slot-map reload, then by slot. */
+const BATCH_ROUNDS = 3;
+
+/** Longest wait for a slot-map reload before a batch sends its redirected commands anyway. */
+const REFRESH_WAIT_MS = 2000;
+
+/** Shortest time between the starts of two slot-map reloads. */
+const MIN_REFRESH_INTERVAL_MS = 100;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Groups commands by hash slot (ioredis follows a pipeline's redirection when it has one slot). */
+function groupBySlot(commands: readonly BatchCommand[], indexes: readonly number[]): number[][] {
+  const groups = new Map<number, number[]>();
+  for (const index of indexes) {
+    const slot = keySlot(commands[index]!.key);
+    let group = groups.get(slot);
+    if (!group) groups.set(slot, (group = []));
+    group.push(index);
+  }
+  return [...groups.values()];
+}
+
+/** `MOVED <slot> <node>` or `ASK <slot> <node>`: the slot is served (or being moved) elsewhere. */
+export function isRedirection(error: unknown): boolean {
+  return error instanceof Error && /^(MOVED|ASK) \d+ /.test(error.message);
+}
+
+/** A reply that says the command did not run at all, so sending it again cannot apply it twice. */
+function notRun(error: unknown): boolean {
+  return isRedirection(error) || isNoScript(error);
+}
+
+/** Failures after which the client's slot map may be out of date. */
+function hintsAtTopologyChange(error: unknown): boolean {
+  return isRedirection(error) || isUnavailable(error) || (error instanceof Error && /same slot/.test(error.message));
 }
 
 function isNoScript(error: unknown): boolean {

@@ -20,6 +20,8 @@ describe('toStorageError', () => {
       named('ReplyError', 'CLUSTERDOWN The cluster is down'),
       named('ReplyError', 'LOADING Redis is loading the dataset in memory'),
       named('ReplyError', "READONLY You can't write against a read only replica."),
+      named('ReplyError', 'MOVED 9176 127.0.0.1:7104'),
+      named('ReplyError', 'ASK 9176 127.0.0.1:7104'),
     ]) {
       expect(isUnavailable(error)).toBe(true);
       const mapped = toStorageError(error, context);

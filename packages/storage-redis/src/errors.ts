@@ -14,7 +14,8 @@ function where(context: RedisOperationContext): string {
 
 /**
  * Redis could not be reached: connection refused or lost, offline queue disabled, command
- * timed out, cluster down or failing over. Nothing can be assumed about whether a write that
+ * timed out, cluster down or failing over (a `MOVED` / `ASK` redirection that could not be
+ * followed included). Nothing can be assumed about whether a write that
  * failed this way was applied (it was not reported as applied).
  */
 export class RedisUnavailableError extends StorageUnavailableError {
@@ -108,6 +109,8 @@ const unavailableMessages = [
   /^Command timed out/,
   /^Too many Cluster redirections/,
   /^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN|READONLY|BUSY)\b/,
+  // A redirection that reached the caller: the cluster's slots are moving (failover, resharding).
+  /^(MOVED|ASK) \d+ /,
 ];
 
 /** True when `error` means Redis could not be reached or cannot serve right now. */

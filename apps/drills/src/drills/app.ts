@@ -131,12 +131,99 @@ export function buildStorage(config: DrillAppConfig): {
       : new Redis(config.feedsUrl, { maxRetriesPerRequest: 1 });
   // Connection errors during a failover are expected; the jobs that hit them are retried.
   redis.on('error', () => undefined);
+  const events = process.env.SF_DRILL_CLIENT_EVENTS === '1' ? watchClient(redis) : undefined;
   const storage = redisStorage({ redis, keyPrefix: config.keyPrefix });
   return {
     storage,
     redis,
     close: async () => {
+      events?.summary();
       await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/** How many slots the client maps to each node (the first node of each slot's entry). */
+export function slotOwners(cluster: Cluster): Record<string, number> {
+  const owners: Record<string, number> = {};
+  for (let slot = 0; slot < 16384; slot++) {
+    const owner = cluster.slots[slot]?.[0] ?? 'none';
+    owners[owner] = (owners[owner] ?? 0) + 1;
+  }
+  return owners;
+}
+
+/** What a worker's Redis client reports at the end (`{"event":"redis-client-summary",...}`). */
+export interface ClientSummary {
+  /** Successful slot-map refreshes (CLUSTER SLOTS) and when the last one happened. */
+  refreshes: number;
+  lastRefresh: string | null;
+  /** The client's slot map at the end: slots per node. */
+  owners: Record<string, number>;
+  /** The nodes of the client's connection pool at the end. */
+  pool: { masters: string[]; replicas: string[] };
+  /** Connection events (`-node`, `+node`, `node error` per node and message), counted. */
+  events: Array<{ what: string; count: number; first: string; last: string }>;
+}
+
+/**
+ * Prints the client's connection events and slot-map refreshes as JSON lines on stdout (worker
+ * processes of the drills, SF_DRILL_CLIENT_EVENTS=1): each slot-map change at once, connection
+ * events the first time each kind happens, and a summary with counts when the app closes. It
+ * shows whether and when a worker's client noticed a failover.
+ */
+function watchClient(redis: Redis | Cluster): { summary(): void } {
+  const print = (event: string, fields: Record<string, unknown>) =>
+    console.log(JSON.stringify({ event, at: new Date().toISOString(), ...fields }));
+  const counts = new Map<string, { what: string; count: number; first: string; last: string }>();
+  const count = (what: string) => {
+    const at = new Date().toISOString();
+    const known = counts.get(what);
+    if (known) {
+      known.count++;
+      known.last = at;
+      return;
+    }
+    counts.set(what, { what, count: 1, first: at, last: at });
+    print('redis-client', { what });
+  };
+  const key = (node: Redis) => `${node.options.host}:${node.options.port}`;
+  const cluster = redis instanceof Cluster ? redis : undefined;
+  let refreshes = 0;
+  let lastRefresh: string | null = null;
+  let lastOwners = '';
+  if (cluster) {
+    cluster.on('refresh', () => {
+      refreshes++;
+      lastRefresh = new Date().toISOString();
+      const owners = slotOwners(cluster);
+      const text = JSON.stringify(owners);
+      if (text !== lastOwners) {
+        lastOwners = text;
+        print('redis-client', { what: 'slot map changed', owners });
+      }
+    });
+    cluster.on('+node', (node: Redis) => count(`+node ${key(node)}`));
+    cluster.on('-node', (node: Redis) => count(`-node ${key(node)}`));
+    cluster.on('node error', (error: Error, node: string) =>
+      count(`node error ${node}: ${error.message}`),
+    );
+  }
+  for (const status of ['ready', 'close', 'reconnecting', 'end'])
+    redis.on(status, () => count(`status ${status}`));
+  redis.on('error', (error: Error) => count(`error: ${error.message}`));
+  return {
+    summary() {
+      const summary: ClientSummary = {
+        refreshes,
+        lastRefresh,
+        owners: cluster ? slotOwners(cluster) : {},
+        pool: cluster
+          ? { masters: cluster.nodes('master').map(key), replicas: cluster.nodes('slave').map(key) }
+          : { masters: [], replicas: [] },
+        events: [...counts.values()],
+      };
+      print('redis-client-summary', { ...summary });
     },
   };
 }

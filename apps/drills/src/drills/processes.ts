@@ -1,9 +1,11 @@
 /** Child processes of the drills: worker processes (the real `sf-fanout-worker` CLI) and the producer. */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FailureSnapshot } from '@sf/manager/bullmq';
 
 const require = createRequire(import.meta.url);
 /** The manager's worker CLI, from source. */
@@ -24,13 +26,23 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs a TypeScript file in a child Node process (workspace sources through tsx). */
+/**
+ * Runs a TypeScript file in a child Node process (workspace sources through tsx). With
+ * SF_DRILL_LOG_DIR set, the child's stdout and stderr are also written to `<dir>/<name>.out` and
+ * `<dir>/<name>.err` (e.g. with DEBUG=ioredis:cluster* to see a worker's client at work).
+ */
 export function spawnNode(name: string, file: string, env: Record<string, string>): Child {
   const child = spawn(process.execPath, ['--conditions=@sf/source', '--import', 'tsx', file], {
     cwd: appDir,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const logDir = process.env.SF_DRILL_LOG_DIR;
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    child.stdout.pipe(createWriteStream(join(logDir, `${name}.out`)));
+    child.stderr.pipe(createWriteStream(join(logDir, `${name}.err`)));
+  }
   const lines: string[] = [];
   const stderr: string[] = [];
   const waiters = new Set<() => void>();
@@ -103,17 +115,34 @@ export async function startWorker(options: WorkerOptions): Promise<Child> {
     SF_LOCK_DURATION: '3000',
     SF_STALLED_INTERVAL: '1000',
     SF_MAX_STALLED_COUNT: '10',
+    // Failure summaries every 2 s, so a worker killed mid-run leaves a recent one.
+    SF_FAILURE_SUMMARY_MS: '2000',
+    // The worker's Redis client reports its connection events and slot-map refreshes (app.ts).
+    SF_DRILL_CLIENT_EVENTS: '1',
   });
   await child.waitForLine((line) => line.includes('"event":"ready"'), 120_000);
   return child;
 }
 
-/** Failed job attempts a worker reported (its default onFailed logs one line per failure). */
+/**
+ * The last summary of failed job attempts a worker printed (`{"event":"failures",...}`, cumulative;
+ * printed every few seconds while failures happen and once when the worker stops). A worker
+ * killed with SIGKILL leaves its last periodic one.
+ */
+export function failureSnapshot(child: Child): FailureSnapshot | undefined {
+  const line = [...child.lines].reverse().find((l) => l.includes('"event":"failures"'));
+  if (line === undefined) return undefined;
+  try {
+    const { total, kinds, otherKinds } = JSON.parse(line) as FailureSnapshot;
+    return { total, kinds, otherKinds };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Failed job attempts a worker reported (from its last failure summary). */
 export function failedAttemptsLogged(child: Child): number {
-  return child.stderr
-    .join('')
-    .split('\n')
-    .filter((line) => line.includes(' failed (attempt ')).length;
+  return failureSnapshot(child)?.total ?? 0;
 }
 
 /** Stops a child with SIGTERM (graceful), SIGKILL after a while. */

@@ -13,6 +13,8 @@ export interface DrillResult {
   /** Broken invariants (the drill fails when there is any). */
   failures: string[];
   notes: string[];
+  /** Failed job attempts per kind of error, and other diagnostics (printed after the table). */
+  errors?: string[];
   durationMs: number;
 }
 
@@ -41,6 +43,10 @@ export function drillTable(result: DrillResult): string {
   out.push(line);
   for (const failure of result.failures) out.push(`  FAILED: ${failure}`);
   for (const note of result.notes) out.push(`  note: ${note}`);
+  if (result.errors && result.errors.length > 0) {
+    out.push('  worker failures:');
+    for (const line of result.errors) out.push(`    ${line}`);
+  }
   return out.join('\n');
 }
 

@@ -8,9 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { buildApp, deleteFeedData, envOf } from './app.js';
-import type { DrillApp, DrillAppConfig } from './app.js';
+import type { ClientSummary, DrillApp, DrillAppConfig } from './app.js';
 import { FOLLOWER_BASE, expectedWrites, plannedActivities } from './graph.js';
-import { failedAttemptsLogged, producerScript, spawnNode, startWorker, stop } from './processes.js';
+import { mergeFailureSnapshots } from '@sf/manager/bullmq';
+import type { FailureSnapshot } from '@sf/manager/bullmq';
+import {
+  failedAttemptsLogged,
+  failureSnapshot,
+  producerScript,
+  spawnNode,
+  startWorker,
+  stop,
+} from './processes.js';
 import type { Child } from './processes.js';
 import type { Figure } from './report.js';
 import {
@@ -29,6 +38,8 @@ export interface FanoutRun {
   config: DrillAppConfig;
   workers: Child[];
   producer: Child;
+  /** When the drill started (ms since the epoch); report times count from here. */
+  started: number;
   /** Jobs completed so far (polled). */
   completed(): number;
   published(): number;
@@ -54,6 +65,36 @@ export interface FanoutDrillOutcome {
   flat: FeedCheck;
   aggregated: FeedCheck | undefined;
   jobs: JobFigures;
+  /** Failed job attempts of all workers, per kind of error, as report lines. */
+  errors: string[];
+  /** Each worker's Redis client at the end (what it reported when it stopped). */
+  clients: Array<{ worker: string; summary: ClientSummary | undefined }>;
+}
+
+/** A worker's Redis client summary (the `redis-client-summary` line it printed when it stopped). */
+export function clientSummary(child: Child): ClientSummary | undefined {
+  const line = [...child.lines].reverse().find((l) => l.includes('"event":"redis-client-summary"'));
+  if (line === undefined) return undefined;
+  try {
+    return JSON.parse(line) as ClientSummary;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Report lines for failed job attempts: one per kind of error, with count and time span. */
+export function failureLines(snapshot: FailureSnapshot, since: number): string[] {
+  if (snapshot.total === 0) return ['no failed job attempt'];
+  const at = (iso: string) => `${((Date.parse(iso) - since) / 1000).toFixed(1)} s`;
+  const lines = [
+    `${snapshot.total} failed job attempts in ${snapshot.kinds.length} kind(s) (times from the drill's start):`,
+  ];
+  for (const kind of snapshot.kinds)
+    lines.push(
+      `  ${kind.count} x ${kind.errorClass}: ${kind.message} [${at(kind.first)} to ${at(kind.last)}] e.g. ${kind.example}`,
+    );
+  if (snapshot.otherKinds > 0) lines.push(`  ${snapshot.otherKinds} x of further kinds`);
+  return lines;
 }
 
 async function deleteQueueKeys(url: string, prefix: string): Promise<void> {
@@ -119,6 +160,7 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
       config,
       workers,
       producer,
+      started,
       expectedTasks,
       completed: () => completed,
       published: () => {
@@ -185,8 +227,18 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
         `the queue still had unfinished jobs after ${Math.round(options.timeoutMs / 1000)} s`,
       );
 
-    const failedLogged = workers.reduce((sum, worker) => sum + failedAttemptsLogged(worker), 0);
     for (const worker of workers) await stop(worker);
+    const failedLogged = workers.reduce((sum, worker) => sum + failedAttemptsLogged(worker), 0);
+    const errors = failureLines(
+      mergeFailureSnapshots(
+        workers.map((w) => failureSnapshot(w) ?? { total: 0, kinds: [], otherKinds: 0 }),
+      ),
+      started,
+    );
+    const clients = workers.map((worker) => ({
+      worker: worker.name,
+      summary: clientSummary(worker),
+    }));
 
     options.log('verifying every feed against the ledger');
     const outcome = await verify({
@@ -204,6 +256,8 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
       figures: [...outcome.figures, ...figures],
       failures: [...failures, ...outcome.failures],
       notes: [...notes, ...outcome.notes],
+      errors,
+      clients,
     };
   } finally {
     await stop(producer, 5000);
@@ -231,7 +285,7 @@ async function verify(input: {
   started: number;
   fanoutDone: number;
   failedLogged: number;
-}): Promise<FanoutDrillOutcome> {
+}): Promise<Omit<FanoutDrillOutcome, 'errors' | 'clients'>> {
   const { app, config, ledgerFile, planned, publishRetries, started, fanoutDone, failedLogged } =
     input;
   const figures: Figure[] = [];

@@ -209,14 +209,17 @@ export async function jobFigures(app: DrillApp): Promise<JobFigures> {
       (counts.active ?? 0) +
       (counts.delayed ?? 0) +
       (counts.prioritized ?? 0);
-    for (let start = 0; start < (counts.completed ?? 0) + (counts.failed ?? 0); start += 500) {
-      const jobs = await queue.getJobs(['completed', 'failed'], start, start + 499);
-      for (const job of jobs) {
-        figures.jobs++;
-        const again = Math.max(0, job.attemptsMade - 1);
-        figures.failedAttempts += again;
-        figures.stalled += job.stalledCounter ?? 0;
-        if (again > 0 || (job.stalledCounter ?? 0) > 0) figures.retried++;
+    for (const state of ['completed', 'failed'] as const) {
+      for (let start = 0; start < (counts[state] ?? 0); start += 500) {
+        const jobs = await queue.getJobs([state], start, start + 499);
+        for (const job of jobs) {
+          figures.jobs++;
+          // A completed job failed every attempt but its last; a failed one, every attempt.
+          const failedAttempts = Math.max(0, job.attemptsMade - (state === 'completed' ? 1 : 0));
+          figures.failedAttempts += failedAttempts;
+          figures.stalled += job.stalledCounter ?? 0;
+          if (job.attemptsMade > 1 || (job.stalledCounter ?? 0) > 0) figures.retried++;
+        }
       }
     }
   }
