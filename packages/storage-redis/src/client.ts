@@ -5,6 +5,7 @@ import { commit } from './lua/commit-2.js';
 import { markers } from './lua/markers-2.js';
 import { range } from './lua/range-1.js';
 import { unlock } from './lua/unlock-1.js';
+import { groupBy } from './group.js';
 import { keySlot } from './slot.js';
 
 /** The ioredis clients this package works with: a single node (or Sentinel) or a Cluster. */
@@ -231,15 +232,12 @@ export class RedisRunner {
   /** Groups commands by the nodes the client's slot map gives their slots. */
   #groupByNode(commands: readonly BatchCommand[], indexes: readonly number[]): number[][] {
     const slots = (this.client as Cluster).slots;
-    const groups = new Map<string, number[]>();
-    for (const index of indexes) {
-      const slot = keySlot(commands[index]!.key);
-      const node = slots[slot]?.join(',') ?? `slot:${slot}`;
-      let group = groups.get(node);
-      if (!group) groups.set(node, (group = []));
-      group.push(index);
-    }
-    return [...groups.values()];
+    return [
+      ...groupBy(indexes, (index) => {
+        const slot = keySlot(commands[index]!.key);
+        return slots[slot]?.join(',') ?? `slot:${slot}`;
+      }).values(),
+    ];
   }
 
   /** Sends some commands in one pipeline; returns each one's error or reply (not checked). */
@@ -274,14 +272,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Groups commands by hash slot (ioredis follows a pipeline's redirection when it has one slot). */
 function groupBySlot(commands: readonly BatchCommand[], indexes: readonly number[]): number[][] {
-  const groups = new Map<number, number[]>();
-  for (const index of indexes) {
-    const slot = keySlot(commands[index]!.key);
-    let group = groups.get(slot);
-    if (!group) groups.set(slot, (group = []));
-    group.push(index);
-  }
-  return [...groups.values()];
+  return [...groupBy(indexes, (index) => keySlot(commands[index]!.key)).values()];
 }
 
 /** `MOVED <slot> <node>` or `ASK <slot> <node>`: the slot is served (or being moved) elsewhere. */

@@ -4,6 +4,7 @@ import type { Serializer } from '@sf/serializers';
 import type { BatchCommand } from './client.js';
 import type { RedisStorageContext } from './context.js';
 import { RedisReplyError } from './errors.js';
+import { groupBy } from './group.js';
 import { checkId } from './ids.js';
 
 
@@ -24,14 +25,7 @@ export class RedisActivityStorage implements ActivityStorage {
 
   /** Ids grouped by the shard key holding them. */
   #byShard(ids: Iterable<string>): Map<string, string[]> {
-    const shards = new Map<string, string[]>();
-    for (const id of ids) {
-      const shard = this.#context.keys.activityShardKey(id);
-      let group = shards.get(shard);
-      if (!group) shards.set(shard, (group = []));
-      group.push(id);
-    }
-    return shards;
+    return groupBy(ids, (id) => this.#context.keys.activityShardKey(id));
   }
 
   async addMany(activities: readonly Activity[]): Promise<number> {

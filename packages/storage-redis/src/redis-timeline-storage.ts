@@ -16,6 +16,7 @@ import { RedisLockError, RedisReplyError } from './errors.js';
 import { rangeArgs } from './args.js';
 import { boundsOf, checkId } from './ids.js';
 import { acquireLock, releaseLock } from './lock.js';
+import { groupBy } from './group.js';
 import { keySlot } from './slot.js';
 
 /** Keys per `sfAddManyV1` call: bounds how long one script call keeps Redis busy. */
@@ -150,14 +151,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   /** Keys grouped by cluster slot (one group on a single node), so one script may touch each group. */
   #slotGroups(keys: readonly string[]): string[][] {
     if (!this.#runner.isCluster) return [[...keys]];
-    const groups = new Map<number, string[]>();
-    for (const key of keys) {
-      const slot = keySlot(key);
-      let group = groups.get(slot);
-      if (!group) groups.set(slot, (group = []));
-      group.push(key);
-    }
-    return [...groups.values()];
+    return [...groupBy(keys, keySlot).values()];
   }
 
   /** Removal commands for one timeline: by member for flat feeds, by score for aggregated ones. */
