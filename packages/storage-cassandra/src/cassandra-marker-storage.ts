@@ -1,29 +1,12 @@
 import type { EventEmitter } from 'node:events';
 import { InvalidActivityError } from '@sf/activity';
+import { applyMarkerUpdate } from '@sf/feeds';
 import type { MarkerCounts, MarkerEvent, MarkerLists, MarkerStorage, MarkerUpdate } from '@sf/feeds';
 import type { StorageContext, TableHandle } from './context.js';
 import { CassandraLockError } from './errors.js';
 import type { CassandraSession } from './session.js';
 
 const ascii = /^[\x20-\x7e]+$/;
-
-/** Applies an update to the lists as the contract says: removals, then clears, then additions, capped. */
-export function applyMarkerUpdate(lists: MarkerLists, update: MarkerUpdate, maxLength: number): MarkerLists {
-  const next: MarkerLists = { unseen: [...lists.unseen], unread: [...lists.unread] };
-  for (const name of ['unseen', 'unread'] as const) {
-    let list = next[name];
-    const removed = new Set(update.remove?.[name] ?? []);
-    if (removed.size > 0) list = list.filter((id) => !removed.has(id));
-    if (update.clear?.[name]) list = [];
-    const added = update.add?.[name] ?? [];
-    if (added.length > 0) {
-      const fresh = new Set(added);
-      list = [...list.filter((id) => !fresh.has(id)), ...fresh];
-    }
-    next[name] = list.length > maxLength ? list.slice(list.length - maxLength) : list;
-  }
-  return next;
-}
 
 const listOf = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 

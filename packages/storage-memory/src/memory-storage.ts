@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { SerializationError } from '@sf/activity';
 import type { Activity } from '@sf/activity';
-import { KeyedMutex } from '@sf/feeds';
+import { KeyedMutex, applyMarkerUpdate } from '@sf/feeds';
 import type {
   ActivityStorage,
   MarkerCounts,
@@ -207,19 +207,7 @@ export class MemoryMarkerStorage implements MarkerStorage {
   }
 
   async update(key: string, update: MarkerUpdate, maxLength: number): Promise<MarkerCounts> {
-    const lists = this.#lists.get(key) ?? { unseen: [], unread: [] };
-    for (const name of ['unseen', 'unread'] as const) {
-      let list = lists[name];
-      const removed = new Set(update.remove?.[name] ?? []);
-      if (removed.size > 0) list = list.filter((id) => !removed.has(id));
-      if (update.clear?.[name]) list = [];
-      const added = update.add?.[name] ?? [];
-      if (added.length > 0) {
-        const fresh = new Set(added);
-        list = [...list.filter((id) => !fresh.has(id)), ...fresh];
-      }
-      lists[name] = list.length > maxLength ? list.slice(list.length - maxLength) : list;
-    }
+    const lists = applyMarkerUpdate(this.#lists.get(key) ?? { unseen: [], unread: [] }, update, maxLength);
     if (lists.unseen.length === 0 && lists.unread.length === 0) this.#lists.delete(key);
     else this.#lists.set(key, lists);
     const counts = { unseen: lists.unseen.length, unread: lists.unread.length };

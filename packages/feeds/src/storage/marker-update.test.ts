@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMarkerUpdate } from './cassandra-marker-storage.js';
+import { applyMarkerUpdate } from './marker-update.js';
 
 describe('applyMarkerUpdate', () => {
   it('removes, clears, then adds without duplicates, newest last, capped', () => {
