@@ -4,6 +4,7 @@ import { SfError } from '@sf/activity';
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { BackoffOptions, ConnectionOptions, KeepJobs } from 'bullmq';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { positiveInteger } from './options.js';
 import { FanoutPriority, fanoutPriorities } from './tasks.js';
 import type {
   EnqueueResult,
@@ -137,17 +138,6 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   }
   if (parsed.protocol === 'rediss:') options.tls = {};
   return options;
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const result = value ?? fallback;
-  if (!Number.isSafeInteger(result) || result < 1) {
-    throw new SfError(
-      'SF_INVALID_OPTION',
-      `${name} must be a positive integer, got ${String(value)}`,
-    );
-  }
-  return result;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -18,6 +18,7 @@ import type {
 import { jsonFormat } from '@sf/serializers';
 import type { Serializer } from '@sf/serializers';
 import { InProcessFanoutQueue } from './in-process-queue.js';
+import { positiveInteger } from './options.js';
 import { FanoutPriority, fanoutPriorities } from './tasks.js';
 import type {
   EnqueueResult,
@@ -113,17 +114,6 @@ export interface BatchImportOptions {
   chunkSize?: number;
   /** Called after each chunk with the activities imported so far and the total. */
   onProgress?: (progress: { imported: number; total: number; fanoutTasks: number }) => void;
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const result = value ?? fallback;
-  if (!Number.isSafeInteger(result) || result < 1) {
-    throw new SfError(
-      'SF_INVALID_OPTION',
-      `${name} must be a positive integer, got ${String(value)}`,
-    );
-  }
-  return result;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
