@@ -1,3 +1,4 @@
+import { deleteKeysWithPrefix } from '@sf/storage-redis';
 import type { Redis } from 'ioredis';
 import { PATTERNS, olderThan } from './store.js';
 import type {
@@ -382,17 +383,3 @@ export class RedisStore implements DomainStore {
   async close(): Promise<void> {}
 }
 
-/** Deletes every key that starts with `prefix` (SCAN + UNLINK; never KEYS or FLUSHDB). */
-export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
-  if (prefix.length === 0)
-    throw new Error('refusing to delete every key of the database (empty prefix)');
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  return deleted;
-}

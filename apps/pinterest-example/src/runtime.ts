@@ -263,7 +263,7 @@ async function loadRedis(config: RuntimeConfig): Promise<Redis> {
 }
 
 async function sharedRedisParts(config: RuntimeConfig, redis: Redis) {
-  const [{ redisStorage }, { bullmqFanoutQueue }, { RedisStore, deleteKeysWithPrefix }] =
+  const [{ redisStorage, deleteKeysWithPrefix }, { bullmqFanoutQueue }, { RedisStore }] =
     await Promise.all([
       import('@sf/storage-redis'),
       import('@sf/manager/bullmq'),

@@ -18,6 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { deleteKeysWithPrefix } from '@sf/storage-redis';
 import { Redis } from 'ioredis';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
@@ -124,12 +125,7 @@ async function stopServer(child: ChildProcess): Promise<void> {
 
 async function cleanup(prefix: string): Promise<void> {
   const redis = new Redis(redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
 }
 

@@ -8,6 +8,7 @@ export type { RedisClient } from './client.js';
 export { RedisKeys, activityShard, DEFAULT_MARKERS_KEY_FORMAT } from './keys.js';
 export type { MarkerList, MarkersKeyFormat } from './keys.js';
 export { hashTagOf, keySlot } from './slot.js';
+export { deleteKeysWithPrefix, keysWithPrefix } from './keyspace.js';
 export {
   RedisConfigurationError,
   RedisLockError,

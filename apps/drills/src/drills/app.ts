@@ -21,7 +21,7 @@ import type { AggregatedFeedDefinition, FeedDefinition, StorageBackend, UserId }
 import { Manager } from '@sf/manager';
 import { bullmqFanoutQueue } from '@sf/manager/bullmq';
 import { cassandraStorage } from '@sf/storage-cassandra';
-import { redisStorage } from '@sf/storage-redis';
+import { deleteKeysWithPrefix, redisStorage } from '@sf/storage-redis';
 import { Cluster, Redis } from 'ioredis';
 import { followersOf } from './graph.js';
 import type { GraphSpec } from './graph.js';
@@ -299,22 +299,7 @@ export async function deleteFeedData(app: DrillApp): Promise<void> {
     await (app.storage as unknown as { dropKeyspace(): Promise<void> }).dropKeyspace();
     return;
   }
-  const client = app.redis!;
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-  for (const node of nodes) {
-    for (const pattern of [`${app.config.keyPrefix}*`, `{${app.config.keyPrefix}*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) {
-          const pipeline = node.pipeline();
-          for (const key of keys) pipeline.unlink(key);
-          await pipeline.exec();
-        }
-      } while (cursor !== '0');
-    }
-  }
+  await deleteKeysWithPrefix(app.redis!, app.config.keyPrefix);
 }
 
 const apps = new WeakMap<Manager, DrillApp>();

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deleteKeysWithPrefix } from '@sf/storage-redis';
 import { Redis } from 'ioredis';
 import { buildApp, deleteFeedData, envOf } from './app.js';
 import type { ClientSummary, DrillApp, DrillAppConfig } from './app.js';
@@ -100,12 +101,7 @@ export function failureLines(snapshot: FailureSnapshot, since: number): string[]
 async function deleteQueueKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, `${prefix}:`);
   } finally {
     await redis.quit();
   }

@@ -1,6 +1,7 @@
 /** Connections to the services the integration tests use, and key cleanup. */
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { deleteKeysWithPrefix } from '@sf/storage-redis';
 import { Cluster, Redis } from 'ioredis';
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -28,21 +29,7 @@ export function clusterClient(): Cluster {
 
 /** Deletes every key of a prefix (and the `{prefix...}:lock` keys) on every master. */
 export async function deleteKeys(client: Redis | Cluster, prefix: string): Promise<void> {
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-  for (const node of nodes) {
-    for (const pattern of [`${prefix}*`, `{${prefix}*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) {
-          const pipeline = node.pipeline();
-          for (const key of keys) pipeline.unlink(key);
-          await pipeline.exec();
-        }
-      } while (cursor !== '0');
-    }
-  }
+  await deleteKeysWithPrefix(client, prefix);
 }
 
 /** True when something accepts TCP connections at host:port within a second. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { deleteKeysWithPrefix, keysWithPrefix } from '@sf/storage-redis';
 import { Cluster, Redis } from 'ioredis';
 import { buildApp } from '../../src/app.js';
 import type { StorageConfig } from '../../src/config.js';
@@ -50,22 +51,9 @@ export function uniquePrefix(): string {
   return `sftest:stream:${run}:${counter}:`;
 }
 
-function nodesOf(client: RedisClient): Redis[] {
-  return client instanceof Cluster ? client.nodes('master') : [client];
-}
-
 /** Every key under a prefix, sorted. */
 export async function keysOf(client: RedisClient, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for (const node of nodesOf(client)) {
-    let cursor = '0';
-    do {
-      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
-  }
-  return keys.sort();
+  return (await keysWithPrefix(client, prefix)).sort();
 }
 
 /** A key's type and whole content, for before/after comparisons. */
@@ -88,19 +76,7 @@ export async function contentOf(client: RedisClient, key: string): Promise<unkno
 }
 
 export async function cleanup(client: RedisClient, prefix: string): Promise<void> {
-  for (const node of nodesOf(client)) {
-    let cursor = '0';
-    do {
-      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (found.length > 0) {
-        // One key per command: keys of one node may still be in different slots.
-        const pipeline = node.pipeline();
-        for (const key of found) pipeline.unlink(key);
-        await pipeline.exec();
-      }
-    } while (cursor !== '0');
-  }
+  await deleteKeysWithPrefix(client, prefix);
 }
 
 export interface RunningServer {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { deleteKeysWithPrefix } from '@sf/storage-redis';
 import { Redis } from 'ioredis';
 import type { Activity } from '@sf/activity';
 import type { App } from '../fixtures/app.js';
@@ -124,14 +125,7 @@ export async function stop(child: Child | undefined): Promise<void> {
 export async function deleteKeys(...patterns: string[]): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    for (const pattern of patterns) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${pattern}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
-    }
+    for (const pattern of patterns) await deleteKeysWithPrefix(redis, pattern);
   } finally {
     await redis.quit();
   }

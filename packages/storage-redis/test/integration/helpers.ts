@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { inject } from 'vitest';
-import type { RedisClient } from '../../src/index.js';
+import { deleteKeysWithPrefix, keysWithPrefix, type RedisClient } from '../../src/index.js';
 
 /** A Redis deployment the integration tests run against. */
 export interface Target {
@@ -43,41 +43,14 @@ export function uniquePrefix(): string {
   return `sftest:${run}:${counter}:`;
 }
 
-async function deleteMatching(node: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) {
-      const pipeline = node.pipeline();
-      for (const key of keys) pipeline.unlink(key);
-      await pipeline.exec();
-    }
-  } while (cursor !== '0');
-}
-
 /** Deletes every key of a prefix, locks (`{<prefix>...}:lock`) included, on every master. */
 export async function cleanupKeys(client: RedisClient, prefix: string): Promise<void> {
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-  for (const node of nodes) {
-    await deleteMatching(node, `${prefix}*`);
-    await deleteMatching(node, `{${prefix}*`);
-  }
+  await deleteKeysWithPrefix(client, prefix);
 }
 
 /** Every key of a prefix, sorted (for layout assertions). */
 export async function keysOf(client: RedisClient, prefix: string): Promise<string[]> {
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-  const keys: string[] = [];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
-  }
-  return keys.sort();
+  return (await keysWithPrefix(client, prefix)).sort();
 }
 
 export async function eventually(check: () => boolean | Promise<boolean>, timeout = 5000): Promise<void> {
