@@ -68,7 +68,8 @@ function parseNodes(text: string): ClusterNode[] {
     });
 }
 
-async function clusterNodes(port: number): Promise<ClusterNode[]> {
+/** One command on one node, over a connection of its own that never retries (the node may be dead). */
+async function nodeCommand(port: number, ...args: [string, ...string[]]): Promise<unknown> {
   const client = new Redis({
     port,
     host: '127.0.0.1',
@@ -79,29 +80,21 @@ async function clusterNodes(port: number): Promise<ClusterNode[]> {
   client.on('error', () => undefined);
   try {
     await client.connect();
-    return parseNodes((await client.call('CLUSTER', 'NODES')) as string);
+    return await client.call(...args);
   } finally {
     client.disconnect();
   }
 }
 
+async function clusterNodes(port: number): Promise<ClusterNode[]> {
+  return parseNodes((await nodeCommand(port, 'CLUSTER', 'NODES')) as string);
+}
+
 async function clusterOk(port: number): Promise<boolean> {
-  const client = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
   try {
-    await client.connect();
-    const info = (await client.call('CLUSTER', 'INFO')) as string;
-    return /cluster_state:ok/.test(info);
+    return /cluster_state:ok/.test((await nodeCommand(port, 'CLUSTER', 'INFO')) as string);
   } catch {
     return false;
-  } finally {
-    client.disconnect();
   }
 }
 

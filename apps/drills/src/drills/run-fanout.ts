@@ -27,6 +27,7 @@ import {
   checkAggregatedFeeds,
   checkFlatFeeds,
   checkUserFeeds,
+  emptyCheck,
   jobFigures,
   readLedger,
   storedActivities,
@@ -287,15 +288,7 @@ async function verify(input: {
   const figures: Figure[] = [];
   const failures: string[] = [];
   const notes: string[] = [];
-  const empty: FeedCheck = {
-    feeds: 0,
-    expected: 0,
-    found: 0,
-    missing: 0,
-    duplicated: 0,
-    unexpected: 0,
-    examples: [],
-  };
+  const empty = emptyCheck();
   try {
     const ledger = readLedger(ledgerFile);
     const users = Array.from({ length: config.graph.users }, (_, i) => FOLLOWER_BASE + i);

@@ -88,6 +88,11 @@ function tally(
   }
 }
 
+/** A check that has seen no feed yet. */
+export function emptyCheck(): FeedCheck {
+  return { feeds: 0, expected: 0, found: 0, missing: 0, duplicated: 0, unexpected: 0, examples: [] };
+}
+
 /**
  * Reads every user's flat feed (the stored ids, no hydration) and its member count, and compares
  * them with the ledger. `users` should cover every user (followers and non-followers alike).
@@ -98,15 +103,7 @@ export async function checkFlatFeeds(
   users: readonly number[],
 ): Promise<FeedCheck> {
   const expected = expectedByUser(ledger);
-  const check: FeedCheck = {
-    feeds: 0,
-    expected: 0,
-    found: 0,
-    missing: 0,
-    duplicated: 0,
-    unexpected: 0,
-    examples: [],
-  };
+  const check = emptyCheck();
   const definition = app.feeds.flat;
   await forEachLimited(users, 64, async (user) => {
     const key = definition.keyFor(user);
@@ -136,15 +133,7 @@ export async function checkAggregatedFeeds(
   users: readonly number[],
 ): Promise<FeedCheck> {
   const expected = expectedByUser(ledger);
-  const check: FeedCheck = {
-    feeds: 0,
-    expected: 0,
-    found: 0,
-    missing: 0,
-    duplicated: 0,
-    unexpected: 0,
-    examples: [],
-  };
+  const check = emptyCheck();
   const definition = app.feeds.aggregated;
   if (!definition) return check;
   await forEachLimited(users, 32, async (user) => {
@@ -273,15 +262,7 @@ export async function checkUserFeeds(
   app: DrillApp,
   ledger: readonly LedgerEntry[],
 ): Promise<FeedCheck> {
-  const check: FeedCheck = {
-    feeds: 0,
-    expected: 0,
-    found: 0,
-    missing: 0,
-    duplicated: 0,
-    unexpected: 0,
-    examples: [],
-  };
+  const check = emptyCheck();
   const byAuthor = new Map<number, Set<string>>();
   for (const entry of ledger) {
     let ids = byAuthor.get(entry.author);
