@@ -1,12 +1,11 @@
-import { realpathSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Activity } from '@sf/activity';
 import type { FanoutHandle } from '@sf/manager';
 import * as actions from './actions.js';
 import { followActivity, pinActivity } from './feeds.js';
 import { ProgressBar } from './progress.js';
+import { runIfEntry } from './entry.js';
 import { ConfigError, configFromEnv, createRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
 import { PATTERNS } from './store.js';
@@ -600,19 +599,4 @@ people, a follow graph, boards and pins fanned out through the Manager.
   }
 }
 
-function isEntry(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntry()) {
-  main().catch((error: unknown) => {
-    console.error(`seed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
-}
+runIfEntry(import.meta.url, 'seed', main);

@@ -9,9 +9,8 @@
  * Environment: SF_STORAGE (redis | cassandra), REDIS_URL, SF_KEY_PREFIX, SF_QUEUE_PREFIX,
  * SF_PRIORITIES (HIGH,LOW), SF_CONCURRENCY (4) and the CLI's other variables.
  */
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import type { Manager } from '@sf/manager';
+import { runIfEntry } from './entry.js';
 import { ConfigError, configFromEnv, createRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
 
@@ -74,19 +73,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
 }
 
-function isEntry(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntry()) {
-  main().catch((error: unknown) => {
-    console.error(`worker: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
-}
+runIfEntry(import.meta.url, 'worker', main);
