@@ -372,12 +372,13 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       .filter((row) => boundary === undefined || compareSerializationIds(row.key.activityId, boundary) > 0)
       .map((row) => ({ query: statements.insert, params: [feedId, ...row.values] }));
     if (boundary !== undefined) writes.push(...this.#trimFrom(statements, feedId, { activityId: boundary }));
-    await session.writePartition(writes, context);
     let added = candidates.length;
     if (below.length > 0) {
+      // Before the write: its trim deletes those rows, and they would then count as new.
       const found = await session.execute(statements.present, [feedId, below.map((row) => row.key.activityId)], context);
       added += below.length - found.rows.length;
     }
+    await session.writePartition(writes, context);
     return added;
   }
 

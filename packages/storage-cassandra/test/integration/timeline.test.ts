@@ -123,6 +123,17 @@ describe('flat timelines', () => {
     expect(await feed.count()).toBe(0);
   });
 
+  it('counts an item present below the newest maxLength + 1 as present, though the same write trims it', async () => {
+    const storage = testStorage(client);
+    const definition = Feed.define({ name: 'trimmed', keyFormat: 'feed:below:{userId}', storage, maxLength: 5 });
+    const feed = definition.for(1);
+    const activities = makeActivities(11);
+    expect(await feed.addMany(activities.slice(0, 9), { trim: false })).toBe(9);
+    // activities[1] is stored, but below the 6 newest ids the add reads: only activities[10] is new
+    expect(await feed.addMany([activities[1]!, activities[10]!])).toBe(1);
+    expect(ids(await feed.get())).toEqual(ids([activities[10]!, ...activities.slice(5, 9).reverse()]));
+  });
+
   it('stores ids over 2^31 in bigint tables, and says so for int tables', async () => {
     const big = new Activity({ actor: 3_000_000_000, verb: Love, object: 9_999_999_999, target: 2_200_000_000, time: Date.UTC(2020, 0, 1) });
     const wide = testStorage(client, { idType: 'bigint', tableName: ({ name }) => `${name}_wide` });
