@@ -8,8 +8,8 @@ import type {
   TimelineStorage,
   TimelineStorageOptions,
 } from '@sf/feeds';
-import { jsonFormat, streamFrameworkFormat } from '@sf/serializers';
-import type { SerializationFormat } from '@sf/serializers';
+import { resolveFormat } from '@sf/serializers';
+import type { FormatOption, SerializationFormat } from '@sf/serializers';
 import cassandra from 'cassandra-driver';
 import type { Client, DseClientOptions } from 'cassandra-driver';
 import { CassandraActivityStorage } from './cassandra-activity-storage.js';
@@ -66,7 +66,7 @@ export interface CassandraStorageOptions {
    * (extra_context pickled as Stream Framework writes it, so a Python deployment can share flat
    * tables), or any SerializationFormat.
    */
-  format?: 'json' | 'stream-framework' | SerializationFormat;
+  format?: FormatOption;
   /** Prepended to every feed_id, marker and lock key (default ''); isolates tenants on shared tables. */
   keyPrefix?: string;
   /** Table of a feed definition (default: its name, lower-cased). */
@@ -94,13 +94,6 @@ export interface CassandraStorageOptions {
   fetchSize?: number;
   /** Passed to `new cassandra.Client(...)` (authProvider, sslOptions, policies, pooling, ...). */
   driverOptions?: Partial<DseClientOptions>;
-}
-
-function resolveFormat(format: CassandraStorageOptions['format']): SerializationFormat {
-  if (format === undefined || format === 'json') return jsonFormat();
-  if (format === 'stream-framework') return streamFrameworkFormat();
-  if (typeof format === 'object' && format !== null && typeof format.activitySerializer === 'function') return format;
-  throw new CassandraConfigurationError(`format must be 'json', 'stream-framework' or a SerializationFormat, got ${JSON.stringify(format)}`);
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -190,7 +183,7 @@ export class CassandraStorage implements StorageBackend {
 
   constructor(options: CassandraStorageOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new CassandraConfigurationError('cassandraStorage takes an options object');
-    this.format = resolveFormat(options.format);
+    this.format = resolveFormat(options.format, 'cassandraStorage.format');
     this.keyspace = tableIdentifier(options.keyspace ?? 'stream_framework', 'keyspace');
     const keyPrefix = options.keyPrefix ?? '';
     if (typeof keyPrefix !== 'string' || !/^[\x20-\x7e]*$/.test(keyPrefix)) {

@@ -18,8 +18,8 @@ import type {
   TimelineStorageOptions,
   TimelineWriteOptions,
 } from '@sf/feeds';
-import { jsonFormat } from '@sf/serializers';
-import type { SerializationFormat, Serializer } from '@sf/serializers';
+import { resolveFormat } from '@sf/serializers';
+import type { FormatOption, SerializationFormat, Serializer } from '@sf/serializers';
 import { SortedTimeline } from './sorted-timeline.js';
 
 /** Timelines in process memory. Values go through the serializer, as in every other backend. */
@@ -238,8 +238,11 @@ export class MemoryMarkerStorage implements MarkerStorage {
 }
 
 export interface MemoryStorageOptions {
-  /** Serialization family for timeline values (default: the JSON format). */
-  format?: SerializationFormat;
+  /**
+   * Serialization family of stored values: `'json'` (default), `'stream-framework'`, or a
+   * `SerializationFormat` object; anything else throws `InvalidFormatError` here, not at a write.
+   */
+  format?: FormatOption;
 }
 
 /**
@@ -256,7 +259,7 @@ export class MemoryStorage implements StorageBackend {
   readonly #markerEvents = new EventEmitter<{ change: [MarkerEvent] }>();
 
   constructor(options: MemoryStorageOptions = {}) {
-    this.format = options.format ?? jsonFormat();
+    this.format = resolveFormat(options.format, 'memoryStorage.format');
     this.#markerEvents.setMaxListeners(0);
   }
 

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { InvalidFormatError } from '@sf/serializers';
 import { redisStorage } from './index.js';
 
 // lazyConnect: building a backend must not need a server.
@@ -16,5 +17,8 @@ describe('redisStorage options', () => {
   it('refuses two different formats and unknown ones', () => {
     expect(() => redisStorage({ redis, format: 'json', serializer: 'stream-framework' })).toThrow(/either format or serializer/);
     expect(() => redisStorage({ redis, format: 'pickle' as never })).toThrow(/format must be 'json', 'stream-framework'/);
+    // The same parser as every storage (issue 12 item 19), checked at creation.
+    expect(() => redisStorage({ redis, serializer: { name: 'half' } as never })).toThrow(InvalidFormatError);
+    expect(() => redisStorage({ redis, serializer: 'pickle' as never })).toThrow(/^redisStorage\.serializer must be/);
   });
 });

@@ -6,8 +6,8 @@ import type {
   TimelineStorage,
   TimelineStorageOptions,
 } from '@sf/feeds';
-import { jsonFormat, streamFrameworkFormat } from '@sf/serializers';
-import type { SerializationFormat } from '@sf/serializers';
+import { resolveFormat } from '@sf/serializers';
+import type { FormatOption, SerializationFormat } from '@sf/serializers';
 import { RedisRunner, type RedisClient } from './client.js';
 import {
   RedisStorageContext,
@@ -32,9 +32,9 @@ export interface RedisStorageOptions {
    * format) or `'stream-framework'` (Stream Framework 1.4's wire format, to share data with a
    * Python deployment), or any SerializationFormat.
    */
-  format?: 'json' | 'stream-framework' | SerializationFormat;
+  format?: FormatOption;
   /** The same as `format` (the name the issue tracker and Stream Framework users reach for). */
-  serializer?: 'json' | 'stream-framework' | SerializationFormat;
+  serializer?: FormatOption;
   /** Base key of the activity hashes (default 'global': `global:0` .. `global:9`). */
   activityKey?: string;
   /** Number of activity hashes (default 10, as Stream Framework). */
@@ -65,13 +65,6 @@ export interface RedisStorageOptions {
   corruptEntries?: CorruptEntryPolicy;
   /** Receives skipped corrupt entries (default: `process.emitWarning`). */
   onCorruptEntry?: (error: RedisSerializationError) => void;
-}
-
-function resolveFormat(format: RedisStorageOptions['format']): SerializationFormat {
-  if (format === undefined || format === 'json') return jsonFormat();
-  if (format === 'stream-framework') return streamFrameworkFormat();
-  if (typeof format === 'object' && format !== null && typeof format.activitySerializer === 'function') return format;
-  throw new RedisConfigurationError(`format must be 'json', 'stream-framework' or a SerializationFormat, got ${JSON.stringify(format)}`);
 }
 
 /**
@@ -123,7 +116,10 @@ export class RedisStorage implements StorageBackend {
     if (options.format !== undefined && options.serializer !== undefined && options.format !== options.serializer) {
       throw new RedisConfigurationError('pass either format or serializer (they are the same option), not both');
     }
-    this.format = resolveFormat(options.format ?? options.serializer);
+    this.format = resolveFormat(
+      options.format ?? options.serializer,
+      options.format === undefined && options.serializer !== undefined ? 'redisStorage.serializer' : 'redisStorage.format',
+    );
     this.#context = new RedisStorageContext({
       runner,
       keys: this.keys,
