@@ -25,6 +25,7 @@ describe('public API', () => {
     expect(Object.keys(api).sort()).toEqual([
       'ActivitySerializer',
       'AggregatedActivitySerializer',
+      'InvalidFormatError',
       'JsonActivitySerializer',
       'JsonAggregatedActivitySerializer',
       'NotificationSerializer',
@@ -32,6 +33,7 @@ describe('public API', () => {
       'jsonFormat',
       'pickleDumps',
       'pickleLoads',
+      'resolveFormat',
       'streamFrameworkFormat',
     ]);
   });
