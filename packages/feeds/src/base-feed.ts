@@ -122,12 +122,41 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
     return this.activityStorage.getMany(ids);
   }
 
-  /** Reports ids a read could not hydrate. */
+  /**
+   * Reports ids a read could not hydrate: to metrics, and to `onMissingActivities` when given;
+   * without one, a process warning, once per definition (Stream Framework's `feed.add` stores
+   * only ids, and a page that silently comes back empty is the first trap new users fall into).
+   */
   reportMissing(key: string, ids: string[]): void {
     if (ids.length === 0) return;
     this.metrics.onMissingActivities(this.name, ids.length);
-    this.onMissingActivities?.(key, ids);
+    if (this.onMissingActivities) {
+      this.onMissingActivities(key, ids);
+      return;
+    }
+    if (this.#warnedMissing) return;
+    this.#warnedMissing = true;
+    process.emitWarning(missingActivitiesWarning(this.name, key, ids), {
+      type: 'SfMissingActivitiesWarning',
+      code: 'SF_MISSING_ACTIVITIES',
+    });
   }
+
+  #warnedMissing = false;
+}
+
+const LISTED_MISSING_IDS = 10;
+
+function missingActivitiesWarning(name: string, key: string, ids: readonly string[]): string {
+  const listed = ids.slice(0, LISTED_MISSING_IDS).join(', ');
+  const more = ids.length > LISTED_MISSING_IDS ? ` and ${ids.length - LISTED_MISSING_IDS} more` : '';
+  return (
+    `feed ${name} (${key}): a read skipped ${ids.length} timeline ${ids.length === 1 ? 'entry' : 'entries'} ` +
+    `whose activity is not in the activity storage (${listed}${more}). Feed add/addMany store only ` +
+    `ids, as in Stream Framework: store the activity first with definition.insertActivity(activity) ` +
+    `(the Manager does). Pass onMissingActivities to handle this yourself; this warning is given ` +
+    `once per feed definition.`
+  );
 }
 
 /** State a feed view carries: which user, which filter, which order. */
