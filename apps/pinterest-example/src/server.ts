@@ -13,6 +13,7 @@ import { HOME_MAX_LENGTH, Love } from './feeds.js';
 import type { SafeHtml } from './html.js';
 import { avatarSvg, pinSvg } from './images.js';
 import type { Runtime } from './runtime.js';
+import { checkedStore } from './records.js';
 import { PATTERNS } from './store.js';
 import type { Board, Pattern, Pin, User } from './store.js';
 import {
@@ -146,7 +147,7 @@ function isUnavailable(error: unknown): boolean {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { runtime } = options;
-  const { store, feeds, manager } = runtime;
+  const { feeds, manager } = runtime;
   const pageSize = options.pageSize ?? 24;
   const groupPageSize = options.groupPageSize ?? 10;
   const secret =
@@ -158,6 +159,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     // Ids in paths are validated by the routes; keep Fastify's own limits tight too.
     routerOptions: { maxParamLength: 100, ignoreTrailingSlash: true },
+  });
+  // Every user, board and pin a page shows is checked: a corrupt stored record is skipped,
+  // logged and counted (the stats page), never a 500 for everyone who would see it.
+  const store = checkedStore(runtime.store, (record) => {
+    app.log.warn({ record }, `corrupt ${record.kind} record ${record.id} skipped: ${record.problems.join('; ')}`);
+    runtime.metrics.onCorruptRecord(record.kind);
   });
   await app.register(fastifyCookie, { secret });
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
