@@ -21,7 +21,8 @@ export interface CorruptRecord {
 const MAX_TIME = 8.64e15;
 
 function shownValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'number') return String(value);
   return value === null ? 'null' : typeof value;
 }
@@ -35,7 +36,9 @@ function checkId(problems: string[], record: object, field: string): void {
 function checkText(problems: string[], record: object, field: string, allowEmpty = false): void {
   const value = (record as Record<string, unknown>)[field];
   if (typeof value !== 'string' || (!allowEmpty && value.trim() === ''))
-    problems.push(`${field} is ${typeof value === 'string' ? 'empty' : `not text (${shownValue(value)})`}`);
+    problems.push(
+      `${field} is ${typeof value === 'string' ? 'empty' : `not text (${shownValue(value)})`}`,
+    );
 }
 
 function checkNumber(problems: string[], record: object, field: string): void {
@@ -96,7 +99,11 @@ export function checkedStore(
   store: DomainStore,
   onCorrupt: (record: CorruptRecord) => void,
 ): DomainStore {
-  function keep<T extends { id: number }>(kind: RecordKind, check: Check<T>, record: T | undefined) {
+  function keep<T extends { id: number }>(
+    kind: RecordKind,
+    check: Check<T>,
+    record: T | undefined,
+  ) {
     if (record === undefined) return undefined;
     const problems = check(record);
     if (problems.length === 0) return record;
@@ -138,7 +145,9 @@ export function checkedStore(
       const own = (checked as Record<PropertyKey, unknown>)[property];
       if (own !== undefined) return own;
       const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function'
+        ? (value as (...args: unknown[]) => unknown).bind(target)
+        : value;
     },
   });
 }
