@@ -19,7 +19,9 @@ describe('record checks', () => {
   it('accepts a well-formed pin and names each problem of a bad one', () => {
     expect(pinProblems(pin)).toEqual([]);
     expect(pinProblems({ ...pin, createdAt: NaN })).toEqual(['createdAt is not a date (NaN)']);
-    expect(pinProblems({ ...pin, createdAt: 9e15 })).toEqual(['createdAt is not a date (9000000000000000)']);
+    expect(pinProblems({ ...pin, createdAt: 9e15 })).toEqual([
+      'createdAt is not a date (9000000000000000)',
+    ]);
     const wrong = { ...pin, userId: '2', title: '', pattern: 'zigzag' } as unknown as typeof pin;
     expect(pinProblems(wrong)).toEqual([
       'userId is not a positive whole number ("2")',

@@ -54,7 +54,10 @@ export class RedisStore implements DomainStore {
    * of another type gives an empty hash, so the record reads as corrupt (every field missing)
    * instead of failing the whole read (pages skip and report corrupt records, see records.ts).
    */
-  async #hashes(kind: string, ids: readonly number[]): Promise<Map<number, Record<string, string>>> {
+  async #hashes(
+    kind: string,
+    ids: readonly number[],
+  ): Promise<Map<number, Record<string, string>>> {
     const unique = [...new Set(ids)];
     const result = new Map<number, Record<string, string>>();
     if (unique.length === 0) return result;
@@ -383,4 +386,3 @@ export class RedisStore implements DomainStore {
 
   async close(): Promise<void> {}
 }
-

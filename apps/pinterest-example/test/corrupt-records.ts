@@ -41,15 +41,28 @@ export async function buildScenario(
     30,
     options.corruptAtCreation ? NaN : now,
   );
-  const board = await runtime.store.createBoard({ userId: bo.id, name: 'Harbours', createdAt: now });
+  const board = await runtime.store.createBoard({
+    userId: bo.id,
+    name: 'Harbours',
+    createdAt: now,
+  });
   const input = { boardId: board.id, hue: 200, pattern: 'waves' } as const;
-  const good = (await actions.createPin(runtime, bo, { ...input, title: `Good pin ${tag}`, time: now - 2000 })).pin;
+  const good = (
+    await actions.createPin(runtime, bo, { ...input, title: `Good pin ${tag}`, time: now - 2000 })
+  ).pin;
   let bad: Pin;
   if (options.corruptAtCreation) {
-    bad = await runtime.store.createPin({ ...input, userId: bo.id, title: `Bad pin ${tag}`, createdAt: NaN });
+    bad = await runtime.store.createPin({
+      ...input,
+      userId: bo.id,
+      title: `Bad pin ${tag}`,
+      createdAt: NaN,
+    });
     await runtime.manager.addUserActivity(bo.id, pinActivity({ ...bad, createdAt: now - 1000 }));
   } else {
-    bad = (await actions.createPin(runtime, bo, { ...input, title: `Bad pin ${tag}`, time: now - 1000 })).pin;
+    bad = (
+      await actions.createPin(runtime, bo, { ...input, title: `Bad pin ${tag}`, time: now - 1000 })
+    ).pin;
   }
   // Following copies Bo's pins into the home and grouped feeds at once (no worker needed).
   await actions.follow(runtime, ada, bo);
@@ -59,7 +72,9 @@ export async function buildScenario(
 }
 
 /** An app whose warnings are collected. */
-export async function appWithLog(runtime: Runtime): Promise<{ app: FastifyInstance; log: string[] }> {
+export async function appWithLog(
+  runtime: Runtime,
+): Promise<{ app: FastifyInstance; log: string[] }> {
   const log: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -48,7 +48,11 @@ describe('corrupt records in Redis', () => {
       expect(response.statusCode, url).toBe(200);
       expect(response.body, url).toContain(scenario.good.title);
     }
-    expect((await app.inject({ method: 'GET', url: `/pins/${scenario.bad.id}`, cookies })).statusCode).toBe(404);
-    expect(log.join('')).toContain(`corrupt pin record ${scenario.bad.id} skipped: userId is not a positive whole number (NaN)`);
+    expect(
+      (await app.inject({ method: 'GET', url: `/pins/${scenario.bad.id}`, cookies })).statusCode,
+    ).toBe(404);
+    expect(log.join('')).toContain(
+      `corrupt pin record ${scenario.bad.id} skipped: userId is not a positive whole number (NaN)`,
+    );
   });
 });
