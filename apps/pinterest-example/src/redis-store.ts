@@ -49,33 +49,59 @@ export class RedisStore implements DomainStore {
     return user;
   }
 
-  #user(id: number, hash: Record<string, string>): User | undefined {
-    if (!hash.name) return undefined;
+  /**
+   * The hashes of records by id, in one round trip. A key that does not exist is left out; a key
+   * of another type gives an empty hash, so the record reads as corrupt (every field missing)
+   * instead of failing the whole read (pages skip and report corrupt records, see records.ts).
+   */
+  async #hashes(
+    kind: string,
+    ids: readonly number[],
+  ): Promise<Map<number, Record<string, string>>> {
+    const unique = [...new Set(ids)];
+    const result = new Map<number, Record<string, string>>();
+    if (unique.length === 0) return result;
+    const pipeline = this.#redis.pipeline();
+    for (const id of unique) pipeline.hgetall(this.#k(kind, id));
+    const replies = (await pipeline.exec()) ?? [];
+    unique.forEach((id, i) => {
+      const [error, hash] = replies[i] ?? [null, {}];
+      if (error) {
+        if (!/WRONGTYPE/.test(error.message)) throw error;
+        result.set(id, {});
+      } else if (Object.keys(hash as Record<string, string>).length > 0) {
+        result.set(id, hash as Record<string, string>);
+      }
+    });
+    return result;
+  }
+
+  /** Records from their hashes: a missing or unreadable field becomes '' or NaN (and fails records.ts's checks). */
+  async #records<T>(
+    kind: string,
+    ids: readonly number[],
+    parse: (id: number, hash: Record<string, string>) => T,
+  ): Promise<Map<number, T>> {
+    const hashes = await this.#hashes(kind, ids);
+    return new Map([...hashes].map(([id, hash]) => [id, parse(id, hash)]));
+  }
+
+  #user(id: number, hash: Record<string, string>): User {
     return {
       id,
-      name: hash.name,
+      name: hash.name ?? '',
       handle: hash.handle ?? '',
       hue: Number(hash.hue ?? 0),
-      createdAt: Number(hash.createdAt ?? 0),
+      createdAt: Number(hash.createdAt ?? NaN),
     };
   }
 
   async getUser(id: number): Promise<User | undefined> {
-    return this.#user(id, await this.#redis.hgetall(this.#k('u', id)));
+    return (await this.getUsers([id])).get(id);
   }
 
   async getUsers(ids: readonly number[]): Promise<Map<number, User>> {
-    const unique = [...new Set(ids)];
-    const result = new Map<number, User>();
-    if (unique.length === 0) return result;
-    const pipeline = this.#redis.pipeline();
-    for (const id of unique) pipeline.hgetall(this.#k('u', id));
-    const replies = (await pipeline.exec()) ?? [];
-    unique.forEach((id, i) => {
-      const user = this.#user(id, (replies[i]?.[1] ?? {}) as Record<string, string>);
-      if (user) result.set(id, user);
-    });
-    return result;
+    return this.#records('u', ids, (id, hash) => this.#user(id, hash));
   }
 
   async listUsers(): Promise<User[]> {
@@ -105,32 +131,21 @@ export class RedisStore implements DomainStore {
     return board;
   }
 
-  #board(id: number, hash: Record<string, string>): Board | undefined {
-    if (!hash.name) return undefined;
+  #board(id: number, hash: Record<string, string>): Board {
     return {
       id,
       userId: Number(hash.userId),
-      name: hash.name,
-      createdAt: Number(hash.createdAt ?? 0),
+      name: hash.name ?? '',
+      createdAt: Number(hash.createdAt ?? NaN),
     };
   }
 
   async getBoard(id: number): Promise<Board | undefined> {
-    return this.#board(id, await this.#redis.hgetall(this.#k('b', id)));
+    return (await this.getBoards([id])).get(id);
   }
 
   async getBoards(ids: readonly number[]): Promise<Map<number, Board>> {
-    const unique = [...new Set(ids)];
-    const result = new Map<number, Board>();
-    if (unique.length === 0) return result;
-    const pipeline = this.#redis.pipeline();
-    for (const id of unique) pipeline.hgetall(this.#k('b', id));
-    const replies = (await pipeline.exec()) ?? [];
-    unique.forEach((id, i) => {
-      const board = this.#board(id, (replies[i]?.[1] ?? {}) as Record<string, string>);
-      if (board) result.set(id, board);
-    });
-    return result;
+    return this.#records('b', ids, (id, hash) => this.#board(id, hash));
   }
 
   async listBoards(userId: number): Promise<Board[]> {
@@ -158,8 +173,7 @@ export class RedisStore implements DomainStore {
     return pin;
   }
 
-  #pin(id: number, hash: Record<string, string>): Pin | undefined {
-    if (!hash.title) return undefined;
+  #pin(id: number, hash: Record<string, string>): Pin {
     const pattern = (PATTERNS as readonly string[]).includes(hash.pattern ?? '')
       ? (hash.pattern as Pattern)
       : 'stripes';
@@ -167,29 +181,19 @@ export class RedisStore implements DomainStore {
       id,
       userId: Number(hash.userId),
       boardId: Number(hash.boardId),
-      title: hash.title,
+      title: hash.title ?? '',
       hue: Number(hash.hue ?? 0),
       pattern,
-      createdAt: Number(hash.createdAt ?? 0),
+      createdAt: Number(hash.createdAt ?? NaN),
     };
   }
 
   async getPin(id: number): Promise<Pin | undefined> {
-    return this.#pin(id, await this.#redis.hgetall(this.#k('p', id)));
+    return (await this.getPins([id])).get(id);
   }
 
   async getPins(ids: readonly number[]): Promise<Map<number, Pin>> {
-    const unique = [...new Set(ids)];
-    const result = new Map<number, Pin>();
-    if (unique.length === 0) return result;
-    const pipeline = this.#redis.pipeline();
-    for (const id of unique) pipeline.hgetall(this.#k('p', id));
-    const replies = (await pipeline.exec()) ?? [];
-    unique.forEach((id, i) => {
-      const pin = this.#pin(id, (replies[i]?.[1] ?? {}) as Record<string, string>);
-      if (pin) result.set(id, pin);
-    });
-    return result;
+    return this.#records('p', ids, (id, hash) => this.#pin(id, hash));
   }
 
   async deletePin(id: number): Promise<boolean> {
@@ -382,4 +386,3 @@ export class RedisStore implements DomainStore {
 
   async close(): Promise<void> {}
 }
-

@@ -56,7 +56,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function positiveInt(env: Record<string, string | undefined>, name: string): number | undefined {
+/** A whole number of 1 or more from the environment, or undefined when unset. */
+export function positiveInt(
+  env: Record<string, string | undefined>,
+  name: string,
+): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {

@@ -11,6 +11,9 @@ let app: FastifyInstance;
 
 type Cookies = Record<string, string>;
 
+/** The origin of the app under inject (Host: localhost:80). */
+const ORIGIN = 'http://localhost:80';
+
 function form(fields: Record<string, string | string[]>): {
   headers: Record<string, string>;
   payload: string;
@@ -20,7 +23,8 @@ function form(fields: Record<string, string | string[]>): {
     for (const item of Array.isArray(value) ? value : [value]) params.append(name, item);
   }
   return {
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    // Same-origin posts say where they come from, as browsers do (inject's Host is localhost:80).
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
     payload: params.toString(),
   };
 }
@@ -308,7 +312,7 @@ describe('bad input gives a clear 4xx page, never a 500', () => {
       method: 'POST',
       url: '/boards',
       cookies,
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'text/plain', origin: ORIGIN },
       payload: 'name=x',
     });
     expect(plain.statusCode).toBe(415);
@@ -317,7 +321,7 @@ describe('bad input gives a clear 4xx page, never a 500', () => {
       method: 'POST',
       url: '/boards',
       cookies,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', origin: ORIGIN },
       payload: '{"name":',
     });
     expect(json.statusCode).toBe(400);
@@ -326,7 +330,7 @@ describe('bad input gives a clear 4xx page, never a 500', () => {
       method: 'POST',
       url: '/boards',
       cookies,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', origin: ORIGIN },
       payload: '[1,2]',
     });
     expect(array.statusCode).toBe(400);
@@ -337,7 +341,7 @@ describe('bad input gives a clear 4xx page, never a 500', () => {
       method: 'POST',
       url: '/boards',
       cookies,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', origin: ORIGIN },
       payload: '{"__proto__":{"x":1},"name":"Proto"}',
     });
     expect(proto.statusCode).toBe(400);

@@ -9,10 +9,19 @@ import type { Activity, NotificationActivity } from '@sf/activity';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import * as actions from './actions.js';
+import {
+  capConnectionsPerClient,
+  htmlClientErrorHandler,
+  httpLimitsFromEnv,
+  serverOptions,
+} from './http-edge.js';
+import type { HttpLimits } from './http-edge.js';
+import { crossSiteRefusal, originsFromEnv } from './origin.js';
 import { HOME_MAX_LENGTH, Love } from './feeds.js';
 import type { SafeHtml } from './html.js';
 import { avatarSvg, pinSvg } from './images.js';
 import type { Runtime } from './runtime.js';
+import { checkedStore } from './records.js';
 import { PATTERNS } from './store.js';
 import type { Board, Pattern, Pin, User } from './store.js';
 import {
@@ -54,6 +63,13 @@ export interface AppOptions {
   pageSize?: number;
   /** Groups per page of the grouped feed (default 10). */
   groupPageSize?: number;
+  /** Timeouts and the per-client connection bound (default: the SF_*_TIMEOUT_MS variables, see the README). */
+  http?: Partial<HttpLimits>;
+  /**
+   * The origins (scheme, host, port) form posts may come from (default: SF_PUBLIC_ORIGIN, else the
+   * origin each request was served on).
+   */
+  origins?: readonly string[];
 }
 
 export const USER_COOKIE = 'sf_user';
@@ -97,6 +113,14 @@ const PAGE_CSP = [
 
 const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
+/** The headers of an HTML page (also written by hand for errors below routing). */
+const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': PAGE_CSP,
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
+
 function wantsJson(request: FastifyRequest): boolean {
   const accept = request.headers.accept ?? '';
   return accept.includes('application/json') && !accept.includes('text/html');
@@ -119,6 +143,10 @@ function clientErrorMessage(error: {
       return 'The request body is not valid JSON.';
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return 'The request body could not be read.';
+    case 'FST_ERR_BAD_URL':
+      return 'The address is not valid: it has a broken percent-encoding (such as %zz).';
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return 'A part of the address is too long.';
     default:
       if (error.statusCode === 400 && /JSON/i.test(error.message))
         return 'The request body is not valid JSON.';
@@ -146,18 +174,57 @@ function isUnavailable(error: unknown): boolean {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { runtime } = options;
-  const { store, feeds, manager } = runtime;
+  const { feeds, manager } = runtime;
   const pageSize = options.pageSize ?? 24;
   const groupPageSize = options.groupPageSize ?? 10;
   const secret =
     options.cookieSecret ?? process.env.SF_COOKIE_SECRET ?? randomBytes(32).toString('hex');
   const staticFiles = loadStatic();
+  const limits = httpLimitsFromEnv(process.env, options.http);
+  const origins = options.origins ?? originsFromEnv(process.env);
 
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
     // Ids in paths are validated by the routes; keep Fastify's own limits tight too.
     routerOptions: { maxParamLength: 100, ignoreTrailingSlash: true },
+    // Slow clients: header, request (body) and idle timeouts (http-edge.ts).
+    ...serverOptions(limits),
+    // A bad URL (/u/%zz) or an overlong path part gets the app's error page, not Fastify's JSON.
+    frameworkErrors: (error, request, reply) => {
+      respondWithError(error, request, reply).catch((failure: unknown) => {
+        request.log.error({ err: failure }, 'error page failed');
+        reply.raw.destroy();
+      });
+    },
+    // So do requests refused before routing: a timeout, oversized headers, unparsable HTTP.
+    clientErrorHandler: htmlClientErrorHandler((status, message) => ({
+      body: views.errorPage(
+        { user: null, users: [], unseen: 0, path: '/', mode: runtime.describe },
+        status,
+        new HttpError(status, '').title,
+        message,
+      ).value,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        ...PAGE_HEADERS,
+      },
+    })),
+  });
+  capConnectionsPerClient(app.server, limits.maxConnectionsPerClient, (address, open) =>
+    app.log.warn(
+      `refusing connections from ${address}: it has ${open} open (SF_MAX_CONNECTIONS_PER_CLIENT)`,
+    ),
+  );
+  // Every user, board and pin a page shows is checked: a corrupt stored record is skipped,
+  // logged and counted (the stats page), never a 500 for everyone who would see it.
+  const store = checkedStore(runtime.store, (record) => {
+    app.log.warn(
+      { record },
+      `corrupt ${record.kind} record ${record.id} skipped: ${record.problems.join('; ')}`,
+    );
+    runtime.metrics.onCorruptRecord(record.kind);
   });
   await app.register(fastifyCookie, { secret });
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
@@ -185,20 +252,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     else reply.clearCookie(USER_COOKIE, { path: '/' });
   });
 
-  // Refuse form posts from other sites (the cookie is SameSite=Lax too).
+  // Refuse form posts from other sites and posts that do not say where they come from (origin.ts;
+  // the cookie is SameSite=Lax too).
   app.addHook('onRequest', async (request) => {
-    if (request.method === 'GET' || request.method === 'HEAD') return;
-    const source = request.headers.origin ?? request.headers.referer;
-    if (!source) return;
-    let same = false;
-    try {
-      const from = new URL(source);
-      // Compare hosts as URLs of the same scheme, so default ports match either way.
-      same = from.host === new URL(`${from.protocol}//${request.headers.host ?? ''}`).host;
-    } catch {
-      same = false;
-    }
-    if (!same) throw forbidden('Cross-site form posts are refused.');
+    const refusal = crossSiteRefusal(request, origins);
+    if (refusal) throw forbidden(refusal);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -206,8 +264,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'same-origin');
     if (type.startsWith('text/html')) {
-      reply.header('content-security-policy', PAGE_CSP);
-      reply.header('x-frame-options', 'DENY');
+      reply.headers(PAGE_HEADERS);
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     } else if (type.startsWith('image/svg')) {
       reply.header('content-security-policy', SVG_CSP);
@@ -247,7 +304,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): FastifyReply {
-    return reply.code(status).type('text/html; charset=utf-8').send(page.value);
+    // The headers are set here too: replies to bad URLs (frameworkErrors) skip the onSend hook.
+    return reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .headers(PAGE_HEADERS)
+      .send(page.value);
   }
 
   /** After a form: JSON for fetch (static/app.js), else a 303 back to a local page. */
@@ -263,51 +325,52 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // ------------------------------------------------------------------------- errors
 
-  app.setErrorHandler(
-    async (
-      error: Error & { statusCode?: number; code?: string; validation?: unknown },
-      request,
-      reply,
-    ) => {
-      let status: number;
-      let title: string;
-      let message: string;
-      if (error instanceof HttpError) {
-        ({ statusCode: status, title, message } = error);
-      } else if (
-        typeof error.statusCode === 'number' &&
-        error.statusCode >= 400 &&
-        error.statusCode < 500
-      ) {
-        status = error.statusCode;
-        const generic = new HttpError(status, '');
-        title = generic.title;
-        message = clientErrorMessage(error);
-      } else if (isUnavailable(error)) {
-        request.log.error({ err: error }, 'storage unavailable');
-        status = 503;
-        title = 'The storage is not reachable';
-        message = 'The app cannot reach its storage right now. Please try again in a moment.';
-      } else {
-        request.log.error({ err: error }, 'unexpected error');
-        status = 500;
-        title = 'Something went wrong on our side';
-        message = 'The error has been logged. Please try again.';
-      }
-      if (reply.sent || reply.raw.headersSent) return;
-      if (wantsJson(request))
-        return reply.code(status).send({ ok: false, status, error: title, message });
-      try {
-        const ctx = await pageContext(request);
-        return sendPage(reply, views.errorPage(ctx, status, title, message), status);
-      } catch {
-        return reply
-          .code(status)
-          .type('text/plain; charset=utf-8')
-          .send(`${status} ${title}\n${message}\n`);
-      }
-    },
-  );
+  app.setErrorHandler(respondWithError);
+
+  /** The error page (or JSON, for requests that ask for it) of every failure, with its status. */
+  async function respondWithError(
+    error: Error & { statusCode?: number; code?: string; validation?: unknown },
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> {
+    let status: number;
+    let title: string;
+    let message: string;
+    if (error instanceof HttpError) {
+      ({ statusCode: status, title, message } = error);
+    } else if (
+      typeof error.statusCode === 'number' &&
+      error.statusCode >= 400 &&
+      error.statusCode < 500
+    ) {
+      status = error.statusCode;
+      const generic = new HttpError(status, '');
+      title = generic.title;
+      message = clientErrorMessage(error);
+    } else if (isUnavailable(error)) {
+      request.log.error({ err: error }, 'storage unavailable');
+      status = 503;
+      title = 'The storage is not reachable';
+      message = 'The app cannot reach its storage right now. Please try again in a moment.';
+    } else {
+      request.log.error({ err: error }, 'unexpected error');
+      status = 500;
+      title = 'Something went wrong on our side';
+      message = 'The error has been logged. Please try again.';
+    }
+    if (reply.sent || reply.raw.headersSent) return;
+    if (wantsJson(request))
+      return reply.code(status).send({ ok: false, status, error: title, message });
+    try {
+      const ctx = await pageContext(request);
+      return sendPage(reply, views.errorPage(ctx, status, title, message), status);
+    } catch {
+      return reply
+        .code(status)
+        .type('text/plain; charset=utf-8')
+        .send(`${status} ${title}\n${message}\n`);
+    }
+  }
 
   app.setNotFoundHandler(async (request, reply) => {
     const message = `There is no page at ${request.url.length > 80 ? `${request.url.slice(0, 80)}…` : request.url}.`;
@@ -648,6 +711,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const counts = await feeds.notification.for(user.id).counts();
     reply.hijack();
     const res = reply.raw;
+    // A long-lived stream: its heartbeats, not the idle timeout, keep it honest.
+    res.socket?.setTimeout(0);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',

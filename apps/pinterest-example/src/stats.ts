@@ -58,6 +58,11 @@ export class StatsMetrics implements Metrics {
     this.#add(`missing.${feed}`, count);
   }
 
+  /** A stored user, board or pin that could not be shown and was skipped (see records.ts). */
+  onCorruptRecord(kind: string, count = 1): void {
+    this.#add(`corrupt.${kind}`, count);
+  }
+
   fanoutTimer(feed: string): Timer {
     const start = performance.now();
     return {

@@ -25,14 +25,20 @@ function defaultTitle(status: number): string {
       return 'Not found';
     case 405:
       return 'Method not allowed';
+    case 408:
+      return 'The request took too long';
     case 409:
       return 'Conflict';
     case 413:
       return 'Too large';
+    case 414:
+      return 'The address is too long';
     case 415:
       return 'Unsupported content';
     case 429:
       return 'Too many requests';
+    case 431:
+      return 'The request headers are too large';
     default:
       return status >= 500 ? 'Something went wrong on our side' : 'Request error';
   }

@@ -848,6 +848,7 @@ export function statsBody(view: StatsView): SafeHtml {
   const { queue, totals, counters, lastFanout } = view;
   const states = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
   const feedNames = ['normal', 'aggregated', 'notification', 'user'];
+  const recordKinds = ['user', 'board', 'pin'];
   const c = (name: string) => counters[name] ?? 0;
   const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
   return html`<div class="stats" id="stats" data-testid="stats">
@@ -967,6 +968,7 @@ export function statsBody(view: StatsView): SafeHtml {
         </tbody>
       </table>
       ${feedNames.some((feed) => c(`missing.${feed}`) > 0) ? html`<p class="small bad">Missing activities skipped on read: ${feedNames.map((feed) => `${feed} ${c(`missing.${feed}`)}`).join(', ')}</p>` : ''}
+      ${recordKinds.some((kind) => c(`corrupt.${kind}`) > 0) ? html`<p class="small bad" data-testid="corrupt-records">Corrupt records skipped on read (see the server log): ${recordKinds.map((kind) => `${kind} ${c(`corrupt.${kind}`)}`).join(', ')}</p>` : ''}
     </section>
     <section class="card">
       <h2>Data</h2>

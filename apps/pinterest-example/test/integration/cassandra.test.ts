@@ -96,7 +96,11 @@ describe.skipIf(process.env.SF_CASSANDRA === '0')(
       const response = await app.inject({
         method: 'POST',
         url: '/switch',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        // Same-origin posts say where they come from (Origin), as browsers do.
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: 'http://localhost:80',
+        },
         payload: `userId=${userId}`,
       });
       const cookie = response.cookies.find((c) => c.name === USER_COOKIE)!;
@@ -134,7 +138,10 @@ describe.skipIf(process.env.SF_CASSANDRA === '0')(
 
     it('follow, pin, and the pin reaches the follower through the BullMQ fanout', async () => {
       const [reader, author] = [await actAs(3), await actAs(4)];
-      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      const form = {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'http://localhost:80',
+      };
       await app.inject({
         method: 'POST',
         url: '/u/4/unfollow',
