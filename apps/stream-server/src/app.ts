@@ -10,6 +10,7 @@ import { ApiError, toErrorBody } from './errors.js';
 import type { RedisClient } from './items/redis-store.js';
 import { Operations } from './operations.js';
 import type { ItemsParams } from './operations.js';
+import { checkRequestJson } from './request-json.js';
 import { runRpc } from './rpc.js';
 import type { Validator } from './rpc.js';
 import { buildSchemas, describeIssues } from './schemas.js';
@@ -63,8 +64,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.limits.bodyBytes,
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
+    // Prototype keys are refused by checkRequestJson (the same check as JSON-RPC params).
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     return503OnClosing: true,
     ajv: {
       customOptions: {
@@ -160,6 +162,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     const schema = request.routeOptions.schema?.querystring as JsonSchema | undefined;
     if (schema && request.query && typeof request.query === 'object')
       coerceQuery(schema, request.query as Record<string, unknown>);
+    // JSON bodies (not the text of /rpc, whose params get the same check per request).
+    if (typeof request.body === 'object' && request.body !== null)
+      checkRequestJson(request.body, config.limits.jsonDepth, 'body');
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -516,6 +521,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           principal: request.principal!,
           tenant: tenantOf(request),
           maxBatch: config.limits.rpcBatch,
+          maxDepth: config.limits.jsonDepth,
           compile: (schema): Validator => request.compileValidationSchema(schema),
           onError: (error) => request.log.error({ err: error }, 'rpc method failed'),
         });

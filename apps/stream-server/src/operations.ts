@@ -5,6 +5,7 @@ import type { ActivityInput } from './feeds/activity-json.js';
 import type { FeedPage, MarkOptions, TenantFeeds } from './feeds/tenant-feeds.js';
 import { indexEntries, indexValue, normalizeFilters } from './items/store.js';
 import type { ItemFilter } from './items/store.js';
+import { checkIndexValue } from './request-json.js';
 import type { JsonSchema, Schemas } from './schemas.js';
 
 type Scalar = string | number | boolean;
@@ -227,6 +228,8 @@ export class Operations {
 
   /** Stores an item; its JSON must fit the body limit (JSON-RPC batches can carry bigger ones). */
   async insert(tenant: Tenant, item: Record<string, unknown>): Promise<string> {
+    const entries = indexEntries(item, this.#config.itemKeys);
+    for (const entry of entries) checkIndexValue(entry.key, entry.value);
     const json = JSON.stringify(item);
     if (Buffer.byteLength(json) > this.#config.limits.bodyBytes) {
       throw new ApiError(
@@ -235,7 +238,7 @@ export class Operations {
         `an item may have at most ${this.#config.limits.bodyBytes} bytes of JSON`,
       );
     }
-    return tenant.items.insert(json, indexEntries(item, this.#config.itemKeys));
+    return tenant.items.insert(json, entries);
   }
 
   /** The JSON texts of the matching items, newest first. */
@@ -252,6 +255,7 @@ export class Operations {
       if (raw === undefined) continue;
       const values = (Array.isArray(raw) ? raw : [raw]).map(indexValue);
       if (values.length === 0) throw badRequest(`filter ${key} needs at least one value`);
+      for (const value of values) checkIndexValue(key, value);
       filters.push({ key, values });
     }
     const normalized = normalizeFilters(filters);

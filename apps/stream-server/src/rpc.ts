@@ -2,6 +2,7 @@ import type { Tenant } from './backend.js';
 import type { Principal } from './auth.js';
 import { ApiError, toErrorBody } from './errors.js';
 import type { Operation, Operations } from './operations.js';
+import { checkRequestJson } from './request-json.js';
 import type { JsonSchema, ValidationIssue } from './schemas.js';
 import { describeIssues } from './schemas.js';
 
@@ -37,6 +38,8 @@ export interface RpcContext {
   principal: Principal;
   tenant: Tenant;
   maxBatch: number;
+  /** limits.jsonDepth: the deepest nesting of a param (checked like REST bodies). */
+  maxDepth: number;
   /** A compiled validator for a params schema (cached by the caller). */
   compile(schema: JsonSchema): Validator;
   /** Reports unexpected errors (500s). */
@@ -132,6 +135,12 @@ async function runOne(request: unknown, ctx: RpcContext): Promise<RpcResponse | 
   }
   const named = namedParams(operation, params);
   if (typeof named === 'string') return respond(failure(id, RpcErrorCode.INVALID_PARAMS, named));
+  try {
+    // The check of REST bodies, on each param (`named` is the level above them).
+    checkRequestJson(named, ctx.maxDepth, 'params', 0);
+  } catch (error) {
+    return respond({ jsonrpc: '2.0', id, error: toRpcError(error, ctx) });
+  }
   const validate = ctx.compile(operation.params);
   if (!validate(named)) {
     const issues = validate.errors ?? [];
