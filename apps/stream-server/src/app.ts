@@ -88,7 +88,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onClose', async () => backend.close());
   const auth = new Authenticator(config);
   const schemas = buildSchemas(config, backend.verbs);
-  const operations = new Operations(backend, schemas);
+  const operations = new Operations(backend, schemas, (item) =>
+    app.log.warn(
+      { tenant: item.tenant, position: item.position, stored: item.text.slice(0, 200) },
+      'skipped a stored item that is not a JSON object',
+    ),
+  );
   const op = (method: string) => operations.get(method);
   const security: Array<Record<string, string[]>> = [{ apiKey: [] }, { bearer: [] }];
   const errors = (...codes: number[]) =>
@@ -250,6 +255,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
             required: ['items'],
             properties: {
               items: { type: 'array', items: { type: 'object', additionalProperties: true } },
+              skipped: {
+                type: 'integer',
+                description:
+                  'Stored items left out because they are not JSON objects (corrupt storage); absent when none.',
+              },
             },
           },
           ...errors(400, 401),
@@ -257,9 +267,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       },
     },
     async (request, reply) => {
-      const items = await operations.items(tenantOf(request), request.query as ItemsParams);
-      // The stored JSON texts as they are: no parse and stringify per item.
-      return reply.type('application/json; charset=utf-8').send(`{"items":[${items.join(',')}]}`);
+      const page = await operations.items(tenantOf(request), request.query as ItemsParams);
+      // The stored JSON texts (each checked to be a JSON object), not stringified again.
+      const skipped = page.skipped > 0 ? `,"skipped":${page.skipped}` : '';
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(`{"items":[${page.texts.join(',')}]${skipped}}`);
     },
   );
 
@@ -402,7 +415,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           security,
           params: userPath,
           body: schemas.activity,
-          response: { 201: added, ...errors(400, 401, 403) },
+          response: {
+            201: added,
+            ...errors(400, 401, 403),
+            503: {
+              ...schemas.error,
+              description:
+                'PUBLISH_INCOMPLETE: a write failed after validation; publish the same activity (same time) again to complete it. Other 503s (storage unavailable, FEED_LOCKED) lack id and activity.',
+              properties: {
+                ...(schemas.error.properties as object),
+                id: { type: 'string' },
+                activity: schemas.activityOut,
+                retryable: { type: 'boolean' },
+              },
+            },
+          },
         },
       },
       async (request, reply) =>

@@ -16,6 +16,20 @@ export type ItemsParams = { start?: number; end?: number } & Record<
   Scalar | Scalar[] | undefined
 >;
 
+/** A page of items; `skipped` counts stored entries that were not JSON objects (left out). */
+export interface ItemsPage {
+  texts: string[];
+  values: unknown[];
+  skipped: number;
+}
+
+/** A stored item that is not a JSON object: its tenant, position in the answer and text. */
+export interface CorruptItem {
+  tenant: string;
+  position: number;
+  text: string;
+}
+
 export interface FeedParams {
   feed: string;
   userId: string | number;
@@ -48,8 +62,11 @@ export class Operations {
   readonly list: Operation[];
   readonly byMethod: Map<string, Operation>;
 
-  constructor(backend: Backend, schemas: Schemas) {
+  readonly #onCorruptItem: (item: CorruptItem) => void;
+
+  constructor(backend: Backend, schemas: Schemas, onCorruptItem: (item: CorruptItem) => void) {
     this.#config = backend.config;
+    this.#onCorruptItem = onCorruptItem;
     const object = (properties: Record<string, unknown>, required: string[] = []): JsonSchema => ({
       type: 'object',
       additionalProperties: false,
@@ -77,10 +94,7 @@ export class Operations {
         feeds: false,
         params: schemas.itemsParams,
         positional: ['start', 'end'],
-        run: async (tenant, params) =>
-          (await this.items(tenant, params as ItemsParams)).map(
-            (json) => JSON.parse(json) as unknown,
-          ),
+        run: async (tenant, params) => (await this.items(tenant, params as ItemsParams)).values,
       },
       {
         method: 'readFeed',
@@ -241,8 +255,12 @@ export class Operations {
     return tenant.items.insert(json, entries);
   }
 
-  /** The JSON texts of the matching items, newest first. */
-  async items(tenant: Tenant, params: ItemsParams): Promise<string[]> {
+  /**
+   * The matching items, newest first: their stored JSON texts and parsed values. A stored text
+   * that is not a JSON object (corrupt storage) is skipped, counted and reported, so the answer
+   * is always valid JSON.
+   */
+  async items(tenant: Tenant, params: ItemsParams): Promise<ItemsPage> {
     const start = params.start ?? 0;
     const end = params.end ?? 20;
     const { pageSize, filterValues } = this.#config.limits;
@@ -262,6 +280,23 @@ export class Operations {
     const total = normalized.reduce((sum, filter) => sum + filter.values.length, 0);
     if (total > filterValues)
       throw badRequest(`a query may have at most ${filterValues} filter values, got ${total}`);
-    return tenant.items.query({ filters: normalized, start, end });
+    const texts = await tenant.items.query({ filters: normalized, start, end });
+    const page: ItemsPage = { texts: [], values: [], skipped: 0 };
+    texts.forEach((text, index) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        value = undefined;
+      }
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        page.texts.push(text);
+        page.values.push(value);
+        return;
+      }
+      page.skipped++;
+      this.#onCorruptItem({ tenant: tenant.id, position: start + index, text });
+    });
+    return page;
   }
 }

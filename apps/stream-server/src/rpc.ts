@@ -60,7 +60,9 @@ function validId(id: unknown): id is RpcId {
 function toRpcError(error: unknown, ctx: RpcContext): RpcError {
   const body = toErrorBody(error);
   if (body.statusCode >= 500 && !(error instanceof ApiError)) ctx.onError(error);
-  const data = { status: body.statusCode, code: body.code };
+  // Extra fields of the error body (e.g. PUBLISH_INCOMPLETE's id and activity) go into data.
+  const { statusCode, error: _reason, code, message: _message, ...details } = body;
+  const data = { ...details, status: statusCode, code };
   switch (body.statusCode) {
     case 400:
       return { code: RpcErrorCode.INVALID_PARAMS, message: body.message, data };
@@ -73,7 +75,8 @@ function toRpcError(error: unknown, ctx: RpcContext): RpcError {
     case 413:
       return { code: RpcErrorCode.TOO_LARGE, message: body.message, data };
     case 500:
-      return { code: RpcErrorCode.INTERNAL_ERROR, message: 'internal error', data };
+      // "internal error" unless the error is a typed one (e.g. CORRUPT_STORAGE naming the key).
+      return { code: RpcErrorCode.INTERNAL_ERROR, message: body.message, data };
     default:
       return { code: RpcErrorCode.SERVER_ERROR, message: body.message, data };
   }

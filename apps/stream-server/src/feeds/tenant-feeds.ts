@@ -9,9 +9,10 @@ import {
 } from '@sf/feeds';
 import type { FeedFilter, StorageBackend } from '@sf/feeds';
 import { InProcessFanoutQueue, Manager } from '@sf/manager';
-import type { FanoutFeedDefinition } from '@sf/manager';
+import type { FanoutFeedDefinition, FanoutHandle } from '@sf/manager';
+import type { Serializer } from '@sf/serializers';
 import type { FeedConfig, FeedType } from '../config.js';
-import { ApiError, badRequest, notFound } from '../errors.js';
+import { ApiError, PublishIncompleteError, badRequest, notFound, toErrorBody } from '../errors.js';
 import { activityOutput, aggregatedOutput, toActivity } from './activity-json.js';
 import type { ActivityInput, ActivityOutput, AggregatedOutput, Verbs } from './activity-json.js';
 import type { FollowStore } from './follow-store.js';
@@ -70,12 +71,15 @@ export class TenantFeeds {
   readonly #verbs: Verbs;
   readonly #follows: FollowStore;
   readonly #queue: InProcessFanoutQueue;
+  /** The storage's activity serializer: a publish serializes once before its first write. */
+  readonly #serializer: Serializer<Activity>;
   readonly manager: Manager;
 
   constructor(options: TenantFeedsOptions) {
     this.#verbs = options.verbs;
     this.#follows = options.follows;
     const format = options.storage.format;
+    this.#serializer = format.activitySerializer();
     let userFeed: FeedDefinition | undefined;
     const fanoutFeeds: Record<string, FanoutFeedDefinition> = {};
     for (const config of options.feeds) {
@@ -221,19 +225,30 @@ export class TenantFeeds {
     return { unseen: counts.unseen, unread: counts.unread };
   }
 
-  /** Publishes an activity of a user: their user feed, then every follower's fanout feeds. */
+  /**
+   * Publishes an activity of a user: their user feed, then every follower's fanout feeds.
+   * Everything is validated (and serialized once, as the writes will) before the first write.
+   * When a write fails, the answer is a PublishIncompleteError (503) carrying the id and the
+   * activity as stored: publishing it again (same time, so the same id) rewrites the same
+   * entries and completes the fanout, duplicating nothing.
+   */
   async publish(
     userId: string,
     input: ActivityInput,
   ): Promise<{ id: string; activity: ActivityOutput; fanoutTasks: number }> {
     const actor = numericUser(userId, 'publish');
     const activity = toActivity(input, this.#verbs, actor);
-    const handle = await this.manager.addUserActivity(userId, activity);
-    return {
-      id: activity.serializationId,
-      activity: activityOutput(activity),
-      fanoutTasks: handle.tasks,
-    };
+    const output = activityOutput(activity);
+    this.#serializer.dumps(activity);
+    let handle: FanoutHandle;
+    try {
+      handle = await this.manager.addUserActivity(userId, activity);
+    } catch (error) {
+      // A refusal (4xx: a conflict, an invalid value) wrote nothing; anything else may have.
+      if (toErrorBody(error).statusCode < 500) throw error;
+      throw new PublishIncompleteError(activity.serializationId, output, error);
+    }
+    return { id: activity.serializationId, activity: output, fanoutTasks: handle.tasks };
   }
 
   /** Removes a published activity from the user feed and every follower's feeds. */
