@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOption
 import { Authenticator } from './auth.js';
 import type { Principal } from './auth.js';
 import { Backend } from './backend.js';
+import { limitConnectionsPerClient, timeoutOptions } from './connections.js';
 import type { Tenant } from './backend.js';
 import type { Access, ServerConfig } from './config.js';
 import { ApiError, toErrorBody } from './errors.js';
@@ -64,6 +65,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.limits.bodyBytes,
+    ...timeoutOptions(config.limits),
     // Prototype keys are refused by checkRequestJson (the same check as JSON-RPC params).
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
@@ -80,6 +82,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     schemaErrorFormatter: (errors, dataVar) =>
       new Error(describeIssues(errors as ValidationIssue[], dataVar)),
   });
+  limitConnectionsPerClient(app.server, config.limits.connectionsPerClient);
   const backend = new Backend({
     config,
     redis: options.redis,
