@@ -28,7 +28,10 @@ async function rpc(method: string, paramsText: string) {
     payload: `{"jsonrpc":"2.0","id":1,"method":"${method}","params":${paramsText}}`,
   });
   expect(response.statusCode).toBe(200);
-  return response.json<{ result?: unknown; error?: { code: number; message: string; data?: { code?: string } } }>();
+  return response.json<{
+    result?: unknown;
+    error?: { code: number; message: string; data?: { code?: string } };
+  }>();
 }
 
 async function itemCount(): Promise<number> {
@@ -65,7 +68,10 @@ describe('nesting depth (limits.jsonDepth)', () => {
     );
     expect(deep.status).toBe(400);
     expect(deep.body.code).toBe('TOO_DEEP');
-    const viaRpc = await rpc('publish', `{"userId":1,"activity":{"verb":"pin","object":1,"extraContext":${nested(10_000)}}}`);
+    const viaRpc = await rpc(
+      'publish',
+      `{"userId":1,"activity":{"verb":"pin","object":1,"extraContext":${nested(10_000)}}}`,
+    );
     expect(viaRpc.error?.data?.code).toBe('TOO_DEEP');
     expect((await rest('/items', nested(64))).status).toBe(201);
     expect((await rest('/items', nested(65))).status).toBe(400);

@@ -28,7 +28,10 @@ async function findCorruptKey(
     if (type !== 'string') return corruptStorage(key, `holds a ${type}, expected an integer`);
     const value = (await redis.get(key)) ?? '';
     if (!/^-?[0-9]{1,19}$/.test(value))
-      return corruptStorage(key, `holds ${JSON.stringify(value.slice(0, 40))}, expected an integer`);
+      return corruptStorage(
+        key,
+        `holds ${JSON.stringify(value.slice(0, 40))}, expected an integer`,
+      );
   }
   return null;
 }

@@ -72,7 +72,7 @@ for (const target of targets().filter((t) => t.name !== 'memory')) {
       const id = failed.body.id as string;
       expect(id).toMatch(/^[0-9]+$/);
       expect(failed.body.activity).toMatchObject({ id, verb: 'pin', object: 7, actor: 1 });
-      expect(failed.body.message).toContain("WRONGTYPE");
+      expect(failed.body.message).toContain('WRONGTYPE');
       expect(await ids('user', 1)).toEqual([id]);
 
       // The cause is fixed; the same activity (its time from the answer) is published again.
@@ -113,7 +113,9 @@ for (const target of targets().filter((t) => t.name !== 'memory')) {
         activity: { verb: 'pin', object: 8, time: T0 },
       });
       expect(retried.error).toBeUndefined();
-      expect((retried.result as { id: string }).id).toBe((failed.error?.data as { id?: string }).id);
+      expect((retried.result as { id: string }).id).toBe(
+        (failed.error?.data as { id?: string }).id,
+      );
     });
 
     it('skips stored items that are not JSON objects, and the answer stays valid JSON (item 5)', async () => {
@@ -169,30 +171,34 @@ for (const target of targets().filter((t) => t.name !== 'memory')) {
       );
     });
 
-    it('lets a lock key without a TTL expire instead of blocking the feed for ever (item 9)', { timeout: 40_000 }, async () => {
-      const redis = server.redis!;
-      const timeline = `${feeds}aggregated:6`;
-      const lockKey = target.name === 'cluster' ? `{${timeline}}:lock` : `${timeline}:lock`;
-      await redis.set(lockKey, 'left behind');
-      const add = () =>
-        send('POST', '/feeds/aggregated/6/activities', {
-          actor: 1,
-          verb: 'love',
-          object: 5,
-          time: T0,
-        });
-      // The first writer waits up to the lock's acquire timeout (10 s): it may get the lock as
-      // it expires, or a typed 503 naming the lock.
-      const first = await add();
-      if (first.status !== 201) {
-        expect(first.status, first.text).toBe(503);
-        expect(first.body.code).toBe('FEED_LOCKED');
-        expect(first.body.message).toContain(lockKey);
-      }
-      expect(await redis.pttl(lockKey)).not.toBe(-1);
-      const second = first.status === 201 ? first : await add();
-      expect(second.status, second.text).toBe(201);
-      expect(await ids('aggregated', 6)).toHaveLength(1);
-    });
+    it(
+      'lets a lock key without a TTL expire instead of blocking the feed for ever (item 9)',
+      { timeout: 40_000 },
+      async () => {
+        const redis = server.redis!;
+        const timeline = `${feeds}aggregated:6`;
+        const lockKey = target.name === 'cluster' ? `{${timeline}}:lock` : `${timeline}:lock`;
+        await redis.set(lockKey, 'left behind');
+        const add = () =>
+          send('POST', '/feeds/aggregated/6/activities', {
+            actor: 1,
+            verb: 'love',
+            object: 5,
+            time: T0,
+          });
+        // The first writer waits up to the lock's acquire timeout (10 s): it may get the lock as
+        // it expires, or a typed 503 naming the lock.
+        const first = await add();
+        if (first.status !== 201) {
+          expect(first.status, first.text).toBe(503);
+          expect(first.body.code).toBe('FEED_LOCKED');
+          expect(first.body.message).toContain(lockKey);
+        }
+        expect(await redis.pttl(lockKey)).not.toBe(-1);
+        const second = first.status === 201 ? first : await add();
+        expect(second.status, second.text).toBe(201);
+        expect(await ids('aggregated', 6)).toHaveLength(1);
+      },
+    );
   });
 }

@@ -102,7 +102,11 @@ describe('slow clients are cut off (limits.*TimeoutMs)', () => {
 describe('connections per client (limits.connectionsPerClient)', () => {
   it('closes connections over the bound at once and accepts new ones when one closes', async () => {
     server = await startServer(memory, { limits: { connectionsPerClient: 3 } });
-    const kept = [await open(server.baseUrl), await open(server.baseUrl), await open(server.baseUrl)];
+    const kept = [
+      await open(server.baseUrl),
+      await open(server.baseUrl),
+      await open(server.baseUrl),
+    ];
     const extra = await open(server.baseUrl);
     expect(await closedWithin(extra, GENEROUS)).toBe(true);
     // The three within the bound were not closed (default timeouts are seconds long).
