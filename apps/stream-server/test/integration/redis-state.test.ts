@@ -88,9 +88,17 @@ for (const target of targets().filter((t) => t.name !== 'memory')) {
       }>;
       expect(aggregated.map((group) => group.activityCount)).toEqual([1]);
 
+      // An unpublish whose fanout fails can be repeated: the user feed keeps the activity.
+      await redis.set(`${feeds}feed:2`, 'not a sorted set');
+      const unfinished = await send('DELETE', `/users/1/activities/${id}`);
+      expect(unfinished.status, unfinished.text).toBe(503);
+      expect(unfinished.body.code).toBe('FANOUT_FAILED');
+      expect(await ids('user', 1)).toEqual([id]);
+      await redis.del(`${feeds}feed:2`);
       const removed = await send('DELETE', `/users/1/activities/${id}`);
       expect(removed.status, removed.text).toBe(200);
       for (const user of [2, 3]) expect(await ids('timeline', user)).toEqual([]);
+      expect(await ids('aggregated', 3)).toEqual([]);
       expect(await ids('user', 1)).toEqual([]);
     });
 
