@@ -361,12 +361,10 @@ export class Manager implements TaskExecutor {
   }
 
   /**
-   * Removes a user's activity from the feeds of their current followers, then from their own
-   * feed: when the fanout fails (an awaiting queue rejects), the activity is still in the user
-   * feed, so the removal can simply be repeated. The activity stays in the activity storage
-   * (another process may still be fanning it out); followers who left since publishing keep it
-   * until they unfollow. Authors over `maxFanoutFollowers` skip the pull feeds here too, unless
-   * `forcePush`.
+   * Removes a user's activity from their feed and the feeds of their current followers. The
+   * activity stays in the activity storage (another process may still be fanning it out);
+   * followers who left since publishing keep it until they unfollow. Authors over
+   * `maxFanoutFollowers` skip the pull feeds here too, unless `forcePush`.
    */
   async removeUserActivity(
     userId: UserId,
@@ -378,13 +376,13 @@ export class Manager implements TaskExecutor {
       throw new InvalidActivityError(
         `removeUserActivity takes an Activity, got ${String(activity)}`,
       );
+    await this.userFeed.for(userId).remove(activity);
     const { feeds, followers } = await this.#fanoutPlan(userId, options.forcePush);
     const handle = combine([
       await this.queue.enqueue(
         this.createFanoutTasks(followers, 'remove', [activity], false, feeds),
       ),
     ]);
-    await this.userFeed.for(userId).remove(activity);
     this.metrics.onActivityRemoved();
     return handle;
   }

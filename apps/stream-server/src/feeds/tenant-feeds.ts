@@ -8,7 +8,7 @@ import {
   NotificationFeedDefinition,
 } from '@sf/feeds';
 import type { FeedFilter, StorageBackend } from '@sf/feeds';
-import { InProcessFanoutQueue, Manager } from '@sf/manager';
+import { FanoutPriority, InProcessFanoutQueue, Manager } from '@sf/manager';
 import type { FanoutFeedDefinition, FanoutHandle } from '@sf/manager';
 import type { Serializer } from '@sf/serializers';
 import type { FeedConfig, FeedType } from '../config.js';
@@ -251,7 +251,11 @@ export class TenantFeeds {
     return { id: activity.serializationId, activity: output, fanoutTasks: handle.tasks };
   }
 
-  /** Removes a published activity from the user feed and every follower's feeds. */
+  /**
+   * Removes a published activity from every follower's feeds, then from the user feed: when the
+   * fanout fails (503 FANOUT_FAILED), the activity is still in the user feed and the unpublish
+   * can be repeated. (The manager's removeUserActivity removes it from the user feed first.)
+   */
   async unpublish(
     userId: string,
     activityId: string,
@@ -259,8 +263,16 @@ export class TenantFeeds {
     numericUser(userId, 'unpublish');
     const activity = await this.#published(userId, activityId);
     if (!activity) throw notFound(`user ${userId} has no activity ${activityId}`);
-    const handle = await this.manager.removeUserActivity(userId, activity);
-    return { removed: true, fanoutTasks: handle.tasks };
+    const followers = await this.#follows.followers(userId);
+    const tasks = this.manager.createFanoutTasks(
+      [[FanoutPriority.HIGH, followers]],
+      'remove',
+      [activity],
+      false,
+    );
+    const enqueued = await this.manager.queue.enqueue(tasks);
+    await this.manager.userFeed.for(userId).remove(activity);
+    return { removed: true, fanoutTasks: enqueued.tasks };
   }
 
   async #published(userId: string, activityId: string): Promise<Activity | undefined> {
