@@ -72,7 +72,7 @@ for (const target of targets().filter((t) => t.name !== 'memory')) {
       const id = failed.body.id as string;
       expect(id).toMatch(/^[0-9]+$/);
       expect(failed.body.activity).toMatchObject({ id, verb: 'pin', object: 7, actor: 1 });
-      expect(failed.body.message).toContain('WRONGTYPE');
+      expect(failed.body.message).toContain(`"${feeds}feed:2"`);
       expect(await ids('user', 1)).toEqual([id]);
 
       // The cause is fixed; the same activity (its time from the answer) is published again.
