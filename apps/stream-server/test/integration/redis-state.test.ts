@@ -172,6 +172,15 @@ for (const target of targets().filter((t) => t.name !== 'memory')) {
 
       await redis.set(`${feeds}feed:5`, 'a string');
       expectCorrupt(await send('GET', '/feeds/timeline/5'), `${feeds}feed:5`);
+      await redis.set(`${feeds}aggregated:5`, 'a string');
+      expectCorrupt(await send('GET', '/feeds/aggregated/5'), `${feeds}aggregated:5`);
+      const write = await send('POST', '/feeds/aggregated/5/activities', {
+        actor: 1,
+        verb: 'love',
+        object: 5,
+        time: T0,
+      });
+      expectCorrupt(write, `${feeds}aggregated:5`);
       await redis.set(`${server.prefix}acme:graph:followers:9`, 'a string');
       expectCorrupt(
         await send('GET', '/users/9/followers'),
