@@ -44,13 +44,15 @@ async function findCorruptKey(
  */
 export async function namingKeys<T>(
   redis: RedisClient,
-  keys: ReadonlyArray<readonly [string, KeyKind]>,
+  /** The keys and what they must hold (only computed when the call failed). */
+  expected: () => ReadonlyArray<readonly [string, KeyKind]>,
   run: () => Promise<T>,
 ): Promise<T> {
   try {
     return await run();
   } catch (error) {
     if (!(error instanceof Error) || error.name !== 'ReplyError') throw error;
+    const keys = expected();
     const corrupt = await findCorruptKey(redis, keys).catch(() => null);
     if (corrupt) throw corrupt;
     throw new ApiError(

@@ -99,6 +99,10 @@ export class RedisFollowStore implements FollowStore {
   /** A call on one follow set; a key of the wrong type is a CORRUPT_STORAGE error naming it. */
   #set<T>(name: string, run: (key: string) => Promise<T>): Promise<T> {
     const key = `${this.#base}${name}`;
-    return namingKeys(this.#redis, [[key, 'set']], () => run(key));
+    return namingKeys(
+      this.#redis,
+      () => [[key, 'set']],
+      () => run(key),
+    );
   }
 }

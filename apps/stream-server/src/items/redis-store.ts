@@ -128,8 +128,10 @@ class RedisTenantItems implements TenantItemStore {
       this.#keys.all,
       ...entries.map((e) => this.#keys.index(e.key, e.value)),
     ];
-    const id = await namingKeys(this.#redis, this.#kinds(keys), () =>
-      this.#redis.sfStreamItemsInsert1(keys.length, ...keys, json),
+    const id = await namingKeys(
+      this.#redis,
+      () => this.#kinds(keys),
+      () => this.#redis.sfStreamItemsInsert1(keys.length, ...keys, json),
     );
     return String(id);
   }
@@ -141,16 +143,20 @@ class RedisTenantItems implements TenantItemStore {
     for (const filter of filters)
       for (const value of filter.values) keys.push(k.index(filter.key, value));
     const args = [start, end - 1, filters.length, ...filters.map((f) => f.values.length)];
-    const values = await namingKeys(this.#redis, this.#kinds(keys), () =>
-      this.#redis.sfStreamItemsQuery1(keys.length, ...keys, ...args),
+    const values = await namingKeys(
+      this.#redis,
+      () => this.#kinds(keys),
+      () => this.#redis.sfStreamItemsQuery1(keys.length, ...keys, ...args),
     );
     // An id without data cannot happen (one script writes both); skip it if it ever does.
     return values.filter((value): value is string => typeof value === 'string');
   }
 
   async count(): Promise<number> {
-    return namingKeys(this.#redis, [[this.#keys.all, 'zset']], () =>
-      this.#redis.zcard(this.#keys.all),
+    return namingKeys(
+      this.#redis,
+      () => [[this.#keys.all, 'zset']],
+      () => this.#redis.zcard(this.#keys.all),
     );
   }
 
