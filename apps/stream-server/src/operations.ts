@@ -5,7 +5,7 @@ import type { ActivityInput } from './feeds/activity-json.js';
 import type { FeedPage, MarkOptions, TenantFeeds } from './feeds/tenant-feeds.js';
 import { indexEntries, indexValue, normalizeFilters } from './items/store.js';
 import type { ItemFilter } from './items/store.js';
-import { checkIndexValue } from './request-json.js';
+import { checkIndexValue, checkRequestJson } from './request-json.js';
 import type { JsonSchema, Schemas } from './schemas.js';
 
 type Scalar = string | number | boolean;
@@ -257,7 +257,8 @@ export class Operations {
 
   /**
    * The matching items, newest first: their stored JSON texts and parsed values. A stored text
-   * that is not a JSON object (corrupt storage) is skipped, counted and reported, so the answer
+   * that is not a JSON object this server could have written (corrupt storage: not JSON, not an
+   * object, nested deeper than limits.jsonDepth) is skipped, counted and reported, so the answer
    * is always valid JSON.
    */
   async items(tenant: Tenant, params: ItemsParams): Promise<ItemsPage> {
@@ -286,6 +287,7 @@ export class Operations {
       let value: unknown;
       try {
         value = JSON.parse(text);
+        checkRequestJson(value, this.#config.limits.jsonDepth, 'a stored item');
       } catch {
         value = undefined;
       }

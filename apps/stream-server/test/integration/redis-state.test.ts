@@ -131,7 +131,9 @@ for (const target of targets().filter((t) => t.name !== 'memory')) {
       for (const n of [1, 2, 3, 4])
         expect((await send('POST', '/items', { kind: 'k', n })).status).toBe(201);
       await redis.hset(`${items}data`, '2', 'not json ');
-      await redis.hset(`${items}data`, '3', '42');
+      await redis.hset(`${items}data`, '5', '42');
+      await redis.zadd(`${items}idx:kind:k`, '5', '5');
+      await redis.hset(`${items}data`, '3', `{"deep":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
       const rest = await send('GET', '/items?kind=k');
       expect(rest.status).toBe(200);
       expect(rest.body).toEqual({
@@ -139,7 +141,7 @@ for (const target of targets().filter((t) => t.name !== 'memory')) {
           { kind: 'k', n: 4 },
           { kind: 'k', n: 1 },
         ],
-        skipped: 2,
+        skipped: 3,
       });
       expect((await rpc('items', { kind: 'k' })).result).toEqual([
         { kind: 'k', n: 4 },
