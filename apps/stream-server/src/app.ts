@@ -4,12 +4,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOption
 import { Authenticator } from './auth.js';
 import type { Principal } from './auth.js';
 import { Backend } from './backend.js';
+import { limitConnectionsPerClient, timeoutOptions } from './connections.js';
 import type { Tenant } from './backend.js';
 import type { Access, ServerConfig } from './config.js';
 import { ApiError, toErrorBody } from './errors.js';
 import type { RedisClient } from './items/redis-store.js';
 import { Operations } from './operations.js';
 import type { ItemsParams } from './operations.js';
+import { checkRequestJson } from './request-json.js';
 import { runRpc } from './rpc.js';
 import type { Validator } from './rpc.js';
 import { buildSchemas, describeIssues } from './schemas.js';
@@ -63,8 +65,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.limits.bodyBytes,
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
+    ...timeoutOptions(config.limits),
+    // Prototype keys are refused by checkRequestJson (the same check as JSON-RPC params).
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     return503OnClosing: true,
     ajv: {
       customOptions: {
@@ -78,6 +82,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     schemaErrorFormatter: (errors, dataVar) =>
       new Error(describeIssues(errors as ValidationIssue[], dataVar)),
   });
+  limitConnectionsPerClient(app.server, config.limits.connectionsPerClient);
   const backend = new Backend({
     config,
     redis: options.redis,
@@ -86,7 +91,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onClose', async () => backend.close());
   const auth = new Authenticator(config);
   const schemas = buildSchemas(config, backend.verbs);
-  const operations = new Operations(backend, schemas);
+  const operations = new Operations(backend, schemas, (item) =>
+    app.log.warn(
+      { tenant: item.tenant, position: item.position, stored: item.text.slice(0, 200) },
+      'skipped a stored item that is not a JSON object',
+    ),
+  );
   const op = (method: string) => operations.get(method);
   const security: Array<Record<string, string[]>> = [{ apiKey: [] }, { bearer: [] }];
   const errors = (...codes: number[]) =>
@@ -160,6 +170,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     const schema = request.routeOptions.schema?.querystring as JsonSchema | undefined;
     if (schema && request.query && typeof request.query === 'object')
       coerceQuery(schema, request.query as Record<string, unknown>);
+    // JSON bodies (not the text of /rpc, whose params get the same check per request).
+    if (typeof request.body === 'object' && request.body !== null)
+      checkRequestJson(request.body, config.limits.jsonDepth, 'body');
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -245,6 +258,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
             required: ['items'],
             properties: {
               items: { type: 'array', items: { type: 'object', additionalProperties: true } },
+              skipped: {
+                type: 'integer',
+                description:
+                  'Stored items left out because they are not JSON objects (corrupt storage); absent when none.',
+              },
             },
           },
           ...errors(400, 401),
@@ -252,9 +270,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       },
     },
     async (request, reply) => {
-      const items = await operations.items(tenantOf(request), request.query as ItemsParams);
-      // The stored JSON texts as they are: no parse and stringify per item.
-      return reply.type('application/json; charset=utf-8').send(`{"items":[${items.join(',')}]}`);
+      const page = await operations.items(tenantOf(request), request.query as ItemsParams);
+      // The stored JSON texts (each checked to be a JSON object), not stringified again.
+      const skipped = page.skipped > 0 ? `,"skipped":${page.skipped}` : '';
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(`{"items":[${page.texts.join(',')}]${skipped}}`);
     },
   );
 
@@ -397,7 +418,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           security,
           params: userPath,
           body: schemas.activity,
-          response: { 201: added, ...errors(400, 401, 403) },
+          response: {
+            201: added,
+            ...errors(400, 401, 403),
+            503: {
+              ...schemas.error,
+              description:
+                'PUBLISH_INCOMPLETE: a write failed after validation; publish the same activity (same time) again to complete it. Other 503s (storage unavailable, FEED_LOCKED) lack id and activity.',
+              properties: {
+                ...(schemas.error.properties as object),
+                id: { type: 'string' },
+                activity: schemas.activityOut,
+                retryable: { type: 'boolean' },
+              },
+            },
+          },
         },
       },
       async (request, reply) =>
@@ -516,6 +551,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           principal: request.principal!,
           tenant: tenantOf(request),
           maxBatch: config.limits.rpcBatch,
+          maxDepth: config.limits.jsonDepth,
           compile: (schema): Validator => request.compileValidationSchema(schema),
           onError: (error) => request.log.error({ err: error }, 'rpc method failed'),
         });

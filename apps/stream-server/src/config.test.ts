@@ -45,6 +45,14 @@ describe('parseConfig', () => {
       fanout: 'await',
     });
     expect(config.limits.bodyBytes).toBe(65536);
+    expect(config.limits).toMatchObject({
+      jsonDepth: 64,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      idleTimeoutMs: 60_000,
+      connectionsPerClient: 64,
+    });
   });
 
   it.each([
@@ -71,6 +79,10 @@ describe('parseConfig', () => {
     [{ storage: { type: 'mysql' } }, 'storage.type'],
     [{ storage: { type: 'redis', keyPrefix: '{x}' } }, 'storage.keyPrefix'],
     [{ limits: { bodyBytes: 0 } }, 'limits.bodyBytes'],
+    [{ limits: { jsonDepth: 0 } }, 'limits.jsonDepth'],
+    [{ limits: { requestTimeoutMs: 1.5 } }, 'limits.requestTimeoutMs'],
+    [{ limits: { connectionsPerClient: '10' } }, 'limits.connectionsPerClient'],
+    [{ limits: { headersTimeoutMs: 5000, requestTimeoutMs: 4000 } }, 'limits.headersTimeoutMs'],
     [{ verbs: [{ id: 1000, infinitive: 'x', pastTense: 'y' }] }, 'verbs[0].id'],
   ])('refuses %j (%s)', (raw, message) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError);

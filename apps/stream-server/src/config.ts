@@ -71,6 +71,18 @@ export interface LimitsConfig {
   filterValues: number;
   /** Most items per feed read (default 100). */
   feedPage: number;
+  /** Deepest nesting of objects and arrays in a request body or JSON-RPC params (default 64). */
+  jsonDepth: number;
+  /** Time to receive a request's headers, in ms (default 10000); then 408 and the socket closes. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, headers and body, in ms (default 30000; at least headersTimeoutMs). */
+  requestTimeoutMs: number;
+  /** Time an idle keep-alive connection stays open between requests, in ms (default 5000). */
+  keepAliveTimeoutMs: number;
+  /** Time a socket may send and receive nothing at all before it is closed, in ms (default 60000). */
+  idleTimeoutMs: number;
+  /** Open connections per remote address; more are closed at once (default 64). */
+  connectionsPerClient: number;
 }
 
 export interface ServerConfig {
@@ -94,6 +106,12 @@ export const defaultLimits: LimitsConfig = {
   pageSize: 1000,
   filterValues: 100,
   feedPage: 100,
+  jsonDepth: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 60_000,
+  connectionsPerClient: 64,
 };
 
 export class ConfigError extends Error {
@@ -364,6 +382,11 @@ export function parseConfig(raw: unknown): ServerConfig {
       positiveInteger(`limits.${name}`, limitsRaw[name], fallback as number),
     ]),
   ) as unknown as LimitsConfig;
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
+    fail(
+      'limits.headersTimeoutMs',
+      `must not exceed limits.requestTimeoutMs (${limits.requestTimeoutMs}), got ${limits.headersTimeoutMs}`,
+    );
 
   const fanout = raw.fanout ?? 'await';
   if (fanout !== 'await' && fanout !== 'background')

@@ -4,29 +4,67 @@ import {
   SfError,
   StorageUnavailableError,
 } from '@sf/activity';
+import { RedisLockError, RedisReplyError } from '@sf/storage-redis';
 
-/** An error with an HTTP status and a stable code; the message is safe to show to the caller. */
+/**
+ * An error with an HTTP status and a stable code; the message is safe to show to the caller.
+ * `details` are extra fields of the error body (JSON-RPC: of `error.data`).
+ */
 export class ApiError extends Error {
-  override readonly name = 'ApiError';
+  override readonly name: string = 'ApiError';
   readonly statusCode: number;
   readonly code: string;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(statusCode: number, code: string, message: string) {
-    super(message);
+  constructor(
+    statusCode: number,
+    code: string,
+    message: string,
+    options: { details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.statusCode = statusCode;
     this.code = code;
+    this.details = options.details;
   }
+}
+
+/**
+ * A publish that wrote the author's user feed (or may have) but did not finish its fanout: 503
+ * with the activity's `id`, the `activity` as stored (its `time` included) and
+ * `retryable: true`. Publishing the same activity again (same time) is idempotent and completes
+ * the fanout.
+ */
+export class PublishIncompleteError extends ApiError {
+  override readonly name = 'PublishIncompleteError';
+
+  constructor(id: string, activity: unknown, cause: unknown) {
+    super(
+      503,
+      'PUBLISH_INCOMPLETE',
+      `activity ${id} may be in the user feed but did not reach every follower (${causeOf(cause)}); publish the same activity again (same time) to complete it`,
+      { details: { id, activity, retryable: true }, cause },
+    );
+  }
+}
+
+/** The message of an error and of the first error it wraps (a fanout failure wraps the real one). */
+function causeOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const inner = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${inner}`;
 }
 
 export const badRequest = (message: string) => new ApiError(400, 'BAD_REQUEST', message);
 export const notFound = (message: string) => new ApiError(404, 'NOT_FOUND', message);
 
-/** The body of every error response. */
+/** The body of every error response (some errors add fields, e.g. PUBLISH_INCOMPLETE's `id`). */
 export interface ErrorBody {
   statusCode: number;
   error: string;
   code: string;
   message: string;
+  [detail: string]: unknown;
 }
 
 const reasons: Record<number, string> = {
@@ -64,11 +102,20 @@ export function toErrorBody(error: unknown): ErrorBody {
     code,
     message,
   });
-  if (error instanceof ApiError) return body(error.statusCode, error.code, error.message);
+  if (error instanceof ApiError)
+    return { ...error.details, ...body(error.statusCode, error.code, error.message) };
   if (error instanceof InvalidActivityError || error instanceof SerializationIdError)
     return body(400, error.code, error.message);
   if (error instanceof StorageUnavailableError)
     return body(503, error.code, 'the storage is unavailable; try again later');
+  // Storage state the server cannot use, or a feed lock held too long: typed, naming the key.
+  if (error instanceof RedisLockError) return body(503, 'FEED_LOCKED', error.message);
+  if (error instanceof RedisReplyError)
+    return /WRONGTYPE/.test(error.message)
+      ? body(500, 'CORRUPT_STORAGE', error.message)
+      : body(500, 'STORAGE_ERROR', error.message);
+  if (error instanceof SfError && error.code === 'SF_FANOUT_FAILED')
+    return body(503, 'FANOUT_FAILED', `${causeOf(error)}; the operation can be repeated`);
   if (error instanceof SfError) return body(500, 'INTERNAL', 'internal error');
   const candidate = error as {
     statusCode?: unknown;

@@ -146,6 +146,12 @@ describe('publishing and following', () => {
   });
 
   it('refuses bad activities and ids with 400 and stores nothing', async () => {
+    // The serializer's own nesting limit (100) is reached only when the server's limits.jsonDepth
+    // (default 64, checked first; see hostile.test.ts) is above it.
+    await app.close();
+    app = await buildApp({
+      config: testConfig({ limits: { bodyBytes: 16384, rpcBatch: 10, jsonDepth: 256 } }),
+    });
     // Each bad payload with what its 400 message must name.
     const bad: Array<[unknown, RegExp]> = [
       [{ verb: 'dance', object: 1 }, /verb must be one of/],

@@ -5,6 +5,7 @@ import type { ActivityInput } from './feeds/activity-json.js';
 import type { FeedPage, MarkOptions, TenantFeeds } from './feeds/tenant-feeds.js';
 import { indexEntries, indexValue, normalizeFilters } from './items/store.js';
 import type { ItemFilter } from './items/store.js';
+import { checkIndexValue, checkRequestJson } from './request-json.js';
 import type { JsonSchema, Schemas } from './schemas.js';
 
 type Scalar = string | number | boolean;
@@ -14,6 +15,20 @@ export type ItemsParams = { start?: number; end?: number } & Record<
   string,
   Scalar | Scalar[] | undefined
 >;
+
+/** A page of items; `skipped` counts stored entries that were not JSON objects (left out). */
+export interface ItemsPage {
+  texts: string[];
+  values: unknown[];
+  skipped: number;
+}
+
+/** A stored item that is not a JSON object: its tenant, position in the answer and text. */
+export interface CorruptItem {
+  tenant: string;
+  position: number;
+  text: string;
+}
 
 export interface FeedParams {
   feed: string;
@@ -47,8 +62,11 @@ export class Operations {
   readonly list: Operation[];
   readonly byMethod: Map<string, Operation>;
 
-  constructor(backend: Backend, schemas: Schemas) {
+  readonly #onCorruptItem: (item: CorruptItem) => void;
+
+  constructor(backend: Backend, schemas: Schemas, onCorruptItem: (item: CorruptItem) => void) {
     this.#config = backend.config;
+    this.#onCorruptItem = onCorruptItem;
     const object = (properties: Record<string, unknown>, required: string[] = []): JsonSchema => ({
       type: 'object',
       additionalProperties: false,
@@ -76,10 +94,7 @@ export class Operations {
         feeds: false,
         params: schemas.itemsParams,
         positional: ['start', 'end'],
-        run: async (tenant, params) =>
-          (await this.items(tenant, params as ItemsParams)).map(
-            (json) => JSON.parse(json) as unknown,
-          ),
+        run: async (tenant, params) => (await this.items(tenant, params as ItemsParams)).values,
       },
       {
         method: 'readFeed',
@@ -227,6 +242,8 @@ export class Operations {
 
   /** Stores an item; its JSON must fit the body limit (JSON-RPC batches can carry bigger ones). */
   async insert(tenant: Tenant, item: Record<string, unknown>): Promise<string> {
+    const entries = indexEntries(item, this.#config.itemKeys);
+    for (const entry of entries) checkIndexValue(entry.key, entry.value);
     const json = JSON.stringify(item);
     if (Buffer.byteLength(json) > this.#config.limits.bodyBytes) {
       throw new ApiError(
@@ -235,11 +252,16 @@ export class Operations {
         `an item may have at most ${this.#config.limits.bodyBytes} bytes of JSON`,
       );
     }
-    return tenant.items.insert(json, indexEntries(item, this.#config.itemKeys));
+    return tenant.items.insert(json, entries);
   }
 
-  /** The JSON texts of the matching items, newest first. */
-  async items(tenant: Tenant, params: ItemsParams): Promise<string[]> {
+  /**
+   * The matching items, newest first: their stored JSON texts and parsed values. A stored text
+   * that is not a JSON object this server could have written (corrupt storage: not JSON, not an
+   * object, nested deeper than limits.jsonDepth) is skipped, counted and reported, so the answer
+   * is always valid JSON.
+   */
+  async items(tenant: Tenant, params: ItemsParams): Promise<ItemsPage> {
     const start = params.start ?? 0;
     const end = params.end ?? 20;
     const { pageSize, filterValues } = this.#config.limits;
@@ -252,12 +274,31 @@ export class Operations {
       if (raw === undefined) continue;
       const values = (Array.isArray(raw) ? raw : [raw]).map(indexValue);
       if (values.length === 0) throw badRequest(`filter ${key} needs at least one value`);
+      for (const value of values) checkIndexValue(key, value);
       filters.push({ key, values });
     }
     const normalized = normalizeFilters(filters);
     const total = normalized.reduce((sum, filter) => sum + filter.values.length, 0);
     if (total > filterValues)
       throw badRequest(`a query may have at most ${filterValues} filter values, got ${total}`);
-    return tenant.items.query({ filters: normalized, start, end });
+    const texts = await tenant.items.query({ filters: normalized, start, end });
+    const page: ItemsPage = { texts: [], values: [], skipped: 0 };
+    texts.forEach((text, index) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+        checkRequestJson(value, this.#config.limits.jsonDepth, 'a stored item');
+      } catch {
+        value = undefined;
+      }
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        page.texts.push(text);
+        page.values.push(value);
+        return;
+      }
+      page.skipped++;
+      this.#onCorruptItem({ tenant: tenant.id, position: start + index, text });
+    });
+    return page;
   }
 }

@@ -2,6 +2,7 @@ import type { Tenant } from './backend.js';
 import type { Principal } from './auth.js';
 import { ApiError, toErrorBody } from './errors.js';
 import type { Operation, Operations } from './operations.js';
+import { checkRequestJson } from './request-json.js';
 import type { JsonSchema, ValidationIssue } from './schemas.js';
 import { describeIssues } from './schemas.js';
 
@@ -37,6 +38,8 @@ export interface RpcContext {
   principal: Principal;
   tenant: Tenant;
   maxBatch: number;
+  /** limits.jsonDepth: the deepest nesting of a param (checked like REST bodies). */
+  maxDepth: number;
   /** A compiled validator for a params schema (cached by the caller). */
   compile(schema: JsonSchema): Validator;
   /** Reports unexpected errors (500s). */
@@ -57,7 +60,9 @@ function validId(id: unknown): id is RpcId {
 function toRpcError(error: unknown, ctx: RpcContext): RpcError {
   const body = toErrorBody(error);
   if (body.statusCode >= 500 && !(error instanceof ApiError)) ctx.onError(error);
-  const data = { status: body.statusCode, code: body.code };
+  // Extra fields of the error body (e.g. PUBLISH_INCOMPLETE's id and activity) go into data.
+  const { statusCode, error: _reason, code, message: _message, ...details } = body;
+  const data = { ...details, status: statusCode, code };
   switch (body.statusCode) {
     case 400:
       return { code: RpcErrorCode.INVALID_PARAMS, message: body.message, data };
@@ -70,7 +75,8 @@ function toRpcError(error: unknown, ctx: RpcContext): RpcError {
     case 413:
       return { code: RpcErrorCode.TOO_LARGE, message: body.message, data };
     case 500:
-      return { code: RpcErrorCode.INTERNAL_ERROR, message: 'internal error', data };
+      // "internal error" unless the error is a typed one (e.g. CORRUPT_STORAGE naming the key).
+      return { code: RpcErrorCode.INTERNAL_ERROR, message: body.message, data };
     default:
       return { code: RpcErrorCode.SERVER_ERROR, message: body.message, data };
   }
@@ -132,6 +138,12 @@ async function runOne(request: unknown, ctx: RpcContext): Promise<RpcResponse | 
   }
   const named = namedParams(operation, params);
   if (typeof named === 'string') return respond(failure(id, RpcErrorCode.INVALID_PARAMS, named));
+  try {
+    // The check of REST bodies, on each param (`named` is the level above them).
+    checkRequestJson(named, ctx.maxDepth, 'params', 0);
+  } catch (error) {
+    return respond({ jsonrpc: '2.0', id, error: toRpcError(error, ctx) });
+  }
   const validate = ctx.compile(operation.params);
   if (!validate(named)) {
     const issues = validate.errors ?? [];

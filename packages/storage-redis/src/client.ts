@@ -2,6 +2,7 @@ import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { RedisReplyError, RedisUnavailableError, isUnavailable, toStorageError, type RedisOperationContext } from './errors.js';
 import { addMany } from './lua/add-many-n.js';
 import { commit } from './lua/commit-2.js';
+import { lock } from './lua/lock-1.js';
 import { markers } from './lua/markers-2.js';
 import { range } from './lua/range-1.js';
 import { unlock } from './lua/unlock-1.js';
@@ -12,7 +13,7 @@ import { keySlot } from './slot.js';
 export type RedisClient = Redis | Cluster;
 
 /** The Lua scripts, registered on each client with `defineCommand` under versioned names. */
-export const scripts = { addMany, range, commit, unlock, markers } as const;
+export const scripts = { addMany, range, commit, lock, unlock, markers } as const;
 export type ScriptName = keyof typeof scripts;
 
 type ScriptCall = (numberOfKeys: number, ...args: (string | number)[]) => Promise<unknown>;

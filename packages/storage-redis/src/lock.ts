@@ -5,8 +5,9 @@ import { RedisLockError } from './errors.js';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Takes the lock of a feed: `SET lock token PX ttl NX`, retried with jittered exponential
- * backoff until `acquireTimeout`. Returns the token that proves ownership.
+ * Takes the lock of a feed: `SET lock token PX ttl NX` (`sfLockV1`, which also gives a lock key
+ * found without an expiry the ttl, so it cannot block the feed for ever), retried with jittered
+ * exponential backoff until `acquireTimeout`. Returns the token that proves ownership.
  */
 export async function acquireLock(context: RedisStorageContext, lockKey: string): Promise<string> {
   const { ttl, acquireTimeout, retryDelay, maxRetryDelay } = context.lock;
@@ -14,10 +15,8 @@ export async function acquireLock(context: RedisStorageContext, lockKey: string)
   const deadline = Date.now() + acquireTimeout;
   let delay = retryDelay;
   for (;;) {
-    const reply = await context.runner.call({ operation: 'timeline.modify (lock)', key: lockKey }, (client) =>
-      client.set(lockKey, token, 'PX', ttl, 'NX'),
-    );
-    if (reply === 'OK') return token;
+    const reply = await context.runner.script<number>({ operation: 'timeline.modify (lock)', key: lockKey }, 'lock', [lockKey], [token, ttl]);
+    if (reply === 1) return token;
     const left = deadline - Date.now();
     if (left <= 0) {
       throw new RedisLockError(lockKey, `could not take the lock ${JSON.stringify(lockKey)} within ${acquireTimeout} ms (another writer holds it)`);

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../items/redis-store.js';
+import { namingKeys } from '../redis-state.js';
 
 /** Who follows whom, per tenant: what the manager asks for its fanouts. User ids are validated tokens. */
 export interface FollowStore {
@@ -69,25 +70,39 @@ export class RedisFollowStore implements FollowStore {
 
   async follow(userId: string, targetId: string): Promise<boolean> {
     const [added] = await Promise.all([
-      this.#redis.sadd(`${this.#base}following:${userId}`, targetId),
-      this.#redis.sadd(`${this.#base}followers:${targetId}`, userId),
+      this.#set(`following:${userId}`, (key) => this.#redis.sadd(key, targetId)),
+      this.#set(`followers:${targetId}`, (key) => this.#redis.sadd(key, userId)),
     ]);
     return added === 1;
   }
 
   async unfollow(userId: string, targetId: string): Promise<boolean> {
     const [removed] = await Promise.all([
-      this.#redis.srem(`${this.#base}following:${userId}`, targetId),
-      this.#redis.srem(`${this.#base}followers:${targetId}`, userId),
+      this.#set(`following:${userId}`, (key) => this.#redis.srem(key, targetId)),
+      this.#set(`followers:${targetId}`, (key) => this.#redis.srem(key, userId)),
     ]);
     return removed === 1;
   }
 
   async followers(userId: string): Promise<string[]> {
-    return (await this.#redis.smembers(`${this.#base}followers:${userId}`)).sort(byNumber);
+    return (await this.#set(`followers:${userId}`, (key) => this.#redis.smembers(key))).sort(
+      byNumber,
+    );
   }
 
   async following(userId: string): Promise<string[]> {
-    return (await this.#redis.smembers(`${this.#base}following:${userId}`)).sort(byNumber);
+    return (await this.#set(`following:${userId}`, (key) => this.#redis.smembers(key))).sort(
+      byNumber,
+    );
+  }
+
+  /** A call on one follow set; a key of the wrong type is a CORRUPT_STORAGE error naming it. */
+  #set<T>(name: string, run: (key: string) => Promise<T>): Promise<T> {
+    const key = `${this.#base}${name}`;
+    return namingKeys(
+      this.#redis,
+      () => [[key, 'set']],
+      () => run(key),
+    );
   }
 }

@@ -8,10 +8,11 @@ import {
   NotificationFeedDefinition,
 } from '@sf/feeds';
 import type { FeedFilter, StorageBackend } from '@sf/feeds';
-import { InProcessFanoutQueue, Manager } from '@sf/manager';
-import type { FanoutFeedDefinition } from '@sf/manager';
+import { FanoutPriority, InProcessFanoutQueue, Manager } from '@sf/manager';
+import type { FanoutFeedDefinition, FanoutHandle } from '@sf/manager';
+import type { Serializer } from '@sf/serializers';
 import type { FeedConfig, FeedType } from '../config.js';
-import { ApiError, badRequest, notFound } from '../errors.js';
+import { ApiError, PublishIncompleteError, badRequest, notFound, toErrorBody } from '../errors.js';
 import { activityOutput, aggregatedOutput, toActivity } from './activity-json.js';
 import type { ActivityInput, ActivityOutput, AggregatedOutput, Verbs } from './activity-json.js';
 import type { FollowStore } from './follow-store.js';
@@ -70,12 +71,15 @@ export class TenantFeeds {
   readonly #verbs: Verbs;
   readonly #follows: FollowStore;
   readonly #queue: InProcessFanoutQueue;
+  /** The storage's activity serializer: a publish serializes once before its first write. */
+  readonly #serializer: Serializer<Activity>;
   readonly manager: Manager;
 
   constructor(options: TenantFeedsOptions) {
     this.#verbs = options.verbs;
     this.#follows = options.follows;
     const format = options.storage.format;
+    this.#serializer = format.activitySerializer();
     let userFeed: FeedDefinition | undefined;
     const fanoutFeeds: Record<string, FanoutFeedDefinition> = {};
     for (const config of options.feeds) {
@@ -221,22 +225,37 @@ export class TenantFeeds {
     return { unseen: counts.unseen, unread: counts.unread };
   }
 
-  /** Publishes an activity of a user: their user feed, then every follower's fanout feeds. */
+  /**
+   * Publishes an activity of a user: their user feed, then every follower's fanout feeds.
+   * Everything is validated (and serialized once, as the writes will) before the first write.
+   * When a write fails, the answer is a PublishIncompleteError (503) carrying the id and the
+   * activity as stored: publishing it again (same time, so the same id) rewrites the same
+   * entries and completes the fanout, duplicating nothing.
+   */
   async publish(
     userId: string,
     input: ActivityInput,
   ): Promise<{ id: string; activity: ActivityOutput; fanoutTasks: number }> {
     const actor = numericUser(userId, 'publish');
     const activity = toActivity(input, this.#verbs, actor);
-    const handle = await this.manager.addUserActivity(userId, activity);
-    return {
-      id: activity.serializationId,
-      activity: activityOutput(activity),
-      fanoutTasks: handle.tasks,
-    };
+    const output = activityOutput(activity);
+    this.#serializer.dumps(activity);
+    let handle: FanoutHandle;
+    try {
+      handle = await this.manager.addUserActivity(userId, activity);
+    } catch (error) {
+      // A refusal (4xx: a conflict, an invalid value) wrote nothing; anything else may have.
+      if (toErrorBody(error).statusCode < 500) throw error;
+      throw new PublishIncompleteError(activity.serializationId, output, error);
+    }
+    return { id: activity.serializationId, activity: output, fanoutTasks: handle.tasks };
   }
 
-  /** Removes a published activity from the user feed and every follower's feeds. */
+  /**
+   * Removes a published activity from every follower's feeds, then from the user feed: when the
+   * fanout fails (503 FANOUT_FAILED), the activity is still in the user feed and the unpublish
+   * can be repeated. (The manager's removeUserActivity removes it from the user feed first.)
+   */
   async unpublish(
     userId: string,
     activityId: string,
@@ -244,8 +263,16 @@ export class TenantFeeds {
     numericUser(userId, 'unpublish');
     const activity = await this.#published(userId, activityId);
     if (!activity) throw notFound(`user ${userId} has no activity ${activityId}`);
-    const handle = await this.manager.removeUserActivity(userId, activity);
-    return { removed: true, fanoutTasks: handle.tasks };
+    const followers = await this.#follows.followers(userId);
+    const tasks = this.manager.createFanoutTasks(
+      [[FanoutPriority.HIGH, followers]],
+      'remove',
+      [activity],
+      false,
+    );
+    const enqueued = await this.manager.queue.enqueue(tasks);
+    await this.manager.userFeed.for(userId).remove(activity);
+    return { removed: true, fanoutTasks: enqueued.tasks };
   }
 
   async #published(userId: string, activityId: string): Promise<Activity | undefined> {

@@ -1,4 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
+import { namingKeys } from '../redis-state.js';
+import type { KeyKind } from '../redis-state.js';
 import type { IndexEntry, ItemQuery, ItemStore, TenantItemStore } from './store.js';
 
 export type RedisClient = Redis | Cluster;
@@ -126,7 +128,11 @@ class RedisTenantItems implements TenantItemStore {
       this.#keys.all,
       ...entries.map((e) => this.#keys.index(e.key, e.value)),
     ];
-    const id = await this.#redis.sfStreamItemsInsert1(keys.length, ...keys, json);
+    const id = await namingKeys(
+      this.#redis,
+      () => this.#kinds(keys),
+      () => this.#redis.sfStreamItemsInsert1(keys.length, ...keys, json),
+    );
     return String(id);
   }
 
@@ -137,13 +143,31 @@ class RedisTenantItems implements TenantItemStore {
     for (const filter of filters)
       for (const value of filter.values) keys.push(k.index(filter.key, value));
     const args = [start, end - 1, filters.length, ...filters.map((f) => f.values.length)];
-    const values = await this.#redis.sfStreamItemsQuery1(keys.length, ...keys, ...args);
+    const values = await namingKeys(
+      this.#redis,
+      () => this.#kinds(keys),
+      () => this.#redis.sfStreamItemsQuery1(keys.length, ...keys, ...args),
+    );
     // An id without data cannot happen (one script writes both); skip it if it ever does.
     return values.filter((value): value is string => typeof value === 'string');
   }
 
   async count(): Promise<number> {
-    return this.#redis.zcard(this.#keys.all);
+    return namingKeys(
+      this.#redis,
+      () => [[this.#keys.all, 'zset']],
+      () => this.#redis.zcard(this.#keys.all),
+    );
+  }
+
+  /** What each key of a script must hold (temporary keys are overwritten, whatever they hold). */
+  #kinds(keys: readonly string[]): Array<[string, KeyKind]> {
+    return keys
+      .filter((key) => !key.startsWith(`${this.#keys.base}tmp:`))
+      .map((key) => [
+        key,
+        key === this.#keys.sequence ? 'counter' : key === this.#keys.data ? 'hash' : 'zset',
+      ]);
   }
 }
 

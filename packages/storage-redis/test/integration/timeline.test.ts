@@ -154,6 +154,14 @@ for (const target of targets()) {
       await expect(timeline.count('feed:string')).rejects.toThrow(/timeline.count on ".*feed:string"/);
     });
 
+    it('names the timeline of the wrong type among the many of an addToMany', async () => {
+      const timeline = flat();
+      await redis.set(`${prefix}feed:string2`, 'not a sorted set');
+      await expect(timeline.addToMany(['feed:ok2', 'feed:string2', 'feed:ok3'], dehydrated([idOf(ms, 1, 1)]))).rejects.toThrow(
+        new RegExp(`WRONGTYPE.*"${prefix}feed:string2"`),
+      );
+    });
+
     it('modify removes the exact member it read, even when it would serialize differently', async () => {
       const timeline = aggregated();
       // As Python may have written it: a trailing part our serializer does not reproduce.
