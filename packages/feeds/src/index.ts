@@ -10,6 +10,8 @@ export { formatFeedKey, userIdFromKey, validateKeyFormat, validateUserId } from 
 export type { UserId } from './keys.js';
 export type { FeedFilter, FeedOrdering, PageOptions } from './query.js';
 export { NoopMetrics, noopMetrics } from './metrics.js';
+export { FormatMismatchError, detectFormatMismatch } from './format-mismatch.js';
+export type { StoredValueKind } from './format-mismatch.js';
 export { KeyedMutex } from './storage/keyed-mutex.js';
 export { applyMarkerUpdate } from './storage/marker-update.js';
 export type { Metrics, Timer } from './metrics.js';

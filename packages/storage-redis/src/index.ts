@@ -9,6 +9,7 @@ export { RedisKeys, activityShard, DEFAULT_MARKERS_KEY_FORMAT } from './keys.js'
 export type { MarkerList, MarkersKeyFormat } from './keys.js';
 export { hashTagOf, keySlot } from './slot.js';
 export { deleteKeysWithPrefix, keysWithPrefix } from './keyspace.js';
+export { FormatMismatchError } from '@sf/feeds';
 export {
   RedisConfigurationError,
   RedisLockError,
