@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Activity, Love } from '@sf/activity';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { activityShard, type RedisClient } from '../../src/index.js';
 import type { MigrationReport, PatternReport } from '../../src/check/report.js';
@@ -67,7 +66,8 @@ for (const target of targets()) {
 
     /** An activity as Python's ActivitySerializer stores it, with a pickled extra_context. */
     const plantActivity = async (object: number, pickle: Buffer, actor = '13') => {
-      const id = new Activity({ actor: 13, verb: Love, object, time: Date.UTC(2014, 0, 2, 3, 10) }).serializationId;
+      // Python's serialization id: epoch milliseconds, the object id in 10 digits, the verb id in 3
+      const id = `1388632200000${String(object).padStart(10, '0')}003`;
       await redis.hset(`${prefix}global:${activityShard(id, 10)}`, id, `${actor},3,${object},0,1388632200.000000,${pickle.toString('latin1')}`);
       await redis.zadd(`${prefix}feed:normal:21`, id, id);
       return id;
