@@ -150,6 +150,8 @@ export async function migrationCheck(options: MigrationCheckOptions): Promise<Mi
     for (const [id, holders] of references) if (exists.get(id) === false) for (const holder of holders) holder.missing(id);
   };
 
+  // Connects (a Cluster client learns its masters, which SCAN visits one by one).
+  await runner.call({ operation: 'check.ping' }, (client) => client.ping());
   await scanKeys(options.redis, match, count, async (batch) => {
     scanned += batch.length;
     const types = await runner.batch(

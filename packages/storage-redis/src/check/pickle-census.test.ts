@@ -54,6 +54,12 @@ describe('EntryAnalyzer', () => {
     expect(result.status).not.toBe('undecodable');
   });
 
+  it('finds Python data in the activities a notification member holds inline', () => {
+    const datetime = "\x80\x04}\x94\x8c\x04when\x94\x8c\x08datetime\x94\x8c\x08datetime\x94\x93\x94C\x0a\x07\xde\x01\x02\x03\x04\x05\x00\x00\x00\x94\x85\x94R\x94s.";
+    const member = `v33-42-2013-07-08;;1373266755.123000;;1373266755.123000;;-1;;-1;;13,3,42,0,1373266755.123000,;1234567890123456789,3,42,0,1373266756.123000,${datetime};;0`;
+    expect(analyzer.analyze('notification', member).findings.sort()).toEqual(['big-id', 'extra-context-datetime']);
+  });
+
   it('tells feed members apart', () => {
     expect(kindOfMember('13732667551230000000042003')).toBe('flat');
     expect(kindOfMember('v33-2013-07-08;;1.0;;1.0;;-1;;-1;;1;2;;0')).toBe('aggregated');

@@ -129,8 +129,8 @@ for (const target of targets()) {
       const activities = pattern('global:*');
       expect(activities.entries).toBe(11);
       expect(activities.undecodable).toBeGreaterThanOrEqual(1);
-      expect(Object.keys(activities.reasons).some((reason) => /activity/.test(reason))).toBe(true);
-      expect(activities.examples.some((example) => example.status === 'undecodable' && example.entry === 'garbage')).toBe(true);
+      expect(activities.reasons['activity: expected 6 comma-separated parts (actor,verb,object,target,epoch,pickle), found 1 in "…"']).toBe(1);
+      expect(activities.examples.some((example) => example.status === 'undecodable')).toBe(true);
       // counted whether this library reads them or not: each is read, rewritten or undecodable
       for (const finding of ['extra-context-datetime', 'extra-context-set', 'extra-context-int-keyed-dict', 'extra-context-big-int', 'big-id']) {
         const counts = activities.findings[finding]!;
