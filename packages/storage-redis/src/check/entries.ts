@@ -96,7 +96,8 @@ export class EntryAnalyzer {
   analyze(kind: EntryKind, entry: string): EntryResult {
     const findings = new Set<string>();
     let structuralIds: string[] = [];
-    if (kind === 'activity') sfActivityFindings(entry, findings);
+    // Python features only exist in Stream Framework entries (this library's JSON starts with `j1:`).
+    if (kind === 'activity' && !entry.startsWith('j1:')) sfActivityFindings(entry, findings);
     else if (kind !== 'flat' && entry.startsWith('v3')) structuralIds = sfAggregatedFindings(entry, kind, findings);
     const serializer = this.#serializers[kind];
     let item: unknown;

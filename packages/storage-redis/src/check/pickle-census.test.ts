@@ -35,6 +35,7 @@ describe('pickleCensus', () => {
 
   it('refuses a truncated pickle', () => {
     expect(() => pickleCensus(bytes(0x80, 4, '}\x94\x8c\x05ab'))).toThrow(PickleCensusError);
+    expect(() => pickleCensus(bytes('(dp0\nS\'n\'\nIx1\ns.'))).toThrow(PickleCensusError);
   });
 });
 

@@ -225,5 +225,11 @@ class Walker {
 
 /** Counts what a pickle holds; throws PickleCensusError for a malformed one. */
 export function pickleCensus(bytes: Uint8Array): PickleCensus {
-  return new Walker(bytes).run();
+  try {
+    return new Walker(bytes).run();
+  } catch (error) {
+    // e.g. an INT line that is no number: still a malformed pickle
+    if (error instanceof PickleCensusError) throw error;
+    throw new PickleCensusError(error instanceof Error ? error.message : String(error));
+  }
 }
