@@ -106,6 +106,11 @@ export class EntryAnalyzer {
     } catch (error) {
       return { status: 'undecodable', reason: reasonOf(error), findings: [...findings], activityIds: kind === 'flat' ? [] : structuralIds };
     }
+    const kept = keptUnread(item);
+    if (kept !== undefined) {
+      // Written back verbatim by merges, but left out of every page: lost to readers.
+      return { status: 'undecodable', reason: `an activity kept unread (left out of pages): ${reasonOf(kept)}`, findings: [...findings], activityIds: [] };
+    }
     const activityIds = kind === 'flat' ? [entry] : kind === 'aggregated' ? idsOf(item, structuralIds) : [];
     let rewritten: string;
     try {
@@ -116,6 +121,17 @@ export class EntryAnalyzer {
     if (rewritten === entry) return { status: 'read', findings: [...findings], activityIds };
     return { status: 'rewritten', rewrittenAs: rewritten, findings: [...findings], activityIds };
   }
+}
+
+/**
+ * The reason of the first activity a decoder kept without reading it (an opaque activity: it
+ * has the stored text as `raw` and a `reason`), which feeds leave out of pages.
+ */
+function keptUnread(item: unknown): unknown {
+  const activities = (item as { activities?: unknown } | null)?.activities;
+  if (!Array.isArray(activities)) return undefined;
+  const opaque: unknown = activities.find((activity) => typeof activity === 'object' && activity !== null && 'raw' in activity && 'reason' in activity);
+  return opaque === undefined ? undefined : ((opaque as { reason: unknown }).reason ?? 'unreadable');
 }
 
 function idsOf(item: unknown, fallback: string[]): string[] {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EntryAnalyzer, kindOfMember } from './entries.js';
 import { PickleCensusError, pickleCensus } from './pickle-census.js';
-import { streamFrameworkFormat } from '@sf/serializers';
+import { streamFrameworkFormat, type SerializationFormat } from '@sf/serializers';
 
 /** Pickles written by Python 3.11's pickle (protocols 0, 2 and 4) of plain extra_context dicts (serializers' fixture). */
 const vectors = JSON.parse(readFileSync(new URL('../../../serializers/test/fixtures/sf-serialization.json', import.meta.url), 'utf8')) as {
@@ -59,6 +59,17 @@ describe('EntryAnalyzer', () => {
     const datetime = "\x80\x04}\x94\x8c\x04when\x94\x8c\x08datetime\x94\x8c\x08datetime\x94\x93\x94C\x0a\x07\xde\x01\x02\x03\x04\x05\x00\x00\x00\x94\x85\x94R\x94s.";
     const member = `v33-42-2013-07-08;;1373266755.123000;;1373266755.123000;;-1;;-1;;13,3,42,0,1373266755.123000,;1234567890123456789,3,42,0,1373266756.123000,${datetime};;0`;
     expect(analyzer.analyze('notification', member).findings.sort()).toEqual(['big-id', 'extra-context-datetime']);
+  });
+
+  it('counts an entry holding an activity its decoder kept unread (shown on no page) as undecodable', () => {
+    const opaque = { raw: '13,3,42,0,1.0,\x80', reason: new Error('pickle class decimal.Decimal') };
+    const format = {
+      ...streamFrameworkFormat(),
+      notificationSerializer: () => ({ name: 'n', loads: () => ({ activities: [opaque] }), dumps: () => 'same' }),
+    } as unknown as SerializationFormat;
+    const result = new EntryAnalyzer(format).analyze('notification', 'same');
+    expect(result.status).toBe('undecodable');
+    expect(result.reason).toBe('an activity kept unread (left out of pages): pickle class decimal.Decimal');
   });
 
   it('tells feed members apart', () => {
