@@ -7,6 +7,7 @@ import { RedisReplyError } from './errors.js';
 import { groupBy } from './group.js';
 import { checkId } from './ids.js';
 
+
 /**
  * Activities in hashes sharded over N keys, as Stream Framework's ShardedHashCache keeps them:
  * `global:<md5(id) mod N>`, field = the serialization id, value = the serialized activity.
