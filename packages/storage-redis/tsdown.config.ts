@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/migration-check-cli.ts'],
   format: 'esm',
   dts: true,
   sourcemap: true,

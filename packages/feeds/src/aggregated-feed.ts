@@ -61,6 +61,7 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
       name: this.name,
       kind,
       serializer: serializer as unknown as import('@sf/serializers').Serializer<A>,
+      format: this.format.name,
     });
     this.activityStorage = kind === 'notification' ? null : this.storage.activityStorage({ name: this.name });
     this.#hooks = { onUpdateFeed: options.onUpdateFeed };

@@ -4,6 +4,7 @@ import { BaseFeed, BaseFeedDefinition, idOf, validateActivities } from './base-f
 import type { BaseFeedOptions, FeedView } from './base-feed.js';
 import type { UserId } from './keys.js';
 import { validateUserId } from './keys.js';
+import { FormatMismatchError } from './format-mismatch.js';
 import type { ActivityStorage, FlatTimelineItem, TimelineStorage } from './storage/contracts.js';
 
 /** What changed in a feed, for `onUpdateFeed`. */
@@ -36,6 +37,7 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
       name: this.name,
       kind: 'flat',
       serializer: this.format.timelineSerializer(),
+      format: this.format.name,
     });
     this.activityStorage = this.storage.storesFullActivities ? null : this.storage.activityStorage({ name: this.name });
     this.onUpdateFeed = options.onUpdateFeed;
@@ -84,7 +86,9 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
   async hydrate(key: string, items: readonly FlatTimelineItem[]): Promise<Activity[]> {
     const ids = items.filter((item) => item instanceof DehydratedActivity).map((item) => item.serializationId);
     if (ids.length === 0) return items as Activity[];
-    const activities = await this.getActivities(ids);
+    const activities = await this.getActivities(ids).catch((error: unknown) => {
+      throw error instanceof FormatMismatchError ? error.forFeed(key) : error;
+    });
     const result: Activity[] = [];
     const missing: string[] = [];
     for (const item of items) {

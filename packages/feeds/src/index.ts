@@ -2,7 +2,7 @@ export { Feed, FeedDefinition } from './feed.js';
 export type { FeedOptions, FeedUpdate, WriteOptions } from './feed.js';
 export { AggregatedFeed, AggregatedFeedDefinition } from './aggregated-feed.js';
 export type { AggregatedFeedOptions } from './aggregated-feed.js';
-export { NotificationFeed, NotificationFeedDefinition } from './notification-feed.js';
+export { NotificationFeed, NotificationFeedDefinition, STREAM_FRAMEWORK_MARKERS_KEY_FORMAT } from './notification-feed.js';
 export type { MarkOptions, NotificationCountsEvent, NotificationFeedOptions } from './notification-feed.js';
 export { BaseFeed, BaseFeedDefinition } from './base-feed.js';
 export type { BaseFeedOptions, FeedView } from './base-feed.js';
@@ -10,6 +10,8 @@ export { formatFeedKey, userIdFromKey, validateKeyFormat, validateUserId } from 
 export type { UserId } from './keys.js';
 export type { FeedFilter, FeedOrdering, PageOptions } from './query.js';
 export { NoopMetrics, noopMetrics } from './metrics.js';
+export { FormatMismatchError, detectFormatMismatch } from './format-mismatch.js';
+export type { StoredValueKind } from './format-mismatch.js';
 export { KeyedMutex } from './storage/keyed-mutex.js';
 export { applyMarkerUpdate } from './storage/marker-update.js';
 export type { Metrics, Timer } from './metrics.js';

@@ -13,11 +13,21 @@ export interface NotificationFeedOptions<A extends NotificationActivity = Notifi
   extends AggregatedFeedOptions<A> {
   /** Marker ids kept per list (default 100, as Stream Framework). */
   markersMaxLength?: number;
-  /** Base key of the unseen/unread marker lists (default: the feed's keyFormat). */
+  /**
+   * Base key of the unseen/unread marker lists. Default: in the Stream Framework format,
+   * `notification_feed:%(user_id)s` whatever the feed's keyFormat (where Python keeps every
+   * notification feed's markers); in any other format, the feed's keyFormat.
+   */
   markersKeyFormat?: string;
   trackUnseen?: boolean;
   trackUnread?: boolean;
 }
+
+/**
+ * Where Stream Framework keeps the markers of every notification feed
+ * (`BaseNotificationFeed.markers_key_format`), whatever the feed's own `key_format`.
+ */
+export const STREAM_FRAMEWORK_MARKERS_KEY_FORMAT = 'notification_feed:%(user_id)s';
 
 /** The counts of one user's notification feed after a change. */
 export interface NotificationCountsEvent extends MarkerCounts {
@@ -60,7 +70,8 @@ export class NotificationFeedDefinition<A extends NotificationActivity = Notific
       throw new InvalidActivityError(`markersMaxLength must be a positive integer, got ${String(options.markersMaxLength)}`);
     }
     this.markersMaxLength = markersMaxLength;
-    this.markersKeyFormat = validateKeyFormat(options.markersKeyFormat ?? this.keyFormat);
+    const defaultMarkersKeyFormat = this.format.name === 'stream-framework' ? STREAM_FRAMEWORK_MARKERS_KEY_FORMAT : this.keyFormat;
+    this.markersKeyFormat = validateKeyFormat(options.markersKeyFormat ?? defaultMarkersKeyFormat);
     this.trackUnseen = options.trackUnseen ?? true;
     this.trackUnread = options.trackUnread ?? true;
     this.markers = this.storage.markerStorage({ name: this.name });

@@ -1,6 +1,7 @@
 import type { RedisRunner } from './client.js';
 import { RedisConfigurationError, RedisSerializationError } from './errors.js';
-import { KeyedMutex } from '@sf/feeds';
+import { KeyedMutex, detectFormatMismatch } from '@sf/feeds';
+import type { StoredValueKind } from '@sf/feeds';
 import type { RedisKeys } from './keys.js';
 
 /** How `modify` locks a feed (see the README: "Concurrency"). */
@@ -45,6 +46,13 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** An entry a read could not decode: `entry` names it in reports (member or hash field), `value` is what was stored. */
+export interface FailedEntry {
+  entry: string;
+  value: string;
+  cause: unknown;
+}
+
 /** The default report of a skipped corrupt entry: a process warning (stderr unless handled). */
 export function warnCorruptEntry(error: RedisSerializationError): void {
   process.emitWarning(error.message, { type: 'SfCorruptEntryWarning', code: error.code });
@@ -72,6 +80,25 @@ export class RedisStorageContext {
     this.lock = options.lock;
     this.corruptEntries = options.corruptEntries;
     this.#onCorruptEntry = options.onCorruptEntry;
+  }
+
+  /**
+   * The entries one read could not decode. When none of the read's entries decoded (`decoded`
+   * is 0) and some decode in the other bundled format, the storage is configured with the wrong
+   * format: throws FormatMismatchError naming the one to use. Otherwise each entry is corrupt.
+   */
+  failedEntries(
+    key: string,
+    read: { kind: StoredValueKind; format: string | undefined; decoded: number; feedKey?: string },
+    failed: readonly FailedEntry[],
+  ): void {
+    if (failed.length === 0) return;
+    if (read.decoded === 0 && read.format !== undefined) {
+      const entries = failed.map((item) => item.value);
+      const mismatch = detectFormatMismatch({ key, feedKey: read.feedKey, kind: read.kind, format: read.format, entries });
+      if (mismatch) throw mismatch;
+    }
+    for (const item of failed) this.corrupt(key, item.entry, item.cause);
   }
 
   /** A stored entry could not be decoded: throw, or report it and let the caller skip it. */

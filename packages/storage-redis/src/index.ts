@@ -8,7 +8,13 @@ export type { RedisClient } from './client.js';
 export { RedisKeys, activityShard, DEFAULT_MARKERS_KEY_FORMAT } from './keys.js';
 export type { MarkerList, MarkersKeyFormat } from './keys.js';
 export { hashTagOf, keySlot } from './slot.js';
-export { deleteKeysWithPrefix, keysWithPrefix } from './keyspace.js';
+export { deleteKeysWithPrefix, keysWithPrefix, scanKeys } from './keyspace.js';
+export { migrationCheck } from './check/migration-check.js';
+export type { CheckedFeed, MigrationCheckOptions } from './check/migration-check.js';
+export { formatReport } from './check/report.js';
+export type { EntryExample, MigrationReport, PatternKind, PatternReport, StatusCounts } from './check/report.js';
+export type { EntryStatus } from './check/entries.js';
+export { FormatMismatchError } from '@sf/feeds';
 export {
   RedisConfigurationError,
   RedisLockError,

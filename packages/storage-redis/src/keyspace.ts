@@ -8,19 +8,27 @@ function nodesOf(client: RedisClient): Redis[] {
 }
 
 /** A SCAN pattern matching the keys that start with `prefix` (glob characters in it escaped). */
-function prefixPattern(prefix: string): string {
+export function prefixPattern(prefix: string): string {
   if (prefix.length === 0) throw new RedisConfigurationError('refusing to match every key of the database (empty prefix)');
   return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
 }
 
-/** Runs `each` on every batch of keys SCAN finds for `pattern` on one node. */
-async function scanNode(node: Redis, pattern: string, each: (keys: string[]) => Promise<void>): Promise<void> {
+/** Runs `each` on every batch of keys SCAN finds for `pattern` on one node (`count`: SCAN's COUNT hint). */
+async function scanNode(node: Redis, pattern: string, each: (keys: string[]) => Promise<void>, count = 1000): Promise<void> {
   let cursor = '0';
   do {
-    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
     cursor = next;
     if (keys.length > 0) await each(keys);
   } while (cursor !== '0');
+}
+
+/**
+ * Runs `each` on every batch of keys matching a SCAN pattern, node by node on a cluster (every
+ * master), one batch at a time: SCAN with a COUNT hint, never KEYS, so Redis is never blocked.
+ */
+export async function scanKeys(client: RedisClient, pattern: string, count: number, each: (keys: string[]) => Promise<void>): Promise<void> {
+  for (const node of nodesOf(client)) await scanNode(node, pattern, each, count);
 }
 
 /** Every key that starts with `prefix`, on every master of a cluster (SCAN, never KEYS). Unsorted. */

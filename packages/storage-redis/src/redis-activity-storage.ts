@@ -2,7 +2,7 @@ import type { Activity } from '@sf/activity';
 import type { ActivityStorage } from '@sf/feeds';
 import type { Serializer } from '@sf/serializers';
 import type { BatchCommand } from './client.js';
-import type { RedisStorageContext } from './context.js';
+import type { FailedEntry, RedisStorageContext } from './context.js';
 import { RedisReplyError } from './errors.js';
 import { groupBy } from './group.js';
 import { checkId } from './ids.js';
@@ -17,10 +17,13 @@ import { checkId } from './ids.js';
 export class RedisActivityStorage implements ActivityStorage {
   readonly #context: RedisStorageContext;
   readonly #serializer: Serializer<Activity>;
+  readonly #format: string | undefined;
 
-  constructor(context: RedisStorageContext, serializer: Serializer<Activity>) {
+  /** `format`: the name of the serializer's format, to tell values in another format from corrupt ones. */
+  constructor(context: RedisStorageContext, serializer: Serializer<Activity>, format?: string) {
     this.#context = context;
     this.#serializer = serializer;
+    this.#format = format;
   }
 
   /** Ids grouped by the shard key holding them. */
@@ -57,12 +60,17 @@ export class RedisActivityStorage implements ActivityStorage {
       context,
       shards.map(([shard, shardIds]) => (client) => client.hmget(shard, ...shardIds)),
     );
-    shards.forEach(([shard, shardIds], index) => this.#collect(found, context, shard, shardIds, replies[index]));
+    const failures = shards.map(([shard, shardIds], index) => this.#collect(found, context, shard, shardIds, replies[index]));
+    // Reported once the whole read is decoded: when nothing decoded, it may be the wrong format.
+    shards.forEach(([shard], index) =>
+      this.#context.failedEntries(shard, { kind: 'activity', format: this.#format, decoded: found.size }, failures[index]!),
+    );
     return found;
   }
 
-  /** Decodes the values read for `ids` (in order) into `found`; reports corrupt ones. */
-  #collect(found: Map<string, Activity>, context: { operation: string }, shard: string, ids: readonly string[], values: unknown): void {
+  /** Decodes the values read for `ids` (in order) into `found`; returns the ones that failed. */
+  #collect(found: Map<string, Activity>, context: { operation: string }, shard: string, ids: readonly string[], values: unknown): FailedEntry[] {
+    const failed: FailedEntry[] = [];
     if (!Array.isArray(values) || values.length !== ids.length) {
       throw new RedisReplyError({ ...context, key: shard }, `expected ${ids.length} values from HMGET, got ${JSON.stringify(values)?.slice(0, 200)}`);
     }
@@ -74,9 +82,10 @@ export class RedisActivityStorage implements ActivityStorage {
         if (typeof value !== 'string') throw new TypeError(`expected a string value, got ${typeof value}`);
         found.set(id, this.#serializer.loads(value));
       } catch (error) {
-        this.#context.corrupt(shard, id, error);
+        failed.push({ entry: id, value: typeof value === 'string' ? value : '', cause: error });
       }
     }
+    return failed;
   }
 
   async removeMany(ids: readonly string[]): Promise<number> {

@@ -132,7 +132,7 @@ export class RedisStorage implements StorageBackend {
       throw new RedisConfigurationError(`countsChannel must be a non-empty string or null, got ${JSON.stringify(channel)}`);
     }
     this.countsChannel = channel;
-    this.#activityStorage = new RedisActivityStorage(this.#context, this.format.activitySerializer());
+    this.#activityStorage = new RedisActivityStorage(this.#context, this.format.activitySerializer(), this.format.name);
     this.#markerStorage = new RedisMarkerStorage(this.#context, channel, channel === null ? null : new CountsSubscriber(client, channel));
   }
 

@@ -11,7 +11,7 @@ import type {
 } from '@sf/feeds';
 import type { Serializer } from '@sf/serializers';
 import { RedisRunner, type BatchCommand } from './client.js';
-import type { RedisStorageContext } from './context.js';
+import type { FailedEntry, RedisStorageContext } from './context.js';
 import { RedisLockError, RedisReplyError } from './errors.js';
 import { rangeArgs } from './args.js';
 import { boundsOf, checkId } from './ids.js';
@@ -72,6 +72,8 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   readonly #members = new WeakMap<object, string>();
   /** Flat timelines hold ids as members; aggregated ones hold serialized aggregations. */
   readonly #flat: boolean;
+  /** The name of the serializer's format, to tell a keyspace in another format from corrupt entries. */
+  readonly #format: string | undefined;
 
   constructor(context: RedisStorageContext, options: TimelineStorageOptions<T>) {
     this.name = options.name;
@@ -79,6 +81,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     this.#serializer = options.serializer;
     this.#context = context;
     this.#flat = options.kind === 'flat';
+    this.#format = options.format;
   }
 
   get #runner(): RedisRunner {
@@ -102,19 +105,21 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     return pairs;
   }
 
-  #decode(key: string, members: readonly string[]): T[] {
+  #decode(feedKey: string, key: string, members: readonly string[]): T[] {
     const items: T[] = [];
+    const failed: FailedEntry[] = [];
     for (const member of members) {
       let item: T;
       try {
         item = this.#serializer.loads(member);
       } catch (error) {
-        this.#context.corrupt(key, member, error);
+        failed.push({ entry: member, value: member, cause: error });
         continue;
       }
       if (!this.#flat && typeof item === 'object' && item !== null) this.#members.set(item, member);
       items.push(item);
     }
+    this.#context.failedEntries(key, { kind: this.kind, format: this.#format, decoded: items.length, feedKey }, failed);
     return items;
   }
 
@@ -211,7 +216,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
       const reply = await this.#runner.script(context, 'range', [key], args);
       members = toStrings(reply, context);
     }
-    return this.#decode(key, members);
+    return this.#decode(feedKey, key, members);
   }
 
   async count(feedKey: string): Promise<number> {

@@ -56,6 +56,11 @@ export interface TimelineStorageOptions<T extends TimelineItem> {
   kind: TimelineKind;
   /** How items become stored values; the same item must always give the same string. */
   serializer: Serializer<T>;
+  /**
+   * The name of the SerializationFormat `serializer` comes from (`'json'`, `'stream-framework'`):
+   * shared backends use it to tell a keyspace written in another format from corrupt entries.
+   */
+  format?: string | undefined;
 }
 
 /**

@@ -1,34 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Activity, getVerbById } from '@sf/activity';
 import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { redisStorage, type RedisClient, type RedisStorage } from '../../src/index.js';
 import { cleanupKeys, keysOf, targets, uniquePrefix } from './helpers.js';
-
-/** Data written by the Python Stream Framework 1.4 (see ../fixtures/VECTORS.md). */
-interface Scenario {
-  key_formats: Record<'normal' | 'aggregated' | 'user' | 'notification', string>;
-  followers: Record<string, number[]>;
-  activities: Array<{
-    actor_id: number;
-    verb_id: number;
-    object_id: number;
-    target_id: number | null;
-    time: string;
-    extra_context: Record<string, unknown>;
-    serialization_id: string;
-  }>;
-  expected_normal_feed_21_newest_first: string[];
-  keys: Record<string, { type: 'zset'; value: Array<[string, number]> } | { type: 'hash'; value: Record<string, string> } | { type: 'list'; value: string[] }>;
-}
-
-const scenarioPath = process.env.SF_REDIS_SCENARIO ?? new URL('../fixtures/sf-redis-scenario.json', import.meta.url).pathname;
-const scenario = JSON.parse(readFileSync(scenarioPath, 'utf8')) as Scenario;
-/** Values are the raw Redis bytes decoded as latin1. */
-const bytes = (latin1: string) => Buffer.from(latin1, 'latin1');
-const latin1 = (buffer: Buffer) => buffer.toString('latin1');
-/** Python's `'feed:normal:%(user_id)s'` in this library's notation. */
-const keyFormat = (name: keyof Scenario['key_formats']) => scenario.key_formats[name].replace('%(user_id)s', '{userId}');
+import { keyFormat, latin1, plantScenario, scenario } from './scenario.js';
 
 const activities = scenario.activities.map(
   (a) =>
@@ -76,12 +51,7 @@ for (const target of targets()) {
     });
 
     it("reads every feed of Python's keyspace", async () => {
-      for (const [key, entry] of Object.entries(scenario.keys)) {
-        const full = prefix + clusterKey(key);
-        if (entry.type === 'zset') for (const [member, score] of entry.value) await redis.zadd(full, String(score), bytes(member));
-        if (entry.type === 'hash') for (const [field, value] of Object.entries(entry.value)) await redis.hset(full, field, bytes(value));
-        if (entry.type === 'list') await redis.rpush(full, ...entry.value.map(bytes));
-      }
+      await plantScenario(redis, prefix, clusterKey);
       const { normal, aggregated, user, notification } = feeds();
 
       const feed21 = await normal.for(21).get();
