@@ -12,6 +12,7 @@ export type { FeedFilter, FeedOrdering, PageOptions } from './query.js';
 export { NoopMetrics, noopMetrics } from './metrics.js';
 export { KeyedMutex } from './storage/keyed-mutex.js';
 export { applyMarkerUpdate } from './storage/marker-update.js';
+export { activitiesById, checkActivityConflict } from './storage/activity-conflicts.js';
 export type { Metrics, Timer } from './metrics.js';
 export type {
   ActivityStorage,
