@@ -3,6 +3,7 @@ import { RedisReplyError, RedisUnavailableError, isUnavailable, toStorageError, 
 import { addMany } from './lua/add-many-n.js';
 import { commit } from './lua/commit-2.js';
 import { markers } from './lua/markers-2.js';
+import { putActivities } from './lua/put-activities-1.js';
 import { range } from './lua/range-1.js';
 import { unlock } from './lua/unlock-1.js';
 import { groupBy } from './group.js';
@@ -12,7 +13,7 @@ import { keySlot } from './slot.js';
 export type RedisClient = Redis | Cluster;
 
 /** The Lua scripts, registered on each client with `defineCommand` under versioned names. */
-export const scripts = { addMany, range, commit, unlock, markers } as const;
+export const scripts = { addMany, range, commit, unlock, markers, putActivities } as const;
 export type ScriptName = keyof typeof scripts;
 
 type ScriptCall = (numberOfKeys: number, ...args: (string | number)[]) => Promise<unknown>;
