@@ -1,4 +1,9 @@
-export { Activity, MAX_ACTIVITY_TIME_MS, MAX_EPOCH_MICROSECONDS, sortActivities } from './activity.js';
+export {
+  Activity,
+  MAX_ACTIVITY_TIME_MS,
+  MAX_EPOCH_MICROSECONDS,
+  sortActivities,
+} from './activity.js';
 export type { ActivityInit, ActivityRef, ExtraContext } from './activity.js';
 export {
   AggregatedActivity,
