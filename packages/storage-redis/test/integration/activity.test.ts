@@ -1,4 +1,5 @@
-import { Activity, ActivityConflictError, Add, Love } from '@sf/activity';
+import { Activity, ActivityConflictError, Add, Love, SerializationError } from '@sf/activity';
+import { Feed } from '@sf/feeds';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { activityShard, redisStorage, type RedisClient } from '../../src/index.js';
 import { cleanupKeys, keysOf, targets, uniquePrefix } from './helpers.js';
@@ -53,6 +54,32 @@ for (const target of targets()) {
       await storage.addMany(all);
       expect((await keysOf(redis, prefix)).every((key) => /activities:[0-2]$/.test(key))).toBe(true);
       expect((await storage.getMany(all.map((a) => a.serializationId))).size).toBe(12);
+    });
+
+    it('skips and reports a stored activity whose time is past 2^53 - 1 microseconds; the page still reads (issue 12 item 1)', async () => {
+      const reported: unknown[] = [];
+      const missing: string[] = [];
+      for (const format of ['json', 'stream-framework'] as const) {
+        const storage = redisStorage({ redis, keyPrefix: `${prefix}${format}:`, format, onCorruptEntry: (error) => reported.push(error) });
+        const definition = Feed.define({
+          name: 'normal',
+          keyFormat: 'feed:normal:{userId}',
+          storage,
+          onMissingActivities: (_key, ids) => missing.push(...ids),
+        });
+        const [good, bad] = [activity(1), activity(2)].map((a) => (format === 'json' ? a.withIdScheme('actor') : a)) as [Activity, Activity];
+        await definition.insertActivities([good, bad]);
+        await definition.for(7).addMany([good, bad]);
+        const value =
+          format === 'json'
+            ? `j1:{"actor":2,"verb":4,"object":2,"target":null,"epochMicroseconds":9007199254740992,"extraContext":{},"idScheme":"actor"}`
+            : '2,4,2,0,9007199254740.992,';
+        await redis.hset(storage.keys.activityShardKey(bad.serializationId), bad.serializationId, value);
+        expect((await definition.for(7).get()).map((a) => a.serializationId)).toEqual([good.serializationId]);
+      }
+      expect(reported).toHaveLength(2);
+      expect(reported.every((error) => error instanceof SerializationError)).toBe(true);
+      expect(missing).toHaveLength(2);
     });
 
     describe("another actor's activity under the same id (issue 12 item 3)", () => {
