@@ -1,4 +1,5 @@
 /** Input validation: every id, cursor and form field that reaches the app goes through here. */
+import { MAX_SERIALIZATION_ID_LENGTH } from '@sf/activity';
 
 /** An error with an HTTP status and a message safe to show to the person who made the request. */
 export class HttpError extends Error {
@@ -85,10 +86,12 @@ export function parseInteger(value: unknown, what: string, min: number, max: num
   return Number(value);
 }
 
-/** A paging cursor: a serialization id (decimal digits) or absent. */
+const CURSOR = new RegExp(`^\\d{1,${MAX_SERIALIZATION_ID_LENGTH}}$`);
+
+/** A paging cursor: a serialization id (decimal digits, up to 42) or absent. */
 export function parseCursor(value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || !/^\d{1,30}$/.test(value)) {
+  if (typeof value !== 'string' || !CURSOR.test(value)) {
     throw badRequest(
       `The paging cursor "before" must be an activity id (digits only), got ${shown(value)}.`,
     );

@@ -1,4 +1,5 @@
 import {
+  ActivityConflictError,
   InvalidActivityError,
   SerializationIdError,
   SfError,
@@ -74,6 +75,7 @@ const reasons: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
@@ -92,8 +94,9 @@ const fastifyCodes: Record<string, string> = {
 
 /**
  * What an error becomes for the caller: ApiErrors and the 4xx errors of Fastify keep their
- * message; library validation errors are 400s; storage outages 503; anything else a 500 whose
- * details stay in the log.
+ * message; library validation errors are 400s (an activity time outside the range serialization
+ * ids can hold names the field and the range); another actor's activity under the same id is a
+ * 409; storage outages 503; anything else a 500 whose details stay in the log.
  */
 export function toErrorBody(error: unknown): ErrorBody {
   const body = (statusCode: number, code: string, message: string): ErrorBody => ({
@@ -106,6 +109,7 @@ export function toErrorBody(error: unknown): ErrorBody {
     return { ...error.details, ...body(error.statusCode, error.code, error.message) };
   if (error instanceof InvalidActivityError || error instanceof SerializationIdError)
     return body(400, error.code, error.message);
+  if (error instanceof ActivityConflictError) return body(409, error.code, error.message);
   if (error instanceof StorageUnavailableError)
     return body(503, error.code, 'the storage is unavailable; try again later');
   // Storage state the server cannot use, or a feed lock held too long: typed, naming the key.

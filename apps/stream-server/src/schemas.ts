@@ -1,3 +1,4 @@
+import { MAX_SERIALIZATION_ID_LENGTH } from '@sf/activity';
 import type { ServerConfig } from './config.js';
 import type { Verbs } from './feeds/activity-json.js';
 
@@ -5,7 +6,8 @@ import type { Verbs } from './feeds/activity-json.js';
 export type JsonSchema = Record<string, unknown>;
 
 export const USER_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
-export const ACTIVITY_ID_PATTERN = '^[0-9]{1,40}$';
+/** Serialization ids: up to 42 digits ('actor'-scheme ids end with the actor id). */
+export const ACTIVITY_ID_PATTERN = `^[0-9]{1,${MAX_SERIALIZATION_ID_LENGTH}}$`;
 const MAX_OBJECT_ID = 9_999_999_999;
 
 /** Validation error as Ajv reports it (the fields this module reads). */
@@ -141,7 +143,7 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
     type: 'object',
     required: ['id', 'actor', 'verb', 'object', 'target', 'time', 'extraContext'],
     properties: {
-      id: { type: 'string', description: 'Serialization id (time, object, verb).' },
+      id: { type: 'string', description: 'Serialization id (time, object, verb, actor).' },
       actor: { type: 'integer' },
       verb: { type: 'string' },
       object: { type: 'integer' },

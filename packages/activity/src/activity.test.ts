@@ -13,7 +13,13 @@ const T0 = Date.UTC(2013, 6, 8, 6, 59, 15);
 
 describe('Activity construction', () => {
   it('keeps ids, verb, time and an empty extra context', () => {
-    const activity = new Activity({ actor: 1, verb: Love, object: 42, time: new Date(T0 + 123) });
+    const activity = new Activity({
+      idScheme: 'stream-framework',
+      actor: 1,
+      verb: Love,
+      object: 42,
+      time: new Date(T0 + 123),
+    });
     expect(activity.actorId).toBe(1);
     expect(activity.actor).toBe(1);
     expect(activity.objectId).toBe(42);
@@ -29,6 +35,7 @@ describe('Activity construction', () => {
 
   it('computes the serialization id of the Python test example from epochMicroseconds', () => {
     const activity = new Activity({
+      idScheme: 'stream-framework',
       actor: 1,
       verb: Love,
       object: 42,
@@ -42,6 +49,7 @@ describe('Activity construction', () => {
 
   it('prefers epochMicroseconds over time', () => {
     const activity = new Activity({
+      idScheme: 'stream-framework',
       actor: 1,
       verb: Love,
       object: 42,
@@ -53,22 +61,44 @@ describe('Activity construction', () => {
 
   it('accepts time as epoch milliseconds (fractions of a millisecond are dropped)', () => {
     expect(
-      new Activity({ actor: 1, verb: Love, object: 42, time: T0 + 123 }).epochMicroseconds,
+      new Activity({
+        idScheme: 'stream-framework',
+        actor: 1,
+        verb: Love,
+        object: 42,
+        time: T0 + 123,
+      }).epochMicroseconds,
     ).toBe(1373266755123000);
     expect(
-      new Activity({ actor: 1, verb: Love, object: 42, time: T0 + 123.9 }).epochMicroseconds,
+      new Activity({
+        idScheme: 'stream-framework',
+        actor: 1,
+        verb: Love,
+        object: 42,
+        time: T0 + 123.9,
+      }).epochMicroseconds,
     ).toBe(1373266755123000);
   });
 
   it('has a 26-digit serialization id for present-day times', () => {
-    const activity = new Activity({ actor: 1, verb: Love, object: 42 });
+    const activity = new Activity({
+      idScheme: 'stream-framework',
+      actor: 1,
+      verb: Love,
+      object: 42,
+    });
     expect(activity.serializationId).toMatch(/^[0-9]{26}$/);
     expect(activity.serializationId.endsWith('0000000042003')).toBe(true);
   });
 
   it('defaults time to now', () => {
     const before = Date.now();
-    const activity = new Activity({ actor: 1, verb: Love, object: 42 });
+    const activity = new Activity({
+      idScheme: 'stream-framework',
+      actor: 1,
+      verb: Love,
+      object: 42,
+    });
     const after = Date.now();
     expect(activity.time.getTime()).toBeGreaterThanOrEqual(before);
     expect(activity.time.getTime()).toBeLessThanOrEqual(after);
@@ -76,14 +106,26 @@ describe('Activity construction', () => {
   });
 
   it('accepts time 0 (1970-01-01) and gives it the integer id Python would', () => {
-    const activity = new Activity({ actor: 1, verb: Love, object: 5, time: 0 });
+    const activity = new Activity({
+      idScheme: 'stream-framework',
+      actor: 1,
+      verb: Love,
+      object: 5,
+      time: 0,
+    });
     expect(activity.time.toISOString()).toBe('1970-01-01T00:00:00.000Z');
     expect(activity.serializationId).toBe('5003');
     expect(activity.dehydrate().serializationId).toBe('5003');
   });
 
   it('keeps the double rounding of Python: 768 ms gives an id with 767 ms', () => {
-    const activity = new Activity({ actor: 1, verb: Comment, object: 7, time: 1083310795768 });
+    const activity = new Activity({
+      idScheme: 'stream-framework',
+      actor: 1,
+      verb: Comment,
+      object: 7,
+      time: 1083310795768,
+    });
     expect(activity.time.getTime()).toBe(1083310795768);
     expect(activity.serializationId).toBe('10833107957670000000007002');
   });
@@ -92,7 +134,14 @@ describe('Activity construction', () => {
     const user = { id: 7, name: 'Thierry' };
     const pin = { id: 42, title: 'a pin' };
     const board = { id: 9 };
-    const activity = new Activity({ actor: user, verb: Add, object: pin, target: board, time: T0 });
+    const activity = new Activity({
+      idScheme: 'stream-framework',
+      actor: user,
+      verb: Add,
+      object: pin,
+      target: board,
+      time: T0,
+    });
     expect(activity.actor).toBe(user);
     expect(activity.object).toBe(pin);
     expect(activity.target).toBe(board);
@@ -101,13 +150,26 @@ describe('Activity construction', () => {
   });
 
   it('accepts a numeric target and id 0', () => {
-    const activity = new Activity({ actor: 0, verb: Follow, object: 0, target: 3, time: T0 });
+    const activity = new Activity({
+      idScheme: 'stream-framework',
+      actor: 0,
+      verb: Follow,
+      object: 0,
+      target: 3,
+      time: T0,
+    });
     expect([activity.actorId, activity.objectId, activity.targetId]).toEqual([0, 0, 3]);
     expect(activity.serializationId).toBe('13732667550000000000000001');
   });
 
   it('accepts the largest object id', () => {
-    const activity = new Activity({ actor: 1, verb: Love, object: 9_999_999_999, time: T0 });
+    const activity = new Activity({
+      idScheme: 'stream-framework',
+      actor: 1,
+      verb: Love,
+      object: 9_999_999_999,
+      time: T0,
+    });
     expect(activity.serializationId).toBe('13732667550009999999999003');
   });
 
@@ -295,10 +357,17 @@ describe('Activity extraContext', () => {
 });
 
 describe('Activity equality and ordering', () => {
-  const a = new Activity({ actor: 1, verb: Love, object: 42, time: T0 });
+  const a = new Activity({
+    idScheme: 'stream-framework',
+    actor: 1,
+    verb: Love,
+    object: 42,
+    time: T0,
+  });
 
   it('equals an activity with the same serialization id, whatever the actor, target and extra context', () => {
     const same = new Activity({
+      idScheme: 'stream-framework',
       actor: 2,
       verb: Love,
       object: 42,
@@ -353,13 +422,20 @@ describe('Activity equality and ordering', () => {
 
 describe('Activity helpers', () => {
   it('toString follows Stream Framework repr', () => {
-    expect(new Activity({ actor: 1, verb: Love, object: 8, time: T0 }).toString()).toBe(
-      'Activity(loved) 1 8',
-    );
+    expect(
+      new Activity({
+        idScheme: 'stream-framework',
+        actor: 1,
+        verb: Love,
+        object: 8,
+        time: T0,
+      }).toString(),
+    ).toBe('Activity(loved) 1 8');
   });
 
   it('dehydrate gives a DehydratedActivity with the serialization id', () => {
     const activity = new Activity({
+      idScheme: 'stream-framework',
       actor: 1,
       verb: Love,
       object: 42,

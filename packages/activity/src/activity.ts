@@ -1,5 +1,10 @@
 import { InvalidActivityError } from './errors.js';
-import { compareSerializationIds, computeSerializationId } from './serialization-id.js';
+import {
+  type ActivityIdScheme,
+  compareSerializationIds,
+  computeActorSerializationId,
+  computeSerializationId,
+} from './serialization-id.js';
 import type { Verb } from './verb.js';
 import { DehydratedActivity } from './dehydrated-activity.js';
 
@@ -22,7 +27,25 @@ export interface ActivityInit {
    */
   epochMicroseconds?: number | undefined;
   extraContext?: ExtraContext | undefined;
+  /**
+   * How the serialization id is made: `'actor'` (default; cannot collide for different actors)
+   * or `'stream-framework'` (Python's id, required by the Stream Framework format).
+   */
+  idScheme?: ActivityIdScheme | undefined;
 }
+
+/**
+ * The latest time an activity can have, in epoch microseconds: ids are computed from the
+ * microseconds as a JS number, exact up to `Number.MAX_SAFE_INTEGER` (2255-06-05T23:47:34.740991Z).
+ */
+export const MAX_EPOCH_MICROSECONDS = Number.MAX_SAFE_INTEGER;
+
+/** The latest `time` an activity can have, in epoch milliseconds: 2255-06-05T23:47:34.740Z. */
+export const MAX_ACTIVITY_TIME_MS = Math.floor(MAX_EPOCH_MICROSECONDS / 1000);
+
+const MAX_TIME_ISO = new Date(MAX_ACTIVITY_TIME_MS).toISOString();
+const TIME_RANGE = `allowed: 1970-01-01T00:00:00.000Z to ${MAX_TIME_ISO} (epoch milliseconds 0 to ${MAX_ACTIVITY_TIME_MS})`;
+const MICROSECONDS_RANGE = `allowed: 0 to ${MAX_EPOCH_MICROSECONDS} (1970-01-01T00:00:00.000Z to ${MAX_TIME_ISO})`;
 
 function refId(field: string, value: unknown): number {
   const id = typeof value === 'object' && value !== null && 'id' in value ? value.id : value;
@@ -59,26 +82,60 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function epochMicrosecondsOf(init: ActivityInit): number {
   if (init.epochMicroseconds !== undefined) {
-    if (!Number.isSafeInteger(init.epochMicroseconds) || init.epochMicroseconds < 0) {
+    const micros = init.epochMicroseconds;
+    if (typeof micros === 'number' && Number.isInteger(micros) && micros > MAX_EPOCH_MICROSECONDS) {
       throw new InvalidActivityError(
-        `activity epochMicroseconds must be a non-negative integer, got ${describe(init.epochMicroseconds)}`,
+        `activity epochMicroseconds must not be above ${MAX_EPOCH_MICROSECONDS}, got ${describe(micros)}; ${MICROSECONDS_RANGE}`,
+        { field: 'epochMicroseconds' },
       );
     }
-    return init.epochMicroseconds;
+    if (!Number.isSafeInteger(micros) || micros < 0) {
+      throw new InvalidActivityError(
+        `activity epochMicroseconds must be a non-negative integer, got ${describe(micros)}; ${MICROSECONDS_RANGE}`,
+        { field: 'epochMicroseconds' },
+      );
+    }
+    return micros;
   }
   const time = init.time ?? Date.now();
   const milliseconds = time instanceof Date ? time.getTime() : time;
   if (typeof milliseconds !== 'number' || !Number.isFinite(milliseconds)) {
     throw new InvalidActivityError(
-      `activity time must be a valid Date or epoch milliseconds, got ${describe(init.time)}`,
+      `activity time must be a valid Date or epoch milliseconds, got ${describe(init.time)}; ${TIME_RANGE}`,
+      { field: 'time' },
     );
   }
-  if (milliseconds < 0) {
+  const whole = Math.trunc(milliseconds);
+  if (whole < 0) {
     throw new InvalidActivityError(
-      `activity time must not be before 1970-01-01, got ${new Date(milliseconds).toISOString()}`,
+      `activity time must not be before 1970-01-01, got ${describeTime(milliseconds)}; ${TIME_RANGE}`,
+      { field: 'time' },
     );
   }
-  return Math.trunc(milliseconds) * 1000;
+  if (whole > MAX_ACTIVITY_TIME_MS) {
+    throw new InvalidActivityError(
+      `activity time must not be after ${MAX_TIME_ISO}, got ${describeTime(milliseconds)}; ${TIME_RANGE}`,
+      { field: 'time' },
+    );
+  }
+  return whole * 1000;
+}
+
+/** A time as its ISO date when a Date can show it, with the epoch milliseconds. */
+function describeTime(milliseconds: number): string {
+  const date = new Date(milliseconds);
+  return Number.isNaN(date.getTime())
+    ? `${milliseconds} epoch milliseconds`
+    : `${date.toISOString()} (epoch milliseconds ${milliseconds})`;
+}
+
+function idSchemeOf(value: unknown): ActivityIdScheme {
+  if (value === undefined || value === 'actor') return 'actor';
+  if (value === 'stream-framework') return value;
+  throw new InvalidActivityError(
+    `activity idScheme must be 'actor' or 'stream-framework', got ${describe(value)}`,
+    { field: 'idScheme' },
+  );
 }
 
 /**
@@ -96,6 +153,8 @@ export class Activity {
   /** Epoch microseconds; `time` is this truncated to milliseconds. */
   readonly epochMicroseconds: number;
   readonly extraContext: ExtraContext;
+  /** How `serializationId` was made (see `ActivityInit.idScheme`). */
+  readonly idScheme: ActivityIdScheme;
   readonly serializationId: string;
 
   constructor(init: ActivityInit) {
@@ -128,7 +187,27 @@ export class Activity {
     // A frozen plain object cannot change under the activity: no copy needed (serializers hand
     // over the objects they just parsed, frozen).
     this.extraContext = Object.isFrozen(extraContext) ? extraContext : Object.freeze({ ...extraContext });
+    this.idScheme = idSchemeOf(init.idScheme);
     this.serializationId = this.computeSerializationId();
+  }
+
+  /**
+   * The same activity (same fields, same class) with its id made by another scheme; `this`
+   * when it already uses that scheme. E.g. `activity.withIdScheme('stream-framework')` to store
+   * it in the Stream Framework format.
+   */
+  withIdScheme(idScheme: ActivityIdScheme): this {
+    if (idSchemeOf(idScheme) === this.idScheme) return this;
+    const ActivityClass = this.constructor as new (init: ActivityInit) => this;
+    return new ActivityClass({
+      actor: this.actor,
+      verb: this.verb,
+      object: this.object,
+      target: this.target,
+      epochMicroseconds: this.epochMicroseconds,
+      extraContext: this.extraContext,
+      idScheme,
+    });
   }
 
   /** When the activity happened (millisecond precision). */
@@ -141,7 +220,9 @@ export class Activity {
    * string and must only use fields set by this constructor.
    */
   protected computeSerializationId(): string {
-    return computeSerializationId(this.epochMicroseconds, this.objectId, this.verb.id);
+    return this.idScheme === 'stream-framework'
+      ? computeSerializationId(this.epochMicroseconds, this.objectId, this.verb.id)
+      : computeActorSerializationId(this.epochMicroseconds, this.objectId, this.verb.id, this.actorId);
   }
 
   equals(other: Activity): boolean {

@@ -19,9 +19,15 @@ import type { Verb } from './verb.js';
 /** 2013-07-08 06:59:15 UTC in milliseconds */
 const T0 = Date.UTC(2013, 6, 8, 6, 59, 15);
 
-/** An activity `seconds` after T0. */
+/** An activity `seconds` after T0, with Python's id (these tests follow Stream Framework's). */
 function act(actor: number, object: number, seconds = 0, verb: Verb = Love): Activity {
-  return new Activity({ actor, verb, object, time: T0 + seconds * 1000 });
+  return new Activity({
+    actor,
+    verb,
+    object,
+    time: T0 + seconds * 1000,
+    idScheme: 'stream-framework',
+  });
 }
 
 function caught(fn: () => unknown): unknown {

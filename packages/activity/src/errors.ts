@@ -38,8 +38,12 @@ export class SerializationError extends SfError {
 
 /** A constructor or method got a value it cannot work with. */
 export class InvalidActivityError extends SfError {
-  constructor(message: string, options: SfErrorOptions = {}) {
+  /** The field that was wrong (e.g. `time`, `epochMicroseconds`), when known. */
+  readonly field: string | undefined;
+
+  constructor(message: string, options: SfErrorOptions & { field?: string } = {}) {
     super('SF_INVALID_ACTIVITY', message, options);
+    this.field = options.field;
   }
 }
 
@@ -57,6 +61,35 @@ export class ActivityNotFoundError extends SfError {
   constructor(activityId: string, where: string, options: SfErrorOptions = {}) {
     super('SF_ACTIVITY_NOT_FOUND', `activity ${activityId} not found in ${where}`, options);
     this.activityId = activityId;
+  }
+}
+
+/**
+ * Storing the activity would overwrite another actor's activity stored under the same
+ * serialization id (Stream Framework's ids have no actor: two actors doing the same verb to the
+ * same object in the same millisecond share one). Nothing of the refused write was stored.
+ */
+export class ActivityConflictError extends SfError {
+  readonly activityId: string;
+  /** The actor of the activity already stored under `activityId` (kept). */
+  readonly storedActorId: number;
+  /** The actor of the activity that was refused. */
+  readonly newActorId: number;
+
+  constructor(
+    activityId: string,
+    storedActorId: number,
+    newActorId: number,
+    options: SfErrorOptions = {},
+  ) {
+    super(
+      'SF_ACTIVITY_CONFLICT',
+      `activity ${activityId} of actor ${newActorId} was refused: an activity of actor ${storedActorId} is stored under the same serialization id (Stream Framework ids have no actor: same time in ms, object and verb); create activities with the default idScheme 'actor' (JSON format) to store both`,
+      options,
+    );
+    this.activityId = activityId;
+    this.storedActorId = storedActorId;
+    this.newActorId = newActorId;
   }
 }
 

@@ -4,7 +4,10 @@ import * as api from './index.js';
 describe('public API', () => {
   it('exports exactly the documented values', () => {
     expect(Object.keys(api).sort()).toEqual([
+      'ACTIVITY_ID_SCHEMES',
+      'ACTOR_ID_DIGITS',
       'Activity',
+      'ActivityConflictError',
       'ActivityNotFoundError',
       'Add',
       'AggregatedActivity',
@@ -16,8 +19,11 @@ describe('public API', () => {
       'InvalidActivityError',
       'InvalidVerbError',
       'Love',
+      'MAX_ACTIVITY_TIME_MS',
       'MAX_AGGREGATED_ACTIVITIES_LENGTH',
+      'MAX_EPOCH_MICROSECONDS',
       'MAX_OBJECT_ID',
+      'MAX_SERIALIZATION_ID_LENGTH',
       'MAX_VERB_ID',
       'NotificationActivity',
       'SerializationError',
@@ -28,6 +34,7 @@ describe('public API', () => {
       'UnknownVerbError',
       'VerbRegistry',
       'compareSerializationIds',
+      'computeActorSerializationId',
       'computeSerializationId',
       'defaultVerbRegistry',
       'defineVerb',

@@ -1,4 +1,9 @@
-export { Activity, sortActivities } from './activity.js';
+export {
+  Activity,
+  MAX_ACTIVITY_TIME_MS,
+  MAX_EPOCH_MICROSECONDS,
+  sortActivities,
+} from './activity.js';
 export type { ActivityInit, ActivityRef, ExtraContext } from './activity.js';
 export {
   AggregatedActivity,
@@ -8,6 +13,7 @@ export {
 export type { ActivityOrId, AggregatedActivityInit } from './aggregated-activity.js';
 export { DehydratedActivity } from './dehydrated-activity.js';
 export {
+  ActivityConflictError,
   ActivityNotFoundError,
   DuplicateActivityError,
   EmptyAggregationError,
@@ -22,12 +28,17 @@ export {
 } from './errors.js';
 export type { SfErrorOptions } from './errors.js';
 export {
+  ACTIVITY_ID_SCHEMES,
+  ACTOR_ID_DIGITS,
   MAX_OBJECT_ID,
+  MAX_SERIALIZATION_ID_LENGTH,
   compareSerializationIds,
+  computeActorSerializationId,
   computeSerializationId,
   isSerializationId,
   toSerializationId,
 } from './serialization-id.js';
+export type { ActivityIdScheme } from './serialization-id.js';
 export {
   Add,
   Comment,

@@ -52,6 +52,52 @@ export function computeSerializationId(
   return milliseconds === 0 ? id.replace(/^0+(?=[0-9])/, '') : id;
 }
 
+/**
+ * How an activity's serialization id is made:
+ * - `'actor'` (the default): Stream Framework's id followed by the actor id zero-padded to
+ *   16 digits, so activities that differ only by actor never share an id;
+ * - `'stream-framework'`: Stream Framework's id exactly (time, object, verb; no actor), the only
+ *   ids its wire format and Python can store.
+ */
+export type ActivityIdScheme = 'actor' | 'stream-framework';
+
+/** The id schemes, default first. */
+export const ACTIVITY_ID_SCHEMES: readonly ActivityIdScheme[] = Object.freeze(['actor', 'stream-framework']);
+
+/** Digits of the actor id at the end of an `'actor'`-scheme id (every safe integer fits). */
+export const ACTOR_ID_DIGITS = 16;
+
+/**
+ * The longest serialization id: 13 digits of milliseconds (up to 2255), 10 of object id, 3 of
+ * verb id and 16 of actor id.
+ */
+export const MAX_SERIALIZATION_ID_LENGTH = 42;
+
+const ACTOR_ZEROS = '0'.repeat(ACTOR_ID_DIGITS);
+
+/**
+ * The `'actor'`-scheme serialization id: Stream Framework's id (`computeSerializationId`)
+ * followed by the actor id left-padded to 16 digits. Ordered by time, then object, verb and
+ * actor; two activities of this scheme share an id only when all four are equal.
+ */
+export function computeActorSerializationId(
+  epochMicroseconds: number,
+  objectId: number,
+  verbId: number,
+  actorId: number,
+): string {
+  if (!Number.isSafeInteger(actorId) || actorId < 0) {
+    throw new SerializationIdError(
+      `actor id must be a non-negative safe integer to build a serialization id, got ${String(actorId)}`,
+    );
+  }
+  const base = computeSerializationId(epochMicroseconds, objectId, verbId);
+  const actorText = String(actorId);
+  // Within the first millisecond of 1970 with object 0 and verb 0 the base id is '0'.
+  if (base === '0') return actorText;
+  return `${base}${ACTOR_ZEROS.slice(actorText.length)}${actorText}`;
+}
+
 /** True for a non-negative decimal integer string without leading zeros. */
 export function isSerializationId(value: unknown): value is string {
   return typeof value === 'string' && decimal.test(value);

@@ -14,6 +14,7 @@ export { FormatMismatchError, detectFormatMismatch } from './format-mismatch.js'
 export type { StoredValueKind } from './format-mismatch.js';
 export { KeyedMutex } from './storage/keyed-mutex.js';
 export { applyMarkerUpdate } from './storage/marker-update.js';
+export { activitiesById, checkActivityConflict } from './storage/activity-conflicts.js';
 export type { Metrics, Timer } from './metrics.js';
 export type {
   ActivityStorage,

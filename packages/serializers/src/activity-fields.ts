@@ -1,5 +1,6 @@
 import {
   Activity,
+  type ActivityIdScheme,
   type ExtraContext,
   SerializationError,
   UnknownVerbError,
@@ -38,6 +39,7 @@ export interface ActivityFields {
   target: number | null;
   epochMicroseconds: number;
   extraContext: ExtraContext;
+  idScheme: ActivityIdScheme;
 }
 
 /** Builds an activity from deserialized fields; constructor errors become `SerializationError`s. */

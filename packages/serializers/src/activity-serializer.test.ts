@@ -52,6 +52,7 @@ describe('ActivitySerializer: Stream Framework 1.4 vectors', () => {
 
   it('writes the vectors from activities built in TypeScript', () => {
     const activity = new Activity({
+      idScheme: 'stream-framework',
       actor: 15,
       verb: { id: 2, infinitive: 'comment', pastTense: 'commented' },
       object: 2042,
@@ -64,6 +65,7 @@ describe('ActivitySerializer: Stream Framework 1.4 vectors', () => {
 
   it('matches the examples of the spec (§15), microseconds included', () => {
     const activity = new Activity({
+      idScheme: 'stream-framework',
       actor: 13,
       verb: Love,
       object: 42,
@@ -75,6 +77,7 @@ describe('ActivitySerializer: Stream Framework 1.4 vectors', () => {
       '13,3,42,7,1373266755.123456,\x80\x04\x95\n\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01x\x94K\x01s.',
     );
     const plain = new Activity({
+      idScheme: 'stream-framework',
       actor: 13,
       verb: Love,
       object: 42,
@@ -105,7 +108,15 @@ describe('ActivitySerializer: Stream Framework 1.4 vectors', () => {
 
   it('formats the epoch from integer microseconds (no float rounding)', () => {
     const at = (epochMicroseconds: number) =>
-      serializer.dumps(new Activity({ actor: 1, verb: Love, object: 2, epochMicroseconds }));
+      serializer.dumps(
+        new Activity({
+          idScheme: 'stream-framework',
+          actor: 1,
+          verb: Love,
+          object: 2,
+          epochMicroseconds,
+        }),
+      );
     expect(at(0)).toBe('1,3,2,0,0.000000,');
     expect(at(1)).toBe('1,3,2,0,0.000001,');
     expect(at(4102444800999999)).toBe('1,3,2,0,4102444800.999999,');
@@ -115,13 +126,21 @@ describe('ActivitySerializer: Stream Framework 1.4 vectors', () => {
   });
 
   it('writes a null target as 0 and reads 0 back as null (as Python: target id 0 is lost)', () => {
-    const zero = new Activity({ actor: 1, verb: Love, object: 2, target: 0, epochMicroseconds: 0 });
+    const zero = new Activity({
+      idScheme: 'stream-framework',
+      actor: 1,
+      verb: Love,
+      object: 2,
+      target: 0,
+      epochMicroseconds: 0,
+    });
     expect(serializer.dumps(zero)).toBe('1,3,2,0,0.000000,');
     expect(serializer.loads(serializer.dumps(zero)).targetId).toBeNull();
   });
 
   it('keeps commas inside the pickle (splits on the first 5 commas only)', () => {
     const activity = new Activity({
+      idScheme: 'stream-framework',
       actor: 1,
       verb: Add,
       object: 2,
@@ -213,6 +232,7 @@ describe('ActivitySerializer refuses bad input with a SerializationError', () =>
   it('refuses to dump a non-Activity or an extraContext pickle cannot carry', () => {
     expect(dumpError({ actorId: 1 }).message).toContain('can only dump an Activity');
     const when = new Activity({
+      idScheme: 'stream-framework',
       actor: 1,
       verb: Love,
       object: 2,
@@ -223,6 +243,7 @@ describe('ActivitySerializer refuses bad input with a SerializationError', () =>
     expect(error.field).toBe('extraContext.when');
     expect(error.message).toContain('a Date');
     const fn = new Activity({
+      idScheme: 'stream-framework',
       actor: 1,
       verb: Love,
       object: 2,

@@ -76,6 +76,13 @@ export class ActivitySerializer implements Serializer<Activity> {
 
   #encode(value: Activity, prefix: string): string {
     const activity = requireActivity(value, 'ActivitySerializer', prefix || undefined);
+    if (activity.idScheme !== 'stream-framework') {
+      const field = fieldName(prefix, 'idScheme');
+      throw new SerializationError(
+        `${field}: activity ${activity.serializationId} has an '${activity.idScheme}'-scheme id, which the Stream Framework format cannot store (its ids are time, object and verb only); create activities with idScheme: 'stream-framework' (or use activity.withIdScheme('stream-framework'))`,
+        { field },
+      );
+    }
     const context = activity.extraContext;
     let pickle = '';
     if (Object.keys(context).length > 0 || Object.getOwnPropertySymbols(context).length > 0) {
@@ -155,6 +162,7 @@ export class ActivitySerializer implements Serializer<Activity> {
         target: target === 0 ? null : target,
         epochMicroseconds: Number(micros),
         extraContext,
+        idScheme: 'stream-framework',
       },
       prefix,
     );

@@ -24,7 +24,7 @@ function loadError(data: string): SerializationError {
 }
 
 const love = (object: number, epochMicroseconds: number) =>
-  new Activity({ actor: 1, verb: Love, object, epochMicroseconds });
+  new Activity({ idScheme: 'stream-framework', actor: 1, verb: Love, object, epochMicroseconds });
 
 describe('AggregatedActivitySerializer: Stream Framework 1.4 vectors', () => {
   for (const vector of vectors.recent_verb_aggregated) {
@@ -210,8 +210,12 @@ describe('stored aggregated activities that list an activity twice', () => {
     const { SerializationError } = await import('@sf/activity');
     const id = '13732667551230000000042003';
     const sf = `v33-2013-07-08;;1373266755.123000;;1373266755.123000;;-1;;-1;;${id};${id};;0`;
-    expect(() => streamFrameworkFormat().aggregatedSerializer().loads(sf)).toThrow(SerializationError);
-    expect(() => streamFrameworkFormat().aggregatedSerializer().loads(sf)).toThrow(/activityIds\[1\]: activity 1373266755123000000004200\d appears twice/);
+    expect(() => streamFrameworkFormat().aggregatedSerializer().loads(sf)).toThrow(
+      SerializationError,
+    );
+    expect(() => streamFrameworkFormat().aggregatedSerializer().loads(sf)).toThrow(
+      /activityIds\[1\]: activity 1373266755123000000004200\d appears twice/,
+    );
     const json = `j1:{"group":"g","createdAt":1,"updatedAt":1,"seenAt":null,"readAt":null,"minimizedActivities":0,"activityIds":["${id}","${id}"]}`;
     expect(() => jsonFormat().aggregatedSerializer().loads(json)).toThrow(/appears twice/);
   });

@@ -12,6 +12,7 @@ import * as api from './index.js';
 import { jsonFormat, streamFrameworkFormat } from './index.js';
 
 const activity = new Activity({
+  idScheme: 'stream-framework',
   actor: 13,
   verb: Love,
   object: 42,
@@ -97,6 +98,7 @@ describe.each([
   it('is deterministic', () => {
     const serializer = format.activitySerializer();
     const copy = new Activity({
+      idScheme: 'stream-framework',
       actor: 13,
       verb: Love,
       object: 42,

@@ -41,6 +41,7 @@ function dumpError(extraContext: Record<string, unknown>): SerializationError {
 describe('JsonActivitySerializer', () => {
   it('writes the documented shape', () => {
     const activity = new Activity({
+      idScheme: 'stream-framework',
       actor: 13,
       verb: Love,
       object: 42,
@@ -276,7 +277,10 @@ describe('JsonActivitySerializer refuses bad input with a SerializationError', (
 describe('numbers JSON cannot carry back', () => {
   it('refuses an extraContext number that overflows to Infinity on read', async () => {
     const { jsonFormat } = await import('./index.js');
-    const data = 'j1:{"actor":1,"verb":1,"object":1,"target":null,"epochMicroseconds":0,"extraContext":{"x":{"y":[1e400]}}}';
-    expect(() => jsonFormat().activitySerializer().loads(data)).toThrow(/extraContext\.x\.y\[0\]: number out of range \(Infinity\)/);
+    const data =
+      'j1:{"actor":1,"verb":1,"object":1,"target":null,"epochMicroseconds":0,"extraContext":{"x":{"y":[1e400]}}}';
+    expect(() => jsonFormat().activitySerializer().loads(data)).toThrow(
+      /extraContext\.x\.y\[0\]: number out of range \(Infinity\)/,
+    );
   });
 });

@@ -1,4 +1,11 @@
-import { Activity, SerializationError, type VerbRegistry, defaultVerbRegistry } from '@sf/activity';
+import {
+  ACTIVITY_ID_SCHEMES,
+  Activity,
+  type ActivityIdScheme,
+  SerializationError,
+  type VerbRegistry,
+  defaultVerbRegistry,
+} from '@sf/activity';
 import { buildActivity, fieldName, requireActivity, resolveVerb } from './activity-fields.js';
 import { isPlainObject } from './field-path.js';
 import { JSON_PREFIX, checkKeys, parseEnvelope, readInteger } from './json-envelope.js';
@@ -13,6 +20,7 @@ export interface JsonActivitySerializerOptions {
 }
 
 const KEYS = ['actor', 'verb', 'object', 'target', 'epochMicroseconds', 'extraContext'] as const;
+const KEYS_WITH_SCHEME = [...KEYS, 'idScheme'] as const;
 
 let encodeAt: (serializer: JsonActivitySerializer, activity: Activity, prefix: string) => string;
 let decodeAt: (serializer: JsonActivitySerializer, object: unknown, prefix: string) => Activity;
@@ -37,9 +45,14 @@ export function decodeNestedJsonActivity(
 
 /**
  * The JSON format's activity serializer:
- * `j1:{"actor":13,"verb":3,"object":42,"target":null,"epochMicroseconds":1373266755123456,"extraContext":{"x":1}}`.
+ * `j1:{"actor":13,"verb":3,"object":42,"target":null,"epochMicroseconds":1373266755123456,"extraContext":{"x":1},"idScheme":"actor"}`.
  * Every field round-trips exactly (target 0 stays 0, null stays null; microseconds are kept).
  * `extraContext` keys are written sorted, so equal activities give equal strings.
+ *
+ * The id scheme is kept so that `loads` rebuilds the very same serialization id: an activity of
+ * the (default) `'actor'` scheme is written with `"idScheme":"actor"`; one of the
+ * `'stream-framework'` scheme without the field, exactly as every value written before id schemes
+ * existed, which therefore keep their ids.
  */
 export class JsonActivitySerializer implements Serializer<Activity> {
   readonly name: string = 'json/activity';
@@ -76,7 +89,8 @@ export class JsonActivitySerializer implements Serializer<Activity> {
     return (
       `{"actor":${activity.actorId},"verb":${activity.verb.id},"object":${activity.objectId},` +
       `"target":${activity.targetId === null ? 'null' : activity.targetId},` +
-      `"epochMicroseconds":${activity.epochMicroseconds},"extraContext":${extraContext}}`
+      `"epochMicroseconds":${activity.epochMicroseconds},"extraContext":${extraContext}` +
+      `${activity.idScheme === 'stream-framework' ? '' : `,"idScheme":"${activity.idScheme}"`}}`
     );
   }
 
@@ -87,7 +101,9 @@ export class JsonActivitySerializer implements Serializer<Activity> {
         field: prefix || undefined,
       });
     }
-    checkKeys(object, KEYS, prefix);
+    const hasScheme = Object.hasOwn(object, 'idScheme');
+    checkKeys(object, hasScheme ? KEYS_WITH_SCHEME : KEYS, prefix);
+    const idScheme = hasScheme ? readIdScheme(object.idScheme, at('idScheme')) : 'stream-framework';
     const actor = readInteger(object.actor, at('actor'));
     const verb = resolveVerb(this.#verbs, readInteger(object.verb, at('verb')), at('verb'));
     const objectId = readInteger(object.object, at('object'));
@@ -103,8 +119,25 @@ export class JsonActivitySerializer implements Serializer<Activity> {
     return buildActivity(
       this.#activityClass,
       // Frozen: the activity keeps this freshly parsed object instead of copying it.
-      { actor, verb, object: objectId, target, epochMicroseconds, extraContext: Object.freeze(extraContext) },
+      {
+        actor,
+        verb,
+        object: objectId,
+        target,
+        epochMicroseconds,
+        extraContext: Object.freeze(extraContext),
+        idScheme,
+      },
       prefix,
     );
   }
+}
+
+/** A stored `idScheme` (the field is absent for `'stream-framework'` ids). */
+function readIdScheme(value: unknown, field: string): ActivityIdScheme {
+  if (ACTIVITY_ID_SCHEMES.includes(value as ActivityIdScheme)) return value as ActivityIdScheme;
+  throw new SerializationError(
+    `${field}: expected "actor" or "stream-framework", got ${JSON.stringify(value) ?? typeof value}`,
+    { field },
+  );
 }

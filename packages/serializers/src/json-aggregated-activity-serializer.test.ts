@@ -30,6 +30,7 @@ function sample(): NotificationActivity {
   const aggregated = new NotificationActivity({ group: '3-2013-07-08' });
   aggregated.append(
     new Activity({
+      idScheme: 'stream-framework',
       actor: 13,
       verb: Love,
       object: 42,
@@ -39,6 +40,7 @@ function sample(): NotificationActivity {
   );
   aggregated.append(
     new Activity({
+      idScheme: 'stream-framework',
       actor: 17,
       verb: Love,
       object: 4042,

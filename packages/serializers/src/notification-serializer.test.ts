@@ -34,7 +34,14 @@ function dumpError(value: unknown): SerializationError {
 }
 
 const activity = (object: number, epochMicroseconds: number, extraContext = {}) =>
-  new Activity({ actor: 13, verb: Love, object, epochMicroseconds, extraContext });
+  new Activity({
+    idScheme: 'stream-framework',
+    actor: 13,
+    verb: Love,
+    object,
+    epochMicroseconds,
+    extraContext,
+  });
 
 describe('NotificationSerializer: Stream Framework 1.4 vectors', () => {
   for (const vector of vectors.recent_verb_aggregated) {

@@ -8,6 +8,7 @@ const serializer = new SimpleTimelineSerializer();
 describe('SimpleTimelineSerializer', () => {
   it('writes activities and dehydrated activities as their serialization id', () => {
     const activity = new Activity({
+      idScheme: 'stream-framework',
       actor: 13,
       verb: Love,
       object: 42,

@@ -1,7 +1,7 @@
 import type { Activity } from '@sf/activity';
-import { InvalidActivityError } from '@sf/activity';
-import type { ActivityStorage } from '@sf/feeds';
-import { idParameter, varintText } from './codec.js';
+import { ActivityConflictError, InvalidActivityError } from '@sf/activity';
+import { type ActivityStorage, activitiesById } from '@sf/feeds';
+import { idParameter, integerOf, varintText } from './codec.js';
 import type { StorageContext, TableHandle } from './context.js';
 import { CassandraSerializationError } from './errors.js';
 import { idTypeOf } from './schema.js';
@@ -30,17 +30,18 @@ export class CassandraActivityStorage implements ActivityStorage {
     this.#table = table;
   }
 
-  async #present(ids: readonly string[]): Promise<Set<string>> {
+  /** The stored ids among `ids`, with the actor stored under each. */
+  async #present(ids: readonly string[]): Promise<Map<string, unknown>> {
     const table = this.#table.qualified;
     const cql = this.#table.cql;
-    const present = new Set<string>();
+    const present = new Map<string, unknown>();
     for (const part of chunks(ids, CHUNK)) {
       const result = await this.#context.session.execute(
-        `SELECT activity_id FROM ${cql} WHERE key_prefix = ? AND activity_id IN ?`,
+        `SELECT activity_id, actor FROM ${cql} WHERE key_prefix = ? AND activity_id IN ?`,
         [this.#context.keyPrefix, part],
         { operation: 'activities.get', table },
       );
-      for (const row of result.rows) present.add(varintText(row.activity_id));
+      for (const row of result.rows) present.set(varintText(row.activity_id), row.actor);
     }
     return present;
   }
@@ -50,9 +51,15 @@ export class CassandraActivityStorage implements ActivityStorage {
     const layout = await this.#table.layout();
     const table = layout.qualified;
     const cql = layout.cql;
-    const unique = new Map<string, Activity>();
-    for (const activity of activities) unique.set(activity.serializationId, activity);
+    const unique = activitiesById(activities);
     const present = await this.#present([...unique.keys()]);
+    // Another actor's activity under the same id is refused before anything is written (a read
+    // then a write: two concurrent writers are not both caught, see the README).
+    for (const [id, storedActor] of present) {
+      const actor = integerOf(storedActor, 'actor');
+      const incoming = unique.get(id)!;
+      if (actor !== incoming.actorId) throw new ActivityConflictError(id, actor, incoming.actorId);
+    }
     const codec = this.#context.activityCodec;
     const rows = [...unique.values()].map((activity) => {
       const fields = codec.encode(activity);
@@ -108,7 +115,7 @@ export class CassandraActivityStorage implements ActivityStorage {
     const layout = await this.#table.layout();
     const table = layout.qualified;
     const cql = layout.cql;
-    const present = [...(await this.#present([...new Set(ids)]))];
+    const present = [...(await this.#present([...new Set(ids)])).keys()];
     for (const part of chunks(present, CHUNK)) {
       await this.#context.session.execute(`DELETE FROM ${cql} WHERE key_prefix = ? AND activity_id IN ?`, [this.#context.keyPrefix, part], {
         operation: 'activities.remove',

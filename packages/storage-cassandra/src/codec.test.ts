@@ -8,8 +8,10 @@ import type { ActivityFields } from './codec.js';
 const time = Date.UTC(2013, 6, 8, 6, 59, 15, 123);
 const activity = new Activity({ actor: 13, verb: Love, object: 42, target: 7, time, extraContext: { x: 1, tags: ['a'], café: '☃' } });
 
+const activityWithPythonId = activity.withIdScheme('stream-framework');
+
 function row(fields: ActivityFields) {
-  return { actor: fields.actor, verb: fields.verb, object: fields.object, target: fields.target, time: fields.time, extra_context: fields.extraContext };
+  return { activity_id: BigInt(fields.activityId), actor: fields.actor, verb: fields.verb, object: fields.object, target: fields.target, time: fields.time, extra_context: fields.extraContext };
 }
 
 describe('ActivityCodec', () => {
@@ -29,17 +31,26 @@ describe('ActivityCodec', () => {
 
   it('stores extra_context pickled as Stream Framework does in the stream-framework format', () => {
     const codec = new ActivityCodec(streamFrameworkFormat());
+    const activity = activityWithPythonId;
     const fields = codec.encode(activity);
     expect(Buffer.from(pickleDumps({ x: 1, tags: ['a'], café: '☃' }))).toEqual(fields.extraContext);
     expect(pickleLoads(fields.extraContext)).toEqual(activity.extraContext);
     expect(codec.decode(row(fields)).extraContext).toEqual(activity.extraContext);
-    const plain = new Activity({ actor: 1, verb: Comment, object: 2, time });
+    const plain = new Activity({ actor: 1, verb: Comment, object: 2, time, idScheme: 'stream-framework' });
     const empty = codec.encode(plain);
     expect(pickleLoads(empty.extraContext)).toEqual({}); // Python unpickles it unconditionally
     expect(empty.target).toBeNull();
     const read = codec.decode({ ...row(empty), extra_context: null });
     expect(read.extraContext).toEqual({});
     expect(read.targetId).toBeNull();
+  });
+
+  it("reads back the id scheme of the row's activity_id in the json format (issue 12 item 3)", () => {
+    const codec = new ActivityCodec(jsonFormat());
+    for (const stored of [activity, activityWithPythonId]) {
+      const back = codec.decode(row(codec.encode(stored)));
+      expect([back.idScheme, back.serializationId]).toEqual([stored.idScheme, stored.serializationId]);
+    }
   });
 
   it('keeps the whole serialized activity in the blob for other formats', () => {
@@ -88,7 +99,8 @@ describe('AggregatedBlobCodec', () => {
   it('stores aggregated activities with their activities, and reads them hydrated', () => {
     for (const format of [jsonFormat(), streamFrameworkFormat()]) {
       const codec = new AggregatedBlobCodec('aggregated', format.aggregatedSerializer(), format.activitySerializer());
-      const aggregated = new AggregatedActivity({ group: '3-2013-07-08', activities });
+      const scheme = format.name === 'stream-framework' ? 'stream-framework' : 'actor';
+      const aggregated = new AggregatedActivity({ group: '3-2013-07-08', activities: activities.map((a) => a.withIdScheme(scheme)) });
       aggregated.minimizedActivities = 4;
       const back = codec.decode(codec.encode(aggregated));
       expect(back.isDehydrated).toBe(false);

@@ -31,6 +31,8 @@ export interface ActivityFields {
 
 /** What a row read back holds (column values as the driver returns them). */
 export interface ActivityRowValues {
+  /** The row's id (clustering key), when selected: tells which id scheme the activity has. */
+  activity_id?: unknown;
   actor: unknown;
   verb: unknown;
   object: unknown;
@@ -166,7 +168,14 @@ export class ActivityCodec {
       }
     }
     const envelope = JSON.stringify({ actor, verb, object, target, epochMicroseconds, extraContext });
-    return this.#serializer.loads(`${this.#jsonPrefix}${envelope}`);
+    const activity = this.#serializer.loads(`${this.#jsonPrefix}${envelope}`);
+    // The columns hold no id scheme: the row's id tells whether the activity was stored with an
+    // 'actor'-scheme id (the default) or a Stream Framework one.
+    if (row.activity_id === undefined || row.activity_id === null) return activity;
+    const id = varintText(row.activity_id);
+    if (id === activity.serializationId) return activity;
+    const actorScoped = activity.withIdScheme('actor');
+    return id === actorScoped.serializationId ? actorScoped : activity;
   }
 }
 

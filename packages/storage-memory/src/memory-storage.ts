@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { SerializationError } from '@sf/activity';
 import type { Activity } from '@sf/activity';
-import { KeyedMutex, applyMarkerUpdate } from '@sf/feeds';
+import { KeyedMutex, activitiesById, applyMarkerUpdate, checkActivityConflict } from '@sf/feeds';
 import type {
   ActivityStorage,
   MarkerCounts,
@@ -171,11 +171,17 @@ export class MemoryActivityStorage implements ActivityStorage {
     this.#activities = activities;
   }
 
+  /** @throws ActivityConflictError (storing nothing) when an id is another actor's */
   async addMany(activities: readonly Activity[]): Promise<number> {
+    const byId = activitiesById(activities);
+    for (const [id, activity] of byId) {
+      const stored = this.#activities.get(id);
+      if (stored) checkActivityConflict(stored, activity);
+    }
     let added = 0;
-    for (const activity of activities) {
-      if (!this.#activities.has(activity.serializationId)) added++;
-      this.#activities.set(activity.serializationId, activity);
+    for (const [id, activity] of byId) {
+      if (!this.#activities.has(id)) added++;
+      this.#activities.set(id, activity);
     }
     return added;
   }

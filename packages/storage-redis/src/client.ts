@@ -4,6 +4,7 @@ import { addMany } from './lua/add-many-n.js';
 import { commit } from './lua/commit-2.js';
 import { lock } from './lua/lock-1.js';
 import { markers } from './lua/markers-2.js';
+import { putActivities } from './lua/put-activities-1.js';
 import { range } from './lua/range-1.js';
 import { unlock } from './lua/unlock-1.js';
 import { groupBy } from './group.js';
@@ -13,7 +14,7 @@ import { keySlot } from './slot.js';
 export type RedisClient = Redis | Cluster;
 
 /** The Lua scripts, registered on each client with `defineCommand` under versioned names. */
-export const scripts = { addMany, range, commit, lock, unlock, markers } as const;
+export const scripts = { addMany, range, commit, lock, unlock, markers, putActivities } as const;
 export type ScriptName = keyof typeof scripts;
 
 type ScriptCall = (numberOfKeys: number, ...args: (string | number)[]) => Promise<unknown>;

@@ -1,12 +1,14 @@
 import type { Activity } from '@sf/activity';
-import type { ActivityStorage } from '@sf/feeds';
+import { type ActivityStorage, activitiesById, checkActivityConflict } from '@sf/feeds';
 import type { Serializer } from '@sf/serializers';
-import type { BatchCommand } from './client.js';
+import { type BatchCommand, RedisRunner } from './client.js';
 import type { FailedEntry, RedisStorageContext } from './context.js';
 import { RedisReplyError } from './errors.js';
 import { groupBy } from './group.js';
 import { checkId } from './ids.js';
 
+/** Times `addMany` writes a shard again after another process changed one of its fields. */
+const PUT_ATTEMPTS = 3;
 
 /**
  * Activities in hashes sharded over N keys, as Stream Framework's ShardedHashCache keeps them:
@@ -31,19 +33,85 @@ export class RedisActivityStorage implements ActivityStorage {
     return groupBy(ids, (id) => this.#context.keys.activityShardKey(id));
   }
 
+  /**
+   * One `sfPutActivitiesV1` call per shard, all in one pipeline (one per node on a cluster): a
+   * shard is written all or none, and only where each field is absent or holds the same value,
+   * so another actor's activity stored under the same id is never overwritten, even by a
+   * concurrent process. When the activities span several shards, one HMGET round trip first
+   * checks them all, so that a conflict stores nothing of the call (a conflicting write by
+   * another process between that check and the write is still refused, but may leave the
+   * other shards written).
+   * @throws ActivityConflictError when an id holds another actor's activity
+   */
   async addMany(activities: readonly Activity[]): Promise<number> {
     if (activities.length === 0) return 0;
+    const byId = activitiesById(activities);
     const values = new Map<string, string>();
-    for (const activity of activities) values.set(checkId(activity.serializationId, 'serializationId'), this.#serializer.dumps(activity));
-    const commands: BatchCommand[] = [];
-    for (const [shard, ids] of this.#byShard(values.keys())) {
-      const fields: string[] = [];
-      for (const id of ids) fields.push(id, values.get(id)!);
-      commands.push({ key: shard, enqueue: (pipeline) => void pipeline.hset(shard, ...fields) });
+    for (const [id, activity] of byId) values.set(checkId(id, 'serializationId'), this.#serializer.dumps(activity));
+    /** Values stored by the same actor that may be overwritten, by id. */
+    const allowed = new Map<string, string>();
+    const allow = (id: string, current: string) => {
+      if (current === values.get(id)) return;
+      let stored: Activity | undefined;
+      try {
+        stored = this.#serializer.loads(current);
+      } catch {
+        // An undecodable value holds no activity to protect: overwritten, as Stream Framework would.
+      }
+      if (stored) checkActivityConflict(stored, byId.get(id)!);
+      allowed.set(id, current);
+    };
+    let pending = [...this.#byShard(values.keys())];
+    if (pending.length > 1) {
+      for (const [id, current] of await this.#current(pending)) allow(id, current);
     }
     const context = { operation: 'activities.addMany' };
-    const replies = await this.#context.runner.batch(context, commands);
-    return replies.reduce<number>((sum, reply) => sum + integer(reply, context), 0);
+    let added = 0;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const commands: BatchCommand[] = pending.map(([shard, ids]) => {
+        const args: string[] = [];
+        for (const id of ids) args.push(id, values.get(id)!, allowed.get(id) ?? '');
+        return { key: shard, enqueue: (pipeline) => RedisRunner.enqueueScript(pipeline, 'putActivities', [shard], args) };
+      });
+      const replies = await this.#context.runner.batch(context, commands);
+      const again: typeof pending = [];
+      replies.forEach((reply, index) => {
+        if (typeof reply === 'number' && Number.isInteger(reply)) {
+          added += reply;
+          return;
+        }
+        if (!Array.isArray(reply) || reply.length % 2 !== 0 || !reply.every((part) => typeof part === 'string')) {
+          throw new RedisReplyError(context, `expected an integer or field/value pairs from sfPutActivitiesV1, got ${JSON.stringify(reply)?.slice(0, 200)}`);
+        }
+        for (let i = 0; i < reply.length; i += 2) allow(reply[i] as string, reply[i + 1] as string);
+        again.push(pending[index]!);
+      });
+      if (again.length > 0 && attempt >= PUT_ATTEMPTS) {
+        throw new RedisReplyError(context, `the activities kept changing while they were written (${PUT_ATTEMPTS} attempts)`);
+      }
+      pending = again;
+    }
+    return added;
+  }
+
+  /** What the shards hold for their ids (absent ids are left out), in one round trip. */
+  async #current(shards: ReadonlyArray<[string, string[]]>): Promise<Map<string, string>> {
+    const context = { operation: 'activities.addMany (check)' };
+    const replies = await this.#context.runner.all(
+      context,
+      shards.map(([shard, ids]) => (client) => client.hmget(shard, ...ids)),
+    );
+    const current = new Map<string, string>();
+    shards.forEach(([shard, ids], index) => {
+      const values: unknown = replies[index];
+      if (!Array.isArray(values) || values.length !== ids.length) {
+        throw new RedisReplyError({ ...context, key: shard }, `expected ${ids.length} values from HMGET, got ${JSON.stringify(values)?.slice(0, 200)}`);
+      }
+      ids.forEach((id, i) => {
+        if (typeof values[i] === 'string') current.set(id, values[i]);
+      });
+    });
+    return current;
   }
 
   /**

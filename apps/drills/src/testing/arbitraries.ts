@@ -14,7 +14,7 @@ import {
   NotificationActivity,
   defineVerb,
 } from '@sf/activity';
-import type { Verb } from '@sf/activity';
+import type { ActivityIdScheme, Verb } from '@sf/activity';
 
 /** A verb with the largest id a serialization id can carry (3 digits). */
 export const Drill = defineVerb({ id: 999, infinitive: 'drill', pastTense: 'drilled' });
@@ -85,6 +85,8 @@ export interface ActivityOptions {
   context?: fc.Arbitrary<unknown>;
   /** Allow target 0 (the Stream Framework format writes a null target as 0). */
   targetZero?: boolean;
+  /** The activities' id scheme (default: either; the Stream Framework format stores only its own). */
+  idScheme?: ActivityIdScheme;
 }
 
 export function activity(options: ActivityOptions = {}): fc.Arbitrary<Activity> {
@@ -103,6 +105,9 @@ export function activity(options: ActivityOptions = {}): fc.Arbitrary<Activity> 
         fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
       ),
       extraContext: fc.dictionary(text(8), context, { maxKeys: 4 }),
+      idScheme: options.idScheme
+        ? fc.constant(options.idScheme)
+        : fc.constantFrom<ActivityIdScheme>('actor', 'stream-framework'),
     })
     .map((init) => new Activity(init));
 }

@@ -22,7 +22,7 @@ import {
   Love,
   compareSerializationIds,
 } from '@sf/activity';
-import type { Verb } from '@sf/activity';
+import type { ActivityIdScheme, Verb } from '@sf/activity';
 import type { AggregatedFeedDefinition, FeedDefinition, FeedFilter, UserId } from '@sf/feeds';
 import type { Serializer } from '@sf/serializers';
 import { Drill } from './arbitraries.js';
@@ -48,23 +48,45 @@ export interface Scenario {
 const verbPool: readonly Verb[] = [Follow, Comment, Love, Drill];
 
 /**
+ * Python's ids have no actor: activities sharing one are refused unless their actor is the same
+ * (ActivityConflictError), so in that scheme the actor follows from the id, in every run of a
+ * suite sharing one backend.
+ */
+function actorFor(
+  idScheme: ActivityIdScheme,
+  actor: number,
+  ms: number,
+  object: number,
+  verb: Verb,
+): number {
+  return idScheme === 'stream-framework' ? 1 + ((ms + object + verb.id) % 5) : actor;
+}
+
+/**
  * Activities whose 26-digit ids collide in the first 16 digits (same millisecond, objects and
  * verbs differing), so a backend that trusted a double score would get filters and order wrong.
  */
-const flatActivity = fc
-  .record({
-    ms: fc.integer({ min: 0, max: 4 }),
-    object: fc.constantFrom(1, 2, 3, 10, 999_999_999, 9_999_999_999),
-    verb: fc.constantFrom(...verbPool),
-    actor: fc.integer({ min: 1, max: 5 }),
-  })
-  .map(
-    ({ ms, object, verb, actor }) =>
-      new Activity({ actor, verb, object, time: Date.UTC(2024, 0, 1, 12) + ms }),
-  );
+const flatActivity = (idScheme: ActivityIdScheme) =>
+  fc
+    .record({
+      ms: fc.integer({ min: 0, max: 4 }),
+      object: fc.constantFrom(1, 2, 3, 10, 999_999_999, 9_999_999_999),
+      verb: fc.constantFrom(...verbPool),
+      actor: fc.integer({ min: 1, max: 5 }),
+    })
+    .map(
+      ({ ms, object, verb, actor }) =>
+        new Activity({
+          actor: actorFor(idScheme, actor, ms, object, verb),
+          verb,
+          object,
+          time: Date.UTC(2024, 0, 1, 12) + ms,
+          idScheme,
+        }),
+    );
 
 /** Activities over three UTC days with colliding seconds: groups and aggregated ids collide. */
-const aggregatedActivity = (verbs: readonly Verb[]) =>
+const aggregatedActivity = (verbs: readonly Verb[], idScheme: ActivityIdScheme) =>
   fc
     .record({
       day: fc.integer({ min: 0, max: 2 }),
@@ -77,10 +99,11 @@ const aggregatedActivity = (verbs: readonly Verb[]) =>
     .map(
       ({ day, second, ms, object, verb, actor }) =>
         new Activity({
-          actor,
+          actor: actorFor(idScheme, actor, day * 10_000 + second * 1000 + ms, object, verb),
           verb,
           object,
           time: Date.UTC(2024, 0, 1, 23, 59, 58) + day * 86_400_000 + second * 1000 + ms,
+          idScheme,
         }),
     );
 
@@ -140,9 +163,17 @@ function ops(
   return fc.array(op, { minLength: 1, maxLength: 25 });
 }
 
-export function flatScenario(maxLength: number): fc.Arbitrary<Scenario> {
+/** `idScheme`: the one the backend's format stores (Python's ids in the Stream Framework format). */
+export function flatScenario(
+  maxLength: number,
+  idScheme: ActivityIdScheme = 'actor',
+): fc.Arbitrary<Scenario> {
   return fc
-    .uniqueArray(flatActivity, { selector: (a) => a.serializationId, minLength: 4, maxLength: 24 })
+    .uniqueArray(flatActivity(idScheme), {
+      selector: (a) => a.serializationId,
+      minLength: 4,
+      maxLength: 24,
+    })
     .chain((pool) =>
       ops(pool.length, maxLength, { duplicatesInBatch: true }).map((list) => ({ pool, ops: list })),
     );
@@ -153,11 +184,13 @@ export interface AggregatedScenarioOptions {
   /** Fewer verbs make bigger groups (to go past maxActivities). */
   verbs?: readonly Verb[];
   poolSize?: number;
+  /** The id scheme of the activities (default 'actor'; 'stream-framework' for that format). */
+  idScheme?: ActivityIdScheme;
 }
 
 export function aggregatedScenario(options: AggregatedScenarioOptions): fc.Arbitrary<Scenario> {
   return fc
-    .uniqueArray(aggregatedActivity(options.verbs ?? verbPool), {
+    .uniqueArray(aggregatedActivity(options.verbs ?? verbPool, options.idScheme ?? 'actor'), {
       selector: (a) => a.serializationId,
       minLength: 4,
       maxLength: options.poolSize ?? 30,

@@ -51,6 +51,7 @@ export function feedPropertySuite(options: FeedPropertySuiteOptions): void {
     params.path = process.env.SF_PROPERTY_PATH;
   }
   for (const format of formats) {
+    const idScheme = format === 'stream-framework' ? 'stream-framework' : 'actor';
     describe(`${options.name}, ${format} format: feeds behave like the reference model`, () => {
       const backends: Array<() => Promise<void>> = [];
       afterAll(async () => {
@@ -74,7 +75,7 @@ export function feedPropertySuite(options: FeedPropertySuiteOptions): void {
           maxLength: 6,
         });
         await fc.assert(
-          fc.asyncProperty(flatScenario(6), (scenario) =>
+          fc.asyncProperty(flatScenario(6, idScheme), (scenario) =>
             runFlatScenario(definition, nextUserId(), scenario),
           ),
           params,
@@ -90,7 +91,7 @@ export function feedPropertySuite(options: FeedPropertySuiteOptions): void {
           mergeMaxLength: 3,
         });
         await fc.assert(
-          fc.asyncProperty(aggregatedScenario({ maxLength: 6 }), (scenario) =>
+          fc.asyncProperty(aggregatedScenario({ maxLength: 6, idScheme }), (scenario) =>
             runAggregatedScenario(definition, nextUserId(), scenario, {
               ties: options.aggregatedTies,
             }),
@@ -107,7 +108,7 @@ export function feedPropertySuite(options: FeedPropertySuiteOptions): void {
           maxLength: 4,
         });
         await fc.assert(
-          fc.asyncProperty(aggregatedScenario({ maxLength: 4 }), (scenario) =>
+          fc.asyncProperty(aggregatedScenario({ maxLength: 4, idScheme }), (scenario) =>
             runAggregatedScenario(definition, nextUserId(), scenario, {
               ties: options.aggregatedTies,
             }),
@@ -126,7 +127,7 @@ export function feedPropertySuite(options: FeedPropertySuiteOptions): void {
         });
         await fc.assert(
           fc.asyncProperty(
-            aggregatedScenario({ maxLength: 4, verbs: [Love], poolSize: 45 }),
+            aggregatedScenario({ maxLength: 4, verbs: [Love], poolSize: 45, idScheme }),
             (scenario) =>
               runAggregatedScenario(definition, nextUserId(), scenario, {
                 ties: options.aggregatedTies,
@@ -146,11 +147,13 @@ export function feedPropertySuite(options: FeedPropertySuiteOptions): void {
           aggregator: new RecentVerbAggregator({ maxAggregatedActivities: 3 }),
         });
         await fc.assert(
-          fc.asyncProperty(aggregatedScenario({ maxLength: 5, verbs: [Love] }), (scenario) =>
-            runAggregatedScenario(definition, nextUserId(), scenario, {
-              maxActivities: 3,
-              ties: options.aggregatedTies,
-            }),
+          fc.asyncProperty(
+            aggregatedScenario({ maxLength: 5, verbs: [Love], idScheme }),
+            (scenario) =>
+              runAggregatedScenario(definition, nextUserId(), scenario, {
+                maxActivities: 3,
+                ties: options.aggregatedTies,
+              }),
           ),
           // Enough runs that a known failure fails for sure (it stops at the first failing run).
           { ...params, numRuns: Math.max(options.numRuns, 60) },

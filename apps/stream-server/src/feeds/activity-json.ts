@@ -28,7 +28,7 @@ export interface ActivityInput {
 
 /** An activity as the API returns it. */
 export interface ActivityOutput {
-  /** The serialization id: time, object id and verb id, as decimal digits. */
+  /** The serialization id: time, object id, verb id and actor id, as decimal digits. */
   id: string;
   actor: number;
   verb: string;

@@ -108,7 +108,11 @@ export interface TimelineStorage<T extends TimelineItem> {
 
 /** Where whole activities live when timelines store only their ids. */
 export interface ActivityStorage {
-  /** Stores (or overwrites) activities; returns how many ids were new. */
+  /**
+   * Stores (or overwrites) activities; returns how many ids were new. Overwriting an activity of
+   * another actor is refused: the whole call throws `ActivityConflictError` (from
+   * `@sf/activity`) and stores nothing (see `activitiesById` and `checkActivityConflict`).
+   */
   addMany(activities: readonly Activity[]): Promise<number>;
   /** The activities found; missing ids are absent from the map. */
   getMany(ids: readonly string[]): Promise<Map<string, Activity>>;

@@ -7,7 +7,9 @@ import type { FeedUpdate } from '../feed.js';
 import { NotificationFeed } from '../notification-feed.js';
 import type { NotificationCountsEvent } from '../notification-feed.js';
 import type { MarkerEvent, StorageBackend } from '../storage/contracts.js';
-import { BASE_TIME, DAY, ids, makeActivities, makeActivity, verbs } from './fixtures.js';
+import { BASE_TIME, DAY, idSchemeFor, ids, makeActivities as fixtureActivities, makeActivity as fixtureActivity, verbs } from './fixtures.js';
+import type { ActivityFixture } from './fixtures.js';
+import { activityCollisionTests } from './conformance-collisions.js';
 
 export interface ConformanceBackend {
   backend: StorageBackend;
@@ -55,6 +57,13 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
       storage = current.backend;
     });
 
+    // Activities with the id scheme the backend's format stores ('stream-framework' ids in the
+    // Stream Framework format, the default 'actor' ids otherwise); a fixture may ask for another.
+    const makeActivity = (index: number, fixture: ActivityFixture = {}) =>
+      fixtureActivity(index, { idScheme: idSchemeFor(storage.format), ...fixture });
+    const makeActivities = (count: number, fixture: (index: number) => ActivityFixture = () => ({})) =>
+      fixtureActivities(count, (index) => ({ idScheme: idSchemeFor(storage.format), ...fixture(index) }));
+
     afterEach(async () => {
       await current?.cleanup();
       current = undefined;
@@ -97,6 +106,7 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
           target: 7,
           time: BASE_TIME + 123,
           extraContext: { itemId: 5, name: 'Surf Girls', tags: ['a', 'b'], score: 1.5, ok: true, none: null, nested: { x: [1, { y: 'z' }] }, unicode: 'café ☃' },
+          idScheme: idSchemeFor(storage.format),
         });
         await definition.insertActivity(activity);
         await definition.for(1).add(activity);
@@ -116,7 +126,7 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
         expect(await feed.add(activities[0]!)).toBe(0);
         expect(await feed.addMany(activities)).toBe(0);
         expect(await feed.count()).toBe(3);
-        const twin = makeActivity(1, { actor: 999 }); // same time, object and verb: same id
+        const twin = makeActivity(1, { extraContext: { twin: true } }); // same time, object, verb and actor: same id
         expect(twin.serializationId).toBe(activities[0]!.serializationId);
         expect(await feed.add(twin)).toBe(0);
         expect(await feed.count()).toBe(3);
@@ -299,6 +309,10 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
         expect((await activities.getMany([a.serializationId])).size).toBe(0);
         expect((await activities.getMany([])).size).toBe(0);
       });
+    });
+
+    describe('activities that differ only by actor', () => {
+      activityCollisionTests(() => storage);
     });
 
     describe('aggregated feeds', () => {

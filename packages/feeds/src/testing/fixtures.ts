@@ -1,5 +1,5 @@
 import { Activity, Add, Comment, Follow, Love } from '@sf/activity';
-import type { Verb } from '@sf/activity';
+import type { ActivityIdScheme, Verb } from '@sf/activity';
 
 /** 2013-07-08T06:59:15Z, the time of Stream Framework's own examples. */
 export const BASE_TIME = Date.UTC(2013, 6, 8, 6, 59, 15);
@@ -13,6 +13,8 @@ export interface ActivityFixture {
   /** Milliseconds after BASE_TIME (default: index seconds). */
   offset?: number;
   extraContext?: Record<string, unknown>;
+  /** Default: the `Activity` default (`'actor'`). */
+  idScheme?: ActivityIdScheme;
 }
 
 /** Activity number `index` (1-based): actor index, object index, one second apart, Love. */
@@ -24,6 +26,7 @@ export function makeActivity(index: number, fixture: ActivityFixture = {}): Acti
     target: fixture.target ?? null,
     time: BASE_TIME + (fixture.offset ?? index * 1000),
     extraContext: fixture.extraContext,
+    idScheme: fixture.idScheme,
   });
 }
 
@@ -36,4 +39,9 @@ export const verbs = { Follow, Comment, Love, Add };
 
 export function ids(items: ReadonlyArray<{ serializationId: string }>): string[] {
   return items.map((item) => item.serializationId);
+}
+
+/** The id scheme a backend's format can store: Python's ids in the Stream Framework format. */
+export function idSchemeFor(format: { readonly name: string }): ActivityIdScheme {
+  return format.name === 'stream-framework' ? 'stream-framework' : 'actor';
 }

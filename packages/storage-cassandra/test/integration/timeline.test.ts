@@ -180,7 +180,7 @@ describe('flat timelines', () => {
     expect([first!.serializationId, first!.actorId, first!.targetId, first!.extraContext]).toEqual(['13732667561240000001042004', 14, null, { item_id: 5 }]);
     expect([second!.serializationId, second!.targetId, second!.extraContext]).toEqual(['13732667571250000001043004', 9, { item_id: 6 }]);
     // what we write: the pickle of the extra context
-    const mine = makeActivity(3, { extraContext: { item_id: 7 } });
+    const mine = makeActivity(3, { extraContext: { item_id: 7 }, idScheme: 'stream-framework' });
     await definition.for(2).add(mine);
     const row = await client.execute(`SELECT extra_context, time, target FROM ${cql('sf_example')} WHERE feed_id = ?`, [`${prefix}feed_2`], { prepare: true });
     expect(row.rows[0]!.extra_context).toEqual(Buffer.from(pickleDumps({ item_id: 7 })));

@@ -37,7 +37,7 @@ for (const target of targets()) {
     for (const format of ['json', 'stream-framework'] as const) {
       it(`skips and reports a corrupt timeline member and a corrupt activity value (${format})`, async () => {
         const definition = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage: backend('skip', format) });
-        const activities = [1, 2, 3, 4].map(activity);
+        const activities = [1, 2, 3, 4].map((n) => activity(n).withIdScheme(format === 'json' ? 'actor' : 'stream-framework'));
         await definition.insertActivities(activities);
         await definition.for(1).addMany(activities);
         const key = `${prefix}feed:normal:1`;

@@ -14,6 +14,7 @@ const activities = scenario.activities.map(
       target: a.target_id,
       epochMicroseconds: Math.round(Date.parse(a.time) * 1000) + Number(/\.\d{3}(\d{3})Z$/.exec(a.time)?.[1] ?? 0),
       extraContext: a.extra_context,
+      idScheme: 'stream-framework', // Python's ids: the Stream Framework format stores no other
     }),
 );
 
