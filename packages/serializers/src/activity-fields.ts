@@ -32,10 +32,10 @@ export function resolveVerb(registry: VerbRegistry, id: number, field: string): 
 }
 
 export interface ActivityFields {
-  actor: number;
+  actor: number | bigint;
   verb: Verb;
   object: number;
-  target: number | null;
+  target: number | bigint | null;
   epochMicroseconds: number;
   extraContext: ExtraContext;
 }

@@ -1,4 +1,10 @@
-import { Activity, SerializationError, type VerbRegistry, defaultVerbRegistry } from '@sf/activity';
+import {
+  Activity,
+  OpaqueActivity,
+  SerializationError,
+  type VerbRegistry,
+  defaultVerbRegistry,
+} from '@sf/activity';
 import { buildActivity, fieldName, requireActivity, resolveVerb } from './activity-fields.js';
 import { formatEpochMicroseconds, parseEpochMicroseconds } from './epoch-text.js';
 import { type PickleProtocol, writePickle } from './pickle-dumps.js';
@@ -16,6 +22,17 @@ export interface ActivitySerializerOptions {
   pickleProtocol?: PickleProtocol;
 }
 
+/** The stored text of an activity that could not be read, written back verbatim. */
+export function opaqueText(activity: OpaqueActivity, prefix: string): string {
+  if (activity.raw === null) {
+    throw new SerializationError(
+      `${prefix || 'activity'}: activity ${activity.serializationId} could not be read (${activity.reason instanceof Error ? activity.reason.message : String(activity.reason)}) and only its id is known, so it cannot be written in full`,
+      { field: prefix || undefined },
+    );
+  }
+  return activity.raw;
+}
+
 let encodeAt: (serializer: ActivitySerializer, activity: Activity, prefix: string) => string;
 let decodeAt: (serializer: ActivitySerializer, data: string, prefix: string) => Activity;
 
@@ -26,6 +43,53 @@ export function encodeNestedActivity(
   prefix: string,
 ): string {
   return encodeAt(serializer, activity, prefix);
+}
+
+/**
+ * Reads an activity nested in a larger value, or, when it cannot be read but its id can (the
+ * first five parts parse), an `OpaqueActivity` holding the text verbatim.
+ * @throws SerializationError naming `prefix` when not even the id can be read
+ */
+export function decodeNestedActivityOrOpaque(
+  serializer: ActivitySerializer,
+  data: string,
+  prefix: string,
+): Activity {
+  try {
+    return decodeAt(serializer, data, prefix);
+  } catch (error) {
+    if (!(error instanceof SerializationError)) throw error;
+    const parts = data.split(',', 5);
+    const id = /^[0-9]{1,20}$/;
+    if (parts.length < 5 || !parts.slice(0, 4).every((part) => id.test(part))) throw error;
+    const [actor, verb, object, target] = parts.slice(0, 4).map((part) => BigInt(part)) as [
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+    ];
+    try {
+      const micros = parseEpochMicroseconds(parts[4]!, fieldName(prefix, 'time'));
+      const small = (value: bigint) => (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
+      return new OpaqueActivity({
+        serializationId: new Activity({
+          actor: 0,
+          verb: { id: Number(verb), infinitive: 'unknown', pastTense: 'unknown' },
+          object: Number(object),
+          epochMicroseconds: Number(micros),
+        }).serializationId,
+        raw: data,
+        reason: error,
+        actor: small(actor),
+        verb: Number(verb),
+        object: Number(object),
+        target: target === 0n ? null : small(target),
+        epochMicroseconds: Number(micros),
+      });
+    } catch {
+      throw error;
+    }
+  }
 }
 
 /** Reads an activity nested in a larger value; errors name `prefix` (`activities[2].time`). */
@@ -76,6 +140,7 @@ export class ActivitySerializer implements Serializer<Activity> {
 
   #encode(value: Activity, prefix: string): string {
     const activity = requireActivity(value, 'ActivitySerializer', prefix || undefined);
+    if (activity instanceof OpaqueActivity) return opaqueText(activity, prefix);
     const context = activity.extraContext;
     let pickle = '';
     if (Object.keys(context).length > 0 || Object.getOwnPropertySymbols(context).length > 0) {
@@ -121,10 +186,16 @@ export class ActivitySerializer implements Serializer<Activity> {
       }
       return value;
     };
-    const actor = integer(parts[0]!, 'actor');
+    /** Actor and target ids: a bigint beyond 2^53 (64-bit ids), kept exactly. */
+    const bigId = (text: string, field: string): number | bigint => {
+      if (!/^[0-9]{17,40}$/.test(text)) return integer(text, field);
+      const value = BigInt(text);
+      return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    };
+    const actor = bigId(parts[0]!, 'actor');
     const verb = resolveVerb(this.#verbs, integer(parts[1]!, 'verb'), at('verb'));
     const object = integer(parts[2]!, 'object');
-    const target = integer(parts[3]!, 'target');
+    const target = bigId(parts[3]!, 'target');
     const micros = parseEpochMicroseconds(parts[4]!, at('time'));
     if (micros < 0n || micros > BigInt(Number.MAX_SAFE_INTEGER)) {
       throw new SerializationError(

@@ -1,7 +1,7 @@
 import { Activity, SerializationError, type VerbRegistry, defaultVerbRegistry } from '@sf/activity';
 import { buildActivity, fieldName, requireActivity, resolveVerb } from './activity-fields.js';
 import { isPlainObject } from './field-path.js';
-import { JSON_PREFIX, checkKeys, parseEnvelope, readInteger } from './json-envelope.js';
+import { JSON_PREFIX, checkKeys, parseEnvelope, readId, readInteger } from './json-envelope.js';
 import { checkJsonDepth, encodeJsonValue } from './json-value.js';
 import type { ActivityClass, Serializer } from './serializer.js';
 
@@ -13,6 +13,11 @@ export interface JsonActivitySerializerOptions {
 }
 
 const KEYS = ['actor', 'verb', 'object', 'target', 'epochMicroseconds', 'extraContext'] as const;
+
+/** An actor or target id: a JSON number, or a decimal string beyond 2^53 (kept exactly). */
+function jsonId(id: number | bigint): string {
+  return typeof id === 'bigint' ? `"${id}"` : String(id);
+}
 
 let encodeAt: (serializer: JsonActivitySerializer, activity: Activity, prefix: string) => string;
 let decodeAt: (serializer: JsonActivitySerializer, object: unknown, prefix: string) => Activity;
@@ -38,7 +43,8 @@ export function decodeNestedJsonActivity(
 /**
  * The JSON format's activity serializer:
  * `j1:{"actor":13,"verb":3,"object":42,"target":null,"epochMicroseconds":1373266755123456,"extraContext":{"x":1}}`.
- * Every field round-trips exactly (target 0 stays 0, null stays null; microseconds are kept).
+ * Every field round-trips exactly (target 0 stays 0, null stays null; microseconds are kept;
+ * actor and target ids beyond 2^53, bigints, are written as decimal strings: `"actor":"1234567890123456789"`).
  * `extraContext` keys are written sorted, so equal activities give equal strings.
  */
 export class JsonActivitySerializer implements Serializer<Activity> {
@@ -74,8 +80,8 @@ export class JsonActivitySerializer implements Serializer<Activity> {
     const activity = requireActivity(value, 'JsonActivitySerializer', prefix || undefined);
     const extraContext = encodeJsonValue(activity.extraContext, fieldName(prefix, 'extraContext'));
     return (
-      `{"actor":${activity.actorId},"verb":${activity.verb.id},"object":${activity.objectId},` +
-      `"target":${activity.targetId === null ? 'null' : activity.targetId},` +
+      `{"actor":${jsonId(activity.actorId)},"verb":${activity.verb.id},"object":${activity.objectId},` +
+      `"target":${activity.targetId === null ? 'null' : jsonId(activity.targetId)},` +
       `"epochMicroseconds":${activity.epochMicroseconds},"extraContext":${extraContext}}`
     );
   }
@@ -88,10 +94,10 @@ export class JsonActivitySerializer implements Serializer<Activity> {
       });
     }
     checkKeys(object, KEYS, prefix);
-    const actor = readInteger(object.actor, at('actor'));
+    const actor = readId(object.actor, at('actor'));
     const verb = resolveVerb(this.#verbs, readInteger(object.verb, at('verb')), at('verb'));
     const objectId = readInteger(object.object, at('object'));
-    const target = object.target === null ? null : readInteger(object.target, at('target'));
+    const target = object.target === null ? null : readId(object.target, at('target'));
     const epochMicroseconds = readInteger(object.epochMicroseconds, at('epochMicroseconds'));
     const extraContext = object.extraContext;
     if (!isPlainObject(extraContext)) {

@@ -1,4 +1,6 @@
 import {
+  dateFromEpochMicroseconds,
+  epochMicrosecondsOfDate,
   Activity,
   AggregatedActivity,
   Comment,
@@ -55,7 +57,7 @@ describe('JsonAggregatedActivitySerializer (dehydrate: true, aggregated feeds)',
   it('writes the documented shape, ids only', () => {
     expect(dehydrated.name).toBe('json/aggregated');
     expect(dehydrated.dumps(sample())).toBe(
-      'j1:{"group":"3-2013-07-08","createdAt":1373266755123,"updatedAt":1373266759127,"seenAt":1373270355123,"readAt":null,' +
+      'j1:{"group":"3-2013-07-08","createdAt":"1373266755123.456","updatedAt":1373266759127,"seenAt":1373270355123,"readAt":null,' +
         '"minimizedActivities":0,"activityIds":["13732667551230000000042003","13732667591270000004042003"]}',
     );
   });
@@ -76,6 +78,24 @@ describe('JsonAggregatedActivitySerializer (dehydrate: true, aggregated feeds)',
     expect(back.minimizedActivities).toBe(85);
     expect(back.serializationId).toBe('1373266759000');
     expect(dehydrated.dumps(back)).toBe(dehydrated.dumps(aggregated));
+  });
+
+  it('keeps microseconds of dates, before 1970 too (issue 12 item 14)', () => {
+    const aggregated = new AggregatedActivity({
+      group: 'g',
+      activityIds: ['1'],
+      createdAt: dateFromEpochMicroseconds(1393909567123456n),
+      updatedAt: dateFromEpochMicroseconds(-1500n),
+      seenAt: dateFromEpochMicroseconds(1393909567123000n),
+    });
+    const text = dehydrated.dumps(aggregated);
+    expect(text).toContain('"createdAt":"1393909567123.456","updatedAt":"-1.500","seenAt":1393909567123,');
+    const back = dehydrated.loads(text);
+    expect(epochMicrosecondsOfDate(back.createdAt!)).toBe(1393909567123456n);
+    expect(epochMicrosecondsOfDate(back.updatedAt!)).toBe(-1500n);
+    expect(back.updatedAt!.getTime()).toBe(-2);
+    expect(dehydrated.dumps(back)).toBe(text);
+    expect(() => dehydrated.loads(text.replace('"-1.500"', '"-1.5"'))).toThrow(/3 decimals/);
   });
 
   it('never mutates the value it writes', () => {
@@ -112,7 +132,7 @@ describe('JsonAggregatedActivitySerializer (dehydrate: false, notification feeds
     const aggregated = sample();
     const text = full.dumps(aggregated);
     expect(text).toBe(
-      'j1:{"group":"3-2013-07-08","createdAt":1373266755123,"updatedAt":1373266759127,"seenAt":1373270355123,"readAt":null,"minimizedActivities":0,"activities":[' +
+      'j1:{"group":"3-2013-07-08","createdAt":"1373266755123.456","updatedAt":1373266759127,"seenAt":1373270355123,"readAt":null,"minimizedActivities":0,"activities":[' +
         '{"actor":13,"verb":3,"object":42,"target":0,"epochMicroseconds":1373266755123456,"extraContext":{}},' +
         '{"actor":17,"verb":3,"object":4042,"target":11,"epochMicroseconds":1373266759127000,"extraContext":{"big":12345678901234,"u":"café ☃"}}]}',
     );

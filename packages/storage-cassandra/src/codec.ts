@@ -20,10 +20,11 @@ const INT_MAX = 2_147_483_647;
 /** The activity fields a row stores, independent of the table's id column types. */
 export interface ActivityFields {
   activityId: string;
-  actor: number;
+  /** A bigint beyond 2^53 (written to bigint columns only). */
+  actor: number | bigint;
   verb: number;
   object: number;
-  target: number | null;
+  target: number | bigint | null;
   /** Milliseconds: `timestamp` columns have no finer precision. */
   time: Date;
   extraContext: Buffer;
@@ -180,7 +181,7 @@ function afterFifthComma(text: string): string {
 }
 
 /** Column values of an id (`actor`, `object`, `target`) for a column of this type. */
-export function idParameter(value: number, type: IdColumnType, column: string, table: string): number | string {
+export function idParameter(value: number | bigint, type: IdColumnType, column: string, table: string): number | string {
   if (type === 'bigint') return String(value);
   if (value > INT_MAX) {
     throw new SerializationError(
@@ -188,7 +189,7 @@ export function idParameter(value: number, type: IdColumnType, column: string, t
       { field: column },
     );
   }
-  return value;
+  return Number(value);
 }
 
 /**

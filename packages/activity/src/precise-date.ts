@@ -1,0 +1,44 @@
+/**
+ * A `Date` holds milliseconds, while Stream Framework (Python's `datetime`) keeps microseconds.
+ * Dates made here remember their epoch microseconds, so an activity's time and an aggregated
+ * activity's dates keep the precision they arrived with end to end. A Date changed since (with
+ * `setTime`...), or made elsewhere, falls back to its milliseconds.
+ */
+const remembered = new WeakMap<Date, bigint>();
+
+function floorToMilliseconds(epochMicroseconds: bigint): bigint {
+  const quotient = epochMicroseconds / 1000n;
+  return epochMicroseconds < 0n && quotient * 1000n !== epochMicroseconds ? quotient - 1n : quotient;
+}
+
+/** A Date at these epoch microseconds (truncated to milliseconds) that remembers them. */
+export function dateFromEpochMicroseconds(epochMicroseconds: bigint | number): Date {
+  const micros = BigInt(epochMicroseconds);
+  const date = new Date(Number(floorToMilliseconds(micros)));
+  if (!Number.isNaN(date.getTime())) remembered.set(date, micros);
+  return date;
+}
+
+/**
+ * The epoch microseconds of a Date: those it remembers (made by `dateFromEpochMicroseconds`,
+ * `copyPreciseDate`, an activity's `time` or a deserializer) when it still holds the same
+ * millisecond, else its milliseconds times 1000.
+ */
+export function epochMicrosecondsOfDate(date: Date): bigint {
+  const micros = remembered.get(date);
+  const milliseconds = BigInt(date.getTime());
+  if (micros !== undefined && floorToMilliseconds(micros) === milliseconds) return micros;
+  return milliseconds * 1000n;
+}
+
+/** An independent copy of a Date that keeps its microseconds. */
+export function copyPreciseDate(date: Date): Date {
+  return dateFromEpochMicroseconds(epochMicrosecondsOfDate(date));
+}
+
+/** Orders two Dates to the microsecond. */
+export function comparePreciseDates(a: Date, b: Date): number {
+  const x = epochMicrosecondsOfDate(a);
+  const y = epochMicrosecondsOfDate(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
