@@ -109,7 +109,10 @@ export function decodeNestedActivity(
  * - a null target is written `0`, and `0` reads back as null (target id 0 cannot be stored);
  * - the last part is the `extraContext` pickled (protocol 4 by default), one char per byte
  *   (latin1), or empty when `extraContext` is empty (so `{}` pickled by Python reads as `{}` but
- *   is written back empty).
+ *   is written back empty). Besides plain data it reads and writes back, byte for byte, what
+ *   Python deployments put there: `datetime`/`date`/`timedelta` (`PythonDateTime`...), sets
+ *   (`Set`, `PythonFrozenSet`) and dicts with int keys (`Map`); see `pickleLoads`' `pythonTypes`;
+ * - actor and target ids beyond 2^53 (64-bit ids) are read as bigints and written exactly.
  */
 export class ActivitySerializer implements Serializer<Activity> {
   readonly name: string = 'stream-framework/activity';
@@ -145,7 +148,7 @@ export class ActivitySerializer implements Serializer<Activity> {
     let pickle = '';
     if (Object.keys(context).length > 0 || Object.getOwnPropertySymbols(context).length > 0) {
       pickle = bytesToLatin1(
-        writePickle(context, this.#protocol, fieldName(prefix, 'extraContext')),
+        writePickle(context, this.#protocol, fieldName(prefix, 'extraContext'), true),
       );
     }
     const time = formatEpochMicroseconds(BigInt(activity.epochMicroseconds));
@@ -206,7 +209,7 @@ export class ActivitySerializer implements Serializer<Activity> {
     let extraContext: Record<string, unknown> = {};
     if (pickle !== '') {
       const field = at('extraContext');
-      const value = readPickle(latin1ToBytes(pickle, field), field);
+      const value = readPickle(latin1ToBytes(pickle, field), field, true);
       if (!isPlainObject(value)) {
         throw new SerializationError(
           `${field}: the pickle holds ${Array.isArray(value) ? 'a list' : typeof value}, expected a dict`,
