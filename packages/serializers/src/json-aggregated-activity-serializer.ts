@@ -137,7 +137,7 @@ export class JsonAggregatedActivitySerializer implements Serializer<AggregatedAc
       }
       const micros = decodeJsonDate(value, field);
       if (micros > MAX_DATE_US || micros < -MAX_DATE_US) {
-        throw new SerializationError(`${field}: ${String(value)} is outside the range of a Date`, {
+        throw new SerializationError(`${field}: ${JSON.stringify(value)} is outside the range of a Date`, {
           field,
         });
       }

@@ -49,6 +49,8 @@ class PickleWriter {
   readonly #singletons = new Map<string, number>();
   /** Memo indices of the globals (and the interned 'latin1') written so far, for their repeats. */
   readonly #shared = new Map<string, number>();
+  /** Memo indices of the datetime, date and timedelta instances written (a repeat is a GET, as in CPython). */
+  readonly #instances = new Map<object, number>();
   readonly #scratch = new DataView(new ArrayBuffer(8));
 
   constructor(
@@ -244,6 +246,8 @@ class PickleWriter {
 
   /** save_reduce(cls, args) of a datetime type: the class, the argument tuple, REDUCE. */
   #reduceDateType(value: PythonDateTime | PythonDate | PythonTimedelta): void {
+    const seen = this.#instances.get(value);
+    if (seen !== undefined) return this.#get(seen);
     if (value instanceof PythonTimedelta) {
       this.#global('datetime', 'timedelta');
       for (const part of [value.days, value.seconds, value.microseconds]) this.#int(BigInt(part));
@@ -255,6 +259,7 @@ class PickleWriter {
     }
     this.#memoize();
     this.#write([Op.REDUCE]);
+    this.#instances.set(value, this.#memoSize);
     this.#memoize();
   }
 
@@ -374,7 +379,7 @@ class PickleWriter {
       ancestors.add(container);
       this.#write([Op.EMPTY_DICT]);
       this.#memoize();
-      this.#entries(Object.keys(container).map((key) => [key, (container as Record<string, unknown>)[key]]), path, depth, ancestors);
+      this.#entries(Object.keys(container).map((key) => [key, (container)[key]]), path, depth, ancestors);
       ancestors.delete(container);
     } else {
       this.#fail(path, value);
