@@ -1,5 +1,6 @@
 import { Activity, Love, OpaqueActivity } from '@sf/activity';
-import { AggregatedFeed, NotificationFeed } from '@sf/feeds';
+import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
+import { PythonDateTime } from '@sf/serializers';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { redisStorage, type RedisClient, type RedisStorage } from '../../src/index.js';
 import { cleanupKeys, targets, uniquePrefix } from './helpers.js';
@@ -27,12 +28,26 @@ const protocol4 = (body: number[]) => [0x80, 0x04, 0x95, body.length, 0, 0, 0, 0
 const DECIMAL_PICKLE = text(
   protocol4([0x7d, 0x94, ...short('price'), ...short('decimal'), ...short('Decimal'), 0x93, 0x94, ...short('1.5'), 0x85, 0x94, 0x52, 0x94, 0x73, 0x2e]),
 );
+/**
+ * `pickle.dumps({'when': datetime(2014, 3, 4, 5, 6, 7, 123456), 'counts': {1: 'a'}, 'tags': {1, 2}}, 4)`
+ * (CPython 3.11's bytes; see @sf/serializers' pickle-python.test.ts for how they are derived).
+ */
+const PYTHON_TYPES_PICKLE = text(
+  protocol4([
+    0x7d, 0x94, 0x28,
+    ...short('when'), ...short('datetime'), ...short('datetime'), 0x93, 0x94, 0x43, 10, 0x07, 0xde, 3, 4, 5, 6, 7, 0x01, 0xe2, 0x40, 0x94, 0x85, 0x94, 0x52, 0x94,
+    ...short('counts'), 0x7d, 0x94, 0x4b, 0x01, ...short('a'), 0x73,
+    ...short('tags'), 0x8f, 0x94, 0x28, 0x4b, 0x01, 0x4b, 0x02, 0x90,
+    0x75, 0x2e,
+  ]),
+);
+const SNOWFLAKE = 1234567890123456789n;
 /** `pickle.dumps({'item_id': 700}, 4)`. */
 const PLAIN_PICKLE = text(protocol4([0x7d, 0x94, ...short('item_id'), 0x4d, 0xbc, 0x02, 0x73, 0x2e]));
 
 /** Python's `'%.6f' % epoch`. */
 const epoch = (micros: number) => `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
-const activityText = (actor: number, object: number, micros: number, pickle: string) => `${actor},${Love.id},${object},0,${epoch(micros)},${pickle}`;
+const activityText = (actor: number | bigint, object: number, micros: number, pickle: string) => `${actor},${Love.id},${object},0,${epoch(micros)},${pickle}`;
 const idOf = (object: number, micros: number) => new Activity({ actor: 1, verb: Love, object, epochMicroseconds: micros }).serializationId;
 
 // 2014-03-04 05:06:07.123456 UTC and later that day
@@ -139,6 +154,55 @@ for (const target of targets()) {
         expect(opaque).toBeInstanceOf(OpaqueActivity);
         expect((opaque as OpaqueActivity).raw).toBe(a);
         expect([opaque.actorId, opaque.objectId, opaque.serializationId]).toEqual([7, 700, idOf(700, A_TIME)]);
+      });
+    });
+
+    describe("Python's datetime, int-keyed dicts, sets and 64-bit actor ids (item 15)", () => {
+      const aId = idOf(700, A_TIME);
+      const a = activityText(SNOWFLAKE, 700, A_TIME, PYTHON_TYPES_PICKLE);
+      const b = activityText(8, 700, B_TIME, PLAIN_PICKLE);
+      const checkA = (activity: Activity | undefined) => {
+        expect(activity?.serializationId).toBe(aId);
+        expect(activity!.actorId).toBe(SNOWFLAKE);
+        expect(activity!.extraContext).toEqual({ when: new PythonDateTime(2014, 3, 4, 5, 6, 7, 123456), counts: new Map([[1, 'a']]), tags: new Set([1, 2]) });
+      };
+
+      it('reads them in flat and aggregated feeds, merges, and writes them back byte for byte', async () => {
+        await plantActivity(aId, a);
+        await plantActivity(idOf(700, B_TIME), b);
+        await redis.zadd(`${prefix}feed:user:5`, aId, aId);
+        const aggregatedGroup = (updated: number, ids: string[]) => `v33-2014-03-04;;${epoch(A_TIME)};;${epoch(updated)};;-1;;-1;;${ids.join(';')};;0`;
+        await redis.zadd(`${prefix}feed:aggregated:21`, String(Math.floor(B_TIME / 1e6) * 1000), aggregatedGroup(B_TIME, [aId, idOf(700, B_TIME)]));
+        const user = Feed.define({ name: 'user', keyFormat: 'feed:user:%(user_id)s', storage, onMissingActivities: (_key, ids) => lost.push(...ids) });
+        const aggregated = AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:%(user_id)s', storage, onMissingActivities: (_key, ids) => lost.push(...ids) });
+
+        const [flat] = await user.for(5).get();
+        checkA(flat);
+        const [group] = await aggregated.for(21).get();
+        checkA(group!.activities[0]);
+        expect(group!.activityIds).toEqual([aId, idOf(700, B_TIME)]);
+        expect(lost).toEqual([]);
+
+        // storing the activity read gives Python's exact bytes back
+        await redis.hdel(storage.keys.activityShardKey(aId), aId);
+        await user.insertActivity(flat!);
+        expect(await redis.hget(storage.keys.activityShardKey(aId), aId)).toBe(a);
+        // and a merge keeps it
+        await aggregated.insertActivity(y);
+        await aggregated.for(21).add(y);
+        expect(await members('feed:aggregated:21')).toEqual([aggregatedGroup(Y_TIME, [aId, idOf(700, B_TIME), y.serializationId])]);
+      });
+
+      it('reads them inline in a notification feed and writes them back byte for byte on a merge', async () => {
+        expect(a.includes(';')).toBe(false);
+        const group = (updated: number, texts: string[]) => `v33-700-2014-03-04;;${epoch(A_TIME)};;${epoch(updated)};;-1;;-1;;${texts.join(';')};;0`;
+        await redis.zadd(`${prefix}notification_feed:21`, String(Math.floor(B_TIME / 1e6) * 1000), group(B_TIME, [a, b]));
+        const feed = NotificationFeed.define({ name: 'notification', keyFormat: 'notification_feed:%(user_id)s', storage });
+        const [page] = await feed.for(21).get();
+        checkA(page!.activities[0]);
+        const y700 = new Activity({ actor: 9, verb: Love, object: 700, epochMicroseconds: Y_TIME, extraContext: { item_id: 700 } });
+        await feed.for(21).add(y700);
+        expect(await members('notification_feed:21')).toEqual([group(Y_TIME, [a, b, activityText(9, 700, Y_TIME, PLAIN_PICKLE)])]);
       });
     });
   });
