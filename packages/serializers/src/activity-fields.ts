@@ -1,5 +1,6 @@
 import {
   Activity,
+  type OpaqueActivity,
   type ExtraContext,
   SerializationError,
   UnknownVerbError,
@@ -67,4 +68,15 @@ export function requireActivity(value: unknown, serializer: string, field?: stri
     );
   }
   return value;
+}
+
+/** The stored text of an activity that could not be read, written back verbatim. */
+export function opaqueText(activity: OpaqueActivity, prefix: string): string {
+  if (activity.raw === null) {
+    throw new SerializationError(
+      `${prefix || 'activity'}: activity ${activity.serializationId} could not be read (${activity.reason instanceof Error ? activity.reason.message : String(activity.reason)}) and only its id is known, so it cannot be written in full`,
+      { field: prefix || undefined },
+    );
+  }
+  return activity.raw;
 }

@@ -5,7 +5,7 @@ import {
   type VerbRegistry,
   defaultVerbRegistry,
 } from '@sf/activity';
-import { buildActivity, fieldName, requireActivity, resolveVerb } from './activity-fields.js';
+import { buildActivity, fieldName, opaqueText, requireActivity, resolveVerb } from './activity-fields.js';
 import { formatEpochMicroseconds, parseEpochMicroseconds } from './epoch-text.js';
 import { type PickleProtocol, writePickle } from './pickle-dumps.js';
 import { readPickle } from './pickle-loads.js';
@@ -20,17 +20,6 @@ export interface ActivitySerializerOptions {
   activityClass?: ActivityClass;
   /** Pickle protocol for `extraContext`: 4 (default, as Python 3) or 2 (readable by Python 2). */
   pickleProtocol?: PickleProtocol;
-}
-
-/** The stored text of an activity that could not be read, written back verbatim. */
-export function opaqueText(activity: OpaqueActivity, prefix: string): string {
-  if (activity.raw === null) {
-    throw new SerializationError(
-      `${prefix || 'activity'}: activity ${activity.serializationId} could not be read (${activity.reason instanceof Error ? activity.reason.message : String(activity.reason)}) and only its id is known, so it cannot be written in full`,
-      { field: prefix || undefined },
-    );
-  }
-  return activity.raw;
 }
 
 let encodeAt: (serializer: ActivitySerializer, activity: Activity, prefix: string) => string;
@@ -90,15 +79,6 @@ export function decodeNestedActivityOrOpaque(
       throw error;
     }
   }
-}
-
-/** Reads an activity nested in a larger value; errors name `prefix` (`activities[2].time`). */
-export function decodeNestedActivity(
-  serializer: ActivitySerializer,
-  data: string,
-  prefix: string,
-): Activity {
-  return decodeAt(serializer, data, prefix);
 }
 
 /**

@@ -1,5 +1,11 @@
-import { Activity, SerializationError, type VerbRegistry, defaultVerbRegistry } from '@sf/activity';
-import { buildActivity, fieldName, requireActivity, resolveVerb } from './activity-fields.js';
+import {
+  Activity,
+  OpaqueActivity,
+  SerializationError,
+  type VerbRegistry,
+  defaultVerbRegistry,
+} from '@sf/activity';
+import { buildActivity, fieldName, opaqueText, requireActivity, resolveVerb } from './activity-fields.js';
 import { isPlainObject } from './field-path.js';
 import { JSON_PREFIX, checkKeys, parseEnvelope, readId, readInteger } from './json-envelope.js';
 import { checkJsonDepth, encodeJsonValue } from './json-value.js';
@@ -31,13 +37,46 @@ export function encodeNestedJsonActivity(
   return encodeAt(serializer, activity, prefix);
 }
 
-/** Reads a parsed activity object nested in a larger value; errors name `prefix`. */
-export function decodeNestedJsonActivity(
+/**
+ * Reads a parsed activity object nested in a larger value or, when it cannot be read but its id
+ * can (an unregistered verb, a malformed extraContext...), an `OpaqueActivity` holding its JSON
+ * text, written back as it is (so a merge never drops it).
+ * @throws SerializationError naming `prefix` when not even the id can be read
+ */
+export function decodeNestedJsonActivityOrOpaque(
   serializer: JsonActivitySerializer,
   object: unknown,
   prefix: string,
 ): Activity {
-  return decodeAt(serializer, object, prefix);
+  try {
+    return decodeAt(serializer, object, prefix);
+  } catch (error) {
+    if (!(error instanceof SerializationError) || !isPlainObject(object)) throw error;
+    try {
+      const micros = readInteger(object.epochMicroseconds, 'epochMicroseconds');
+      const verb = readInteger(object.verb, 'verb');
+      const objectId = readInteger(object.object, 'object');
+      const target = object.target === null ? null : readId(object.target, 'target');
+      return new OpaqueActivity({
+        serializationId: new Activity({
+          actor: readId(object.actor, 'actor'),
+          verb: { id: verb, infinitive: 'unknown', pastTense: 'unknown' },
+          object: objectId,
+          target,
+          epochMicroseconds: micros,
+        }).serializationId,
+        raw: JSON.stringify(object),
+        reason: error,
+        actor: readId(object.actor, 'actor'),
+        verb,
+        object: objectId,
+        target,
+        epochMicroseconds: micros,
+      });
+    } catch {
+      throw error;
+    }
+  }
 }
 
 /**
@@ -78,6 +117,7 @@ export class JsonActivitySerializer implements Serializer<Activity> {
 
   #encode(value: Activity, prefix: string): string {
     const activity = requireActivity(value, 'JsonActivitySerializer', prefix || undefined);
+    if (activity instanceof OpaqueActivity) return opaqueText(activity, prefix);
     const extraContext = encodeJsonValue(activity.extraContext, fieldName(prefix, 'extraContext'));
     return (
       `{"actor":${jsonId(activity.actorId)},"verb":${activity.verb.id},"object":${activity.objectId},` +

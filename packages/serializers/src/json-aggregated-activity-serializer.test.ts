@@ -6,6 +6,7 @@ import {
   Comment,
   Love,
   NotificationActivity,
+  OpaqueActivity,
   SerializationError,
   UnknownVerbError,
 } from '@sf/activity';
@@ -321,5 +322,21 @@ describe('JsonAggregatedActivitySerializer refuses bad input with a Serializatio
     );
     expect(error.field).toBe('activities[0].verb');
     expect(error.cause).toBeInstanceOf(UnknownVerbError);
+  });
+});
+
+describe('JsonAggregatedActivitySerializer keeps activities it cannot read (issue 12 item 13)', () => {
+  it('reads one as an OpaqueActivity and writes it back as it was', () => {
+    const text =
+      'j1:{"group":"g","createdAt":0,"updatedAt":0,"seenAt":null,"readAt":null,"minimizedActivities":0,"activities":[' +
+      '{"actor":1,"verb":998,"object":2,"target":null,"epochMicroseconds":5,"extraContext":{"x":1}},' +
+      '{"actor":1,"verb":3,"object":2,"target":null,"epochMicroseconds":5,"extraContext":{}}]}';
+    const aggregated = full.loads(text);
+    const [opaque, readable] = aggregated.activities;
+    expect(opaque).toBeInstanceOf(OpaqueActivity);
+    expect(opaque!.serializationId).toBe('2998');
+    expect((opaque as OpaqueActivity).reason).toBeInstanceOf(SerializationError);
+    expect(readable).not.toBeInstanceOf(OpaqueActivity);
+    expect(full.dumps(aggregated)).toBe(text);
   });
 });

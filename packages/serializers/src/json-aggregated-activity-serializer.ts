@@ -9,7 +9,7 @@ import { dateFromMicroseconds, microsecondsOfDate } from './precise-dates.js';
 import {
   JsonActivitySerializer,
   type JsonActivitySerializerOptions,
-  decodeNestedJsonActivity,
+  decodeNestedJsonActivityOrOpaque,
   encodeNestedJsonActivity,
 } from './json-activity-serializer.js';
 import { JSON_PREFIX, checkKeys, parseEnvelope, readInteger } from './json-envelope.js';
@@ -166,7 +166,7 @@ export class JsonAggregatedActivitySerializer implements Serializer<AggregatedAc
       return buildDehydrated(this.#cls, fields, ids);
     }
     const activities: Activity[] = list.map((item: unknown, index) =>
-      decodeNestedJsonActivity(this.#activities, item, `activities[${index}]`),
+      decodeNestedJsonActivityOrOpaque(this.#activities, item, `activities[${index}]`),
     );
     return buildHydrated(this.#cls, fields, activities, 'activities');
   }
