@@ -205,5 +205,19 @@ for (const target of targets()) {
         expect(await members('notification_feed:21')).toEqual([group(Y_TIME, [a, b, activityText(9, 700, Y_TIME, PLAIN_PICKLE)])]);
       });
     });
+
+    it('the JSON format keeps the microseconds of aggregated dates too (item 14)', async () => {
+      const json = redisStorage({ redis, keyPrefix: prefix, format: 'json' });
+      const feed = AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:%(user_id)s', storage: json });
+      const first = new Activity({ actor: 1, verb: Love, object: 1, epochMicroseconds: A_TIME });
+      const second = new Activity({ actor: 2, verb: Love, object: 2, epochMicroseconds: B_TIME });
+      await feed.insertActivities([first, second]);
+      await feed.for(1).add(first);
+      await feed.for(1).add(second);
+      const [member] = await members('feed:aggregated:1');
+      expect(member).toContain('"createdAt":"1393909567123.456","updatedAt":"1393909627654.321"');
+      const [group] = await feed.for(1).get();
+      expect(group!.createdAt!.getTime()).toBe(1393909567123);
+    });
   });
 }
