@@ -20,7 +20,11 @@ export interface OpaqueActivityInit {
 let pendingId: string | undefined;
 
 /** Time, object and verb of a Stream Framework id (`<ms><object:10><verb:3>`), when it has that shape. */
-function fromStreamFrameworkId(id: string): { epochMicroseconds: number; object: number; verb: number } {
+function fromStreamFrameworkId(id: string): {
+  epochMicroseconds: number;
+  object: number;
+  verb: number;
+} {
   if (id.length <= 13) return { epochMicroseconds: 0, object: 0, verb: Number(id.slice(-3)) };
   const milliseconds = Number(id.slice(0, -13));
   return {

@@ -48,7 +48,8 @@ export type Item =
 /** The containers `measure` walks (and may find cycles in). */
 export function childrenOf(item: Item): Iterable<Item> | undefined {
   if (item instanceof PickleDict) return [...item.entries.values()].flat();
-  if (item instanceof PickleList || item instanceof PickleTuple || item instanceof PickleSet) return item.items;
+  if (item instanceof PickleList || item instanceof PickleTuple || item instanceof PickleSet)
+    return item.items;
   return undefined;
 }
 

@@ -1,12 +1,19 @@
-import { SerializationError, dateFromEpochMicroseconds, epochMicrosecondsOfDate } from '@sf/activity';
+import {
+  SerializationError,
+  dateFromEpochMicroseconds,
+  epochMicrosecondsOfDate,
+} from '@sf/activity';
 
 const pad = (value: number, length: number) => String(value).padStart(length, '0');
 
 function checkRange(type: string, field: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new SerializationError(`${type}: ${field} must be an integer from ${min} to ${max}, got ${String(value)}`, {
-      field,
-    });
+    throw new SerializationError(
+      `${type}: ${field} must be an integer from ${min} to ${max}, got ${String(value)}`,
+      {
+        field,
+      },
+    );
   }
 }
 
@@ -103,14 +110,46 @@ export class PythonDateTime {
   state(protocol: number): number[] {
     const month = this.month | (this.fold === 1 && protocol > 3 ? 0x80 : 0);
     const us = this.microsecond;
-    return [this.year >> 8, this.year & 0xff, month, this.day, this.hour, this.minute, this.second, us >> 16, (us >> 8) & 0xff, us & 0xff];
+    return [
+      this.year >> 8,
+      this.year & 0xff,
+      month,
+      this.day,
+      this.hour,
+      this.minute,
+      this.second,
+      us >> 16,
+      (us >> 8) & 0xff,
+      us & 0xff,
+    ];
   }
 
   /** @throws SerializationError when the bytes are no datetime state */
   static fromState(bytes: readonly number[]): PythonDateTime {
-    if (bytes.length !== 10) throw new SerializationError(`datetime: expected a 10-byte state, got ${bytes.length} bytes`);
-    const [yhi, ylo, m, day, hour, minute, second, us1, us2, us3] = bytes as [number, number, number, number, number, number, number, number, number, number];
-    return new PythonDateTime(yhi * 256 + ylo, m & 0x7f, day, hour, minute, second, (us1 << 16) | (us2 << 8) | us3, m & 0x80 ? 1 : 0);
+    if (bytes.length !== 10)
+      throw new SerializationError(`datetime: expected a 10-byte state, got ${bytes.length} bytes`);
+    const [yhi, ylo, m, day, hour, minute, second, us1, us2, us3] = bytes as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    return new PythonDateTime(
+      yhi * 256 + ylo,
+      m & 0x7f,
+      day,
+      hour,
+      minute,
+      second,
+      (us1 << 16) | (us2 << 8) | us3,
+      m & 0x80 ? 1 : 0,
+    );
   }
 }
 
@@ -142,7 +181,8 @@ export class PythonDate {
 
   /** @throws SerializationError when the bytes are no date state */
   static fromState(bytes: readonly number[]): PythonDate {
-    if (bytes.length !== 4) throw new SerializationError(`date: expected a 4-byte state, got ${bytes.length} bytes`);
+    if (bytes.length !== 4)
+      throw new SerializationError(`date: expected a 4-byte state, got ${bytes.length} bytes`);
     return new PythonDate(bytes[0]! * 256 + bytes[1]!, bytes[2]!, bytes[3]!);
   }
 }
@@ -162,7 +202,9 @@ export class PythonTimedelta {
 
   /** The whole duration in microseconds. */
   get totalMicroseconds(): bigint {
-    return (BigInt(this.days) * 86_400n + BigInt(this.seconds)) * 1_000_000n + BigInt(this.microseconds);
+    return (
+      (BigInt(this.days) * 86_400n + BigInt(this.seconds)) * 1_000_000n + BigInt(this.microseconds)
+    );
   }
 }
 
