@@ -75,6 +75,14 @@ export function integerOf(value: unknown, field: string): number {
   return result;
 }
 
+/** An actor or target id: a number, or a bigint beyond 2^53 (from a bigint column). */
+export function bigIdOf(value: unknown, field: string): number | bigint {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the driver's Long prints its decimal value
+  const text = typeof value === 'object' && value !== null ? String(value) : typeof value === 'bigint' ? value.toString() : '';
+  if (/^[0-9]{16,40}$/.test(text) && BigInt(text) > BigInt(Number.MAX_SAFE_INTEGER)) return BigInt(text);
+  return integerOf(value, field);
+}
+
 /** The decimal string of a `varint` (BigInt with `useBigIntAsVarint`, else the driver's Integer). */
 export function varintText(value: unknown): string {
   return typeof value === 'bigint' ? value.toString() : String(value);
@@ -145,10 +153,10 @@ export class ActivityCodec {
   decode(row: ActivityRowValues): Activity {
     const blob = bytesOf(row.extra_context);
     if (this.encoding === 'opaque') return this.#serializer.loads(decodeUtf8(blob, 'extra_context'));
-    const actor = integerOf(row.actor, 'actor');
+    const actor = bigIdOf(row.actor, 'actor');
     const verb = integerOf(row.verb, 'verb');
     const object = integerOf(row.object, 'object');
-    const target = row.target === null || row.target === undefined ? null : integerOf(row.target, 'target');
+    const target = row.target === null || row.target === undefined ? null : bigIdOf(row.target, 'target');
     if (!(row.time instanceof Date) || Number.isNaN(row.time.getTime())) {
       throw new SerializationError(`time: expected a timestamp, got ${String(row.time)}`, { field: 'time' });
     }
@@ -166,7 +174,10 @@ export class ActivityCodec {
         throw new SerializationError(`extra_context: invalid JSON: ${(error as Error).message}`, { field: 'extra_context', cause: error });
       }
     }
-    const envelope = JSON.stringify({ actor, verb, object, target, epochMicroseconds, extraContext });
+    // ids beyond 2^53 as decimal strings, as the JSON format writes them
+    const envelope = JSON.stringify({ actor, verb, object, target, epochMicroseconds, extraContext }, (_key, value: unknown) =>
+      typeof value === 'bigint' ? value.toString() : value,
+    );
     return this.#serializer.loads(`${this.#jsonPrefix}${envelope}`);
   }
 }
