@@ -4,20 +4,21 @@
  * activity's dates keep the precision they arrived with end to end. A Date changed since (with
  * `setTime`...), or made elsewhere, falls back to its milliseconds.
  */
-const remembered = new WeakMap<Date, bigint>();
+const remembered = new WeakMap<Date, bigint | number>();
 
 function floorToMilliseconds(epochMicroseconds: bigint): bigint {
   const quotient = epochMicroseconds / 1000n;
-  return epochMicroseconds < 0n && quotient * 1000n !== epochMicroseconds
-    ? quotient - 1n
-    : quotient;
+  return epochMicroseconds < 0n && quotient * 1000n !== epochMicroseconds ? quotient - 1n : quotient;
 }
 
 /** A Date at these epoch microseconds (truncated to milliseconds) that remembers them. */
 export function dateFromEpochMicroseconds(epochMicroseconds: bigint | number): Date {
-  const micros = BigInt(epochMicroseconds);
-  const date = new Date(Number(floorToMilliseconds(micros)));
-  if (!Number.isNaN(date.getTime())) remembered.set(date, micros);
+  // Safe integers (every activity time) stay numbers: no bigint work on the hot path.
+  const date =
+    typeof epochMicroseconds === 'number'
+      ? new Date(Math.floor(epochMicroseconds / 1000))
+      : new Date(Number(floorToMilliseconds(epochMicroseconds)));
+  if (!Number.isNaN(date.getTime())) remembered.set(date, epochMicroseconds);
   return date;
 }
 
@@ -27,10 +28,11 @@ export function dateFromEpochMicroseconds(epochMicroseconds: bigint | number): D
  * millisecond, else its milliseconds times 1000.
  */
 export function epochMicrosecondsOfDate(date: Date): bigint {
-  const micros = remembered.get(date);
+  const stored = remembered.get(date);
   const milliseconds = BigInt(date.getTime());
-  if (micros !== undefined && floorToMilliseconds(micros) === milliseconds) return micros;
-  return milliseconds * 1000n;
+  if (stored === undefined) return milliseconds * 1000n;
+  const micros = BigInt(stored);
+  return floorToMilliseconds(micros) === milliseconds ? micros : milliseconds * 1000n;
 }
 
 /** An independent copy of a Date that keeps its microseconds. */
