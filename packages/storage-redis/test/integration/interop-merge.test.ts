@@ -86,7 +86,11 @@ for (const target of targets()) {
         AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:%(user_id)s', storage, onMissingActivities: (_key, ids) => lost.push(...ids) });
       const aId = idOf(700, A_TIME);
       const bId = idOf(701, B_TIME);
-      const group = (created: number, updated: number, ids: string[]) => `v33-2014-03-04;;${epoch(created)};;${epoch(updated)};;-1;;-1;;${ids.join(';')};;0`;
+      // seen_at and read_at as Python's update_seen_at() / update_read_at() set them (utcnow, with microseconds)
+      const SEEN = epoch(B_TIME + 1111);
+      const READ = epoch(B_TIME + 2222);
+      const group = (created: number, updated: number, ids: string[]) =>
+        `v33-2014-03-04;;${epoch(created)};;${epoch(updated)};;${SEEN};;${READ};;${ids.join(';')};;0`;
 
       beforeEach(async () => {
         // Python: add a (an extra_context this library cannot read) and b to one group
