@@ -31,20 +31,20 @@ const name = (id: number) => app.names.get(id) ?? `user ${id}`;
 console.log(`\n${name(reader)}'s home feed (flat, newest first, page of 8):`);
 const page = await normal.for(reader).get({ limit: 8 });
 for (const activity of page) {
-  console.log(`  ${activity.time.toISOString().slice(0, 16)}  ${name(activity.actorId)} ${activity.verb.pastTense} "${String(activity.extraContext.title)}" (pin ${activity.objectId})`);
+  console.log(`  ${activity.time.toISOString().slice(0, 16)}  ${name(Number(activity.actorId))} ${activity.verb.pastTense} "${String(activity.extraContext.title)}" (pin ${activity.objectId})`);
 }
 const older = await normal.for(reader).filter({ activityIdLt: page.at(-1)!.serializationId }).get({ limit: 3 });
 console.log(`  ... next page by id filter: ${older.map((a) => `pin ${a.objectId}`).join(', ')}`);
 
 console.log(`\n${name(reader)}'s aggregated feed:`);
 for (const group of await aggregated.for(reader).get({ limit: 5 })) {
-  console.log(`  [${group.group}] ${app.describe(group.verb, group.actorIds, group.activityCount)}`);
+  console.log(`  [${group.group}] ${app.describe(group.verb, group.actorIds.map(Number), group.activityCount)}`);
 }
 
 const notifications = notification.for(reader);
 console.log(`\n${name(reader)}'s notifications (${JSON.stringify(await notifications.counts())}):`);
 for (const group of await notifications.get()) {
-  console.log(`  ${group.isSeen() ? ' ' : '*'} ${app.describe(group.verb, group.actorIds, group.activityCount)} (${group.group})`);
+  console.log(`  ${group.isSeen() ? ' ' : '*'} ${app.describe(group.verb, group.actorIds.map(Number), group.activityCount)} (${group.group})`);
 }
 await notifications.markAll({ read: true });
 console.log(`  after markAll: ${JSON.stringify(await notifications.counts())}`);

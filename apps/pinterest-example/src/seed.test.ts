@@ -41,7 +41,7 @@ describe('seed', () => {
       const home = await runtime.feeds.normal.for(reader.id).get();
       const following = new Set(await runtime.store.followingIds(reader.id));
       expect(home.length).toBeGreaterThan(0);
-      for (const activity of home) expect(following.has(activity.actorId)).toBe(true);
+      for (const activity of home) expect(following.has(Number(activity.actorId))).toBe(true);
       const oldest = home.at(-1)!.time.getTime();
       expect(now - oldest).toBeGreaterThan(7 * 86_400_000);
       expect(now - oldest).toBeLessThanOrEqual(28 * 86_400_000);

@@ -366,7 +366,7 @@ describe('bad input gives a clear 4xx page, never a 500', () => {
       '/pins/' + '9'.repeat(300),
       '/img/pins/.svg',
       '/img/avatars/%00.svg',
-      '/?before=' + '1'.repeat(43),
+      '/?before=' + '1'.repeat(47),
       '/static/..%2Fpackage.json',
       '/u/1/followers/extra',
     ];

@@ -437,8 +437,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const pinIds = new Set<number>();
     for (const group of groups) {
       for (const activity of group.lastActivities) {
-        actorIds.add(activity.actorId);
-        if (activity.targetId !== null) boardIds.add(activity.targetId);
+        actorIds.add(Number(activity.actorId));
+        if (activity.targetId !== null) boardIds.add(Number(activity.targetId));
         pinIds.add(activity.objectId);
       }
     }
@@ -452,10 +452,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const uniq = <T>(values: T[]) => [...new Set(values)];
       return {
         group,
-        actors: uniq(latest.map((a) => a.actorId))
+        actors: uniq(latest.map((a) => Number(a.actorId)))
           .map((id) => users.get(id))
           .filter((u): u is User => u !== undefined),
-        boards: uniq(latest.map((a) => a.targetId).filter((id): id is number => id !== null))
+        boards: uniq(latest.map((a) => a.targetId).filter((id) => id !== null).map(Number))
           .map((id) => boards.get(id))
           .filter((b): b is Board => b !== undefined),
         pins: uniq(latest.map((a) => a.objectId))
@@ -656,7 +656,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const actorIds = new Set<number>();
     const pinIds = new Set<number>();
     for (const item of items) {
-      for (const activity of item.lastActivities) actorIds.add(activity.actorId);
+      for (const activity of item.lastActivities) actorIds.add(Number(activity.actorId));
       if (item.verbs[0]?.id === Love.id) for (const id of item.objectIds) pinIds.add(id);
     }
     const [users, pins] = await Promise.all([
@@ -665,7 +665,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ]);
     const notificationViews: NotificationView[] = items.map((item: NotificationActivity) => ({
       item,
-      actors: [...new Set(item.lastActivities.map((a) => a.actorId))]
+      actors: [...new Set(item.lastActivities.map((a) => Number(a.actorId)))]
         .map((id) => users.get(id))
         .filter((u): u is User => u !== undefined),
       pin: item.verbs[0]?.id === Love.id ? pins.get(item.objectIds[0] ?? 0) : undefined,

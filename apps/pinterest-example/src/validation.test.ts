@@ -54,7 +54,7 @@ describe('validation', () => {
     expect(parseCursor('')).toBeUndefined();
     expect(parseCursor('0013732667551230000000042005')).toBe('13732667551230000000042005');
     expect(error(() => parseCursor('12a')).statusCode).toBe(400);
-    expect(error(() => parseCursor('1'.repeat(43))).statusCode).toBe(400);
+    expect(error(() => parseCursor('1'.repeat(47))).statusCode).toBe(400);
     expect(parseActivityId('1373266820000')).toBe('1373266820000');
     expect(error(() => parseActivityId(undefined)).statusCode).toBe(400);
   });

@@ -88,7 +88,7 @@ export function parseInteger(value: unknown, what: string, min: number, max: num
 
 const CURSOR = new RegExp(`^\\d{1,${MAX_SERIALIZATION_ID_LENGTH}}$`);
 
-/** A paging cursor: a serialization id (decimal digits, up to 42) or absent. */
+/** A paging cursor: a serialization id (decimal digits, up to 46) or absent. */
 export function parseCursor(value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || !CURSOR.test(value)) {

@@ -6,7 +6,7 @@ import type { Verbs } from './feeds/activity-json.js';
 export type JsonSchema = Record<string, unknown>;
 
 export const USER_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
-/** Serialization ids: up to 42 digits ('actor'-scheme ids end with the actor id). */
+/** Serialization ids: up to 46 digits ('actor'-scheme ids end with the actor id). */
 export const ACTIVITY_ID_PATTERN = `^[0-9]{1,${MAX_SERIALIZATION_ID_LENGTH}}$`;
 const MAX_OBJECT_ID = 9_999_999_999;
 

@@ -13,10 +13,10 @@ import { Add, Love } from './verb.js';
 const T = Date.UTC(2013, 6, 8, 6, 59, 15, 123);
 
 describe('Activity id schemes (issue 12 item 3)', () => {
-  it("defaults to the 'actor' scheme: Python's id, then the actor id padded to 16 digits", () => {
+  it("defaults to the 'actor' scheme: Python's id, then the actor id padded to 20 digits", () => {
     const activity = new Activity({ actor: 13, verb: Love, object: 42, time: T });
     expect(activity.idScheme).toBe('actor');
-    expect(activity.serializationId).toBe('13732667551230000000042003' + '0000000000000013');
+    expect(activity.serializationId).toBe('13732667551230000000042003' + '00000000000000000013');
     expect(activity.serializationId).toBe(computeActorSerializationId(T * 1000, 42, 3, 13));
   });
 
@@ -63,24 +63,35 @@ describe('Activity id schemes (issue 12 item 3)', () => {
 
   it('fits every actor-scheme id in MAX_SERIALIZATION_ID_LENGTH digits', () => {
     const longest = new Activity({
-      actor: Number.MAX_SAFE_INTEGER,
+      actor: 2n ** 64n - 1n,
       verb: { id: 999, infinitive: 'x', pastTense: 'xed' },
       object: 9_999_999_999,
       epochMicroseconds: Number.MAX_SAFE_INTEGER,
     });
     expect(longest.serializationId).toHaveLength(MAX_SERIALIZATION_ID_LENGTH);
     expect(longest.serializationId).toBe(
-      '9007199254740' + '9999999999' + '999' + '9007199254740991',
+      '9007199254740' + '9999999999' + '999' + '18446744073709551615',
     );
+    expect(
+      new Activity({ actor: Number.MAX_SAFE_INTEGER, verb: Love, object: 1, time: 0 }).serializationId,
+    ).toBe('1003' + '00009007199254740991');
+  });
+
+  it('refuses actor ids of more than 20 digits in the actor scheme, and takes them in the Stream Framework one', () => {
+    expect(() => new Activity({ actor: 10n ** 20n, verb: Love, object: 1, time: 0 })).toThrow(
+      /actor id 100000000000000000000 has more than 20 digits/,
+    );
+    const python = new Activity({ actor: 10n ** 20n, verb: Love, object: 1, time: 0, idScheme: 'stream-framework' });
+    expect(python.actorId).toBe(10n ** 20n);
   });
 
   it('never gives leading zeros, even in the first millisecond of 1970', () => {
     expect(new Activity({ actor: 7, verb: Love, object: 5, time: 0 }).serializationId).toBe(
-      '5003' + '0000000000000007',
+      '5003' + '00000000000000000007',
     );
     expect(computeActorSerializationId(0, 0, 0, 7)).toBe('7');
     expect(computeActorSerializationId(0, 0, 0, 0)).toBe('0');
-    expect(computeActorSerializationId(0, 0, 1, 0)).toBe('10000000000000000');
+    expect(computeActorSerializationId(0, 0, 1, 0)).toBe('100000000000000000000');
   });
 
   it('withIdScheme keeps every field and the class, and returns the same instance for the same scheme', () => {

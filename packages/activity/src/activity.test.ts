@@ -458,3 +458,19 @@ describe('Activity helpers', () => {
     expect(activity).toBeInstanceOf(Activity);
   });
 });
+
+describe('64-bit ids (issue 12 item 15)', () => {
+  it('keeps actor and target ids beyond 2^53 as bigints, exactly', () => {
+    const snowflake = 1234567890123456789n;
+    const activity = new Activity({ actor: snowflake, verb: Love, object: 5, target: { id: snowflake + 1n }, time: 0 });
+    expect(activity.actorId).toBe(snowflake);
+    expect(activity.targetId).toBe(snowflake + 1n);
+    // bigints that fit are numbers, so equal ids compare equal
+    expect(new Activity({ actor: 7n, verb: Love, object: 5n, time: 0 }).actorId).toBe(7);
+    expect(new Activity({ actor: 7n, verb: Love, object: 5n, time: 0 }).objectId).toBe(5);
+    expect(() => new Activity({ actor: 1, verb: Love, object: snowflake, time: 0 })).toThrow(
+      /object id 1234567890123456789 is beyond 2\^53/,
+    );
+    expect(() => new Activity({ actor: -1n, verb: Love, object: 1, time: 0 })).toThrow(InvalidActivityError);
+  });
+});

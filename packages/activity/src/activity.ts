@@ -7,9 +7,14 @@ import {
 } from './serialization-id.js';
 import type { Verb } from './verb.js';
 import { DehydratedActivity } from './dehydrated-activity.js';
+import { dateFromEpochMicroseconds } from './precise-date.js';
 
-/** An actor, object or target: an id, or any object with a numeric `id`. */
-export type ActivityRef = number | { readonly id: number };
+/**
+ * An actor, object or target: an id, or any object with an `id`. Ids beyond 2^53 (64-bit
+ * "snowflake" ids) are given as bigints and kept exactly; object ids must stay safe integers
+ * (a serialization id holds 10 digits of them).
+ */
+export type ActivityRef = number | bigint | { readonly id: number | bigint };
 
 /** Free-form data carried with an activity. Serializers decide which values they can carry. */
 export type ExtraContext = Readonly<Record<string, unknown>>;
@@ -47,8 +52,18 @@ const MAX_TIME_ISO = new Date(MAX_ACTIVITY_TIME_MS).toISOString();
 const TIME_RANGE = `allowed: 1970-01-01T00:00:00.000Z to ${MAX_TIME_ISO} (epoch milliseconds 0 to ${MAX_ACTIVITY_TIME_MS})`;
 const MICROSECONDS_RANGE = `allowed: 0 to ${MAX_EPOCH_MICROSECONDS} (1970-01-01T00:00:00.000Z to ${MAX_TIME_ISO})`;
 
-function refId(field: string, value: unknown): number {
+/** A non-negative integer id: a number when it is a safe integer, else (when allowed) a bigint. */
+function refId(field: string, value: unknown, big: true): number | bigint;
+function refId(field: string, value: unknown, big: false): number;
+function refId(field: string, value: unknown, big: boolean): number | bigint {
   const id = typeof value === 'object' && value !== null && 'id' in value ? value.id : value;
+  if (typeof id === 'bigint' && id >= 0n) {
+    if (id <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(id);
+    if (big) return id;
+    throw new InvalidActivityError(
+      `activity ${field} id ${id} is beyond 2^53 (only actor and target ids may be that large), got ${describe(value)}`,
+    );
+  }
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
     throw new InvalidActivityError(
       `activity ${field} must be a non-negative integer id (or an object with one), got ${describe(value)}`,
@@ -59,6 +74,7 @@ function refId(field: string, value: unknown): number {
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
   if (value instanceof Date)
     return Number.isNaN(value.getTime()) ? 'Invalid Date' : `Date ${value.toISOString()}`;
   if (typeof value === 'object' && value !== null) {
@@ -147,9 +163,11 @@ export class Activity {
   readonly verb: Verb;
   readonly object: ActivityRef;
   readonly target: ActivityRef | null;
-  readonly actorId: number;
+  /** A number, or a bigint when beyond 2^53. */
+  readonly actorId: number | bigint;
   readonly objectId: number;
-  readonly targetId: number | null;
+  /** A number, or a bigint when beyond 2^53; null without a target. */
+  readonly targetId: number | bigint | null;
   /** Epoch microseconds; `time` is this truncated to milliseconds. */
   readonly epochMicroseconds: number;
   readonly extraContext: ExtraContext;
@@ -170,10 +188,10 @@ export class Activity {
       );
     }
     this.verb = verb;
-    this.actorId = refId('actor', init.actor);
-    this.objectId = refId('object', init.object);
+    this.actorId = refId('actor', init.actor, true);
+    this.objectId = refId('object', init.object, false);
     this.targetId =
-      init.target === undefined || init.target === null ? null : refId('target', init.target);
+      init.target === undefined || init.target === null ? null : refId('target', init.target, true);
     this.actor = init.actor;
     this.object = init.object;
     this.target = init.target ?? null;
@@ -210,9 +228,12 @@ export class Activity {
     });
   }
 
-  /** When the activity happened (millisecond precision). */
+  /**
+   * When the activity happened: a Date (milliseconds) that remembers `epochMicroseconds`, so
+   * aggregated activities built from it keep the microseconds (see `epochMicrosecondsOfDate`).
+   */
   get time(): Date {
-    return new Date(Math.floor(this.epochMicroseconds / 1000));
+    return dateFromEpochMicroseconds(this.epochMicroseconds);
   }
 
   /**

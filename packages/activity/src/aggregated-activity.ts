@@ -6,6 +6,7 @@ import {
   InvalidActivityError,
   SfError,
 } from './errors.js';
+import { comparePreciseDates, copyPreciseDate } from './precise-date.js';
 import { toSerializationId } from './serialization-id.js';
 import type { Verb } from './verb.js';
 
@@ -34,7 +35,7 @@ function validDate(field: string, value: Date | null | undefined): Date | null {
       `aggregated activity ${field} must be a valid Date or null, got ${String(value)}`,
     );
   }
-  return new Date(value.getTime());
+  return copyPreciseDate(value);
 }
 
 function uniqueBy<T, K>(items: readonly T[], key: (item: T) => K): K[] {
@@ -173,7 +174,7 @@ export class AggregatedActivity {
     this.#activities.push(activity);
     const time = activity.time;
     if (this.createdAt === null) this.createdAt = time;
-    if (this.updatedAt === null || time > this.updatedAt) this.updatedAt = time;
+    if (this.updatedAt === null || comparePreciseDates(time, this.updatedAt) > 0) this.updatedAt = time;
     if (this.#activities.length > this.maxActivities) {
       this.#activities.shift();
       this.minimizedActivities += 1;
@@ -221,7 +222,7 @@ export class AggregatedActivity {
     );
   }
 
-  get actorIds(): number[] {
+  get actorIds(): Array<number | bigint> {
     return uniqueBy(this.#activities, (a) => a.actorId);
   }
 
@@ -275,11 +276,19 @@ export class AggregatedActivity {
   }
 
   isSeen(): boolean {
-    return this.seenAt !== null && this.updatedAt !== null && this.seenAt >= this.updatedAt;
+    return (
+      this.seenAt !== null &&
+      this.updatedAt !== null &&
+      comparePreciseDates(this.seenAt, this.updatedAt) >= 0
+    );
   }
 
   isRead(): boolean {
-    return this.readAt !== null && this.updatedAt !== null && this.readAt >= this.updatedAt;
+    return (
+      this.readAt !== null &&
+      this.updatedAt !== null &&
+      comparePreciseDates(this.readAt, this.updatedAt) >= 0
+    );
   }
 
   /** Fields for building a copy (subclasses override `copyWith` to keep their own fields). */
@@ -300,9 +309,10 @@ export class AggregatedActivity {
     const Ctor = this.constructor as new (init: AggregatedActivityInit) => this;
     const copy = new Ctor({ ...init, activities: undefined, activityIds: init.activityIds });
     if (init.activities) copy.#activities = [...init.activities];
-    // Own Date objects, so the copy and the original never share a mutable Date.
-    copy.createdAt = init.createdAt ? new Date(init.createdAt.getTime()) : null;
-    copy.updatedAt = init.updatedAt ? new Date(init.updatedAt.getTime()) : null;
+    // Own Date objects (with their microseconds), so the copy and the original never share a
+    // mutable Date.
+    copy.createdAt = init.createdAt ? copyPreciseDate(init.createdAt) : null;
+    copy.updatedAt = init.updatedAt ? copyPreciseDate(init.updatedAt) : null;
     copy.minimizedActivities = init.minimizedActivities ?? 0;
     return copy;
   }

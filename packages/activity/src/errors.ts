@@ -72,14 +72,14 @@ export class ActivityNotFoundError extends SfError {
 export class ActivityConflictError extends SfError {
   readonly activityId: string;
   /** The actor of the activity already stored under `activityId` (kept). */
-  readonly storedActorId: number;
+  readonly storedActorId: number | bigint;
   /** The actor of the activity that was refused. */
-  readonly newActorId: number;
+  readonly newActorId: number | bigint;
 
   constructor(
     activityId: string,
-    storedActorId: number,
-    newActorId: number,
+    storedActorId: number | bigint,
+    newActorId: number | bigint,
     options: SfErrorOptions = {},
   ) {
     super(

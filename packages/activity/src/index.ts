@@ -11,7 +11,15 @@ export {
   NotificationActivity,
 } from './aggregated-activity.js';
 export type { ActivityOrId, AggregatedActivityInit } from './aggregated-activity.js';
+export {
+  comparePreciseDates,
+  copyPreciseDate,
+  dateFromEpochMicroseconds,
+  epochMicrosecondsOfDate,
+} from './precise-date.js';
 export { DehydratedActivity } from './dehydrated-activity.js';
+export { OpaqueActivity } from './opaque-activity.js';
+export type { OpaqueActivityInit } from './opaque-activity.js';
 export {
   ActivityConflictError,
   ActivityNotFoundError,

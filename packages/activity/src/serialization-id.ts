@@ -55,7 +55,7 @@ export function computeSerializationId(
 /**
  * How an activity's serialization id is made:
  * - `'actor'` (the default): Stream Framework's id followed by the actor id zero-padded to
- *   16 digits, so activities that differ only by actor never share an id;
+ *   20 digits (every unsigned 64-bit id), so activities that differ only by actor never share an id;
  * - `'stream-framework'`: Stream Framework's id exactly (time, object, verb; no actor), the only
  *   ids its wire format and Python can store.
  */
@@ -64,35 +64,44 @@ export type ActivityIdScheme = 'actor' | 'stream-framework';
 /** The id schemes, default first. */
 export const ACTIVITY_ID_SCHEMES: readonly ActivityIdScheme[] = Object.freeze(['actor', 'stream-framework']);
 
-/** Digits of the actor id at the end of an `'actor'`-scheme id (every safe integer fits). */
-export const ACTOR_ID_DIGITS = 16;
+/**
+ * Digits of the actor id at the end of an `'actor'`-scheme id: every unsigned 64-bit id fits
+ * (18446744073709551615), so snowflake ids given as bigints too.
+ */
+export const ACTOR_ID_DIGITS = 20;
 
 /**
  * The longest serialization id: 13 digits of milliseconds (up to 2255), 10 of object id, 3 of
- * verb id and 16 of actor id.
+ * verb id and 20 of actor id.
  */
-export const MAX_SERIALIZATION_ID_LENGTH = 42;
+export const MAX_SERIALIZATION_ID_LENGTH = 46;
 
 const ACTOR_ZEROS = '0'.repeat(ACTOR_ID_DIGITS);
 
 /**
  * The `'actor'`-scheme serialization id: Stream Framework's id (`computeSerializationId`)
- * followed by the actor id left-padded to 16 digits. Ordered by time, then object, verb and
+ * followed by the actor id left-padded to 20 digits. Ordered by time, then object, verb and
  * actor; two activities of this scheme share an id only when all four are equal.
  */
 export function computeActorSerializationId(
   epochMicroseconds: number,
   objectId: number,
   verbId: number,
-  actorId: number,
+  actorId: number | bigint,
 ): string {
-  if (!Number.isSafeInteger(actorId) || actorId < 0) {
+  const valid = typeof actorId === 'bigint' ? actorId >= 0n : Number.isSafeInteger(actorId) && actorId >= 0;
+  if (!valid) {
     throw new SerializationIdError(
-      `actor id must be a non-negative safe integer to build a serialization id, got ${String(actorId)}`,
+      `actor id must be a non-negative safe integer or bigint to build a serialization id, got ${String(actorId)}`,
+    );
+  }
+  const actorText = String(actorId);
+  if (actorText.length > ACTOR_ID_DIGITS) {
+    throw new SerializationIdError(
+      `actor id ${actorText} has more than ${ACTOR_ID_DIGITS} digits and does not fit an 'actor'-scheme serialization id (max ${'9'.repeat(ACTOR_ID_DIGITS)}); use idScheme 'stream-framework'`,
     );
   }
   const base = computeSerializationId(epochMicroseconds, objectId, verbId);
-  const actorText = String(actorId);
   // Within the first millisecond of 1970 with object 0 and verb 0 the base id is '0'.
   if (base === '0') return actorText;
   return `${base}${ACTOR_ZEROS.slice(actorText.length)}${actorText}`;

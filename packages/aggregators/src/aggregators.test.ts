@@ -125,7 +125,7 @@ describe('custom aggregators', () => {
   });
 
   it('can be functions, ranked newest first by default', () => {
-    const aggregator = createAggregator({ getGroup: (a) => (a.actorId % 2 === 0 ? 'even' : 'odd') });
+    const aggregator = createAggregator({ getGroup: (a) => (Number(a.actorId) % 2 === 0 ? 'even' : 'odd') });
     expect(aggregator.aggregate([activity(1), activity(2), activity(3)]).map((a) => a.group)).toEqual(['odd', 'even']);
   });
 

@@ -1,4 +1,4 @@
-import { Activity, AggregatedActivity, InvalidActivityError } from '@sf/activity';
+import { Activity, AggregatedActivity, InvalidActivityError, OpaqueActivity } from '@sf/activity';
 import type { ActivityOrId, DehydratedActivity } from '@sf/activity';
 import { RecentVerbAggregator } from '@sf/aggregators';
 import type { AggregatedActivityClass, BaseAggregator } from '@sf/aggregators';
@@ -76,19 +76,39 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
     await this.#hooks.onUpdateFeed?.(update);
   }
 
-  /** Hydrates aggregated activities read from the timeline; missing activities are skipped and reported. */
+  /**
+   * Hydrates aggregated activities read from the timeline for a page: activities missing from
+   * the activity storage, or that could not be read (`OpaqueActivity`), are left out and reported.
+   */
   async hydrate(key: string, items: readonly A[]): Promise<A[]> {
-    return (await this.hydratePairs(key, items)).map((pair) => pair.hydrated);
+    return (await this.hydratePairs(key, items, false)).map((pair) => pair.hydrated);
   }
 
-  /** Hydrated copies paired with the stored items they came from (emptied ones are dropped). */
-  private async hydratePairs(key: string, items: readonly A[]): Promise<Array<{ source: A; hydrated: A }>> {
+  /**
+   * Hydrated copies paired with the stored items they came from (emptied ones are dropped).
+   * `keep` (writes): activities that are missing or could not be read stay in their aggregated
+   * activity as `OpaqueActivity`s, so a merge or a removal writes them back instead of dropping
+   * them. Otherwise (pages) they are left out and reported.
+   */
+  private async hydratePairs(key: string, items: readonly A[], keep: boolean): Promise<Array<{ source: A; hydrated: A }>> {
     const ids = items.filter((item) => item.isDehydrated).flatMap((item) => item.activityIds);
     const activities = ids.length > 0 ? await this.getActivities(ids) : new Map<string, Activity>();
+    if (keep) {
+      for (const id of ids) {
+        if (!activities.has(id)) {
+          activities.set(id, new OpaqueActivity({ serializationId: id, raw: null, reason: 'missing from the activity storage, or unreadable' }));
+        }
+      }
+    }
     const missing: string[] = [];
     const pairs: Array<{ source: A; hydrated: A }> = [];
     for (const item of items) {
-      const hydrated = item.isDehydrated ? item.hydrate(activities, (lost) => missing.push(...lost)) : item;
+      let hydrated = item.isDehydrated ? item.hydrate(activities, (lost) => missing.push(...lost)) : item;
+      if (!keep && hydrated.activities.some((activity) => activity instanceof OpaqueActivity)) {
+        const readable = new Map<string, Activity>();
+        for (const activity of hydrated.activities) if (!(activity instanceof OpaqueActivity)) readable.set(activity.serializationId, activity);
+        hydrated = hydrated.dehydrate().hydrate(readable, (lost) => missing.push(...lost));
+      }
       if (hydrated.activities.length > 0) pairs.push({ source: item, hydrated });
     }
     this.reportMissing(key, missing);
@@ -145,7 +165,7 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
       const older = await read({ offset: this.mergeMaxLength, limit: this.maxLength - this.mergeMaxLength });
       candidates.push(...older.filter((item) => groups.has(item.group) && !found.has(item.group)));
     }
-    return this.hydratePairs(key, candidates);
+    return this.hydratePairs(key, candidates, true);
   }
 
   /** Removes activities from one user's feed atomically; returns the changed aggregated activities. */
@@ -162,12 +182,12 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
       const pairs = await this.hydratePairs(
         key,
         affected.filter((item) => !emptied.includes(item)),
+        true,
       );
       const add: A[] = [];
       for (const { hydrated } of pairs) {
         const updated = hydrated.clone();
         const doomed = [...ids].filter((id) => updated.contains(id));
-        // Activities missing from the activity storage may leave nothing to keep.
         if (doomed.length >= updated.activities.length) continue;
         updated.removeMany(doomed);
         add.push(updated);

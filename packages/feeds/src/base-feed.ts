@@ -28,7 +28,7 @@ export interface BaseFeedOptions {
   /** Serialization family; defaults to the storage's. */
   format?: SerializationFormat;
   metrics?: Metrics;
-  /** Called with the ids that a read skipped because their activity was missing. */
+  /** Called with the ids that a read skipped because their activity was missing or could not be read. */
   onMissingActivities?: (feedKey: string, ids: string[]) => void;
 }
 

@@ -1,7 +1,7 @@
 import { InvalidActivityError } from '@sf/activity';
 
-/** A user (or any feed owner) id: a non-negative integer or a short token. */
-export type UserId = number | string;
+/** A user (or any feed owner) id: a non-negative integer (a bigint beyond 2^53) or a short token. */
+export type UserId = number | bigint | string;
 
 const tokenPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -12,9 +12,10 @@ const tokenPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
  */
 export function validateUserId(userId: unknown): UserId {
   if (typeof userId === 'number' && Number.isSafeInteger(userId) && userId >= 0) return userId;
+  if (typeof userId === 'bigint' && userId >= 0n) return userId;
   if (typeof userId === 'string' && tokenPattern.test(userId)) return userId;
   throw new InvalidActivityError(
-    `a feed owner id must be a non-negative integer or a token of letters, digits and _.:- (max 128), got ${typeof userId} ${JSON.stringify(userId)}`,
+    `a feed owner id must be a non-negative integer or a token of letters, digits and _.:- (max 128), got ${typeof userId} ${typeof userId === 'bigint' ? `${userId}n` : JSON.stringify(userId)}`,
   );
 }
 

@@ -1,6 +1,7 @@
 import {
   Activity,
   type ActivityIdScheme,
+  type OpaqueActivity,
   type ExtraContext,
   SerializationError,
   UnknownVerbError,
@@ -33,10 +34,10 @@ export function resolveVerb(registry: VerbRegistry, id: number, field: string): 
 }
 
 export interface ActivityFields {
-  actor: number;
+  actor: number | bigint;
   verb: Verb;
   object: number;
-  target: number | null;
+  target: number | bigint | null;
   epochMicroseconds: number;
   extraContext: ExtraContext;
   idScheme: ActivityIdScheme;
@@ -69,4 +70,15 @@ export function requireActivity(value: unknown, serializer: string, field?: stri
     );
   }
   return value;
+}
+
+/** The stored text of an activity that could not be read, written back verbatim. */
+export function opaqueText(activity: OpaqueActivity, prefix: string): string {
+  if (activity.raw === null) {
+    throw new SerializationError(
+      `${prefix || 'activity'}: activity ${activity.serializationId} could not be read (${activity.reason instanceof Error ? activity.reason.message : String(activity.reason)}) and only its id is known, so it cannot be written in full`,
+      { field: prefix || undefined },
+    );
+  }
+  return activity.raw;
 }

@@ -187,7 +187,9 @@ describe('ActivitySerializer refuses bad input with a SerializationError', () =>
     ['a float target', '1,3,2,1.5,1.000000,', 'target', 'non-negative integer'],
     ['an empty verb', '1,,2,0,1.000000,', 'verb', 'non-negative integer'],
     ['spaces around an id', '1, 3,2,0,1.000000,', 'verb', 'non-negative integer'],
-    ['an unsafe integer', '99999999999999999,3,2,0,1.000000,', 'actor', 'non-negative integer'],
+    // (unsafe actor and target ids are read as bigints: issue 12 item 15)
+    ['an unsafe object id', '1,3,99999999999999999,0,1.000000,', 'object', 'non-negative integer'],
+    ['an actor id of 41 digits', `${'9'.repeat(41)},3,2,0,1.000000,`, 'actor', 'non-negative integer'],
     ['a non-numeric epoch', '1,3,2,0,abc,', 'time', 'epoch seconds'],
     ['an exponent epoch', '1,3,2,0,1e9,', 'time', 'epoch seconds'],
     ['7 decimals', '1,3,2,0,1.0000001,', 'time', 'epoch seconds'],

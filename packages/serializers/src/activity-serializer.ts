@@ -1,5 +1,11 @@
-import { Activity, SerializationError, type VerbRegistry, defaultVerbRegistry } from '@sf/activity';
-import { buildActivity, fieldName, requireActivity, resolveVerb } from './activity-fields.js';
+import {
+  Activity,
+  OpaqueActivity,
+  SerializationError,
+  type VerbRegistry,
+  defaultVerbRegistry,
+} from '@sf/activity';
+import { buildActivity, fieldName, opaqueText, requireActivity, resolveVerb } from './activity-fields.js';
 import { formatEpochMicroseconds, parseEpochMicroseconds } from './epoch-text.js';
 import { type PickleProtocol, writePickle } from './pickle-dumps.js';
 import { readPickle } from './pickle-loads.js';
@@ -28,13 +34,53 @@ export function encodeNestedActivity(
   return encodeAt(serializer, activity, prefix);
 }
 
-/** Reads an activity nested in a larger value; errors name `prefix` (`activities[2].time`). */
-export function decodeNestedActivity(
+/**
+ * Reads an activity nested in a larger value, or, when it cannot be read but its id can (the
+ * first five parts parse), an `OpaqueActivity` holding the text verbatim.
+ * @throws SerializationError naming `prefix` when not even the id can be read
+ */
+export function decodeNestedActivityOrOpaque(
   serializer: ActivitySerializer,
   data: string,
   prefix: string,
 ): Activity {
-  return decodeAt(serializer, data, prefix);
+  try {
+    return decodeAt(serializer, data, prefix);
+  } catch (error) {
+    if (!(error instanceof SerializationError)) throw error;
+    const parts = data.split(',', 5);
+    const id = /^[0-9]{1,20}$/;
+    if (parts.length < 5 || !parts.slice(0, 4).every((part) => id.test(part))) throw error;
+    const [actor, verb, object, target] = parts.slice(0, 4).map((part) => BigInt(part)) as [
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+    ];
+    try {
+      const micros = parseEpochMicroseconds(parts[4]!, fieldName(prefix, 'time'));
+      const small = (value: bigint) => (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
+      return new OpaqueActivity({
+        serializationId: new Activity({
+          actor: 0,
+          verb: { id: Number(verb), infinitive: 'unknown', pastTense: 'unknown' },
+          object: Number(object),
+          epochMicroseconds: Number(micros),
+          idScheme: 'stream-framework',
+        }).serializationId,
+        raw: data,
+        reason: error,
+        actor: small(actor),
+        verb: Number(verb),
+        object: Number(object),
+        target: target === 0n ? null : small(target),
+        epochMicroseconds: Number(micros),
+        idScheme: 'stream-framework',
+      });
+    } catch {
+      throw error;
+    }
+  }
 }
 
 /**
@@ -45,7 +91,10 @@ export function decodeNestedActivity(
  * - a null target is written `0`, and `0` reads back as null (target id 0 cannot be stored);
  * - the last part is the `extraContext` pickled (protocol 4 by default), one char per byte
  *   (latin1), or empty when `extraContext` is empty (so `{}` pickled by Python reads as `{}` but
- *   is written back empty).
+ *   is written back empty). Besides plain data it reads and writes back, byte for byte, what
+ *   Python deployments put there: `datetime`/`date`/`timedelta` (`PythonDateTime`...), sets
+ *   (`Set`, `PythonFrozenSet`) and dicts with int keys (`Map`); see `pickleLoads`' `pythonTypes`;
+ * - actor and target ids beyond 2^53 (64-bit ids) are read as bigints and written exactly.
  */
 export class ActivitySerializer implements Serializer<Activity> {
   readonly name: string = 'stream-framework/activity';
@@ -76,6 +125,7 @@ export class ActivitySerializer implements Serializer<Activity> {
 
   #encode(value: Activity, prefix: string): string {
     const activity = requireActivity(value, 'ActivitySerializer', prefix || undefined);
+    if (activity instanceof OpaqueActivity) return opaqueText(activity, prefix);
     if (activity.idScheme !== 'stream-framework') {
       const field = fieldName(prefix, 'idScheme');
       throw new SerializationError(
@@ -87,7 +137,7 @@ export class ActivitySerializer implements Serializer<Activity> {
     let pickle = '';
     if (Object.keys(context).length > 0 || Object.getOwnPropertySymbols(context).length > 0) {
       pickle = bytesToLatin1(
-        writePickle(context, this.#protocol, fieldName(prefix, 'extraContext')),
+        writePickle(context, this.#protocol, fieldName(prefix, 'extraContext'), true),
       );
     }
     const time = formatEpochMicroseconds(BigInt(activity.epochMicroseconds));
@@ -128,10 +178,16 @@ export class ActivitySerializer implements Serializer<Activity> {
       }
       return value;
     };
-    const actor = integer(parts[0]!, 'actor');
+    /** Actor and target ids: a bigint beyond 2^53 (64-bit ids), kept exactly. */
+    const bigId = (text: string, field: string): number | bigint => {
+      if (!/^[0-9]{17,40}$/.test(text)) return integer(text, field);
+      const value = BigInt(text);
+      return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    };
+    const actor = bigId(parts[0]!, 'actor');
     const verb = resolveVerb(this.#verbs, integer(parts[1]!, 'verb'), at('verb'));
     const object = integer(parts[2]!, 'object');
-    const target = integer(parts[3]!, 'target');
+    const target = bigId(parts[3]!, 'target');
     const micros = parseEpochMicroseconds(parts[4]!, at('time'));
     if (micros < 0n || micros > BigInt(Number.MAX_SAFE_INTEGER)) {
       throw new SerializationError(
@@ -142,7 +198,7 @@ export class ActivitySerializer implements Serializer<Activity> {
     let extraContext: Record<string, unknown> = {};
     if (pickle !== '') {
       const field = at('extraContext');
-      const value = readPickle(latin1ToBytes(pickle, field), field);
+      const value = readPickle(latin1ToBytes(pickle, field), field, true);
       if (!isPlainObject(value)) {
         throw new SerializationError(
           `${field}: the pickle holds ${Array.isArray(value) ? 'a list' : typeof value}, expected a dict`,

@@ -58,8 +58,9 @@ describe('AggregatedActivitySerializer: Stream Framework 1.4 vectors', () => {
     const aggregated = new AggregatedActivity({ group: '3-2013-07-08' });
     aggregated.append(love(42, 1373266755123456));
     const text = serializer.dumps(aggregated);
+    // Python's exact string (SF-SPEC §15): the dates keep the activity's microseconds.
     expect(text).toBe(
-      'v33-2013-07-08;;1373266755.123000;;1373266755.123000;;-1;;-1;;13732667551230000000042003;;0',
+      'v33-2013-07-08;;1373266755.123456;;1373266755.123456;;-1;;-1;;13732667551230000000042003;;0',
     );
     expect(aggregated.isDehydrated).toBe(false);
     expect(aggregated.activities).toHaveLength(1);
@@ -71,10 +72,8 @@ describe('AggregatedActivitySerializer: Stream Framework 1.4 vectors', () => {
     const aggregated = serializer.loads(text);
     expect(aggregated.createdAt?.getTime()).toBe(1373266755123);
     expect(serializer.dumps(aggregated)).toBe(text);
-    // Copies hold new Date objects: milliseconds only.
-    expect(serializer.dumps(aggregated.clone())).toBe(
-      'v3g;;1373266755.123000;;1373266759.999000;;1373270355.000000;;-1;;1;2;;85',
-    );
+    // Copies keep the microseconds too (issue 12 item 14).
+    expect(serializer.dumps(aggregated.clone())).toBe(text);
     aggregated.updatedAt = new Date(1373266760000);
     expect(serializer.dumps(aggregated)).toBe(
       'v3g;;1373266755.123456;;1373266760.000000;;1373270355.000001;;-1;;1;2;;85',

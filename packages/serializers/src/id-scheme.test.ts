@@ -33,7 +33,7 @@ describe('JSON format and id schemes', () => {
     );
     const back = json.loads(data);
     expect(back.idScheme).toBe('actor');
-    expect(back.serializationId).toBe(`${PYTHON_ID}0000000000000013`);
+    expect(back.serializationId).toBe(`${PYTHON_ID}00000000000000000013`);
     expect(back.serializationId).toBe(activity.serializationId);
   });
 
@@ -63,7 +63,7 @@ describe('JSON format and id schemes', () => {
     const back = serializer.loads(serializer.dumps(aggregated));
     expect(back.activities.map((a) => [a.idScheme, a.serializationId])).toEqual([
       ['stream-framework', PYTHON_ID],
-      ['actor', `${PYTHON_ID}0000000000000002`],
+      ['actor', `${PYTHON_ID}00000000000000000002`],
     ]);
   });
 
@@ -90,7 +90,7 @@ describe('Stream Framework format and id schemes', () => {
     const error = thrown(() => sf.dumps(love(13)));
     expect(error.field).toBe('idScheme');
     expect(error.message).toContain(
-      `activity ${PYTHON_ID}0000000000000013 has an 'actor'-scheme id, which the Stream Framework format cannot store`,
+      `activity ${PYTHON_ID}00000000000000000013 has an 'actor'-scheme id, which the Stream Framework format cannot store`,
     );
     expect(error.message).toContain("create activities with idScheme: 'stream-framework'");
     expect(error.message).toContain("activity.withIdScheme('stream-framework')");

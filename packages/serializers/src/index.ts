@@ -24,4 +24,6 @@ export { SimpleTimelineSerializer } from './simple-timeline-serializer.js';
 export { pickleDumps } from './pickle-dumps.js';
 export type { PickleDumpsOptions, PickleProtocol } from './pickle-dumps.js';
 export { pickleLoads } from './pickle-loads.js';
-export type { PickleValue } from './pickle-value.js';
+export type { PickleLoadsOptions } from './pickle-loads.js';
+export type { PickleKey, PickleValue } from './pickle-value.js';
+export { PythonDate, PythonDateTime, PythonFrozenSet, PythonTimedelta } from './python-types.js';

@@ -2,13 +2,14 @@ import {
   ACTIVITY_ID_SCHEMES,
   Activity,
   type ActivityIdScheme,
+  OpaqueActivity,
   SerializationError,
   type VerbRegistry,
   defaultVerbRegistry,
 } from '@sf/activity';
-import { buildActivity, fieldName, requireActivity, resolveVerb } from './activity-fields.js';
+import { buildActivity, fieldName, opaqueText, requireActivity, resolveVerb } from './activity-fields.js';
 import { isPlainObject } from './field-path.js';
-import { JSON_PREFIX, checkKeys, parseEnvelope, readInteger } from './json-envelope.js';
+import { JSON_PREFIX, checkKeys, parseEnvelope, readId, readInteger } from './json-envelope.js';
 import { checkJsonDepth, encodeJsonValue } from './json-value.js';
 import type { ActivityClass, Serializer } from './serializer.js';
 
@@ -22,6 +23,11 @@ export interface JsonActivitySerializerOptions {
 const KEYS = ['actor', 'verb', 'object', 'target', 'epochMicroseconds', 'extraContext'] as const;
 const KEYS_WITH_SCHEME = [...KEYS, 'idScheme'] as const;
 
+/** An actor or target id: a JSON number, or a decimal string beyond 2^53 (kept exactly). */
+function jsonId(id: number | bigint): string {
+  return typeof id === 'bigint' ? `"${id}"` : String(id);
+}
+
 let encodeAt: (serializer: JsonActivitySerializer, activity: Activity, prefix: string) => string;
 let decodeAt: (serializer: JsonActivitySerializer, object: unknown, prefix: string) => Activity;
 
@@ -34,19 +40,58 @@ export function encodeNestedJsonActivity(
   return encodeAt(serializer, activity, prefix);
 }
 
-/** Reads a parsed activity object nested in a larger value; errors name `prefix`. */
-export function decodeNestedJsonActivity(
+/**
+ * Reads a parsed activity object nested in a larger value or, when it cannot be read but its id
+ * can (an unregistered verb, a malformed extraContext...), an `OpaqueActivity` holding its JSON
+ * text, written back as it is (so a merge never drops it).
+ * @throws SerializationError naming `prefix` when not even the id can be read
+ */
+export function decodeNestedJsonActivityOrOpaque(
   serializer: JsonActivitySerializer,
   object: unknown,
   prefix: string,
 ): Activity {
-  return decodeAt(serializer, object, prefix);
+  try {
+    return decodeAt(serializer, object, prefix);
+  } catch (error) {
+    if (!(error instanceof SerializationError) || !isPlainObject(object)) throw error;
+    try {
+      const micros = readInteger(object.epochMicroseconds, 'epochMicroseconds');
+      const verb = readInteger(object.verb, 'verb');
+      const objectId = readInteger(object.object, 'object');
+      const target = object.target === null ? null : readId(object.target, 'target');
+      // The id the value was stored under: its scheme is written with it ('stream-framework' when absent).
+      const idScheme =
+        object.idScheme === undefined ? 'stream-framework' : readIdScheme(object.idScheme, 'idScheme');
+      return new OpaqueActivity({
+        serializationId: new Activity({
+          actor: readId(object.actor, 'actor'),
+          verb: { id: verb, infinitive: 'unknown', pastTense: 'unknown' },
+          object: objectId,
+          target,
+          epochMicroseconds: micros,
+          idScheme,
+        }).serializationId,
+        raw: JSON.stringify(object),
+        reason: error,
+        actor: readId(object.actor, 'actor'),
+        verb,
+        object: objectId,
+        target,
+        epochMicroseconds: micros,
+        idScheme,
+      });
+    } catch {
+      throw error;
+    }
+  }
 }
 
 /**
  * The JSON format's activity serializer:
  * `j1:{"actor":13,"verb":3,"object":42,"target":null,"epochMicroseconds":1373266755123456,"extraContext":{"x":1},"idScheme":"actor"}`.
- * Every field round-trips exactly (target 0 stays 0, null stays null; microseconds are kept).
+ * Every field round-trips exactly (target 0 stays 0, null stays null; microseconds are kept;
+ * actor and target ids beyond 2^53, bigints, are written as decimal strings: `"actor":"1234567890123456789"`).
  * `extraContext` keys are written sorted, so equal activities give equal strings.
  *
  * The id scheme is kept so that `loads` rebuilds the very same serialization id: an activity of
@@ -85,10 +130,11 @@ export class JsonActivitySerializer implements Serializer<Activity> {
 
   #encode(value: Activity, prefix: string): string {
     const activity = requireActivity(value, 'JsonActivitySerializer', prefix || undefined);
+    if (activity instanceof OpaqueActivity) return opaqueText(activity, prefix);
     const extraContext = encodeJsonValue(activity.extraContext, fieldName(prefix, 'extraContext'));
     return (
-      `{"actor":${activity.actorId},"verb":${activity.verb.id},"object":${activity.objectId},` +
-      `"target":${activity.targetId === null ? 'null' : activity.targetId},` +
+      `{"actor":${jsonId(activity.actorId)},"verb":${activity.verb.id},"object":${activity.objectId},` +
+      `"target":${activity.targetId === null ? 'null' : jsonId(activity.targetId)},` +
       `"epochMicroseconds":${activity.epochMicroseconds},"extraContext":${extraContext}` +
       `${activity.idScheme === 'stream-framework' ? '' : `,"idScheme":"${activity.idScheme}"`}}`
     );
@@ -104,10 +150,10 @@ export class JsonActivitySerializer implements Serializer<Activity> {
     const hasScheme = Object.hasOwn(object, 'idScheme');
     checkKeys(object, hasScheme ? KEYS_WITH_SCHEME : KEYS, prefix);
     const idScheme = hasScheme ? readIdScheme(object.idScheme, at('idScheme')) : 'stream-framework';
-    const actor = readInteger(object.actor, at('actor'));
+    const actor = readId(object.actor, at('actor'));
     const verb = resolveVerb(this.#verbs, readInteger(object.verb, at('verb')), at('verb'));
     const objectId = readInteger(object.object, at('object'));
-    const target = object.target === null ? null : readInteger(object.target, at('target'));
+    const target = object.target === null ? null : readId(object.target, at('target'));
     const epochMicroseconds = readInteger(object.epochMicroseconds, at('epochMicroseconds'));
     const extraContext = object.extraContext;
     if (!isPlainObject(extraContext)) {

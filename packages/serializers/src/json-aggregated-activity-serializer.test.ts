@@ -1,9 +1,12 @@
 import {
+  dateFromEpochMicroseconds,
+  epochMicrosecondsOfDate,
   Activity,
   AggregatedActivity,
   Comment,
   Love,
   NotificationActivity,
+  OpaqueActivity,
   SerializationError,
   UnknownVerbError,
 } from '@sf/activity';
@@ -57,7 +60,7 @@ describe('JsonAggregatedActivitySerializer (dehydrate: true, aggregated feeds)',
   it('writes the documented shape, ids only', () => {
     expect(dehydrated.name).toBe('json/aggregated');
     expect(dehydrated.dumps(sample())).toBe(
-      'j1:{"group":"3-2013-07-08","createdAt":1373266755123,"updatedAt":1373266759127,"seenAt":1373270355123,"readAt":null,' +
+      'j1:{"group":"3-2013-07-08","createdAt":"1373266755123.456","updatedAt":1373266759127,"seenAt":1373270355123,"readAt":null,' +
         '"minimizedActivities":0,"activityIds":["13732667551230000000042003","13732667591270000004042003"]}',
     );
   });
@@ -78,6 +81,24 @@ describe('JsonAggregatedActivitySerializer (dehydrate: true, aggregated feeds)',
     expect(back.minimizedActivities).toBe(85);
     expect(back.serializationId).toBe('1373266759000');
     expect(dehydrated.dumps(back)).toBe(dehydrated.dumps(aggregated));
+  });
+
+  it('keeps microseconds of dates, before 1970 too (issue 12 item 14)', () => {
+    const aggregated = new AggregatedActivity({
+      group: 'g',
+      activityIds: ['1'],
+      createdAt: dateFromEpochMicroseconds(1393909567123456n),
+      updatedAt: dateFromEpochMicroseconds(-1500n),
+      seenAt: dateFromEpochMicroseconds(1393909567123000n),
+    });
+    const text = dehydrated.dumps(aggregated);
+    expect(text).toContain('"createdAt":"1393909567123.456","updatedAt":"-1.500","seenAt":1393909567123,');
+    const back = dehydrated.loads(text);
+    expect(epochMicrosecondsOfDate(back.createdAt!)).toBe(1393909567123456n);
+    expect(epochMicrosecondsOfDate(back.updatedAt!)).toBe(-1500n);
+    expect(back.updatedAt!.getTime()).toBe(-2);
+    expect(dehydrated.dumps(back)).toBe(text);
+    expect(() => dehydrated.loads(text.replace('"-1.500"', '"-1.5"'))).toThrow(/3 decimals/);
   });
 
   it('never mutates the value it writes', () => {
@@ -114,7 +135,7 @@ describe('JsonAggregatedActivitySerializer (dehydrate: false, notification feeds
     const aggregated = sample();
     const text = full.dumps(aggregated);
     expect(text).toBe(
-      'j1:{"group":"3-2013-07-08","createdAt":1373266755123,"updatedAt":1373266759127,"seenAt":1373270355123,"readAt":null,"minimizedActivities":0,"activities":[' +
+      'j1:{"group":"3-2013-07-08","createdAt":"1373266755123.456","updatedAt":1373266759127,"seenAt":1373270355123,"readAt":null,"minimizedActivities":0,"activities":[' +
         '{"actor":13,"verb":3,"object":42,"target":0,"epochMicroseconds":1373266755123456,"extraContext":{}},' +
         '{"actor":17,"verb":3,"object":4042,"target":11,"epochMicroseconds":1373266759127000,"extraContext":{"big":12345678901234,"u":"café ☃"}}]}',
     );
@@ -303,5 +324,21 @@ describe('JsonAggregatedActivitySerializer refuses bad input with a Serializatio
     );
     expect(error.field).toBe('activities[0].verb');
     expect(error.cause).toBeInstanceOf(UnknownVerbError);
+  });
+});
+
+describe('JsonAggregatedActivitySerializer keeps activities it cannot read (issue 12 item 13)', () => {
+  it('reads one as an OpaqueActivity and writes it back as it was', () => {
+    const text =
+      'j1:{"group":"g","createdAt":0,"updatedAt":0,"seenAt":null,"readAt":null,"minimizedActivities":0,"activities":[' +
+      '{"actor":1,"verb":998,"object":2,"target":null,"epochMicroseconds":5,"extraContext":{"x":1}},' +
+      '{"actor":1,"verb":3,"object":2,"target":null,"epochMicroseconds":5,"extraContext":{}}]}';
+    const aggregated = full.loads(text);
+    const [opaque, readable] = aggregated.activities;
+    expect(opaque).toBeInstanceOf(OpaqueActivity);
+    expect(opaque!.serializationId).toBe('2998');
+    expect((opaque as OpaqueActivity).reason).toBeInstanceOf(SerializationError);
+    expect(readable).not.toBeInstanceOf(OpaqueActivity);
+    expect(full.dumps(aggregated)).toBe(text);
   });
 });

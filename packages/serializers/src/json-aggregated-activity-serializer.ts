@@ -5,10 +5,11 @@ import {
   isSerializationId,
 } from '@sf/activity';
 import { type AggregatedFields, buildDehydrated, buildHydrated } from './aggregated-builder.js';
+import { dateFromMicroseconds, microsecondsOfDate } from './precise-dates.js';
 import {
   JsonActivitySerializer,
   type JsonActivitySerializerOptions,
-  decodeNestedJsonActivity,
+  decodeNestedJsonActivityOrOpaque,
   encodeNestedJsonActivity,
 } from './json-activity-serializer.js';
 import { JSON_PREFIX, checkKeys, parseEnvelope, readInteger } from './json-envelope.js';
@@ -27,11 +28,39 @@ export interface JsonAggregatedActivitySerializerOptions extends JsonActivitySer
 }
 
 const DATE_FIELDS = ['createdAt', 'updatedAt', 'seenAt', 'readAt'] as const;
-const MAX_DATE_MS = 8_640_000_000_000_000;
+const MAX_DATE_US = 8_640_000_000_000_000_000n;
 
 /**
- * The JSON format's aggregated activity serializer. Dates are epoch milliseconds or null (exactly
- * what a `Date` holds):
+ * A date as epoch milliseconds: a JSON integer when it has no sub-millisecond part (what
+ * earlier versions wrote), else a string with exactly 3 decimals (`"1393909567123.456"`), so
+ * microseconds survive (a JSON number would round them through a double).
+ */
+function encodeJsonDate(epochMicroseconds: bigint): string {
+  if (epochMicroseconds % 1000n === 0n) return String(epochMicroseconds / 1000n);
+  const magnitude = epochMicroseconds < 0n ? -epochMicroseconds : epochMicroseconds;
+  const fraction = String(magnitude % 1000n).padStart(3, '0');
+  return `"${epochMicroseconds < 0n ? '-' : ''}${magnitude / 1000n}.${fraction}"`;
+}
+
+function decodeJsonDate(value: unknown, field: string): bigint {
+  if (typeof value === 'string') {
+    const match = /^(-?)([0-9]{1,16})\.([0-9]{3})$/.exec(value);
+    if (!match) {
+      throw new SerializationError(
+        `${field}: expected epoch milliseconds (an integer, or a string with 3 decimals like "1393909567123.456"), got ${JSON.stringify(value.slice(0, 40))}`,
+        { field },
+      );
+    }
+    const magnitude = BigInt(match[2]!) * 1000n + BigInt(match[3]!);
+    return match[1] === '-' ? -magnitude : magnitude;
+  }
+  return BigInt(readInteger(value, field, true)) * 1000n;
+}
+
+/**
+ * The JSON format's aggregated activity serializer. Dates are epoch milliseconds or null; a date
+ * with microseconds (see `dateFromEpochMicroseconds`) is written as a string with 3 decimals,
+ * `"1373266755123.456"`, and read back with them:
  * `j1:{"group":"3-2013-07-08","createdAt":1373266755123,"updatedAt":1373266759127,"seenAt":null,"readAt":null,"minimizedActivities":0,"activityIds":["13732667551230000000042003","13732667591270000004042003"]}`;
  * with `dehydrate: false`, `"activities":[{...}, ...]` (activity objects as `JsonActivitySerializer`
  * writes them, without the prefix) replaces `"activityIds"`. `dumps` never mutates its argument.
@@ -64,7 +93,7 @@ export class JsonAggregatedActivitySerializer implements Serializer<AggregatedAc
           { field },
         );
       }
-      return `"${field}":${date.getTime()}`;
+      return `"${field}":${encodeJsonDate(microsecondsOfDate(date))}`;
     });
     let activities: string;
     if (this.#dehydrate) {
@@ -106,13 +135,13 @@ export class JsonAggregatedActivitySerializer implements Serializer<AggregatedAc
         dates[field] = null;
         continue;
       }
-      const milliseconds = readInteger(value, field, true);
-      if (Math.abs(milliseconds) > MAX_DATE_MS) {
-        throw new SerializationError(`${field}: ${milliseconds} is outside the range of a Date`, {
+      const micros = decodeJsonDate(value, field);
+      if (micros > MAX_DATE_US || micros < -MAX_DATE_US) {
+        throw new SerializationError(`${field}: ${JSON.stringify(value)} is outside the range of a Date`, {
           field,
         });
       }
-      dates[field] = new Date(milliseconds);
+      dates[field] = dateFromMicroseconds(micros);
     }
     const fields: AggregatedFields = {
       group,
@@ -137,7 +166,7 @@ export class JsonAggregatedActivitySerializer implements Serializer<AggregatedAc
       return buildDehydrated(this.#cls, fields, ids);
     }
     const activities: Activity[] = list.map((item: unknown, index) =>
-      decodeNestedJsonActivity(this.#activities, item, `activities[${index}]`),
+      decodeNestedJsonActivityOrOpaque(this.#activities, item, `activities[${index}]`),
     );
     return buildHydrated(this.#cls, fields, activities, 'activities');
   }

@@ -57,6 +57,19 @@ export function checkKeys(
     throw new SerializationError(`${at(unknown)}: unknown field`, { field: at(unknown) });
 }
 
+/**
+ * An actor or target id: a non-negative safe integer, or a decimal string (what the JSON format
+ * writes for ids beyond 2^53), read as a bigint when beyond 2^53.
+ */
+export function readId(value: unknown, field: string): number | bigint {
+  // Only beyond 2^53, so each id has one representation.
+  if (typeof value === 'string' && /^[1-9][0-9]{15,39}$/.test(value)) {
+    const id = BigInt(value);
+    if (id > BigInt(Number.MAX_SAFE_INTEGER)) return id;
+  }
+  return readInteger(value, field);
+}
+
 /** A safe integer (non-negative unless `allowNegative`), else a `SerializationError` on `field`. */
 export function readInteger(value: unknown, field: string, allowNegative = false): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || (!allowNegative && value < 0)) {

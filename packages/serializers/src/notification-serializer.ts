@@ -2,7 +2,7 @@ import { type AggregatedActivity, NotificationActivity, SerializationError } fro
 import {
   ActivitySerializer,
   type ActivitySerializerOptions,
-  decodeNestedActivity,
+  decodeNestedActivityOrOpaque,
   encodeNestedActivity,
 } from './activity-serializer.js';
 import { buildHydrated } from './aggregated-builder.js';
@@ -26,7 +26,9 @@ export interface NotificationSerializerOptions extends ActivitySerializerOptions
  *
  * An activity whose string contains `;` (its pickled `extraContext` may) cannot be stored and is
  * refused, as in Python. `loads` gives a hydrated instance; an empty activities part (what Python
- * writes for an aggregated activity it had dehydrated) loads as no activities.
+ * writes for an aggregated activity it had dehydrated) loads as no activities. An activity that
+ * cannot be read but whose id can (an unknown pickle class, an unregistered verb) loads as an
+ * `OpaqueActivity` and is written back verbatim, so a merge never drops it.
  */
 export class NotificationSerializer implements Serializer<AggregatedActivity> {
   readonly name: string = 'stream-framework/notification';
@@ -69,7 +71,7 @@ export class NotificationSerializer implements Serializer<AggregatedActivity> {
     const { fields, microseconds, activitiesPart } = decodeAggregated(data, 'notification');
     const texts = activitiesPart === '' ? [] : activitiesPart.split(';');
     const activities = texts.map((text, index) =>
-      decodeNestedActivity(this.#activities, text, `activities[${index}]`),
+      decodeNestedActivityOrOpaque(this.#activities, text, `activities[${index}]`),
     );
     const aggregated = buildHydrated(this.#cls, fields, activities, 'activities');
     rememberDates(aggregated, microseconds);

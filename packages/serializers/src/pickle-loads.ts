@@ -1,7 +1,22 @@
 import { SerializationError } from '@sf/activity';
 import { defineOwn } from './field-path.js';
 import { Op, describeOpcode } from './pickle-opcodes.js';
-import { MAX_NESTING, type PickleValue } from './pickle-value.js';
+import {
+  type Item,
+  PickleBytes,
+  PickleDict,
+  PickleGlobal,
+  PickleList,
+  PickleSet,
+  PickleString2,
+  PickleTuple,
+  childrenOf,
+  describeItem,
+  latin1,
+} from './pickle-items.js';
+import { ALLOWED_GLOBALS, canonicalKey, reduce } from './pickle-python.js';
+import { MAX_NESTING, type PickleKey, type PickleValue } from './pickle-value.js';
+import { PythonFrozenSet } from './python-types.js';
 import { decodeUtf8 } from './utf8.js';
 
 /** Most values (containers and scalars, shared references counted each time) one pickle may expand to. */
@@ -10,34 +25,27 @@ export const MAX_PICKLE_VALUES = 100_000;
 const MAX_INT_DIGITS = 4300;
 const MAX_INT_BYTES = 4096;
 
-class PickleDict {
-  readonly entries = new Map<string, Item>();
-}
-class PickleList {
-  readonly items: Item[] = [];
-}
-class PickleTuple {
-  constructor(readonly items: readonly Item[]) {}
-}
-type Item = null | boolean | number | bigint | string | PickleDict | PickleList | PickleTuple;
-
 const ALLOWED =
   'only dicts, lists, tuples, strings, numbers, booleans and None can be read; nothing is ever executed';
+const ALLOWED_PYTHON =
+  'only plain data, datetime.datetime, datetime.date, datetime.timedelta, set and frozenset can be read; nothing is ever executed';
+/** Opcodes read only with `pythonTypes`. */
+const PYTHON_OPS: ReadonlySet<number> = new Set([
+  Op.GLOBAL,
+  Op.STACK_GLOBAL,
+  Op.REDUCE,
+  Op.EMPTY_SET,
+  Op.ADDITEMS,
+  Op.FROZENSET,
+  Op.SHORT_BINBYTES,
+  Op.BINBYTES,
+  Op.BINBYTES8,
+]);
 
 function intValue(value: bigint): number | bigint {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
     ? Number(value)
     : value;
-}
-
-function describeItem(item: Item): string {
-  if (item === null) return 'None';
-  if (item instanceof PickleDict) return 'a dict';
-  if (item instanceof PickleList) return 'a list';
-  if (item instanceof PickleTuple) return 'a tuple';
-  if (typeof item === 'string') return 'a str';
-  if (typeof item === 'boolean') return 'a bool';
-  return Number.isInteger(item) || typeof item === 'bigint' ? 'an int' : 'a float';
 }
 
 class PickleReader {
@@ -50,6 +58,7 @@ class PickleReader {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly field: string | undefined,
+    private readonly python: boolean,
   ) {
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -157,10 +166,43 @@ class PickleReader {
   #fillDict(target: PickleDict, items: readonly Item[], offset: number): void {
     for (let i = 0; i < items.length; i += 2) {
       const key = items[i]!;
-      if (typeof key !== 'string')
+      if (!this.python && typeof key !== 'string')
         this.fail(`dict keys must be strings, got ${describeItem(key)}`, offset);
-      target.entries.set(key, items[i + 1]!);
+      const canonical = this.#canonical(key, offset);
+      // Python keeps the first key object and the last value.
+      const existing = target.entries.get(canonical);
+      target.entries.set(canonical, [existing ? existing[0] : key, items[i + 1]!]);
     }
+  }
+
+  #canonical(key: Item, offset: number): string {
+    return canonicalKey(
+      key,
+      (item) => this.#pythonTwoString(item.bytes),
+      (message) => this.fail(message, offset),
+    );
+  }
+
+  /** A Python 2 str: kept as bytes with `pythonTypes` (a datetime's state needs them). */
+  #string2(bytes: Uint8Array): Item {
+    return this.python ? new PickleString2(bytes) : this.#pythonTwoString(bytes);
+  }
+
+  #name(item: Item, offset: number): string {
+    if (typeof item === 'string') return item;
+    if (item instanceof PickleString2) return this.#pythonTwoString(item.bytes);
+    return this.fail(`STACK_GLOBAL needs a module and a name as str, got ${describeItem(item)}`, offset);
+  }
+
+  #global(module: string, name: string, opcode: number, offset: number): PickleGlobal {
+    const qualified = `${module}.${name}`;
+    if (!ALLOWED_GLOBALS.has(qualified)) {
+      this.fail(
+        `opcode ${describeOpcode(opcode)} naming ${JSON.stringify(qualified.slice(0, 80))} is not allowed (${ALLOWED_PYTHON})`,
+        offset,
+      );
+    }
+    return new PickleGlobal(qualified);
   }
 
   #memoGet(index: number, offset: number): void {
@@ -206,11 +248,7 @@ class PickleReader {
 
   /** Python 2 `str`: UTF-8 when valid, else latin1. */
   #pythonTwoString(bytes: Uint8Array): string {
-    const utf8 = decodeUtf8(bytes, false);
-    if (utf8 !== undefined) return utf8;
-    let text = '';
-    for (const byte of bytes) text += String.fromCharCode(byte);
-    return text;
+    return decodeUtf8(bytes, false) ?? latin1(bytes);
   }
 
   #unicode(bytes: Uint8Array, offset: number): string {
@@ -220,7 +258,7 @@ class PickleReader {
   }
 
   /** The argument of protocol 0 STRING: a quoted Python 2 literal (`codecs.escape_decode`). */
-  #quotedString(line: Uint8Array, offset: number): string {
+  #quotedString(line: Uint8Array, offset: number): Uint8Array {
     const quote = line[0];
     if (line.length < 2 || (quote !== 0x27 && quote !== 0x22) || line[line.length - 1] !== quote) {
       this.fail('the STRING opcode argument must be quoted', offset);
@@ -271,7 +309,7 @@ class PickleReader {
         out.push(0x5c, e);
       }
     }
-    return this.#pythonTwoString(Uint8Array.from(out));
+    return Uint8Array.from(out);
   }
 
   /** The argument of protocol 0 UNICODE: Python's `raw-unicode-escape` codec. */
@@ -316,6 +354,9 @@ class PickleReader {
       if (this.#pos >= bytes.length) this.fail('truncated data: no STOP opcode', this.#pos);
       const offset = this.#pos;
       const op = bytes[this.#pos++]!;
+      if (!this.python && PYTHON_OPS.has(op)) {
+        this.fail(`opcode ${describeOpcode(op)} is not allowed (${ALLOWED})`, offset);
+      }
       switch (op) {
         case Op.PROTO: {
           const protocol = this.#u8(offset);
@@ -384,17 +425,61 @@ class PickleReader {
           this.#push(this.#view.getFloat64(this.#take(8, 'BINFLOAT', offset), false));
           break;
         case Op.STRING:
-          this.#push(this.#quotedString(this.#lineBytes(offset), offset));
+          this.#push(this.#string2(this.#quotedString(this.#lineBytes(offset), offset)));
           break;
         case Op.BINSTRING: {
           const count = this.#i32(offset);
           if (count < 0) this.fail('negative length for BINSTRING', offset);
-          this.#push(this.#pythonTwoString(this.#bytes(count, offset)));
+          this.#push(this.#string2(this.#bytes(count, offset)));
           break;
         }
         case Op.SHORT_BINSTRING:
-          this.#push(this.#pythonTwoString(this.#bytes(this.#u8(offset), offset)));
+          this.#push(this.#string2(this.#bytes(this.#u8(offset), offset)));
           break;
+        case Op.SHORT_BINBYTES:
+          this.#push(new PickleBytes(this.#bytes(this.#u8(offset), offset)));
+          break;
+        case Op.BINBYTES:
+          this.#push(new PickleBytes(this.#bytes(this.#u32(offset), offset)));
+          break;
+        case Op.BINBYTES8:
+          this.#push(new PickleBytes(this.#bytes(this.#u64(offset, 'BINBYTES8'), offset)));
+          break;
+        case Op.GLOBAL: {
+          const module = this.#line(offset);
+          this.#push(this.#global(module, this.#line(offset), op, offset));
+          break;
+        }
+        case Op.STACK_GLOBAL: {
+          const name = this.#name(this.#pop(offset), offset);
+          this.#push(this.#global(this.#name(this.#pop(offset), offset), name, op, offset));
+          break;
+        }
+        case Op.REDUCE: {
+          const args = this.#pop(offset);
+          const callable = this.#pop(offset);
+          this.#push(reduce(callable, args, (message) => this.fail(`REDUCE (0x52 'R'): ${message}`, offset)));
+          break;
+        }
+        case Op.EMPTY_SET:
+          this.#push(new PickleSet(false));
+          break;
+        case Op.ADDITEMS: {
+          const items = this.#popMark(offset);
+          const target = this.#top(offset);
+          if (!(target instanceof PickleSet) || target.frozen)
+            this.fail(`cannot add items to ${describeItem(target)}`, offset);
+          for (const item of items) this.#canonical(item, offset);
+          target.items.push(...items);
+          break;
+        }
+        case Op.FROZENSET: {
+          const set = new PickleSet(true);
+          set.items.push(...this.#popMark(offset));
+          for (const item of set.items) this.#canonical(item, offset);
+          this.#push(set);
+          break;
+        }
         case Op.UNICODE:
           this.#push(this.#rawUnicodeEscape(this.#lineBytes(offset), offset));
           break;
@@ -503,7 +588,7 @@ class PickleReader {
     inProgress: Set<object>,
     cache: Map<object, [size: number, height: number]>,
   ): [size: number, height: number] {
-    if (item === null || typeof item !== 'object') return [1, 0];
+    if (item === null || typeof item !== 'object' || childrenOf(item) === undefined) return [1, 0];
     const cached = cache.get(item);
     const deep = `containers nested more than ${MAX_NESTING} levels deep`;
     if (cached) {
@@ -515,8 +600,7 @@ class PickleReader {
     inProgress.add(item);
     let size = 1;
     let height = 1;
-    const children = item instanceof PickleDict ? item.entries.values() : item.items;
-    for (const child of children) {
+    for (const child of childrenOf(item) ?? []) {
       const [childSize, childHeight] = this.measure(child, depth + 1, inProgress, cache);
       size += childSize;
       height = Math.max(height, childHeight + 1);
@@ -533,12 +617,27 @@ class PickleReader {
   /** Copies a measured graph into plain values: shared references become independent copies. */
   toValue(item: Item): PickleValue {
     if (item === null || typeof item !== 'object') return item;
+    if (item instanceof PickleString2) return this.#pythonTwoString(item.bytes);
     if (item instanceof PickleDict) {
-      const out: { [key: string]: PickleValue } = {};
-      for (const [key, entry] of item.entries) defineOwn(out, key, this.toValue(entry));
-      return out;
+      const entries = [...item.entries.values()];
+      if (entries.every(([key]) => typeof key === 'string' || key instanceof PickleString2)) {
+        const out: { [key: string]: PickleValue } = {};
+        for (const [key, entry] of entries) defineOwn(out, this.toValue(key) as string, this.toValue(entry));
+        return out;
+      }
+      // Keys were checked hashable (canonicalKey): scalars, Python types and tuples of them.
+      return new Map(entries.map(([key, entry]) => [this.toValue(key) as PickleKey, this.toValue(entry)]));
     }
-    return item.items.map((entry) => this.toValue(entry));
+    if (item instanceof PickleSet) {
+      const values = item.items.map((entry) => this.toValue(entry) as PickleKey);
+      return item.frozen ? new PythonFrozenSet(values) : new Set(values);
+    }
+    if (item instanceof PickleList || item instanceof PickleTuple) return item.items.map((entry) => this.toValue(entry));
+    if (item instanceof PickleBytes) {
+      return this.fail('bytes values are not supported (bytes are only read as the state of a datetime or date)');
+    }
+    if (item instanceof PickleGlobal) return this.fail(`${item.name} can only be called, it is no value`);
+    return item;
   }
 }
 
@@ -546,29 +645,42 @@ class PickleReader {
  * Reads a pickle (protocols 0 to 5) restricted to plain data, reporting errors on `field`.
  * @internal
  */
-export function readPickle(bytes: Uint8Array, field: string | undefined): PickleValue {
+export function readPickle(bytes: Uint8Array, field: string | undefined, python = false): PickleValue {
   if (!(bytes instanceof Uint8Array)) {
     throw new SerializationError(`${field ?? 'pickle'}: expected a Uint8Array of pickle bytes`, {
       field,
     });
   }
-  const reader = new PickleReader(bytes, field);
+  const reader = new PickleReader(bytes, field, python);
   const root = reader.read();
   // Recursion below is bounded: measure() stops at MAX_NESTING levels before toValue() runs.
   reader.measure(root, 0, new Set(), new Map());
   return reader.toValue(root);
 }
 
+export interface PickleLoadsOptions {
+  /**
+   * Also read what Stream Framework deployments commonly pickle in `extra_context`: dicts with
+   * non-str keys (as a `Map`), set and frozenset (`Set`, `PythonFrozenSet`), and naive
+   * `datetime.datetime`, `datetime.date`, `datetime.timedelta` (`PythonDateTime`, `PythonDate`,
+   * `PythonTimedelta`). Only these classes may be named (GLOBAL / STACK_GLOBAL) and only called
+   * (REDUCE) with the arguments Python's pickler writes for them; every other class or function
+   * is still refused. Default false.
+   */
+  pythonTypes?: boolean;
+}
+
 /**
  * Reads a pickle written by Python (protocols 0 to 5), accepting only plain data: dicts with
  * string keys, lists, tuples (read as arrays), str, Python 2 str (UTF-8 if valid, else latin1),
- * int (a `number` when safe, else a `bigint`), float, bool and None. Nothing is executed: any
- * other opcode (GLOBAL, REDUCE, BUILD, INST, OBJ, NEWOBJ, bytes, sets...) is refused.
+ * int (a `number` when safe, else a `bigint`), float, bool and None (plus, with `pythonTypes`,
+ * the types listed there). Nothing is executed: any other opcode (GLOBAL, REDUCE, BUILD, INST,
+ * OBJ, NEWOBJ, bytes, sets...) is refused.
  *
  * @throws SerializationError naming the opcode and offset for refused opcodes, truncated or
  *   malformed data, trailing bytes after STOP, nesting deeper than 100 levels or data expanding
  *   to more than 100 000 values
  */
-export function pickleLoads(bytes: Uint8Array): PickleValue {
-  return readPickle(bytes, undefined);
+export function pickleLoads(bytes: Uint8Array, options: PickleLoadsOptions = {}): PickleValue {
+  return readPickle(bytes, undefined, options.pythonTypes === true);
 }

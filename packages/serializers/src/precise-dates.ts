@@ -1,28 +1,17 @@
-import { microsecondsToMilliseconds } from './epoch-text.js';
+import { dateFromEpochMicroseconds, epochMicrosecondsOfDate } from '@sf/activity';
 
 /**
  * `AggregatedActivity` keeps its dates as `Date`s (milliseconds), while Stream Framework writes
- * them with microseconds. The Dates a Stream Framework deserializer returns remember their
- * microseconds here, so writing an aggregated activity back unchanged gives the same string
- * (Redis removes sorted-set members by exact string). A Date changed with `setTime`, or a new
- * Date, falls back to its milliseconds.
+ * them with microseconds. Dates from `@sf/activity`'s `dateFromEpochMicroseconds` (what the
+ * deserializers and `Activity.time` return) remember their microseconds, so writing an
+ * aggregated activity back unchanged gives the same string (Redis removes sorted-set members by
+ * exact string), and a date derived from an activity keeps the activity's microseconds. A Date
+ * changed with `setTime`, or a new Date, falls back to its milliseconds.
  */
-const microseconds = new WeakMap<Date, bigint>();
-
 export function dateFromMicroseconds(epochMicroseconds: bigint): Date {
-  const date = new Date(Number(microsecondsToMilliseconds(epochMicroseconds)));
-  microseconds.set(date, epochMicroseconds);
-  return date;
-}
-
-export function rememberMicroseconds(date: Date | null, epochMicroseconds: bigint | null): void {
-  if (date !== null && epochMicroseconds !== null) microseconds.set(date, epochMicroseconds);
+  return dateFromEpochMicroseconds(epochMicroseconds);
 }
 
 export function microsecondsOfDate(date: Date): bigint {
-  const remembered = microseconds.get(date);
-  const milliseconds = BigInt(date.getTime());
-  if (remembered !== undefined && microsecondsToMilliseconds(remembered) === milliseconds)
-    return remembered;
-  return milliseconds * 1000n;
+  return epochMicrosecondsOfDate(date);
 }

@@ -9,7 +9,7 @@ import {
   microsecondsToMilliseconds,
   parseEpochMicroseconds,
 } from './epoch-text.js';
-import { microsecondsOfDate, rememberMicroseconds } from './precise-dates.js';
+import { dateFromMicroseconds, microsecondsOfDate } from './precise-dates.js';
 
 /** Stream Framework's aggregated format version prefix. */
 export const IDENTIFIER = 'v3';
@@ -106,7 +106,7 @@ export function decodeAggregated(data: string, kind: string): DecodedAggregated 
       });
     }
     microseconds[field] = micros;
-    dates[field] = new Date(Number(milliseconds));
+    dates[field] = dateFromMicroseconds(micros);
   });
   if (!/^[0-9]{1,15}$/.test(minimized)) {
     throw new SerializationError(
@@ -123,10 +123,19 @@ export function decodeAggregated(data: string, kind: string): DecodedAggregated 
   };
 }
 
-/** Lets the built instance's own Date objects remember their microseconds. */
+/**
+ * Checks that the built instance kept the exact microseconds read (the constructor copies dates
+ * with `copyPreciseDate`); kept for subclasses whose constructors make plain Dates.
+ */
 export function rememberDates(
   aggregated: AggregatedActivity,
   microseconds: Record<DateField, bigint | null>,
 ): void {
-  for (const field of DATE_FIELDS) rememberMicroseconds(aggregated[field], microseconds[field]);
+  for (const field of DATE_FIELDS) {
+    const date = aggregated[field];
+    const micros = microseconds[field];
+    if (date !== null && micros !== null && microsecondsOfDate(date) !== micros) {
+      aggregated[field] = dateFromMicroseconds(micros);
+    }
+  }
 }

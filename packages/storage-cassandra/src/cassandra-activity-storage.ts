@@ -1,7 +1,7 @@
 import type { Activity } from '@sf/activity';
 import { ActivityConflictError, InvalidActivityError } from '@sf/activity';
 import { type ActivityStorage, activitiesById } from '@sf/feeds';
-import { idParameter, integerOf, varintText } from './codec.js';
+import { bigIdOf, idParameter, varintText } from './codec.js';
 import type { StorageContext, TableHandle } from './context.js';
 import { CassandraSerializationError } from './errors.js';
 import { idTypeOf } from './schema.js';
@@ -56,7 +56,7 @@ export class CassandraActivityStorage implements ActivityStorage {
     // Another actor's activity under the same id is refused before anything is written (a read
     // then a write: two concurrent writers are not both caught, see the README).
     for (const [id, storedActor] of present) {
-      const actor = integerOf(storedActor, 'actor');
+      const actor = bigIdOf(storedActor, 'actor');
       const incoming = unique.get(id)!;
       if (actor !== incoming.actorId) throw new ActivityConflictError(id, actor, incoming.actorId);
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Activity, AggregatedActivity, Comment, Love, NotificationActivity, SerializationError } from '@sf/activity';
 import { jsonFormat, pickleDumps, pickleLoads, streamFrameworkFormat } from '@sf/serializers';
 import type { SerializationFormat } from '@sf/serializers';
-import { ActivityCodec, AggregatedBlobCodec, epochText, idParameter, integerOf, varintText } from './codec.js';
+import { ActivityCodec, AggregatedBlobCodec, bigIdOf, epochText, idParameter, integerOf, varintText } from './codec.js';
 import type { ActivityFields } from './codec.js';
 
 const time = Date.UTC(2013, 6, 8, 6, 59, 15, 123);
@@ -53,6 +53,18 @@ describe('ActivityCodec', () => {
     }
   });
 
+  it('keeps 64-bit actor and target ids in both formats (issue 12 item 15)', () => {
+    const big = new Activity({ actor: 1234567890123456789n, verb: Love, object: 42, target: 2n ** 62n, time });
+    for (const format of [jsonFormat(), streamFrameworkFormat()]) {
+      const codec = new ActivityCodec(format);
+      const fields = codec.encode(format.name === 'json' ? big : big.withIdScheme('stream-framework'));
+      expect(idParameter(fields.actor, 'bigint', 'actor', 'ks.t')).toBe('1234567890123456789');
+      // a bigint column reads back as a bigint
+      const back = codec.decode({ ...row(fields), actor: BigInt(fields.actor), target: BigInt(fields.target!) });
+      expect([back.actorId, back.targetId]).toEqual([1234567890123456789n, 2n ** 62n]);
+    }
+  });
+
   it('keeps the whole serialized activity in the blob for other formats', () => {
     const json = jsonFormat();
     const custom: SerializationFormat = { ...json, name: 'custom' };
@@ -85,6 +97,10 @@ describe('ActivityCodec', () => {
 
   it('reads driver numbers', () => {
     expect(integerOf(5n, 'n')).toBe(5);
+    // actor and target ids beyond 2^53 (bigint columns) stay exact (issue 12 item 15)
+    expect(bigIdOf(1234567890123456789n, 'actor')).toBe(1234567890123456789n);
+    expect(bigIdOf({ toString: () => '1234567890123456789' }, 'actor')).toBe(1234567890123456789n);
+    expect(bigIdOf(7, 'actor')).toBe(7);
     expect(integerOf({ toString: () => '12' }, 'n')).toBe(12);
     expect(() => integerOf(-1, 'n')).toThrow(SerializationError);
     expect(varintText(13732667551230000000042003n)).toBe('13732667551230000000042003');

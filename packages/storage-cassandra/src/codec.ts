@@ -20,10 +20,11 @@ const INT_MAX = 2_147_483_647;
 /** The activity fields a row stores, independent of the table's id column types. */
 export interface ActivityFields {
   activityId: string;
-  actor: number;
+  /** A bigint beyond 2^53 (written to bigint columns only). */
+  actor: number | bigint;
   verb: number;
   object: number;
-  target: number | null;
+  target: number | bigint | null;
   /** Milliseconds: `timestamp` columns have no finer precision. */
   time: Date;
   extraContext: Buffer;
@@ -74,6 +75,14 @@ export function integerOf(value: unknown, field: string): number {
     throw new SerializationError(`${field}: expected a non-negative integer, got ${String(value)}`, { field });
   }
   return result;
+}
+
+/** An actor or target id: a number, or a bigint beyond 2^53 (from a bigint column). */
+export function bigIdOf(value: unknown, field: string): number | bigint {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the driver's Long prints its decimal value
+  const text = typeof value === 'object' && value !== null ? String(value) : typeof value === 'bigint' ? value.toString() : '';
+  if (/^[0-9]{16,40}$/.test(text) && BigInt(text) > BigInt(Number.MAX_SAFE_INTEGER)) return BigInt(text);
+  return integerOf(value, field);
 }
 
 /** The decimal string of a `varint` (BigInt with `useBigIntAsVarint`, else the driver's Integer). */
@@ -146,10 +155,10 @@ export class ActivityCodec {
   decode(row: ActivityRowValues): Activity {
     const blob = bytesOf(row.extra_context);
     if (this.encoding === 'opaque') return this.#serializer.loads(decodeUtf8(blob, 'extra_context'));
-    const actor = integerOf(row.actor, 'actor');
+    const actor = bigIdOf(row.actor, 'actor');
     const verb = integerOf(row.verb, 'verb');
     const object = integerOf(row.object, 'object');
-    const target = row.target === null || row.target === undefined ? null : integerOf(row.target, 'target');
+    const target = row.target === null || row.target === undefined ? null : bigIdOf(row.target, 'target');
     if (!(row.time instanceof Date) || Number.isNaN(row.time.getTime())) {
       throw new SerializationError(`time: expected a timestamp, got ${String(row.time)}`, { field: 'time' });
     }
@@ -167,7 +176,10 @@ export class ActivityCodec {
         throw new SerializationError(`extra_context: invalid JSON: ${(error as Error).message}`, { field: 'extra_context', cause: error });
       }
     }
-    const envelope = JSON.stringify({ actor, verb, object, target, epochMicroseconds, extraContext });
+    // ids beyond 2^53 as decimal strings, as the JSON format writes them
+    const envelope = JSON.stringify({ actor, verb, object, target, epochMicroseconds, extraContext }, (_key, value: unknown) =>
+      typeof value === 'bigint' ? value.toString() : value,
+    );
     const activity = this.#serializer.loads(`${this.#jsonPrefix}${envelope}`);
     // The columns hold no id scheme: the row's id tells whether the activity was stored with an
     // 'actor'-scheme id (the default) or a Stream Framework one.
@@ -189,7 +201,7 @@ function afterFifthComma(text: string): string {
 }
 
 /** Column values of an id (`actor`, `object`, `target`) for a column of this type. */
-export function idParameter(value: number, type: IdColumnType, column: string, table: string): number | string {
+export function idParameter(value: number | bigint, type: IdColumnType, column: string, table: string): number | string {
   if (type === 'bigint') return String(value);
   if (value > INT_MAX) {
     throw new SerializationError(
@@ -197,7 +209,7 @@ export function idParameter(value: number, type: IdColumnType, column: string, t
       { field: column },
     );
   }
-  return value;
+  return Number(value);
 }
 
 /**

@@ -69,7 +69,7 @@ const OP = {
 
 const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
 
-function le(value: number, bytes: number): number[] {
+export function le(value: number, bytes: number): number[] {
   const out: number[] = [];
   let v = BigInt(value);
   for (let i = 0; i < bytes; i++) {
@@ -80,7 +80,7 @@ function le(value: number, bytes: number): number[] {
 }
 
 /** Two's complement little endian in the fewest bytes (Python's encode_long); 0 is empty. */
-function encodeLong(value: bigint): number[] {
+export function encodeLong(value: bigint): number[] {
   if (value === 0n) return [];
   let count = 1;
   while (value < -(1n << BigInt(count * 8 - 1)) || value >= 1n << BigInt(count * 8 - 1)) count++;
@@ -94,7 +94,7 @@ function encodeLong(value: bigint): number[] {
 }
 
 /** UTF-8 with surrogatepass (lone surrogates as 3 bytes), as pickle writes str. */
-function utf8(text: string): number[] {
+export function utf8(text: string): number[] {
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
@@ -123,7 +123,7 @@ function hasLoneSurrogate(text: string): boolean {
 }
 
 /** Protocol 0 UNICODE argument: Python's save_str escapes, then raw-unicode-escape. */
-function rawUnicodeEscape(text: string): number[] {
+export function rawUnicodeEscape(text: string): number[] {
   const out: number[] = [];
   for (const char of text) {
     const code = char.codePointAt(0)!;

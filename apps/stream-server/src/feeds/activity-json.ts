@@ -157,10 +157,11 @@ export function toActivity(input: ActivityInput, verbs: Verbs, actor?: number): 
 export function activityOutput(activity: Activity): ActivityOutput {
   return {
     id: activity.serializationId,
-    actor: activity.actorId,
+    // This server only accepts safe-integer ids (its schemas), so these are numbers.
+    actor: Number(activity.actorId),
     verb: activity.verb.infinitive,
     object: activity.objectId,
-    target: activity.targetId,
+    target: activity.targetId === null ? null : Number(activity.targetId),
     time: activity.time.toISOString(),
     extraContext: { ...activity.extraContext },
   };
@@ -173,7 +174,7 @@ export function aggregatedOutput(aggregated: AggregatedActivity): AggregatedOutp
     verbs: aggregated.verbs.map((verb) => verb.infinitive),
     activityCount: aggregated.activityCount,
     actorCount: aggregated.actorCount,
-    actorIds: aggregated.actorIds,
+    actorIds: aggregated.actorIds.map(Number),
     createdAt: aggregated.createdAt?.toISOString() ?? null,
     updatedAt: aggregated.updatedAt?.toISOString() ?? null,
     activities: aggregated.lastActivities.map(activityOutput),
