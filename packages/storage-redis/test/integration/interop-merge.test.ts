@@ -48,7 +48,7 @@ const PLAIN_PICKLE = text(protocol4([0x7d, 0x94, ...short('item_id'), 0x4d, 0xbc
 /** Python's `'%.6f' % epoch`. */
 const epoch = (micros: number) => `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
 const activityText = (actor: number | bigint, object: number, micros: number, pickle: string) => `${actor},${Love.id},${object},0,${epoch(micros)},${pickle}`;
-const idOf = (object: number, micros: number) => new Activity({ actor: 1, verb: Love, object, epochMicroseconds: micros }).serializationId;
+const idOf = (object: number, micros: number) => new Activity({ actor: 1, verb: Love, object, epochMicroseconds: micros, idScheme: 'stream-framework' }).serializationId;
 
 // 2014-03-04 05:06:07.123456 UTC and later that day
 const A_TIME = 1393909567123456;
@@ -79,7 +79,7 @@ for (const target of targets()) {
 
     const members = async (key: string) => redis.zrange(prefix + key, 0, -1);
     const plantActivity = async (id: string, value: string) => redis.hset(storage.keys.activityShardKey(id), id, value);
-    const y = new Activity({ actor: 9, verb: Love, object: 702, epochMicroseconds: Y_TIME, extraContext: { item_id: 702 } });
+    const y = new Activity({ actor: 9, verb: Love, object: 702, epochMicroseconds: Y_TIME, idScheme: 'stream-framework', extraContext: { item_id: 702 } });
 
     describe('an aggregated feed', () => {
       const define = () =>
@@ -126,7 +126,7 @@ for (const target of targets()) {
       const a = activityText(7, 700, A_TIME, DECIMAL_PICKLE);
       const b = activityText(8, 700, B_TIME, PLAIN_PICKLE);
       const yText = activityText(9, 700, Y_TIME, PLAIN_PICKLE);
-      const y700 = new Activity({ actor: 9, verb: Love, object: 700, epochMicroseconds: Y_TIME, extraContext: { item_id: 700 } });
+      const y700 = new Activity({ actor: 9, verb: Love, object: 700, epochMicroseconds: Y_TIME, idScheme: 'stream-framework', extraContext: { item_id: 700 } });
       const group = (created: number, updated: number, texts: string[]) => `v33-700-2014-03-04;;${epoch(created)};;${epoch(updated)};;-1;;-1;;${texts.join(';')};;0`;
 
       beforeEach(async () => {
@@ -204,7 +204,7 @@ for (const target of targets()) {
         const feed = NotificationFeed.define({ name: 'notification', keyFormat: 'notification_feed:%(user_id)s', storage });
         const [page] = await feed.for(21).get();
         checkA(page!.activities[0]);
-        const y700 = new Activity({ actor: 9, verb: Love, object: 700, epochMicroseconds: Y_TIME, extraContext: { item_id: 700 } });
+        const y700 = new Activity({ actor: 9, verb: Love, object: 700, epochMicroseconds: Y_TIME, idScheme: 'stream-framework', extraContext: { item_id: 700 } });
         await feed.for(21).add(y700);
         expect(await members('notification_feed:21')).toEqual([group(Y_TIME, [a, b, activityText(9, 700, Y_TIME, PLAIN_PICKLE)])]);
       });
@@ -213,8 +213,8 @@ for (const target of targets()) {
     it('the JSON format keeps the microseconds of aggregated dates too (item 14)', async () => {
       const json = redisStorage({ redis, keyPrefix: prefix, format: 'json' });
       const feed = AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:%(user_id)s', storage: json });
-      const first = new Activity({ actor: 1, verb: Love, object: 1, epochMicroseconds: A_TIME });
-      const second = new Activity({ actor: 2, verb: Love, object: 2, epochMicroseconds: B_TIME });
+      const first = new Activity({ actor: 1, verb: Love, object: 1, epochMicroseconds: A_TIME, idScheme: 'stream-framework' });
+      const second = new Activity({ actor: 2, verb: Love, object: 2, epochMicroseconds: B_TIME, idScheme: 'stream-framework' });
       await feed.insertActivities([first, second]);
       await feed.for(1).add(first);
       await feed.for(1).add(second);
