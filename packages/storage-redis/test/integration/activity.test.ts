@@ -1,8 +1,8 @@
 import { Activity, ActivityConflictError, Add, Love, SerializationError } from '@sf/activity';
 import { Feed } from '@sf/feeds';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { activityShard, redisStorage, type RedisClient } from '../../src/index.js';
-import { cleanupKeys, keysOf, targets, uniquePrefix } from './helpers.js';
+import { keysOf, targets, useRedis } from './helpers.js';
 
 const activity = (n: number, extraContext: Record<string, unknown> = {}) =>
   new Activity({ actor: n, verb: n % 2 ? Love : Add, object: n, target: n % 3 ? null : 9, time: Date.UTC(2024, 0, 1) + n * 1000, extraContext, idScheme: 'stream-framework' });
@@ -16,17 +16,9 @@ for (const target of targets()) {
     let redis: RedisClient;
     let prefix: string;
 
-    beforeAll(() => {
-      redis = target.connect();
-    });
+    const connection = useRedis(target);
     beforeEach(() => {
-      prefix = uniquePrefix();
-    });
-    afterEach(async () => {
-      await cleanupKeys(redis, prefix);
-    });
-    afterAll(async () => {
-      await redis.quit();
+      ({ redis, prefix } = connection);
     });
 
     it("shards activities over global:0..9 by md5(id) mod 10, as Stream Framework's ShardedHashCache", async () => {

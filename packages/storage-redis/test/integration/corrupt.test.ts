@@ -1,8 +1,8 @@
 import { Activity, Love, SerializationError } from '@sf/activity';
 import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { RedisSerializationError, redisStorage, type RedisClient } from '../../src/index.js';
-import { cleanupKeys, targets, uniquePrefix } from './helpers.js';
+import { targets, useRedis } from './helpers.js';
 
 const activity = (n: number) => new Activity({ actor: 1, verb: Love, object: n, time: Date.UTC(2024, 0, 1) + n * 1000 });
 
@@ -17,18 +17,10 @@ for (const target of targets()) {
     let prefix: string;
     let reported: RedisSerializationError[];
 
-    beforeAll(() => {
-      redis = target.connect();
-    });
+    const connection = useRedis(target);
     beforeEach(() => {
-      prefix = uniquePrefix();
+      ({ redis, prefix } = connection);
       reported = [];
-    });
-    afterEach(async () => {
-      await cleanupKeys(redis, prefix);
-    });
-    afterAll(async () => {
-      await redis.quit();
     });
 
     const backend = (corruptEntries: 'skip' | 'throw' = 'skip', format: 'json' | 'stream-framework' = 'json') =>

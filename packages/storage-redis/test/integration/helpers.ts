@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
-import { inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { deleteKeysWithPrefix, keysWithPrefix, type RedisClient } from '../../src/index.js';
 
 /** A Redis deployment the integration tests run against. */
@@ -59,4 +59,42 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** What `useRedis` gives a describe block; read it in a hook or a test, not when the block is defined. */
+export interface RedisTestConnection {
+  readonly redis: RedisClient;
+  readonly prefix: string;
+}
+
+/**
+ * For one describe block: a client of the target for the whole block, a fresh key prefix per
+ * test, and that prefix's keys deleted after each test.
+ */
+export function useRedis(target: Target): RedisTestConnection {
+  const connection: { redis: RedisClient | undefined; prefix: string } = { redis: undefined, prefix: '' };
+  const client = (): RedisClient => {
+    if (!connection.redis) throw new Error('useRedis: the client is only there inside hooks and tests');
+    return connection.redis;
+  };
+  beforeAll(() => {
+    connection.redis = target.connect();
+  });
+  beforeEach(() => {
+    connection.prefix = uniquePrefix();
+  });
+  afterEach(async () => {
+    await cleanupKeys(client(), connection.prefix);
+  });
+  afterAll(async () => {
+    await client().quit();
+  });
+  return {
+    get redis() {
+      return client();
+    },
+    get prefix() {
+      return connection.prefix;
+    },
+  };
 }

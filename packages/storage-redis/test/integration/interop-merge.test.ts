@@ -1,9 +1,9 @@
 import { Activity, Love, OpaqueActivity } from '@sf/activity';
 import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
 import { PythonDateTime } from '@sf/serializers';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { redisStorage, type RedisClient, type RedisStorage } from '../../src/index.js';
-import { cleanupKeys, targets, uniquePrefix } from './helpers.js';
+import { targets, useRedis } from './helpers.js';
 
 /**
  * Merging into aggregated and notification groups that the Python Stream Framework wrote
@@ -62,19 +62,11 @@ for (const target of targets()) {
     let storage: RedisStorage;
     let lost: string[];
 
-    beforeAll(() => {
-      redis = target.connect();
-    });
+    const connection = useRedis(target);
     beforeEach(() => {
-      prefix = uniquePrefix();
+      ({ redis, prefix } = connection);
       lost = [];
       storage = redisStorage({ redis, keyPrefix: prefix, format: 'stream-framework', onCorruptEntry: () => {} });
-    });
-    afterEach(async () => {
-      await cleanupKeys(redis, prefix);
-    });
-    afterAll(async () => {
-      await redis.quit();
     });
 
     const members = async (key: string) => redis.zrange(prefix + key, 0, -1);

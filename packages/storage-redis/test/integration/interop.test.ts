@@ -1,8 +1,8 @@
 import { Activity, getVerbById } from '@sf/activity';
 import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { redisStorage, type RedisClient, type RedisStorage } from '../../src/index.js';
-import { cleanupKeys, keysOf, targets, uniquePrefix } from './helpers.js';
+import { keysOf, targets, useRedis } from './helpers.js';
 import { keyFormat, latin1, plantScenario, scenario } from './scenario.js';
 
 const activities = scenario.activities.map(
@@ -33,18 +33,10 @@ for (const target of targets()) {
       notification: NotificationFeed.define({ name: 'notification', keyFormat: keyFormat('notification'), storage }),
     });
 
-    beforeAll(() => {
-      redis = target.connect();
-    });
+    const connection = useRedis(target);
     beforeEach(() => {
-      prefix = uniquePrefix();
+      ({ redis, prefix } = connection);
       storage = redisStorage({ redis, keyPrefix: prefix, format: 'stream-framework' });
-    });
-    afterEach(async () => {
-      await cleanupKeys(redis, prefix);
-    });
-    afterAll(async () => {
-      await redis.quit();
     });
 
     it('computes the same serialization ids', () => {

@@ -1,7 +1,7 @@
 import type { MarkerEvent } from '@sf/feeds';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { RedisConfigurationError, redisStorage, type RedisClient, type RedisStorage } from '../../src/index.js';
-import { cleanupKeys, eventually, keysOf, targets, uniquePrefix } from './helpers.js';
+import { eventually, keysOf, targets, useRedis } from './helpers.js';
 import { testFormat } from './test-format.js';
 
 for (const target of targets()) {
@@ -10,18 +10,10 @@ for (const target of targets()) {
     let prefix: string;
     let storage: RedisStorage;
 
-    beforeAll(() => {
-      redis = target.connect();
-    });
+    const connection = useRedis(target);
     beforeEach(() => {
-      prefix = uniquePrefix();
+      ({ redis, prefix } = connection);
       storage = redisStorage({ redis, keyPrefix: prefix, format: testFormat });
-    });
-    afterEach(async () => {
-      await cleanupKeys(redis, prefix);
-    });
-    afterAll(async () => {
-      await redis.quit();
     });
 
     it("keeps Stream Framework's lists (hash-tagged on a cluster), newest last, capped", async () => {

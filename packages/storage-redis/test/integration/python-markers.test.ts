@@ -1,7 +1,7 @@
 import { NotificationFeed } from '@sf/feeds';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { redisStorage, type RedisClient } from '../../src/index.js';
-import { cleanupKeys, targets, uniquePrefix } from './helpers.js';
+import { targets, useRedis } from './helpers.js';
 import { plantScenario, scenario } from './scenario.js';
 
 /**
@@ -15,17 +15,9 @@ for (const target of targets()) {
     let redis: RedisClient;
     let prefix: string;
 
-    beforeAll(() => {
-      redis = target.connect();
-    });
+    const connection = useRedis(target);
     beforeEach(() => {
-      prefix = uniquePrefix();
-    });
-    afterEach(async () => {
-      await cleanupKeys(redis, prefix);
-    });
-    afterAll(async () => {
-      await redis.quit();
+      ({ redis, prefix } = connection);
     });
 
     it('reads and updates them at notification_feed:<id> in the stream-framework format (issue 12 item 16)', async () => {

@@ -1,10 +1,10 @@
 import { DehydratedActivity } from '@sf/activity';
 import type { TimelineQuery } from '@sf/feeds';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { RedisLockError, RedisReplyError, redisStorage, type RedisClient, type RedisStorage } from '../../src/index.js';
 import { keySlot } from '../../src/slot.js';
-import { cleanupKeys, targets, uniquePrefix } from './helpers.js';
+import { targets, useRedis } from './helpers.js';
 import { Group, flatSerializer, groupSerializer, testFormat } from './test-format.js';
 
 const ms = 1_373_266_755_123n;
@@ -50,18 +50,10 @@ for (const target of targets()) {
     const flat = () => storage.timelineStorage({ name: 'normal', kind: 'flat', serializer: flatSerializer });
     const aggregated = () => storage.timelineStorage({ name: 'aggregated', kind: 'aggregated', serializer: groupSerializer });
 
-    beforeAll(() => {
-      redis = target.connect();
-    });
+    const connection = useRedis(target);
     beforeEach(() => {
-      prefix = uniquePrefix();
+      ({ redis, prefix } = connection);
       storage = redisStorage({ redis, keyPrefix: prefix, format: testFormat });
-    });
-    afterEach(async () => {
-      await cleanupKeys(redis, prefix);
-    });
-    afterAll(async () => {
-      await redis.quit();
     });
 
     it("stores Stream Framework's layout: member = id, score = the id as a double", async () => {
