@@ -4,6 +4,7 @@ import {
   DuplicateActivityError,
   EmptyAggregationError,
   InvalidActivityError,
+  InvalidArgumentError,
   InvalidVerbError,
   SerializationError,
   SerializationIdError,
@@ -150,5 +151,24 @@ describe('SfError.isInstance', () => {
     });
     expect(foreign instanceof SfError).toBe(false);
     expect(SfError.isInstance(foreign)).toBe(true);
+  });
+});
+
+describe('InvalidArgumentError', () => {
+  it('carries the path, the value and a stable code; InvalidActivityError is one', () => {
+    const error = new InvalidArgumentError('options.maxLength must be a positive integer', {
+      path: 'options.maxLength',
+      value: -1,
+    });
+    expect(error).toBeInstanceOf(SfError);
+    expect(error.code).toBe('SF_INVALID_ARGUMENT');
+    expect(error.path).toBe('options.maxLength');
+    expect(error.value).toBe(-1);
+    const activityError = new InvalidActivityError('bad time', { field: 'time', value: 'x' });
+    expect(activityError).toBeInstanceOf(InvalidArgumentError);
+    expect(activityError.code).toBe('SF_INVALID_ACTIVITY');
+    expect(activityError.path).toBe('time');
+    expect(activityError.field).toBe('time');
+    expect(activityError.value).toBe('x');
   });
 });

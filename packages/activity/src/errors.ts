@@ -36,13 +36,48 @@ export class SerializationError extends SfError {
   }
 }
 
-/** A constructor or method got a value it cannot work with. */
-export class InvalidActivityError extends SfError {
+/** Options of an {@link InvalidArgumentError}. */
+export interface InvalidArgumentErrorOptions extends SfErrorOptions {
+  /** The argument or option that was wrong, as a path: `options.maxLength`, `activity.time`. */
+  path: string;
+  /** The value that was given. */
+  value?: unknown;
+  /** The stable code of a subclass; `SF_INVALID_ARGUMENT` by default. */
+  code?: string;
+}
+
+/**
+ * A function, constructor or configuration got an argument or option it cannot work with.
+ * Every "bad input" error of the library is this class or a subclass, so one `instanceof` (or
+ * `code` prefix check) separates a caller's mistake from a backend failure.
+ */
+export class InvalidArgumentError extends SfError {
+  /** The argument or option that was wrong (`options.maxLength`, `activity.time`). */
+  readonly path: string;
+  /** The value that was given. */
+  readonly value: unknown;
+
+  constructor(message: string, options: InvalidArgumentErrorOptions) {
+    super(options.code ?? 'SF_INVALID_ARGUMENT', message, options);
+    this.path = options.path;
+    this.value = options.value;
+  }
+}
+
+/** An activity (or one of its fields) is not valid: a bad time, id, verb or context. */
+export class InvalidActivityError extends InvalidArgumentError {
   /** The field that was wrong (e.g. `time`, `epochMicroseconds`), when known. */
   readonly field: string | undefined;
 
-  constructor(message: string, options: SfErrorOptions & { field?: string } = {}) {
-    super('SF_INVALID_ACTIVITY', message, options);
+  constructor(
+    message: string,
+    options: SfErrorOptions & { field?: string; value?: unknown; code?: string } = {},
+  ) {
+    super(message, {
+      ...options,
+      path: options.field ?? 'activity',
+      code: options.code ?? 'SF_INVALID_ACTIVITY',
+    });
     this.field = options.field;
   }
 }

@@ -17,6 +17,7 @@ describe('public API', () => {
       'EmptyAggregationError',
       'Follow',
       'InvalidActivityError',
+      'InvalidArgumentError',
       'InvalidVerbError',
       'Love',
       'MAX_ACTIVITY_TIME_MS',

@@ -26,6 +26,7 @@ export {
   DuplicateActivityError,
   EmptyAggregationError,
   InvalidActivityError,
+  InvalidArgumentError,
   InvalidVerbError,
   SerializationError,
   SerializationIdError,
@@ -34,7 +35,7 @@ export {
   StorageUnavailableError,
   UnknownVerbError,
 } from './errors.js';
-export type { SfErrorOptions } from './errors.js';
+export type { InvalidArgumentErrorOptions, SfErrorOptions } from './errors.js';
 export {
   ACTIVITY_ID_SCHEMES,
   ACTOR_ID_DIGITS,
