@@ -1,9 +1,9 @@
 import { Activity, Love, NotificationActivity, SerializationError } from '@sf/activity';
 import { describe, expect, it } from 'vitest';
-import { ActivitySerializer } from './activity-serializer.js';
+import { StreamFrameworkActivitySerializer } from './stream-framework-activity-serializer.js';
 import { JsonActivitySerializer } from './json-activity-serializer.js';
 import { JsonAggregatedActivitySerializer } from './json-aggregated-activity-serializer.js';
-import { NotificationSerializer } from './notification-serializer.js';
+import { StreamFrameworkNotificationSerializer } from './stream-framework-notification-serializer.js';
 
 // Issue 12 item 3: the JSON format carries both id schemes; the Stream Framework format only
 // Python's ids.
@@ -78,7 +78,7 @@ describe('JSON format and id schemes', () => {
 });
 
 describe('Stream Framework format and id schemes', () => {
-  const sf = new ActivitySerializer();
+  const sf = new StreamFrameworkActivitySerializer();
 
   it("reads activities with Python's ids ('stream-framework' scheme)", () => {
     const back = sf.loads('13,3,42,0,1373266755.123456,');
@@ -102,7 +102,7 @@ describe('Stream Framework format and id schemes', () => {
   it('refuses an actor-scheme activity nested in a notification, naming where', () => {
     const aggregated = new NotificationActivity({ group: 'g' });
     aggregated.append(love(13));
-    const error = thrown(() => new NotificationSerializer().dumps(aggregated));
+    const error = thrown(() => new StreamFrameworkNotificationSerializer().dumps(aggregated));
     expect(error.field).toBe('activities[0].idScheme');
   });
 

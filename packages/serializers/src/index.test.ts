@@ -24,17 +24,17 @@ const activity = new Activity({
 describe('public API', () => {
   it('exports exactly the documented values', () => {
     expect(Object.keys(api).sort()).toEqual([
-      'ActivitySerializer',
-      'AggregatedActivitySerializer',
       'InvalidFormatError',
       'JsonActivitySerializer',
       'JsonAggregatedActivitySerializer',
-      'NotificationSerializer',
       'PythonDate',
       'PythonDateTime',
       'PythonFrozenSet',
       'PythonTimedelta',
       'SimpleTimelineSerializer',
+      'StreamFrameworkActivitySerializer',
+      'StreamFrameworkAggregatedActivitySerializer',
+      'StreamFrameworkNotificationSerializer',
       'jsonFormat',
       'pickleDumps',
       'pickleLoads',

@@ -1,6 +1,6 @@
 import { SerializationError, epochMicrosecondsOfDate } from '@sf/activity';
 import { describe, expect, it } from 'vitest';
-import { ActivitySerializer } from './activity-serializer.js';
+import { StreamFrameworkActivitySerializer } from './stream-framework-activity-serializer.js';
 import { pickleDumps } from './pickle-dumps.js';
 import { pickleLoads } from './pickle-loads.js';
 import type { PickleValue } from './pickle-value.js';
@@ -176,8 +176,8 @@ describe('pickle with pythonTypes: what Python deployments keep in extra_context
   });
 });
 
-describe('ActivitySerializer with Python types and 64-bit ids (issue 12 item 15)', () => {
-  const serializer = new ActivitySerializer();
+describe('StreamFrameworkActivitySerializer with Python types and 64-bit ids (issue 12 item 15)', () => {
+  const serializer = new StreamFrameworkActivitySerializer();
   const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 
   it.each(vectors)('%s: the activity reads and dumps back to the same string', (_name, value, protocol4, protocol2) => {
@@ -189,6 +189,6 @@ describe('ActivitySerializer with Python types and 64-bit ids (issue 12 item 15)
     expect(activity.extraContext).toEqual(value);
     expect(serializer.dumps(activity)).toBe(text4);
     const text2 = `7,3,42,0,1393909567.123456,${latin1(protocol2)}`;
-    expect(new ActivitySerializer({ pickleProtocol: 2 }).dumps(serializer.loads(text2))).toBe(text2);
+    expect(new StreamFrameworkActivitySerializer({ pickleProtocol: 2 }).dumps(serializer.loads(text2))).toBe(text2);
   });
 });

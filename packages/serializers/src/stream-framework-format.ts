@@ -1,6 +1,6 @@
-import { ActivitySerializer } from './activity-serializer.js';
-import { AggregatedActivitySerializer } from './aggregated-activity-serializer.js';
-import { NotificationSerializer } from './notification-serializer.js';
+import { StreamFrameworkActivitySerializer } from './stream-framework-activity-serializer.js';
+import { StreamFrameworkAggregatedActivitySerializer } from './stream-framework-aggregated-activity-serializer.js';
+import { StreamFrameworkNotificationSerializer } from './stream-framework-notification-serializer.js';
 import type { PickleProtocol } from './pickle-dumps.js';
 import type { FormatOptions, SerializationFormat } from './serializer.js';
 import { SimpleTimelineSerializer } from './simple-timeline-serializer.js';
@@ -20,11 +20,11 @@ export function streamFrameworkFormat(
 ): SerializationFormat {
   return {
     name: 'stream-framework',
-    activitySerializer: () => new ActivitySerializer(options),
+    activitySerializer: () => new StreamFrameworkActivitySerializer(options),
     timelineSerializer: () => new SimpleTimelineSerializer(),
     aggregatedSerializer: (cls) =>
-      new AggregatedActivitySerializer({ aggregatedActivityClass: cls }),
+      new StreamFrameworkAggregatedActivitySerializer({ aggregatedActivityClass: cls }),
     notificationSerializer: (cls) =>
-      new NotificationSerializer({ ...options, aggregatedActivityClass: cls }),
+      new StreamFrameworkNotificationSerializer({ ...options, aggregatedActivityClass: cls }),
   };
 }

@@ -7,9 +7,9 @@ import {
 } from '@sf/activity';
 import { describe, expect, it } from 'vitest';
 import { redisScenario, redisText, vectors } from '../test/fixtures.js';
-import { AggregatedActivitySerializer } from './aggregated-activity-serializer.js';
+import { StreamFrameworkAggregatedActivitySerializer } from './stream-framework-aggregated-activity-serializer.js';
 
-const serializer = new AggregatedActivitySerializer();
+const serializer = new StreamFrameworkAggregatedActivitySerializer();
 const iso = (text: string | null) =>
   text === null ? null : text.replace(/(\.\d{3})\d{3}Z$/, '$1Z');
 
@@ -26,7 +26,7 @@ function loadError(data: string): SerializationError {
 const love = (object: number, epochMicroseconds: number) =>
   new Activity({ idScheme: 'stream-framework', actor: 1, verb: Love, object, epochMicroseconds });
 
-describe('AggregatedActivitySerializer: Stream Framework 1.4 vectors', () => {
+describe('StreamFrameworkAggregatedActivitySerializer: Stream Framework 1.4 vectors', () => {
   for (const vector of vectors.recent_verb_aggregated) {
     it(`reads and rewrites group ${vector.group} byte for byte`, () => {
       const aggregated = serializer.loads(vector.aggregated_activity_serializer);
@@ -87,7 +87,7 @@ describe('AggregatedActivitySerializer: Stream Framework 1.4 vectors', () => {
   });
 
   it('builds the given class', () => {
-    const s = new AggregatedActivitySerializer({ aggregatedActivityClass: NotificationActivity });
+    const s = new StreamFrameworkAggregatedActivitySerializer({ aggregatedActivityClass: NotificationActivity });
     expect(
       s.loads(vectors.recent_verb_aggregated[0]!.aggregated_activity_serializer),
     ).toBeInstanceOf(NotificationActivity);
@@ -108,7 +108,7 @@ describe('AggregatedActivitySerializer: Stream Framework 1.4 vectors', () => {
   });
 });
 
-describe('AggregatedActivitySerializer refuses bad input with a SerializationError', () => {
+describe('StreamFrameworkAggregatedActivitySerializer refuses bad input with a SerializationError', () => {
   const good = vectors.recent_verb_aggregated[0]!.aggregated_activity_serializer;
 
   it.each([

@@ -9,10 +9,10 @@ import {
 } from '@sf/activity';
 import { describe, expect, it } from 'vitest';
 import { redisScenario, redisText, vectors } from '../test/fixtures.js';
-import { ActivitySerializer } from './activity-serializer.js';
-import { NotificationSerializer } from './notification-serializer.js';
+import { StreamFrameworkActivitySerializer } from './stream-framework-activity-serializer.js';
+import { StreamFrameworkNotificationSerializer } from './stream-framework-notification-serializer.js';
 
-const serializer = new NotificationSerializer();
+const serializer = new StreamFrameworkNotificationSerializer();
 
 function loadError(data: string): SerializationError {
   try {
@@ -44,7 +44,7 @@ const activity = (object: number, epochMicroseconds: number, extraContext = {}) 
     extraContext,
   });
 
-describe('NotificationSerializer: Stream Framework 1.4 vectors', () => {
+describe('StreamFrameworkNotificationSerializer: Stream Framework 1.4 vectors', () => {
   for (const vector of vectors.recent_verb_aggregated) {
     it(`reads and rewrites group ${vector.group} byte for byte`, () => {
       const aggregated = serializer.loads(vector.notification_serializer);
@@ -124,7 +124,7 @@ describe('NotificationSerializer: Stream Framework 1.4 vectors', () => {
   });
 
   it('builds the given class and writes pickles with the given protocol', () => {
-    const s = new NotificationSerializer({
+    const s = new StreamFrameworkNotificationSerializer({
       aggregatedActivityClass: AggregatedActivity,
       pickleProtocol: 2,
     });
@@ -138,7 +138,7 @@ describe('NotificationSerializer: Stream Framework 1.4 vectors', () => {
   });
 });
 
-describe('NotificationSerializer refuses bad input with a SerializationError', () => {
+describe('StreamFrameworkNotificationSerializer refuses bad input with a SerializationError', () => {
   it.each([
     ['no v3 prefix', '3-2013;;1.0;;1.0;;-1;;-1;;;;0', 'version', 'v3 prefix'],
     ['a truncated activity', 'v3g;;1.0;;1.0;;-1;;-1;;13,3,42;;0', 'activities[0]', 'found 3'],
@@ -205,7 +205,7 @@ describe('NotificationSerializer refuses bad input with a SerializationError', (
     // 59 chars of value: the SHORT_BINUNICODE length byte is 0x3b, a ';'
     const aggregated = new NotificationActivity({ group: 'g' });
     aggregated.append(activity(1, 1_000_000, { k: 'x'.repeat(59) }));
-    expect(new ActivitySerializer().dumps(aggregated.activities[0]!)).toContain(';');
+    expect(new StreamFrameworkActivitySerializer().dumps(aggregated.activities[0]!)).toContain(';');
     const error = dumpError(aggregated);
     expect(error.field).toBe('activities[0]');
     expect(error.message).toContain("reserved character ';'");

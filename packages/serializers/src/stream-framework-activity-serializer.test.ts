@@ -9,11 +9,11 @@ import {
 } from '@sf/activity';
 import { describe, expect, it } from 'vitest';
 import { vectors } from '../test/fixtures.js';
-import { ActivitySerializer } from './activity-serializer.js';
+import { StreamFrameworkActivitySerializer } from './stream-framework-activity-serializer.js';
 
-const serializer = new ActivitySerializer();
+const serializer = new StreamFrameworkActivitySerializer();
 
-function loadError(data: string, s: ActivitySerializer = serializer): SerializationError {
+function loadError(data: string, s: StreamFrameworkActivitySerializer = serializer): SerializationError {
   try {
     s.loads(data);
   } catch (error) {
@@ -23,7 +23,7 @@ function loadError(data: string, s: ActivitySerializer = serializer): Serializat
   throw new Error(`expected loads(${JSON.stringify(data)}) to throw`);
 }
 
-function dumpError(activity: unknown, s: ActivitySerializer = serializer): SerializationError {
+function dumpError(activity: unknown, s: StreamFrameworkActivitySerializer = serializer): SerializationError {
   try {
     s.dumps(activity as Activity);
   } catch (error) {
@@ -33,7 +33,7 @@ function dumpError(activity: unknown, s: ActivitySerializer = serializer): Seria
   throw new Error('expected dumps to throw');
 }
 
-describe('ActivitySerializer: Stream Framework 1.4 vectors', () => {
+describe('StreamFrameworkActivitySerializer: Stream Framework 1.4 vectors', () => {
   for (const vector of vectors.activities) {
     it(`reads and rewrites activity ${vector.serialization_id} byte for byte`, () => {
       const activity = serializer.loads(vector.activity_serializer);
@@ -93,7 +93,7 @@ describe('ActivitySerializer: Stream Framework 1.4 vectors', () => {
   });
 
   it('writes protocol 2 pickles on request', () => {
-    const s2 = new ActivitySerializer({ pickleProtocol: 2 });
+    const s2 = new StreamFrameworkActivitySerializer({ pickleProtocol: 2 });
     const vector = vectors.activities[1]!;
     const activity = serializer.loads(vector.activity_serializer);
     expect(s2.dumps(activity)).toBe(`14,4,1042,0,1373266756.124000,${vector.pickle_protocol_2}`);
@@ -163,7 +163,7 @@ describe('ActivitySerializer: Stream Framework 1.4 vectors', () => {
     const registry = new VerbRegistry();
     const pin = registry.register({ id: 5, infinitive: 'pin', pastTense: 'pinned' });
     class PinActivity extends Activity {}
-    const s = new ActivitySerializer({ verbRegistry: registry, activityClass: PinActivity });
+    const s = new StreamFrameworkActivitySerializer({ verbRegistry: registry, activityClass: PinActivity });
     const activity = s.loads('1,5,2,0,1.000000,');
     expect(activity).toBeInstanceOf(PinActivity);
     expect(activity.verb).toBe(pin);
@@ -176,7 +176,7 @@ describe('ActivitySerializer: Stream Framework 1.4 vectors', () => {
   });
 });
 
-describe('ActivitySerializer refuses bad input with a SerializationError', () => {
+describe('StreamFrameworkActivitySerializer refuses bad input with a SerializationError', () => {
   it.each([
     ['an empty string', '', undefined, 'expected 6 comma-separated parts'],
     ['too few parts', '1,3,2,0', undefined, 'found 4'],

@@ -13,7 +13,7 @@ import { isPlainObject } from './field-path.js';
 import type { ActivityClass, Serializer } from './serializer.js';
 import { bytesToLatin1, latin1ToBytes } from './utf8.js';
 
-export interface ActivitySerializerOptions {
+export interface StreamFrameworkActivitySerializerOptions {
   /** Where `loads` looks verb ids up. Default: `defaultVerbRegistry`. */
   verbRegistry?: VerbRegistry;
   /** The class `loads` builds. Default: `Activity`. */
@@ -22,12 +22,12 @@ export interface ActivitySerializerOptions {
   pickleProtocol?: PickleProtocol;
 }
 
-let encodeAt: (serializer: ActivitySerializer, activity: Activity, prefix: string) => string;
-let decodeAt: (serializer: ActivitySerializer, data: string, prefix: string) => Activity;
+let encodeAt: (serializer: StreamFrameworkActivitySerializer, activity: Activity, prefix: string) => string;
+let decodeAt: (serializer: StreamFrameworkActivitySerializer, data: string, prefix: string) => Activity;
 
 /** Writes an activity nested in a larger value; errors name `prefix` (`activities[2].extraContext`). */
 export function encodeNestedActivity(
-  serializer: ActivitySerializer,
+  serializer: StreamFrameworkActivitySerializer,
   activity: Activity,
   prefix: string,
 ): string {
@@ -40,7 +40,7 @@ export function encodeNestedActivity(
  * @throws SerializationError naming `prefix` when not even the id can be read
  */
 export function decodeNestedActivityOrOpaque(
-  serializer: ActivitySerializer,
+  serializer: StreamFrameworkActivitySerializer,
   data: string,
   prefix: string,
 ): Activity {
@@ -84,7 +84,7 @@ export function decodeNestedActivityOrOpaque(
 }
 
 /**
- * Stream Framework 1.4's `ActivitySerializer`, byte for byte:
+ * Stream Framework 1.4's `ActivitySerializer` (Python's name), byte for byte:
  * `actor,verb,object,target_or_0,epoch,pickle`, e.g. `13,3,42,0,1373266755.123456,`.
  *
  * - the epoch is `'%.6f'` epoch seconds, exact to the microsecond;
@@ -96,13 +96,13 @@ export function decodeNestedActivityOrOpaque(
  *   (`Set`, `PythonFrozenSet`) and dicts with int keys (`Map`); see `pickleLoads`' `pythonTypes`;
  * - actor and target ids beyond 2^53 (64-bit ids) are read as bigints and written exactly.
  */
-export class ActivitySerializer implements Serializer<Activity> {
+export class StreamFrameworkActivitySerializer implements Serializer<Activity> {
   readonly name: string = 'stream-framework/activity';
   readonly #verbs: VerbRegistry;
   readonly #activityClass: ActivityClass;
   readonly #protocol: PickleProtocol;
 
-  constructor(options: ActivitySerializerOptions = {}) {
+  constructor(options: StreamFrameworkActivitySerializerOptions = {}) {
     this.#verbs = options.verbRegistry ?? defaultVerbRegistry;
     this.#activityClass = options.activityClass ?? Activity;
     this.#protocol = options.pickleProtocol ?? 4;
@@ -124,7 +124,7 @@ export class ActivitySerializer implements Serializer<Activity> {
   }
 
   #encode(value: Activity, prefix: string): string {
-    const activity = requireActivity(value, 'ActivitySerializer', prefix || undefined);
+    const activity = requireActivity(value, 'StreamFrameworkActivitySerializer', prefix || undefined);
     if (activity instanceof OpaqueActivity) return opaqueText(activity, prefix);
     if (activity.idScheme !== 'stream-framework') {
       const field = fieldName(prefix, 'idScheme');

@@ -1,10 +1,10 @@
 import { type AggregatedActivity, NotificationActivity, SerializationError } from '@sf/activity';
 import {
-  ActivitySerializer,
-  type ActivitySerializerOptions,
+  StreamFrameworkActivitySerializer,
+  type StreamFrameworkActivitySerializerOptions,
   decodeNestedActivityOrOpaque,
   encodeNestedActivity,
-} from './activity-serializer.js';
+} from './stream-framework-activity-serializer.js';
 import { buildHydrated } from './aggregated-builder.js';
 import type { AggregatedActivityClass, Serializer } from './serializer.js';
 import {
@@ -14,13 +14,13 @@ import {
   requireAggregated,
 } from './stream-framework-aggregated.js';
 
-export interface NotificationSerializerOptions extends ActivitySerializerOptions {
+export interface StreamFrameworkNotificationSerializerOptions extends StreamFrameworkActivitySerializerOptions {
   /** The class `loads` builds. Default: `NotificationActivity`. */
   aggregatedActivityClass?: AggregatedActivityClass;
 }
 
 /**
- * Stream Framework 1.4's `NotificationSerializer`, byte for byte: the aggregated format with
+ * Stream Framework 1.4's `NotificationSerializer` (Python's name), byte for byte: the aggregated format with
  * full `ActivitySerializer` strings joined by `;` as the activities part, e.g.
  * `v33-2013-07-08;;1373266755.123456;;1373266755.123456;;-1;;-1;;13,3,42,0,1373266755.123456,;;0`.
  *
@@ -30,14 +30,14 @@ export interface NotificationSerializerOptions extends ActivitySerializerOptions
  * cannot be read but whose id can (an unknown pickle class, an unregistered verb) loads as an
  * `OpaqueActivity` and is written back verbatim, so a merge never drops it.
  */
-export class NotificationSerializer implements Serializer<AggregatedActivity> {
+export class StreamFrameworkNotificationSerializer implements Serializer<AggregatedActivity> {
   readonly name: string = 'stream-framework/notification';
   readonly #cls: AggregatedActivityClass;
-  readonly #activities: ActivitySerializer;
+  readonly #activities: StreamFrameworkActivitySerializer;
 
-  constructor(options: NotificationSerializerOptions = {}) {
+  constructor(options: StreamFrameworkNotificationSerializerOptions = {}) {
     this.#cls = options.aggregatedActivityClass ?? NotificationActivity;
-    this.#activities = new ActivitySerializer(options);
+    this.#activities = new StreamFrameworkActivitySerializer(options);
   }
 
   /**
@@ -45,7 +45,7 @@ export class NotificationSerializer implements Serializer<AggregatedActivity> {
    *   activity ids, a group containing `;;`, or an activity string containing `;`
    */
   dumps(value: AggregatedActivity): string {
-    const aggregated = requireAggregated(value, 'NotificationSerializer');
+    const aggregated = requireAggregated(value, 'StreamFrameworkNotificationSerializer');
     if (aggregated.isDehydrated && aggregated.activityIds.length > 0) {
       throw new SerializationError(
         `activities: aggregated activity ${JSON.stringify(aggregated.group)} is dehydrated; hydrate it before storing it in a notification feed`,
