@@ -1,4 +1,4 @@
-import type { RedisRunner } from './client.js';
+import type { RedisRunner } from './redis-runner.js';
 import { RedisConfigurationError, RedisSerializationError } from './errors.js';
 import { KeyedMutex, detectFormatMismatch } from '@sf/feeds';
 import type { StoredValueKind } from '@sf/feeds';

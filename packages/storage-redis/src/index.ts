@@ -4,7 +4,7 @@ export { RedisTimelineStorage } from './redis-timeline-storage.js';
 export { RedisActivityStorage } from './redis-activity-storage.js';
 export { RedisMarkerStorage } from './redis-marker-storage.js';
 export type { CorruptEntryPolicy, RedisLockOptions } from './context.js';
-export type { RedisClient } from './client.js';
+export type { RedisClient } from './redis-runner.js';
 export { RedisKeys, activityShard, DEFAULT_MARKERS_KEY_FORMAT } from './keys.js';
 export type { MarkerList, MarkersKeyFormat } from './keys.js';
 export { hashTagOf, keySlot } from './slot.js';

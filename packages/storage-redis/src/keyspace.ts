@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { RedisClient } from './client.js';
+import type { RedisClient } from './redis-runner.js';
 import { RedisConfigurationError } from './errors.js';
 
 /** The nodes holding a client's keys: every master of a cluster, or the one server. */

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { registerVerb } from '@sf/activity';
 import { Cluster, Redis } from 'ioredis';
-import type { RedisClient } from './client.js';
+import type { RedisClient } from './redis-runner.js';
 import { migrationCheck, type CheckedFeed, type MigrationCheckOptions } from './check/migration-check.js';
 import { formatReport } from './check/report.js';
 

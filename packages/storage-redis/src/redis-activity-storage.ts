@@ -1,7 +1,7 @@
 import type { Activity } from '@sf/activity';
 import { type ActivityStorage, activitiesById, checkActivityConflict } from '@sf/feeds';
 import type { Serializer } from '@sf/serializers';
-import { type BatchCommand, RedisRunner } from './client.js';
+import { type BatchCommand, RedisRunner } from './redis-runner.js';
 import type { FailedEntry, RedisStorageContext } from './context.js';
 import { RedisReplyError } from './errors.js';
 import { groupBy } from './group.js';

@@ -1,7 +1,7 @@
 import { InvalidActivityError } from '@sf/activity';
 import type { MarkerCounts, MarkerEvent, MarkerLists, MarkerStorage, MarkerUpdate } from '@sf/feeds';
 import type { Cluster, Redis } from 'ioredis';
-import type { RedisClient } from './client.js';
+import type { RedisClient } from './redis-runner.js';
 import type { RedisStorageContext } from './context.js';
 import { markersArgs } from './args.js';
 import { RedisReplyError, toStorageError } from './errors.js';

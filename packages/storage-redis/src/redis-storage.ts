@@ -8,7 +8,7 @@ import type {
 } from '@sf/feeds';
 import { resolveFormat } from '@sf/serializers';
 import type { FormatOption, SerializationFormat } from '@sf/serializers';
-import { RedisRunner, type RedisClient } from './client.js';
+import { RedisRunner, type RedisClient } from './redis-runner.js';
 import {
   RedisStorageContext,
   resolveLockOptions,

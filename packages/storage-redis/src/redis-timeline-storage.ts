@@ -10,7 +10,7 @@ import type {
   TimelineWriteOptions,
 } from '@sf/feeds';
 import type { Serializer } from '@sf/serializers';
-import { RedisRunner, type BatchCommand } from './client.js';
+import { RedisRunner, type BatchCommand } from './redis-runner.js';
 import type { FailedEntry, RedisStorageContext } from './context.js';
 import { RedisLockError, RedisReplyError } from './errors.js';
 import { rangeArgs } from './args.js';

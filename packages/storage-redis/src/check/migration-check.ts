@@ -2,7 +2,7 @@ import { detectFormatMismatch, userIdFromKey, validateKeyFormat } from '@sf/feed
 import { jsonFormat, streamFrameworkFormat } from '@sf/serializers';
 import type { SerializationFormat } from '@sf/serializers';
 import type { ChainableCommander } from 'ioredis';
-import { RedisRunner, type RedisClient } from '../client.js';
+import { RedisRunner, type RedisClient } from '../redis-runner.js';
 import { RedisConfigurationError } from '../errors.js';
 import { RedisKeys, activityShard } from '../keys.js';
 import { prefixPattern, scanKeys } from '../keyspace.js';

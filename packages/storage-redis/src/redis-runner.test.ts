@@ -1,7 +1,7 @@
 import type { ChainableCommander } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { RedisRunner, isRedirection } from './client.js';
-import type { BatchCommand, RedisClient } from './client.js';
+import { RedisRunner, isRedirection } from './redis-runner.js';
+import type { BatchCommand, RedisClient } from './redis-runner.js';
 import { RedisReplyError, RedisUnavailableError } from './errors.js';
 import { keySlot } from './slot.js';
 
