@@ -1,6 +1,8 @@
 import { InvalidActivityError } from '@sf/activity';
 import type { IdFilter, MarkerUpdate, TimelineOrder } from '@sf/feeds';
 import { boundsOf } from './ids.js';
+import type { MarkersSignature } from './lua/markers-2.js';
+import type { RangeArgs } from './lua/range-1.js';
 
 /** ARGV of `sfRangeV1` (see src/lua/range-1.ts). */
 export function rangeArgs(
@@ -9,7 +11,7 @@ export function rangeArgs(
   filter: IdFilter | undefined,
   offset: number,
   limit: number | null,
-): (string | number)[] {
+): RangeArgs {
   const { low, high } = boundsOf(filter);
   return [
     order,
@@ -34,8 +36,8 @@ function idList(value: unknown, what: string): string[] {
 }
 
 /** ARGV of `sfMarkersV1` (see src/lua/markers-2.ts). */
-export function markersArgs(update: MarkerUpdate, maxLength: number, channel: string | null, key: string): (string | number)[] {
-  const args: (string | number)[] = [maxLength, channel ?? '', key, update.clear?.unseen ? '1' : '0', update.clear?.unread ? '1' : '0'];
+export function markersArgs(update: MarkerUpdate, maxLength: number, channel: string | null, key: string): MarkersSignature['args'] {
+  const args: [...MarkersSignature['args']] = [maxLength, channel ?? '', key, update.clear?.unseen ? '1' : '0', update.clear?.unread ? '1' : '0'];
   for (const group of [
     idList(update.remove?.unseen, 'remove.unseen'),
     idList(update.remove?.unread, 'remove.unread'),

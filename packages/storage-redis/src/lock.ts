@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisStorageContext } from './context.js';
-import { RedisLockError } from './errors.js';
+import { ReplyCode, lockError } from './lua/codes.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -15,12 +15,10 @@ export async function acquireLock(context: RedisStorageContext, lockKey: string)
   const deadline = Date.now() + acquireTimeout;
   let delay = retryDelay;
   for (;;) {
-    const reply = await context.runner.script<number>({ operation: 'timeline.modify (lock)', key: lockKey }, 'lock', [lockKey], [token, ttl]);
-    if (reply === 1) return token;
+    const reply = await context.runner.script({ operation: 'timeline.modify (lock)', key: lockKey }, 'lock', [lockKey], [token, ttl]);
+    if (reply === ReplyCode.LOCK_TAKEN) return token;
     const left = deadline - Date.now();
-    if (left <= 0) {
-      throw new RedisLockError(lockKey, `could not take the lock ${JSON.stringify(lockKey)} within ${acquireTimeout} ms (another writer holds it)`);
-    }
+    if (left <= 0) throw lockError(reply, lockKey, context.lock);
     await sleep(Math.min(left, Math.max(1, Math.round(delay * (0.5 + Math.random())))));
     delay = Math.min(maxRetryDelay, delay * 2);
   }

@@ -4,6 +4,7 @@ import type { Serializer } from '@sf/serializers';
 import { type BatchCommand, RedisRunner } from './redis-runner.js';
 import type { FailedEntry, RedisStorageContext } from './context.js';
 import { RedisReplyError } from './errors.js';
+import { scriptReply } from './lua/scripts.js';
 import { groupBy } from './group.js';
 import { checkId } from './ids.js';
 
@@ -75,15 +76,13 @@ export class RedisActivityStorage implements ActivityStorage {
       });
       const replies = await this.#context.runner.batch(context, commands);
       const again: typeof pending = [];
-      replies.forEach((reply, index) => {
-        if (typeof reply === 'number' && Number.isInteger(reply)) {
-          added += reply;
+      replies.forEach((raw, index) => {
+        const reply = scriptReply('putActivities', raw, context);
+        if ('added' in reply) {
+          added += reply.added;
           return;
         }
-        if (!Array.isArray(reply) || reply.length % 2 !== 0 || !reply.every((part) => typeof part === 'string')) {
-          throw new RedisReplyError(context, `expected an integer or field/value pairs from sfPutActivitiesV1, got ${JSON.stringify(reply)?.slice(0, 200)}`);
-        }
-        for (let i = 0; i < reply.length; i += 2) allow(reply[i] as string, reply[i + 1] as string);
+        for (const [id, current] of reply.conflicts) allow(id, current);
         again.push(pending[index]!);
       });
       if (again.length > 0 && attempt >= PUT_ATTEMPTS) {

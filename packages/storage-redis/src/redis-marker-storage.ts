@@ -42,7 +42,7 @@ export class RedisMarkerStorage implements MarkerStorage {
     const [unseen, unread] = this.#lists(key, true);
     const args = markersArgs(update, maxLength, this.#channel, key);
     const context = { operation: 'markers.update', key: unseen };
-    return counts(await this.#context.runner.script(context, 'markers', [unseen, unread], args), context);
+    return this.#context.runner.script(context, 'markers', [unseen, unread], args);
   }
 
   async get(key: string): Promise<MarkerLists> {

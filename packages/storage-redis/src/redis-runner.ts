@@ -1,24 +1,25 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { RedisReplyError, RedisUnavailableError, isUnavailable, toStorageError, type RedisOperationContext } from './errors.js';
-import { addMany } from './lua/add-many-n.js';
-import { commit } from './lua/commit-2.js';
-import { lock } from './lua/lock-1.js';
-import { markers } from './lua/markers-2.js';
-import { putActivities } from './lua/put-activities-1.js';
-import { range } from './lua/range-1.js';
-import { unlock } from './lua/unlock-1.js';
+import { type ScriptArgs, type ScriptKeys, type ScriptName, type ScriptReply, scriptReply, scripts } from './lua/scripts.js';
 import { groupBy } from './group.js';
 import { keySlot } from './slot.js';
 
 /** The ioredis clients this package works with: a single node (or Sentinel) or a Cluster. */
 export type RedisClient = Redis | Cluster;
 
-/** The Lua scripts, registered on each client with `defineCommand` under versioned names. */
-export const scripts = { addMany, range, commit, lock, unlock, markers, putActivities } as const;
-export type ScriptName = keyof typeof scripts;
+/** What `defineCommand` adds to a client or pipeline: KEYS count, KEYS, then ARGV. */
+type ScriptMethod = (this: unknown, numberOfKeys: number, ...keysAndArgs: (string | number)[]) => unknown;
 
-type ScriptCall = (numberOfKeys: number, ...args: (string | number)[]) => Promise<unknown>;
-type PipelineScriptCall = (numberOfKeys: number, ...args: (string | number)[]) => ChainableCommander;
+function isScriptMethod(value: unknown): value is ScriptMethod {
+  return typeof value === 'function';
+}
+
+/** The method `defineCommand` added under a script's name (ioredis does not type them). */
+function scriptMethod(target: object, name: ScriptName): ScriptMethod {
+  const method: unknown = Reflect.get(target, scripts[name].name);
+  if (!isScriptMethod(method)) throw new Error(`script ${scripts[name].name} is not registered on this client or pipeline`);
+  return method;
+}
 
 const registered = new WeakSet<object>();
 
@@ -26,7 +27,7 @@ function registerScripts(client: RedisClient): void {
   if (registered.has(client)) return;
   for (const script of Object.values(scripts)) {
     // Another copy of this package (same version) may have registered it already.
-    if (typeof (client as unknown as Record<string, unknown>)[script.name] !== 'function') {
+    if (!isScriptMethod(Reflect.get(client, script.name))) {
       client.defineCommand(script.name, { lua: script.lua });
     }
   }
@@ -90,24 +91,20 @@ export class RedisRunner {
     }
   }
 
-  /** Calls a script: `keys` first, then `args`. */
-  script<T>(context: RedisOperationContext, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<T> {
-    return this.call(context, (client) => {
-      const call = (client as unknown as Record<string, ScriptCall>)[scripts[name].name]!;
-      return call.call(client, keys.length, ...keys, ...args) as Promise<T>;
-    });
+  /** Calls a script: `keys` first, then `args`; its reply is checked and typed (see lua/scripts.ts). */
+  async script<N extends ScriptName>(
+    context: RedisOperationContext,
+    name: N,
+    keys: ScriptKeys<N>,
+    args: ScriptArgs<N>,
+  ): Promise<ScriptReply<N>> {
+    const raw = await this.call(context, (client) => Promise.resolve(scriptMethod(client, name).call(client, keys.length, ...keys, ...args)));
+    return scriptReply(name, raw, context);
   }
 
-  /** Adds a script call to a pipeline. */
-  static enqueueScript(
-    pipeline: ChainableCommander,
-    name: ScriptName,
-    keys: readonly string[],
-    args: readonly (string | number)[],
-  ): void {
-    const call = (pipeline as unknown as Record<string, PipelineScriptCall>)[scripts[name].name];
-    if (typeof call !== 'function') throw new Error(`script ${scripts[name].name} is not registered on this pipeline`);
-    call.call(pipeline, keys.length, ...keys, ...args);
+  /** Adds a script call to a pipeline; type its reply with `scriptReply(name, reply, context)`. */
+  static enqueueScript<N extends ScriptName>(pipeline: ChainableCommander, name: N, keys: ScriptKeys<N>, args: ScriptArgs<N>): void {
+    scriptMethod(pipeline, name).call(pipeline, keys.length, ...keys, ...args);
   }
 
   /**

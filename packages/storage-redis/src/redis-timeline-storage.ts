@@ -12,7 +12,9 @@ import type {
 import type { Serializer } from '@sf/serializers';
 import { RedisRunner, type BatchCommand } from './redis-runner.js';
 import type { FailedEntry, RedisStorageContext } from './context.js';
-import { RedisLockError, RedisReplyError } from './errors.js';
+import { RedisReplyError } from './errors.js';
+import { ReplyCode, lockError } from './lua/codes.js';
+import { scriptReply } from './lua/scripts.js';
 import { rangeArgs } from './args.js';
 import { boundsOf, checkId } from './ids.js';
 import { acquireLock, releaseLock } from './lock.js';
@@ -129,14 +131,14 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     const key = this.#key(feedKey);
     const pairs = this.#pairs(items);
     const context = { operation: 'timeline.add', key };
-    return toInteger(await this.#runner.script(context, 'addMany', [key], [maxLength, ...pairs]), context);
+    return this.#runner.script(context, 'addMany', [key], [maxLength, ...pairs]);
   }
 
   async addToMany(feedKeys: readonly string[], items: readonly T[], options: TimelineWriteOptions = {}): Promise<number> {
     const maxLength = checkMaxLength(options.maxLength);
     if (feedKeys.length === 0 || items.length === 0) return 0;
     const pairs = this.#pairs(items);
-    const args = [maxLength, ...pairs];
+    const args = [maxLength, ...pairs] as const;
     const keys = [...new Set(feedKeys)].map((feedKey) => this.#key(feedKey));
     const commands: BatchCommand[] = [];
     for (const group of this.#slotGroups(keys)) {
@@ -150,7 +152,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     }
     const context = { operation: 'timeline.addToMany', key: keys.length === 1 ? keys[0] : undefined };
     const replies = await this.#runner.batch(context, commands);
-    return replies.reduce<number>((sum, reply) => sum + toInteger(reply, context), 0);
+    return replies.reduce<number>((sum, reply) => sum + scriptReply('addMany', reply, context), 0);
   }
 
   /** Keys grouped by cluster slot (one group on a single node), so one script may touch each group. */
@@ -213,8 +215,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
       );
     } else {
       const args = rangeArgs(order, this.#flat ? 'member' : 'score', query.filter, offset, limit);
-      const reply = await this.#runner.script(context, 'range', [key], args);
-      members = toStrings(reply, context);
+      members = await this.#runner.script(context, 'range', [key], args);
     }
     return this.#decode(feedKey, key, members);
   }
@@ -293,17 +294,13 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
             ...remove,
             ...this.#pairs(change.add),
           ]);
-          if (reply === -1) {
+          released = true;
+          if (reply === ReplyCode.LOCK_LOST) {
             // The lock expired before the write (a very slow mutate, or a paused process):
             // someone else may have changed the feed, so start over from a fresh read.
-            released = true;
-            if (attempt >= attempts) {
-              throw new RedisLockError(lockKey, `lost the lock ${JSON.stringify(lockKey)} ${attempts} times before writing (lock.ttl ${this.#context.lock.ttl} ms too short?)`);
-            }
+            if (attempt >= attempts) throw lockError(reply, lockKey, this.#context.lock);
             continue;
           }
-          if (!Array.isArray(reply)) throw new RedisReplyError(context, `unexpected reply ${JSON.stringify(reply)}`);
-          released = true;
           return change;
         } finally {
           if (!released) await releaseLock(this.#context, lockKey, token);

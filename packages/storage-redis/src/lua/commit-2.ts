@@ -1,3 +1,15 @@
+import { ReplyCode } from './codes.js';
+import { type LuaScript, isInteger } from './script.js';
+
+export type CommitReply = typeof ReplyCode.LOCK_LOST | { removed: number; added: number };
+
+export interface CommitSignature {
+  keys: readonly [timeline: string, lock: string];
+  /** `removeCount` members to remove, then score, member pairs to add. */
+  args: readonly [token: string, maxLength: number, removeCount: number, ...membersThenPairs: string[]];
+  reply: CommitReply;
+}
+
 /**
  * sfCommitV1 (commit-2): the write of a locked read-modify-write (`modify`). Applies the change
  * only while the caller still holds the lock, then releases it, atomically.
@@ -10,31 +22,34 @@
  *   ARGV[4 .. 3+r]      members to remove (exact raw members as read)
  *   ARGV[4+r ..]        score, member pairs to add
  *
- * Returns -1 when the lock is no longer the caller's (nothing written), else {removed, added}.
+ * Returns LOCK_LOST when the lock is no longer the caller's (nothing written), else {removed, added}.
  */
-export const commit = {
+export const commit: LuaScript<CommitReply> = {
   name: 'sfCommitV1',
-  lua: `
+  keys: 2,
+  expected: 'LOCK_LOST or [removed, added]',
+  reply: (raw) => {
+    if (raw === ReplyCode.LOCK_LOST) return raw;
+    if (Array.isArray(raw) && raw.length === 2 && isInteger(raw[0]) && isInteger(raw[1])) return { removed: raw[0], added: raw[1] };
+    return undefined;
+  },
+  source: `
+--@include "codes"
+--@include "argv-chunks"
+--@include "trim"
 local key, lock = KEYS[1], KEYS[2]
-if redis.call('GET', lock) ~= ARGV[1] then return -1 end
+if redis.call('GET', lock) ~= ARGV[1] then return LOCK_LOST end
 local maxLength = tonumber(ARGV[2])
-local removeCount = tonumber(ARGV[3])
-local lastRemove = 3 + removeCount
-local last = #ARGV
+local lastRemove = 3 + tonumber(ARGV[3])
 local removed, added = 0, 0
-for first = 4, lastRemove, 1000 do
-  removed = removed + redis.call('ZREM', key, unpack(ARGV, first, math.min(first + 999, lastRemove)))
+for from, to in argvChunks(4, lastRemove) do
+  removed = removed + redis.call('ZREM', key, unpack(ARGV, from, to))
 end
-for first = lastRemove + 1, last, 1000 do
-  added = added + redis.call('ZADD', key, unpack(ARGV, first, math.min(first + 999, last)))
+for from, to in argvChunks(lastRemove + 1, #ARGV) do
+  added = added + redis.call('ZADD', key, unpack(ARGV, from, to))
 end
-if maxLength >= 0 then
-  local size = redis.call('ZCARD', key)
-  if size > maxLength then
-    redis.call('ZREMRANGEBYRANK', key, 0, size - maxLength - 1)
-  end
-end
+trim(key, maxLength)
 redis.call('DEL', lock)
 return { removed, added }
 `,
-} as const;
+};

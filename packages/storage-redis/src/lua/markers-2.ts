@@ -1,3 +1,13 @@
+import type { MarkerCounts } from '@sf/feeds';
+import { type LuaFlag, type LuaScript, isInteger } from './script.js';
+
+export interface MarkersSignature {
+  keys: readonly [unseen: string, unread: string];
+  /** Then the four counted groups: `n, id1 .. idn` each. */
+  args: readonly [maxLength: number, channel: string, feedKey: string, clearUnseen: LuaFlag, clearUnread: LuaFlag, ...groups: (string | number)[]];
+  reply: MarkerCounts;
+}
+
 /**
  * sfMarkersV1 (markers-2): one atomic change of a notification feed's unseen / unread lists
  * (Stream Framework's RedisListsStorage layout: lists of aggregated ids, newest last, capped),
@@ -14,9 +24,14 @@
  *
  * Returns {unseen count, unread count}. Publishes `{"key":..,"unseen":n,"unread":n}` on change.
  */
-export const markers = {
+export const markers: LuaScript<MarkerCounts> = {
   name: 'sfMarkersV1',
-  lua: `
+  keys: 2,
+  expected: '[unseen, unread] counts',
+  reply: (raw) =>
+    Array.isArray(raw) && raw.length === 2 && isInteger(raw[0]) && isInteger(raw[1]) ? { unseen: raw[0], unread: raw[1] } : undefined,
+  source: `
+--@include "argv-chunks"
 local lists = { KEYS[1], KEYS[2] }
 local maxLength = tonumber(ARGV[1])
 local channel, feedKey = ARGV[2], ARGV[3]
@@ -42,8 +57,8 @@ for i = 1, 2 do
   if last >= first then
     changed = true
     for j = first, last do redis.call('LREM', lists[i], 0, ARGV[j]) end
-    for j = first, last, 1000 do
-      redis.call('RPUSH', lists[i], unpack(ARGV, j, math.min(j + 999, last)))
+    for from, to in argvChunks(first, last) do
+      redis.call('RPUSH', lists[i], unpack(ARGV, from, to))
     end
     if maxLength > 0 then redis.call('LTRIM', lists[i], -maxLength, -1) end
   end
@@ -55,4 +70,4 @@ if changed and channel ~= '' then
 end
 return { unseen, unread }
 `,
-} as const;
+};

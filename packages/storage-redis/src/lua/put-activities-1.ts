@@ -1,3 +1,15 @@
+import { type LuaScript, isInteger, isStringArray } from './script.js';
+
+/** Fields that were new, or, when nothing was written, the conflicting fields with what they hold. */
+export type PutActivitiesReply = { added: number } | { conflicts: [field: string, current: string][] };
+
+export interface PutActivitiesSignature {
+  keys: readonly [shard: string];
+  /** field, value, allowed previous value ('' = none), field, value, allowed, ... */
+  args: readonly string[];
+  reply: PutActivitiesReply;
+}
+
 /**
  * sfPutActivitiesV1 (put-activities-1): stores activities in one activity hash, all or none.
  * A field may be written when it is absent, already holds the identical value, or holds the
@@ -12,9 +24,18 @@
  * Returns the number of fields that were new (an integer), or, when nothing was written,
  * an array field, current value, field, current value, ...
  */
-export const putActivities = {
+export const putActivities: LuaScript<PutActivitiesReply> = {
   name: 'sfPutActivitiesV1',
-  lua: `
+  keys: 1,
+  expected: 'an integer or field/value pairs',
+  reply: (raw) => {
+    if (isInteger(raw)) return { added: raw };
+    if (!isStringArray(raw) || raw.length % 2 !== 0) return undefined;
+    const conflicts: [string, string][] = [];
+    for (let i = 0; i < raw.length; i += 2) conflicts.push([raw[i]!, raw[i + 1]!]);
+    return { conflicts };
+  },
+  source: `
 local key = KEYS[1]
 local conflicts = {}
 for i = 1, #ARGV, 3 do
@@ -31,4 +52,4 @@ for i = 1, #ARGV, 3 do
 end
 return added
 `,
-} as const;
+};

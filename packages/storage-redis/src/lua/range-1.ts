@@ -1,3 +1,26 @@
+import type { TimelineOrder } from '@sf/feeds';
+import { type LuaFlag, type LuaScript, isStringArray } from './script.js';
+
+export type RangeArgs = readonly [
+  order: TimelineOrder,
+  idSource: 'member' | 'score',
+  lowScore: string,
+  lowId: string,
+  lowInclusive: LuaFlag,
+  highScore: string,
+  highId: string,
+  highInclusive: LuaFlag,
+  offset: number,
+  limit: number,
+];
+
+export interface RangeSignature {
+  keys: readonly [timeline: string];
+  args: RangeArgs;
+  /** The members of the page, in the requested order. */
+  reply: string[];
+}
+
 /**
  * sfRangeV1 (range-1): a page of a timeline filtered by exact serialization ids.
  *
@@ -20,9 +43,12 @@
  *
  * Returns the members of the page, in the requested order.
  */
-export const range = {
+export const range: LuaScript<string[]> = {
   name: 'sfRangeV1',
-  lua: `
+  keys: 1,
+  expected: 'a list of members',
+  reply: (raw) => (isStringArray(raw) ? raw : undefined),
+  source: `
 local key = KEYS[1]
 local desc = ARGV[1] == 'desc'
 local idFromScore = ARGV[2] == 'score'
@@ -116,4 +142,4 @@ if not full() then interior(hasLast) end
 if hasLast and not full() then boundary(last) end
 return page
 `,
-} as const;
+};
