@@ -1,6 +1,7 @@
 import { SerializationError } from '@sf/activity';
 import { childPath, describeType, isPlainArray, isPlainObject } from './field-path.js';
 import { Op } from './pickle-opcodes.js';
+import { FRAME_SIZE_TARGET, PickleOutput, intOpcodes } from './pickle-output.js';
 import { MAX_NESTING, type PickleValue } from './pickle-value.js';
 import { PythonDate, PythonDateTime, PythonFrozenSet, PythonTimedelta } from './python-types.js';
 import { encodeUtf8 } from './utf8.js';
@@ -19,10 +20,7 @@ export interface PickleDumpsOptions {
   pythonTypes?: boolean;
 }
 
-// CPython's _pickle.c constants.
-const FRAME_SIZE_MIN = 4;
-const FRAME_SIZE_TARGET = 64 * 1024;
-const FRAME_HEADER_SIZE = 9;
+// CPython's _pickle.c constant.
 const BATCH_SIZE = 1000;
 
 const ALLOWED =
@@ -34,17 +32,11 @@ function describeKey(key: unknown): string {
 }
 
 /**
- * Writes opcodes exactly as CPython's C pickler (`_pickle.c`, 3.11) does, framing included:
- * a frame is opened by the first write after the previous one was committed, committed when it
- * reaches 64 KiB at the start of saving the next value, written without its header when under
- * 4 bytes, and strings of 64 KiB or more are written outside any frame.
+ * Writes opcodes exactly as CPython's C pickler (`_pickle.c`, 3.11) does, into a PickleOutput
+ * (which frames them and counts the memo); strings of 64 KiB or more are written outside any frame.
  */
 class PickleWriter {
-  #buffer = new Uint8Array(256);
-  #length = 0;
-  #framing = false;
-  #frameStart = -1;
-  #memoSize = 0;
+  readonly #out: PickleOutput;
   /** Memo indices of the strings CPython keeps as singletons (see `#string`). */
   readonly #singletons = new Map<string, number>();
   /** Memo indices of the globals (and the interned 'latin1') written so far, for their repeats. */
@@ -57,60 +49,20 @@ class PickleWriter {
     private readonly protocol: PickleProtocol,
     private readonly field: string,
     private readonly python: boolean,
-  ) {}
-
-  #reserve(count: number): void {
-    if (this.#length + count <= this.#buffer.length) return;
-    let size = this.#buffer.length * 2;
-    while (size < this.#length + count) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buffer.subarray(0, this.#length));
-    this.#buffer = next;
+  ) {
+    this.#out = new PickleOutput(protocol);
   }
 
   #write(bytes: ArrayLike<number>): void {
-    const needFrame = this.#framing && this.#frameStart === -1;
-    this.#reserve(bytes.length + (needFrame ? FRAME_HEADER_SIZE : 0));
-    if (needFrame) {
-      this.#frameStart = this.#length;
-      this.#length += FRAME_HEADER_SIZE;
-    }
-    this.#buffer.set(bytes, this.#length);
-    this.#length += bytes.length;
-  }
-
-  #commitFrame(): void {
-    if (!this.#framing || this.#frameStart === -1) return;
-    const start = this.#frameStart;
-    const frameLength = this.#length - start - FRAME_HEADER_SIZE;
-    if (frameLength >= FRAME_SIZE_MIN) {
-      this.#buffer[start] = Op.FRAME;
-      new DataView(this.#buffer.buffer).setBigUint64(start + 1, BigInt(frameLength), true);
-    } else {
-      this.#buffer.copyWithin(start, start + FRAME_HEADER_SIZE, this.#length);
-      this.#length -= FRAME_HEADER_SIZE;
-    }
-    this.#frameStart = -1;
-  }
-
-  #opcodeBoundary(): void {
-    if (!this.#framing || this.#frameStart === -1) return;
-    if (this.#length - this.#frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET)
-      this.#commitFrame();
+    this.#out.write(bytes);
   }
 
   #memoize(): void {
-    const index = this.#memoSize++;
-    if (this.protocol >= 4) this.#write([Op.MEMOIZE]);
-    else if (index < 256) this.#write([Op.BINPUT, index]);
-    else
-      this.#write([
-        Op.LONG_BINPUT,
-        index & 0xff,
-        (index >>> 8) & 0xff,
-        (index >>> 16) & 0xff,
-        index >>> 24,
-      ]);
+    this.#out.memoize();
+  }
+
+  #get(index: number): void {
+    this.#out.get(index);
   }
 
   #fail(path: string, value: unknown, why?: string): never {
@@ -123,38 +75,7 @@ class PickleWriter {
   }
 
   #int(value: bigint): void {
-    if (value >= -0x80000000n && value <= 0x7fffffffn) {
-      const n = Number(value);
-      if (n >= 0 && n <= 0xff) this.#write([Op.BININT1, n]);
-      else if (n >= 0 && n <= 0xffff) this.#write([Op.BININT2, n & 0xff, n >> 8]);
-      else this.#write([Op.BININT, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff]);
-      return;
-    }
-    // Two's complement, little endian, in the fewest bytes (pickle.encode_long / _PyLong_AsByteArray).
-    const magnitude = value < 0n ? -value : value;
-    let count = (magnitude.toString(2).length >> 3) + 1;
-    let unsigned = BigInt.asUintN(count * 8, value);
-    const bytes: number[] = [];
-    for (let i = 0; i < count; i++) {
-      bytes.push(Number(unsigned & 0xffn));
-      unsigned >>= 8n;
-    }
-    if (value < 0n && count > 1 && bytes[count - 1] === 0xff && (bytes[count - 2]! & 0x80) !== 0) {
-      bytes.pop();
-      count--;
-    }
-    if (count < 256) {
-      this.#write([Op.LONG1, count]);
-    } else {
-      this.#write([
-        Op.LONG4,
-        count & 0xff,
-        (count >>> 8) & 0xff,
-        (count >>> 16) & 0xff,
-        count >>> 24,
-      ]);
-    }
-    this.#write(bytes);
+    this.#write(intOpcodes(value));
   }
 
   #float(value: number): void {
@@ -169,7 +90,7 @@ class PickleWriter {
     if (singleton) {
       const index = this.#singletons.get(value);
       if (index !== undefined) return this.#get(index);
-      this.#singletons.set(value, this.#memoSize);
+      this.#singletons.set(value, this.#out.memoSize);
     }
     const data = encodeUtf8(value);
     const size = data.length;
@@ -179,13 +100,7 @@ class PickleWriter {
       header = [Op.BINUNICODE, size & 0xff, (size >>> 8) & 0xff, (size >>> 16) & 0xff, size >>> 24];
     else this.#fail(this.field, value, 'string too long');
     if (size >= FRAME_SIZE_TARGET) {
-      // Large payloads go outside frames (_Pickler_write_bytes).
-      this.#commitFrame();
-      const framing = this.#framing;
-      this.#framing = false;
-      this.#write(header);
-      this.#write(data);
-      this.#framing = framing;
+      this.#out.writeOutsideFrame(header, data);
     } else {
       this.#write(header);
       this.#write(data);
@@ -193,17 +108,12 @@ class PickleWriter {
     this.#memoize();
   }
 
-  #get(index: number): void {
-    if (index < 256) this.#write([Op.BINGET, index]);
-    else this.#write([Op.LONG_BINGET, index & 0xff, (index >>> 8) & 0xff, (index >>> 16) & 0xff, index >>> 24]);
-  }
-
   /** Writes a memo GET when `key` was memoized before; else runs `write` and memoizes as `key`. */
   #shareable(key: string, write: () => void): void {
     const index = this.#shared.get(key);
     if (index !== undefined) return this.#get(index);
     write();
-    this.#shared.set(key, this.#memoSize);
+    this.#shared.set(key, this.#out.memoSize);
     this.#memoize();
   }
 
@@ -233,7 +143,7 @@ class PickleWriter {
     // CPython passes its one interned 'latin1' object: memoized once, then a GET.
     const latin1 = this.#shared.get('"latin1');
     if (latin1 === undefined) {
-      this.#shared.set('"latin1', this.#memoSize);
+      this.#shared.set('"latin1', this.#out.memoSize);
       this.#string('latin1');
     } else {
       this.#get(latin1);
@@ -259,7 +169,7 @@ class PickleWriter {
     }
     this.#memoize();
     this.#write([Op.REDUCE]);
-    this.#instances.set(value, this.#memoSize);
+    this.#instances.set(value, this.#out.memoSize);
     this.#memoize();
   }
 
@@ -325,7 +235,7 @@ class PickleWriter {
   }
 
   save(value: unknown, path: string, depth: number, ancestors: Set<object>, hashable = false): void {
-    this.#opcodeBoundary();
+    this.#out.opcodeBoundary();
     if (value === null) return this.#write([Op.NONE]);
     switch (typeof value) {
       case 'boolean':
@@ -431,11 +341,11 @@ class PickleWriter {
 
   dump(value: unknown): Uint8Array {
     this.#write([Op.PROTO, this.protocol]);
-    this.#framing = this.protocol >= 4;
+    if (this.protocol >= 4) this.#out.startFraming();
     this.save(value, this.field, 0, new Set());
     this.#write([Op.STOP]);
-    this.#commitFrame();
-    return this.#buffer.slice(0, this.#length);
+    this.#out.commitFrame();
+    return this.#out.bytes();
   }
 }
 
