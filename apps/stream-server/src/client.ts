@@ -61,18 +61,56 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-/** An error response of the server (REST: status and code; JSON-RPC: the error object). */
+/** The names of JSON-RPC error codes, for errors whose `data` carries no REST code. */
+const rpcCodeNames: Record<number, string> = {
+  [-32700]: 'PARSE_ERROR',
+  [-32600]: 'INVALID_REQUEST',
+  [-32601]: 'METHOD_NOT_FOUND',
+  [-32602]: 'INVALID_PARAMS',
+  [-32603]: 'INTERNAL_ERROR',
+  [-32000]: 'SERVER_ERROR',
+  [-32001]: 'UNAUTHORIZED',
+  [-32003]: 'FORBIDDEN',
+  [-32004]: 'NOT_FOUND',
+  [-32013]: 'TOO_LARGE',
+};
+
+/**
+ * An error response of the server. `code` is stable and always a string: the REST body's code
+ * (`READ_ONLY_KEY`, `VALIDATION_FAILED`, ...), for JSON-RPC the REST code in `error.data` when
+ * the server gives one, else the JSON-RPC code's name (`METHOD_NOT_FOUND`); `rpcCode` is the
+ * JSON-RPC number. Not an `SfError`: this client has no dependencies.
+ */
 export class StreamServerError extends Error {
   override readonly name = 'StreamServerError';
   readonly status: number;
-  readonly code: string | number;
+  readonly code: string;
+  /** The JSON-RPC error code (`-32602`); undefined for REST errors. */
+  readonly rpcCode: number | undefined;
   readonly body: unknown;
 
-  constructor(status: number, code: string | number, message: string, body: unknown) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    body: unknown,
+    rpcCode: number | undefined = undefined,
+  ) {
     super(message);
     this.status = status;
     this.code = code;
+    this.rpcCode = rpcCode;
     this.body = body;
+  }
+
+  /** The error of a JSON-RPC response. */
+  static fromRpc(error: { code: number; message: string; data?: unknown }, body: unknown) {
+    const data = error.data as { code?: unknown } | undefined;
+    const code =
+      typeof data?.code === 'string'
+        ? data.code
+        : (rpcCodeNames[error.code] ?? `RPC_${error.code}`);
+    return new StreamServerError(200, code, error.message, body, error.code);
   }
 }
 
@@ -255,7 +293,7 @@ export class RpcClient {
     this.#transport = new Transport(options);
   }
 
-  /** Calls one method; a JSON-RPC error becomes a StreamServerError with the JSON-RPC code. */
+  /** Calls one method; a JSON-RPC error becomes a StreamServerError (`rpcCode`: the JSON-RPC code). */
   async call<T = unknown>(
     method: string,
     params?: unknown[] | Record<string, unknown>,
@@ -270,7 +308,7 @@ export class RpcClient {
       method,
       ...(params === undefined ? {} : { params }),
     });
-    if (data.error) throw new StreamServerError(200, data.error.code, data.error.message, data);
+    if (data.error) throw StreamServerError.fromRpc(data.error, data);
     return data.result as T;
   }
 
