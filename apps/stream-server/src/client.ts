@@ -76,41 +76,37 @@ const rpcCodeNames: Record<number, string> = {
 };
 
 /**
- * An error response of the server. `code` is stable and always a string: the REST body's code
- * (`READ_ONLY_KEY`, `VALIDATION_FAILED`, ...), for JSON-RPC the REST code in `error.data` when
- * the server gives one, else the JSON-RPC code's name (`METHOD_NOT_FOUND`); `rpcCode` is the
- * JSON-RPC number. Not an `SfError`: this client has no dependencies.
+ * An error response of the server. `code` is what the server answered: the REST body's code
+ * (`READ_ONLY_KEY`), or the JSON-RPC error code (`-32602`). `restCode` is always a string: the
+ * REST code, for JSON-RPC the REST code in `error.data` when the server gives one, else the
+ * JSON-RPC code's name (`METHOD_NOT_FOUND`). Not an `SfError`: this client has no dependencies.
  */
 export class StreamServerError extends Error {
   override readonly name = 'StreamServerError';
   readonly status: number;
-  readonly code: string;
-  /** The JSON-RPC error code (`-32602`); undefined for REST errors. */
-  readonly rpcCode: number | undefined;
+  readonly code: string | number;
+  readonly restCode: string;
   readonly body: unknown;
 
   constructor(
     status: number,
-    code: string,
+    code: string | number,
     message: string,
     body: unknown,
-    rpcCode: number | undefined = undefined,
+    restCode: string = typeof code === 'string' ? code : (rpcCodeNames[code] ?? `RPC_${code}`),
   ) {
     super(message);
     this.status = status;
     this.code = code;
-    this.rpcCode = rpcCode;
+    this.restCode = restCode;
     this.body = body;
   }
 
   /** The error of a JSON-RPC response. */
   static fromRpc(error: { code: number; message: string; data?: unknown }, body: unknown) {
     const data = error.data as { code?: unknown } | undefined;
-    const code =
-      typeof data?.code === 'string'
-        ? data.code
-        : (rpcCodeNames[error.code] ?? `RPC_${error.code}`);
-    return new StreamServerError(200, code, error.message, body, error.code);
+    const restCode = typeof data?.code === 'string' ? data.code : undefined;
+    return new StreamServerError(200, error.code, error.message, body, restCode);
   }
 }
 
@@ -293,7 +289,7 @@ export class RpcClient {
     this.#transport = new Transport(options);
   }
 
-  /** Calls one method; a JSON-RPC error becomes a StreamServerError (`rpcCode`: the JSON-RPC code). */
+  /** Calls one method; a JSON-RPC error becomes a StreamServerError with the JSON-RPC code. */
   async call<T = unknown>(
     method: string,
     params?: unknown[] | Record<string, unknown>,

@@ -87,11 +87,11 @@ describe('client errors', () => {
     await expect(client.insert({})).rejects.toMatchObject({
       status: 403,
       code: 'READ_ONLY_KEY',
-      rpcCode: undefined,
+      restCode: 'READ_ONLY_KEY',
     });
   });
 
-  it('carry a string code for JSON-RPC errors, and the JSON-RPC code apart', async () => {
+  it('carry the JSON-RPC code, and a string restCode', async () => {
     const rpc = (error: unknown) =>
       new RpcClient({
         baseUrl: 'http://server',
@@ -100,12 +100,12 @@ describe('client errors', () => {
       });
     const withData = rpc({ code: -32603, message: 'x', data: { code: 'CORRUPT_STORAGE' } });
     await expect(withData.call('items')).rejects.toMatchObject({
-      code: 'CORRUPT_STORAGE',
-      rpcCode: -32603,
+      code: -32603,
+      restCode: 'CORRUPT_STORAGE',
     });
     const bare = rpc({ code: -32601, message: 'method "x" not found' });
     const error = await bare.call('x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamServerError);
-    expect(error).toMatchObject({ code: 'METHOD_NOT_FOUND', rpcCode: -32601 });
+    expect(error).toMatchObject({ code: -32601, restCode: 'METHOD_NOT_FOUND' });
   });
 });
