@@ -38,8 +38,8 @@ import {
   parseText,
   safeNext,
 } from './validation.js';
-import * as views from './views.js';
-import type { GroupView, NotificationView, PageContext, PinView } from './views.js';
+import * as views from './views/index.js';
+import type { GroupView, NotificationView, PageContext, PinView } from './views/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
