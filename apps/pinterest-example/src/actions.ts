@@ -104,7 +104,7 @@ export async function deletePin(runtime: Runtime, user: User, pinId: number): Pr
 export async function createBoard(runtime: Runtime, user: User, name: string): Promise<Board> {
   const boards = await runtime.store.listBoards(user.id);
   if (boards.some((board) => board.name.toLowerCase() === name.toLowerCase())) {
-    throw new HttpError(409, `You already have a board called “${name}”.`);
+    throw new HttpError(409, `You already have a board called “${name}”.`, undefined, 'BOARD_EXISTS');
   }
   if (boards.length >= 50) throw badRequest('You have 50 boards already; that is the limit.');
   return runtime.store.createBoard({ userId: user.id, name, createdAt: Date.now() });
@@ -160,7 +160,7 @@ export async function createUser(
   time = Date.now(),
 ): Promise<User> {
   if (await runtime.store.findUserByHandle(handle))
-    throw new HttpError(409, `The handle @${handle} is taken.`);
+    throw new HttpError(409, `The handle @${handle} is taken.`, undefined, 'HANDLE_TAKEN');
   const user = await runtime.store.createUser({ name, handle, hue, createdAt: time });
   await runtime.store.touch(user.id, time);
   return user;

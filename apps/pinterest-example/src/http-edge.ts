@@ -37,6 +37,7 @@ function count(env: Record<string, string | undefined>, name: string): number | 
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)))
     throw new ConfigError(
       `${name} must be a whole number (0 for no limit), got ${JSON.stringify(raw)}`,
+      { path: name, value: raw },
     );
   return Number(raw);
 }
@@ -53,15 +54,18 @@ export function checkHttpLimits(limits: HttpLimits): HttpLimits {
     if (!Number.isSafeInteger(value) || value < 1)
       throw new ConfigError(
         `${name} must be a positive whole number of milliseconds, got ${value}`,
+        { path: name, value },
       );
   }
   if (!Number.isSafeInteger(limits.maxConnectionsPerClient) || limits.maxConnectionsPerClient < 0)
     throw new ConfigError(
       `maxConnectionsPerClient must be a whole number (0 for no limit), got ${limits.maxConnectionsPerClient}`,
+      { path: 'maxConnectionsPerClient', value: limits.maxConnectionsPerClient },
     );
   if (limits.headersTimeoutMs > limits.requestTimeoutMs)
     throw new ConfigError(
       `the headers timeout (${limits.headersTimeoutMs} ms) must not exceed the request timeout (${limits.requestTimeoutMs} ms)`,
+      { path: 'headersTimeoutMs', value: limits.headersTimeoutMs },
     );
   return limits;
 }

@@ -11,14 +11,20 @@ import { ProgressBar } from './progress.js';
 function port(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 3000;
   if (!/^\d+$/.test(raw) || Number(raw) > 65535)
-    throw new ConfigError(`PORT must be a port number, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(`PORT must be a port number, got ${JSON.stringify(raw)}`, {
+      path: 'PORT',
+      value: raw,
+    });
   return Number(raw);
 }
 
 function count(raw: string | undefined, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw))
-    throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(raw)}`, {
+      path: name,
+      value: raw,
+    });
   return Number(raw);
 }
 

@@ -44,6 +44,7 @@ export function originsFromEnv(
     )
       throw new ConfigError(
         `SF_PUBLIC_ORIGIN must be origins like https://pins.example.com (scheme, host and port only), got ${JSON.stringify(value)}`,
+        { path: 'SF_PUBLIC_ORIGIN', value },
       );
     return url.origin;
   });

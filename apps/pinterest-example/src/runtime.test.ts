@@ -36,7 +36,10 @@ describe('configuration', () => {
 
   it('explains bad settings', () => {
     expect(() => configFromEnv({ SF_STORAGE: 'mongo' })).toThrow(
-      new ConfigError('SF_STORAGE must be one of memory, redis, cassandra, got "mongo"'),
+      new ConfigError('SF_STORAGE must be one of memory, redis, cassandra, got "mongo"', {
+        path: 'SF_STORAGE',
+        value: 'mongo',
+      }),
     );
     expect(() => configFromEnv({ SF_MAX_FANOUT_FOLLOWERS: 'lots' })).toThrow(
       /SF_MAX_FANOUT_FOLLOWERS must be a positive whole number/,

@@ -11,95 +11,12 @@ import type { QueueCounts } from './stats.js';
 import { MemoryStore } from './store.js';
 import type { DomainStore } from './store.js';
 
-export const STORAGE_MODES = ['memory', 'redis', 'cassandra'] as const;
-export type StorageMode = (typeof STORAGE_MODES)[number];
+import { ConfigError, defaultConfig } from './config.js';
+import type { RuntimeConfig, StorageMode } from './config.js';
 
-export interface CassandraConfig {
-  contactPoints: string[];
-  localDataCenter: string;
-  keyspace: string;
-}
-
-export interface RuntimeConfig {
-  storage: StorageMode;
-  /** Redis of the redis and cassandra modes (default redis://127.0.0.1:6379). */
-  redisUrl: string;
-  /** Prefix of every Redis key of the app: feeds, activities, the domain store (default `pinterest:`). */
-  keyPrefix: string;
-  /** BullMQ key prefix (default `pinterest-bull`). */
-  queuePrefix: string;
-  /** Followers per fanout task. */
-  fanoutChunkSize: number;
-  /** Authors with more followers are pulled at read time instead of pushed (undefined: always push). */
-  maxFanoutFollowers: number | undefined;
-  /** Followers active within this window are fanned out to first (HIGH priority). */
-  activeWindowMs: number;
-  cassandra: CassandraConfig;
-}
-
-export const defaultConfig: RuntimeConfig = {
-  storage: 'memory',
-  redisUrl: 'redis://127.0.0.1:6379',
-  keyPrefix: 'pinterest:',
-  queuePrefix: 'pinterest-bull',
-  fanoutChunkSize: 50,
-  maxFanoutFollowers: undefined,
-  activeWindowMs: 7 * 24 * 3600 * 1000,
-  cassandra: {
-    contactPoints: ['127.0.0.1'],
-    localDataCenter: 'datacenter1',
-    keyspace: 'pinterest_example',
-  },
-};
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-/** A whole number of 1 or more from the environment, or undefined when unset. */
-export function positiveInt(
-  env: Record<string, string | undefined>,
-  name: string,
-): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
-    throw new ConfigError(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
-  }
-  return Number(raw);
-}
-
-/** The runtime configuration from environment variables (see the README's table). */
-export function configFromEnv(
-  env: Record<string, string | undefined> = process.env,
-): RuntimeConfig {
-  const storage = (env.SF_STORAGE || 'memory').toLowerCase();
-  if (!(STORAGE_MODES as readonly string[]).includes(storage)) {
-    throw new ConfigError(
-      `SF_STORAGE must be one of ${STORAGE_MODES.join(', ')}, got ${JSON.stringify(env.SF_STORAGE)}`,
-    );
-  }
-  const cassandraPort = env.CASSANDRA_PORT;
-  const contactPoints = (env.CASSANDRA_CONTACT_POINTS || '127.0.0.1')
-    .split(',')
-    .map((point) => point.trim())
-    .filter(Boolean)
-    .map((point) => (cassandraPort && !point.includes(':') ? `${point}:${cassandraPort}` : point));
-  return {
-    storage: storage as StorageMode,
-    redisUrl: env.REDIS_URL || defaultConfig.redisUrl,
-    keyPrefix: env.SF_KEY_PREFIX ?? defaultConfig.keyPrefix,
-    queuePrefix: env.SF_QUEUE_PREFIX || defaultConfig.queuePrefix,
-    fanoutChunkSize: positiveInt(env, 'SF_FANOUT_CHUNK_SIZE') ?? defaultConfig.fanoutChunkSize,
-    maxFanoutFollowers: positiveInt(env, 'SF_MAX_FANOUT_FOLLOWERS'),
-    activeWindowMs: (positiveInt(env, 'SF_ACTIVE_DAYS') ?? 7) * 24 * 3600 * 1000,
-    cassandra: {
-      contactPoints,
-      localDataCenter: env.CASSANDRA_LOCAL_DC || defaultConfig.cassandra.localDataCenter,
-      keyspace: env.SF_CASSANDRA_KEYSPACE || defaultConfig.cassandra.keyspace,
-    },
-  };
-}
+// The settings moved to config.ts; they are still imported from here.
+export { ConfigError, STORAGE_MODES, configFromEnv, defaultConfig, positiveInt } from './config.js';
+export type { CassandraConfig, RuntimeConfig, StorageMode } from './config.js';
 
 export interface QueueStats {
   kind: 'in-process' | 'bullmq';
@@ -261,6 +178,7 @@ async function loadRedis(config: RuntimeConfig): Promise<Redis> {
     redis.disconnect();
     throw new ConfigError(
       `cannot reach Redis at ${config.redisUrl} (${error instanceof Error ? error.message : String(error)}); start it with scripts/redis-single.sh ensure or set REDIS_URL`,
+      { path: 'REDIS_URL', value: config.redisUrl, cause: error },
     );
   }
   return redis;
@@ -318,6 +236,7 @@ async function importCassandra(): Promise<typeof import('@sf/storage-cassandra')
       `Cassandra mode needs @sf/storage-cassandra, which could not be loaded: ${
         error instanceof Error ? error.message.split('\n')[0] : String(error)
       }`,
+      { path: 'SF_STORAGE', value: 'cassandra', cause: error },
     );
   }
 }
@@ -368,6 +287,7 @@ async function cassandraRuntime(config: RuntimeConfig): Promise<Runtime> {
       `cannot set up Cassandra at ${config.cassandra.contactPoints.join(', ')} (${
         error instanceof Error ? error.message.split('\n')[0] : String(error)
       }); start it with scripts/cassandra.sh start or set CASSANDRA_CONTACT_POINTS`,
+      { path: 'CASSANDRA_CONTACT_POINTS', value: config.cassandra.contactPoints, cause: error },
     );
   }
   return runtime;

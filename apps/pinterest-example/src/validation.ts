@@ -1,18 +1,36 @@
 /** Input validation: every id, cursor and form field that reaches the app goes through here. */
-import { MAX_SERIALIZATION_ID_LENGTH } from '@sf/activity';
+import { MAX_SERIALIZATION_ID_LENGTH, SfError } from '@sf/activity';
 
-/** An error with an HTTP status and a message safe to show to the person who made the request. */
-export class HttpError extends Error {
+/**
+ * An error with an HTTP status and a message safe to show to the person who made the request.
+ * `code` is stable: the status's name (`NOT_FOUND`, `HTTP_418` for others) unless a case needs
+ * its own (`HANDLE_TAKEN`). Pages and JSON answers show the title and message, not the code.
+ */
+export class HttpError extends SfError {
   readonly statusCode: number;
   readonly title: string;
 
-  constructor(statusCode: number, message: string, title?: string) {
-    super(message);
-    this.name = 'HttpError';
+  constructor(statusCode: number, message: string, title?: string, code?: string) {
+    super(code ?? statusCodes[statusCode] ?? `HTTP_${statusCode}`, message);
     this.statusCode = statusCode;
     this.title = title ?? defaultTitle(statusCode);
   }
 }
+
+const statusCodes: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'NO_USER',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  413: 'TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  431: 'HEADERS_TOO_LARGE',
+};
 
 function defaultTitle(status: number): string {
   switch (status) {

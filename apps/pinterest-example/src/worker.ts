@@ -22,6 +22,7 @@ export async function createManager(): Promise<Manager> {
   if (config.storage === 'memory') {
     throw new ConfigError(
       'the worker is for SF_STORAGE=redis or cassandra; in memory mode the web process runs the fanout itself',
+      { path: 'SF_STORAGE', value: config.storage },
     );
   }
   const runtime = await createRuntime(config);

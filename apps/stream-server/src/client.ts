@@ -61,18 +61,52 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-/** An error response of the server (REST: status and code; JSON-RPC: the error object). */
+/** The names of JSON-RPC error codes, for errors whose `data` carries no REST code. */
+const rpcCodeNames: Record<number, string> = {
+  [-32700]: 'PARSE_ERROR',
+  [-32600]: 'INVALID_REQUEST',
+  [-32601]: 'METHOD_NOT_FOUND',
+  [-32602]: 'INVALID_PARAMS',
+  [-32603]: 'INTERNAL_ERROR',
+  [-32000]: 'SERVER_ERROR',
+  [-32001]: 'UNAUTHORIZED',
+  [-32003]: 'FORBIDDEN',
+  [-32004]: 'NOT_FOUND',
+  [-32013]: 'TOO_LARGE',
+};
+
+/**
+ * An error response of the server. `code` is what the server answered: the REST body's code
+ * (`READ_ONLY_KEY`), or the JSON-RPC error code (`-32602`). `restCode` is always a string: the
+ * REST code, for JSON-RPC the REST code in `error.data` when the server gives one, else the
+ * JSON-RPC code's name (`METHOD_NOT_FOUND`). Not an `SfError`: this client has no dependencies.
+ */
 export class StreamServerError extends Error {
   override readonly name = 'StreamServerError';
   readonly status: number;
   readonly code: string | number;
+  readonly restCode: string;
   readonly body: unknown;
 
-  constructor(status: number, code: string | number, message: string, body: unknown) {
+  constructor(
+    status: number,
+    code: string | number,
+    message: string,
+    body: unknown,
+    restCode: string = typeof code === 'string' ? code : (rpcCodeNames[code] ?? `RPC_${code}`),
+  ) {
     super(message);
     this.status = status;
     this.code = code;
+    this.restCode = restCode;
     this.body = body;
+  }
+
+  /** The error of a JSON-RPC response. */
+  static fromRpc(error: { code: number; message: string; data?: unknown }, body: unknown) {
+    const data = error.data as { code?: unknown } | undefined;
+    const restCode = typeof data?.code === 'string' ? data.code : undefined;
+    return new StreamServerError(200, error.code, error.message, body, restCode);
   }
 }
 
@@ -270,7 +304,7 @@ export class RpcClient {
       method,
       ...(params === undefined ? {} : { params }),
     });
-    if (data.error) throw new StreamServerError(200, data.error.code, data.error.message, data);
+    if (data.error) throw StreamServerError.fromRpc(data.error, data);
     return data.result as T;
   }
 

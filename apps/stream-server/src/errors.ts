@@ -8,13 +8,12 @@ import {
 import { RedisLockError, RedisReplyError } from '@sf/storage-redis';
 
 /**
- * An error with an HTTP status and a stable code; the message is safe to show to the caller.
- * `details` are extra fields of the error body (JSON-RPC: of `error.data`).
+ * An error with an HTTP status and a stable code (the `code` of the response body, e.g.
+ * `BAD_REQUEST`, `PUBLISH_INCOMPLETE`); the message is safe to show to the caller. `details`
+ * are extra fields of the error body (JSON-RPC: of `error.data`).
  */
-export class ApiError extends Error {
-  override readonly name: string = 'ApiError';
+export class ApiError extends SfError {
   readonly statusCode: number;
-  readonly code: string;
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(
@@ -23,9 +22,8 @@ export class ApiError extends Error {
     message: string,
     options: { details?: Record<string, unknown>; cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
     this.statusCode = statusCode;
-    this.code = code;
     this.details = options.details;
   }
 }
@@ -37,8 +35,6 @@ export class ApiError extends Error {
  * the fanout.
  */
 export class PublishIncompleteError extends ApiError {
-  override readonly name = 'PublishIncompleteError';
-
   constructor(id: string, activity: unknown, cause: unknown) {
     super(
       503,

@@ -1,10 +1,9 @@
 import type { Backend, Tenant } from './backend.js';
 import type { Access, ServerConfig } from './config.js';
 import { ApiError, badRequest } from './errors.js';
-import type { ActivityInput } from './feeds/activity-json.js';
-import type { FeedPage, MarkOptions, TenantFeeds } from './feeds/tenant-feeds.js';
 import { indexEntries, indexValue, normalizeFilters } from './items/store.js';
 import type { ItemFilter } from './items/store.js';
+import { operationTable } from './operation-table.js';
 import { checkIndexValue, checkRequestJson } from './request-json.js';
 import type { JsonSchema, Schemas } from './schemas.js';
 
@@ -48,14 +47,33 @@ export interface Operation {
   params: JsonSchema;
   positional: readonly string[];
   run(tenant: Tenant, params: Record<string, unknown>): Promise<unknown>;
+  rest: RestRoute;
 }
 
-function feedsOf(tenant: Tenant): TenantFeeds {
-  if (!tenant.feeds) throw new ApiError(404, 'NO_FEEDS', 'this server has no feeds configured');
-  return tenant.feeds;
+/**
+ * The REST route of an operation and where its params come from: the path's `:names`, then
+ * the body (one param, or its fields) and the query string (only when the route declares it,
+ * so nothing unvalidated reaches the operation). A path parameter always wins over a body or
+ * query field of the same name: the path names what the request acts on.
+ */
+export interface RestRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** A Fastify path; each `:name` must have a schema in `pathParamSchemas`. */
+  url: string;
+  tag: 'items' | 'feeds' | 'users';
+  summary: string;
+  description?: string;
+  query?: JsonSchema;
+  body?: { param: string; schema: JsonSchema } | { fields: JsonSchema };
+  /** The status of a success (default 200). */
+  status?: number;
+  response: JsonSchema;
+  /** Error statuses answered with the common error body. */
+  errors: number[];
+  otherResponses?: Record<number, JsonSchema>;
+  /** Answers with this JSON text instead of the serialized result of `run`. */
+  json?: (tenant: Tenant, params: Record<string, unknown>) => Promise<string>;
 }
-
-const user = (id: unknown) => String(id);
 
 export class Operations {
   readonly #config: ServerConfig;
@@ -67,177 +85,11 @@ export class Operations {
   constructor(backend: Backend, schemas: Schemas, onCorruptItem: (item: CorruptItem) => void) {
     this.#config = backend.config;
     this.#onCorruptItem = onCorruptItem;
-    const object = (properties: Record<string, unknown>, required: string[] = []): JsonSchema => ({
-      type: 'object',
-      additionalProperties: false,
-      required,
-      properties,
-    });
-    const feedRef = { feed: schemas.feedName, userId: schemas.userIdParam };
-    const operations: Operation[] = [
-      {
-        method: 'insert',
-        access: 'write',
-        summary: 'Insert an item (any JSON object); returns its id.',
-        feeds: false,
-        params: object({ item: schemas.item }, ['item']),
-        positional: ['item'],
-        run: async (tenant, params) => ({
-          id: await this.insert(tenant, params.item as Record<string, unknown>),
-        }),
-      },
-      {
-        method: 'items',
-        access: 'read',
-        summary:
-          'Items newest first, items[start:end], filtered by indexed keys (any of the values of a key; all keys).',
-        feeds: false,
-        params: schemas.itemsParams,
-        positional: ['start', 'end'],
-        run: async (tenant, params) => (await this.items(tenant, params as ItemsParams)).values,
-      },
-      {
-        method: 'readFeed',
-        access: 'read',
-        summary: "A page of a user's feed (flat, aggregated or notification), newest first.",
-        feeds: true,
-        params: object({ ...feedRef, ...schemas.feedPage }, ['feed', 'userId']),
-        positional: ['feed', 'userId', 'offset', 'limit'],
-        run: async (tenant, params) => {
-          const { feed, userId, ...page } = params as unknown as FeedParams & FeedPage;
-          return feedsOf(tenant).read(feed, user(userId), page);
-        },
-      },
-      {
-        method: 'addToFeed',
-        access: 'write',
-        summary: "Add an activity to one user's feed (no fanout).",
-        feeds: true,
-        params: object({ ...feedRef, activity: schemas.activity }, ['feed', 'userId', 'activity']),
-        positional: ['feed', 'userId', 'activity'],
-        run: async (tenant, params) => {
-          const { feed, userId, activity } = params as unknown as FeedParams & {
-            activity: ActivityInput;
-          };
-          return feedsOf(tenant).add(feed, user(userId), activity);
-        },
-      },
-      {
-        method: 'removeFromFeed',
-        access: 'write',
-        summary: "Remove an activity from one user's feed.",
-        feeds: true,
-        params: object({ ...feedRef, activityId: schemas.activityId }, [
-          'feed',
-          'userId',
-          'activityId',
-        ]),
-        positional: ['feed', 'userId', 'activityId'],
-        run: async (tenant, params) => {
-          const { feed, userId, activityId } = params as unknown as FeedParams & {
-            activityId: string;
-          };
-          return feedsOf(tenant).remove(feed, user(userId), activityId);
-        },
-      },
-      {
-        method: 'markFeed',
-        access: 'write',
-        summary:
-          'Mark notifications seen and/or read (all, or the given aggregated activity ids); returns the counts.',
-        feeds: true,
-        params: object({ ...feedRef, ...schemas.mark }, ['feed', 'userId']),
-        positional: ['feed', 'userId'],
-        run: async (tenant, params) => {
-          const { feed, userId, ...options } = params as unknown as FeedParams & MarkOptions;
-          return feedsOf(tenant).mark(feed, user(userId), options);
-        },
-      },
-      {
-        method: 'publish',
-        access: 'write',
-        summary: "Publish a user's activity: their user feed, then the feeds of their followers.",
-        feeds: true,
-        params: object({ userId: schemas.userIdParam, activity: schemas.activity }, [
-          'userId',
-          'activity',
-        ]),
-        positional: ['userId', 'activity'],
-        run: async (tenant, params) =>
-          feedsOf(tenant).publish(user(params.userId), params.activity as ActivityInput),
-      },
-      {
-        method: 'unpublish',
-        access: 'write',
-        summary: "Remove a user's published activity from their feed and their followers' feeds.",
-        feeds: true,
-        params: object({ userId: schemas.userIdParam, activityId: schemas.activityId }, [
-          'userId',
-          'activityId',
-        ]),
-        positional: ['userId', 'activityId'],
-        run: async (tenant, params) =>
-          feedsOf(tenant).unpublish(user(params.userId), params.activityId as string),
-      },
-      {
-        method: 'follow',
-        access: 'write',
-        summary: "Follow a user: their recent activities are copied into the follower's feeds.",
-        feeds: true,
-        params: object({ userId: schemas.userIdParam, targetId: schemas.userIdParam }, [
-          'userId',
-          'targetId',
-        ]),
-        positional: ['userId', 'targetId'],
-        run: async (tenant, params) =>
-          feedsOf(tenant).follow(user(params.userId), user(params.targetId)),
-      },
-      {
-        method: 'unfollow',
-        access: 'write',
-        summary: "Unfollow a user: their activities leave the follower's feeds.",
-        feeds: true,
-        params: object({ userId: schemas.userIdParam, targetId: schemas.userIdParam }, [
-          'userId',
-          'targetId',
-        ]),
-        positional: ['userId', 'targetId'],
-        run: async (tenant, params) =>
-          feedsOf(tenant).unfollow(user(params.userId), user(params.targetId)),
-      },
-      {
-        method: 'followers',
-        access: 'read',
-        summary: 'The users following a user.',
-        feeds: true,
-        params: object({ userId: schemas.userIdParam }, ['userId']),
-        positional: ['userId'],
-        run: async (tenant, params) => ({
-          userIds: await feedsOf(tenant).followers(user(params.userId)),
-        }),
-      },
-      {
-        method: 'following',
-        access: 'read',
-        summary: 'The users a user follows.',
-        feeds: true,
-        params: object({ userId: schemas.userIdParam }, ['userId']),
-        positional: ['userId'],
-        run: async (tenant, params) => ({
-          userIds: await feedsOf(tenant).following(user(params.userId)),
-        }),
-      },
-    ];
+    const operations = operationTable(this, schemas);
     this.list = operations.filter(
       (operation) => !operation.feeds || backend.config.feeds.length > 0,
     );
     this.byMethod = new Map(this.list.map((operation) => [operation.method, operation]));
-  }
-
-  get(method: string): Operation {
-    const operation = this.byMethod.get(method);
-    if (!operation) throw new Error(`no operation ${method}`);
-    return operation;
   }
 
   /** Stores an item; its JSON must fit the body limit (JSON-RPC batches can carry bigger ones). */

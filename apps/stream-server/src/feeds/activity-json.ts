@@ -69,6 +69,7 @@ export class Verbs {
       if (this.#byName.has(verb.infinitive))
         throw new ConfigError(
           `config verbs: the infinitive ${JSON.stringify(verb.infinitive)} is used twice`,
+          { path: 'verbs', value: verb.infinitive },
         );
       try {
         this.#byName.set(
@@ -80,7 +81,11 @@ export class Verbs {
           }),
         );
       } catch (error) {
-        throw new ConfigError(`config verbs: ${(error as Error).message}`);
+        throw new ConfigError(`config verbs: ${(error as Error).message}`, {
+          path: 'verbs',
+          value: verb,
+          cause: error,
+        });
       }
     }
     this.serializer = jsonFormat({ verbRegistry: this.registry }).activitySerializer();

@@ -1,0 +1,118 @@
+import type { Activity } from '@sf/activity';
+import type { FastifyInstance } from 'fastify';
+import type { Board, User } from '../store.js';
+import { parseCursor } from '../validation.js';
+import * as views from '../views/index.js';
+import type { GroupView } from '../views/index.js';
+import { cursorOf } from './context.js';
+import type { RouteContext } from './context.js';
+import { requireUser, sendPage } from './page.js';
+
+/** The home feed (flat, with "load more") and the grouped feed (aggregated by verb and day). */
+export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { runtime, store, pageSize, groupPageSize } = ctx;
+  const { feeds, manager } = runtime;
+
+  async function homePage(user: User, before: string | undefined) {
+    const activities: Activity[] = await manager.readFeed(user.id, 'normal', {
+      limit: pageSize,
+      ...(before ? { filter: { activityIdLt: before } } : {}),
+    });
+    return {
+      views: await ctx.pinViews(
+        activities.map((a) => a.objectId),
+        user,
+      ),
+      cursor: cursorOf(activities, pageSize),
+    };
+  }
+
+  async function groupedPage(user: User, before: string | undefined) {
+    const feed = feeds.aggregated.for(user.id);
+    const groups = await (before ? feed.filter({ activityIdLt: before }) : feed).get({
+      limit: groupPageSize,
+    });
+    const actorIds = new Set<number>();
+    const boardIds = new Set<number>();
+    const pinIds = new Set<number>();
+    for (const group of groups) {
+      for (const activity of group.lastActivities) {
+        actorIds.add(Number(activity.actorId));
+        if (activity.targetId !== null) boardIds.add(Number(activity.targetId));
+        pinIds.add(activity.objectId);
+      }
+    }
+    const [users, boards, pins] = await Promise.all([
+      store.getUsers([...actorIds]),
+      store.getBoards([...boardIds]),
+      store.getPins([...pinIds]),
+    ]);
+    const groupViews: GroupView[] = groups.map((group) => {
+      const latest = group.lastActivities;
+      const uniq = <T>(values: T[]) => [...new Set(values)];
+      return {
+        group,
+        actors: uniq(latest.map((a) => Number(a.actorId)))
+          .map((id) => users.get(id))
+          .filter((u): u is User => u !== undefined),
+        boards: uniq(latest.map((a) => a.targetId).filter((id) => id !== null).map(Number))
+          .map((id) => boards.get(id))
+          .filter((b): b is Board => b !== undefined),
+        pins: uniq(latest.map((a) => a.objectId))
+          .map((id) => pins.get(id))
+          .filter((p) => p !== undefined),
+      };
+    });
+    return { views: groupViews, cursor: cursorOf(groups, groupPageSize) };
+  }
+
+  app.get('/', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const before = parseCursor(query.before);
+    const page = await ctx.pageContext(request);
+    if (!page.user) {
+      const people = await ctx.peopleWithState(await ctx.allUsers(), null);
+      people.sort((a, b) => b.followers - a.followers || a.user.id - b.user.id);
+      return sendPage(reply, views.pickUserPage(page, people));
+    }
+    const [home, following, pulled] = await Promise.all([
+      homePage(page.user, before),
+      store.followingCount(page.user.id),
+      runtime.config.maxFanoutFollowers === undefined
+        ? Promise.resolve(0)
+        : store.followingIds(page.user.id).then(async (ids) => {
+            const counts = await store.followerCounts(ids);
+            return ids.filter((id) => (counts.get(id) ?? 0) > runtime.config.maxFanoutFollowers!)
+              .length;
+          }),
+    ]);
+    return sendPage(reply, views.homePage(page, home.views, home.cursor, { following, pulled }));
+  });
+
+  app.get('/more/home', async (request) => {
+    const user = requireUser(request);
+    const before = parseCursor((request.query as Record<string, unknown>).before);
+    const page = await homePage(user, before);
+    return { html: views.pinCards(page.views, user, '/').value, cursor: page.cursor };
+  });
+
+  app.get('/grouped', async (request, reply) => {
+    const user = requireUser(request);
+    const before = parseCursor((request.query as Record<string, unknown>).before);
+    const page = await groupedPage(user, before);
+    return sendPage(
+      reply,
+      views.groupedPage(await ctx.pageContext(request), page.views, page.cursor),
+    );
+  });
+
+  app.get('/more/grouped', async (request) => {
+    const user = requireUser(request);
+    const before = parseCursor((request.query as Record<string, unknown>).before);
+    const page = await groupedPage(user, before);
+    return {
+      html: page.views.map((view) => views.groupCard(view).value).join(''),
+      cursor: page.cursor,
+    };
+  });
+}

@@ -1,0 +1,97 @@
+/** The stream server's configuration, as `parseConfig` returns it (defaults applied). */
+/** What an API key may do: `read` (GET routes, read RPC methods) or `write` (everything). */
+export type Access = 'read' | 'write';
+
+export interface ApiKeyConfig {
+  /** The key itself (fine for development; prefer `sha256` or the environment in production). */
+  key?: string;
+  /** The hex SHA-256 of the key, so the config file holds no secret. */
+  sha256?: string;
+  access: Access;
+}
+
+export interface TenantConfig {
+  /** Lowercase letters, digits, `_` and `-` (1 to 32): it becomes part of every storage key. */
+  id: string;
+  apiKeys: ApiKeyConfig[];
+}
+
+export type FeedType = 'flat' | 'aggregated' | 'notification';
+
+export interface FeedConfig {
+  /** The feed's name in URLs and RPC params: a letter, then letters, digits or `_` (max 48). */
+  name: string;
+  type: FeedType;
+  /**
+   * The storage key of a user's feed: a static prefix ending with `:` then `{userId}`, e.g.
+   * `feed:{userId}`. Prefixes of two feeds may not start with one another, so no user id can
+   * make one feed's key (or lock) equal another's.
+   */
+  keyFormat: string;
+  maxLength?: number;
+  /** `user`: the author's own feed (exactly one flat feed); the manager publishes to it. */
+  role?: 'user';
+  /** Whether followers receive activities published to the user feed (default: true for flat and aggregated feeds). */
+  fanout?: boolean;
+  /** Aggregated feeds: group by verb and day (default) or by verb, object and day. */
+  aggregator?: 'verb-day' | 'verb-object-day';
+}
+
+export interface VerbConfig {
+  id: number;
+  infinitive: string;
+  pastTense: string;
+}
+
+export type StorageConfig =
+  | { type: 'memory' }
+  | {
+      type: 'redis';
+      /** Default redis://127.0.0.1:6379; the REDIS_URL environment variable wins. */
+      url?: string;
+      /** Redis Cluster startup nodes (`host:port`); REDIS_CLUSTER_NODES wins. Overrides `url`. */
+      clusterNodes?: string[];
+      /** Prepended to every key of every tenant (default `sf:stream:`). */
+      keyPrefix?: string;
+    };
+
+export interface LimitsConfig {
+  /** Largest request body of REST routes, in bytes (default 64 KiB). */
+  bodyBytes: number;
+  /** Largest body of POST /rpc (batches), in bytes (default 1 MiB). */
+  rpcBodyBytes: number;
+  /** Most requests in one JSON-RPC batch (default 100). */
+  rpcBatch: number;
+  /** Largest `end - start` of an items query (default 1000). */
+  pageSize: number;
+  /** Most values in all the filters of one items query (default 100). */
+  filterValues: number;
+  /** Most items per feed read (default 100). */
+  feedPage: number;
+  /** Deepest nesting of objects and arrays in a request body or JSON-RPC params (default 64). */
+  jsonDepth: number;
+  /** Time to receive a request's headers, in ms (default 10000); then 408 and the socket closes. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, headers and body, in ms (default 30000; at least headersTimeoutMs). */
+  requestTimeoutMs: number;
+  /** Time an idle keep-alive connection stays open between requests, in ms (default 5000). */
+  keepAliveTimeoutMs: number;
+  /** Time a socket may send and receive nothing at all before it is closed, in ms (default 60000). */
+  idleTimeoutMs: number;
+  /** Open connections per remote address; more are closed at once (default 64). */
+  connectionsPerClient: number;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Indexed keys of items: `GET /items` filters on these (AwesomeStream's `keys=[...]`). */
+  itemKeys: string[];
+  feeds: FeedConfig[];
+  verbs: VerbConfig[];
+  tenants: TenantConfig[];
+  storage: StorageConfig;
+  limits: LimitsConfig;
+  /** Fanout of published activities: finished before the response (`await`, default) or after it. */
+  fanout: 'await' | 'background';
+}

@@ -1,0 +1,362 @@
+import type { Tenant } from './backend.js';
+import { ApiError } from './errors.js';
+import type { ActivityInput } from './feeds/activity-json.js';
+import type { FeedPage, MarkOptions, TenantFeeds } from './feeds/tenant-feeds.js';
+import type { FeedParams, ItemsParams, Operation, Operations } from './operations.js';
+import type { JsonSchema, Schemas } from './schemas.js';
+
+function feedsOf(tenant: Tenant): TenantFeeds {
+  if (!tenant.feeds) throw new ApiError(404, 'NO_FEEDS', 'this server has no feeds configured');
+  return tenant.feeds;
+}
+
+const user = (id: unknown) => String(id);
+
+/**
+ * The schema of each path parameter a REST route may have (`:feed`, `:userId`, ...): path
+ * segments are strings, so user ids are matched by pattern here and accepted as numbers or
+ * strings in JSON-RPC params.
+ */
+export function pathParamSchemas(schemas: Schemas): Record<string, JsonSchema> {
+  return {
+    feed: schemas.feedName,
+    userId: schemas.userIdPath,
+    targetId: schemas.userIdPath,
+    activityId: schemas.activityId,
+  };
+}
+
+/**
+ * Every operation of the API, declared once: its JSON-RPC method and params, and its REST
+ * route (path, HTTP method, where the params come from, the answer's status and schema).
+ */
+export function operationTable(operations: Operations, schemas: Schemas): Operation[] {
+  const object = (properties: Record<string, unknown>, required: string[] = []): JsonSchema => ({
+    type: 'object',
+    additionalProperties: false,
+    required,
+    properties,
+  });
+  const feedRef = { feed: schemas.feedName, userId: schemas.userIdParam };
+  const added = {
+    type: 'object',
+    required: ['id', 'activity'],
+    properties: {
+      id: { type: 'string' },
+      activity: schemas.activityOut,
+      fanoutTasks: { type: 'integer' },
+    },
+  };
+  const followResponse = {
+    type: 'object',
+    required: ['following', 'changed'],
+    properties: { following: { type: 'boolean' }, changed: { type: 'boolean' } },
+  };
+  const userIds = {
+    type: 'object',
+    required: ['userIds'],
+    properties: { userIds: { type: 'array', items: { type: 'string' } } },
+  };
+  return [
+    {
+      method: 'insert',
+      access: 'write',
+      summary: 'Insert an item (any JSON object); returns its id.',
+      feeds: false,
+      params: object({ item: schemas.item }, ['item']),
+      positional: ['item'],
+      run: async (tenant, params) => ({
+        id: await operations.insert(tenant, params.item as Record<string, unknown>),
+      }),
+      rest: {
+        method: 'POST',
+        url: '/items',
+        tag: 'items',
+        summary: 'Insert an item (any JSON object).',
+        body: { param: 'item', schema: schemas.item },
+        status: 201,
+        response: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+        errors: [400, 401, 403, 413, 415],
+      },
+    },
+    {
+      method: 'items',
+      access: 'read',
+      summary:
+        'Items newest first, items[start:end], filtered by indexed keys (any of the values of a key; all keys).',
+      feeds: false,
+      params: schemas.itemsParams,
+      positional: ['start', 'end'],
+      run: async (tenant, params) => (await operations.items(tenant, params as ItemsParams)).values,
+      rest: {
+        method: 'GET',
+        url: '/items',
+        tag: 'items',
+        summary: 'Items newest first: items[start:end], filtered by indexed keys.',
+        description:
+          'Each indexed key may be given once (equality) or repeated (any of the values); several keys must all match. Values compare as text: user=23 matches the number 23.',
+        query: schemas.itemsQuery,
+        response: {
+          type: 'object',
+          required: ['items'],
+          properties: {
+            items: { type: 'array', items: { type: 'object', additionalProperties: true } },
+            skipped: {
+              type: 'integer',
+              description:
+                'Stored items left out because they are not JSON objects (corrupt storage); absent when none.',
+            },
+          },
+        },
+        errors: [400, 401],
+        // The stored JSON texts (each checked to be a JSON object), not stringified again.
+        json: async (tenant, params) => {
+          const page = await operations.items(tenant, params as ItemsParams);
+          const skipped = page.skipped > 0 ? `,"skipped":${page.skipped}` : '';
+          return `{"items":[${page.texts.join(',')}]${skipped}}`;
+        },
+      },
+    },
+    {
+      method: 'readFeed',
+      access: 'read',
+      summary: "A page of a user's feed (flat, aggregated or notification), newest first.",
+      feeds: true,
+      params: object({ ...feedRef, ...schemas.feedPage }, ['feed', 'userId']),
+      positional: ['feed', 'userId', 'offset', 'limit'],
+      run: async (tenant, params) => {
+        const { feed, userId, ...page } = params as unknown as FeedParams & FeedPage;
+        return feedsOf(tenant).read(feed, user(userId), page);
+      },
+      rest: {
+        method: 'GET',
+        url: '/feeds/:feed/:userId',
+        tag: 'feeds',
+        summary:
+          "A page of a user's feed, newest first (notification feeds add unseen/unread counts).",
+        query: { type: 'object', additionalProperties: false, properties: schemas.feedPage },
+        response: schemas.feedRead,
+        errors: [400, 401],
+      },
+    },
+    {
+      method: 'addToFeed',
+      access: 'write',
+      summary: "Add an activity to one user's feed (no fanout).",
+      feeds: true,
+      params: object({ ...feedRef, activity: schemas.activity }, ['feed', 'userId', 'activity']),
+      positional: ['feed', 'userId', 'activity'],
+      run: async (tenant, params) => {
+        const { feed, userId, activity } = params as unknown as FeedParams & {
+          activity: ActivityInput;
+        };
+        return feedsOf(tenant).add(feed, user(userId), activity);
+      },
+      rest: {
+        method: 'POST',
+        url: '/feeds/:feed/:userId/activities',
+        tag: 'feeds',
+        summary: "Add an activity to one user's feed (no fanout).",
+        body: { param: 'activity', schema: schemas.activity },
+        status: 201,
+        response: added,
+        errors: [400, 401, 403],
+      },
+    },
+    {
+      method: 'removeFromFeed',
+      access: 'write',
+      summary: "Remove an activity from one user's feed.",
+      feeds: true,
+      params: object({ ...feedRef, activityId: schemas.activityId }, [
+        'feed',
+        'userId',
+        'activityId',
+      ]),
+      positional: ['feed', 'userId', 'activityId'],
+      run: async (tenant, params) => {
+        const { feed, userId, activityId } = params as unknown as FeedParams & {
+          activityId: string;
+        };
+        return feedsOf(tenant).remove(feed, user(userId), activityId);
+      },
+      rest: {
+        method: 'DELETE',
+        url: '/feeds/:feed/:userId/activities/:activityId',
+        tag: 'feeds',
+        summary: "Remove an activity from one user's feed.",
+        response: {
+          type: 'object',
+          required: ['removed'],
+          properties: { removed: { type: 'integer' } },
+        },
+        errors: [400, 401, 403],
+      },
+    },
+    {
+      method: 'markFeed',
+      access: 'write',
+      summary:
+        'Mark notifications seen and/or read (all, or the given aggregated activity ids); returns the counts.',
+      feeds: true,
+      params: object({ ...feedRef, ...schemas.mark }, ['feed', 'userId']),
+      positional: ['feed', 'userId'],
+      run: async (tenant, params) => {
+        const { feed, userId, ...options } = params as unknown as FeedParams & MarkOptions;
+        return feedsOf(tenant).mark(feed, user(userId), options);
+      },
+      rest: {
+        method: 'POST',
+        url: '/feeds/:feed/:userId/mark',
+        tag: 'feeds',
+        summary: 'Mark notifications seen and/or read (all, or some ids); returns the new counts.',
+        body: {
+          fields: { type: 'object', additionalProperties: false, properties: schemas.mark },
+        },
+        response: schemas.counts,
+        errors: [400, 401, 403],
+      },
+    },
+    {
+      method: 'publish',
+      access: 'write',
+      summary: "Publish a user's activity: their user feed, then the feeds of their followers.",
+      feeds: true,
+      params: object({ userId: schemas.userIdParam, activity: schemas.activity }, [
+        'userId',
+        'activity',
+      ]),
+      positional: ['userId', 'activity'],
+      run: async (tenant, params) =>
+        feedsOf(tenant).publish(user(params.userId), params.activity as ActivityInput),
+      rest: {
+        method: 'POST',
+        url: '/users/:userId/activities',
+        tag: 'users',
+        summary: "Publish a user's activity to their user feed and their followers' feeds.",
+        body: { param: 'activity', schema: schemas.activity },
+        status: 201,
+        response: added,
+        errors: [400, 401, 403],
+        otherResponses: {
+          503: {
+            ...schemas.error,
+            description:
+              'PUBLISH_INCOMPLETE: a write failed after validation; publish the same activity (same time) again to complete it. Other 503s (storage unavailable, FEED_LOCKED) lack id and activity.',
+            properties: {
+              ...(schemas.error.properties as object),
+              id: { type: 'string' },
+              activity: schemas.activityOut,
+              retryable: { type: 'boolean' },
+            },
+          },
+        },
+      },
+    },
+    {
+      method: 'unpublish',
+      access: 'write',
+      summary: "Remove a user's published activity from their feed and their followers' feeds.",
+      feeds: true,
+      params: object({ userId: schemas.userIdParam, activityId: schemas.activityId }, [
+        'userId',
+        'activityId',
+      ]),
+      positional: ['userId', 'activityId'],
+      run: async (tenant, params) =>
+        feedsOf(tenant).unpublish(user(params.userId), params.activityId as string),
+      rest: {
+        method: 'DELETE',
+        url: '/users/:userId/activities/:activityId',
+        tag: 'users',
+        summary: "Remove a published activity from the user's feed and their followers' feeds.",
+        response: {
+          type: 'object',
+          required: ['removed'],
+          properties: { removed: { type: 'boolean' }, fanoutTasks: { type: 'integer' } },
+        },
+        errors: [400, 401, 403, 404],
+      },
+    },
+    {
+      method: 'follow',
+      access: 'write',
+      summary: "Follow a user: their recent activities are copied into the follower's feeds.",
+      feeds: true,
+      params: object({ userId: schemas.userIdParam, targetId: schemas.userIdParam }, [
+        'userId',
+        'targetId',
+      ]),
+      positional: ['userId', 'targetId'],
+      run: async (tenant, params) =>
+        feedsOf(tenant).follow(user(params.userId), user(params.targetId)),
+      rest: {
+        method: 'PUT',
+        url: '/users/:userId/following/:targetId',
+        tag: 'users',
+        summary: "Follow a user (their recent activities are copied into the follower's feeds).",
+        response: followResponse,
+        errors: [400, 401, 403],
+      },
+    },
+    {
+      method: 'unfollow',
+      access: 'write',
+      summary: "Unfollow a user: their activities leave the follower's feeds.",
+      feeds: true,
+      params: object({ userId: schemas.userIdParam, targetId: schemas.userIdParam }, [
+        'userId',
+        'targetId',
+      ]),
+      positional: ['userId', 'targetId'],
+      run: async (tenant, params) =>
+        feedsOf(tenant).unfollow(user(params.userId), user(params.targetId)),
+      rest: {
+        method: 'DELETE',
+        url: '/users/:userId/following/:targetId',
+        tag: 'users',
+        summary: "Unfollow a user (their activities leave the follower's feeds).",
+        response: followResponse,
+        errors: [400, 401, 403],
+      },
+    },
+    {
+      method: 'followers',
+      access: 'read',
+      summary: 'The users following a user.',
+      feeds: true,
+      params: object({ userId: schemas.userIdParam }, ['userId']),
+      positional: ['userId'],
+      run: async (tenant, params) => ({
+        userIds: await feedsOf(tenant).followers(user(params.userId)),
+      }),
+      rest: {
+        method: 'GET',
+        url: '/users/:userId/followers',
+        tag: 'users',
+        summary: 'The users following a user.',
+        response: userIds,
+        errors: [400, 401],
+      },
+    },
+    {
+      method: 'following',
+      access: 'read',
+      summary: 'The users a user follows.',
+      feeds: true,
+      params: object({ userId: schemas.userIdParam }, ['userId']),
+      positional: ['userId'],
+      run: async (tenant, params) => ({
+        userIds: await feedsOf(tenant).following(user(params.userId)),
+      }),
+      rest: {
+        method: 'GET',
+        url: '/users/:userId/following',
+        tag: 'users',
+        summary: 'The users a user follows.',
+        response: userIds,
+        errors: [400, 401],
+      },
+    },
+  ];
+}
