@@ -40,11 +40,11 @@ export function idOf(activity: ActivityOrId | DehydratedActivity): string {
 
 export function validateActivities(activities: readonly Activity[], feedName: string): void {
   if (!Array.isArray(activities)) {
-    throw new InvalidActivityError(`feed ${feedName} takes an array of activities, got ${String(activities)}`);
+    throw new InvalidActivityError(`feed ${feedName} takes an array of activities, got ${String(activities)}`, { value: activities });
   }
   for (const activity of activities) {
     if (!(activity instanceof Activity)) {
-      throw new InvalidActivityError(`feed ${feedName} only stores Activity instances (or subclasses), got ${String(activity)}`);
+      throw new InvalidActivityError(`feed ${feedName} only stores Activity instances (or subclasses), got ${String(activity)}`, { value: activity });
     }
   }
 }
