@@ -1,4 +1,4 @@
-import { ActivityConflictError, Activity, Love } from '@sf/activity';
+import { ActivityConflictError, Activity, InvalidArgumentError, Love } from '@sf/activity';
 import { describe, expect, it } from 'vitest';
 import { toErrorBody } from './errors.js';
 
@@ -27,5 +27,22 @@ describe('activity errors as HTTP answers', () => {
     expect(body.code).toBe('SF_INVALID_ACTIVITY');
     expect(body.message).toContain('activity time must not be after 2255-06-05T23:47:34.740Z');
     expect(body.message).toContain('allowed: 1970-01-01T00:00:00.000Z to 2255-06-05T23:47:34.740Z');
+  });
+
+  // Issue 13: bad input other than an activity's own fields (a user id, a page, a feed option) is
+  // an InvalidArgumentError now, not an InvalidActivityError: still a 400 with the library's code.
+  it('answers 400 with the code for every InvalidArgumentError', () => {
+    const error = new InvalidArgumentError('limit must be a non-negative integer, got -1', {
+      path: 'query.limit',
+      value: -1,
+      code: 'SF_INVALID_QUERY',
+    });
+    expect(toErrorBody(error)).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'SF_INVALID_QUERY',
+      message: 'limit must be a non-negative integer, got -1',
+    });
+    expect(toErrorBody(new InvalidArgumentError('bad user', { path: 'userId' })).statusCode).toBe(400);
   });
 });

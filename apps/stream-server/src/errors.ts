@@ -1,6 +1,6 @@
 import {
   ActivityConflictError,
-  InvalidActivityError,
+  InvalidArgumentError,
   SerializationIdError,
   SfError,
   StorageUnavailableError,
@@ -103,7 +103,8 @@ export function toErrorBody(error: unknown): ErrorBody {
   });
   if (error instanceof ApiError)
     return { ...error.details, ...body(error.statusCode, error.code, error.message) };
-  if (error instanceof InvalidActivityError || error instanceof SerializationIdError)
+  // Every bad-input error of the library (an activity's field, a query, a feed option, a user id).
+  if (InvalidArgumentError.isInstance(error) || error instanceof SerializationIdError)
     return body(400, error.code, error.message);
   if (error instanceof ActivityConflictError) return body(409, error.code, error.message);
   if (error instanceof StorageUnavailableError)

@@ -62,11 +62,13 @@ function refId(field: string, value: unknown, big: boolean): number | bigint {
     if (big) return id;
     throw new InvalidActivityError(
       `activity ${field} id ${id} is beyond 2^53 (only actor and target ids may be that large), got ${describe(value)}`,
+      { field, value },
     );
   }
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
     throw new InvalidActivityError(
       `activity ${field} must be a non-negative integer id (or an object with one), got ${describe(value)}`,
+      { field, value },
     );
   }
   return id;
@@ -185,6 +187,7 @@ export class Activity {
     if (typeof verb !== 'object' || verb === null || !Number.isInteger(verb.id) || verb.id < 0) {
       throw new InvalidActivityError(
         `activity verb must be a Verb { id, infinitive, pastTense }, got ${describe(init.verb)}`,
+        { field: 'verb', value: init.verb },
       );
     }
     this.verb = verb;
@@ -200,6 +203,7 @@ export class Activity {
     if (!isPlainObject(extraContext)) {
       throw new InvalidActivityError(
         `activity extraContext must be a plain object, got ${describe(init.extraContext)}`,
+        { field: 'extraContext', value: init.extraContext },
       );
     }
     // A frozen plain object cannot change under the activity: no copy needed (serializers hand

@@ -33,6 +33,7 @@ function validDate(field: string, value: Date | null | undefined): Date | null {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
     throw new InvalidActivityError(
       `aggregated activity ${field} must be a valid Date or null, got ${String(value)}`,
+      { field, value },
     );
   }
   return copyPreciseDate(value);
@@ -77,18 +78,21 @@ export class AggregatedActivity {
     if (typeof init.group !== 'string' || init.group.length === 0) {
       throw new InvalidActivityError(
         `aggregated activity group must be a non-empty string, got ${JSON.stringify(init.group)}`,
+        { field: 'group', value: init.group },
       );
     }
     const minimized = init.minimizedActivities ?? 0;
     if (!Number.isSafeInteger(minimized) || minimized < 0) {
       throw new InvalidActivityError(
         `minimizedActivities must be a non-negative integer, got ${String(init.minimizedActivities)}`,
+        { field: 'minimizedActivities', value: init.minimizedActivities },
       );
     }
     const maxActivities = init.maxActivities ?? MAX_AGGREGATED_ACTIVITIES_LENGTH;
     if (!Number.isSafeInteger(maxActivities) || maxActivities < 1) {
       throw new InvalidActivityError(
         `maxActivities must be a positive integer, got ${String(init.maxActivities)}`,
+        { field: 'maxActivities', value: init.maxActivities },
       );
     }
     if (init.activities !== undefined && init.activityIds !== undefined) {

@@ -13,6 +13,7 @@ import {
   StorageUnavailableError,
   UnknownVerbError,
 } from './errors.js';
+import { defineVerb } from './verb.js';
 
 describe('error classes', () => {
   const cases: Array<[SfError, string, string, string, new (...args: never[]) => SfError]> = [
@@ -170,5 +171,35 @@ describe('InvalidArgumentError', () => {
     expect(activityError.path).toBe('time');
     expect(activityError.field).toBe('time');
     expect(activityError.value).toBe('x');
+  });
+});
+
+describe('InvalidArgumentError.isInstance', () => {
+  it('is true for every InvalidArgumentError, also from another copy of the package', () => {
+    expect(InvalidArgumentError.isInstance(new InvalidArgumentError('x', { path: 'p' }))).toBe(true);
+    expect(InvalidArgumentError.isInstance(new InvalidActivityError('x'))).toBe(true);
+    expect(InvalidArgumentError.isInstance(new InvalidVerbError('x'))).toBe(true);
+    expect(InvalidArgumentError.isInstance(new StorageError('x'))).toBe(false);
+    expect(InvalidArgumentError.isInstance(new Error('x'))).toBe(false);
+    expect(InvalidArgumentError.isInstance(null)).toBe(false);
+    const foreign = Object.assign(new Error('from another copy'), {
+      code: 'SF_INVALID_QUERY',
+      [Symbol.for('@sf/error')]: true,
+      [Symbol.for('@sf/invalid-argument')]: true,
+    });
+    expect(InvalidArgumentError.isInstance(foreign)).toBe(true);
+    expect(SfError.isInstance(new InvalidArgumentError('x', { path: 'p' }))).toBe(true);
+  });
+
+  it('InvalidVerbError names the verb field that was wrong', () => {
+    let caught: unknown;
+    try {
+      defineVerb({ id: 1000, infinitive: 'x', pastTense: 'xed' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidVerbError);
+    expect(caught).toMatchObject({ code: 'SF_INVALID_VERB', path: 'verb.id', value: 1000 });
+    expect(new InvalidVerbError('x').path).toBe('verb');
   });
 });

@@ -1,4 +1,5 @@
 const marker = Symbol.for('@sf/error');
+const argumentMarker = Symbol.for('@sf/invalid-argument');
 
 /** Options shared by every error of the library. */
 export interface SfErrorOptions {
@@ -30,8 +31,9 @@ export class SerializationError extends SfError {
   /** The field (or key) that was wrong, when known. */
   readonly field: string | undefined;
 
-  constructor(message: string, options: SfErrorOptions & { field?: string } = {}) {
-    super('SF_SERIALIZATION', message, options);
+  /** `code` is for subclasses naming a more specific case; `SF_SERIALIZATION` by default. */
+  constructor(message: string, options: SfErrorOptions & { field?: string; code?: string } = {}) {
+    super(options.code ?? 'SF_SERIALIZATION', message, options);
     this.field = options.field;
   }
 }
@@ -52,6 +54,7 @@ export interface InvalidArgumentErrorOptions extends SfErrorOptions {
  * `code` prefix check) separates a caller's mistake from a backend failure.
  */
 export class InvalidArgumentError extends SfError {
+  readonly [argumentMarker] = true;
   /** The argument or option that was wrong (`options.maxLength`, `activity.time`). */
   readonly path: string;
   /** The value that was given. */
@@ -62,7 +65,19 @@ export class InvalidArgumentError extends SfError {
     this.path = options.path;
     this.value = options.value;
   }
+
+  /**
+   * True for an InvalidArgumentError or any subclass, also from another copy of the package:
+   * what a queue or an HTTP layer checks to tell a caller's mistake (never worth a retry) from a
+   * failure, without listing every subclass's code.
+   */
+  static override isInstance(error: unknown): error is InvalidArgumentError {
+    return SfError.isInstance(error) && argumentMarker in error;
+  }
 }
+
+/** Options of an InvalidArgumentError subclass whose code is fixed. */
+export type InvalidArgumentSubclassOptions = Omit<InvalidArgumentErrorOptions, 'code'>;
 
 /** An activity (or one of its fields) is not valid: a bad time, id, verb or context. */
 export class InvalidActivityError extends InvalidArgumentError {
@@ -164,9 +179,10 @@ export class UnknownVerbError extends SfError {
 }
 
 /** A verb definition is malformed, or clashes with another verb registered under the same id. */
-export class InvalidVerbError extends SfError {
-  constructor(message: string, options: SfErrorOptions = {}) {
-    super('SF_INVALID_VERB', message, options);
+export class InvalidVerbError extends InvalidArgumentError {
+  /** `path` defaults to `verb` (the definition given). */
+  constructor(message: string, options: Partial<InvalidArgumentSubclassOptions> = {}) {
+    super(message, { ...options, path: options.path ?? 'verb', code: 'SF_INVALID_VERB' });
   }
 }
 

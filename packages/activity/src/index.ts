@@ -35,7 +35,11 @@ export {
   StorageUnavailableError,
   UnknownVerbError,
 } from './errors.js';
-export type { InvalidArgumentErrorOptions, SfErrorOptions } from './errors.js';
+export type {
+  InvalidArgumentErrorOptions,
+  InvalidArgumentSubclassOptions,
+  SfErrorOptions,
+} from './errors.js';
 export {
   ACTIVITY_ID_SCHEMES,
   ACTOR_ID_DIGITS,

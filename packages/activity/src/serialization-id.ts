@@ -126,6 +126,7 @@ export function toSerializationId(value: string | bigint | number): string {
   }
   throw new InvalidActivityError(
     `an activity id must be a non-negative integer as a decimal string or bigint, got ${typeof value} ${String(value)}`,
+    { field: 'id', value },
   );
 }
 

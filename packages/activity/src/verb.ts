@@ -13,17 +13,20 @@ function validateVerb(verb: Verb): Verb {
   if (typeof verb !== 'object' || verb === null) {
     throw new InvalidVerbError(
       `a verb must be an object { id, infinitive, pastTense }, got ${String(verb)}`,
+      { value: verb },
     );
   }
   if (!Number.isInteger(verb.id) || verb.id < 0 || verb.id > MAX_VERB_ID) {
     throw new InvalidVerbError(
       `verb id must be an integer from 0 to ${MAX_VERB_ID}, got ${String(verb.id)} (${JSON.stringify(verb.infinitive)})`,
+      { path: 'verb.id', value: verb.id },
     );
   }
   for (const field of ['infinitive', 'pastTense'] as const) {
     if (typeof verb[field] !== 'string' || verb[field].length === 0) {
       throw new InvalidVerbError(
         `verb ${verb.id} needs a non-empty ${field}, got ${JSON.stringify(verb[field])}`,
+        { path: `verb.${field}`, value: verb[field] },
       );
     }
   }
@@ -50,6 +53,7 @@ export class VerbRegistry {
       }
       throw new InvalidVerbError(
         `cannot register verb ${JSON.stringify(verb.infinitive)} with id ${verb.id}: it clashes with verb ${JSON.stringify(existing.infinitive)}`,
+        { path: 'verb.id', value: verb.id },
       );
     }
     const frozen = Object.isFrozen(verb) ? verb : Object.freeze({ ...verb });

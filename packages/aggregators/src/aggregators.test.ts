@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { Activity, AggregatedActivity, Comment, DuplicateActivityError, Follow, Love, NotificationActivity } from '@sf/activity';
+import {
+  Activity,
+  AggregatedActivity,
+  Comment,
+  DuplicateActivityError,
+  Follow,
+  InvalidActivityError,
+  InvalidArgumentError,
+  Love,
+  NotificationActivity,
+} from '@sf/activity';
 import { BaseAggregator, NotificationAggregator, RecentVerbAggregator, createAggregator } from './index.js';
 
 const base = Date.UTC(2013, 6, 8, 6, 59, 15);
@@ -132,5 +142,29 @@ describe('custom aggregators', () => {
   it('refuses an empty group', () => {
     const aggregator = createAggregator({ getGroup: () => '' });
     expect(() => aggregator.aggregate([activity(1)])).toThrow(/invalid group ""/);
+  });
+
+  // maxAggregatedActivities: 0 was accepted and failed at the first aggregation with an
+  // InvalidActivityError about the aggregated activity's maxActivities.
+  it('refuses bad options when it is made, naming the option and the value', () => {
+    const cases: Array<[() => unknown, string, unknown, string]> = [
+      [() => new RecentVerbAggregator({ maxAggregatedActivities: 0 }), 'options.maxAggregatedActivities', 0, 'maxAggregatedActivities must be a positive integer, got 0'],
+      [() => createAggregator({ getGroup: () => 'g', maxAggregatedActivities: 1.5 }), 'options.maxAggregatedActivities', 1.5, 'maxAggregatedActivities must be a positive integer, got 1.5'],
+      [() => new RecentVerbAggregator({ aggregatedActivityClass: 'x' as never }), 'options.aggregatedActivityClass', 'x', 'aggregatedActivityClass must be a class of aggregated activities, got x'],
+      [() => createAggregator({} as never), 'options.getGroup', undefined, 'createAggregator needs a getGroup function, got undefined'],
+      [() => createAggregator({ getGroup: () => 'g', rank: 3 as never }), 'options.rank', 3, 'createAggregator needs a rank function, got 3'],
+      [() => createAggregator(null as never), 'options', null, 'createAggregator takes options { getGroup }, got null'],
+    ];
+    for (const [make, path, value, message] of cases) {
+      let caught: unknown;
+      try {
+        make();
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InvalidArgumentError);
+      expect(caught).not.toBeInstanceOf(InvalidActivityError);
+      expect(caught).toMatchObject({ code: 'SF_INVALID_ARGUMENT', path, value, message });
+    }
   });
 });

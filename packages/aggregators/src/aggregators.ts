@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@sf/activity';
 import type { Activity, AggregatedActivity } from '@sf/activity';
 import { BaseAggregator, activityDay, rankByUpdatedAt } from './base-aggregator.js';
 import type { AggregatorOptions } from './base-aggregator.js';
@@ -34,7 +35,18 @@ export interface CustomAggregatorOptions<A extends AggregatedActivity> extends A
 export function createAggregator<A extends AggregatedActivity = AggregatedActivity>(
   options: CustomAggregatorOptions<A>,
 ): BaseAggregator<A> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`createAggregator takes options { getGroup }, got ${String(options)}`, { path: 'options', value: options });
+  }
   const { getGroup, rank = rankByUpdatedAt, ...rest } = options;
+  for (const [name, value] of [['getGroup', getGroup], ['rank', rank]] as const) {
+    if (typeof value !== 'function') {
+      throw new InvalidArgumentError(`createAggregator needs a ${name} function, got ${String(value)}`, {
+        path: `options.${name}`,
+        value,
+      });
+    }
+  }
   return new (class extends BaseAggregator<A> {
     getGroup(activity: Activity): string {
       return getGroup(activity);

@@ -2,6 +2,7 @@ import {
   AggregatedActivity,
   DuplicateActivityError,
   InvalidActivityError,
+  InvalidArgumentError,
   sortActivities,
 } from '@sf/activity';
 import type { Activity, AggregatedActivityInit } from '@sf/activity';
@@ -36,7 +37,21 @@ export abstract class BaseAggregator<A extends AggregatedActivity = AggregatedAc
   readonly aggregatedActivityClass: AggregatedActivityClass<A>;
   readonly maxAggregatedActivities: number | undefined;
 
+  /** @throws InvalidArgumentError naming the option, when it is made (not at the first aggregation) */
   constructor(options: AggregatorOptions<A> = {}) {
+    const { aggregatedActivityClass, maxAggregatedActivities } = options;
+    if (aggregatedActivityClass !== undefined && typeof aggregatedActivityClass !== 'function') {
+      throw new InvalidArgumentError(
+        `aggregatedActivityClass must be a class of aggregated activities, got ${String(aggregatedActivityClass)}`,
+        { path: 'options.aggregatedActivityClass', value: aggregatedActivityClass },
+      );
+    }
+    if (maxAggregatedActivities !== undefined && (!Number.isSafeInteger(maxAggregatedActivities) || maxAggregatedActivities < 1)) {
+      throw new InvalidArgumentError(`maxAggregatedActivities must be a positive integer, got ${String(maxAggregatedActivities)}`, {
+        path: 'options.maxAggregatedActivities',
+        value: maxAggregatedActivities,
+      });
+    }
     this.aggregatedActivityClass =
       options.aggregatedActivityClass ?? (AggregatedActivity as unknown as AggregatedActivityClass<A>);
     this.maxAggregatedActivities = options.maxAggregatedActivities;
@@ -61,7 +76,10 @@ export abstract class BaseAggregator<A extends AggregatedActivity = AggregatedAc
     for (const activity of sortActivities(activities)) {
       const group = this.getGroup(activity);
       if (typeof group !== 'string' || group.length === 0) {
-        throw new InvalidActivityError(`aggregator returned an invalid group ${JSON.stringify(group)} for ${activity.toString()}`);
+        throw new InvalidActivityError(`aggregator returned an invalid group ${JSON.stringify(group)} for ${activity.toString()}`, {
+          field: 'group',
+          value: group,
+        });
       }
       let aggregated = groups.get(group);
       if (!aggregated) {

@@ -1,8 +1,9 @@
-import { Activity, AggregatedActivity, InvalidActivityError, OpaqueActivity } from '@sf/activity';
+import { Activity, AggregatedActivity, OpaqueActivity } from '@sf/activity';
 import type { ActivityOrId, DehydratedActivity } from '@sf/activity';
 import { RecentVerbAggregator } from '@sf/aggregators';
 import type { AggregatedActivityClass, BaseAggregator } from '@sf/aggregators';
 import { BaseFeed, BaseFeedDefinition, idOf, validateActivities } from './base-feed.js';
+import { InvalidFeedOptionError } from './errors.js';
 import type { BaseFeedOptions, FeedView } from './base-feed.js';
 import type { FeedUpdate, WriteOptions } from './feed.js';
 import type { UserId } from './keys.js';
@@ -49,7 +50,10 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
     this.aggregator = options.aggregator ?? defaultAggregator ?? (new RecentVerbAggregator() as unknown as BaseAggregator<A>);
     const mergeMaxLength = options.mergeMaxLength ?? 20;
     if (!Number.isSafeInteger(mergeMaxLength) || mergeMaxLength < 1) {
-      throw new InvalidActivityError(`mergeMaxLength of feed ${this.name} must be a positive integer, got ${String(options.mergeMaxLength)}`);
+      throw new InvalidFeedOptionError(
+        `mergeMaxLength of feed ${this.name} must be a positive integer, got ${String(options.mergeMaxLength)}`,
+        { path: 'options.mergeMaxLength', value: options.mergeMaxLength },
+      );
     }
     this.mergeMaxLength = mergeMaxLength;
     const aggregatedClass = this.aggregator.aggregatedActivityClass as AggregatedActivityClass;

@@ -1,4 +1,5 @@
-import { Activity, DehydratedActivity, InvalidActivityError, toSerializationId } from '@sf/activity';
+import { Activity, DehydratedActivity, InvalidActivityError, InvalidArgumentError, toSerializationId } from '@sf/activity';
+import { InvalidFeedOptionError, InvalidQueryError } from './errors.js';
 import type { ActivityOrId } from '@sf/activity';
 import type { SerializationFormat } from '@sf/serializers';
 import { formatFeedKey, validateKeyFormat, validateUserId } from './keys.js';
@@ -39,11 +40,11 @@ export function idOf(activity: ActivityOrId | DehydratedActivity): string {
 
 export function validateActivities(activities: readonly Activity[], feedName: string): void {
   if (!Array.isArray(activities)) {
-    throw new InvalidActivityError(`feed ${feedName} takes an array of activities, got ${String(activities)}`);
+    throw new InvalidActivityError(`feed ${feedName} takes an array of activities, got ${String(activities)}`, { value: activities });
   }
   for (const activity of activities) {
     if (!(activity instanceof Activity)) {
-      throw new InvalidActivityError(`feed ${feedName} only stores Activity instances (or subclasses), got ${String(activity)}`);
+      throw new InvalidActivityError(`feed ${feedName} only stores Activity instances (or subclasses), got ${String(activity)}`, { value: activity });
     }
   }
 }
@@ -67,20 +68,29 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
 
   constructor(options: BaseFeedOptions, defaultMaxLength: number) {
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidActivityError('a feed definition needs options { keyFormat, storage }');
+      throw new InvalidFeedOptionError('a feed definition needs options { keyFormat, storage }', { path: 'options', value: options });
     }
     this.keyFormat = validateKeyFormat(options.keyFormat);
     this.name = options.name ?? defaultName(this.keyFormat);
     if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(this.name)) {
-      throw new InvalidActivityError(`feed name must be a letter then letters, digits or _ (max 48), got ${JSON.stringify(this.name)}`);
+      throw new InvalidFeedOptionError(
+        `feed name must be a letter then letters, digits or _ (max 48), got ${JSON.stringify(this.name)}`,
+        { path: 'options.name', value: this.name },
+      );
     }
     const maxLength = options.maxLength ?? defaultMaxLength;
     if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
-      throw new InvalidActivityError(`maxLength of feed ${this.name} must be a positive integer, got ${String(options.maxLength)}`);
+      throw new InvalidFeedOptionError(`maxLength of feed ${this.name} must be a positive integer, got ${String(options.maxLength)}`, {
+        path: 'options.maxLength',
+        value: options.maxLength,
+      });
     }
     this.maxLength = maxLength;
     if (!options.storage || typeof options.storage.timelineStorage !== 'function') {
-      throw new InvalidActivityError(`feed ${this.name} needs a storage backend (e.g. memoryStorage()), got ${typeof options.storage}`);
+      throw new InvalidFeedOptionError(`feed ${this.name} needs a storage backend (e.g. memoryStorage()), got ${typeof options.storage}`, {
+        path: 'options.storage',
+        value: options.storage,
+      });
     }
     this.storage = options.storage;
     this.format = options.format ?? options.storage.format;
@@ -222,7 +232,7 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
   /** Python's `feed[start:stop]`. */
   async slice(start: number, stop?: number): Promise<R[]> {
     if (stop !== undefined && (!Number.isSafeInteger(stop) || stop < 0)) {
-      throw new InvalidActivityError(`slice end must be a non-negative integer, got ${String(stop)}`);
+      throw new InvalidQueryError(`slice end must be a non-negative integer, got ${String(stop)}`, { path: 'stop', value: stop });
     }
     return this.get(stop === undefined ? { offset: start } : { offset: start, limit: Math.max(0, stop - start) });
   }
@@ -246,7 +256,10 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
   /** Keeps the newest `maxLength` entries (default: the definition's maxLength). */
   async trim(maxLength: number = this.definition.maxLength): Promise<void> {
     if (!Number.isSafeInteger(maxLength) || maxLength < 0) {
-      throw new InvalidActivityError(`trim takes a non-negative integer length, got ${String(maxLength)}`);
+      throw new InvalidArgumentError(`trim takes a non-negative integer length, got ${String(maxLength)}`, {
+        path: 'maxLength',
+        value: maxLength,
+      });
     }
     await this.definition.timeline.trim(this.key, maxLength);
   }

@@ -52,7 +52,7 @@ export class FormatMismatchError extends SerializationError {
         `'${options.configuredFormat}', but ${options.decoded} decode in the '${options.detectedFormat}' format: ` +
         `configure format: '${options.detectedFormat}' to read this keyspace` +
         (options.detectedFormat === 'stream-framework' ? ' (it was written by Python Stream Framework or in its format)' : ''),
-      { field: options.key },
+      { field: options.key, code: 'SF_FORMAT_MISMATCH' },
     );
     this.#options = options;
     this.key = options.key;

@@ -11,6 +11,7 @@ export type { UserId } from './keys.js';
 export type { FeedFilter, FeedOrdering, PageOptions } from './query.js';
 export { NoopMetrics, noopMetrics } from './metrics.js';
 export { FormatMismatchError, detectFormatMismatch } from './format-mismatch.js';
+export { InvalidFeedOptionError, InvalidQueryError } from './errors.js';
 export type { StoredValueKind } from './format-mismatch.js';
 export { KeyedMutex } from './storage/keyed-mutex.js';
 export { applyMarkerUpdate } from './storage/marker-update.js';

@@ -1,4 +1,5 @@
-import { InvalidActivityError } from '@sf/activity';
+import { InvalidArgumentError } from '@sf/activity';
+import { InvalidFeedOptionError } from './errors.js';
 
 /** A user (or any feed owner) id: a non-negative integer (a bigint beyond 2^53) or a short token. */
 export type UserId = number | bigint | string;
@@ -7,15 +8,16 @@ const tokenPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /**
  * Validates a feed owner's id, so a crafted id can never address another key space.
- * @throws InvalidActivityError for anything but a non-negative safe integer or a token of
+ * @throws InvalidArgumentError (path `userId`) for anything but a non-negative safe integer or a token of
  * letters, digits and `_.:-` (1 to 128 characters)
  */
 export function validateUserId(userId: unknown): UserId {
   if (typeof userId === 'number' && Number.isSafeInteger(userId) && userId >= 0) return userId;
   if (typeof userId === 'bigint' && userId >= 0n) return userId;
   if (typeof userId === 'string' && tokenPattern.test(userId)) return userId;
-  throw new InvalidActivityError(
+  throw new InvalidArgumentError(
     `a feed owner id must be a non-negative integer or a token of letters, digits and _.:- (max 128), got ${typeof userId} ${typeof userId === 'bigint' ? `${userId}n` : JSON.stringify(userId)}`,
+    { path: 'userId', value: userId },
   );
 }
 
@@ -28,15 +30,23 @@ export function formatFeedKey(keyFormat: string, userId: UserId): string {
   return keyFormat.replaceAll('{userId}', id).replaceAll('%(user_id)s', id);
 }
 
-/** Validates a key format: it must contain the user id placeholder exactly once. */
-export function validateKeyFormat(keyFormat: unknown): string {
+/**
+ * Validates a key format: it must contain the user id placeholder exactly once.
+ * @param path names the option in the error (`options.markersKeyFormat`)
+ * @throws InvalidFeedOptionError
+ */
+export function validateKeyFormat(keyFormat: unknown, path = 'options.keyFormat'): string {
   if (typeof keyFormat !== 'string' || keyFormat.length === 0) {
-    throw new InvalidActivityError(`keyFormat must be a non-empty string, got ${JSON.stringify(keyFormat)}`);
+    throw new InvalidFeedOptionError(`keyFormat must be a non-empty string, got ${JSON.stringify(keyFormat)}`, {
+      path,
+      value: keyFormat,
+    });
   }
   const placeholders = (keyFormat.match(/\{userId\}|%\(user_id\)s/g) ?? []).length;
   if (placeholders !== 1) {
-    throw new InvalidActivityError(
+    throw new InvalidFeedOptionError(
       `keyFormat ${JSON.stringify(keyFormat)} must contain the placeholder {userId} (or %(user_id)s) exactly once`,
+      { path, value: keyFormat },
     );
   }
   return keyFormat;

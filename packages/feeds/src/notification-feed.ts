@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { InvalidActivityError, NotificationActivity, compareSerializationIds } from '@sf/activity';
+import { NotificationActivity, compareSerializationIds } from '@sf/activity';
 import type { AggregatedActivity } from '@sf/activity';
 import { NotificationAggregator } from '@sf/aggregators';
 import { AggregatedFeed, AggregatedFeedDefinition } from './aggregated-feed.js';
 import type { AggregatedFeedOptions } from './aggregated-feed.js';
 import type { FeedView } from './base-feed.js';
+import { InvalidFeedOptionError } from './errors.js';
 import { formatFeedKey, userIdFromKey, validateKeyFormat } from './keys.js';
 import type { UserId } from './keys.js';
 import type { MarkerCounts, MarkerStorage, MarkerUpdate, TimelineChange } from './storage/contracts.js';
@@ -67,11 +68,14 @@ export class NotificationFeedDefinition<A extends NotificationActivity = Notific
     );
     const markersMaxLength = options.markersMaxLength ?? 100;
     if (!Number.isSafeInteger(markersMaxLength) || markersMaxLength < 1) {
-      throw new InvalidActivityError(`markersMaxLength must be a positive integer, got ${String(options.markersMaxLength)}`);
+      throw new InvalidFeedOptionError(`markersMaxLength must be a positive integer, got ${String(options.markersMaxLength)}`, {
+        path: 'options.markersMaxLength',
+        value: options.markersMaxLength,
+      });
     }
     this.markersMaxLength = markersMaxLength;
     const defaultMarkersKeyFormat = this.format.name === 'stream-framework' ? STREAM_FRAMEWORK_MARKERS_KEY_FORMAT : this.keyFormat;
-    this.markersKeyFormat = validateKeyFormat(options.markersKeyFormat ?? defaultMarkersKeyFormat);
+    this.markersKeyFormat = validateKeyFormat(options.markersKeyFormat ?? defaultMarkersKeyFormat, 'options.markersKeyFormat');
     this.trackUnseen = options.trackUnseen ?? true;
     this.trackUnread = options.trackUnread ?? true;
     this.markers = this.storage.markerStorage({ name: this.name });

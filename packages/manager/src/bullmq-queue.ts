@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { SfError } from '@sf/activity';
+import { InvalidArgumentError, SfError } from '@sf/activity';
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { BackoffOptions, ConnectionOptions, KeepJobs } from 'bullmq';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
@@ -94,6 +94,7 @@ const UNRECOVERABLE_CODES = new Set([
   'SF_UNKNOWN_TASK',
   'SF_INVALID_ACTIVITY',
   'SF_SERIALIZATION',
+  'SF_FORMAT_MISMATCH',
   'SF_UNKNOWN_VERB',
 ]);
 
@@ -433,7 +434,9 @@ export class BullmqFanoutQueue implements FanoutQueue {
       try {
         await executor.runTask(job.data);
       } catch (error) {
-        if (SfError.isInstance(error) && UNRECOVERABLE_CODES.has(error.code)) {
+        // Bad input (any InvalidArgumentError: an activity, a user id, a query) fails as it did
+        // when all of it was SF_INVALID_ACTIVITY.
+        if (SfError.isInstance(error) && (UNRECOVERABLE_CODES.has(error.code) || InvalidArgumentError.isInstance(error))) {
           throw new UnrecoverableError(`${error.code}: ${error.message}`);
         }
         throw error;

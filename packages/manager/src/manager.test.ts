@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Activity, Follow, InvalidActivityError, Love, SfError, defineVerb } from '@sf/activity';
+import {
+  Activity,
+  Follow,
+  InvalidActivityError,
+  InvalidArgumentError,
+  Love,
+  SfError,
+  defineVerb,
+} from '@sf/activity';
 import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
 import type { UserId } from '@sf/feeds';
 import { memoryStorage } from '@sf/storage-memory';
@@ -211,7 +219,12 @@ describe('Manager on memory storage with the in-process queue', () => {
     await expect(manager.addUserActivity(1, { objectId: 1 } as never)).rejects.toThrow(
       InvalidActivityError,
     );
-    await expect(manager.addUserActivity(-1, pin(1, 1))).rejects.toThrow(InvalidActivityError);
+    // A user id is not an activity's field: InvalidArgumentError naming `userId`.
+    await expect(manager.addUserActivity(-1, pin(1, 1))).rejects.toThrow(InvalidArgumentError);
+    await expect(manager.addUserActivity(-1, pin(1, 1))).rejects.toThrow(
+      'a feed owner id must be a non-negative integer or a token of letters, digits and _.:- (max 128), got number -1',
+    );
+    await expect(manager.addUserActivity(-1, pin(1, 1))).rejects.toMatchObject({ path: 'userId', value: -1 });
     await expect(
       manager.runTask({
         type: 'fanout',

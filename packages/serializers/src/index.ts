@@ -7,7 +7,8 @@ export type {
 } from './serializer.js';
 export { jsonFormat } from './json-format.js';
 export { streamFrameworkFormat } from './stream-framework-format.js';
-export { InvalidFormatError, resolveFormat } from './resolve-format.js';
+export { InvalidFormatError } from './invalid-format-error.js';
+export { resolveFormat } from './resolve-format.js';
 export type { FormatName, FormatOption } from './resolve-format.js';
 export type { StreamFrameworkFormatOptions } from './stream-framework-format.js';
 export { JsonActivitySerializer } from './json-activity-serializer.js';

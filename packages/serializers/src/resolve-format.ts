@@ -1,4 +1,4 @@
-import { SfError } from '@sf/activity';
+import { InvalidFormatError } from './invalid-format-error.js';
 import { jsonFormat } from './json-format.js';
 import type { SerializationFormat } from './serializer.js';
 import { streamFrameworkFormat } from './stream-framework-format.js';
@@ -9,19 +9,6 @@ export type FormatName = 'json' | 'stream-framework';
 /** What a storage's `format` option takes: a format name or a `SerializationFormat` object. */
 export type FormatOption = FormatName | SerializationFormat;
 
-/** A storage's `format` option is neither a known format name nor a complete `SerializationFormat`. */
-export class InvalidFormatError extends SfError {
-  /** The option path, e.g. `redisStorage.format`. */
-  readonly option: string;
-  readonly value: unknown;
-
-  constructor(option: string, value: unknown, reason: string) {
-    super('SF_INVALID_FORMAT', `${option} ${reason}, got ${describe(value)}`);
-    this.option = option;
-    this.value = value;
-  }
-}
-
 const SERIALIZER_FACTORIES = [
   'activitySerializer',
   'timelineSerializer',
@@ -29,12 +16,6 @@ const SERIALIZER_FACTORIES = [
   'notificationSerializer',
 ] as const;
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value !== 'object' || value === null) return String(value);
-  const keys = Object.keys(value);
-  return `an object with keys [${keys.join(', ')}]`;
-}
 
 /**
  * Resolves a storage's `format` option, checked when the storage is created rather than at its

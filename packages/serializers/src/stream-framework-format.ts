@@ -2,6 +2,7 @@ import { StreamFrameworkActivitySerializer } from './stream-framework-activity-s
 import { StreamFrameworkAggregatedActivitySerializer } from './stream-framework-aggregated-activity-serializer.js';
 import { StreamFrameworkNotificationSerializer } from './stream-framework-notification-serializer.js';
 import type { PickleProtocol } from './pickle-dumps.js';
+import { InvalidFormatError } from './invalid-format-error.js';
 import type { FormatOptions, SerializationFormat } from './serializer.js';
 import { SimpleTimelineSerializer } from './simple-timeline-serializer.js';
 
@@ -18,6 +19,11 @@ export interface StreamFrameworkFormatOptions extends FormatOptions {
 export function streamFrameworkFormat(
   options: StreamFrameworkFormatOptions = {},
 ): SerializationFormat {
+  // Checked here: otherwise a bad protocol surfaces as a SerializationError at the first write.
+  const protocol: unknown = options.pickleProtocol;
+  if (protocol !== undefined && protocol !== 2 && protocol !== 4) {
+    throw new InvalidFormatError('streamFrameworkFormat.pickleProtocol', protocol, 'must be 2 or 4');
+  }
   return {
     name: 'stream-framework',
     activitySerializer: () => new StreamFrameworkActivitySerializer(options),

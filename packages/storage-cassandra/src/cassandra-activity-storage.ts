@@ -91,7 +91,7 @@ export class CassandraActivityStorage implements ActivityStorage {
     const table = layout.qualified;
     const cql = layout.cql;
     for (const id of ids) {
-      if (typeof id !== 'string' || !/^(0|[1-9][0-9]*)$/.test(id)) throw new InvalidActivityError(`activity ids are decimal strings, got ${String(id)}`);
+      if (typeof id !== 'string' || !/^(0|[1-9][0-9]*)$/.test(id)) throw new InvalidActivityError(`activity ids are decimal strings, got ${String(id)}`, { field: 'id', value: id });
     }
     await forEachLimited([...new Set(ids)], this.#context.writes.limit, async (id) => {
       const result = await this.#context.session.execute(

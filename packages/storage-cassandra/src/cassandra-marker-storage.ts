@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { InvalidActivityError } from '@sf/activity';
+import { InvalidArgumentError } from '@sf/activity';
 import { applyMarkerUpdate } from '@sf/feeds';
 import type { MarkerCounts, MarkerEvent, MarkerLists, MarkerStorage, MarkerUpdate } from '@sf/feeds';
 import type { StorageContext, TableHandle } from './context.js';
@@ -38,7 +38,7 @@ export class CassandraMarkerStorage implements MarkerStorage {
 
   #rowKey(key: string): string {
     if (typeof key !== 'string' || !ascii.test(key)) {
-      throw new InvalidActivityError(`marker keys must be non-empty printable ASCII, got ${JSON.stringify(key)}`);
+      throw new InvalidArgumentError(`marker keys must be non-empty printable ASCII, got ${JSON.stringify(key)}`, { path: 'key', value: key });
     }
     return this.#context.keyPrefix + key;
   }

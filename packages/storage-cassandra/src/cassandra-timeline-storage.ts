@@ -1,4 +1,4 @@
-import { Activity, AggregatedActivity, InvalidActivityError, SerializationError, compareSerializationIds } from '@sf/activity';
+import { Activity, AggregatedActivity, InvalidActivityError, InvalidArgumentError, SerializationError, compareSerializationIds } from '@sf/activity';
 import type {
   TimelineChange,
   TimelineItem,
@@ -149,7 +149,10 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
 
   #feedId(key: string): string {
     if (typeof key !== 'string' || key.length === 0 || !ascii.test(key)) {
-      throw new InvalidActivityError(`Cassandra feed keys must be non-empty printable ASCII (feed_id is an ascii column), got ${JSON.stringify(key)}`);
+      throw new InvalidArgumentError(`Cassandra feed keys must be non-empty printable ASCII (feed_id is an ascii column), got ${JSON.stringify(key)}`, {
+        path: 'key',
+        value: key,
+      });
     }
     return this.#context.keyPrefix + key;
   }

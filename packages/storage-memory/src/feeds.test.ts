@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Activity, InvalidActivityError, Love } from '@sf/activity';
-import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
+import { Activity, InvalidActivityError, InvalidArgumentError, Love } from '@sf/activity';
+import { AggregatedFeed, Feed, InvalidFeedOptionError, InvalidQueryError, NotificationFeed } from '@sf/feeds';
 import type { Metrics, Timer } from '@sf/feeds';
 import { makeActivities } from '@sf/feeds/testing';
 import { memoryStorage } from './index.js';
@@ -40,7 +40,23 @@ describe('feed definitions', () => {
   it('refuses bad options with a message naming the option', () => {
     const storage = memoryStorage();
     expect(() => Feed.define({ keyFormat: 'feed:normal', storage })).toThrow(/must contain the placeholder \{userId\}/);
-    expect(() => Feed.define({ keyFormat: '{userId}:{userId}', storage })).toThrow(InvalidActivityError);
+    // A feed option is not an activity: InvalidFeedOptionError (an InvalidArgumentError) naming it.
+    expect(() => Feed.define({ keyFormat: '{userId}:{userId}', storage })).toThrow(InvalidFeedOptionError);
+    expect(() => Feed.define({ keyFormat: '{userId}:{userId}', storage })).toThrow(
+      'keyFormat "{userId}:{userId}" must contain the placeholder {userId} (or %(user_id)s) exactly once',
+    );
+    for (const [options, path, value] of [
+      [{ keyFormat: '{userId}:{userId}' }, 'options.keyFormat', '{userId}:{userId}'],
+      [{ keyFormat: 'feed:{userId}', maxLength: 0 }, 'options.maxLength', 0],
+      [{ keyFormat: 'feed:{userId}', name: 'bad name' }, 'options.name', 'bad name'],
+    ] as const) {
+      const error = thrownBy(() => Feed.define({ ...options, storage }));
+      expect(error).toBeInstanceOf(InvalidFeedOptionError);
+      expect(error).not.toBeInstanceOf(InvalidActivityError);
+      expect([error.code, error.path, error.value]).toEqual(['SF_INVALID_FEED_OPTION', path, value]);
+    }
+    expect(thrownBy(() => AggregatedFeed.define({ keyFormat: 'agg:{userId}', storage, mergeMaxLength: -1 })).path).toBe('options.mergeMaxLength');
+    expect(thrownBy(() => NotificationFeed.define({ keyFormat: 'n:{userId}', storage, markersMaxLength: 1.5 })).path).toBe('options.markersMaxLength');
     expect(() => Feed.define({ keyFormat: 'feed:{userId}', storage, maxLength: 0 })).toThrow(/maxLength of feed feed must be a positive integer, got 0/);
     expect(() => Feed.define({ keyFormat: 'feed:{userId}', storage, name: 'bad name' })).toThrow(/feed name/);
     expect(() => Feed.define({ keyFormat: 'feed:{userId}', storage: undefined as never })).toThrow(/needs a storage backend/);
@@ -61,7 +77,10 @@ describe('feed definitions', () => {
   it('refuses crafted user ids that would address other keys', () => {
     const definition = Feed.define({ keyFormat: 'feed:{userId}', storage: memoryStorage() });
     for (const bad of [-1, 1.5, '', 'a b', 'x}{', '../1', 'a'.repeat(129), null, {}]) {
-      expect(() => definition.for(bad as never)).toThrow(InvalidActivityError);
+      // A feed owner id is not an activity's field: an InvalidArgumentError naming `userId`.
+      expect(() => definition.for(bad as never)).toThrow(InvalidArgumentError);
+      expect(() => definition.for(bad as never)).toThrow(/^a feed owner id must be a non-negative integer or a token of letters, digits and _\.:- \(max 128\), got /);
+      expect(thrownBy(() => definition.for(bad as never)).path).toBe('userId');
     }
   });
 
@@ -76,6 +95,13 @@ describe('feed definitions', () => {
     expect(() => feed.orderBy('time' as never)).toThrow(/unknown ordering "time"/);
     await expect(feed.add({ serializationId: '1' } as never)).rejects.toThrow(/only stores Activity instances/);
     await expect(feed.trim(-1)).rejects.toThrow(/non-negative integer length/);
+    await expect(feed.get({ offset: -1 })).rejects.toBeInstanceOf(InvalidQueryError);
+    await expect(feed.get({ limit: 2.5 })).rejects.toMatchObject({ code: 'SF_INVALID_QUERY', path: 'query.limit', value: 2.5 });
+    await expect(feed.slice(0, -2)).rejects.toMatchObject({ code: 'SF_INVALID_QUERY', path: 'stop', value: -2 });
+    expect(thrownBy(() => feed.filter({ activityIdLt: '12a' }))).toBeInstanceOf(InvalidQueryError);
+    expect(thrownBy(() => feed.orderBy('time' as never)).path).toBe('ordering');
+    await expect(feed.trim(-1)).rejects.toMatchObject({ code: 'SF_INVALID_ARGUMENT', path: 'maxLength', value: -1 });
+    await expect(feed.add({ serializationId: '1' } as never)).rejects.toBeInstanceOf(InvalidActivityError);
     expect(await feed.get({ limit: 0 })).toEqual([]);
   });
 
@@ -120,3 +146,13 @@ describe('feed definitions', () => {
     expect(await c.for(1).count()).toBe(0);
   });
 });
+
+function thrownBy(run: () => unknown): InvalidArgumentError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) return error;
+    throw error;
+  }
+  throw new Error('expected an InvalidArgumentError');
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidActivityError, InvalidArgumentError } from '@sf/activity';
 import { markersArgs, rangeArgs } from './args.js';
 
 describe('script arguments', () => {
@@ -29,5 +30,15 @@ describe('script arguments', () => {
     ]);
     expect(markersArgs({}, 3, null, 'n:2')).toEqual([3, '', 'n:2', '0', '0', 0, 0, 0, 0]);
     expect(() => markersArgs({ add: { unseen: [1 as never] } }, 3, null, 'n')).toThrow(/add.unseen must be an array of ids/);
+    // Marker ids are not an activity: an InvalidArgumentError naming the part of the update.
+    let caught: unknown;
+    try {
+      markersArgs({ remove: { unread: 'x' as never } }, 3, null, 'n');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidArgumentError);
+    expect(caught).not.toBeInstanceOf(InvalidActivityError);
+    expect(caught).toMatchObject({ code: 'SF_INVALID_ARGUMENT', path: 'update.remove.unread', value: 'x' });
   });
 });

@@ -1,4 +1,4 @@
-import { InvalidActivityError } from '@sf/activity';
+import { InvalidArgumentError } from '@sf/activity';
 import type { IdFilter, MarkerUpdate, TimelineOrder } from '@sf/feeds';
 import { boundsOf } from './ids.js';
 import type { MarkersSignature } from './lua/markers-2.js';
@@ -30,7 +30,10 @@ export function rangeArgs(
 function idList(value: unknown, what: string): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || !value.every((id) => typeof id === 'string' && id.length > 0)) {
-    throw new InvalidActivityError(`marker update ${what} must be an array of ids, got ${JSON.stringify(value)}`);
+    throw new InvalidArgumentError(`marker update ${what} must be an array of ids, got ${JSON.stringify(value)}`, {
+      path: `update.${what}`,
+      value,
+    });
   }
   return [...new Set(value as string[])];
 }

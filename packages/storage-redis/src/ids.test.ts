@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidActivityError } from '@sf/activity';
+import { InvalidQueryError } from '@sf/feeds';
 import { boundsOf, checkId, compareDecimal } from './ids.js';
 
 describe('ids', () => {
@@ -11,6 +13,7 @@ describe('ids', () => {
   it('refuses anything but canonical decimal ids', () => {
     for (const bad of ['', '01', '-1', '1e3', '1.5', 'inf', ' 1', 1]) {
       expect(() => checkId(bad, 'id')).toThrow(/serialization id/);
+      expect(() => checkId(bad, 'id')).toThrow(InvalidActivityError);
     }
     expect(checkId('0', 'id')).toBe('0');
   });
@@ -23,5 +26,9 @@ describe('ids', () => {
     expect(boundsOf({ lte: '5', lt: '5' })).toEqual({ low: null, high: { id: '5', inclusive: false } });
     expect(boundsOf({ lt: '100', lte: '99' })).toEqual({ low: null, high: { id: '99', inclusive: true } });
     expect(() => boundsOf({ lt: 'x' })).toThrow(/filter lt/);
+    // A filter bound is part of a query: InvalidQueryError naming it, with the same message.
+    expect(() => boundsOf({ lt: 'x' })).toThrow(InvalidQueryError);
+    expect(() => boundsOf({ gte: '01' })).toThrow('filter gte must be a serialization id (a non-negative decimal string), got "01"');
+    expect(() => boundsOf({ gte: '01' })).toThrow(expect.objectContaining({ code: 'SF_INVALID_QUERY', path: 'query.filter.gte', value: '01' }));
   });
 });

@@ -6,7 +6,7 @@
  * Redis unreachable. See the README ("Coming from Python").
  */
 import { parseArgs } from 'node:util';
-import { registerVerb } from '@sf/activity';
+import { InvalidArgumentError, registerVerb } from '@sf/activity';
 import { Cluster, Redis } from 'ioredis';
 import type { RedisClient } from './redis-runner.js';
 import { migrationCheck, type CheckedFeed, type MigrationCheckOptions } from './check/migration-check.js';
@@ -31,11 +31,16 @@ const USAGE = `usage: sf-redis-migration-check [options]
   --json                       print the report as JSON
 exit code: 0 nothing would be lost, 1 entries would be lost, 2 usage or connection error`;
 
-class UsageError extends Error {}
+/** A bad command line: `path` is the flag (`--count`), `value` what it was given. */
+class UsageError extends InvalidArgumentError {
+  constructor(message: string, path: string, value: unknown) {
+    super(message, { path, value, code: 'SF_CLI_USAGE' });
+  }
+}
 
 function integer(name: string, text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`${name} takes a positive integer, got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`${name} takes a positive integer, got ${JSON.stringify(text)}`, name, text);
   return value;
 }
 
@@ -72,7 +77,7 @@ function parse(argv: string[]): Cli {
     },
   });
   const format = values.format;
-  if (format !== 'stream-framework' && format !== 'json') throw new UsageError(`--format must be stream-framework or json, got ${JSON.stringify(format)}`);
+  if (format !== 'stream-framework' && format !== 'json') throw new UsageError(`--format must be stream-framework or json, got ${JSON.stringify(format)}`, '--format', format);
   let maxLength: number | undefined;
   const lengths = new Map<string, number>();
   for (const item of values['max-length']) {
@@ -84,11 +89,11 @@ function parse(argv: string[]): Cli {
     values[kind].map((keyFormat) => ({ kind, keyFormat, ...(lengths.has(keyFormat) ? { maxLength: lengths.get(keyFormat)! } : {}) })),
   );
   for (const keyFormat of lengths.keys()) {
-    if (!feeds.some((feed) => feed.keyFormat === keyFormat)) throw new UsageError(`--max-length ${keyFormat}=...: no --flat, --aggregated or --notification gives that key format`);
+    if (!feeds.some((feed) => feed.keyFormat === keyFormat)) throw new UsageError(`--max-length ${keyFormat}=...: no --flat, --aggregated or --notification gives that key format`, '--max-length', keyFormat);
   }
   for (const verb of values.verb) {
     const [id, infinitive] = verb.split('=');
-    if (!id || !infinitive) throw new UsageError(`--verb takes id=infinitive, got ${JSON.stringify(verb)}`);
+    if (!id || !infinitive) throw new UsageError(`--verb takes id=infinitive, got ${JSON.stringify(verb)}`, '--verb', verb);
     registerVerb({ id: integer('--verb', id), infinitive, pastTense: infinitive });
   }
   return {
@@ -116,7 +121,7 @@ function connect(url: string | undefined, cluster: string | undefined): RedisCli
   if (cluster !== undefined) {
     const nodes = cluster.split(',').map((node) => {
       const [host, port] = node.split(':');
-      if (!host || !port) throw new UsageError(`--cluster takes host:port,..., got ${JSON.stringify(cluster)}`);
+      if (!host || !port) throw new UsageError(`--cluster takes host:port,..., got ${JSON.stringify(cluster)}`, '--cluster', cluster);
       return { host, port: integer('--cluster port', port) };
     });
     return new Cluster(nodes, { redisOptions, clusterRetryStrategy: () => null });

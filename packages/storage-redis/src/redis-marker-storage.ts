@@ -1,4 +1,4 @@
-import { InvalidActivityError } from '@sf/activity';
+import { InvalidArgumentError } from '@sf/activity';
 import type { MarkerCounts, MarkerEvent, MarkerLists, MarkerStorage, MarkerUpdate } from '@sf/feeds';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisClient } from './redis-runner.js';
@@ -37,7 +37,10 @@ export class RedisMarkerStorage implements MarkerStorage {
 
   async update(key: string, update: MarkerUpdate, maxLength: number): Promise<MarkerCounts> {
     if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
-      throw new InvalidActivityError(`markers maxLength must be a positive integer, got ${String(maxLength)}`);
+      throw new InvalidArgumentError(`markers maxLength must be a positive integer, got ${String(maxLength)}`, {
+        path: 'maxLength',
+        value: maxLength,
+      });
     }
     const [unseen, unread] = this.#lists(key, true);
     const args = markersArgs(update, maxLength, this.#channel, key);
@@ -76,9 +79,15 @@ export class RedisMarkerStorage implements MarkerStorage {
   }
 
   async subscribe(listener: (event: MarkerEvent) => void): Promise<() => Promise<void>> {
-    if (typeof listener !== 'function') throw new InvalidActivityError('subscribe takes a listener function');
+    if (typeof listener !== 'function') {
+      throw new InvalidArgumentError('subscribe takes a listener function', { path: 'listener', value: listener });
+    }
     if (!this.#subscriber) {
-      throw new InvalidActivityError('this Redis storage was created with countsChannel: null, so marker counts are not published');
+      // The mistake is the storage's option, not this call's argument: the path names the option.
+      throw new InvalidArgumentError('this Redis storage was created with countsChannel: null, so marker counts are not published', {
+        path: 'redisStorage.countsChannel',
+        value: null,
+      });
     }
     return this.#subscriber.add(listener);
   }

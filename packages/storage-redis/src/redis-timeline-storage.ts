@@ -1,5 +1,6 @@
-import { InvalidActivityError } from '@sf/activity';
+import { InvalidArgumentError } from '@sf/activity';
 import type { ChainableCommander } from 'ioredis';
+import { InvalidQueryError } from '@sf/feeds';
 import type {
   TimelineChange,
   TimelineItem,
@@ -27,9 +28,11 @@ const KEYS_PER_SCRIPT = 200;
 function checkQuery(query: TimelineQuery): { offset: number; limit: number | null } {
   const offset = query.offset ?? 0;
   const limit = query.limit ?? null;
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidActivityError(`offset must be a non-negative integer, got ${String(offset)}`);
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new InvalidQueryError(`offset must be a non-negative integer, got ${String(offset)}`, { path: 'query.offset', value: offset });
+  }
   if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) {
-    throw new InvalidActivityError(`limit must be a non-negative integer or null, got ${String(limit)}`);
+    throw new InvalidQueryError(`limit must be a non-negative integer or null, got ${String(limit)}`, { path: 'query.limit', value: limit });
   }
   return { offset, limit };
 }
@@ -38,7 +41,10 @@ function checkQuery(query: TimelineQuery): { offset: number; limit: number | nul
 function checkMaxLength(maxLength: number | undefined): number {
   if (maxLength === undefined) return -1;
   if (!Number.isSafeInteger(maxLength) || maxLength < 0) {
-    throw new InvalidActivityError(`maxLength must be a non-negative integer, got ${String(maxLength)}`);
+    throw new InvalidArgumentError(`maxLength must be a non-negative integer, got ${String(maxLength)}`, {
+      path: 'options.maxLength',
+      value: maxLength,
+    });
   }
   return maxLength;
 }
@@ -232,7 +238,10 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
 
   async trim(feedKey: string, maxLength: number): Promise<void> {
     if (!Number.isSafeInteger(maxLength) || maxLength < 0) {
-      throw new InvalidActivityError(`trim takes a non-negative integer length, got ${String(maxLength)}`);
+      throw new InvalidArgumentError(`trim takes a non-negative integer length, got ${String(maxLength)}`, {
+        path: 'maxLength',
+        value: maxLength,
+      });
     }
     const key = this.#key(feedKey);
     await this.#runner.call({ operation: 'timeline.trim', key }, (client) => client.zremrangebyrank(key, 0, -(maxLength + 1)));

@@ -36,6 +36,7 @@ describe('pickleCensus', () => {
   it('refuses a truncated pickle', () => {
     expect(() => pickleCensus(bytes(0x80, 4, '}\x94\x8c\x05ab'))).toThrow(PickleCensusError);
     expect(() => pickleCensus(bytes('(dp0\nS\'n\'\nIx1\ns.'))).toThrow(PickleCensusError);
+    expect(() => pickleCensus(bytes(0x80, 4, '}\x94\x8c\x05ab'))).toThrow(expect.objectContaining({ code: 'SF_PICKLE_CENSUS' }));
   });
 });
 

@@ -5,6 +5,8 @@
  * object of the `datetime` module), sets, dicts with int keys, ints beyond 2^53, other objects.
  */
 
+import { SfError } from '@sf/activity';
+
 /** What one pickle holds, by finding: `datetime`, `set`, `int-keyed-dict`, `big-int`, `object:<module.name>`. */
 export type PickleCensus = Map<string, number>;
 
@@ -23,7 +25,11 @@ const SCALAR: Tag = { t: 'scalar' };
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The walker failed: the pickle is truncated or uses opcodes a data pickle never has. */
-export class PickleCensusError extends Error {}
+export class PickleCensusError extends SfError {
+  constructor(message: string) {
+    super('SF_PICKLE_CENSUS', message);
+  }
+}
 
 class Walker {
   #pos = 0;
