@@ -7,7 +7,7 @@ import type { AggregatedFeedOptions } from './aggregated-feed.js';
 import type { FeedView } from './base-feed.js';
 import { formatFeedKey, userIdFromKey, validateKeyFormat } from './keys.js';
 import type { UserId } from './keys.js';
-import type { MarkerCounts, MarkerStorage, MarkerUpdate, TimelineChange } from './storage/contracts.js';
+import type { MarkerCounts, MarkerStorage, MarkerUpdate, TimelineChange } from './backend/contracts.js';
 
 export interface NotificationFeedOptions<A extends NotificationActivity = NotificationActivity>
   extends AggregatedFeedOptions<A> {

@@ -1,5 +1,5 @@
 import { InvalidActivityError, toSerializationId } from '@sf/activity';
-import type { IdFilter, TimelineOrder } from './storage/contracts.js';
+import type { IdFilter, TimelineOrder } from './backend/contracts.js';
 
 /** Filters on serialization ids, as the feed API takes them (Stream Framework's `activity_id__gte` etc.). */
 export interface FeedFilter {
