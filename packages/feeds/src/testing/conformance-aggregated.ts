@@ -132,6 +132,30 @@ export function aggregatedTests(ctx: ConformanceContext): void {
       expect(ids((await definition.for(17).get())[0]!.activities)).toEqual([activities[1]!.serializationId]);
     });
 
+    it('orders aggregated activities of equal id by group, also when one group is a prefix of another', async () => {
+      // Groups whose next byte sorts below each format's separator ('"' in JSON, ';' in the Stream
+      // Framework format): ordered by stored member they would not come by group.
+      const groups = ['g', 'g 1', 'g!', 'g-1', 'g1', 'gb'];
+      const byObject = createAggregator({ getGroup: (activity) => groups[Number(activity.objectId) - 1]! });
+      const definition = AggregatedFeed.define({ name: 'ties', keyFormat: 'feed:ties:{userId}', storage: ctx.storage, aggregator: byObject });
+      const activities = makeActivities(groups.length, () => ({ offset: 0 })); // one millisecond: one id
+      await definition.insertActivities(activities);
+      const feed = definition.for(1);
+      await feed.addMany(activities);
+      const read = await feed.get();
+      expect(new Set(read.map((a) => a.serializationId)).size).toBe(1);
+      const newestFirst = ['gb', 'g1', 'g-1', 'g!', 'g 1', 'g'];
+      expect(read.map((a) => a.group)).toEqual(newestFirst);
+      for (const [offset, limit] of [[0, 2], [1, 2], [3, 2], [4, 5], [5, 1]] as const) {
+        expect((await feed.get({ offset, limit })).map((a) => a.group)).toEqual(newestFirst.slice(offset, offset + limit));
+      }
+      const ascending = feed.orderBy('activity_id');
+      expect((await ascending.get()).map((a) => a.group)).toEqual([...newestFirst].reverse());
+      expect((await ascending.get({ offset: 1, limit: 3 })).map((a) => a.group)).toEqual(['g 1', 'g!', 'g-1']);
+      const filtered = feed.filter({ activityIdGte: read[0]!.serializationId });
+      expect((await filtered.get({ offset: 2, limit: 2 })).map((a) => a.group)).toEqual(['g-1', 'g!']);
+    });
+
     it('accepts a custom aggregator', async () => {
       const byActor = createAggregator({ getGroup: (activity) => `actor-${activity.actorId}` });
       const definition = AggregatedFeed.define({ name: 'byactor', keyFormat: 'feed:byactor:{userId}', storage: ctx.storage, aggregator: byActor });
