@@ -2,12 +2,13 @@ import { Activity, AggregatedActivity, OpaqueActivity } from '@sf/activity';
 import type { ActivityOrId, DehydratedActivity } from '@sf/activity';
 import { RecentVerbAggregator } from '@sf/aggregators';
 import type { AggregatedActivityClass, BaseAggregator } from '@sf/aggregators';
+import { forEachLimited } from './backend/concurrency.js';
 import { BaseFeed, BaseFeedDefinition, idOf, validateActivities } from './base-feed.js';
 import { InvalidFeedOptionError } from './errors.js';
 import type { BaseFeedOptions, FeedView } from './base-feed.js';
 import type { FeedUpdate, WriteOptions } from './feed.js';
 import type { UserId } from './keys.js';
-import type { ActivityStorage, TimelineChange, TimelineKind, TimelineQuery, TimelineStorage } from './storage/contracts.js';
+import type { ActivityStorage, TimelineChange, TimelineKind, TimelineQuery, TimelineStorage } from './backend/contracts.js';
 
 export interface AggregatedFeedOptions<A extends AggregatedActivity = AggregatedActivity> extends BaseFeedOptions {
   /** Groups activities (default: RecentVerbAggregator, verb + day). */
@@ -19,17 +20,6 @@ export interface AggregatedFeedOptions<A extends AggregatedActivity = Aggregated
 
 /** Limit on concurrent per-feed writes of a fanout to aggregated feeds. */
 const FANOUT_CONCURRENCY = 16;
-
-async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      await task(items[index]!, index);
-    }
-  });
-  await Promise.all(workers);
-}
 
 /**
  * An aggregated feed definition. Writes re-aggregate through the aggregator against the current

@@ -8,18 +8,23 @@ import { noopMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import { toIdFilter, toOrder, validatePage } from './query.js';
 import type { FeedFilter, FeedOrdering, PageOptions } from './query.js';
+import { checkFeedName } from './backend/capabilities.js';
 import type {
   ActivityStorage,
   IdFilter,
   StorageBackend,
   TimelineItem,
   TimelineOrder,
+  TimelineQuery,
   TimelineStorage,
-} from './storage/contracts.js';
+} from './backend/contracts.js';
 
 /** Options every feed definition takes. */
 export interface BaseFeedOptions {
-  /** Names the feed in metrics, errors and (Cassandra) table names. Defaults from keyFormat. */
+  /**
+   * Names the feed in metrics, errors and storage (table names on a backend that has them; the
+   * backend's `capabilities.feedName` rule applies). Defaults from keyFormat.
+   */
   name?: string;
   /** The key of a user's feed, with `{userId}` (or Stream Framework's `%(user_id)s`). */
   keyFormat: string;
@@ -71,13 +76,21 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
       throw new InvalidFeedOptionError('a feed definition needs options { keyFormat, storage }', { path: 'options', value: options });
     }
     this.keyFormat = validateKeyFormat(options.keyFormat);
-    this.name = options.name ?? defaultName(this.keyFormat);
-    if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(this.name)) {
+    const name = options.name ?? defaultName(this.keyFormat);
+    if (!options.storage || typeof options.storage.timelineStorage !== 'function') {
+      throw new InvalidFeedOptionError(`feed ${String(name)} needs a storage backend (e.g. memoryStorage()), got ${typeof options.storage}`, {
+        path: 'options.storage',
+        value: options.storage,
+      });
+    }
+    if (typeof options.storage.capabilities !== 'object' || options.storage.capabilities === null) {
       throw new InvalidFeedOptionError(
-        `feed name must be a letter then letters, digits or _ (max 48), got ${JSON.stringify(this.name)}`,
-        { path: 'options.name', value: this.name },
+        `feed ${String(name)}: the storage backend ${String(options.storage.name)} declares no capabilities (see defineCapabilities in @sf/feeds/backend)`,
+        { path: 'options.storage.capabilities', value: options.storage.capabilities },
       );
     }
+    // The backend's own naming rule (Cassandra: names become table names), not one for all.
+    this.name = checkFeedName(name, options.storage.capabilities);
     const maxLength = options.maxLength ?? defaultMaxLength;
     if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
       throw new InvalidFeedOptionError(`maxLength of feed ${this.name} must be a positive integer, got ${String(options.maxLength)}`, {
@@ -86,12 +99,6 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
       });
     }
     this.maxLength = maxLength;
-    if (!options.storage || typeof options.storage.timelineStorage !== 'function') {
-      throw new InvalidFeedOptionError(`feed ${this.name} needs a storage backend (e.g. memoryStorage()), got ${typeof options.storage}`, {
-        path: 'options.storage',
-        value: options.storage,
-      });
-    }
     this.storage = options.storage;
     this.format = options.format ?? options.storage.format;
     this.metrics = options.metrics ?? noopMetrics;
@@ -100,6 +107,14 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
 
   keyFor(userId: UserId): string {
     return formatFeedKey(this.keyFormat, userId);
+  }
+
+  /**
+   * Stored entries of the feed at `key`, not hydrated: for readers that merge several feeds
+   * before hydrating one page (the Manager's pull reads), without reaching into the storage.
+   */
+  async getEntries(key: string, query: TimelineQuery): Promise<T[]> {
+    return this.timeline.get(key, query);
   }
 
   /** Stores activities in the activity storage (what Manager does before a fanout). */

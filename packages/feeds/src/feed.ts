@@ -5,7 +5,7 @@ import type { BaseFeedOptions, FeedView } from './base-feed.js';
 import type { UserId } from './keys.js';
 import { validateUserId } from './keys.js';
 import { FormatMismatchError } from './format-mismatch.js';
-import type { ActivityStorage, FlatTimelineItem, TimelineStorage } from './storage/contracts.js';
+import type { ActivityStorage, FlatTimelineItem, TimelineStorage } from './backend/contracts.js';
 
 /** What changed in a feed, for `onUpdateFeed`. */
 export interface FeedUpdate<TAdded = Activity> {
@@ -39,7 +39,7 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
       serializer: this.format.timelineSerializer(),
       format: this.format.name,
     });
-    this.activityStorage = this.storage.storesFullActivities ? null : this.storage.activityStorage({ name: this.name });
+    this.activityStorage = this.storage.capabilities.storesFullActivities ? null : this.storage.activityStorage({ name: this.name });
     this.onUpdateFeed = options.onUpdateFeed;
   }
 

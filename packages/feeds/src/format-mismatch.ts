@@ -1,7 +1,7 @@
 import { SerializationError, UnknownVerbError } from '@sf/activity';
 import { jsonFormat, streamFrameworkFormat } from '@sf/serializers';
 import type { SerializationFormat, Serializer } from '@sf/serializers';
-import type { TimelineKind } from './storage/contracts.js';
+import type { TimelineKind } from './backend/contracts.js';
 
 /** What a stored value is: an activity storage value, or the member of a kind of timeline. */
 export type StoredValueKind = 'activity' | TimelineKind;

@@ -13,9 +13,11 @@ export { NoopMetrics, noopMetrics } from './metrics.js';
 export { FormatMismatchError, detectFormatMismatch } from './format-mismatch.js';
 export { InvalidFeedOptionError, InvalidQueryError } from './errors.js';
 export type { StoredValueKind } from './format-mismatch.js';
-export { KeyedMutex } from './storage/keyed-mutex.js';
-export { applyMarkerUpdate } from './storage/marker-update.js';
-export { activitiesById, checkActivityConflict } from './storage/activity-conflicts.js';
+export type { BackendCapabilities, FeedNameRule, Reach } from './backend/capabilities.js';
+export { StorageConfigurationError, StorageLockError } from './backend/errors.js';
+export { KeyedMutex } from './backend/keyed-mutex.js';
+export { applyMarkerUpdate } from './backend/marker-update.js';
+export { activitiesById, checkActivityConflict } from './backend/activity-conflicts.js';
 export type { Metrics, Timer } from './metrics.js';
 export type {
   ActivityStorage,
@@ -35,4 +37,4 @@ export type {
   TimelineStorage,
   TimelineStorageOptions,
   TimelineWriteOptions,
-} from './storage/contracts.js';
+} from './backend/contracts.js';

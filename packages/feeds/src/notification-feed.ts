@@ -8,7 +8,7 @@ import type { FeedView } from './base-feed.js';
 import { InvalidFeedOptionError } from './errors.js';
 import { formatFeedKey, userIdFromKey, validateKeyFormat } from './keys.js';
 import type { UserId } from './keys.js';
-import type { MarkerCounts, MarkerStorage, MarkerUpdate, TimelineChange } from './storage/contracts.js';
+import type { MarkerCounts, MarkerStorage, MarkerUpdate, TimelineChange } from './backend/contracts.js';
 
 export interface NotificationFeedOptions<A extends NotificationActivity = NotificationActivity>
   extends AggregatedFeedOptions<A> {

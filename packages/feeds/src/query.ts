@@ -1,6 +1,6 @@
 import { InvalidActivityError, toSerializationId } from '@sf/activity';
 import { InvalidQueryError } from './errors.js';
-import type { IdFilter, TimelineOrder } from './storage/contracts.js';
+import type { IdFilter, TimelineOrder } from './backend/contracts.js';
 
 /** Filters on serialization ids, as the feed API takes them (Stream Framework's `activity_id__gte` etc.). */
 export interface FeedFilter {

@@ -644,7 +644,7 @@ export class Manager implements TaskExecutor {
       // The newest maxLength of the merge are among the newest maxLength of each source.
       const lists = await Promise.all(
         sources.map((source) =>
-          source.definition.timeline.get(source.key, { offset: 0, limit: definition.maxLength }),
+          source.definition.getEntries(source.key, { offset: 0, limit: definition.maxLength }),
         ),
       );
       const merged = new Map<string, { item: FlatTimelineItem; source: number }>();

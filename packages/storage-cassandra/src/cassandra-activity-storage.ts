@@ -5,7 +5,7 @@ import { bigIdOf, idParameter, varintText } from './codec.js';
 import type { StorageContext, TableHandle } from './context.js';
 import { CassandraSerializationError } from './errors.js';
 import { idTypeOf } from './schema.js';
-import { forEachLimited } from './session.js';
+import { forEachLimited } from '@sf/feeds/backend';
 
 const CHUNK = 100;
 

@@ -1,15 +1,17 @@
 import { EventEmitter } from 'node:events';
+import { defineCapabilities, resolveFormat } from '@sf/feeds/backend';
 import type {
   ActivityStorage,
+  BackendCapabilities,
+  FormatOption,
   MarkerEvent,
   MarkerStorage,
+  SerializationFormat,
   StorageBackend,
   TimelineItem,
   TimelineStorage,
   TimelineStorageOptions,
-} from '@sf/feeds';
-import { resolveFormat } from '@sf/serializers';
-import type { FormatOption, SerializationFormat } from '@sf/serializers';
+} from '@sf/feeds/backend';
 import cassandra from 'cassandra-driver';
 import type { Client, DseClientOptions } from 'cassandra-driver';
 import { CassandraActivityStorage } from './cassandra-activity-storage.js';
@@ -160,13 +162,27 @@ interface RegisteredTable {
 }
 
 /**
+ * What the Cassandra backend declares (with the default `lock.mode: 'lwt'`): flat timelines hold
+ * whole activities, feed names follow CQL's table-name rule (they name the tables unless
+ * `tableName` maps them), marker count events reach listeners of this process only, `modify`
+ * excludes writers of every process (`lock.mode: 'process'`: of this process only), data shared.
+ */
+export const cassandraCapabilities: BackendCapabilities = defineCapabilities({
+  storesFullActivities: true,
+  feedName: { pattern: /^[A-Za-z][A-Za-z0-9_]{0,47}$/, description: 'a letter then letters, digits or _ (max 48)' },
+  notificationEvents: 'in-process',
+  atomicAggregatedWrites: 'cross-process',
+  shared: true,
+});
+
+/**
  * The Cassandra backend: timelines in CQL tables (one per feed definition), denormalised as
  * Stream Framework's Cassandra backend (whole activities in the rows), with lightweight-transaction
  * locks for atomic aggregated updates. Create it with `cassandraStorage(options)`.
  */
 export class CassandraStorage implements StorageBackend {
   readonly name = 'cassandra';
-  readonly storesFullActivities = true;
+  readonly capabilities: BackendCapabilities;
   readonly format: SerializationFormat;
   readonly keyspace: string;
   readonly keyPrefix: string;
@@ -235,12 +251,15 @@ export class CassandraStorage implements StorageBackend {
     const tables = options.tables ?? {};
     const locksTable = this.#register(lockTableSpec(tableIdentifier(tables.locks ?? 'sf_locks', 'tables.locks')), 'locks');
     const modifyConsistency = consistency('modifyConsistency', options.modifyConsistency, 'LOCAL_QUORUM');
+    const lock = resolveLock(options.lock);
+    this.capabilities =
+      lock.mode === 'process' ? defineCapabilities({ ...cassandraCapabilities, atomicAggregatedWrites: 'in-process' }) : cassandraCapabilities;
     this.#context = {
       session: this.#session,
       keyPrefix,
       writes: new Semaphore(positive('writeConcurrency', options.writeConcurrency, Number(process.env.SF_CASSANDRA_WRITE_CONCURRENCY ?? 64))),
       modifyConsistency,
-      locks: new FeedLocks(this.#session, resolveLock(options.lock), async () => (await locksTable.layout()).cql, modifyConsistency),
+      locks: new FeedLocks(this.#session, lock, async () => (await locksTable.layout()).cql, modifyConsistency),
       activityCodec: new ActivityCodec(this.format),
       activitySerializer: this.format.activitySerializer(),
     };

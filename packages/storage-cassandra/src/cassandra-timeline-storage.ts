@@ -17,7 +17,7 @@ import { idRange, sliceCql, sortDescending } from './query.js';
 import type { Bound, IdRange } from './query.js';
 import { idTypeOf } from './schema.js';
 import type { TableLayout } from './schema.js';
-import { forEachLimited } from './session.js';
+import { forEachLimited } from '@sf/feeds/backend';
 import type { RunOptions, Statement } from './session.js';
 
 /** Offsets up to this are skipped client-side; larger ones first read only keys up to the offset. */

@@ -1,4 +1,6 @@
 import { SerializationError, StorageError, StorageUnavailableError } from '@sf/activity';
+import { StorageConfigurationError, StorageLockError } from '@sf/feeds/backend';
+import type { StorageConfigurationErrorOptions } from '@sf/feeds/backend';
 
 /** Where a failed Cassandra call was made. */
 export interface CassandraOperationContext {
@@ -84,20 +86,23 @@ export class CassandraSchemaError extends StorageError {
   }
 }
 
-/** `modify` could not take a feed's lock in time, or a marker update kept conflicting. */
-export class CassandraLockError extends StorageError {
-  readonly key: string;
-
+/**
+ * `modify` could not take a feed's lock in time, or a marker update kept conflicting. A
+ * `StorageLockError` (code `SF_CASSANDRA_LOCK`).
+ */
+export class CassandraLockError extends StorageLockError {
   constructor(key: string, message: string, options: { cause?: unknown } = {}) {
-    super(message, { ...options, code: 'SF_CASSANDRA_LOCK' });
-    this.key = key;
+    super(key, message, { ...options, code: 'SF_CASSANDRA_LOCK' });
   }
 }
 
-/** The options given to `cassandraStorage` are not usable. */
-export class CassandraConfigurationError extends StorageError {
-  constructor(message: string) {
-    super(message, { code: 'SF_CASSANDRA_CONFIGURATION' });
+/**
+ * The options given to `cassandraStorage` are not usable. A `StorageConfigurationError`, so an
+ * `InvalidArgumentError` (code `SF_CASSANDRA_CONFIGURATION`).
+ */
+export class CassandraConfigurationError extends StorageConfigurationError {
+  constructor(message: string, options: Omit<StorageConfigurationErrorOptions, 'code'> = {}) {
+    super(message, { path: 'cassandraStorage', ...options, code: 'SF_CASSANDRA_CONFIGURATION' });
   }
 }
 

@@ -1,4 +1,4 @@
-export { CassandraStorage, cassandraStorage } from './cassandra-storage.js';
+export { CassandraStorage, cassandraCapabilities, cassandraStorage } from './cassandra-storage.js';
 export type { CassandraStorageOptions } from './cassandra-storage.js';
 export { CassandraTimelineStorage } from './cassandra-timeline-storage.js';
 export { CassandraActivityStorage } from './cassandra-activity-storage.js';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import cassandra from 'cassandra-driver';
 import { StorageError, StorageUnavailableError } from '@sf/activity';
 import { CassandraQueryError, CassandraSchemaError, CassandraTimeoutError, CassandraUnavailableError } from './errors.js';
-import { Semaphore, consistencyOf, forEachLimited, toStorageError } from './session.js';
+import { forEachLimited } from '@sf/feeds/backend';
+import { Semaphore, consistencyOf, toStorageError } from './session.js';
 
 const { errors, types } = cassandra;
 const context = { operation: 'timeline.get', table: 'ks.normal', key: 'feed:normal:1' };

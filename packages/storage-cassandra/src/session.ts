@@ -258,24 +258,6 @@ export class CassandraSession {
   }
 }
 
-/** Runs `task` for every item with at most `limit` running at once; rejects on the first failure. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        await task(items[index]!, index);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  });
-  await Promise.all(workers);
-}
-
 /** At most `limit` tasks at once, shared by every caller; the others wait in order. */
 export class Semaphore {
   readonly limit: number;

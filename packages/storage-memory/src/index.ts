@@ -3,6 +3,7 @@ export {
   MemoryMarkerStorage,
   MemoryStorage,
   MemoryTimelineStorage,
+  memoryCapabilities,
   memoryStorage,
 } from './memory-storage.js';
 export type { MemoryStorageOptions } from './memory-storage.js';

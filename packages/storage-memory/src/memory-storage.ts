@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { SerializationError } from '@sf/activity';
 import type { Activity } from '@sf/activity';
-import { KeyedMutex, activitiesById, applyMarkerUpdate, checkActivityConflict } from '@sf/feeds';
+import { KeyedMutex, activitiesById, applyMarkerUpdate, checkActivityConflict, defineCapabilities, resolveFormat } from '@sf/feeds/backend';
 import type {
   ActivityStorage,
+  BackendCapabilities,
   MarkerCounts,
   MarkerEvent,
   MarkerLists,
@@ -17,9 +18,10 @@ import type {
   TimelineStorage,
   TimelineStorageOptions,
   TimelineWriteOptions,
-} from '@sf/feeds';
-import { resolveFormat } from '@sf/serializers';
-import type { FormatOption, SerializationFormat, Serializer } from '@sf/serializers';
+  FormatOption,
+  SerializationFormat,
+  Serializer,
+} from '@sf/feeds/backend';
 import { SortedTimeline } from './sorted-timeline.js';
 
 /** Timelines in process memory. Values go through the serializer, as in every other backend. */
@@ -72,7 +74,9 @@ export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineSt
     let added = 0;
     for (const item of items) {
       const member = this.#memberOf(item);
-      if (timeline.add({ id: item.serializationId, member, item: member })) added++;
+      // Aggregated items of equal id come by group (the contract), whatever the member looks like.
+      const tie = this.kind === 'flat' ? undefined : (item as unknown as { group: string }).group;
+      if (timeline.add({ id: item.serializationId, member, tie, item: member })) added++;
     }
     if (options.maxLength !== undefined) timeline.trim(options.maxLength);
     return added;
@@ -243,6 +247,18 @@ export class MemoryMarkerStorage implements MarkerStorage {
   }
 }
 
+/**
+ * What the memory backend declares: timelines hold ids (activities in the activity storage), any
+ * feed name, events and `modify` atomicity within this process only, nothing shared.
+ */
+export const memoryCapabilities: BackendCapabilities = defineCapabilities({
+  storesFullActivities: false,
+  feedName: null,
+  notificationEvents: 'in-process',
+  atomicAggregatedWrites: 'in-process',
+  shared: false,
+});
+
 export interface MemoryStorageOptions {
   /**
    * Serialization family of stored values: `'json'` (default), `'stream-framework'`, or a
@@ -257,7 +273,7 @@ export interface MemoryStorageOptions {
  */
 export class MemoryStorage implements StorageBackend {
   readonly name = 'memory';
-  readonly storesFullActivities = false;
+  readonly capabilities = memoryCapabilities;
   readonly format: SerializationFormat;
   readonly #timelines = new Map<string, Map<string, SortedTimeline<string>>>();
   readonly #activities = new Map<string, Activity>();

@@ -4,13 +4,33 @@ import type { IdFilter, TimelineOrder } from '@sf/feeds';
 export interface TimelineEntry<T> {
   id: string;
   member: string;
+  /** What orders entries of equal id before the member: the group of an aggregated item. */
+  tie?: string | undefined;
   item: T;
 }
 
-/** Newest first: by id descending, then member descending (as Redis orders equal scores). */
-function compareEntries(a: { id: string; member: string }, b: { id: string; member: string }): number {
+/** Strings in the order of their UTF-8 bytes (code point order), as Redis and Cassandra compare. */
+export function compareBytes(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Only surrogates (code points above U+FFFF) sort differently by UTF-16 unit and by byte.
+    if ((x >= 0xd800 && x <= 0xdfff) || (y >= 0xd800 && y <= 0xdfff)) return (a.codePointAt(i) ?? 0) - (b.codePointAt(i) ?? 0) < 0 ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Newest first: by id descending, then tie (the group) descending, then member descending (as
+ * Redis orders equal scores).
+ */
+function compareEntries(a: { id: string; member: string; tie?: string | undefined }, b: { id: string; member: string; tie?: string | undefined }): number {
   const byId = compareSerializationIds(b.id, a.id);
   if (byId !== 0) return byId;
+  if (a.tie !== undefined && b.tie !== undefined && a.tie !== b.tie) return compareBytes(b.tie, a.tie);
   return a.member < b.member ? 1 : a.member > b.member ? -1 : 0;
 }
 
@@ -28,7 +48,7 @@ export class SortedTimeline<T> {
   }
 
   /** First index whose entry is not newer than `probe` (binary search). */
-  private lowerBound(probe: { id: string; member: string }): number {
+  private lowerBound(probe: { id: string; member: string; tie?: string | undefined }): number {
     let low = 0;
     let high = this.entries.length;
     while (low < high) {

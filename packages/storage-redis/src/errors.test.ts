@@ -1,6 +1,7 @@
-import { SerializationError, SfError, StorageError, StorageUnavailableError } from '@sf/activity';
+import { InvalidArgumentError, SerializationError, SfError, StorageError, StorageUnavailableError } from '@sf/activity';
+import { StorageConfigurationError, StorageLockError } from '@sf/feeds/backend';
 import { describe, expect, it } from 'vitest';
-import { RedisReplyError, RedisSerializationError, RedisUnavailableError, isUnavailable, toStorageError } from './errors.js';
+import { RedisConfigurationError, RedisLockError, RedisReplyError, RedisSerializationError, RedisUnavailableError, isUnavailable, toStorageError } from './errors.js';
 
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -50,5 +51,18 @@ describe('toStorageError', () => {
     expect(SfError.isInstance(error)).toBe(true);
     expect(error.message).toBe('corrupt entry "garbage" in Redis key "feed:1": bad');
     expect(error.field).toBe('feed:1');
+  });
+});
+
+describe('the shared storage error family', () => {
+  it('RedisLockError is a StorageLockError, RedisConfigurationError a StorageConfigurationError, codes kept', () => {
+    const lock = new RedisLockError('feed:1', 'busy');
+    expect(lock).toBeInstanceOf(StorageLockError);
+    expect(lock).toBeInstanceOf(StorageError);
+    expect([lock.code, lock.key]).toEqual(['SF_REDIS_LOCK', 'feed:1']);
+    const configuration = new RedisConfigurationError('bad');
+    expect(configuration).toBeInstanceOf(StorageConfigurationError);
+    expect(configuration).toBeInstanceOf(InvalidArgumentError);
+    expect(configuration.code).toBe('SF_REDIS_CONFIGURATION');
   });
 });

@@ -1,4 +1,6 @@
 import { SerializationError, SfError, StorageError, StorageUnavailableError } from '@sf/activity';
+import { StorageConfigurationError, StorageLockError } from '@sf/feeds/backend';
+import type { StorageConfigurationErrorOptions } from '@sf/feeds/backend';
 
 /** Where a failed Redis call was made. */
 export interface RedisOperationContext {
@@ -41,20 +43,23 @@ export class RedisReplyError extends StorageError {
   }
 }
 
-/** `modify` could not take a feed's lock in time (another writer held it), or lost it repeatedly. */
-export class RedisLockError extends StorageError {
-  readonly key: string;
-
+/**
+ * `modify` could not take a feed's lock in time (another writer held it), or lost it repeatedly.
+ * A `StorageLockError` (code `SF_REDIS_LOCK`).
+ */
+export class RedisLockError extends StorageLockError {
   constructor(key: string, message: string, options: { cause?: unknown } = {}) {
-    super(message, { ...options, code: 'SF_REDIS_LOCK' });
-    this.key = key;
+    super(key, message, { ...options, code: 'SF_REDIS_LOCK' });
   }
 }
 
-/** The options given to `redisStorage` are not usable. */
-export class RedisConfigurationError extends StorageError {
-  constructor(message: string) {
-    super(message, { code: 'SF_REDIS_CONFIGURATION' });
+/**
+ * The options given to `redisStorage` (or another function of this package) are not usable. A
+ * `StorageConfigurationError`, so an `InvalidArgumentError` (code `SF_REDIS_CONFIGURATION`).
+ */
+export class RedisConfigurationError extends StorageConfigurationError {
+  constructor(message: string, options: Omit<StorageConfigurationErrorOptions, 'code'> = {}) {
+    super(message, { path: 'redisStorage', ...options, code: 'SF_REDIS_CONFIGURATION' });
   }
 }
 

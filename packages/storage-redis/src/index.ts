@@ -1,4 +1,4 @@
-export { RedisStorage, redisStorage } from './redis-storage.js';
+export { RedisStorage, redisCapabilities, redisStorage } from './redis-storage.js';
 export type { RedisStorageOptions } from './redis-storage.js';
 export { RedisTimelineStorage } from './redis-timeline-storage.js';
 export { RedisActivityStorage } from './redis-activity-storage.js';

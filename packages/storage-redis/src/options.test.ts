@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidFormatError } from '@sf/serializers';
-import { redisStorage } from './index.js';
+import { redisCapabilities, redisStorage } from './index.js';
 
 // lazyConnect: building a backend must not need a server.
 const redis = new Redis({ lazyConnect: true });
@@ -20,5 +20,13 @@ describe('redisStorage options', () => {
     // The same parser as every storage (issue 12 item 19), checked at creation.
     expect(() => redisStorage({ redis, serializer: { name: 'half' } as never })).toThrow(InvalidFormatError);
     expect(() => redisStorage({ redis, serializer: 'pickle' as never })).toThrow(/^redisStorage\.serializer must be/);
+  });
+});
+
+describe('redisStorage capabilities', () => {
+  it('declares ids in timelines, no feed-name rule, events to every process; none without a counts channel', () => {
+    expect(redisStorage({ redis }).capabilities).toBe(redisCapabilities);
+    expect(redisCapabilities).toMatchObject({ storesFullActivities: false, feedName: null, notificationEvents: 'cross-process', atomicAggregatedWrites: 'cross-process' });
+    expect(redisStorage({ redis, countsChannel: null }).capabilities.notificationEvents).toBe('none');
   });
 });

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@sf/activity';
-import type { MarkerCounts, MarkerEvent, MarkerLists, MarkerStorage, MarkerUpdate } from '@sf/feeds';
+import { decodeMarkerEvent } from '@sf/feeds/backend';
+import type { MarkerCounts, MarkerEvent, MarkerLists, MarkerStorage, MarkerUpdate } from '@sf/feeds/backend';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisClient } from './redis-runner.js';
 import type { RedisStorageContext } from './context.js';
@@ -93,24 +94,6 @@ export class RedisMarkerStorage implements MarkerStorage {
   }
 }
 
-function parseEvent(message: string): MarkerEvent | null {
-  try {
-    const event = JSON.parse(message) as Partial<MarkerEvent> | null;
-    if (
-      event !== null &&
-      typeof event === 'object' &&
-      typeof event.key === 'string' &&
-      typeof event.unseen === 'number' &&
-      typeof event.unread === 'number'
-    ) {
-      return { key: event.key, unseen: event.unseen, unread: event.unread };
-    }
-  } catch {
-    // not one of ours
-  }
-  return null;
-}
-
 /**
  * One pub/sub connection per backend (a `duplicate()` of the client), shared by every listener
  * and closed when the last one leaves. ioredis resubscribes after reconnecting.
@@ -158,7 +141,7 @@ export class CountsSubscriber {
     connection.on('error', () => {});
     connection.on('message', (channel: string, message: string) => {
       if (channel !== this.#channel) return;
-      const event = parseEvent(message);
+      const event = decodeMarkerEvent(message);
       if (!event) return;
       for (const listener of [...this.#listeners]) {
         try {

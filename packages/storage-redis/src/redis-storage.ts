@@ -1,13 +1,15 @@
+import { defineCapabilities, resolveFormat } from '@sf/feeds/backend';
 import type {
   ActivityStorage,
+  BackendCapabilities,
+  FormatOption,
   MarkerStorage,
+  SerializationFormat,
   StorageBackend,
   TimelineItem,
   TimelineStorage,
   TimelineStorageOptions,
-} from '@sf/feeds';
-import { resolveFormat } from '@sf/serializers';
-import type { FormatOption, SerializationFormat } from '@sf/serializers';
+} from '@sf/feeds/backend';
 import { RedisRunner, type RedisClient } from './redis-runner.js';
 import {
   RedisStorageContext,
@@ -21,6 +23,19 @@ import { RedisKeys, type MarkersKeyFormat } from './keys.js';
 import { RedisActivityStorage } from './redis-activity-storage.js';
 import { CountsSubscriber, RedisMarkerStorage } from './redis-marker-storage.js';
 import { RedisTimelineStorage } from './redis-timeline-storage.js';
+
+/**
+ * What the Redis backend declares: timelines hold ids (activities in the `global:*` hashes), any
+ * feed name, marker count events to every process (pub/sub; `'none'` with `countsChannel: null`),
+ * `modify` under a lock held in Redis, data shared by every process.
+ */
+export const redisCapabilities: BackendCapabilities = defineCapabilities({
+  storesFullActivities: false,
+  feedName: null,
+  notificationEvents: 'cross-process',
+  atomicAggregatedWrites: 'cross-process',
+  shared: true,
+});
 
 export interface RedisStorageOptions {
   /** An ioredis client: `new Redis(...)` (single node, Sentinel) or `new Cluster(...)`. Required. */
@@ -73,7 +88,7 @@ export interface RedisStorageOptions {
  */
 export class RedisStorage implements StorageBackend {
   readonly name = 'redis';
-  readonly storesFullActivities = false;
+  readonly capabilities: BackendCapabilities;
   readonly format: SerializationFormat;
   readonly keys: RedisKeys;
   readonly countsChannel: string | null;
@@ -132,6 +147,7 @@ export class RedisStorage implements StorageBackend {
       throw new RedisConfigurationError(`countsChannel must be a non-empty string or null, got ${JSON.stringify(channel)}`);
     }
     this.countsChannel = channel;
+    this.capabilities = channel === null ? defineCapabilities({ ...redisCapabilities, notificationEvents: 'none' }) : redisCapabilities;
     this.#activityStorage = new RedisActivityStorage(this.#context, this.format.activitySerializer(), this.format.name);
     this.#markerStorage = new RedisMarkerStorage(this.#context, channel, channel === null ? null : new CountsSubscriber(client, channel));
   }

@@ -5,6 +5,7 @@ import type {
   TimelineChange,
   TimelineItem,
   TimelineKind,
+  TimelineOrder,
   TimelineQuery,
   TimelineStorage,
   TimelineStorageOptions,
@@ -17,6 +18,7 @@ import { RedisReplyError } from './errors.js';
 import { ReplyCode, lockError } from './lua/codes.js';
 import { scriptReply } from './lua/scripts.js';
 import { rangeArgs } from './args.js';
+import { orderTies } from './ties.js';
 import { boundsOf, checkId } from './ids.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { groupBy } from './group.js';
@@ -210,20 +212,60 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     const order = query.order ?? 'desc';
     const { low, high } = boundsOf(query.filter);
     const context = { operation: 'timeline.get', key };
+    // Aggregated pages read one neighbour on each side, in the same round trip, to see whether a
+    // tie (items of equal id) crosses the page's edges (see #orderTies).
+    const before = !this.#flat && offset > 0 ? 1 : 0;
+    const after = !this.#flat && limit !== null ? 1 : 0;
+    const start = offset - before;
+    const count = limit === null ? null : limit + before + after;
     let members: string[];
     if (low === null && high === null) {
-      const stop = limit === null ? -1 : offset + limit - 1;
+      const stop = count === null ? -1 : start + count - 1;
       members = toStrings(
         await this.#runner.call(context, (client) =>
-          order === 'desc' ? client.zrevrange(key, offset, stop) : client.zrange(key, offset, stop),
+          order === 'desc' ? client.zrevrange(key, start, stop) : client.zrange(key, start, stop),
         ),
         context,
       );
     } else {
-      const args = rangeArgs(order, this.#flat ? 'member' : 'score', query.filter, offset, limit);
+      const args = rangeArgs(order, this.#flat ? 'member' : 'score', query.filter, start, count);
       members = await this.#runner.script(context, 'range', [key], args);
     }
-    return this.#decode(feedKey, key, members);
+    if (this.#flat) return this.#decode(feedKey, key, members);
+    const previous = before === 1 ? members[0] : undefined;
+    const pageMembers = members.slice(before, limit === null ? undefined : before + limit);
+    const next = limit !== null && members.length > before + limit ? members[before + limit] : undefined;
+    return orderTies(this.#decode(feedKey, key, pageMembers), order, {
+      previousId: previous === undefined ? undefined : this.#loadQuietly(previous)?.serializationId,
+      nextId: next === undefined ? undefined : this.#loadQuietly(next)?.serializationId,
+      block: (id) => this.#tieBlock(key, id, order, context),
+      memberOf: (item) => this.#members.get(item),
+    });
+  }
+
+  /** A tie block, in the read's order (for orderTies). */
+  async #tieBlock(key: string, id: string, order: TimelineOrder, context: { operation: string; key: string }): Promise<T[] | undefined> {
+    const members = toStrings(
+      await this.#runner.call(context, (client) => (order === 'desc' ? client.zrevrangebyscore(key, id, id) : client.zrangebyscore(key, id, id))),
+      context,
+    );
+    const block: T[] = [];
+    for (const member of members) {
+      const item = this.#loadQuietly(member);
+      if (item === undefined) return undefined; // reported by the page it belongs to
+      block.push(item);
+    }
+    return block;
+  }
+
+  #loadQuietly(member: string): T | undefined {
+    try {
+      const item = this.#serializer.loads(member);
+      if (typeof item === 'object' && item !== null) this.#members.set(item, member);
+      return item;
+    } catch {
+      return undefined;
+    }
   }
 
   async count(feedKey: string): Promise<number> {

@@ -297,8 +297,8 @@ async function verify(input: {
       ? await checkAggregatedFeeds(app, ledger, users)
       : undefined;
     const own = await checkUserFeeds(app, ledger);
-    // Backends whose timelines hold whole activities (Cassandra) keep no separate activity storage.
-    const separate = !app.storage.storesFullActivities;
+    // Backends whose timelines hold whole activities keep no separate activity storage.
+    const separate = !app.storage.capabilities.storesFullActivities;
     const stored = separate ? await storedActivities(app, ledger) : ledger.length;
     const jobs = await jobFigures(app);
 

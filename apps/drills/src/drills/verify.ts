@@ -2,6 +2,7 @@
  * Compares every follower feed with the producer's ledger, and reads the queue's job records.
  */
 import { readFileSync } from 'node:fs';
+import { forEachLimited } from '@sf/feeds/backend';
 import type { FanoutPriority } from '@sf/manager';
 import type { DrillApp } from './app.js';
 
@@ -30,19 +31,6 @@ export interface FeedCheck {
   unexpected: number;
   /** Examples of wrong feeds, for the report. */
   examples: string[];
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!);
-    }),
-  );
 }
 
 /** What each user's feed must hold, from the ledger. */

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { deleteKeysWithPrefix } from '@sf/storage-redis';
 import { Redis } from 'ioredis';
 import type { Activity } from '@sf/activity';
+import { forEachLimited } from '@sf/feeds/backend';
 import type { App } from '../fixtures/app.js';
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -129,19 +130,6 @@ export async function deleteKeys(...patterns: string[]): Promise<void> {
   } finally {
     await redis.quit();
   }
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!);
-    }),
-  );
 }
 
 /**

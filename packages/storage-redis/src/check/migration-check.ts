@@ -1,6 +1,6 @@
-import { detectFormatMismatch, userIdFromKey, validateKeyFormat } from '@sf/feeds';
-import { jsonFormat, streamFrameworkFormat } from '@sf/serializers';
-import type { SerializationFormat } from '@sf/serializers';
+import { userIdFromKey, validateKeyFormat } from '@sf/feeds';
+import { detectFormatMismatch, resolveFormat } from '@sf/feeds/backend';
+import type { SerializationFormat } from '@sf/feeds/backend';
 import type { ChainableCommander } from 'ioredis';
 import { RedisRunner, type RedisClient } from '../redis-runner.js';
 import { RedisConfigurationError } from '../errors.js';
@@ -55,12 +55,6 @@ function markersPattern(format: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-function resolveFormat(format: MigrationCheckOptions['format']): SerializationFormat {
-  if (format === undefined || format === 'stream-framework') return streamFrameworkFormat();
-  if (format === 'json') return jsonFormat();
-  if (typeof format === 'object' && format !== null && typeof format.activitySerializer === 'function') return format;
-  throw new RedisConfigurationError(`format must be 'json', 'stream-framework' or a SerializationFormat, got ${JSON.stringify(format)}`);
-}
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const resolved = value ?? fallback;
@@ -78,7 +72,8 @@ export async function migrationCheck(options: MigrationCheckOptions): Promise<Mi
   const runner = new RedisRunner(options.redis);
   const keyPrefix = options.keyPrefix ?? '';
   const match = options.match ?? (keyPrefix === '' ? '*' : prefixPattern(keyPrefix));
-  const format = resolveFormat(options.format);
+  // The check is for data Python wrote: the Stream Framework format unless told otherwise.
+  const format = resolveFormat(options.format ?? 'stream-framework', 'migrationCheck.format');
   const maxLength = positive('maxLength', options.maxLength, 100);
   const markersMaxLength = positive('markersMaxLength', options.markersMaxLength, 100);
   const count = positive('count', options.count, 500);

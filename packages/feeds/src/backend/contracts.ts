@@ -1,5 +1,6 @@
 import type { Activity, DehydratedActivity } from '@sf/activity';
 import type { SerializationFormat, Serializer } from '@sf/serializers';
+import type { BackendCapabilities } from './capabilities.js';
 
 /** Anything a timeline holds: it is ordered by its serialization id. */
 export interface TimelineItem {
@@ -10,9 +11,10 @@ export interface TimelineItem {
 export type FlatTimelineItem = Activity | DehydratedActivity;
 
 /**
- * `flat`: activities, stored as ids when the backend has an activity storage (Redis) or whole
- * (Cassandra). `aggregated`: aggregated activities holding activity ids. `notification`:
- * aggregated activities holding whole activities (no activity storage needed).
+ * `flat`: activities, stored as ids (activities in the activity storage) or whole, as the
+ * backend's `capabilities.storesFullActivities` says. `aggregated`: aggregated activities holding
+ * activity ids. `notification`: aggregated activities holding whole activities (no activity
+ * storage needed).
  */
 export type TimelineKind = 'flat' | 'aggregated' | 'notification';
 
@@ -67,8 +69,9 @@ export interface TimelineStorageOptions<T extends TimelineItem> {
  * A backend's timelines for one feed definition. A timeline is an ordered set of items keyed by
  * the feed key; items are unique by their serialized form (for flat feeds: by serialization id),
  * ordered by serialization id, newest first. Aggregated items can share an id (updated in the
- * same second): such ties come by group, descending, on every bundled backend (Redis and memory
- * order them by serialized member, which starts with the group in both formats).
+ * same second): such ties come by group, descending in newest-first reads and ascending in
+ * oldest-first ones, comparing groups as strings of bytes (`'ab'` after `'a'`, `'a1'` after `'a'`),
+ * in every format.
  */
 export interface TimelineStorage<T extends TimelineItem> {
   readonly name: string;
@@ -164,7 +167,7 @@ export interface MarkerStorage {
 
 /** A storage backend: the factory of the storages of each feed definition. */
 export interface StorageBackend {
-  /** `memory`, `redis`, `cassandra`, ... */
+  /** `memory`, `redis`, `cassandra`, ...: for messages and metrics only (decisions use `capabilities`). */
   readonly name: string;
   /** The serialization family used by default (JSON unless configured otherwise). */
   readonly format: SerializationFormat;
@@ -176,6 +179,9 @@ export interface StorageBackend {
    */
   activityStorage(options: { name: string }): ActivityStorage;
   markerStorage(options: { name: string }): MarkerStorage;
-  /** True when flat timelines of this backend hold whole activities (no hydration needed). */
-  readonly storesFullActivities: boolean;
+  /**
+   * What this backend (as configured) can do: feeds and the Manager ask these, never `name`.
+   * Each backend package also exports its default declaration (`redisCapabilities`, ...).
+   */
+  readonly capabilities: BackendCapabilities;
 }

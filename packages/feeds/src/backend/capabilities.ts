@@ -1,0 +1,105 @@
+import { InvalidArgumentError } from '@sf/activity';
+
+/**
+ * How far something a backend does reaches: every process sharing the backend's data
+ * (`cross-process`), or only the process that did it (`in-process`).
+ */
+export type Reach = 'cross-process' | 'in-process';
+
+/** A rule a backend puts on feed definition names (Cassandra: they become table names). */
+export interface FeedNameRule {
+  /** What a valid name looks like, for error messages: `a letter then letters, digits or _ (max 48)`. */
+  readonly description: string;
+  readonly pattern: RegExp;
+}
+
+/**
+ * What a backend declares about itself. Feeds, the Manager and the conformance suites ask these,
+ * never a backend's name: a new backend implements the contracts, declares its capabilities and
+ * runs the suites.
+ */
+export interface BackendCapabilities {
+  /**
+   * Flat timelines hold whole activities (Cassandra, as Stream Framework's Cassandra backend):
+   * feeds keep no separate activity storage for them and reads need no hydration. False when
+   * timelines hold ids and activities live in the activity storage (Redis, memory).
+   */
+  readonly storesFullActivities: boolean;
+  /** The rule feed names must follow on this backend; `null`: any non-empty name. */
+  readonly feedName: FeedNameRule | null;
+  /**
+   * Who hears marker count events (`MarkerStorage.subscribe`, `NotificationFeedDefinition.subscribe`):
+   * listeners in every process sharing the backend (Redis pub/sub), or only in the process that
+   * made the change (memory, Cassandra). `none`: the backend publishes nothing and `subscribe`
+   * throws (Redis with `countsChannel: null`).
+   */
+  readonly notificationEvents: Reach | 'none';
+  /**
+   * `TimelineStorage.modify` (aggregated and notification writes) excludes concurrent writers of
+   * the same feed in every process (a lock held in the backend: Redis, Cassandra `lock.mode:
+   * 'lwt'`), or only within one process (memory, Cassandra `lock.mode: 'process'`).
+   */
+  readonly atomicAggregatedWrites: Reach;
+  /** The data outlives the process and other processes see it (false for memory). */
+  readonly shared: boolean;
+}
+
+/**
+ * Declares a backend's capabilities: checks the declaration and freezes it.
+ *
+ * @example
+ * export const myCapabilities = defineCapabilities({
+ *   storesFullActivities: false, feedName: null, notificationEvents: 'in-process',
+ *   atomicAggregatedWrites: 'in-process', shared: false,
+ * });
+ */
+export function defineCapabilities(capabilities: BackendCapabilities): BackendCapabilities {
+  const invalid = (path: string, value: unknown, expected: string): never => {
+    throw new InvalidArgumentError(`capabilities.${path} must be ${expected}, got ${JSON.stringify(value) ?? String(value)}`, {
+      path: `capabilities.${path}`,
+      value,
+    });
+  };
+  if (typeof capabilities !== 'object' || capabilities === null) invalid('', capabilities, 'an object');
+  const { storesFullActivities, feedName, notificationEvents, atomicAggregatedWrites, shared } = capabilities;
+  if (typeof storesFullActivities !== 'boolean') invalid('storesFullActivities', storesFullActivities, 'a boolean');
+  if (typeof shared !== 'boolean') invalid('shared', shared, 'a boolean');
+  if (feedName !== null && (typeof feedName !== 'object' || !(feedName.pattern instanceof RegExp) || typeof feedName.description !== 'string')) {
+    invalid('feedName', feedName, 'null or { pattern: RegExp, description: string }');
+  }
+  if (notificationEvents !== 'cross-process' && notificationEvents !== 'in-process' && notificationEvents !== 'none') {
+    invalid('notificationEvents', notificationEvents, "'cross-process', 'in-process' or 'none'");
+  }
+  if (atomicAggregatedWrites !== 'cross-process' && atomicAggregatedWrites !== 'in-process') {
+    invalid('atomicAggregatedWrites', atomicAggregatedWrites, "'cross-process' or 'in-process'");
+  }
+  return Object.freeze({
+    storesFullActivities,
+    feedName: feedName === null ? null : Object.freeze({ pattern: feedName.pattern, description: feedName.description }),
+    notificationEvents,
+    atomicAggregatedWrites,
+    shared,
+  });
+}
+
+/**
+ * Checks a feed name against a backend's rule (and that it is a non-empty string); returns it.
+ *
+ * @throws InvalidArgumentError (path `options.name`) naming the rule
+ */
+export function checkFeedName(name: unknown, capabilities: BackendCapabilities): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidArgumentError(`feed name must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`, {
+      path: 'options.name',
+      value: name,
+    });
+  }
+  const rule = capabilities.feedName;
+  if (rule && !rule.pattern.test(name)) {
+    throw new InvalidArgumentError(`feed name must be ${rule.description} on this storage, got ${JSON.stringify(name)}`, {
+      path: 'options.name',
+      value: name,
+    });
+  }
+  return name;
+}

@@ -1,0 +1,41 @@
+/**
+ * `@sf/feeds/backend`: what a storage backend implements, in one place. A new backend implements
+ * the contracts, declares its capabilities with `defineCapabilities`, throws the storage error
+ * family, reads its `format` option with `resolveFormat`, and runs the suites of
+ * `@sf/feeds/testing` (and `@sf/manager/testing`).
+ */
+export type {
+  ActivityStorage,
+  FlatTimelineItem,
+  IdFilter,
+  MarkerCounts,
+  MarkerEvent,
+  MarkerLists,
+  MarkerStorage,
+  MarkerUpdate,
+  StorageBackend,
+  TimelineChange,
+  TimelineItem,
+  TimelineKind,
+  TimelineOrder,
+  TimelineQuery,
+  TimelineStorage,
+  TimelineStorageOptions,
+  TimelineWriteOptions,
+} from './contracts.js';
+export { checkFeedName, defineCapabilities } from './capabilities.js';
+export type { BackendCapabilities, FeedNameRule, Reach } from './capabilities.js';
+export { StorageConfigurationError, StorageLockError } from './errors.js';
+export type { StorageConfigurationErrorOptions } from './errors.js';
+export { forEachLimited } from './concurrency.js';
+export { decodeMarkerEvent, encodeMarkerEvent } from './events.js';
+export type { MarkerEventMessage } from './events.js';
+export { KeyedMutex } from './keyed-mutex.js';
+export { applyMarkerUpdate } from './marker-update.js';
+export { activitiesById, checkActivityConflict } from './activity-conflicts.js';
+export { FormatMismatchError, detectFormatMismatch } from '../format-mismatch.js';
+export type { StoredValueKind } from '../format-mismatch.js';
+// One parser of every backend's `format` option (`'json'`, `'stream-framework'` or a format).
+export { InvalidFormatError, resolveFormat } from '@sf/serializers';
+export type { FormatOption, SerializationFormat, Serializer } from '@sf/serializers';
+export { StorageError, StorageUnavailableError } from '@sf/activity';
