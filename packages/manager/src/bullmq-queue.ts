@@ -5,14 +5,14 @@ import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { BackoffOptions, ConnectionOptions, KeepJobs } from 'bullmq';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { positiveInteger } from './options.js';
-import { FanoutPriority, fanoutPriorities } from './tasks.js';
+import { FanoutPriority, fanoutPriorities } from './fanout-queue.js';
 import type {
   EnqueueResult,
   FanoutQueue,
   ManagerTask,
   TaskExecutor,
   WaitOptions,
-} from './tasks.js';
+} from './fanout-queue.js';
 
 /** A Redis connection: a `redis://` / `rediss://` URL, ioredis options, or an ioredis client. */
 export type FanoutConnection = string | RedisOptions | Redis | Cluster;

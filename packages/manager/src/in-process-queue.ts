@@ -6,7 +6,7 @@ import type {
   ManagerTask,
   TaskExecutor,
   WaitOptions,
-} from './tasks.js';
+} from './fanout-queue.js';
 
 export interface InProcessFanoutQueueOptions {
   /**

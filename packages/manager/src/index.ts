@@ -11,7 +11,7 @@ export type {
 } from './manager.js';
 export { InProcessFanoutQueue } from './in-process-queue.js';
 export type { InProcessFanoutQueueOptions } from './in-process-queue.js';
-export { FanoutPriority, fanoutPriorities } from './tasks.js';
+export { FanoutPriority, fanoutPriorities } from './fanout-queue.js';
 export type {
   EnqueueResult,
   FanoutProgress,
@@ -21,4 +21,4 @@ export type {
   ManagerTask,
   TaskExecutor,
   WaitOptions,
-} from './tasks.js';
+} from './fanout-queue.js';

@@ -19,7 +19,7 @@ import { jsonFormat } from '@sf/serializers';
 import type { Serializer } from '@sf/serializers';
 import { InProcessFanoutQueue } from './in-process-queue.js';
 import { positiveInteger } from './options.js';
-import { FanoutPriority, fanoutPriorities } from './tasks.js';
+import { FanoutPriority, fanoutPriorities } from './fanout-queue.js';
 import type {
   EnqueueResult,
   FanoutQueue,
@@ -28,7 +28,7 @@ import type {
   ManagerTask,
   TaskExecutor,
   WaitOptions,
-} from './tasks.js';
+} from './fanout-queue.js';
 
 /**
  * A feed definition the manager fans out to: flat, aggregated or notification (with any

@@ -24,8 +24,8 @@ import { SfError } from '@sf/activity';
 import { BullmqFanoutQueue, jobName } from './bullmq-queue.js';
 import type { FanoutWorker } from './bullmq-queue.js';
 import { FailureSummary } from './failure-log.js';
-import { FanoutPriority, fanoutPriorities } from './tasks.js';
-import type { TaskExecutor } from './tasks.js';
+import { FanoutPriority, fanoutPriorities } from './fanout-queue.js';
+import type { TaskExecutor } from './fanout-queue.js';
 
 type Env = Record<string, string | undefined>;
 
