@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/bullmq.ts', 'src/worker-cli.ts'],
+  entry: {
+    index: 'src/index.ts',
+    bullmq: 'src/bullmq.ts',
+    'worker-cli': 'src/worker-cli.ts',
+    'testing/index': 'src/testing/index.ts',
+  },
   format: 'esm',
   dts: true,
   sourcemap: true,
