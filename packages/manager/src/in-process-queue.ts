@@ -1,4 +1,4 @@
-import { SfError } from '@sf/activity';
+import { FanoutFailedError, FanoutQueueClosedError, FanoutQueueUnboundError } from './errors.js';
 import type {
   EnqueueResult,
   FanoutProgress,
@@ -6,7 +6,8 @@ import type {
   ManagerTask,
   TaskExecutor,
   WaitOptions,
-} from './tasks.js';
+} from './fanout-queue.js';
+import { positiveInteger } from './options.js';
 
 export interface InProcessFanoutQueueOptions {
   /**
@@ -34,20 +35,8 @@ export class InProcessFanoutQueue implements FanoutQueue {
 
   constructor(options: InProcessFanoutQueueOptions = {}) {
     this.mode = options.mode ?? 'await';
-    this.concurrency = options.concurrency ?? 4;
-    this.attempts = options.attempts ?? 3;
-    if (!Number.isSafeInteger(this.concurrency) || this.concurrency < 1) {
-      throw new SfError(
-        'SF_INVALID_OPTION',
-        `concurrency must be a positive integer, got ${String(options.concurrency)}`,
-      );
-    }
-    if (!Number.isSafeInteger(this.attempts) || this.attempts < 1) {
-      throw new SfError(
-        'SF_INVALID_OPTION',
-        `attempts must be a positive integer, got ${String(options.attempts)}`,
-      );
-    }
+    this.concurrency = positiveInteger('concurrency', options.concurrency, 4);
+    this.attempts = positiveInteger('attempts', options.attempts, 3);
     this.#onError =
       options.onError ??
       ((error, task) => console.error(`fanout task ${task.type} failed for good:`, error));
@@ -59,8 +48,7 @@ export class InProcessFanoutQueue implements FanoutQueue {
 
   async #runWithRetry(task: ManagerTask): Promise<void> {
     const executor = this.#executor;
-    if (!executor)
-      throw new SfError('SF_QUEUE_UNBOUND', 'the fanout queue is not bound to a manager');
+    if (!executor) throw new FanoutQueueUnboundError('the fanout queue is not bound to a manager');
     for (let attempt = 1; ; attempt++) {
       try {
         await executor.runTask(task);
@@ -89,16 +77,15 @@ export class InProcessFanoutQueue implements FanoutQueue {
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, tasks.length) }, worker));
     if (errors.length > 0) {
-      throw new SfError(
-        'SF_FANOUT_FAILED',
-        `${errors.length} of ${tasks.length} fanout tasks failed`,
-        { cause: errors[0] },
-      );
+      throw new FanoutFailedError(`${errors.length} of ${tasks.length} fanout tasks failed`, {
+        cause: errors[0],
+        failed: errors.length,
+      });
     }
   }
 
   async enqueue(tasks: readonly ManagerTask[]): Promise<EnqueueResult> {
-    if (this.#closed) throw new SfError('SF_QUEUE_CLOSED', 'the fanout queue is closed');
+    if (this.#closed) throw new FanoutQueueClosedError();
     const progress: FanoutProgress = { completed: 0, total: tasks.length };
     const listeners = new Set<(progress: FanoutProgress) => void>();
     const run = this.#runAll(tasks, () => {

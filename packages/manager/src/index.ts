@@ -1,17 +1,24 @@
 export { Manager } from './manager.js';
+export type { FanoutHandle } from './fanout-handle.js';
+export type { FanoutFeedDefinition, FanoutFeedDefinitions, FeedsOf } from './feed-registry.js';
 export type {
   BatchImportOptions,
-  FanoutFeedDefinition,
-  FanoutHandle,
   FollowOptions,
   FollowerIds,
   ManagerOptions,
   ReadFeedOptions,
   RemoveActivityOptions,
-} from './manager.js';
+} from './manager-options.js';
+export {
+  FanoutFailedError,
+  FanoutQueueClosedError,
+  FanoutQueueUnboundError,
+  UnknownFeedError,
+  UnknownTaskError,
+} from './errors.js';
 export { InProcessFanoutQueue } from './in-process-queue.js';
 export type { InProcessFanoutQueueOptions } from './in-process-queue.js';
-export { FanoutPriority, fanoutPriorities } from './tasks.js';
+export { FanoutPriority, fanoutPriorities } from './fanout-queue.js';
 export type {
   EnqueueResult,
   FanoutProgress,
@@ -21,4 +28,4 @@ export type {
   ManagerTask,
   TaskExecutor,
   WaitOptions,
-} from './tasks.js';
+} from './fanout-queue.js';

@@ -20,12 +20,13 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SfError } from '@sf/activity';
-import { BullmqFanoutQueue, jobName } from './bullmq-queue.js';
-import type { FanoutWorker } from './bullmq-queue.js';
+import { BullmqFanoutQueue } from './bullmq/queue.js';
+import { jobName } from './bullmq/jobs.js';
+import type { FanoutWorker } from './bullmq/worker.js';
+import { invalidOption } from './errors.js';
 import { FailureSummary } from './failure-log.js';
-import { FanoutPriority, fanoutPriorities } from './tasks.js';
-import type { TaskExecutor } from './tasks.js';
+import { FanoutPriority, fanoutPriorities } from './fanout-queue.js';
+import type { TaskExecutor } from './fanout-queue.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -47,9 +48,10 @@ function intFromEnv(env: Env, name: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 1)
-    throw new SfError(
-      'SF_INVALID_OPTION',
+    throw invalidOption(
       `${name} must be a positive integer, got ${JSON.stringify(raw)}`,
+      name,
+      raw,
     );
   return value;
 }
@@ -62,9 +64,10 @@ export function prioritiesFromEnv(raw: string | undefined): FanoutPriority[] {
     .filter(Boolean);
   for (const priority of priorities) {
     if (!fanoutPriorities.includes(priority as FanoutPriority)) {
-      throw new SfError(
-        'SF_INVALID_OPTION',
+      throw invalidOption(
         `SF_PRIORITIES takes HIGH and/or LOW separated by commas, got ${JSON.stringify(raw)}`,
+        'SF_PRIORITIES',
+        raw,
       );
     }
   }
@@ -81,9 +84,10 @@ async function loadManagerModule(specifier: string): Promise<ManagerModule> {
   };
   const found = typeof module.createManager === 'function' ? module : module.default;
   if (!found || typeof found.createManager !== 'function') {
-    throw new SfError(
-      'SF_INVALID_OPTION',
+    throw invalidOption(
       `SF_MANAGER_MODULE ${specifier} must export createManager()`,
+      'SF_MANAGER_MODULE',
+      specifier,
     );
   }
   return found as ManagerModule;
@@ -93,9 +97,10 @@ async function loadManagerModule(specifier: string): Promise<ManagerModule> {
 export async function startWorkerFromEnv(env: Env = process.env): Promise<RunningWorker> {
   const specifier = env.SF_MANAGER_MODULE;
   if (!specifier)
-    throw new SfError(
-      'SF_INVALID_OPTION',
+    throw invalidOption(
       'set SF_MANAGER_MODULE to a module exporting createManager()',
+      'SF_MANAGER_MODULE',
+      specifier,
     );
   const settings = {
     priorities: prioritiesFromEnv(env.SF_PRIORITIES),
@@ -108,7 +113,11 @@ export async function startWorkerFromEnv(env: Env = process.env): Promise<Runnin
   const module = await loadManagerModule(specifier);
   const manager = await module.createManager();
   if (!manager || typeof manager.runTask !== 'function') {
-    throw new SfError('SF_INVALID_OPTION', `createManager() of ${specifier} must return a Manager`);
+    throw invalidOption(
+      `createManager() of ${specifier} must return a Manager`,
+      'SF_MANAGER_MODULE',
+      specifier,
+    );
   }
   const own = (manager as { queue?: unknown }).queue;
   const queue =

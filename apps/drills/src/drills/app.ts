@@ -20,6 +20,7 @@ import { AggregatedFeed, Feed } from '@sf/feeds';
 import type { AggregatedFeedDefinition, FeedDefinition, StorageBackend, UserId } from '@sf/feeds';
 import { Manager } from '@sf/manager';
 import { bullmqFanoutQueue } from '@sf/manager/bullmq';
+import { managerAppModule } from '@sf/manager/testing';
 import { cassandraStorage } from '@sf/storage-cassandra';
 import { deleteKeysWithPrefix, redisStorage } from '@sf/storage-redis';
 import { Cluster, Redis } from 'ioredis';
@@ -302,15 +303,5 @@ export async function deleteFeedData(app: DrillApp): Promise<void> {
   await deleteKeysWithPrefix(app.redis!, app.config.keyPrefix);
 }
 
-const apps = new WeakMap<Manager, DrillApp>();
-
 /** What `sf-fanout-worker` calls (SF_MANAGER_MODULE). */
-export async function createManager(): Promise<Manager> {
-  const app = buildApp(configFromEnv());
-  apps.set(app.manager, app);
-  return app.manager;
-}
-
-export async function closeManager(manager: Manager): Promise<void> {
-  await apps.get(manager)?.close();
-}
+export const { createManager, closeManager } = managerAppModule(() => buildApp(configFromEnv()));

@@ -10,7 +10,7 @@
  * 'latin1' and CPython's one-char latin1 / empty string singletons are written again as GETs.
  */
 import { PythonDateTime } from '@sf/serializers';
-import { encodeLong, le, rawUnicodeEscape, utf8 } from './pickle-encoder.js';
+import { encodeLong, le, rawUnicodeEscape, utf8 } from './pickle-bytes.js';
 
 export type PythonKey = null | boolean | number | bigint | string | PythonKey[];
 export type PythonPlain =

@@ -1,18 +1,25 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { deleteKeysWithPrefix } from '@sf/storage-redis';
 import { Redis } from 'ioredis';
 import type { Activity } from '@sf/activity';
 import { forEachLimited } from '@sf/feeds/backend';
+import {
+  spawnNode as spawnChild,
+  startWorkerProcess,
+  stop,
+  workerCli,
+} from '../../src/testing/index.js';
+import type { Child } from '../../src/testing/index.js';
 import type { App } from '../fixtures/app.js';
+
+export { stop, workerCli };
+export type { Child };
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 export const packageDir = fileURLToPath(new URL('../../', import.meta.url));
 export const fixture = (name: string) =>
   fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-export const workerCli = fileURLToPath(new URL('../../src/worker-cli.ts', import.meta.url));
 
 /** Fresh key and queue prefixes for one test. */
 export function prefixes(name: string) {
@@ -20,72 +27,9 @@ export function prefixes(name: string) {
   return { keyPrefix: `sf-test:${id}:`, queuePrefix: `sf-test-bull-${id}` };
 }
 
-export interface Child {
-  process: ChildProcess;
-  lines: string[];
-  stderr: string[];
-  /** Resolves with the first stdout line that matches. */
-  waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Runs a TypeScript file in a child Node process (workspace sources through tsx). */
+/** Runs a TypeScript file of this package in a child Node process (workspace sources through tsx). */
 export function spawnNode(file: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--conditions=@sf/source', '--import', 'tsx', file], {
-    cwd: packageDir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const stderr: string[] = [];
-  const waiters = new Set<() => void>();
-  let buffer = '';
-  child.stdout.setEncoding('utf8').on('data', (data: string) => {
-    buffer += data;
-    const parts = buffer.split('\n');
-    buffer = parts.pop()!;
-    lines.push(...parts.filter(Boolean));
-    for (const waiter of waiters) waiter();
-  });
-  child.stderr.setEncoding('utf8').on('data', (data: string) => stderr.push(data));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      for (const waiter of waiters) waiter();
-      resolve({ code, signal });
-    }),
-  );
-  const waitForLine = (match: (line: string) => boolean, timeoutMs = 30_000) =>
-    new Promise<string>((resolve, reject) => {
-      const check = () => {
-        const line = lines.find(match);
-        if (line !== undefined) {
-          cleanup();
-          resolve(line);
-        } else if (child.exitCode !== null || child.signalCode !== null) {
-          cleanup();
-          reject(
-            new Error(
-              `child exited (${child.exitCode ?? child.signalCode}) before the line; stderr: ${stderr.join('').slice(-2000)}`,
-            ),
-          );
-        }
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new Error(
-            `timed out waiting for a line; stdout: ${lines.join('\n').slice(-1000)} stderr: ${stderr.join('').slice(-2000)}`,
-          ),
-        );
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        waiters.delete(check);
-      };
-      waiters.add(check);
-      check();
-    });
-  return { process: child, lines, stderr, waitForLine, exited };
+  return spawnChild(file, env, { cwd: packageDir, lineTimeoutMs: 30_000 });
 }
 
 export interface WorkerEnv {
@@ -97,29 +41,18 @@ export interface WorkerEnv {
 
 /** Starts `sf-fanout-worker` (from source) on the fixture app; resolves when it is ready. */
 export async function startWorker(options: WorkerEnv): Promise<Child> {
-  const child = spawnNode(workerCli, {
-    REDIS_URL,
-    SF_MANAGER_MODULE: fixture('app.ts'),
-    SF_KEY_PREFIX: options.keyPrefix,
-    SF_QUEUE_PREFIX: options.queuePrefix,
-    SF_PRIORITIES: options.priorities ?? 'HIGH,LOW',
-    SF_CONCURRENCY: String(options.concurrency ?? 4),
-    // Small enough that a killed worker's jobs are back within seconds (see the README).
-    SF_LOCK_DURATION: '3000',
-    SF_STALLED_INTERVAL: '1000',
-    SF_MAX_STALLED_COUNT: '5',
+  return startWorkerProcess({
+    managerModule: fixture('app.ts'),
+    cwd: packageDir,
+    lineTimeoutMs: 30_000,
+    concurrency: options.concurrency,
+    env: {
+      REDIS_URL,
+      SF_KEY_PREFIX: options.keyPrefix,
+      SF_QUEUE_PREFIX: options.queuePrefix,
+      SF_PRIORITIES: options.priorities ?? 'HIGH,LOW',
+    },
   });
-  await child.waitForLine((line) => line.includes('"event":"ready"'), 60_000);
-  return child;
-}
-
-/** Stops a child with SIGTERM (graceful) and waits for it. */
-export async function stop(child: Child | undefined): Promise<void> {
-  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
-  child.process.kill('SIGTERM');
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), 20_000);
-  await child.exited;
-  clearTimeout(timer);
 }
 
 /** Deletes every key under the prefixes. */

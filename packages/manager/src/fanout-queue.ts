@@ -1,3 +1,7 @@
+/**
+ * The fanout queue contract: the tasks the manager creates (plain data any process can run), the
+ * priorities they run at, and what a queue implements (in-process, BullMQ, or your own).
+ */
 import type { UserId } from '@sf/feeds';
 
 /** Followers are fanned out to in separate queues by priority (e.g. active users first). */
