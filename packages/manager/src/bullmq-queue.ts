@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { SfError } from '@sf/activity';
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import type { BackoffOptions, ConnectionOptions, KeepJobs } from 'bullmq';
+import type {
+  BackoffOptions,
+  RedisOptions as BullmqRedisOptions,
+  ConnectionOptions,
+  KeepJobs,
+} from 'bullmq';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { positiveInteger } from './options.js';
 import { FanoutPriority, fanoutPriorities } from './tasks.js';
@@ -97,6 +102,18 @@ const UNRECOVERABLE_CODES = new Set([
   'SF_UNKNOWN_VERB',
 ]);
 
+/**
+ * ioredis options as BullMQ's option type takes them. ioredis 6 also allows `retryStrategy:
+ * null` (never reconnect), which BullMQ's type (written for ioredis 5) lacks; a strategy that
+ * returns null means the same to ioredis 5 and 6.
+ */
+function bullmqRedisOptions(options: RedisOptions): BullmqRedisOptions {
+  const { retryStrategy, ...rest } = options;
+  return retryStrategy === null
+    ? { ...rest, retryStrategy: () => null }
+    : { ...rest, retryStrategy };
+}
+
 function isRedisClient(connection: FanoutConnection): connection is Redis | Cluster {
   return (
     typeof connection === 'object' &&
@@ -165,7 +182,7 @@ export class BullmqFanoutQueue implements FanoutQueue {
   readonly queueNames: Readonly<Record<FanoutPriority, string>>;
   readonly jobOptions: Required<FanoutJobOptions>;
   readonly waitPollInterval: number;
-  readonly #connection: RedisOptions | Redis | Cluster;
+  readonly #connection: BullmqRedisOptions | Redis | Cluster;
   readonly #queues = new Map<FanoutPriority, Queue<ManagerTask>>();
   readonly #workers = new Set<FanoutWorker>();
   #executor: TaskExecutor | undefined;
@@ -190,8 +207,11 @@ export class BullmqFanoutQueue implements FanoutQueue {
         'BullMQ cannot use an ioredis client with keyPrefix; use the prefix option instead',
       );
     }
-    this.#connection =
-      typeof connection === 'string' ? redisOptionsFromUrl(connection) : connection;
+    this.#connection = isRedisClient(connection)
+      ? connection
+      : bullmqRedisOptions(
+          typeof connection === 'string' ? redisOptionsFromUrl(connection) : connection,
+        );
     this.prefix = options.prefix ?? 'bull';
     const names = { ...DEFAULT_QUEUE_NAMES, ...options.queueNames };
     for (const priority of fanoutPriorities) {
