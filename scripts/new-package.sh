@@ -15,8 +15,9 @@ cat > "$dir/package.json" <<JSON
   "exports": {
     ".": {
       "@sf/source": "./src/index.ts",
-      "types": "./dist/index.d.ts",
-      "import": "./dist/index.js"
+      "types": "./dist/index.d.mts",
+      "import": "./dist/index.mjs",
+      "default": "./dist/index.mjs"
     },
     "./package.json": "./package.json"
   },
@@ -49,11 +50,30 @@ export default defineConfig({
 });
 TS
 cat > "$dir/vitest.config.ts" <<TS
-import { defineConfig } from 'vitest/config';
+import { unitConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  resolve: { conditions: ['@sf/source'] },
-  test: { include: ['src/**/*.test.ts'] },
-});
+export default unitConfig();
 TS
+# The packed-install test (test/packed-install/run.mjs) installs what the \`pnpm add\` line names
+# and runs the block after <!-- example -->: replace it with a real example of the package.
+[ -f "$dir/README.md" ] || cat > "$dir/README.md" <<MD
+# @sf/$name
+
+$description
+
+## Install
+
+\`\`\`sh
+pnpm add @sf/$name
+\`\`\`
+
+## Example
+
+<!-- example -->
+\`\`\`ts
+import * as $(echo "$name" | sed -E 's/-([a-z])/\U\1/g') from '@sf/$name';
+
+console.log(Object.keys($(echo "$name" | sed -E 's/-([a-z])/\U\1/g')));
+\`\`\`
+MD
 [ -f "$dir/src/index.ts" ] || echo "export {};" > "$dir/src/index.ts"

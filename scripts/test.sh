@@ -54,6 +54,8 @@ fi
 
 echo "--- integration tests"
 pnpm exec turbo run test:integration --concurrency=1 --continue --output-logs=new-only
+echo "--- packed install: every package packed, installed with npm outside the workspace, README examples run"
+node test/packed-install/run.mjs
 if [ -x scripts/drill.sh ] && [ "${SF_SKIP_DRILLS:-}" != "1" ]; then
   # Drill 1 (Redis Cluster failover under fanout load) is part of the test command (it was opt-in
   # while its workers could miss a failover: finding 7 in RELIABILITY.md, fixed); drill 2 runs in

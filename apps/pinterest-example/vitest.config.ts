@@ -1,9 +1,3 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
-import { sharedConfig } from '../../vitest.shared.js';
+import { unitConfig } from '../../vitest.shared.js';
 
-export default mergeConfig(
-  sharedConfig,
-  defineConfig({
-    test: { include: ['src/**/*.test.ts'] },
-  }),
-);
+export default unitConfig();

@@ -1,17 +1,6 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
-import { sharedConfig } from '../../vitest.shared.js';
+import { integrationConfig } from '../../vitest.shared.js';
 
 // End-to-end tests against a listening server on 127.0.0.1 (random port), on memory and on the
 // Redis at REDIS_URL (default redis://127.0.0.1:6379), plus a Redis Cluster when
 // REDIS_CLUSTER_NODES is set. Every Redis run uses its own key prefix and deletes it afterwards.
-export default mergeConfig(
-  sharedConfig,
-  defineConfig({
-    test: {
-      include: ['test/integration/**/*.test.ts'],
-      fileParallelism: false,
-      testTimeout: 60_000,
-      hookTimeout: 60_000,
-    },
-  }),
-);
+export default integrationConfig({ testTimeout: 60_000 });

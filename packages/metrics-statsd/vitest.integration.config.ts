@@ -1,14 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { integrationConfig } from '../../vitest.shared.js';
 
-/** Workspace packages resolve to their TypeScript sources (as in /vitest.shared.ts). */
-const conditions = ['@sf/source', 'module', 'node', 'import', 'default'];
-
-export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
-  test: {
-    include: ['test/integration/**/*.test.ts'],
-    fileParallelism: false,
-    testTimeout: 30_000,
-  },
-});
+// A real UDP socket on 127.0.0.1 collects the metric lines.
+export default integrationConfig();

@@ -1,5 +1,5 @@
 /** The Redis connection of the BullMQ queues: URLs, ioredis options or clients, and the workers' own. */
-import type { ConnectionOptions } from 'bullmq';
+import type { RedisOptions as BullmqRedisOptions, ConnectionOptions } from 'bullmq';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { invalidOption } from '../errors.js';
 
@@ -51,10 +51,21 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   return options;
 }
 
+/** A connection as BullMQ's option types take it. */
+export type QueueConnection = BullmqRedisOptions | Redis | Cluster;
+
+/**
+ * ioredis options as BullMQ's option type takes them. ioredis 6 also allows `retryStrategy:
+ * null` (never reconnect), which BullMQ's type (written for ioredis 5) lacks; a strategy that
+ * returns null means the same to ioredis 5 and 6.
+ */
+function bullmqRedisOptions(options: RedisOptions): BullmqRedisOptions {
+  const { retryStrategy, ...rest } = options;
+  return retryStrategy === null ? { ...rest, retryStrategy: () => null } : { ...rest, retryStrategy };
+}
+
 /** The connection the queues use: options from a URL, or the options or client as given. */
-export function queueConnection(
-  connection: FanoutConnection | undefined | null,
-): RedisOptions | Redis | Cluster {
+export function queueConnection(connection: FanoutConnection | undefined | null): QueueConnection {
   if (connection === undefined || connection === null) {
     throw invalidOption(
       'bullmqFanoutQueue needs a connection (a redis:// URL, ioredis options or an ioredis client)',
@@ -74,14 +85,15 @@ export function queueConnection(
       connection.options.keyPrefix,
     );
   }
-  return typeof connection === 'string' ? redisOptionsFromUrl(connection) : connection;
+  if (isRedisClient(connection)) return connection;
+  return bullmqRedisOptions(typeof connection === 'string' ? redisOptionsFromUrl(connection) : connection);
 }
 
 /**
  * Connections for workers: workers block on their connection, so each gets its own without a
  * retry limit (a duplicate of a given client, closed with `closeAll`).
  */
-export function workerConnections(connection: RedisOptions | Redis | Cluster): {
+export function workerConnections(connection: QueueConnection): {
   next(): ConnectionOptions;
   closeAll(): Promise<void>;
 } {

@@ -17,7 +17,7 @@ import type {
 } from '../fanout-queue.js';
 import { positiveInteger } from '../options.js';
 import { queueConnection } from './connection.js';
-import type { FanoutConnection } from './connection.js';
+import type { FanoutConnection, QueueConnection } from './connection.js';
 import { addJobs, jobsByPriority, waitForJobs } from './jobs.js';
 import type { FanoutJobOptions, JobRefs } from './jobs.js';
 import { startWorker } from './worker.js';
@@ -76,7 +76,7 @@ export class BullmqFanoutQueue implements FanoutQueue {
   readonly queueNames: Readonly<Record<FanoutPriority, string>>;
   readonly jobOptions: Required<FanoutJobOptions>;
   readonly waitPollInterval: number;
-  readonly #connection: RedisOptions | Redis | Cluster;
+  readonly #connection: QueueConnection;
   readonly #queues = new Map<FanoutPriority, Queue<ManagerTask>>();
   readonly #workers = new Set<FanoutWorker>();
   #executor: TaskExecutor | undefined;

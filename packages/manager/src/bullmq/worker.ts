@@ -7,6 +7,7 @@ import { fanoutPriorities } from '../fanout-queue.js';
 import type { FanoutPriority, ManagerTask, TaskExecutor } from '../fanout-queue.js';
 import { positiveInteger } from '../options.js';
 import { workerConnections } from './connection.js';
+import type { QueueConnection } from './connection.js';
 import { jobProcessor, logFailedAttempt, logWorkerError } from './failures.js';
 
 export interface FanoutWorkerOptions {
@@ -48,7 +49,7 @@ export interface FanoutWorker {
 
 /** Where a worker runs: the queue's connection, prefix and names. */
 export interface WorkerTarget {
-  connection: RedisOptions | Redis | Cluster;
+  connection: QueueConnection;
   prefix: string;
   queueNames: Readonly<Record<FanoutPriority, string>>;
   /** The manager bound to the queue, if any. */

@@ -3,7 +3,7 @@ import { Activity, Love } from '@sf/activity';
 import { AggregatedFeed, Feed } from '@sf/feeds';
 import type { StorageBackend, UserId } from '@sf/feeds';
 import { idSchemeFor } from '@sf/feeds/testing';
-import { FanoutPriority } from '../tasks.js';
+import { FanoutPriority } from '../fanout-queue.js';
 import { Manager } from '../manager.js';
 
 export interface ManagerScenarioBackend {
