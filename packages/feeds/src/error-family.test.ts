@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SfError } from '@sf/activity';
 import * as api from './index.js';
-import { FormatMismatchError, InvalidFeedOptionError, InvalidQueryError } from './index.js';
+import { FormatMismatchError, InvalidFeedOptionError, InvalidQueryError, StorageConfigurationError, StorageLockError } from './index.js';
 
 // The family table lives in @sf/activity's README ("The error family"); codes are unique there.
 function familyTable(): Map<string, { pkg: string; parent: string; code: string }> {
@@ -19,6 +19,8 @@ function familyTable(): Map<string, { pkg: string; parent: string; code: string 
 const errors: Record<string, () => SfError> = {
   InvalidFeedOptionError: () => new InvalidFeedOptionError('x', { path: 'options.maxLength', value: 0 }),
   InvalidQueryError: () => new InvalidQueryError('x', { path: 'query.limit', value: -1 }),
+  StorageLockError: () => new StorageLockError('feed:1', 'x'),
+  StorageConfigurationError: () => new StorageConfigurationError('x', { path: 'options.url', value: 'x' }),
   FormatMismatchError: () =>
     new FormatMismatchError({
       key: 'k',

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { FanoutQueueClosedError, invalidOption } from '../errors.js';
 import { FanoutPriority, fanoutPriorities } from '../fanout-queue.js';
 import type {

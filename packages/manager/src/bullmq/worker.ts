@@ -1,7 +1,6 @@
 /** Fanout workers: one BullMQ worker per priority queue, running the manager's tasks. */
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { FanoutQueueUnboundError, invalidOption } from '../errors.js';
 import { fanoutPriorities } from '../fanout-queue.js';
 import type { FanoutPriority, ManagerTask, TaskExecutor } from '../fanout-queue.js';
