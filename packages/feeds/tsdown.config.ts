@@ -1,7 +1,11 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'backend/index': 'src/backend/index.ts', 'testing/index': 'src/testing/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'backend/index': 'src/backend/index.ts',
+    'testing/index': 'src/testing/index.ts',
+  },
   format: 'esm',
   dts: true,
   sourcemap: true,

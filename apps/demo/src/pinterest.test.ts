@@ -16,10 +16,9 @@ describe('demo Pinterest', () => {
     expect((await app.feeds.normal.for(1).get()).map((a) => a.objectId)).toEqual([500]);
     expect((await app.feeds.aggregated.for(3).get()).map((a) => a.group)).toEqual(['5-2026-01-01']);
     const notifications = await app.feeds.notification.for(2).get();
-    expect(notifications.map((n) => app.describe(n.verb, n.actorIds.map(Number), n.activityCount))).toEqual([
-      'Ada loved your pin',
-      'Ada and 1 other followed you',
-    ]);
+    expect(
+      notifications.map((n) => app.describe(n.verb, n.actorIds.map(Number), n.activityCount)),
+    ).toEqual(['Ada loved your pin', 'Ada and 1 other followed you']);
     expect(await app.feeds.notification.for(2).counts()).toEqual({ unseen: 2, unread: 2 });
   });
 });

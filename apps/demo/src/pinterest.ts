@@ -9,9 +9,22 @@ export const Pin = defineVerb({ id: 5, infinitive: 'pin', pastTense: 'pinned' })
 /** The feeds of a small Pinterest: a home feed, an aggregated home feed, notifications, user feeds. */
 export function definePinterestFeeds(storage: StorageBackend) {
   return {
-    normal: Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', maxLength: 100, storage }),
-    aggregated: AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:{userId}', storage }),
-    notification: NotificationFeed.define({ name: 'notification', keyFormat: 'notification_feed:{userId}', storage }),
+    normal: Feed.define({
+      name: 'normal',
+      keyFormat: 'feed:normal:{userId}',
+      maxLength: 100,
+      storage,
+    }),
+    aggregated: AggregatedFeed.define({
+      name: 'aggregated',
+      keyFormat: 'feed:aggregated:{userId}',
+      storage,
+    }),
+    notification: NotificationFeed.define({
+      name: 'notification',
+      keyFormat: 'notification_feed:{userId}',
+      storage,
+    }),
     user: Feed.defineUserFeed({ name: 'user', keyFormat: 'feed:user:{userId}', storage }),
   };
 }
@@ -33,7 +46,9 @@ export class Pinterest {
     this.manager = new Manager({
       feeds: { normal: this.feeds.normal, aggregated: this.feeds.aggregated },
       userFeed: this.feeds.user,
-      getFollowerIds: async (userId) => ({ [FanoutPriority.HIGH]: [...(this.followers.get(Number(userId)) ?? [])] }),
+      getFollowerIds: async (userId) => ({
+        [FanoutPriority.HIGH]: [...(this.followers.get(Number(userId)) ?? [])],
+      }),
     });
   }
 
@@ -46,11 +61,26 @@ export class Pinterest {
     set.add(userId);
     this.followers.set(targetId, set);
     await this.manager.followUser(userId, targetId);
-    await this.feeds.notification.for(targetId).add(new Activity({ actor: userId, verb: Follow, object: targetId, time }));
+    await this.feeds.notification
+      .for(targetId)
+      .add(new Activity({ actor: userId, verb: Follow, object: targetId, time }));
   }
 
-  async pin(userId: number, pinId: number, boardId: number, time: number, title: string): Promise<Activity> {
-    const activity = new Activity({ actor: userId, verb: Pin, object: pinId, target: boardId, time, extraContext: { title } });
+  async pin(
+    userId: number,
+    pinId: number,
+    boardId: number,
+    time: number,
+    title: string,
+  ): Promise<Activity> {
+    const activity = new Activity({
+      actor: userId,
+      verb: Pin,
+      object: pinId,
+      target: boardId,
+      time,
+      extraContext: { title },
+    });
     await this.manager.addUserActivity(userId, activity);
     return activity;
   }

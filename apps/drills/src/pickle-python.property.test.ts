@@ -15,7 +15,11 @@ const RUNS = Number(process.env.SF_PROPERTY_RUNS || 150);
 
 const int = fc.oneof(
   fc.integer({ min: -70_000, max: 70_000 }),
-  fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n }).map((v) => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v)),
+  fc
+    .bigInt({ min: -(2n ** 63n), max: 2n ** 64n })
+    .map((v) =>
+      v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v,
+    ),
 );
 const datetime = fc
   .record({
@@ -24,7 +28,16 @@ const datetime = fc
   })
   .map(({ micros, fold }) => {
     const d = PythonDateTime.fromEpochMicroseconds(micros);
-    return new PythonDateTime(d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond, fold);
+    return new PythonDateTime(
+      d.year,
+      d.month,
+      d.day,
+      d.hour,
+      d.minute,
+      d.second,
+      d.microsecond,
+      fold,
+    );
   });
 const key: fc.Arbitrary<PythonKey> = fc.oneof(int, text(4), fc.tuple(int, text(3)));
 const value: fc.Arbitrary<PythonPlain> = fc.letrec<{ value: PythonPlain }>((tie) => ({
@@ -35,9 +48,20 @@ const value: fc.Arbitrary<PythonPlain> = fc.letrec<{ value: PythonPlain }>((tie)
     int,
     text(8),
     datetime,
-    fc.uniqueArray(key, { maxLength: 5, selector: (k) => `${Array.isArray(k) ? 'tuple' : typeof k}:${String(k)}` }).map((items) => new Set<PythonKey>(items)),
+    fc
+      .uniqueArray(key, {
+        maxLength: 5,
+        selector: (k) => `${Array.isArray(k) ? 'tuple' : typeof k}:${String(k)}`,
+      })
+      .map((items) => new Set<PythonKey>(items)),
     // (an empty dict reads as a plain object, so the int-keyed ones have a key)
-    fc.uniqueArray(fc.tuple(fc.integer({ min: -5, max: 300 }), tie('value')), { minLength: 1, maxLength: 4, selector: ([k]) => k }).map((entries) => new Map<PythonKey, PythonPlain>(entries)),
+    fc
+      .uniqueArray(fc.tuple(fc.integer({ min: -5, max: 300 }), tie('value')), {
+        minLength: 1,
+        maxLength: 4,
+        selector: ([k]) => k,
+      })
+      .map((entries) => new Map<PythonKey, PythonPlain>(entries)),
     fc.array(tie('value'), { maxLength: 4 }),
     fc.dictionary(text(5), tie('value'), { maxKeys: 4 }),
   ),
@@ -48,7 +72,8 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /** The value with every datetime's fold cleared. */
 function unfold(v: PythonPlain): PythonPlain {
-  if (v instanceof PythonDateTime) return new PythonDateTime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond);
+  if (v instanceof PythonDateTime)
+    return new PythonDateTime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond);
   if (Array.isArray(v)) return v.map(unfold);
   if (v instanceof Map) return new Map([...v].map(([k, item]) => [k, unfold(item)]));
   if (v instanceof Set || v === null || typeof v !== 'object') return v;
@@ -58,12 +83,16 @@ function unfold(v: PythonPlain): PythonPlain {
 describe("pickles of Python's types, as CPython writes them", () => {
   it('read back to the values they were written from (protocols 0, 2 and 4)', () => {
     fc.assert(
-      fc.property(extraContext, fc.constantFrom(0 as const, 2 as const, 4 as const), (context, protocol) => {
-        const bytes = encodePythonPickle(context, protocol);
-        const loaded = pickleLoads(bytes, { pythonTypes: true });
-        // fold is only pickled from protocol 4 on
-        expect(loaded, hex(bytes)).toEqual(protocol > 3 ? context : unfold(context));
-      }),
+      fc.property(
+        extraContext,
+        fc.constantFrom(0 as const, 2 as const, 4 as const),
+        (context, protocol) => {
+          const bytes = encodePythonPickle(context, protocol);
+          const loaded = pickleLoads(bytes, { pythonTypes: true });
+          // fold is only pickled from protocol 4 on
+          expect(loaded, hex(bytes)).toEqual(protocol > 3 ? context : unfold(context));
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -73,7 +102,9 @@ describe("pickles of Python's types, as CPython writes them", () => {
       fc.property(extraContext, fc.constantFrom(2 as const, 4 as const), (context, protocol) => {
         const bytes = encodePythonPickle(context, protocol);
         const loaded = pickleLoads(bytes, { pythonTypes: true });
-        expect(hex(pickleDumps(loaded, { protocol, pythonTypes: true })), hex(bytes)).toBe(hex(bytes));
+        expect(hex(pickleDumps(loaded, { protocol, pythonTypes: true })), hex(bytes)).toBe(
+          hex(bytes),
+        );
       }),
       { numRuns: RUNS },
     );

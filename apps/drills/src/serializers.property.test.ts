@@ -122,7 +122,6 @@ function checkGarbage<T>(
   expect(serializer.dumps(serializer.loads(canonical))).toBe(canonical);
 }
 
-
 /** Random edits of a valid string: cut, insert, replace, duplicate, truncate. */
 function mutated(valid: fc.Arbitrary<string>): fc.Arbitrary<string> {
   const edit = fc.record({
@@ -224,55 +223,53 @@ for (const { name, format, context, targetZero } of formats) {
 
     it('notificationSerializer keeps everything, whole activities included', () => {
       fc.assert(
-        fc.property(aggregated({ context, targetZero, idScheme, group: groups, notification: true }), (a) => {
-          // Documented limit of the Stream Framework format: an activity string holding ';' is refused.
-          if (isSf && a.activities.some((x) => s.activity.dumps(x).includes(';'))) {
-            expect(() => s.notification.dumps(a)).toThrow(SerializationError);
-            return;
-          }
-          const before = s.notification.dumps(a);
-          const back = s.notification.loads(before);
-          expect(back).toBeInstanceOf(NotificationActivity);
-          expect(aggregatedFields(back, true)).toEqual(aggregatedFields(a, true));
-          expect(s.notification.dumps(back)).toBe(before);
-        }),
+        fc.property(
+          aggregated({ context, targetZero, idScheme, group: groups, notification: true }),
+          (a) => {
+            // Documented limit of the Stream Framework format: an activity string holding ';' is refused.
+            if (isSf && a.activities.some((x) => s.activity.dumps(x).includes(';'))) {
+              expect(() => s.notification.dumps(a)).toThrow(SerializationError);
+              return;
+            }
+            const before = s.notification.dumps(a);
+            const back = s.notification.loads(before);
+            expect(back).toBeInstanceOf(NotificationActivity);
+            expect(aggregatedFields(back, true)).toEqual(aggregatedFields(a, true));
+            expect(s.notification.dumps(back)).toBe(before);
+          },
+        ),
         { numRuns: RUNS },
       );
     });
 
     // Found by this suite (the dehydrated readers accepted an id listed twice); fixed.
-    it(
-      'aggregatedSerializer refuses a stored aggregated activity that lists an activity twice',
-      () => {
-        fc.assert(
-          fc.property(
-            aggregated({ context, targetZero, idScheme, group: groups }).filter(
-              (a) => a.activityIds.length > 0,
-            ),
-            fc.nat(),
-            (a, at) => {
-              const ids = a.activityIds;
-              const twice = [
-                ...ids.slice(0, (at % ids.length) + 1),
-                ids[at % ids.length]!,
-                ...ids.slice((at % ids.length) + 1),
-              ];
-              const copy = new AggregatedActivity({
-                group: a.group,
-                activityIds: twice,
-                createdAt: a.createdAt,
-                updatedAt: a.updatedAt,
-                minimizedActivities: a.minimizedActivities,
-              });
-              expect(() => s.aggregated.loads(s.aggregated.dumps(copy))).toThrow(
-                SerializationError,
-              );
-            },
+    it('aggregatedSerializer refuses a stored aggregated activity that lists an activity twice', () => {
+      fc.assert(
+        fc.property(
+          aggregated({ context, targetZero, idScheme, group: groups }).filter(
+            (a) => a.activityIds.length > 0,
           ),
-          { numRuns: 20 },
-        );
-      },
-    );
+          fc.nat(),
+          (a, at) => {
+            const ids = a.activityIds;
+            const twice = [
+              ...ids.slice(0, (at % ids.length) + 1),
+              ids[at % ids.length]!,
+              ...ids.slice((at % ids.length) + 1),
+            ];
+            const copy = new AggregatedActivity({
+              group: a.group,
+              activityIds: twice,
+              createdAt: a.createdAt,
+              updatedAt: a.updatedAt,
+              minimizedActivities: a.minimizedActivities,
+            });
+            expect(() => s.aggregated.loads(s.aggregated.dumps(copy))).toThrow(SerializationError);
+          },
+        ),
+        { numRuns: 20 },
+      );
+    });
 
     if (isSf) {
       it('refuses (SerializationError) groups holding the ;; separator', () => {
@@ -363,21 +360,18 @@ for (const { name, format, context, targetZero } of formats) {
 
 describe('json format: numbers that overflow', () => {
   // Found by this suite (the JSON readers loaded 1e400 as Infinity); fixed.
-  it(
-    'a stored activity whose extraContext holds 1e400 is refused, not loaded unwritable',
-    () => {
-      const serializer = jsonFormat().activitySerializer();
-      const data =
-        'j1:{"actor":1,"verb":1,"object":1,"target":null,"epochMicroseconds":0,"extraContext":{"x":1e400}}';
-      let loaded: Activity | undefined;
-      try {
-        loaded = serializer.loads(data);
-      } catch (error) {
-        expect(error).toBeInstanceOf(SerializationError);
-      }
-      if (loaded) expect(() => serializer.dumps(loaded)).not.toThrow();
-    },
-  );
+  it('a stored activity whose extraContext holds 1e400 is refused, not loaded unwritable', () => {
+    const serializer = jsonFormat().activitySerializer();
+    const data =
+      'j1:{"actor":1,"verb":1,"object":1,"target":null,"epochMicroseconds":0,"extraContext":{"x":1e400}}';
+    let loaded: Activity | undefined;
+    try {
+      loaded = serializer.loads(data);
+    } catch (error) {
+      expect(error).toBeInstanceOf(SerializationError);
+    }
+    if (loaded) expect(() => serializer.dumps(loaded)).not.toThrow();
+  });
 });
 
 describe('stream-framework activity pickle part: garbage bytes', () => {

@@ -104,7 +104,12 @@ export async function deletePin(runtime: Runtime, user: User, pinId: number): Pr
 export async function createBoard(runtime: Runtime, user: User, name: string): Promise<Board> {
   const boards = await runtime.store.listBoards(user.id);
   if (boards.some((board) => board.name.toLowerCase() === name.toLowerCase())) {
-    throw new HttpError(409, `You already have a board called “${name}”.`, undefined, 'BOARD_EXISTS');
+    throw new HttpError(
+      409,
+      `You already have a board called “${name}”.`,
+      undefined,
+      'BOARD_EXISTS',
+    );
   }
   if (boards.length >= 50) throw badRequest('You have 50 boards already; that is the limit.');
   return runtime.store.createBoard({ userId: user.id, name, createdAt: Date.now() });

@@ -106,7 +106,11 @@ export function useSeededApp(): SeededApp {
       return cookieOf(response);
     },
     join: async (name) => {
-      const response = await harness.app.inject({ method: 'POST', url: '/join', ...form({ name }) });
+      const response = await harness.app.inject({
+        method: 'POST',
+        url: '/join',
+        ...form({ name }),
+      });
       expect(response.statusCode).toBe(303);
       const cookies = cookieOf(response);
       const user = (await harness.runtime.store.listUsers()).find((u) => u.name === name)!;

@@ -43,6 +43,8 @@ describe('activity errors as HTTP answers', () => {
       code: 'SF_INVALID_QUERY',
       message: 'limit must be a non-negative integer, got -1',
     });
-    expect(toErrorBody(new InvalidArgumentError('bad user', { path: 'userId' })).statusCode).toBe(400);
+    expect(toErrorBody(new InvalidArgumentError('bad user', { path: 'userId' })).statusCode).toBe(
+      400,
+    );
   });
 });

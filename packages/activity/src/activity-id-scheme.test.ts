@@ -73,7 +73,8 @@ describe('Activity id schemes (issue 12 item 3)', () => {
       '9007199254740' + '9999999999' + '999' + '18446744073709551615',
     );
     expect(
-      new Activity({ actor: Number.MAX_SAFE_INTEGER, verb: Love, object: 1, time: 0 }).serializationId,
+      new Activity({ actor: Number.MAX_SAFE_INTEGER, verb: Love, object: 1, time: 0 })
+        .serializationId,
     ).toBe('1003' + '00009007199254740991');
   });
 
@@ -81,7 +82,13 @@ describe('Activity id schemes (issue 12 item 3)', () => {
     expect(() => new Activity({ actor: 10n ** 20n, verb: Love, object: 1, time: 0 })).toThrow(
       /actor id 100000000000000000000 has more than 20 digits/,
     );
-    const python = new Activity({ actor: 10n ** 20n, verb: Love, object: 1, time: 0, idScheme: 'stream-framework' });
+    const python = new Activity({
+      actor: 10n ** 20n,
+      verb: Love,
+      object: 1,
+      time: 0,
+      idScheme: 'stream-framework',
+    });
     expect(python.actorId).toBe(10n ** 20n);
   });
 

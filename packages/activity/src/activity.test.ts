@@ -462,7 +462,13 @@ describe('Activity helpers', () => {
 describe('64-bit ids (issue 12 item 15)', () => {
   it('keeps actor and target ids beyond 2^53 as bigints, exactly', () => {
     const snowflake = 1234567890123456789n;
-    const activity = new Activity({ actor: snowflake, verb: Love, object: 5, target: { id: snowflake + 1n }, time: 0 });
+    const activity = new Activity({
+      actor: snowflake,
+      verb: Love,
+      object: 5,
+      target: { id: snowflake + 1n },
+      time: 0,
+    });
     expect(activity.actorId).toBe(snowflake);
     expect(activity.targetId).toBe(snowflake + 1n);
     // bigints that fit are numbers, so equal ids compare equal
@@ -471,6 +477,8 @@ describe('64-bit ids (issue 12 item 15)', () => {
     expect(() => new Activity({ actor: 1, verb: Love, object: snowflake, time: 0 })).toThrow(
       /object id 1234567890123456789 is beyond 2\^53/,
     );
-    expect(() => new Activity({ actor: -1n, verb: Love, object: 1, time: 0 })).toThrow(InvalidActivityError);
+    expect(() => new Activity({ actor: -1n, verb: Love, object: 1, time: 0 })).toThrow(
+      InvalidActivityError,
+    );
   });
 });

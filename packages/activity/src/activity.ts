@@ -208,7 +208,9 @@ export class Activity {
     }
     // A frozen plain object cannot change under the activity: no copy needed (serializers hand
     // over the objects they just parsed, frozen).
-    this.extraContext = Object.isFrozen(extraContext) ? extraContext : Object.freeze({ ...extraContext });
+    this.extraContext = Object.isFrozen(extraContext)
+      ? extraContext
+      : Object.freeze({ ...extraContext });
     this.idScheme = idSchemeOf(init.idScheme);
     this.serializationId = this.computeSerializationId();
   }
@@ -247,7 +249,12 @@ export class Activity {
   protected computeSerializationId(): string {
     return this.idScheme === 'stream-framework'
       ? computeSerializationId(this.epochMicroseconds, this.objectId, this.verb.id)
-      : computeActorSerializationId(this.epochMicroseconds, this.objectId, this.verb.id, this.actorId);
+      : computeActorSerializationId(
+          this.epochMicroseconds,
+          this.objectId,
+          this.verb.id,
+          this.actorId,
+        );
   }
 
   equals(other: Activity): boolean {

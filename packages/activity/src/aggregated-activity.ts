@@ -178,7 +178,8 @@ export class AggregatedActivity {
     this.#activities.push(activity);
     const time = activity.time;
     if (this.createdAt === null) this.createdAt = time;
-    if (this.updatedAt === null || comparePreciseDates(time, this.updatedAt) > 0) this.updatedAt = time;
+    if (this.updatedAt === null || comparePreciseDates(time, this.updatedAt) > 0)
+      this.updatedAt = time;
     if (this.#activities.length > this.maxActivities) {
       this.#activities.shift();
       this.minimizedActivities += 1;

@@ -22,7 +22,9 @@ function familyTable(): Map<string, { pkg: string; parent: string; code: string 
   const text = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   const section = text.slice(text.indexOf('### The error family'));
   const rows = new Map<string, { pkg: string; parent: string; code: string }>();
-  for (const match of section.matchAll(/^\| `(\w+)` +\| `([@\w/-]+)` +\| `(\w+)` +\| `(\w+)` +\|/gm)) {
+  for (const match of section.matchAll(
+    /^\| `(\w+)` +\| `([@\w/-]+)` +\| `(\w+)` +\| `(\w+)` +\|/gm,
+  )) {
     expect(rows.has(match[1]!), `${match[1]} is listed twice`).toBe(false);
     rows.set(match[1]!, { pkg: match[2]!, parent: match[3]!, code: match[4]! });
   }
@@ -54,9 +56,12 @@ describe('the error family', () => {
       .filter(([, value]) => typeof value === 'function' && value.prototype instanceof Error)
       .map(([name]) => name);
     expect(exported.sort()).toEqual(Object.keys(errors).sort());
-    expect([...table].filter(([, row]) => row.pkg === '@sf/activity').map(([name]) => name).sort()).toEqual(
-      Object.keys(errors).sort(),
-    );
+    expect(
+      [...table]
+        .filter(([, row]) => row.pkg === '@sf/activity')
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(Object.keys(errors).sort());
   });
 
   it.each(Object.entries(errors))('%s is an SfError with the code of the table', (name, make) => {
@@ -78,7 +83,8 @@ describe('the error family', () => {
     }
     for (const [name, row] of table) {
       expect(row.code, name).toMatch(/^SF_[A-Z0-9_]+$/);
-      if (row.parent !== 'Error') expect(table.has(row.parent), `${name} extends ${row.parent}`).toBe(true);
+      if (row.parent !== 'Error')
+        expect(table.has(row.parent), `${name} extends ${row.parent}`).toBe(true);
     }
   });
 });

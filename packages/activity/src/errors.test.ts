@@ -176,7 +176,9 @@ describe('InvalidArgumentError', () => {
 
 describe('InvalidArgumentError.isInstance', () => {
   it('is true for every InvalidArgumentError, also from another copy of the package', () => {
-    expect(InvalidArgumentError.isInstance(new InvalidArgumentError('x', { path: 'p' }))).toBe(true);
+    expect(InvalidArgumentError.isInstance(new InvalidArgumentError('x', { path: 'p' }))).toBe(
+      true,
+    );
     expect(InvalidArgumentError.isInstance(new InvalidActivityError('x'))).toBe(true);
     expect(InvalidArgumentError.isInstance(new InvalidVerbError('x'))).toBe(true);
     expect(InvalidArgumentError.isInstance(new StorageError('x'))).toBe(false);

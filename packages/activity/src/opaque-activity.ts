@@ -56,9 +56,13 @@ export class OpaqueActivity extends Activity {
 
   constructor(init: OpaqueActivityInit) {
     const id = toSerializationId(init.serializationId);
-    const idScheme = init.idScheme ?? (id.length > STREAM_FRAMEWORK_ID_DIGITS ? 'actor' : 'stream-framework');
-    const derived = fromStreamFrameworkId(idScheme === 'actor' ? id.slice(0, -ACTOR_ID_DIGITS) || '0' : id);
-    const actor = idScheme === 'actor' && id.length > ACTOR_ID_DIGITS ? BigInt(id.slice(-ACTOR_ID_DIGITS)) : 0n;
+    const idScheme =
+      init.idScheme ?? (id.length > STREAM_FRAMEWORK_ID_DIGITS ? 'actor' : 'stream-framework');
+    const derived = fromStreamFrameworkId(
+      idScheme === 'actor' ? id.slice(0, -ACTOR_ID_DIGITS) || '0' : id,
+    );
+    const actor =
+      idScheme === 'actor' && id.length > ACTOR_ID_DIGITS ? BigInt(id.slice(-ACTOR_ID_DIGITS)) : 0n;
     const verb = init.verb ?? derived.verb;
     pendingId = id;
     try {

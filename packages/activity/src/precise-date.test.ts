@@ -22,7 +22,9 @@ describe('precise dates (issue 12 item 14)', () => {
     expect(epochMicrosecondsOfDate(new Date(5))).toBe(5000n);
     date.setTime(1000);
     expect(epochMicrosecondsOfDate(date)).toBe(1_000_000n);
-    expect(comparePreciseDates(dateFromEpochMicroseconds(1001n), dateFromEpochMicroseconds(1002n))).toBe(-1);
+    expect(
+      comparePreciseDates(dateFromEpochMicroseconds(1001n), dateFromEpochMicroseconds(1002n)),
+    ).toBe(-1);
   });
 
   it("an activity's time and the dates of aggregated activities keep the microseconds", () => {
@@ -43,7 +45,11 @@ describe('precise dates (issue 12 item 14)', () => {
     expect(aggregated.isSeen()).toBe(false);
     aggregated.seenAt = dateFromEpochMicroseconds(1393909567123999n);
     expect(aggregated.isSeen()).toBe(true);
-    const given = new AggregatedActivity({ group: 'g', seenAt: aggregated.seenAt, activityIds: [] });
+    const given = new AggregatedActivity({
+      group: 'g',
+      seenAt: aggregated.seenAt,
+      activityIds: [],
+    });
     expect(epochMicrosecondsOfDate(given.seenAt!)).toBe(1393909567123999n);
   });
 });

@@ -8,7 +8,9 @@ const remembered = new WeakMap<Date, bigint | number>();
 
 function floorToMilliseconds(epochMicroseconds: bigint): bigint {
   const quotient = epochMicroseconds / 1000n;
-  return epochMicroseconds < 0n && quotient * 1000n !== epochMicroseconds ? quotient - 1n : quotient;
+  return epochMicroseconds < 0n && quotient * 1000n !== epochMicroseconds
+    ? quotient - 1n
+    : quotient;
 }
 
 /** A Date at these epoch microseconds (truncated to milliseconds) that remembers them. */

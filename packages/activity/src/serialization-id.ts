@@ -5,7 +5,19 @@ export const MAX_OBJECT_ID = 9_999_999_999;
 
 const decimal = /^(0|[1-9][0-9]*)$/;
 
-const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000', '000000000', '0000000000'];
+const ZEROS = [
+  '',
+  '0',
+  '00',
+  '000',
+  '0000',
+  '00000',
+  '000000',
+  '0000000',
+  '00000000',
+  '000000000',
+  '0000000000',
+];
 
 /**
  * Stream Framework's serialization id: epoch milliseconds, the object id left-padded to 10
@@ -62,7 +74,10 @@ export function computeSerializationId(
 export type ActivityIdScheme = 'actor' | 'stream-framework';
 
 /** The id schemes, default first. */
-export const ACTIVITY_ID_SCHEMES: readonly ActivityIdScheme[] = Object.freeze(['actor', 'stream-framework']);
+export const ACTIVITY_ID_SCHEMES: readonly ActivityIdScheme[] = Object.freeze([
+  'actor',
+  'stream-framework',
+]);
 
 /**
  * Digits of the actor id at the end of an `'actor'`-scheme id: every unsigned 64-bit id fits
@@ -89,7 +104,8 @@ export function computeActorSerializationId(
   verbId: number,
   actorId: number | bigint,
 ): string {
-  const valid = typeof actorId === 'bigint' ? actorId >= 0n : Number.isSafeInteger(actorId) && actorId >= 0;
+  const valid =
+    typeof actorId === 'bigint' ? actorId >= 0n : Number.isSafeInteger(actorId) && actorId >= 0;
   if (!valid) {
     throw new SerializationIdError(
       `actor id must be a non-negative safe integer or bigint to build a serialization id, got ${String(actorId)}`,

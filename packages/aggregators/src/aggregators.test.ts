@@ -10,7 +10,12 @@ import {
   Love,
   NotificationActivity,
 } from '@sf/activity';
-import { BaseAggregator, NotificationAggregator, RecentVerbAggregator, createAggregator } from './index.js';
+import {
+  BaseAggregator,
+  NotificationAggregator,
+  RecentVerbAggregator,
+  createAggregator,
+} from './index.js';
 
 const base = Date.UTC(2013, 6, 8, 6, 59, 15);
 const activity = (actor: number, verb = Love, object = actor, offset = actor * 1000) =>
@@ -37,11 +42,15 @@ describe('RecentVerbAggregator', () => {
   });
 
   it('refuses the same activity twice', () => {
-    expect(() => new RecentVerbAggregator().aggregate([activity(1), activity(1)])).toThrow(DuplicateActivityError);
+    expect(() => new RecentVerbAggregator().aggregate([activity(1), activity(1)])).toThrow(
+      DuplicateActivityError,
+    );
   });
 
   it('keeps the newest 15 of a large group', () => {
-    const result = new RecentVerbAggregator().aggregate(Array.from({ length: 100 }, (_, i) => activity(i + 1)));
+    const result = new RecentVerbAggregator().aggregate(
+      Array.from({ length: 100 }, (_, i) => activity(i + 1)),
+    );
     expect(result).toHaveLength(1);
     expect(result[0]!.actorIds).toEqual(Array.from({ length: 15 }, (_, i) => 86 + i));
     expect(result[0]!.minimizedActivities).toBe(85);
@@ -50,7 +59,10 @@ describe('RecentVerbAggregator', () => {
   });
 
   it('builds the configured aggregated class and length', () => {
-    const aggregator = new RecentVerbAggregator({ aggregatedActivityClass: NotificationActivity, maxAggregatedActivities: 2 });
+    const aggregator = new RecentVerbAggregator({
+      aggregatedActivityClass: NotificationActivity,
+      maxAggregatedActivities: 2,
+    });
     const [group] = aggregator.aggregate([activity(1), activity(2), activity(3)]);
     expect(group).toBeInstanceOf(NotificationActivity);
     expect(group!.activities).toHaveLength(2);
@@ -62,7 +74,11 @@ describe('NotificationAggregator', () => {
   it('groups by verb, object and day', () => {
     const aggregator = new NotificationAggregator();
     expect(aggregator.getGroup(activity(1, Love, 7))).toBe('3-7-2013-07-08');
-    const result = aggregator.aggregate([activity(1, Love, 7), activity(2, Love, 7), activity(3, Love, 8)]);
+    const result = aggregator.aggregate([
+      activity(1, Love, 7),
+      activity(2, Love, 7),
+      activity(3, Love, 8),
+    ]);
     expect(result.map((a) => [a.group, a.actorIds])).toEqual([
       ['3-8-2013-07-08', [3]],
       ['3-7-2013-07-08', [1, 2]],
@@ -106,7 +122,10 @@ describe('merge with a custom activity limit', () => {
   it('applies the aggregator limit to aggregated activities read back with the default one', () => {
     const aggregator = new RecentVerbAggregator({ maxAggregatedActivities: 3 });
     // as read from storage: built without the aggregator, so with the default limit of 15
-    const stored = new AggregatedActivity({ group: '3-2013-07-08', activities: [activity(1), activity(2), activity(3)] });
+    const stored = new AggregatedActivity({
+      group: '3-2013-07-08',
+      activities: [activity(1), activity(2), activity(3)],
+    });
     const { changed } = aggregator.merge([stored], [activity(4)]);
     const [, to] = changed[0]!;
     expect(to.maxActivities).toBe(3);
@@ -135,8 +154,12 @@ describe('custom aggregators', () => {
   });
 
   it('can be functions, ranked newest first by default', () => {
-    const aggregator = createAggregator({ getGroup: (a) => (Number(a.actorId) % 2 === 0 ? 'even' : 'odd') });
-    expect(aggregator.aggregate([activity(1), activity(2), activity(3)]).map((a) => a.group)).toEqual(['odd', 'even']);
+    const aggregator = createAggregator({
+      getGroup: (a) => (Number(a.actorId) % 2 === 0 ? 'even' : 'odd'),
+    });
+    expect(
+      aggregator.aggregate([activity(1), activity(2), activity(3)]).map((a) => a.group),
+    ).toEqual(['odd', 'even']);
   });
 
   it('refuses an empty group', () => {
@@ -148,12 +171,42 @@ describe('custom aggregators', () => {
   // InvalidActivityError about the aggregated activity's maxActivities.
   it('refuses bad options when it is made, naming the option and the value', () => {
     const cases: Array<[() => unknown, string, unknown, string]> = [
-      [() => new RecentVerbAggregator({ maxAggregatedActivities: 0 }), 'options.maxAggregatedActivities', 0, 'maxAggregatedActivities must be a positive integer, got 0'],
-      [() => createAggregator({ getGroup: () => 'g', maxAggregatedActivities: 1.5 }), 'options.maxAggregatedActivities', 1.5, 'maxAggregatedActivities must be a positive integer, got 1.5'],
-      [() => new RecentVerbAggregator({ aggregatedActivityClass: 'x' as never }), 'options.aggregatedActivityClass', 'x', 'aggregatedActivityClass must be a class of aggregated activities, got x'],
-      [() => createAggregator({} as never), 'options.getGroup', undefined, 'createAggregator needs a getGroup function, got undefined'],
-      [() => createAggregator({ getGroup: () => 'g', rank: 3 as never }), 'options.rank', 3, 'createAggregator needs a rank function, got 3'],
-      [() => createAggregator(null as never), 'options', null, 'createAggregator takes options { getGroup }, got null'],
+      [
+        () => new RecentVerbAggregator({ maxAggregatedActivities: 0 }),
+        'options.maxAggregatedActivities',
+        0,
+        'maxAggregatedActivities must be a positive integer, got 0',
+      ],
+      [
+        () => createAggregator({ getGroup: () => 'g', maxAggregatedActivities: 1.5 }),
+        'options.maxAggregatedActivities',
+        1.5,
+        'maxAggregatedActivities must be a positive integer, got 1.5',
+      ],
+      [
+        () => new RecentVerbAggregator({ aggregatedActivityClass: 'x' as never }),
+        'options.aggregatedActivityClass',
+        'x',
+        'aggregatedActivityClass must be a class of aggregated activities, got x',
+      ],
+      [
+        () => createAggregator({} as never),
+        'options.getGroup',
+        undefined,
+        'createAggregator needs a getGroup function, got undefined',
+      ],
+      [
+        () => createAggregator({ getGroup: () => 'g', rank: 3 as never }),
+        'options.rank',
+        3,
+        'createAggregator needs a rank function, got 3',
+      ],
+      [
+        () => createAggregator(null as never),
+        'options',
+        null,
+        'createAggregator takes options { getGroup }, got null',
+      ],
     ];
     for (const [make, path, value, message] of cases) {
       let caught: unknown;

@@ -4,7 +4,9 @@ import { BaseAggregator, activityDay, rankByUpdatedAt } from './base-aggregator.
 import type { AggregatorOptions } from './base-aggregator.js';
 
 /** Groups by verb and day (`3-2013-07-08`): "Thierry and 3 others loved 4 pins today". */
-export class RecentVerbAggregator<A extends AggregatedActivity = AggregatedActivity> extends BaseAggregator<A> {
+export class RecentVerbAggregator<
+  A extends AggregatedActivity = AggregatedActivity,
+> extends BaseAggregator<A> {
   getGroup(activity: Activity): string {
     return `${activity.verb.id}-${activityDay(activity)}`;
   }
@@ -15,7 +17,9 @@ export class RecentVerbAggregator<A extends AggregatedActivity = AggregatedActiv
 }
 
 /** Groups by verb, object and day (`3-42-2013-07-08`): "4 people loved your pin today". */
-export class NotificationAggregator<A extends AggregatedActivity = AggregatedActivity> extends BaseAggregator<A> {
+export class NotificationAggregator<
+  A extends AggregatedActivity = AggregatedActivity,
+> extends BaseAggregator<A> {
   getGroup(activity: Activity): string {
     return `${activity.verb.id}-${activity.objectId}-${activityDay(activity)}`;
   }
@@ -25,7 +29,9 @@ export class NotificationAggregator<A extends AggregatedActivity = AggregatedAct
   }
 }
 
-export interface CustomAggregatorOptions<A extends AggregatedActivity> extends AggregatorOptions<A> {
+export interface CustomAggregatorOptions<
+  A extends AggregatedActivity,
+> extends AggregatorOptions<A> {
   getGroup: (activity: Activity) => string;
   /** Defaults to the most recently updated first. */
   rank?: (aggregated: readonly A[]) => A[];
@@ -36,15 +42,24 @@ export function createAggregator<A extends AggregatedActivity = AggregatedActivi
   options: CustomAggregatorOptions<A>,
 ): BaseAggregator<A> {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(`createAggregator takes options { getGroup }, got ${String(options)}`, { path: 'options', value: options });
+    throw new InvalidArgumentError(
+      `createAggregator takes options { getGroup }, got ${String(options)}`,
+      { path: 'options', value: options },
+    );
   }
   const { getGroup, rank = rankByUpdatedAt, ...rest } = options;
-  for (const [name, value] of [['getGroup', getGroup], ['rank', rank]] as const) {
+  for (const [name, value] of [
+    ['getGroup', getGroup],
+    ['rank', rank],
+  ] as const) {
     if (typeof value !== 'function') {
-      throw new InvalidArgumentError(`createAggregator needs a ${name} function, got ${String(value)}`, {
-        path: `options.${name}`,
-        value,
-      });
+      throw new InvalidArgumentError(
+        `createAggregator needs a ${name} function, got ${String(value)}`,
+        {
+          path: `options.${name}`,
+          value,
+        },
+      );
     }
   }
   return new (class extends BaseAggregator<A> {

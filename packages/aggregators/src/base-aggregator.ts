@@ -46,14 +46,21 @@ export abstract class BaseAggregator<A extends AggregatedActivity = AggregatedAc
         { path: 'options.aggregatedActivityClass', value: aggregatedActivityClass },
       );
     }
-    if (maxAggregatedActivities !== undefined && (!Number.isSafeInteger(maxAggregatedActivities) || maxAggregatedActivities < 1)) {
-      throw new InvalidArgumentError(`maxAggregatedActivities must be a positive integer, got ${String(maxAggregatedActivities)}`, {
-        path: 'options.maxAggregatedActivities',
-        value: maxAggregatedActivities,
-      });
+    if (
+      maxAggregatedActivities !== undefined &&
+      (!Number.isSafeInteger(maxAggregatedActivities) || maxAggregatedActivities < 1)
+    ) {
+      throw new InvalidArgumentError(
+        `maxAggregatedActivities must be a positive integer, got ${String(maxAggregatedActivities)}`,
+        {
+          path: 'options.maxAggregatedActivities',
+          value: maxAggregatedActivities,
+        },
+      );
     }
     this.aggregatedActivityClass =
-      options.aggregatedActivityClass ?? (AggregatedActivity as unknown as AggregatedActivityClass<A>);
+      options.aggregatedActivityClass ??
+      (AggregatedActivity as unknown as AggregatedActivityClass<A>);
     this.maxAggregatedActivities = options.maxAggregatedActivities;
   }
 
@@ -76,10 +83,13 @@ export abstract class BaseAggregator<A extends AggregatedActivity = AggregatedAc
     for (const activity of sortActivities(activities)) {
       const group = this.getGroup(activity);
       if (typeof group !== 'string' || group.length === 0) {
-        throw new InvalidActivityError(`aggregator returned an invalid group ${JSON.stringify(group)} for ${activity.toString()}`, {
-          field: 'group',
-          value: group,
-        });
+        throw new InvalidActivityError(
+          `aggregator returned an invalid group ${JSON.stringify(group)} for ${activity.toString()}`,
+          {
+            field: 'group',
+            value: group,
+          },
+        );
       }
       let aggregated = groups.get(group);
       if (!aggregated) {
@@ -97,7 +107,8 @@ export abstract class BaseAggregator<A extends AggregatedActivity = AggregatedAc
    */
   protected copyForMerge(existing: A): A {
     const limit = this.maxAggregatedActivities;
-    if (limit === undefined || existing.maxActivities === limit || existing.isDehydrated) return existing.clone();
+    if (limit === undefined || existing.maxActivities === limit || existing.isDehydrated)
+      return existing.clone();
     return new this.aggregatedActivityClass({
       group: existing.group,
       activities: existing.activities,
@@ -151,7 +162,9 @@ export abstract class BaseAggregator<A extends AggregatedActivity = AggregatedAc
 
 /** Ranks the most recently updated aggregated activities first. */
 export function rankByUpdatedAt<A extends AggregatedActivity>(aggregated: readonly A[]): A[] {
-  return [...aggregated].sort((a, b) => (b.updatedAt?.getTime() ?? 0) - (a.updatedAt?.getTime() ?? 0));
+  return [...aggregated].sort(
+    (a, b) => (b.updatedAt?.getTime() ?? 0) - (a.updatedAt?.getTime() ?? 0),
+  );
 }
 
 /** The UTC day of an activity, as Python's `time.date()` prints it (`2013-07-08`). */

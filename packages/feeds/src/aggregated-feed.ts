@@ -8,9 +8,17 @@ import { InvalidFeedOptionError } from './errors.js';
 import type { BaseFeedOptions, FeedView } from './base-feed.js';
 import type { FeedUpdate, WriteOptions } from './feed.js';
 import type { UserId } from './keys.js';
-import type { ActivityStorage, TimelineChange, TimelineKind, TimelineQuery, TimelineStorage } from './backend/contracts.js';
+import type {
+  ActivityStorage,
+  TimelineChange,
+  TimelineKind,
+  TimelineQuery,
+  TimelineStorage,
+} from './backend/contracts.js';
 
-export interface AggregatedFeedOptions<A extends AggregatedActivity = AggregatedActivity> extends BaseFeedOptions {
+export interface AggregatedFeedOptions<
+  A extends AggregatedActivity = AggregatedActivity,
+> extends BaseFeedOptions {
   /** Groups activities (default: RecentVerbAggregator, verb + day). */
   aggregator?: BaseAggregator<A>;
   /** How many of the most recently updated aggregated activities a write merges into first (default 20). */
@@ -26,7 +34,9 @@ const FANOUT_CONCURRENCY = 16;
  * aggregated activities inside one atomic read-modify-write of the feed, so concurrent writers
  * never lose an update, and a group is never duplicated while it is still in the feed.
  */
-export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedActivity> extends BaseFeedDefinition<A> {
+export class AggregatedFeedDefinition<
+  A extends AggregatedActivity = AggregatedActivity,
+> extends BaseFeedDefinition<A> {
   readonly timeline: TimelineStorage<A>;
   readonly activityStorage: ActivityStorage | null;
   readonly aggregator: BaseAggregator<A>;
@@ -35,9 +45,16 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
   // is assignable to AggregatedFeedDefinition<AggregatedActivity>.
   readonly #hooks: { onUpdateFeed?(update: FeedUpdate<A>): void | Promise<void> };
 
-  constructor(options: AggregatedFeedOptions<A>, kind: TimelineKind = 'aggregated', defaultAggregator?: BaseAggregator<A>) {
+  constructor(
+    options: AggregatedFeedOptions<A>,
+    kind: TimelineKind = 'aggregated',
+    defaultAggregator?: BaseAggregator<A>,
+  ) {
     super(options, 100);
-    this.aggregator = options.aggregator ?? defaultAggregator ?? (new RecentVerbAggregator() as unknown as BaseAggregator<A>);
+    this.aggregator =
+      options.aggregator ??
+      defaultAggregator ??
+      (new RecentVerbAggregator() as unknown as BaseAggregator<A>);
     const mergeMaxLength = options.mergeMaxLength ?? 20;
     if (!Number.isSafeInteger(mergeMaxLength) || mergeMaxLength < 1) {
       throw new InvalidFeedOptionError(
@@ -57,7 +74,8 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
       serializer: serializer as unknown as import('@sf/serializers').Serializer<A>,
       format: this.format.name,
     });
-    this.activityStorage = kind === 'notification' ? null : this.storage.activityStorage({ name: this.name });
+    this.activityStorage =
+      kind === 'notification' ? null : this.storage.activityStorage({ name: this.name });
     this.#hooks = { onUpdateFeed: options.onUpdateFeed };
   }
 
@@ -84,23 +102,38 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
    * activity as `OpaqueActivity`s, so a merge or a removal writes them back instead of dropping
    * them. Otherwise (pages) they are left out and reported.
    */
-  private async hydratePairs(key: string, items: readonly A[], keep: boolean): Promise<Array<{ source: A; hydrated: A }>> {
+  private async hydratePairs(
+    key: string,
+    items: readonly A[],
+    keep: boolean,
+  ): Promise<Array<{ source: A; hydrated: A }>> {
     const ids = items.filter((item) => item.isDehydrated).flatMap((item) => item.activityIds);
     const activities = ids.length > 0 ? await this.getActivities(ids) : new Map<string, Activity>();
     if (keep) {
       for (const id of ids) {
         if (!activities.has(id)) {
-          activities.set(id, new OpaqueActivity({ serializationId: id, raw: null, reason: 'missing from the activity storage, or unreadable' }));
+          activities.set(
+            id,
+            new OpaqueActivity({
+              serializationId: id,
+              raw: null,
+              reason: 'missing from the activity storage, or unreadable',
+            }),
+          );
         }
       }
     }
     const missing: string[] = [];
     const pairs: Array<{ source: A; hydrated: A }> = [];
     for (const item of items) {
-      let hydrated = item.isDehydrated ? item.hydrate(activities, (lost) => missing.push(...lost)) : item;
+      let hydrated = item.isDehydrated
+        ? item.hydrate(activities, (lost) => missing.push(...lost))
+        : item;
       if (!keep && hydrated.activities.some((activity) => activity instanceof OpaqueActivity)) {
         const readable = new Map<string, Activity>();
-        for (const activity of hydrated.activities) if (!(activity instanceof OpaqueActivity)) readable.set(activity.serializationId, activity);
+        for (const activity of hydrated.activities)
+          if (!(activity instanceof OpaqueActivity))
+            readable.set(activity.serializationId, activity);
         hydrated = hydrated.dehydrate().hydrate(readable, (lost) => missing.push(...lost));
       }
       if (hydrated.activities.length > 0) pairs.push({ source: item, hydrated });
@@ -155,8 +188,15 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
     const candidates = [...recent];
     const found = new Set(recent.map((item) => item.group));
     const missingGroups = [...groups].some((group) => !found.has(group));
-    if (missingGroups && recent.length === this.mergeMaxLength && this.maxLength > this.mergeMaxLength) {
-      const older = await read({ offset: this.mergeMaxLength, limit: this.maxLength - this.mergeMaxLength });
+    if (
+      missingGroups &&
+      recent.length === this.mergeMaxLength &&
+      this.maxLength > this.mergeMaxLength
+    ) {
+      const older = await read({
+        offset: this.mergeMaxLength,
+        limit: this.maxLength - this.mergeMaxLength,
+      });
       candidates.push(...older.filter((item) => groups.has(item.group) && !found.has(item.group)));
     }
     return this.hydratePairs(key, candidates, true);
@@ -193,7 +233,11 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
   }
 
   /** Fanout: adds activities to many users' feeds (one atomic merge per feed, bounded concurrency). */
-  async addToMany(userIds: readonly UserId[], activities: readonly Activity[], options: WriteOptions = {}): Promise<number> {
+  async addToMany(
+    userIds: readonly UserId[],
+    activities: readonly Activity[],
+    options: WriteOptions = {},
+  ): Promise<number> {
     validateActivities(activities, this.name);
     if (activities.length === 0) return 0;
     let changed = 0;
@@ -204,7 +248,10 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
     return changed;
   }
 
-  async removeFromMany(userIds: readonly UserId[], activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<number> {
+  async removeFromMany(
+    userIds: readonly UserId[],
+    activities: readonly (ActivityOrId | DehydratedActivity)[],
+  ): Promise<number> {
     if (activities.length === 0) return 0;
     let changed = 0;
     await forEachLimited(userIds, FANOUT_CONCURRENCY, async (userId) => {
@@ -216,8 +263,14 @@ export class AggregatedFeedDefinition<A extends AggregatedActivity = AggregatedA
 }
 
 /** One user's aggregated feed: aggregated activities, most recently updated first. */
-export class AggregatedFeed<A extends AggregatedActivity = AggregatedActivity> extends BaseFeed<A, A, AggregatedFeedDefinition<A>> {
-  static define<A extends AggregatedActivity = AggregatedActivity>(options: AggregatedFeedOptions<A>): AggregatedFeedDefinition<A> {
+export class AggregatedFeed<A extends AggregatedActivity = AggregatedActivity> extends BaseFeed<
+  A,
+  A,
+  AggregatedFeedDefinition<A>
+> {
+  static define<A extends AggregatedActivity = AggregatedActivity>(
+    options: AggregatedFeedOptions<A>,
+  ): AggregatedFeedDefinition<A> {
     return new AggregatedFeedDefinition<A>(options);
   }
 
@@ -241,7 +294,9 @@ export class AggregatedFeed<A extends AggregatedActivity = AggregatedActivity> e
     const definition = this.definition;
     validateActivities(activities, definition.name);
     if (activities.length === 0) return [];
-    const change = await definition.addToFeed(this.key, activities, options, (pending) => this.beforeCommit(pending));
+    const change = await definition.addToFeed(this.key, activities, options, (pending) =>
+      this.beforeCommit(pending),
+    );
     definition.metrics.onFeedWrite(definition.name, activities.length);
     await this.afterChange(change);
     return definition.aggregator.rank(change.add);
@@ -255,7 +310,9 @@ export class AggregatedFeed<A extends AggregatedActivity = AggregatedActivity> e
   async removeMany(activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<A[]> {
     const definition = this.definition;
     if (activities.length === 0) return [];
-    const change = await definition.removeFromFeed(this.key, activities, (pending) => this.beforeCommit(pending));
+    const change = await definition.removeFromFeed(this.key, activities, (pending) =>
+      this.beforeCommit(pending),
+    );
     definition.metrics.onFeedRemove(definition.name, activities.length);
     await this.afterChange(change);
     return change.add;

@@ -1,4 +1,10 @@
-import { Activity, DehydratedActivity, InvalidActivityError, InvalidArgumentError, toSerializationId } from '@sf/activity';
+import {
+  Activity,
+  DehydratedActivity,
+  InvalidActivityError,
+  InvalidArgumentError,
+  toSerializationId,
+} from '@sf/activity';
 import { InvalidFeedOptionError, InvalidQueryError } from './errors.js';
 import type { ActivityOrId } from '@sf/activity';
 import type { SerializationFormat } from '@sf/serializers';
@@ -39,23 +45,35 @@ export interface BaseFeedOptions {
 }
 
 export function idOf(activity: ActivityOrId | DehydratedActivity): string {
-  if (activity instanceof Activity || activity instanceof DehydratedActivity) return activity.serializationId;
+  if (activity instanceof Activity || activity instanceof DehydratedActivity)
+    return activity.serializationId;
   return toSerializationId(activity);
 }
 
 export function validateActivities(activities: readonly Activity[], feedName: string): void {
   if (!Array.isArray(activities)) {
-    throw new InvalidActivityError(`feed ${feedName} takes an array of activities, got ${String(activities)}`, { value: activities });
+    throw new InvalidActivityError(
+      `feed ${feedName} takes an array of activities, got ${String(activities)}`,
+      { value: activities },
+    );
   }
   for (const activity of activities) {
     if (!(activity instanceof Activity)) {
-      throw new InvalidActivityError(`feed ${feedName} only stores Activity instances (or subclasses), got ${String(activity)}`, { value: activity });
+      throw new InvalidActivityError(
+        `feed ${feedName} only stores Activity instances (or subclasses), got ${String(activity)}`,
+        { value: activity },
+      );
     }
   }
 }
 
 export function defaultName(keyFormat: string): string {
-  return keyFormat.replace(/\{userId\}|%\(user_id\)s/, '').replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'feed';
+  return (
+    keyFormat
+      .replace(/\{userId\}|%\(user_id\)s/, '')
+      .replace(/[^A-Za-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'feed'
+  );
 }
 
 /** The parts of a feed definition shared by flat, aggregated and notification feeds. */
@@ -73,15 +91,21 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
 
   constructor(options: BaseFeedOptions, defaultMaxLength: number) {
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidFeedOptionError('a feed definition needs options { keyFormat, storage }', { path: 'options', value: options });
+      throw new InvalidFeedOptionError('a feed definition needs options { keyFormat, storage }', {
+        path: 'options',
+        value: options,
+      });
     }
     this.keyFormat = validateKeyFormat(options.keyFormat);
     const name = options.name ?? defaultName(this.keyFormat);
     if (!options.storage || typeof options.storage.timelineStorage !== 'function') {
-      throw new InvalidFeedOptionError(`feed ${String(name)} needs a storage backend (e.g. memoryStorage()), got ${typeof options.storage}`, {
-        path: 'options.storage',
-        value: options.storage,
-      });
+      throw new InvalidFeedOptionError(
+        `feed ${String(name)} needs a storage backend (e.g. memoryStorage()), got ${typeof options.storage}`,
+        {
+          path: 'options.storage',
+          value: options.storage,
+        },
+      );
     }
     if (typeof options.storage.capabilities !== 'object' || options.storage.capabilities === null) {
       throw new InvalidFeedOptionError(
@@ -93,10 +117,13 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
     this.name = checkFeedName(name, options.storage.capabilities);
     const maxLength = options.maxLength ?? defaultMaxLength;
     if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
-      throw new InvalidFeedOptionError(`maxLength of feed ${this.name} must be a positive integer, got ${String(options.maxLength)}`, {
-        path: 'options.maxLength',
-        value: options.maxLength,
-      });
+      throw new InvalidFeedOptionError(
+        `maxLength of feed ${this.name} must be a positive integer, got ${String(options.maxLength)}`,
+        {
+          path: 'options.maxLength',
+          value: options.maxLength,
+        },
+      );
     }
     this.maxLength = maxLength;
     this.storage = options.storage;
@@ -130,7 +157,9 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
   }
 
   /** Removes activities from the activity storage (timelines keep their ids until removed). */
-  async removeActivities(activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<number> {
+  async removeActivities(
+    activities: readonly (ActivityOrId | DehydratedActivity)[],
+  ): Promise<number> {
     if (!this.activityStorage || activities.length === 0) return 0;
     const removed = await this.activityStorage.removeMany(activities.map(idOf));
     this.metrics.onFeedRemove(this.name, removed);
@@ -174,7 +203,8 @@ const LISTED_MISSING_IDS = 10;
 
 function missingActivitiesWarning(name: string, key: string, ids: readonly string[]): string {
   const listed = ids.slice(0, LISTED_MISSING_IDS).join(', ');
-  const more = ids.length > LISTED_MISSING_IDS ? ` and ${ids.length - LISTED_MISSING_IDS} more` : '';
+  const more =
+    ids.length > LISTED_MISSING_IDS ? ` and ${ids.length - LISTED_MISSING_IDS} more` : '';
   return (
     `feed ${name} (${key}): a read skipped ${ids.length} timeline ${ids.length === 1 ? 'entry' : 'entries'} ` +
     `whose activity is not in the activity storage (${listed}${more}). Feed add/addMany store only ` +
@@ -247,9 +277,14 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
   /** Python's `feed[start:stop]`. */
   async slice(start: number, stop?: number): Promise<R[]> {
     if (stop !== undefined && (!Number.isSafeInteger(stop) || stop < 0)) {
-      throw new InvalidQueryError(`slice end must be a non-negative integer, got ${String(stop)}`, { path: 'stop', value: stop });
+      throw new InvalidQueryError(`slice end must be a non-negative integer, got ${String(stop)}`, {
+        path: 'stop',
+        value: stop,
+      });
     }
-    return this.get(stop === undefined ? { offset: start } : { offset: start, limit: Math.max(0, stop - start) });
+    return this.get(
+      stop === undefined ? { offset: start } : { offset: start, limit: Math.max(0, stop - start) },
+    );
   }
 
   /** The item at an index, or undefined. */
@@ -271,10 +306,13 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
   /** Keeps the newest `maxLength` entries (default: the definition's maxLength). */
   async trim(maxLength: number = this.definition.maxLength): Promise<void> {
     if (!Number.isSafeInteger(maxLength) || maxLength < 0) {
-      throw new InvalidArgumentError(`trim takes a non-negative integer length, got ${String(maxLength)}`, {
-        path: 'maxLength',
-        value: maxLength,
-      });
+      throw new InvalidArgumentError(
+        `trim takes a non-negative integer length, got ${String(maxLength)}`,
+        {
+          path: 'maxLength',
+          value: maxLength,
+        },
+      );
     }
     await this.definition.timeline.trim(this.key, maxLength);
   }
@@ -290,6 +328,7 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
 }
 
 function entryId(item: ActivityOrId | TimelineItem): string {
-  if (typeof item === 'object' && item !== null && 'serializationId' in item) return item.serializationId;
+  if (typeof item === 'object' && item !== null && 'serializationId' in item)
+    return item.serializationId;
   return toSerializationId(item);
 }

@@ -2,14 +2,22 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SfError } from '@sf/activity';
 import * as api from './index.js';
-import { FormatMismatchError, InvalidFeedOptionError, InvalidQueryError, StorageConfigurationError, StorageLockError } from './index.js';
+import {
+  FormatMismatchError,
+  InvalidFeedOptionError,
+  InvalidQueryError,
+  StorageConfigurationError,
+  StorageLockError,
+} from './index.js';
 
 // The family table lives in @sf/activity's README ("The error family"); codes are unique there.
 function familyTable(): Map<string, { pkg: string; parent: string; code: string }> {
   const text = readFileSync(new URL('../../activity/README.md', import.meta.url), 'utf8');
   const section = text.slice(text.indexOf('### The error family'));
   const rows = new Map<string, { pkg: string; parent: string; code: string }>();
-  for (const match of section.matchAll(/^\| `(\w+)` +\| `([@\w/-]+)` +\| `(\w+)` +\| `(\w+)` +\|/gm)) {
+  for (const match of section.matchAll(
+    /^\| `(\w+)` +\| `([@\w/-]+)` +\| `(\w+)` +\| `(\w+)` +\|/gm,
+  )) {
     rows.set(match[1]!, { pkg: match[2]!, parent: match[3]!, code: match[4]! });
   }
   return rows;
@@ -17,10 +25,12 @@ function familyTable(): Map<string, { pkg: string; parent: string; code: string 
 
 /** Every error class this package exports, made (their constructors differ). */
 const errors: Record<string, () => SfError> = {
-  InvalidFeedOptionError: () => new InvalidFeedOptionError('x', { path: 'options.maxLength', value: 0 }),
+  InvalidFeedOptionError: () =>
+    new InvalidFeedOptionError('x', { path: 'options.maxLength', value: 0 }),
   InvalidQueryError: () => new InvalidQueryError('x', { path: 'query.limit', value: -1 }),
   StorageLockError: () => new StorageLockError('feed:1', 'x'),
-  StorageConfigurationError: () => new StorageConfigurationError('x', { path: 'options.url', value: 'x' }),
+  StorageConfigurationError: () =>
+    new StorageConfigurationError('x', { path: 'options.url', value: 'x' }),
   FormatMismatchError: () =>
     new FormatMismatchError({
       key: 'k',
@@ -37,12 +47,19 @@ describe('the error family', () => {
 
   it('lists every exported error class of this package', () => {
     const exported = Object.entries(api)
-      .filter(([, value]) => typeof value === 'function' && (value as { prototype?: unknown }).prototype instanceof Error)
+      .filter(
+        ([, value]) =>
+          typeof value === 'function' &&
+          (value as { prototype?: unknown }).prototype instanceof Error,
+      )
       .map(([name]) => name);
     expect(exported.sort()).toEqual(Object.keys(errors).sort());
-    expect([...table].filter(([, row]) => row.pkg === '@sf/feeds').map(([name]) => name).sort()).toEqual(
-      Object.keys(errors).sort(),
-    );
+    expect(
+      [...table]
+        .filter(([, row]) => row.pkg === '@sf/feeds')
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(Object.keys(errors).sort());
   });
 
   it.each(Object.entries(errors))('%s is an SfError with the code of the table', (name, make) => {

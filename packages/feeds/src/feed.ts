@@ -39,7 +39,9 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
       serializer: this.format.timelineSerializer(),
       format: this.format.name,
     });
-    this.activityStorage = this.storage.capabilities.storesFullActivities ? null : this.storage.activityStorage({ name: this.name });
+    this.activityStorage = this.storage.capabilities.storesFullActivities
+      ? null
+      : this.storage.activityStorage({ name: this.name });
     this.onUpdateFeed = options.onUpdateFeed;
   }
 
@@ -51,7 +53,11 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
    * The fanout's batch write: adds activities to the feeds of many users in as few round trips
    * as the backend allows. Returns how many entries were new.
    */
-  async addToMany(userIds: readonly UserId[], activities: readonly Activity[], options: WriteOptions = {}): Promise<number> {
+  async addToMany(
+    userIds: readonly UserId[],
+    activities: readonly Activity[],
+    options: WriteOptions = {},
+  ): Promise<number> {
     validateActivities(activities, this.name);
     if (userIds.length === 0 || activities.length === 0) return 0;
     const keys = userIds.map((id) => this.keyFor(id));
@@ -62,14 +68,19 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
     if (this.onUpdateFeed) {
       const onUpdateFeed = this.onUpdateFeed;
       await Promise.all(
-        userIds.map(async (userId, i) => onUpdateFeed({ feedKey: keys[i]!, userId, added: [...activities], removed: [] })),
+        userIds.map(async (userId, i) =>
+          onUpdateFeed({ feedKey: keys[i]!, userId, added: [...activities], removed: [] }),
+        ),
       );
     }
     return added;
   }
 
   /** The fanout's batch removal. Returns how many entries were removed. */
-  async removeFromMany(userIds: readonly UserId[], activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<number> {
+  async removeFromMany(
+    userIds: readonly UserId[],
+    activities: readonly (ActivityOrId | DehydratedActivity)[],
+  ): Promise<number> {
     if (userIds.length === 0 || activities.length === 0) return 0;
     const keys = userIds.map((id) => this.keyFor(validateUserId(id)));
     const ids = activities.map(idOf);
@@ -77,14 +88,20 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
     this.metrics.onFeedRemove(this.name, ids.length * keys.length);
     if (this.onUpdateFeed) {
       const onUpdateFeed = this.onUpdateFeed;
-      await Promise.all(userIds.map(async (userId, i) => onUpdateFeed({ feedKey: keys[i]!, userId, added: [], removed: ids })));
+      await Promise.all(
+        userIds.map(async (userId, i) =>
+          onUpdateFeed({ feedKey: keys[i]!, userId, added: [], removed: ids }),
+        ),
+      );
     }
     return removed;
   }
 
   /** Hydrates timeline entries, skipping (and reporting) ids missing from the activity storage. */
   async hydrate(key: string, items: readonly FlatTimelineItem[]): Promise<Activity[]> {
-    const ids = items.filter((item) => item instanceof DehydratedActivity).map((item) => item.serializationId);
+    const ids = items
+      .filter((item) => item instanceof DehydratedActivity)
+      .map((item) => item.serializationId);
     if (ids.length === 0) return items as Activity[];
     const activities = await this.getActivities(ids).catch((error: unknown) => {
       throw error instanceof FormatMismatchError ? error.forFeed(key) : error;
@@ -138,7 +155,12 @@ export class Feed extends BaseFeed<FlatTimelineItem, Activity, FeedDefinition> {
       maxLength: options.trim === false ? undefined : definition.maxLength,
     });
     definition.metrics.onFeedWrite(definition.name, activities.length);
-    await definition.onUpdateFeed?.({ feedKey: this.key, userId: this.userId, added: [...activities], removed: [] });
+    await definition.onUpdateFeed?.({
+      feedKey: this.key,
+      userId: this.userId,
+      added: [...activities],
+      removed: [],
+    });
     return added;
   }
 
@@ -153,7 +175,12 @@ export class Feed extends BaseFeed<FlatTimelineItem, Activity, FeedDefinition> {
     const ids = activities.map(idOf);
     const removed = await definition.timeline.removeIds(this.key, ids);
     definition.metrics.onFeedRemove(definition.name, ids.length);
-    await definition.onUpdateFeed?.({ feedKey: this.key, userId: this.userId, added: [], removed: ids });
+    await definition.onUpdateFeed?.({
+      feedKey: this.key,
+      userId: this.userId,
+      added: [],
+      removed: ids,
+    });
     return removed;
   }
 }

@@ -45,13 +45,17 @@ export class FormatMismatchError extends SerializationError {
   readonly #options: FormatMismatchOptions;
 
   constructor(options: FormatMismatchOptions) {
-    const what = options.kind === 'activity' ? 'activity values' : `${options.kind} timeline members`;
-    const feed = options.feedKey === undefined ? '' : ` for feed ${JSON.stringify(options.feedKey)}`;
+    const what =
+      options.kind === 'activity' ? 'activity values' : `${options.kind} timeline members`;
+    const feed =
+      options.feedKey === undefined ? '' : ` for feed ${JSON.stringify(options.feedKey)}`;
     super(
       `none of the ${options.entries} ${what} read from key ${JSON.stringify(options.key)}${feed} decode in the configured format ` +
         `'${options.configuredFormat}', but ${options.decoded} decode in the '${options.detectedFormat}' format: ` +
         `configure format: '${options.detectedFormat}' to read this keyspace` +
-        (options.detectedFormat === 'stream-framework' ? ' (it was written by Python Stream Framework or in its format)' : ''),
+        (options.detectedFormat === 'stream-framework'
+          ? ' (it was written by Python Stream Framework or in its format)'
+          : ''),
       { field: options.key, code: 'SF_FORMAT_MISMATCH' },
     );
     this.#options = options;
@@ -65,11 +69,16 @@ export class FormatMismatchError extends SerializationError {
 
   /** The same error naming the feed whose read it was (unless it names one already). */
   forFeed(feedKey: string): FormatMismatchError {
-    return this.feedKey === undefined ? new FormatMismatchError({ ...this.#options, feedKey }) : this;
+    return this.feedKey === undefined
+      ? new FormatMismatchError({ ...this.#options, feedKey })
+      : this;
   }
 }
 
-function serializerOf(format: SerializationFormat, kind: StoredValueKind): Serializer<unknown> | undefined {
+function serializerOf(
+  format: SerializationFormat,
+  kind: StoredValueKind,
+): Serializer<unknown> | undefined {
   if (kind === 'activity') return format.activitySerializer();
   if (kind === 'aggregated') return format.aggregatedSerializer();
   if (kind === 'notification') return format.notificationSerializer();
@@ -103,7 +112,8 @@ export function detectFormatMismatch(options: {
   format: string;
   entries: readonly string[];
 }): FormatMismatchError | undefined {
-  if (options.entries.length === 0 || !Object.hasOwn(knownFormats, options.format)) return undefined;
+  if (options.entries.length === 0 || !Object.hasOwn(knownFormats, options.format))
+    return undefined;
   for (const [name, build] of Object.entries(knownFormats)) {
     if (name === options.format) continue;
     const serializer = serializerOf(build(), options.kind);

@@ -2,8 +2,16 @@ export { Feed, FeedDefinition } from './feed.js';
 export type { FeedOptions, FeedUpdate, WriteOptions } from './feed.js';
 export { AggregatedFeed, AggregatedFeedDefinition } from './aggregated-feed.js';
 export type { AggregatedFeedOptions } from './aggregated-feed.js';
-export { NotificationFeed, NotificationFeedDefinition, STREAM_FRAMEWORK_MARKERS_KEY_FORMAT } from './notification-feed.js';
-export type { MarkOptions, NotificationCountsEvent, NotificationFeedOptions } from './notification-feed.js';
+export {
+  NotificationFeed,
+  NotificationFeedDefinition,
+  STREAM_FRAMEWORK_MARKERS_KEY_FORMAT,
+} from './notification-feed.js';
+export type {
+  MarkOptions,
+  NotificationCountsEvent,
+  NotificationFeedOptions,
+} from './notification-feed.js';
 export { BaseFeed, BaseFeedDefinition } from './base-feed.js';
 export type { BaseFeedOptions, FeedView } from './base-feed.js';
 export { formatFeedKey, userIdFromKey, validateKeyFormat, validateUserId } from './keys.js';

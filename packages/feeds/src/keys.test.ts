@@ -14,10 +14,25 @@ describe('feed keys', () => {
   it('validates user ids', () => {
     expect(validateUserId(0)).toBe(0);
     expect(validateUserId('u_1.2:3-4')).toBe('u_1.2:3-4');
-    for (const bad of [-1, 0.5, Number.MAX_SAFE_INTEGER + 1, '', ' ', 'a/b', 'a*', '{x}', 'x'.repeat(129), undefined, null, true]) {
+    for (const bad of [
+      -1,
+      0.5,
+      Number.MAX_SAFE_INTEGER + 1,
+      '',
+      ' ',
+      'a/b',
+      'a*',
+      '{x}',
+      'x'.repeat(129),
+      undefined,
+      null,
+      true,
+    ]) {
       // A feed owner id is not an activity's field: an InvalidArgumentError naming `userId`.
       expect(() => validateUserId(bad)).toThrow(InvalidArgumentError);
-      expect(() => validateUserId(bad)).toThrow(/^a feed owner id must be a non-negative integer or a token of letters, digits and _\.:- \(max 128\), got /);
+      expect(() => validateUserId(bad)).toThrow(
+        /^a feed owner id must be a non-negative integer or a token of letters, digits and _\.:- \(max 128\), got /,
+      );
       const error = thrown(() => validateUserId(bad));
       expect(error).not.toBeInstanceOf(InvalidActivityError);
       expect([error.code, error.path, error.value]).toEqual(['SF_INVALID_ARGUMENT', 'userId', bad]);
@@ -32,7 +47,11 @@ describe('feed keys', () => {
     expect(() => validateKeyFormat(5)).toThrow(/non-empty string/);
     const error = thrown(() => validateKeyFormat('a:b', 'options.markersKeyFormat'));
     expect(error).toBeInstanceOf(InvalidFeedOptionError);
-    expect([error.code, error.path, error.value]).toEqual(['SF_INVALID_FEED_OPTION', 'options.markersKeyFormat', 'a:b']);
+    expect([error.code, error.path, error.value]).toEqual([
+      'SF_INVALID_FEED_OPTION',
+      'options.markersKeyFormat',
+      'a:b',
+    ]);
     expect(thrown(() => validateKeyFormat(5)).path).toBe('options.keyFormat');
   });
 
@@ -48,7 +67,10 @@ describe('queries', () => {
   it('builds exact id filters that combine', () => {
     const first = toIdFilter({}, { activityIdLt: '13732667551230000000042003' });
     expect(first).toEqual({ lt: '13732667551230000000042003' });
-    expect(toIdFilter(first, { activityIdGte: 5n })).toEqual({ lt: '13732667551230000000042003', gte: '5' });
+    expect(toIdFilter(first, { activityIdGte: 5n })).toEqual({
+      lt: '13732667551230000000042003',
+      gte: '5',
+    });
     expect(toIdFilter(first, { activityIdLt: '7' })).toEqual({ lt: '7' });
     // A bad bound is a bad query (the activity id error is its cause), with the same message.
     expect(() => toIdFilter({}, { activityIdLt: '-1' })).toThrow(InvalidQueryError);
@@ -56,9 +78,15 @@ describe('queries', () => {
       'an activity id must be a non-negative integer as a decimal string or bigint, got string -1',
     );
     expect(() => toIdFilter({}, { activityIdLt: 1.5 as never })).toThrow(InvalidQueryError);
-    expect(() => toIdFilter({}, { activityIdLt: 1.5 as never })).toThrow(/^an activity id must be a non-negative integer/);
+    expect(() => toIdFilter({}, { activityIdLt: 1.5 as never })).toThrow(
+      /^an activity id must be a non-negative integer/,
+    );
     const bound = thrown(() => toIdFilter({}, { activityIdLt: '-1' }));
-    expect([bound.code, bound.path, bound.value]).toEqual(['SF_INVALID_QUERY', 'filter.activityIdLt', '-1']);
+    expect([bound.code, bound.path, bound.value]).toEqual([
+      'SF_INVALID_QUERY',
+      'filter.activityIdLt',
+      '-1',
+    ]);
     expect(bound.cause).toBeInstanceOf(InvalidActivityError);
     expect(() => toIdFilter({}, { since: '1' } as never)).toThrow(/unknown filter "since"/);
     expect(thrown(() => toIdFilter({}, { since: '1' } as never)).path).toBe('filter.since');

@@ -37,10 +37,13 @@ export function formatFeedKey(keyFormat: string, userId: UserId): string {
  */
 export function validateKeyFormat(keyFormat: unknown, path = 'options.keyFormat'): string {
   if (typeof keyFormat !== 'string' || keyFormat.length === 0) {
-    throw new InvalidFeedOptionError(`keyFormat must be a non-empty string, got ${JSON.stringify(keyFormat)}`, {
-      path,
-      value: keyFormat,
-    });
+    throw new InvalidFeedOptionError(
+      `keyFormat must be a non-empty string, got ${JSON.stringify(keyFormat)}`,
+      {
+        path,
+        value: keyFormat,
+      },
+    );
   }
   const placeholders = (keyFormat.match(/\{userId\}|%\(user_id\)s/g) ?? []).length;
   if (placeholders !== 1) {
@@ -55,6 +58,7 @@ export function validateKeyFormat(keyFormat: unknown, path = 'options.keyFormat'
 /** The user id a key was built from, or undefined when the key does not match the format. */
 export function userIdFromKey(keyFormat: string, key: string): string | undefined {
   const [before, after] = keyFormat.split(/\{userId\}|%\(user_id\)s/) as [string, string];
-  if (!key.startsWith(before) || !key.endsWith(after) || key.length <= before.length + after.length) return undefined;
+  if (!key.startsWith(before) || !key.endsWith(after) || key.length <= before.length + after.length)
+    return undefined;
   return key.slice(before.length, key.length - after.length);
 }

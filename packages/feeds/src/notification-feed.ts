@@ -8,10 +8,16 @@ import type { FeedView } from './base-feed.js';
 import { InvalidFeedOptionError } from './errors.js';
 import { formatFeedKey, userIdFromKey, validateKeyFormat } from './keys.js';
 import type { UserId } from './keys.js';
-import type { MarkerCounts, MarkerStorage, MarkerUpdate, TimelineChange } from './backend/contracts.js';
+import type {
+  MarkerCounts,
+  MarkerStorage,
+  MarkerUpdate,
+  TimelineChange,
+} from './backend/contracts.js';
 
-export interface NotificationFeedOptions<A extends NotificationActivity = NotificationActivity>
-  extends AggregatedFeedOptions<A> {
+export interface NotificationFeedOptions<
+  A extends NotificationActivity = NotificationActivity,
+> extends AggregatedFeedOptions<A> {
   /** Marker ids kept per list (default 100, as Stream Framework). */
   markersMaxLength?: number;
   /**
@@ -50,7 +56,9 @@ export interface MarkOptions {
  * `events` emits `update` with `{ userId, key, unseen, unread }` after every change made in this
  * process; `subscribe` also hears changes made by other processes (through the backend).
  */
-export class NotificationFeedDefinition<A extends NotificationActivity = NotificationActivity> extends AggregatedFeedDefinition<A> {
+export class NotificationFeedDefinition<
+  A extends NotificationActivity = NotificationActivity,
+> extends AggregatedFeedDefinition<A> {
   readonly markers: MarkerStorage;
   readonly markersMaxLength: number;
   readonly markersKeyFormat: string;
@@ -63,19 +71,30 @@ export class NotificationFeedDefinition<A extends NotificationActivity = Notific
       options,
       'notification',
       new NotificationAggregator<A>({
-        aggregatedActivityClass: NotificationActivity as unknown as new (init: import('@sf/activity').AggregatedActivityInit) => A,
+        aggregatedActivityClass: NotificationActivity as unknown as new (
+          init: import('@sf/activity').AggregatedActivityInit,
+        ) => A,
       }),
     );
     const markersMaxLength = options.markersMaxLength ?? 100;
     if (!Number.isSafeInteger(markersMaxLength) || markersMaxLength < 1) {
-      throw new InvalidFeedOptionError(`markersMaxLength must be a positive integer, got ${String(options.markersMaxLength)}`, {
-        path: 'options.markersMaxLength',
-        value: options.markersMaxLength,
-      });
+      throw new InvalidFeedOptionError(
+        `markersMaxLength must be a positive integer, got ${String(options.markersMaxLength)}`,
+        {
+          path: 'options.markersMaxLength',
+          value: options.markersMaxLength,
+        },
+      );
     }
     this.markersMaxLength = markersMaxLength;
-    const defaultMarkersKeyFormat = this.format.name === 'stream-framework' ? STREAM_FRAMEWORK_MARKERS_KEY_FORMAT : this.keyFormat;
-    this.markersKeyFormat = validateKeyFormat(options.markersKeyFormat ?? defaultMarkersKeyFormat, 'options.markersKeyFormat');
+    const defaultMarkersKeyFormat =
+      this.format.name === 'stream-framework'
+        ? STREAM_FRAMEWORK_MARKERS_KEY_FORMAT
+        : this.keyFormat;
+    this.markersKeyFormat = validateKeyFormat(
+      options.markersKeyFormat ?? defaultMarkersKeyFormat,
+      'options.markersKeyFormat',
+    );
     this.trackUnseen = options.trackUnseen ?? true;
     this.trackUnread = options.trackUnread ?? true;
     this.markers = this.storage.markerStorage({ name: this.name });
@@ -117,7 +136,9 @@ export class NotificationFeedDefinition<A extends NotificationActivity = Notific
    * Hears count changes of this definition's feeds from every process sharing the backend.
    * Returns a function that stops listening.
    */
-  async subscribe(listener: (event: NotificationCountsEvent) => void): Promise<() => Promise<void>> {
+  async subscribe(
+    listener: (event: NotificationCountsEvent) => void,
+  ): Promise<() => Promise<void>> {
     return this.markers.subscribe((event) => {
       const userId = userIdFromKey(this.markersKeyFormat, event.key);
       if (userId !== undefined) listener({ ...event, userId });
@@ -126,12 +147,15 @@ export class NotificationFeedDefinition<A extends NotificationActivity = Notific
 }
 
 /** One user's notifications: aggregated activities with seen/read state and unseen/unread counts. */
-export class NotificationFeed<A extends NotificationActivity = NotificationActivity> extends AggregatedFeed<A> {
+export class NotificationFeed<
+  A extends NotificationActivity = NotificationActivity,
+> extends AggregatedFeed<A> {
   declare readonly definition: NotificationFeedDefinition<A>;
 
   /** Defines a notification feed type (Stream Framework's `class MyNotificationFeed(RedisNotificationFeed)`). */
-  static override define: ((options: NotificationFeedOptions) => NotificationFeedDefinition) & typeof AggregatedFeed.define =
-    ((options: NotificationFeedOptions) => new NotificationFeedDefinition(options)) as never;
+  static override define: ((options: NotificationFeedOptions) => NotificationFeedDefinition) &
+    typeof AggregatedFeed.define = ((options: NotificationFeedOptions) =>
+    new NotificationFeedDefinition(options)) as never;
 
   protected override withView(view: FeedView): this {
     return new NotificationFeed(this.definition, view.userId, view) as this;
@@ -183,7 +207,10 @@ export class NotificationFeed<A extends NotificationActivity = NotificationActiv
   }
 
   /** Marks aggregated activities (or their serialization ids) seen and/or read. */
-  async markActivities(items: ReadonlyArray<AggregatedActivity | string>, options: MarkOptions = {}): Promise<MarkerCounts> {
+  async markActivities(
+    items: ReadonlyArray<AggregatedActivity | string>,
+    options: MarkOptions = {},
+  ): Promise<MarkerCounts> {
     const { seen = true, read = false } = options;
     const ids = items.map((item) => (typeof item === 'string' ? item : item.serializationId));
     return this.definition.updateMarkers(this.userId, {
@@ -191,7 +218,10 @@ export class NotificationFeed<A extends NotificationActivity = NotificationActiv
     });
   }
 
-  async markActivity(item: AggregatedActivity | string, options?: MarkOptions): Promise<MarkerCounts> {
+  async markActivity(
+    item: AggregatedActivity | string,
+    options?: MarkOptions,
+  ): Promise<MarkerCounts> {
     return this.markActivities([item], options);
   }
 

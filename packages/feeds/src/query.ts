@@ -29,10 +29,13 @@ const filterKeys = {
 
 export function toIdFilter(current: IdFilter, filter: FeedFilter): IdFilter {
   if (typeof filter !== 'object' || filter === null) {
-    throw new InvalidQueryError(`filter takes an object like { activityIdLt: '...' }, got ${String(filter)}`, {
-      path: 'filter',
-      value: filter,
-    });
+    throw new InvalidQueryError(
+      `filter takes an object like { activityIdLt: '...' }, got ${String(filter)}`,
+      {
+        path: 'filter',
+        value: filter,
+      },
+    );
   }
   const next: IdFilter = { ...current };
   for (const [name, value] of Object.entries(filter)) {
@@ -62,10 +65,13 @@ function filterBound(name: string, value: unknown): string {
 export function toOrder(ordering: FeedOrdering): TimelineOrder {
   if (ordering === '-activity_id') return 'desc';
   if (ordering === 'activity_id') return 'asc';
-  throw new InvalidQueryError(`unknown ordering ${JSON.stringify(ordering)}; use 'activity_id' or '-activity_id'`, {
-    path: 'ordering',
-    value: ordering,
-  });
+  throw new InvalidQueryError(
+    `unknown ordering ${JSON.stringify(ordering)}; use 'activity_id' or '-activity_id'`,
+    {
+      path: 'ordering',
+      value: ordering,
+    },
+  );
 }
 
 export function validatePage(options: PageOptions = {}): { offset: number; limit: number | null } {
@@ -78,10 +84,13 @@ export function validatePage(options: PageOptions = {}): { offset: number; limit
   }
   const limit = options.limit ?? null;
   if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) {
-    throw new InvalidQueryError(`limit must be a non-negative integer, got ${String(options.limit)}`, {
-      path: 'query.limit',
-      value: options.limit,
-    });
+    throw new InvalidQueryError(
+      `limit must be a non-negative integer, got ${String(options.limit)}`,
+      {
+        path: 'query.limit',
+        value: options.limit,
+      },
+    );
   }
   return { offset, limit };
 }

@@ -224,7 +224,10 @@ describe('Manager on memory storage with the in-process queue', () => {
     await expect(manager.addUserActivity(-1, pin(1, 1))).rejects.toThrow(
       'a feed owner id must be a non-negative integer or a token of letters, digits and _.:- (max 128), got number -1',
     );
-    await expect(manager.addUserActivity(-1, pin(1, 1))).rejects.toMatchObject({ path: 'userId', value: -1 });
+    await expect(manager.addUserActivity(-1, pin(1, 1))).rejects.toMatchObject({
+      path: 'userId',
+      value: -1,
+    });
     await expect(
       manager.runTask({
         type: 'fanout',

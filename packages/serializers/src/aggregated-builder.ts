@@ -36,7 +36,10 @@ export function buildDehydrated(
   activityIds.forEach((id, index) => {
     if (seen.has(id)) {
       const field = `activityIds[${index}]`;
-      throw new SerializationError(`${field}: activity ${id} appears twice in the aggregated activity`, { field });
+      throw new SerializationError(
+        `${field}: activity ${id} appears twice in the aggregated activity`,
+        { field },
+      );
     }
     seen.add(id);
   });

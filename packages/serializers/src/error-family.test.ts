@@ -9,7 +9,9 @@ function familyTable(): Map<string, { pkg: string; parent: string; code: string 
   const text = readFileSync(new URL('../../activity/README.md', import.meta.url), 'utf8');
   const section = text.slice(text.indexOf('### The error family'));
   const rows = new Map<string, { pkg: string; parent: string; code: string }>();
-  for (const match of section.matchAll(/^\| `(\w+)` +\| `([@\w/-]+)` +\| `(\w+)` +\| `(\w+)` +\|/gm)) {
+  for (const match of section.matchAll(
+    /^\| `(\w+)` +\| `([@\w/-]+)` +\| `(\w+)` +\| `(\w+)` +\|/gm,
+  )) {
     rows.set(match[1]!, { pkg: match[2]!, parent: match[3]!, code: match[4]! });
   }
   return rows;
@@ -25,12 +27,19 @@ describe('the error family', () => {
 
   it('lists every exported error class of this package', () => {
     const exported = Object.entries(api)
-      .filter(([, value]) => typeof value === 'function' && (value as { prototype?: unknown }).prototype instanceof Error)
+      .filter(
+        ([, value]) =>
+          typeof value === 'function' &&
+          (value as { prototype?: unknown }).prototype instanceof Error,
+      )
       .map(([name]) => name);
     expect(exported.sort()).toEqual(Object.keys(errors).sort());
-    expect([...table].filter(([, row]) => row.pkg === '@sf/serializers').map(([name]) => name).sort()).toEqual(
-      Object.keys(errors).sort(),
-    );
+    expect(
+      [...table]
+        .filter(([, row]) => row.pkg === '@sf/serializers')
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(Object.keys(errors).sort());
   });
 
   it.each(Object.entries(errors))('%s is an SfError with the code of the table', (name, make) => {

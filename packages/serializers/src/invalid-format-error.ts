@@ -9,7 +9,11 @@ export class InvalidFormatError extends InvalidArgumentError {
   readonly option: string;
 
   constructor(option: string, value: unknown, reason: string) {
-    super(`${option} ${reason}, got ${describe(value)}`, { path: option, value, code: 'SF_INVALID_FORMAT' });
+    super(`${option} ${reason}, got ${describe(value)}`, {
+      path: option,
+      value,
+      code: 'SF_INVALID_FORMAT',
+    });
     this.option = option;
   }
 }

@@ -288,18 +288,36 @@ describe('numbers JSON cannot carry back', () => {
 
 describe('64-bit ids and Python types (issue 12 item 15)', () => {
   it('carries actor and target ids beyond 2^53 exactly, as decimal strings', () => {
-    const activity = new Activity({ actor: 1234567890123456789n, verb: Love, object: 42, target: 2n ** 63n, epochMicroseconds: 1 });
+    const activity = new Activity({
+      actor: 1234567890123456789n,
+      verb: Love,
+      object: 42,
+      target: 2n ** 63n,
+      epochMicroseconds: 1,
+    });
     const text = serializer.dumps(activity);
-    expect(text).toBe('j1:{"actor":"1234567890123456789","verb":3,"object":42,"target":"9223372036854775808","epochMicroseconds":1,"extraContext":{},"idScheme":"actor"}');
+    expect(text).toBe(
+      'j1:{"actor":"1234567890123456789","verb":3,"object":42,"target":"9223372036854775808","epochMicroseconds":1,"extraContext":{},"idScheme":"actor"}',
+    );
     const back = serializer.loads(text);
     expect([back.actorId, back.targetId]).toEqual([1234567890123456789n, 2n ** 63n]);
     expect(serializer.dumps(back)).toBe(text);
     // a string is only read beyond 2^53, so every id has one representation
-    expect(() => serializer.loads(text.replace('"1234567890123456789"', '"12"'))).toThrow(SerializationError);
+    expect(() => serializer.loads(text.replace('"1234567890123456789"', '"12"'))).toThrow(
+      SerializationError,
+    );
   });
 
   it('refuses Python types in extraContext with a SerializationError naming the path', () => {
-    const activity = new Activity({ actor: 1, verb: Love, object: 42, epochMicroseconds: 1, extraContext: { when: new PythonDateTime(2014, 3, 4) } });
-    expect(() => serializer.dumps(activity)).toThrow(/extraContext\.when.*an instance of PythonDateTime/);
+    const activity = new Activity({
+      actor: 1,
+      verb: Love,
+      object: 42,
+      epochMicroseconds: 1,
+      extraContext: { when: new PythonDateTime(2014, 3, 4) },
+    });
+    expect(() => serializer.dumps(activity)).toThrow(
+      /extraContext\.when.*an instance of PythonDateTime/,
+    );
   });
 });

@@ -7,7 +7,13 @@ import {
   type VerbRegistry,
   defaultVerbRegistry,
 } from '@sf/activity';
-import { buildActivity, fieldName, opaqueText, requireActivity, resolveVerb } from './activity-fields.js';
+import {
+  buildActivity,
+  fieldName,
+  opaqueText,
+  requireActivity,
+  resolveVerb,
+} from './activity-fields.js';
 import { isPlainObject } from './field-path.js';
 import { JSON_PREFIX, checkKeys, parseEnvelope, readId, readInteger } from './json-envelope.js';
 import { checkJsonDepth, encodeJsonValue } from './json-value.js';
@@ -62,7 +68,9 @@ export function decodeNestedJsonActivityOrOpaque(
       const target = object.target === null ? null : readId(object.target, 'target');
       // The id the value was stored under: its scheme is written with it ('stream-framework' when absent).
       const idScheme =
-        object.idScheme === undefined ? 'stream-framework' : readIdScheme(object.idScheme, 'idScheme');
+        object.idScheme === undefined
+          ? 'stream-framework'
+          : readIdScheme(object.idScheme, 'idScheme');
       return new OpaqueActivity({
         serializationId: new Activity({
           actor: readId(object.actor, 'actor'),

@@ -92,7 +92,9 @@ describe('JsonAggregatedActivitySerializer (dehydrate: true, aggregated feeds)',
       seenAt: dateFromEpochMicroseconds(1393909567123000n),
     });
     const text = dehydrated.dumps(aggregated);
-    expect(text).toContain('"createdAt":"1393909567123.456","updatedAt":"-1.500","seenAt":1393909567123,');
+    expect(text).toContain(
+      '"createdAt":"1393909567123.456","updatedAt":"-1.500","seenAt":1393909567123,',
+    );
     const back = dehydrated.loads(text);
     expect(epochMicrosecondsOfDate(back.createdAt!)).toBe(1393909567123456n);
     expect(epochMicrosecondsOfDate(back.updatedAt!)).toBe(-1500n);

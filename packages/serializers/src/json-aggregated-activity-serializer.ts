@@ -137,9 +137,12 @@ export class JsonAggregatedActivitySerializer implements Serializer<AggregatedAc
       }
       const micros = decodeJsonDate(value, field);
       if (micros > MAX_DATE_US || micros < -MAX_DATE_US) {
-        throw new SerializationError(`${field}: ${JSON.stringify(value)} is outside the range of a Date`, {
-          field,
-        });
+        throw new SerializationError(
+          `${field}: ${JSON.stringify(value)} is outside the range of a Date`,
+          {
+            field,
+          },
+        );
       }
       dates[field] = dateFromMicroseconds(micros);
     }

@@ -178,9 +178,13 @@ class PickleWriter {
     if (items.length === 0) return this.#write([Op.EMPTY_TUPLE]);
     ancestors.add(items);
     if (items.length > 3) this.#write([Op.MARK]);
-    items.forEach((item, index) => this.save(item, childPath(path, index), depth + 1, ancestors, true));
+    items.forEach((item, index) =>
+      this.save(item, childPath(path, index), depth + 1, ancestors, true),
+    );
     ancestors.delete(items);
-    this.#write([items.length > 3 ? Op.TUPLE : [Op.TUPLE1, Op.TUPLE2, Op.TUPLE3][items.length - 1]!]);
+    this.#write([
+      items.length > 3 ? Op.TUPLE : [Op.TUPLE1, Op.TUPLE2, Op.TUPLE3][items.length - 1]!,
+    ]);
     this.#memoize();
   }
 
@@ -188,7 +192,8 @@ class PickleWriter {
   #set(set: Set<unknown>, path: string, depth: number, ancestors: Set<object>): void {
     const items = [...set];
     const frozen = set instanceof PythonFrozenSet;
-    const item = (index: number) => this.save(items[index], childPath(path, index), depth + 1, ancestors, true);
+    const item = (index: number) =>
+      this.save(items[index], childPath(path, index), depth + 1, ancestors, true);
     if (this.protocol < 4) {
       this.#global('builtins', frozen ? 'frozenset' : 'set');
       this.#write([Op.EMPTY_LIST]);
@@ -234,7 +239,13 @@ class PickleWriter {
     } while (batch === BATCH_SIZE && (!single || next < count));
   }
 
-  save(value: unknown, path: string, depth: number, ancestors: Set<object>, hashable = false): void {
+  save(
+    value: unknown,
+    path: string,
+    depth: number,
+    ancestors: Set<object>,
+    hashable = false,
+  ): void {
     this.#out.opcodeBoundary();
     if (value === null) return this.#write([Op.NONE]);
     switch (typeof value) {
@@ -257,11 +268,17 @@ class PickleWriter {
       this.#fail(path, value, `containers nested more than ${MAX_NESTING} levels deep`);
     if (ancestors.has(container)) this.#fail(path, value, 'circular reference');
     if (this.python) {
-      if (container instanceof PythonDateTime || container instanceof PythonDate || container instanceof PythonTimedelta) {
+      if (
+        container instanceof PythonDateTime ||
+        container instanceof PythonDate ||
+        container instanceof PythonTimedelta
+      ) {
         return this.#reduceDateType(container);
       }
-      if (hashable && isPlainArray(container)) return this.#tuple(container, path, depth, ancestors);
-      if (hashable) this.#fail(path, value, `${describeType(value)} cannot be a dict key or set element`);
+      if (hashable && isPlainArray(container))
+        return this.#tuple(container, path, depth, ancestors);
+      if (hashable)
+        this.#fail(path, value, `${describeType(value)} cannot be a dict key or set element`);
       if (container instanceof Set) {
         ancestors.add(container);
         this.#set(container, path, depth, ancestors);
@@ -289,7 +306,12 @@ class PickleWriter {
       ancestors.add(container);
       this.#write([Op.EMPTY_DICT]);
       this.#memoize();
-      this.#entries(Object.keys(container).map((key) => [key, (container)[key]]), path, depth, ancestors);
+      this.#entries(
+        Object.keys(container).map((key) => [key, container[key]]),
+        path,
+        depth,
+        ancestors,
+      );
       ancestors.delete(container);
     } else {
       this.#fail(path, value);
@@ -323,7 +345,12 @@ class PickleWriter {
   }
 
   // batch_dict_exact (which, unlike pickle.py, ends a multiple of 1000 items with an empty MARK SETITEMS)
-  #entries(entries: Array<[unknown, unknown]>, path: string, depth: number, ancestors: Set<object>): void {
+  #entries(
+    entries: Array<[unknown, unknown]>,
+    path: string,
+    depth: number,
+    ancestors: Set<object>,
+  ): void {
     if (entries.length === 0) return;
     const save = (index: number): void => {
       const [key, value] = entries[index]!;
@@ -354,7 +381,12 @@ class PickleWriter {
  * Python value, reporting refused values on `field`.
  * @internal
  */
-export function writePickle(value: unknown, protocol: PickleProtocol, field: string, pythonTypes = false): Uint8Array {
+export function writePickle(
+  value: unknown,
+  protocol: PickleProtocol,
+  field: string,
+  pythonTypes = false,
+): Uint8Array {
   if (protocol !== 2 && protocol !== 4) {
     throw new SerializationError(`unsupported pickle protocol ${String(protocol)} (use 2 or 4)`, {
       field,

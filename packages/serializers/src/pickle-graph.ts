@@ -64,19 +64,25 @@ export function toValue(item: Item, fail: Fail): PickleValue {
     const entries = [...item.entries.values()];
     if (entries.every(([key]) => typeof key === 'string' || key instanceof PickleString2)) {
       const out: { [key: string]: PickleValue } = {};
-      for (const [key, entry] of entries) defineOwn(out, toValue(key, fail) as string, toValue(entry, fail));
+      for (const [key, entry] of entries)
+        defineOwn(out, toValue(key, fail) as string, toValue(entry, fail));
       return out;
     }
     // Keys were checked hashable (canonicalKey): scalars, Python types and tuples of them.
-    return new Map(entries.map(([key, entry]) => [toValue(key, fail) as PickleKey, toValue(entry, fail)]));
+    return new Map(
+      entries.map(([key, entry]) => [toValue(key, fail) as PickleKey, toValue(entry, fail)]),
+    );
   }
   if (item instanceof PickleSet) {
     const values = item.items.map((entry) => toValue(entry, fail) as PickleKey);
     return item.frozen ? new PythonFrozenSet(values) : new Set(values);
   }
-  if (item instanceof PickleList || item instanceof PickleTuple) return item.items.map((entry) => toValue(entry, fail));
+  if (item instanceof PickleList || item instanceof PickleTuple)
+    return item.items.map((entry) => toValue(entry, fail));
   if (item instanceof PickleBytes) {
-    return fail('bytes values are not supported (bytes are only read as the state of a datetime or date)');
+    return fail(
+      'bytes values are not supported (bytes are only read as the state of a datetime or date)',
+    );
   }
   if (item instanceof PickleGlobal) return fail(`${item.name} can only be called, it is no value`);
   return item;

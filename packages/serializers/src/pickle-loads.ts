@@ -137,7 +137,10 @@ class PickleReader {
   #name(item: Item, offset: number): string {
     if (typeof item === 'string') return item;
     if (item instanceof PickleString2) return pythonTwoString(item.bytes);
-    return this.fail(`STACK_GLOBAL needs a module and a name as str, got ${describeItem(item)}`, offset);
+    return this.fail(
+      `STACK_GLOBAL needs a module and a name as str, got ${describeItem(item)}`,
+      offset,
+    );
   }
 
   #global(module: string, name: string, opcode: number, offset: number): PickleGlobal {
@@ -215,7 +218,9 @@ class PickleReader {
         case Op.LONG: {
           const text = this.#in.line(offset);
           this.#push(
-            intValue(decimal(text.endsWith('L') ? text.slice(0, -1) : text, offset, 'LONG', this.fail)),
+            intValue(
+              decimal(text.endsWith('L') ? text.slice(0, -1) : text, offset, 'LONG', this.fail),
+            ),
           );
           break;
         }
@@ -277,7 +282,9 @@ class PickleReader {
         case Op.REDUCE: {
           const args = this.#pop(offset);
           const callable = this.#pop(offset);
-          this.#push(reduce(callable, args, (message) => this.fail(`REDUCE (0x52 'R'): ${message}`, offset)));
+          this.#push(
+            reduce(callable, args, (message) => this.fail(`REDUCE (0x52 'R'): ${message}`, offset)),
+          );
           break;
         }
         case Op.EMPTY_SET:
@@ -309,7 +316,9 @@ class PickleReader {
           this.#push(this.#unicode(this.#in.run(this.#in.u8(offset), offset), offset));
           break;
         case Op.BINUNICODE8:
-          this.#push(this.#unicode(this.#in.run(this.#in.u64(offset, 'BINUNICODE8'), offset), offset));
+          this.#push(
+            this.#unicode(this.#in.run(this.#in.u64(offset, 'BINUNICODE8'), offset), offset),
+          );
           break;
         case Op.EMPTY_DICT:
           this.#push(new PickleDict());
@@ -395,14 +404,17 @@ class PickleReader {
       }
     }
   }
-
 }
 
 /**
  * Reads a pickle (protocols 0 to 5) restricted to plain data, reporting errors on `field`.
  * @internal
  */
-export function readPickle(bytes: Uint8Array, field: string | undefined, python = false): PickleValue {
+export function readPickle(
+  bytes: Uint8Array,
+  field: string | undefined,
+  python = false,
+): PickleValue {
   if (!(bytes instanceof Uint8Array)) {
     throw new SerializationError(`${field ?? 'pickle'}: expected a Uint8Array of pickle bytes`, {
       field,

@@ -97,7 +97,14 @@ export class PickleOutput {
 
   get(index: number): void {
     if (index < 256) this.write([Op.BINGET, index]);
-    else this.write([Op.LONG_BINGET, index & 0xff, (index >>> 8) & 0xff, (index >>> 16) & 0xff, index >>> 24]);
+    else
+      this.write([
+        Op.LONG_BINGET,
+        index & 0xff,
+        (index >>> 8) & 0xff,
+        (index >>> 16) & 0xff,
+        index >>> 24,
+      ]);
   }
 
   /** The pickle written so far (a copy). */

@@ -126,13 +126,9 @@ export function rawUnicodeEscape(line: Uint8Array, offset: number, fail: Fail): 
     const count = line[i] === 0x75 ? 4 : 8;
     i++;
     let hex = '';
-    for (let k = 0; k < count && i + k < line.length; k++)
-      hex += String.fromCharCode(line[i + k]!);
+    for (let k = 0; k < count && i + k < line.length; k++) hex += String.fromCharCode(line[i + k]!);
     if (hex.length !== count || !/^[0-9a-fA-F]+$/.test(hex)) {
-      fail(
-        `truncated \\${count === 4 ? 'uXXXX' : 'UXXXXXXXX'} escape in a UNICODE string`,
-        offset,
-      );
+      fail(`truncated \\${count === 4 ? 'uXXXX' : 'UXXXXXXXX'} escape in a UNICODE string`, offset);
     }
     const code = parseInt(hex, 16);
     if (code > 0x10ffff) fail('\\U escape out of range in a UNICODE string', offset);

@@ -13,7 +13,10 @@ describe('resolveFormat', () => {
   });
 
   it.each([
-    ['pickle', `x.format must be 'json', 'stream-framework' or a SerializationFormat, got "pickle"`],
+    [
+      'pickle',
+      `x.format must be 'json', 'stream-framework' or a SerializationFormat, got "pickle"`,
+    ],
     [42, `x.format must be 'json', 'stream-framework' or a SerializationFormat, got 42`],
     [null, `x.format must be 'json', 'stream-framework' or a SerializationFormat, got null`],
     [

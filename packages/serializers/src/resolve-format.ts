@@ -16,7 +16,6 @@ const SERIALIZER_FACTORIES = [
   'notificationSerializer',
 ] as const;
 
-
 /**
  * Resolves a storage's `format` option, checked when the storage is created rather than at its
  * first write: `'json'` (also for `undefined`), `'stream-framework'`, or an object with a `name`
@@ -28,10 +27,18 @@ export function resolveFormat(format: unknown, option = 'format'): Serialization
   if (format === undefined || format === 'json') return jsonFormat();
   if (format === 'stream-framework') return streamFrameworkFormat();
   if (typeof format === 'string') {
-    throw new InvalidFormatError(option, format, "must be 'json', 'stream-framework' or a SerializationFormat");
+    throw new InvalidFormatError(
+      option,
+      format,
+      "must be 'json', 'stream-framework' or a SerializationFormat",
+    );
   }
   if (typeof format !== 'object' || format === null) {
-    throw new InvalidFormatError(option, format, "must be 'json', 'stream-framework' or a SerializationFormat");
+    throw new InvalidFormatError(
+      option,
+      format,
+      "must be 'json', 'stream-framework' or a SerializationFormat",
+    );
   }
   const candidate = format as Partial<Record<string, unknown>>;
   const missing = SERIALIZER_FACTORIES.filter((name) => typeof candidate[name] !== 'function');

@@ -13,7 +13,10 @@ import { StreamFrameworkActivitySerializer } from './stream-framework-activity-s
 
 const serializer = new StreamFrameworkActivitySerializer();
 
-function loadError(data: string, s: StreamFrameworkActivitySerializer = serializer): SerializationError {
+function loadError(
+  data: string,
+  s: StreamFrameworkActivitySerializer = serializer,
+): SerializationError {
   try {
     s.loads(data);
   } catch (error) {
@@ -23,7 +26,10 @@ function loadError(data: string, s: StreamFrameworkActivitySerializer = serializ
   throw new Error(`expected loads(${JSON.stringify(data)}) to throw`);
 }
 
-function dumpError(activity: unknown, s: StreamFrameworkActivitySerializer = serializer): SerializationError {
+function dumpError(
+  activity: unknown,
+  s: StreamFrameworkActivitySerializer = serializer,
+): SerializationError {
   try {
     s.dumps(activity as Activity);
   } catch (error) {
@@ -163,7 +169,10 @@ describe('StreamFrameworkActivitySerializer: Stream Framework 1.4 vectors', () =
     const registry = new VerbRegistry();
     const pin = registry.register({ id: 5, infinitive: 'pin', pastTense: 'pinned' });
     class PinActivity extends Activity {}
-    const s = new StreamFrameworkActivitySerializer({ verbRegistry: registry, activityClass: PinActivity });
+    const s = new StreamFrameworkActivitySerializer({
+      verbRegistry: registry,
+      activityClass: PinActivity,
+    });
     const activity = s.loads('1,5,2,0,1.000000,');
     expect(activity).toBeInstanceOf(PinActivity);
     expect(activity.verb).toBe(pin);
@@ -189,7 +198,12 @@ describe('StreamFrameworkActivitySerializer refuses bad input with a Serializati
     ['spaces around an id', '1, 3,2,0,1.000000,', 'verb', 'non-negative integer'],
     // (unsafe actor and target ids are read as bigints: issue 12 item 15)
     ['an unsafe object id', '1,3,99999999999999999,0,1.000000,', 'object', 'non-negative integer'],
-    ['an actor id of 41 digits', `${'9'.repeat(41)},3,2,0,1.000000,`, 'actor', 'non-negative integer'],
+    [
+      'an actor id of 41 digits',
+      `${'9'.repeat(41)},3,2,0,1.000000,`,
+      'actor',
+      'non-negative integer',
+    ],
     ['a non-numeric epoch', '1,3,2,0,abc,', 'time', 'epoch seconds'],
     ['an exponent epoch', '1,3,2,0,1e9,', 'time', 'epoch seconds'],
     ['7 decimals', '1,3,2,0,1.0000001,', 'time', 'epoch seconds'],

@@ -5,7 +5,13 @@ import {
   type VerbRegistry,
   defaultVerbRegistry,
 } from '@sf/activity';
-import { buildActivity, fieldName, opaqueText, requireActivity, resolveVerb } from './activity-fields.js';
+import {
+  buildActivity,
+  fieldName,
+  opaqueText,
+  requireActivity,
+  resolveVerb,
+} from './activity-fields.js';
 import { formatEpochMicroseconds, parseEpochMicroseconds } from './epoch-text.js';
 import { type PickleProtocol, writePickle } from './pickle-dumps.js';
 import { readPickle } from './pickle-loads.js';
@@ -22,8 +28,16 @@ export interface StreamFrameworkActivitySerializerOptions {
   pickleProtocol?: PickleProtocol;
 }
 
-let encodeAt: (serializer: StreamFrameworkActivitySerializer, activity: Activity, prefix: string) => string;
-let decodeAt: (serializer: StreamFrameworkActivitySerializer, data: string, prefix: string) => Activity;
+let encodeAt: (
+  serializer: StreamFrameworkActivitySerializer,
+  activity: Activity,
+  prefix: string,
+) => string;
+let decodeAt: (
+  serializer: StreamFrameworkActivitySerializer,
+  data: string,
+  prefix: string,
+) => Activity;
 
 /** Writes an activity nested in a larger value; errors name `prefix` (`activities[2].extraContext`). */
 export function encodeNestedActivity(
@@ -59,7 +73,8 @@ export function decodeNestedActivityOrOpaque(
     ];
     try {
       const micros = parseEpochMicroseconds(parts[4]!, fieldName(prefix, 'time'));
-      const small = (value: bigint) => (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
+      const small = (value: bigint) =>
+        value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
       return new OpaqueActivity({
         serializationId: new Activity({
           actor: 0,
@@ -124,7 +139,11 @@ export class StreamFrameworkActivitySerializer implements Serializer<Activity> {
   }
 
   #encode(value: Activity, prefix: string): string {
-    const activity = requireActivity(value, 'StreamFrameworkActivitySerializer', prefix || undefined);
+    const activity = requireActivity(
+      value,
+      'StreamFrameworkActivitySerializer',
+      prefix || undefined,
+    );
     if (activity instanceof OpaqueActivity) return opaqueText(activity, prefix);
     if (activity.idScheme !== 'stream-framework') {
       const field = fieldName(prefix, 'idScheme');

@@ -87,7 +87,9 @@ describe('StreamFrameworkAggregatedActivitySerializer: Stream Framework 1.4 vect
   });
 
   it('builds the given class', () => {
-    const s = new StreamFrameworkAggregatedActivitySerializer({ aggregatedActivityClass: NotificationActivity });
+    const s = new StreamFrameworkAggregatedActivitySerializer({
+      aggregatedActivityClass: NotificationActivity,
+    });
     expect(
       s.loads(vectors.recent_verb_aggregated[0]!.aggregated_activity_serializer),
     ).toBeInstanceOf(NotificationActivity);

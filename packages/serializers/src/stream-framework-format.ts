@@ -22,7 +22,11 @@ export function streamFrameworkFormat(
   // Checked here: otherwise a bad protocol surfaces as a SerializationError at the first write.
   const protocol: unknown = options.pickleProtocol;
   if (protocol !== undefined && protocol !== 2 && protocol !== 4) {
-    throw new InvalidFormatError('streamFrameworkFormat.pickleProtocol', protocol, 'must be 2 or 4');
+    throw new InvalidFormatError(
+      'streamFrameworkFormat.pickleProtocol',
+      protocol,
+      'must be 2 or 4',
+    );
   }
   return {
     name: 'stream-framework',

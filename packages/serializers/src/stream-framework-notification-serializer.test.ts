@@ -190,7 +190,9 @@ describe('StreamFrameworkNotificationSerializer refuses bad input with a Seriali
   }
 
   it('a malicious pickle: never run, kept verbatim', () => {
-    const error = opaqueError("v3g;;1.000000;;1.000000;;-1;;-1;;1,3,2,0,1.0,cos\nsystem\n(S'id'\ntR.;;0");
+    const error = opaqueError(
+      "v3g;;1.000000;;1.000000;;-1;;-1;;1,3,2,0,1.0,cos\nsystem\n(S'id'\ntR.;;0",
+    );
     expect(error.field).toBe('activities[0].extraContext');
     expect(error.message).toContain('GLOBAL');
   });

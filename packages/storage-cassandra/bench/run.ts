@@ -42,7 +42,11 @@ const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} /s`;
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 
-async function limited(count: number, limit: number, task: (index: number) => Promise<unknown>): Promise<void> {
+async function limited(
+  count: number,
+  limit: number,
+  task: (index: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, count) }, async () => {
@@ -52,7 +56,13 @@ async function limited(count: number, limit: number, task: (index: number) => Pr
 }
 
 const activity = (round: number, object = 1000 + round) =>
-  new Activity({ actor: 13, verb: Love, object, time: Date.UTC(2024, 0, 1) + round * 1000, extraContext: { itemId: round, title: `pin ${round}` } });
+  new Activity({
+    actor: 13,
+    verb: Love,
+    object,
+    time: Date.UTC(2024, 0, 1) + round * 1000,
+    extraContext: { itemId: round, title: `pin ${round}` },
+  });
 
 interface Figures {
   fanout: number[];
@@ -69,13 +79,25 @@ async function aggregatedFanout(storage: StorageBackend, name: string): Promise<
   await definition.for(0).count();
   const users = Array.from({ length: AGGREGATED_FEEDS }, (_, i) => i + 1);
   const start = process.hrtime.bigint();
-  await limited(Math.ceil(AGGREGATED_FEEDS / CHUNK), IN_FLIGHT, (chunk) => definition.addToMany(users.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [activity(0)]));
+  await limited(Math.ceil(AGGREGATED_FEEDS / CHUNK), IN_FLIGHT, (chunk) =>
+    definition.addToMany(users.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [activity(0)]),
+  );
   return AGGREGATED_FEEDS / seconds(start);
 }
 
 async function run(storage: StorageBackend): Promise<Figures> {
-  const PinFeed = Feed.define({ name: 'bench_normal', keyFormat: 'feed:normal:{userId}', maxLength: MAX_LENGTH, storage });
-  const ReadFeed = Feed.define({ name: 'bench_read', keyFormat: 'feed:read:{userId}', maxLength: MAX_LENGTH, storage });
+  const PinFeed = Feed.define({
+    name: 'bench_normal',
+    keyFormat: 'feed:normal:{userId}',
+    maxLength: MAX_LENGTH,
+    storage,
+  });
+  const ReadFeed = Feed.define({
+    name: 'bench_read',
+    keyFormat: 'feed:read:{userId}',
+    maxLength: MAX_LENGTH,
+    storage,
+  });
   const users = Array.from({ length: FEEDS }, (_, i) => i + 1);
   const chunks = Math.ceil(FEEDS / CHUNK);
   const activities = Array.from({ length: ROUNDS }, (_, round) => activity(round));
@@ -84,20 +106,32 @@ async function run(storage: StorageBackend): Promise<Figures> {
   await ReadFeed.for(0).count();
 
   // Warm-up (JIT, connection pools, prepared statements) on other feeds, not measured.
-  const WarmFeed = Feed.define({ name: 'bench_warm', keyFormat: 'feed:warm:{userId}', maxLength: MAX_LENGTH, storage });
+  const WarmFeed = Feed.define({
+    name: 'bench_warm',
+    keyFormat: 'feed:warm:{userId}',
+    maxLength: MAX_LENGTH,
+    storage,
+  });
   await WarmFeed.insertActivities(activities);
   for (const item of activities) {
-    await limited(Math.ceil(WARM_FEEDS / CHUNK), IN_FLIGHT, (chunk) => WarmFeed.addToMany(users.slice(chunk * CHUNK, Math.min(WARM_FEEDS, (chunk + 1) * CHUNK)), [item]));
+    await limited(Math.ceil(WARM_FEEDS / CHUNK), IN_FLIGHT, (chunk) =>
+      WarmFeed.addToMany(users.slice(chunk * CHUNK, Math.min(WARM_FEEDS, (chunk + 1) * CHUNK)), [
+        item,
+      ]),
+    );
   }
 
   const fanoutRates: number[] = [];
   for (const item of activities) {
     const start = process.hrtime.bigint();
-    await limited(chunks, IN_FLIGHT, (chunk) => PinFeed.addToMany(users.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [item]));
+    await limited(chunks, IN_FLIGHT, (chunk) =>
+      PinFeed.addToMany(users.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [item]),
+    );
     fanoutRates.push(FEEDS / seconds(start));
   }
   const sample = await PinFeed.for(FEEDS).count();
-  if (sample !== Math.min(ROUNDS, MAX_LENGTH)) throw new Error(`feed length ${sample}, expected ${Math.min(ROUNDS, MAX_LENGTH)}`);
+  if (sample !== Math.min(ROUNDS, MAX_LENGTH))
+    throw new Error(`feed length ${sample}, expected ${Math.min(ROUNDS, MAX_LENGTH)}`);
 
   const aggregated = await aggregatedFanout(storage, 'bench_aggregated');
 
@@ -114,7 +148,8 @@ async function run(storage: StorageBackend): Promise<Figures> {
     if (i >= 200) latencies.push(elapsed); // the first 200 warm up the JIT and the connections
   }
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
   return {
     fanout: fanoutRates,
     aggregated,
@@ -125,11 +160,23 @@ async function run(storage: StorageBackend): Promise<Figures> {
 }
 
 async function cassandraFigures(): Promise<{ figures: Figures; version: string }> {
-  const storage = cassandraStorage({ contactPoints, keyspace: `sf_bench_${tag}`, autoSchema: true });
-  const processLocks = cassandraStorage({ client: storage.client, keyspace: `sf_bench_${tag}`, autoSchema: true, lock: { mode: 'process' } });
+  const storage = cassandraStorage({
+    contactPoints,
+    keyspace: `sf_bench_${tag}`,
+    autoSchema: true,
+  });
+  const processLocks = cassandraStorage({
+    client: storage.client,
+    keyspace: `sf_bench_${tag}`,
+    autoSchema: true,
+    lock: { mode: 'process' },
+  });
   try {
     await storage.connect();
-    const version = String((await storage.client.execute('SELECT release_version FROM system.local')).rows[0]?.release_version);
+    const version = String(
+      (await storage.client.execute('SELECT release_version FROM system.local')).rows[0]
+        ?.release_version,
+    );
     const figures = await run(storage);
     figures.aggregatedProcess = await aggregatedFanout(processLocks, 'bench_aggregated_process');
     return { figures, version };
@@ -140,7 +187,11 @@ async function cassandraFigures(): Promise<{ figures: Figures; version: string }
 }
 
 async function redisFigures(): Promise<{ figures: Figures; version: string } | string> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
+  const redis = new Redis(redisUrl, {
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
   } catch (error) {
@@ -172,23 +223,43 @@ async function main(): Promise<void> {
   const redis = await redisFigures();
   const columns: Array<[string, Figures | undefined, string]> = [
     [`Cassandra ${cassandra.version}`, cassandra.figures, ''],
-    typeof redis === 'string' ? ['Redis', undefined, redis] : [`Redis ${redis.version}`, redis.figures, ''],
+    typeof redis === 'string'
+      ? ['Redis', undefined, redis]
+      : [`Redis ${redis.version}`, redis.figures, ''],
   ];
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const median = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const rows: Array<[string, ...string[]]> = [
     ['figure', ...columns.map(([name]) => name)],
-    [`fanout: flat feed writes/s (median of ${ROUNDS})`, ...columns.map(([, f]) => (f ? rate(median(f.fanout)) : '-'))],
-    ['fanout: flat feed writes/s (slowest round)', ...columns.map(([, f]) => (f ? rate(Math.min(...f.fanout)) : '-'))],
-    ['fanout: aggregated feed writes/s (read-modify-write under lock)', ...columns.map(([, f]) => (f ? rate(f.aggregated) : '-'))],
-    ["fanout: aggregated feed writes/s, lock.mode 'process'", ...columns.map(([, f]) => (f?.aggregatedProcess ? rate(f.aggregatedProcess) : '-'))],
+    [
+      `fanout: flat feed writes/s (median of ${ROUNDS})`,
+      ...columns.map(([, f]) => (f ? rate(median(f.fanout)) : '-')),
+    ],
+    [
+      'fanout: flat feed writes/s (slowest round)',
+      ...columns.map(([, f]) => (f ? rate(Math.min(...f.fanout)) : '-')),
+    ],
+    [
+      'fanout: aggregated feed writes/s (read-modify-write under lock)',
+      ...columns.map(([, f]) => (f ? rate(f.aggregated) : '-')),
+    ],
+    [
+      "fanout: aggregated feed writes/s, lock.mode 'process'",
+      ...columns.map(([, f]) => (f?.aggregatedProcess ? rate(f.aggregatedProcess) : '-')),
+    ],
     ['read: get({ limit: 25 }) p50', ...columns.map(([, f]) => (f ? ms(f.p50) : '-'))],
     ['read: get({ limit: 25 }) p99', ...columns.map(([, f]) => (f ? ms(f.p99) : '-'))],
     ['read: get({ limit: 25 }) mean', ...columns.map(([, f]) => (f ? ms(f.mean) : '-'))],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   rows.forEach((row, index) => {
-    console.log(`| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`);
-    if (index === 0) console.log(`| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`);
+    console.log(
+      `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`,
+    );
+    if (index === 0)
+      console.log(
+        `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`,
+      );
   });
   for (const [, , note] of columns) if (note) console.log(`\n${note}`);
 }

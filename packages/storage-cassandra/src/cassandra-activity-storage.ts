@@ -69,7 +69,9 @@ export class CassandraActivityStorage implements ActivityStorage {
         idParameter(fields.actor, idTypeOf(layout, 'actor'), 'actor', table),
         fields.verb,
         idParameter(fields.object, idTypeOf(layout, 'object'), 'object', table),
-        fields.target === null ? null : idParameter(fields.target, idTypeOf(layout, 'target'), 'target', table),
+        fields.target === null
+          ? null
+          : idParameter(fields.target, idTypeOf(layout, 'target'), 'target', table),
         fields.time,
         fields.extraContext,
       ];
@@ -91,7 +93,11 @@ export class CassandraActivityStorage implements ActivityStorage {
     const table = layout.qualified;
     const cql = layout.cql;
     for (const id of ids) {
-      if (typeof id !== 'string' || !/^(0|[1-9][0-9]*)$/.test(id)) throw new InvalidActivityError(`activity ids are decimal strings, got ${String(id)}`, { field: 'id', value: id });
+      if (typeof id !== 'string' || !/^(0|[1-9][0-9]*)$/.test(id))
+        throw new InvalidActivityError(`activity ids are decimal strings, got ${String(id)}`, {
+          field: 'id',
+          value: id,
+        });
     }
     await forEachLimited([...new Set(ids)], this.#context.writes.limit, async (id) => {
       const result = await this.#context.session.execute(
@@ -117,10 +123,14 @@ export class CassandraActivityStorage implements ActivityStorage {
     const cql = layout.cql;
     const present = [...(await this.#present([...new Set(ids)])).keys()];
     for (const part of chunks(present, CHUNK)) {
-      await this.#context.session.execute(`DELETE FROM ${cql} WHERE key_prefix = ? AND activity_id IN ?`, [this.#context.keyPrefix, part], {
-        operation: 'activities.remove',
-        table,
-      });
+      await this.#context.session.execute(
+        `DELETE FROM ${cql} WHERE key_prefix = ? AND activity_id IN ?`,
+        [this.#context.keyPrefix, part],
+        {
+          operation: 'activities.remove',
+          table,
+        },
+      );
     }
     return present.length;
   }

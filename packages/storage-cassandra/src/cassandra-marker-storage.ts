@@ -1,7 +1,13 @@
 import type { EventEmitter } from 'node:events';
 import { InvalidArgumentError } from '@sf/activity';
 import { applyMarkerUpdate } from '@sf/feeds';
-import type { MarkerCounts, MarkerEvent, MarkerLists, MarkerStorage, MarkerUpdate } from '@sf/feeds';
+import type {
+  MarkerCounts,
+  MarkerEvent,
+  MarkerLists,
+  MarkerStorage,
+  MarkerUpdate,
+} from '@sf/feeds';
 import type { StorageContext, TableHandle } from './context.js';
 import { CassandraLockError } from './errors.js';
 import type { CassandraSession } from './session.js';
@@ -26,7 +32,11 @@ export class CassandraMarkerStorage implements MarkerStorage {
   readonly #table: TableHandle;
   readonly #events: EventEmitter<{ change: [MarkerEvent] }>;
 
-  constructor(context: StorageContext, table: TableHandle, events: EventEmitter<{ change: [MarkerEvent] }>) {
+  constructor(
+    context: StorageContext,
+    table: TableHandle,
+    events: EventEmitter<{ change: [MarkerEvent] }>,
+  ) {
     this.#context = context;
     this.#table = table;
     this.#events = events;
@@ -38,24 +48,35 @@ export class CassandraMarkerStorage implements MarkerStorage {
 
   #rowKey(key: string): string {
     if (typeof key !== 'string' || !ascii.test(key)) {
-      throw new InvalidArgumentError(`marker keys must be non-empty printable ASCII, got ${JSON.stringify(key)}`, { path: 'key', value: key });
+      throw new InvalidArgumentError(
+        `marker keys must be non-empty printable ASCII, got ${JSON.stringify(key)}`,
+        { path: 'key', value: key },
+      );
     }
     return this.#context.keyPrefix + key;
   }
 
-  async #read(key: string, consistency?: number): Promise<{ lists: MarkerLists; version: bigint | null }> {
+  async #read(
+    key: string,
+    consistency?: number,
+  ): Promise<{ lists: MarkerLists; version: bigint | null }> {
     await this.#table.layout();
-    const result = await this.#session.execute(`SELECT unseen, unread, version FROM ${this.#table.cql} WHERE feed_id = ?`, [this.#rowKey(key)], {
-      operation: 'markers.get',
-      table: this.#table.qualified,
-      key,
-      consistency,
-    });
+    const result = await this.#session.execute(
+      `SELECT unseen, unread, version FROM ${this.#table.cql} WHERE feed_id = ?`,
+      [this.#rowKey(key)],
+      {
+        operation: 'markers.get',
+        table: this.#table.qualified,
+        key,
+        consistency,
+      },
+    );
     const row = result.rows[0];
     if (!row) return { lists: { unseen: [], unread: [] }, version: null };
     return {
       lists: { unseen: listOf(row.unseen), unread: listOf(row.unread) },
-      version: row.version === null || row.version === undefined ? null : BigInt(String(row.version)),
+      version:
+        row.version === null || row.version === undefined ? null : BigInt(String(row.version)),
     };
   }
 
@@ -63,14 +84,21 @@ export class CassandraMarkerStorage implements MarkerStorage {
     const rowKey = this.#rowKey(key);
     const lists =
       this.#context.locks.options.mode === 'lwt'
-        ? await this.#context.locks.withProcessMutex(`markers|${rowKey}`, () => this.#compareAndSet(key, rowKey, update, maxLength))
+        ? await this.#context.locks.withProcessMutex(`markers|${rowKey}`, () =>
+            this.#compareAndSet(key, rowKey, update, maxLength),
+          )
         : await this.#context.locks.withLock(`markers|${rowKey}`, async () => {
             const current = await this.#read(key, this.#context.modifyConsistency);
             const next = applyMarkerUpdate(current.lists, update, maxLength);
             await this.#session.execute(
               `UPDATE ${this.#table.cql} SET unseen = ?, unread = ?, version = ? WHERE feed_id = ?`,
               [next.unseen, next.unread, String((current.version ?? 0n) + 1n), rowKey],
-              { operation: 'markers.update', table: this.#table.qualified, key, consistency: this.#context.modifyConsistency },
+              {
+                operation: 'markers.update',
+                table: this.#table.qualified,
+                key,
+                consistency: this.#context.modifyConsistency,
+              },
             );
             return next;
           });
@@ -80,9 +108,20 @@ export class CassandraMarkerStorage implements MarkerStorage {
   }
 
   /** Read, compute, write if the version did not change; on conflict, recompute from what Cassandra returned. */
-  async #compareAndSet(key: string, rowKey: string, update: MarkerUpdate, maxLength: number): Promise<MarkerLists> {
+  async #compareAndSet(
+    key: string,
+    rowKey: string,
+    update: MarkerUpdate,
+    maxLength: number,
+  ): Promise<MarkerLists> {
     const table = this.#table.cql;
-    const context = { operation: 'markers.update', table: this.#table.qualified, key, lightweight: true, consistency: this.#context.modifyConsistency };
+    const context = {
+      operation: 'markers.update',
+      table: this.#table.qualified,
+      key,
+      lightweight: true,
+      consistency: this.#context.modifyConsistency,
+    };
     let current = await this.#read(key, this.#context.modifyConsistency);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const next = applyMarkerUpdate(current.lists, update, maxLength);
@@ -95,21 +134,39 @@ export class CassandraMarkerStorage implements MarkerStorage {
             )
           : await this.#session.execute(
               `UPDATE ${table} SET unseen = ?, unread = ?, version = ? WHERE feed_id = ? IF version = ?`,
-              [next.unseen, next.unread, String(current.version + 1n), rowKey, String(current.version)],
+              [
+                next.unseen,
+                next.unread,
+                String(current.version + 1n),
+                rowKey,
+                String(current.version),
+              ],
               context,
             );
       const row = result.rows[0];
       if (row?.['[applied]'] === true) return next;
       // Not applied: the row holds what another writer wrote (or nothing after a delete).
       // (INSERT ... IF NOT EXISTS returns the whole row; UPDATE ... IF returns only the version.)
-      if (row && 'unseen' in row && 'unread' in row && row.version !== null && row.version !== undefined) {
-        current = { lists: { unseen: listOf(row.unseen), unread: listOf(row.unread) }, version: BigInt(String(row.version)) };
+      if (
+        row &&
+        'unseen' in row &&
+        'unread' in row &&
+        row.version !== null &&
+        row.version !== undefined
+      ) {
+        current = {
+          lists: { unseen: listOf(row.unseen), unread: listOf(row.unread) },
+          version: BigInt(String(row.version)),
+        };
       } else {
         current = await this.#read(key, this.#context.modifyConsistency);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
     }
-    throw new CassandraLockError(key, `the markers of ${JSON.stringify(key)} kept changing: ${MAX_ATTEMPTS} compare-and-set attempts failed`);
+    throw new CassandraLockError(
+      key,
+      `the markers of ${JSON.stringify(key)} kept changing: ${MAX_ATTEMPTS} compare-and-set attempts failed`,
+    );
   }
 
   async get(key: string): Promise<MarkerLists> {
@@ -127,13 +184,17 @@ export class CassandraMarkerStorage implements MarkerStorage {
     const lwt = this.#context.locks.options.mode === 'lwt';
     await this.#context.locks.withProcessMutex(`markers|${rowKey}`, async () => {
       // Rows updated with lightweight transactions are deleted with one too (mixing is not linearizable).
-      await this.#session.execute(`DELETE FROM ${this.#table.cql} WHERE feed_id = ?${lwt ? ' IF EXISTS' : ''}`, [rowKey], {
-        operation: 'markers.delete',
-        table: this.#table.qualified,
-        key,
-        lightweight: lwt,
-        consistency: this.#context.modifyConsistency,
-      });
+      await this.#session.execute(
+        `DELETE FROM ${this.#table.cql} WHERE feed_id = ?${lwt ? ' IF EXISTS' : ''}`,
+        [rowKey],
+        {
+          operation: 'markers.delete',
+          table: this.#table.qualified,
+          key,
+          lightweight: lwt,
+          consistency: this.#context.modifyConsistency,
+        },
+      );
     });
     this.#events.emit('change', { key, unseen: 0, unread: 0 });
   }

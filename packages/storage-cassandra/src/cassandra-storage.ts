@@ -101,21 +101,32 @@ export interface CassandraStorageOptions {
 function positive(name: string, value: number | undefined, fallback: number): number {
   const result = value ?? fallback;
   if (!Number.isSafeInteger(result) || result < 1) {
-    throw new CassandraConfigurationError(`${name} must be a positive integer, got ${String(value)}`);
+    throw new CassandraConfigurationError(
+      `${name} must be a positive integer, got ${String(value)}`,
+    );
   }
   return result;
 }
 
-function consistency(name: string, value: ConsistencyLevel | undefined, fallback: ConsistencyLevel): number {
+function consistency(
+  name: string,
+  value: ConsistencyLevel | undefined,
+  fallback: ConsistencyLevel,
+): number {
   const result = consistencyOf(value ?? fallback);
-  if (result === undefined) throw new CassandraConfigurationError(`${name}: unknown consistency level ${JSON.stringify(value)}`);
+  if (result === undefined)
+    throw new CassandraConfigurationError(
+      `${name}: unknown consistency level ${JSON.stringify(value)}`,
+    );
   return result;
 }
 
 function resolveLock(options: CassandraLockOptions = {}): ResolvedLockOptions {
   const mode = options.mode ?? 'lwt';
   if (mode !== 'lwt' && mode !== 'process') {
-    throw new CassandraConfigurationError(`lock.mode must be 'lwt' or 'process', got ${JSON.stringify(mode)}`);
+    throw new CassandraConfigurationError(
+      `lock.mode must be 'lwt' or 'process', got ${JSON.stringify(mode)}`,
+    );
   }
   return {
     mode,
@@ -169,7 +180,10 @@ interface RegisteredTable {
  */
 export const cassandraCapabilities: BackendCapabilities = defineCapabilities({
   storesFullActivities: true,
-  feedName: { pattern: /^[A-Za-z][A-Za-z0-9_]{0,47}$/, description: 'a letter then letters, digits or _ (max 48)' },
+  feedName: {
+    pattern: /^[A-Za-z][A-Za-z0-9_]{0,47}$/,
+    description: 'a letter then letters, digits or _ (max 48)',
+  },
   notificationEvents: 'in-process',
   atomicAggregatedWrites: 'cross-process',
   shared: true,
@@ -198,16 +212,22 @@ export class CassandraStorage implements StorageBackend {
   readonly #markerEvents = new EventEmitter<{ change: [MarkerEvent] }>();
 
   constructor(options: CassandraStorageOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new CassandraConfigurationError('cassandraStorage takes an options object');
+    if (typeof options !== 'object' || options === null)
+      throw new CassandraConfigurationError('cassandraStorage takes an options object');
     this.format = resolveFormat(options.format, 'cassandraStorage.format');
     this.keyspace = tableIdentifier(options.keyspace ?? 'stream_framework', 'keyspace');
     const keyPrefix = options.keyPrefix ?? '';
     if (typeof keyPrefix !== 'string' || !/^[\x20-\x7e]*$/.test(keyPrefix)) {
-      throw new CassandraConfigurationError(`keyPrefix must be printable ASCII, got ${JSON.stringify(keyPrefix)}`);
+      throw new CassandraConfigurationError(
+        `keyPrefix must be printable ASCII, got ${JSON.stringify(keyPrefix)}`,
+      );
     }
     this.keyPrefix = keyPrefix;
     const idType = options.idType ?? 'int';
-    if (idType !== 'int' && idType !== 'bigint') throw new CassandraConfigurationError(`idType must be 'int' or 'bigint', got ${JSON.stringify(idType)}`);
+    if (idType !== 'int' && idType !== 'bigint')
+      throw new CassandraConfigurationError(
+        `idType must be 'int' or 'bigint', got ${JSON.stringify(idType)}`,
+      );
     this.#idType = idType;
     this.#autoSchema = options.autoSchema ?? false;
     this.#tableName = options.tableName ?? ((feed) => feed.name);
@@ -220,57 +240,107 @@ export class CassandraStorage implements StorageBackend {
     if (!client) {
       const contactPoints =
         options.contactPoints ??
-        (process.env.CASSANDRA_CONTACT_POINTS ? process.env.CASSANDRA_CONTACT_POINTS.split(',').map((point) => point.trim()) : ['127.0.0.1']);
+        (process.env.CASSANDRA_CONTACT_POINTS
+          ? process.env.CASSANDRA_CONTACT_POINTS.split(',').map((point) => point.trim())
+          : ['127.0.0.1']);
       if (!Array.isArray(contactPoints) || contactPoints.length === 0) {
-        throw new CassandraConfigurationError(`contactPoints must be a non-empty array of hosts, got ${JSON.stringify(contactPoints)}`);
+        throw new CassandraConfigurationError(
+          `contactPoints must be a non-empty array of hosts, got ${JSON.stringify(contactPoints)}`,
+        );
       }
       const driverOptions = options.driverOptions ?? {};
-      createClient = () => new cassandra.Client({
-        ...driverOptions,
-        contactPoints,
-        localDataCenter: options.localDataCenter ?? process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1',
-        encoding: { useBigIntAsVarint: true, useBigIntAsLong: true, ...driverOptions.encoding },
-        socketOptions: {
-          connectTimeout: Math.min(connectTimeout, 5000),
-          readTimeout: requestTimeout,
-          ...driverOptions.socketOptions,
-        },
-      });
+      createClient = () =>
+        new cassandra.Client({
+          ...driverOptions,
+          contactPoints,
+          localDataCenter:
+            options.localDataCenter ?? process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1',
+          encoding: { useBigIntAsVarint: true, useBigIntAsLong: true, ...driverOptions.encoding },
+          socketOptions: {
+            connectTimeout: Math.min(connectTimeout, 5000),
+            readTimeout: requestTimeout,
+            ...driverOptions.socketOptions,
+          },
+        });
       client = createClient();
     }
-    this.#session = new CassandraSession(client, {
-      keyspace: this.keyspace,
-      connectTimeout,
-      requestTimeout,
-      ownsClient,
-      consistency: consistency('consistency', options.consistency, 'ONE'),
-      serialConsistency: consistency('serialConsistency', options.serialConsistency, 'LOCAL_SERIAL'),
-      fetchSize: positive('fetchSize', options.fetchSize, 1000),
-    }, createClient);
-    this.#schema = new SchemaManager(this.#session, { replication, tableOptions: options.tableOptions });
+    this.#session = new CassandraSession(
+      client,
+      {
+        keyspace: this.keyspace,
+        connectTimeout,
+        requestTimeout,
+        ownsClient,
+        consistency: consistency('consistency', options.consistency, 'ONE'),
+        serialConsistency: consistency(
+          'serialConsistency',
+          options.serialConsistency,
+          'LOCAL_SERIAL',
+        ),
+        fetchSize: positive('fetchSize', options.fetchSize, 1000),
+      },
+      createClient,
+    );
+    this.#schema = new SchemaManager(this.#session, {
+      replication,
+      tableOptions: options.tableOptions,
+    });
     const tables = options.tables ?? {};
-    const locksTable = this.#register(lockTableSpec(tableIdentifier(tables.locks ?? 'sf_locks', 'tables.locks')), 'locks');
-    const modifyConsistency = consistency('modifyConsistency', options.modifyConsistency, 'LOCAL_QUORUM');
+    const locksTable = this.#register(
+      lockTableSpec(tableIdentifier(tables.locks ?? 'sf_locks', 'tables.locks')),
+      'locks',
+    );
+    const modifyConsistency = consistency(
+      'modifyConsistency',
+      options.modifyConsistency,
+      'LOCAL_QUORUM',
+    );
     const lock = resolveLock(options.lock);
     this.capabilities =
-      lock.mode === 'process' ? defineCapabilities({ ...cassandraCapabilities, atomicAggregatedWrites: 'in-process' }) : cassandraCapabilities;
+      lock.mode === 'process'
+        ? defineCapabilities({ ...cassandraCapabilities, atomicAggregatedWrites: 'in-process' })
+        : cassandraCapabilities;
     this.#context = {
       session: this.#session,
       keyPrefix,
-      writes: new Semaphore(positive('writeConcurrency', options.writeConcurrency, Number(process.env.SF_CASSANDRA_WRITE_CONCURRENCY ?? 64))),
+      writes: new Semaphore(
+        positive(
+          'writeConcurrency',
+          options.writeConcurrency,
+          Number(process.env.SF_CASSANDRA_WRITE_CONCURRENCY ?? 64),
+        ),
+      ),
       modifyConsistency,
-      locks: new FeedLocks(this.#session, lock, async () => (await locksTable.layout()).cql, modifyConsistency),
+      locks: new FeedLocks(
+        this.#session,
+        lock,
+        async () => (await locksTable.layout()).cql,
+        modifyConsistency,
+      ),
       activityCodec: new ActivityCodec(this.format),
       activitySerializer: this.format.activitySerializer(),
     };
-    const activities = this.#register(activityTableSpec(tableIdentifier(tables.activities ?? 'sf_activities', 'tables.activities'), idType), 'activities');
-    const markers = this.#register(markerTableSpec(tableIdentifier(tables.markers ?? 'sf_markers', 'tables.markers')), 'markers');
+    const activities = this.#register(
+      activityTableSpec(
+        tableIdentifier(tables.activities ?? 'sf_activities', 'tables.activities'),
+        idType,
+      ),
+      'activities',
+    );
+    const markers = this.#register(
+      markerTableSpec(tableIdentifier(tables.markers ?? 'sf_markers', 'tables.markers')),
+      'markers',
+    );
     this.#activityStorage = new CassandraActivityStorage(this.#context, activities);
     this.#markerStorage = new CassandraMarkerStorage(this.#context, markers, this.#markerEvents);
     this.#markerEvents.setMaxListeners(0);
   }
 
-  #register(spec: TableSpec, kind: RegisteredTable['kind'], allowances: LayoutAllowances = {}): LazyTable {
+  #register(
+    spec: TableSpec,
+    kind: RegisteredTable['kind'],
+    allowances: LayoutAllowances = {},
+  ): LazyTable {
     const existing = this.#tables.get(spec.name);
     if (existing) {
       if (existing.kind !== kind) {
@@ -282,7 +352,9 @@ export class CassandraStorage implements StorageBackend {
     }
     const timeline = kind === 'flat' || kind === 'aggregated';
     const handle = new LazyTable(this.keyspace, spec.name, () =>
-      this.#autoSchema ? this.#schema.sync(spec, allowances, timeline) : this.#schema.describe(spec, allowances),
+      this.#autoSchema
+        ? this.#schema.sync(spec, allowances, timeline)
+        : this.#schema.describe(spec, allowances),
     );
     this.#tables.set(spec.name, { handle, spec, allowances, timeline, kind });
     return handle;
@@ -295,11 +367,18 @@ export class CassandraStorage implements StorageBackend {
 
   timelineStorage<T extends TimelineItem>(options: TimelineStorageOptions<T>): TimelineStorage<T> {
     const kind: TimelineTableKind = options.kind === 'flat' ? 'flat' : 'aggregated';
-    const name = tableIdentifier(this.#tableName({ name: options.name, kind }), `table name of feed ${options.name}`);
+    const name = tableIdentifier(
+      this.#tableName({ name: options.name, kind }),
+      `table name of feed ${options.name}`,
+    );
     const table =
       kind === 'flat'
-        ? this.#register(flatTableSpec(name, this.#idType), 'flat', { idColumns: ['actor', 'object', 'target'] })
-        : this.#register(aggregatedTableSpec(name), 'aggregated', { clusteringAlternatives: [['activity_id']] });
+        ? this.#register(flatTableSpec(name, this.#idType), 'flat', {
+            idColumns: ['actor', 'object', 'target'],
+          })
+        : this.#register(aggregatedTableSpec(name), 'aggregated', {
+            clusteringAlternatives: [['activity_id']],
+          });
     return new CassandraTimelineStorage<T>(this.#context, options, table);
   }
 
@@ -334,7 +413,9 @@ export class CassandraStorage implements StorageBackend {
 
   /** `DROP KEYSPACE IF EXISTS` of this storage's keyspace: every feed of it is gone (for tests). */
   async dropKeyspace(): Promise<void> {
-    await this.#session.ddl(`DROP KEYSPACE IF EXISTS ${quoted(this.keyspace)}`, { operation: 'schema.drop' });
+    await this.#session.ddl(`DROP KEYSPACE IF EXISTS ${quoted(this.keyspace)}`, {
+      operation: 'schema.drop',
+    });
     this.#schema.forgetKeyspace();
     for (const table of this.#tables.values()) table.handle.reset();
   }

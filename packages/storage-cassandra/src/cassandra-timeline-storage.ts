@@ -1,4 +1,11 @@
-import { Activity, AggregatedActivity, InvalidActivityError, InvalidArgumentError, SerializationError, compareSerializationIds } from '@sf/activity';
+import {
+  Activity,
+  AggregatedActivity,
+  InvalidActivityError,
+  InvalidArgumentError,
+  SerializationError,
+  compareSerializationIds,
+} from '@sf/activity';
 import type {
   TimelineChange,
   TimelineItem,
@@ -92,11 +99,16 @@ function buildStatements(layout: TableLayout, kind: 'flat' | 'aggregated'): Stat
     count: `SELECT COUNT(*) AS n FROM ${t} WHERE feed_id = ?`,
     countAbove: `SELECT COUNT(*) AS n FROM ${t} WHERE feed_id = ? AND activity_id > ?`,
     containsId: `SELECT activity_id FROM ${t} WHERE feed_id = ? AND activity_id = ? LIMIT 1`,
-    idTypes: { actor: idTypeOf(layout, 'actor'), object: idTypeOf(layout, 'object'), target: idTypeOf(layout, 'target') },
+    idTypes: {
+      actor: idTypeOf(layout, 'actor'),
+      object: idTypeOf(layout, 'object'),
+      target: idTypeOf(layout, 'target'),
+    },
   };
 }
 
-const keyString = (key: RowKey) => (key.group === undefined ? key.activityId : `${key.activityId}\u0000${key.group}`);
+const keyString = (key: RowKey) =>
+  key.group === undefined ? key.activityId : `${key.activityId}\u0000${key.group}`;
 
 /** A row to write: its key and the values after feed_id. */
 interface EncodedRow {
@@ -106,7 +118,10 @@ interface EncodedRow {
 
 const ascii = /^[\x20-\x7e]*$/;
 
-const describe = (value: unknown): string => (typeof value === 'object' && value !== null ? (value.constructor?.name ?? 'object') : String(value));
+const describe = (value: unknown): string =>
+  typeof value === 'object' && value !== null
+    ? (value.constructor?.name ?? 'object')
+    : String(value);
 
 /**
  * Timelines in CQL tables, denormalised as Stream Framework's Cassandra backend: flat timelines
@@ -133,7 +148,9 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     this.#context = context;
     this.#tableKind = options.kind === 'flat' ? 'flat' : 'aggregated';
     this.#blobs =
-      options.kind === 'flat' ? undefined : new AggregatedBlobCodec<T>(options.kind, options.serializer, context.activitySerializer);
+      options.kind === 'flat'
+        ? undefined
+        : new AggregatedBlobCodec<T>(options.kind, options.serializer, context.activitySerializer);
   }
 
   async #ready(): Promise<Statements> {
@@ -149,10 +166,13 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
 
   #feedId(key: string): string {
     if (typeof key !== 'string' || key.length === 0 || !ascii.test(key)) {
-      throw new InvalidArgumentError(`Cassandra feed keys must be non-empty printable ASCII (feed_id is an ascii column), got ${JSON.stringify(key)}`, {
-        path: 'key',
-        value: key,
-      });
+      throw new InvalidArgumentError(
+        `Cassandra feed keys must be non-empty printable ASCII (feed_id is an ascii column), got ${JSON.stringify(key)}`,
+        {
+          path: 'key',
+          value: key,
+        },
+      );
     }
     return this.#context.keyPrefix + key;
   }
@@ -183,10 +203,15 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       };
     }
     if (!(item instanceof AggregatedActivity)) {
-      throw new InvalidActivityError(`feed ${JSON.stringify(key)}: aggregated timelines store AggregatedActivity instances, got ${describe(item)}`);
+      throw new InvalidActivityError(
+        `feed ${JSON.stringify(key)}: aggregated timelines store AggregatedActivity instances, got ${describe(item)}`,
+      );
     }
     if (!ascii.test(item.group)) {
-      throw new SerializationError(`group: ${JSON.stringify(item.group)} is not ASCII (group is an ascii column in ${table})`, { field: 'group' });
+      throw new SerializationError(
+        `group: ${JSON.stringify(item.group)} is not ASCII (group is an ascii column in ${table})`,
+        { field: 'group' },
+      );
     }
     const activityId = item.serializationId;
     const blob = this.#blobs!.encode(item);
@@ -200,7 +225,10 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     const activityId = varintText(row.activity_id);
     let item: T;
     try {
-      item = this.#tableKind === 'flat' ? (this.#context.activityCodec.decode(row as never) as unknown as T) : this.#blobs!.decode(row.activities);
+      item =
+        this.#tableKind === 'flat'
+          ? (this.#context.activityCodec.decode(row as never) as unknown as T)
+          : this.#blobs!.decode(row.activities);
     } catch (error) {
       throw new CassandraSerializationError(statements.table, key, activityId, error);
     }
@@ -214,17 +242,22 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
   #rowKey(statements: Statements, item: T): RowKey {
     const known = this.#keys.get(item);
     if (known) return known;
-    const group = statements.keyedByGroup && item instanceof AggregatedActivity ? item.group : undefined;
+    const group =
+      statements.keyedByGroup && item instanceof AggregatedActivity ? item.group : undefined;
     return { activityId: item.serializationId, group };
   }
 
   #keyOf(statements: Statements, row: types.Row): RowKey {
-    return { activityId: varintText(row.activity_id), group: statements.keyedByGroup ? String(row.group) : undefined };
+    return {
+      activityId: varintText(row.activity_id),
+      group: statements.keyedByGroup ? String(row.group) : undefined,
+    };
   }
 
   /** Statements deleting every row from `boundary` on (newest-first order). */
   #trimFrom(statements: Statements, feedId: string, boundary: RowKey): Statement[] {
-    if (!statements.keyedByGroup) return [{ query: statements.trimBelow, params: [feedId, boundary.activityId] }];
+    if (!statements.keyedByGroup)
+      return [{ query: statements.trimBelow, params: [feedId, boundary.activityId] }];
     return [
       { query: statements.trimBelow, params: [feedId, boundary.activityId] },
       { query: statements.trimSameId, params: [feedId, boundary.activityId, boundary.group] },
@@ -251,7 +284,9 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       // Find the key at `offset` reading keys only, then read whole rows from there.
       const slice = sliceCql(statements.layout.cql, statements.keyColumns, range, order, true);
       const context = { operation: 'timeline.get', table: statements.table, key, consistency };
-      const keys = (await this.#fetch(slice.cql, [feedId, ...slice.params, offset + 1], offset + 1, context)).map((row) => this.#keyOf(statements, row));
+      const keys = (
+        await this.#fetch(slice.cql, [feedId, ...slice.params, offset + 1], offset + 1, context)
+      ).map((row) => this.#keyOf(statements, row));
       if (keys.length <= offset) return [];
       const boundary = keys[offset]!;
       skip = keys.slice(0, offset).filter((k) => k.activityId === boundary.activityId).length;
@@ -275,14 +310,25 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     const params: unknown[] = [feedId, ...slice.params];
     if (limit !== null) params.push(skip + limit);
     const context = { operation: 'timeline.get', table: statements.table, key, consistency };
-    const rows = await this.#fetch(slice.cql, params, limit === null ? null : skip + limit, context);
+    const rows = await this.#fetch(
+      slice.cql,
+      params,
+      limit === null ? null : skip + limit,
+      context,
+    );
     return rows.slice(skip).map((row) => this.#decode(statements, key, row));
   }
 
   /** Rows of a query: one page when the limit is small, else page after page of `fetchSize`. */
-  async #fetch(cql: string, params: unknown[], limit: number | null, context: RunOptions): Promise<types.Row[]> {
+  async #fetch(
+    cql: string,
+    params: unknown[],
+    limit: number | null,
+    context: RunOptions,
+  ): Promise<types.Row[]> {
     const session = this.#context.session;
-    if (limit !== null && limit <= SINGLE_PAGE) return (await session.execute(cql, params, { ...context, fetchSize: limit })).rows;
+    if (limit !== null && limit <= SINGLE_PAGE)
+      return (await session.execute(cql, params, { ...context, fetchSize: limit })).rows;
     const rows: types.Row[] = [];
     for await (const row of session.rows(cql, params, context)) rows.push(row);
     return rows;
@@ -300,11 +346,15 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
 
   async contains(key: string, id: string): Promise<boolean> {
     const statements = await this.#ready();
-    const result = await this.#context.session.execute(statements.containsId, [this.#feedId(key), id], {
-      operation: 'timeline.contains',
-      table: statements.table,
-      key,
-    });
+    const result = await this.#context.session.execute(
+      statements.containsId,
+      [this.#feedId(key), id],
+      {
+        operation: 'timeline.contains',
+        table: statements.table,
+        key,
+      },
+    );
     return result.rows.length > 0;
   }
 
@@ -312,11 +362,15 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
   async indexOf(key: string, id: string): Promise<number> {
     if (!(await this.contains(key, id))) return -1;
     const statements = await this.#ready();
-    const result = await this.#context.session.execute(statements.countAbove, [this.#feedId(key), id], {
-      operation: 'timeline.indexOf',
-      table: statements.table,
-      key,
-    });
+    const result = await this.#context.session.execute(
+      statements.countAbove,
+      [this.#feedId(key), id],
+      {
+        operation: 'timeline.indexOf',
+        table: statements.table,
+        key,
+      },
+    );
     return integerOf(result.rows[0]?.n ?? 0, 'count');
   }
 
@@ -326,7 +380,11 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     return this.addToMany([key], items, options);
   }
 
-  async addToMany(keys: readonly string[], items: readonly T[], options: TimelineWriteOptions = {}): Promise<number> {
+  async addToMany(
+    keys: readonly string[],
+    items: readonly T[],
+    options: TimelineWriteOptions = {},
+  ): Promise<number> {
     if (keys.length === 0 || items.length === 0) return 0;
     const statements = await this.#ready();
     const maxLength = options.maxLength;
@@ -358,27 +416,47 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
    * also tells which items are present), then one single-partition batch with the new rows and
    * one range delete of everything past the newest `maxLength`.
    */
-  async #addTrimmedFlat(statements: Statements, key: string, feedId: string, rows: EncodedRow[], maxLength: number): Promise<number> {
+  async #addTrimmedFlat(
+    statements: Statements,
+    key: string,
+    feedId: string,
+    rows: EncodedRow[],
+    maxLength: number,
+  ): Promise<number> {
     const session = this.#context.session;
     const context = { operation: 'timeline.add', table: statements.table, key };
-    const top = await session.execute(statements.top, [feedId, maxLength + 1], { ...context, fetchSize: maxLength + 1 });
+    const top = await session.execute(statements.top, [feedId, maxLength + 1], {
+      ...context,
+      fetchSize: maxLength + 1,
+    });
     const topIds = top.rows.map((row) => varintText(row.activity_id));
     const present = new Set(topIds);
     const floor = topIds.length === maxLength + 1 ? topIds[topIds.length - 1] : undefined;
     const fresh = rows.filter((row) => !present.has(row.key.activityId));
     // Ids below everything read may be present further down; they would be trimmed at once anyway.
-    const below = floor === undefined ? [] : fresh.filter((row) => compareSerializationIds(row.key.activityId, floor) < 0);
+    const below =
+      floor === undefined
+        ? []
+        : fresh.filter((row) => compareSerializationIds(row.key.activityId, floor) < 0);
     const candidates = fresh.filter((row) => !below.includes(row));
     const combined = sortDescending([...topIds, ...candidates.map((row) => row.key.activityId)]);
     const boundary = combined.length > maxLength ? combined[maxLength] : undefined;
     const writes: Statement[] = candidates
-      .filter((row) => boundary === undefined || compareSerializationIds(row.key.activityId, boundary) > 0)
+      .filter(
+        (row) =>
+          boundary === undefined || compareSerializationIds(row.key.activityId, boundary) > 0,
+      )
       .map((row) => ({ query: statements.insert, params: [feedId, ...row.values] }));
-    if (boundary !== undefined) writes.push(...this.#trimFrom(statements, feedId, { activityId: boundary }));
+    if (boundary !== undefined)
+      writes.push(...this.#trimFrom(statements, feedId, { activityId: boundary }));
     let added = candidates.length;
     if (below.length > 0) {
       // Before the write: its trim deletes those rows, and they would then count as new.
-      const found = await session.execute(statements.present, [feedId, below.map((row) => row.key.activityId)], context);
+      const found = await session.execute(
+        statements.present,
+        [feedId, below.map((row) => row.key.activityId)],
+        context,
+      );
       added += below.length - found.rows.length;
     }
     await session.writePartition(writes, context);
@@ -386,7 +464,13 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
   }
 
   /** Writes the rows not present yet (checked by primary key), then trims when asked. */
-  async #addRows(statements: Statements, key: string, feedId: string, rows: EncodedRow[], maxLength: number | undefined): Promise<number> {
+  async #addRows(
+    statements: Statements,
+    key: string,
+    feedId: string,
+    rows: EncodedRow[],
+    maxLength: number | undefined,
+  ): Promise<number> {
     const session = this.#context.session;
     const context = { operation: 'timeline.add', table: statements.table, key };
     const ids = [...new Set(rows.map((row) => row.key.activityId))];
@@ -415,7 +499,11 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       const feedId = this.#feedId(key);
       const context = { operation: 'timeline.remove', table: statements.table, key };
       const count = await writes.run(async () => {
-        const found = await this.#context.session.execute(statements.present, [feedId, unique], context);
+        const found = await this.#context.session.execute(
+          statements.present,
+          [feedId, unique],
+          context,
+        );
         if (found.rows.length === 0) return 0;
         const present = [...new Set(found.rows.map((row) => varintText(row.activity_id)))];
         await this.#context.session.execute(statements.deleteIds, [feedId, present], context);
@@ -444,14 +532,23 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
    * Reads the keys of the newest `maxLength + 1` rows; when there are that many, deletes from
    * the last one on with range deletes (one range tombstone, or two for group-keyed tables).
    */
-  async #trimNow(statements: Statements, key: string, feedId: string, maxLength: number, consistency?: number): Promise<void> {
+  async #trimNow(
+    statements: Statements,
+    key: string,
+    feedId: string,
+    maxLength: number,
+    consistency?: number,
+  ): Promise<void> {
     const session = this.#context.session;
     const context = { operation: 'timeline.trim', table: statements.table, key, consistency };
     if (maxLength <= 0) {
       await session.execute(statements.deletePartition, [feedId], context);
       return;
     }
-    const top = await session.execute(statements.top, [feedId, maxLength + 1], { ...context, fetchSize: maxLength + 1 });
+    const top = await session.execute(statements.top, [feedId, maxLength + 1], {
+      ...context,
+      fetchSize: maxLength + 1,
+    });
     if (top.rows.length <= maxLength) return;
     const boundary = this.#keyOf(statements, top.rows[maxLength]!);
     await session.writePartition(this.#trimFrom(statements, feedId, boundary), context);
@@ -471,8 +568,13 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       let whole: Set<string> | undefined;
       const change = await mutate(async (query) => {
         const items = await this.#get(key, query, consistency);
-        const unfiltered = !query.filter || Object.values(query.filter).every((bound) => bound === undefined);
-        if ((query.offset ?? 0) === 0 && unfiltered && (query.limit === null || items.length < query.limit)) {
+        const unfiltered =
+          !query.filter || Object.values(query.filter).every((bound) => bound === undefined);
+        if (
+          (query.offset ?? 0) === 0 &&
+          unfiltered &&
+          (query.limit === null || items.length < query.limit)
+        ) {
           whole = new Set(items.map((item) => keyString(this.#rowKey(statements, item))));
         }
         return items;
@@ -490,15 +592,25 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
         deleted.add(id);
         writes.push({
           query: statements.deleteRow,
-          params: rowKey.group === undefined ? [feedId, rowKey.activityId] : [feedId, rowKey.activityId, rowKey.group],
+          params:
+            rowKey.group === undefined
+              ? [feedId, rowKey.activityId]
+              : [feedId, rowKey.activityId, rowKey.group],
         });
       }
-      for (const row of adds) writes.push({ query: statements.insert, params: [feedId, ...row.values] });
+      for (const row of adds)
+        writes.push({ query: statements.insert, params: [feedId, ...row.values] });
       const context = { operation: 'timeline.modify', table: statements.table, key, consistency };
       await this.#context.session.writePartition(writes, context);
       if (options.maxLength !== undefined) {
-        const size = whole === undefined ? undefined : whole.size - [...deleted].filter((id) => whole!.has(id)).length + [...added].filter((id) => !whole!.has(id)).length;
-        if (size === undefined || size > options.maxLength) await this.#trimNow(statements, key, feedId, options.maxLength, consistency);
+        const size =
+          whole === undefined
+            ? undefined
+            : whole.size -
+              [...deleted].filter((id) => whole!.has(id)).length +
+              [...added].filter((id) => !whole!.has(id)).length;
+        if (size === undefined || size > options.maxLength)
+          await this.#trimNow(statements, key, feedId, options.maxLength, consistency);
       }
       return change;
     });

@@ -1,24 +1,60 @@
 import { describe, expect, it } from 'vitest';
-import { Activity, AggregatedActivity, Comment, Love, NotificationActivity, SerializationError } from '@sf/activity';
+import {
+  Activity,
+  AggregatedActivity,
+  Comment,
+  Love,
+  NotificationActivity,
+  SerializationError,
+} from '@sf/activity';
 import { jsonFormat, pickleDumps, pickleLoads, streamFrameworkFormat } from '@sf/serializers';
 import type { SerializationFormat } from '@sf/serializers';
-import { ActivityCodec, AggregatedBlobCodec, bigIdOf, epochText, idParameter, integerOf, varintText } from './codec.js';
+import {
+  ActivityCodec,
+  AggregatedBlobCodec,
+  bigIdOf,
+  epochText,
+  idParameter,
+  integerOf,
+  varintText,
+} from './codec.js';
 import type { ActivityFields } from './codec.js';
 
 const time = Date.UTC(2013, 6, 8, 6, 59, 15, 123);
-const activity = new Activity({ actor: 13, verb: Love, object: 42, target: 7, time, extraContext: { x: 1, tags: ['a'], café: '☃' } });
+const activity = new Activity({
+  actor: 13,
+  verb: Love,
+  object: 42,
+  target: 7,
+  time,
+  extraContext: { x: 1, tags: ['a'], café: '☃' },
+});
 
 const activityWithPythonId = activity.withIdScheme('stream-framework');
 
 function row(fields: ActivityFields) {
-  return { activity_id: BigInt(fields.activityId), actor: fields.actor, verb: fields.verb, object: fields.object, target: fields.target, time: fields.time, extra_context: fields.extraContext };
+  return {
+    activity_id: BigInt(fields.activityId),
+    actor: fields.actor,
+    verb: fields.verb,
+    object: fields.object,
+    target: fields.target,
+    time: fields.time,
+    extra_context: fields.extraContext,
+  };
 }
 
 describe('ActivityCodec', () => {
   it('stores extra_context as JSON in the json format and reads every field back', () => {
     const codec = new ActivityCodec(jsonFormat());
     const fields = codec.encode(activity);
-    expect(fields).toMatchObject({ activityId: activity.serializationId, actor: 13, verb: Love.id, object: 42, target: 7 });
+    expect(fields).toMatchObject({
+      activityId: activity.serializationId,
+      actor: 13,
+      verb: Love.id,
+      object: 42,
+      target: 7,
+    });
     expect(fields.time.getTime()).toBe(time);
     expect(JSON.parse(fields.extraContext.toString('utf8'))).toEqual(activity.extraContext);
     const back = codec.decode(row(fields));
@@ -36,7 +72,13 @@ describe('ActivityCodec', () => {
     expect(Buffer.from(pickleDumps({ x: 1, tags: ['a'], café: '☃' }))).toEqual(fields.extraContext);
     expect(pickleLoads(fields.extraContext)).toEqual(activity.extraContext);
     expect(codec.decode(row(fields)).extraContext).toEqual(activity.extraContext);
-    const plain = new Activity({ actor: 1, verb: Comment, object: 2, time, idScheme: 'stream-framework' });
+    const plain = new Activity({
+      actor: 1,
+      verb: Comment,
+      object: 2,
+      time,
+      idScheme: 'stream-framework',
+    });
     const empty = codec.encode(plain);
     expect(pickleLoads(empty.extraContext)).toEqual({}); // Python unpickles it unconditionally
     expect(empty.target).toBeNull();
@@ -49,18 +91,33 @@ describe('ActivityCodec', () => {
     const codec = new ActivityCodec(jsonFormat());
     for (const stored of [activity, activityWithPythonId]) {
       const back = codec.decode(row(codec.encode(stored)));
-      expect([back.idScheme, back.serializationId]).toEqual([stored.idScheme, stored.serializationId]);
+      expect([back.idScheme, back.serializationId]).toEqual([
+        stored.idScheme,
+        stored.serializationId,
+      ]);
     }
   });
 
   it('keeps 64-bit actor and target ids in both formats (issue 12 item 15)', () => {
-    const big = new Activity({ actor: 1234567890123456789n, verb: Love, object: 42, target: 2n ** 62n, time });
+    const big = new Activity({
+      actor: 1234567890123456789n,
+      verb: Love,
+      object: 42,
+      target: 2n ** 62n,
+      time,
+    });
     for (const format of [jsonFormat(), streamFrameworkFormat()]) {
       const codec = new ActivityCodec(format);
-      const fields = codec.encode(format.name === 'json' ? big : big.withIdScheme('stream-framework'));
+      const fields = codec.encode(
+        format.name === 'json' ? big : big.withIdScheme('stream-framework'),
+      );
       expect(idParameter(fields.actor, 'bigint', 'actor', 'ks.t')).toBe('1234567890123456789');
       // a bigint column reads back as a bigint
-      const back = codec.decode({ ...row(fields), actor: BigInt(fields.actor), target: BigInt(fields.target!) });
+      const back = codec.decode({
+        ...row(fields),
+        actor: BigInt(fields.actor),
+        target: BigInt(fields.target!),
+      });
       expect([back.actorId, back.targetId]).toEqual([1234567890123456789n, 2n ** 62n]);
     }
   });
@@ -78,14 +135,22 @@ describe('ActivityCodec', () => {
   it('fails with SerializationError on undecodable rows', () => {
     const codec = new ActivityCodec(jsonFormat());
     const good = row(codec.encode(activity));
-    expect(() => codec.decode({ ...good, extra_context: Buffer.from('{not json') })).toThrow(SerializationError);
-    expect(() => codec.decode({ ...good, extra_context: Buffer.from([0xff, 0xfe]) })).toThrow(/UTF-8/);
-    expect(() => codec.decode({ ...good, extra_context: Buffer.from('[1]') })).toThrow(SerializationError);
+    expect(() => codec.decode({ ...good, extra_context: Buffer.from('{not json') })).toThrow(
+      SerializationError,
+    );
+    expect(() => codec.decode({ ...good, extra_context: Buffer.from([0xff, 0xfe]) })).toThrow(
+      /UTF-8/,
+    );
+    expect(() => codec.decode({ ...good, extra_context: Buffer.from('[1]') })).toThrow(
+      SerializationError,
+    );
     expect(() => codec.decode({ ...good, verb: 999 })).toThrow(/unknown verb/);
     expect(() => codec.decode({ ...good, actor: null })).toThrow(/actor/);
     expect(() => codec.decode({ ...good, time: null })).toThrow(/time/);
     const sf = new ActivityCodec(streamFrameworkFormat());
-    expect(() => sf.decode({ ...good, extra_context: Buffer.from([0x80, 0x04, 0x63]) })).toThrow(SerializationError);
+    expect(() => sf.decode({ ...good, extra_context: Buffer.from([0x80, 0x04, 0x63]) })).toThrow(
+      SerializationError,
+    );
     expect(() => codec.encode({} as Activity)).toThrow(SerializationError);
   });
 
@@ -110,13 +175,23 @@ describe('ActivityCodec', () => {
 });
 
 describe('AggregatedBlobCodec', () => {
-  const activities = [1, 2, 3].map((i) => new Activity({ actor: i, verb: Love, object: i, time: time + i * 1000, extraContext: { i } }));
+  const activities = [1, 2, 3].map(
+    (i) =>
+      new Activity({ actor: i, verb: Love, object: i, time: time + i * 1000, extraContext: { i } }),
+  );
 
   it('stores aggregated activities with their activities, and reads them hydrated', () => {
     for (const format of [jsonFormat(), streamFrameworkFormat()]) {
-      const codec = new AggregatedBlobCodec('aggregated', format.aggregatedSerializer(), format.activitySerializer());
+      const codec = new AggregatedBlobCodec(
+        'aggregated',
+        format.aggregatedSerializer(),
+        format.activitySerializer(),
+      );
       const scheme = format.name === 'stream-framework' ? 'stream-framework' : 'actor';
-      const aggregated = new AggregatedActivity({ group: '3-2013-07-08', activities: activities.map((a) => a.withIdScheme(scheme)) });
+      const aggregated = new AggregatedActivity({
+        group: '3-2013-07-08',
+        activities: activities.map((a) => a.withIdScheme(scheme)),
+      });
       aggregated.minimizedActivities = 4;
       const back = codec.decode(codec.encode(aggregated));
       expect(back.isDehydrated).toBe(false);
@@ -129,7 +204,11 @@ describe('AggregatedBlobCodec', () => {
 
   it('leaves rows written with ids only dehydrated (the feed hydrates them)', () => {
     const format = jsonFormat();
-    const codec = new AggregatedBlobCodec('aggregated', format.aggregatedSerializer(), format.activitySerializer());
+    const codec = new AggregatedBlobCodec(
+      'aggregated',
+      format.aggregatedSerializer(),
+      format.activitySerializer(),
+    );
     const dehydrated = new AggregatedActivity({ group: 'g', activities }).dehydrate();
     const back = codec.decode(codec.encode(dehydrated));
     expect(back.isDehydrated).toBe(true);
@@ -150,8 +229,19 @@ describe('AggregatedBlobCodec', () => {
 
   it('fails with SerializationError on undecodable blobs', () => {
     const format = jsonFormat();
-    const codec = new AggregatedBlobCodec('aggregated', format.aggregatedSerializer(), format.activitySerializer());
-    for (const blob of [Buffer.alloc(0), null, Buffer.from('nope'), Buffer.from('[1]'), Buffer.from('["j1:{}"]'), Buffer.from([0xc3])]) {
+    const codec = new AggregatedBlobCodec(
+      'aggregated',
+      format.aggregatedSerializer(),
+      format.activitySerializer(),
+    );
+    for (const blob of [
+      Buffer.alloc(0),
+      null,
+      Buffer.from('nope'),
+      Buffer.from('[1]'),
+      Buffer.from('["j1:{}"]'),
+      Buffer.from([0xc3]),
+    ]) {
       expect(() => codec.decode(blob)).toThrow(SerializationError);
     }
   });

@@ -72,7 +72,10 @@ export function integerOf(value: unknown, field: string): number {
   else if (typeof value === 'object' && value !== null) result = Number(String(value));
   else result = NaN;
   if (!Number.isSafeInteger(result) || result < 0) {
-    throw new SerializationError(`${field}: expected a non-negative integer, got ${String(value)}`, { field });
+    throw new SerializationError(
+      `${field}: expected a non-negative integer, got ${String(value)}`,
+      { field },
+    );
   }
   return result;
 }
@@ -80,8 +83,14 @@ export function integerOf(value: unknown, field: string): number {
 /** An actor or target id: a number, or a bigint beyond 2^53 (from a bigint column). */
 export function bigIdOf(value: unknown, field: string): number | bigint {
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the driver's Long prints its decimal value
-  const text = typeof value === 'object' && value !== null ? String(value) : typeof value === 'bigint' ? value.toString() : '';
-  if (/^[0-9]{16,40}$/.test(text) && BigInt(text) > BigInt(Number.MAX_SAFE_INTEGER)) return BigInt(text);
+  const text =
+    typeof value === 'object' && value !== null
+      ? String(value)
+      : typeof value === 'bigint'
+        ? value.toString()
+        : '';
+  if (/^[0-9]{16,40}$/.test(text) && BigInt(text) > BigInt(Number.MAX_SAFE_INTEGER))
+    return BigInt(text);
   return integerOf(value, field);
 }
 
@@ -93,8 +102,11 @@ export function varintText(value: unknown): string {
 function bytesOf(value: unknown): Buffer {
   if (value === null || value === undefined) return Buffer.alloc(0);
   if (Buffer.isBuffer(value)) return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  throw new SerializationError(`extra_context: expected a blob, got ${typeof value}`, { field: 'extra_context' });
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  throw new SerializationError(`extra_context: expected a blob, got ${typeof value}`, {
+    field: 'extra_context',
+  });
 }
 
 /**
@@ -111,9 +123,16 @@ export class ActivityCodec {
 
   constructor(format: SerializationFormat) {
     this.#serializer = format.activitySerializer();
-    this.encoding = format.name === 'json' ? 'json' : format.name === 'stream-framework' ? 'stream-framework' : 'opaque';
+    this.encoding =
+      format.name === 'json'
+        ? 'json'
+        : format.name === 'stream-framework'
+          ? 'stream-framework'
+          : 'opaque';
     if (this.encoding === 'json') {
-      const probe = this.#serializer.dumps(new Activity({ actor: 0, verb: Love, object: 0, time: 0 }));
+      const probe = this.#serializer.dumps(
+        new Activity({ actor: 0, verb: Love, object: 0, time: 0 }),
+      );
       this.#jsonPrefix = probe.slice(0, probe.indexOf('{'));
     } else {
       this.#jsonPrefix = '';
@@ -123,14 +142,18 @@ export class ActivityCodec {
   /** @throws SerializationError when the format cannot carry the activity (its extraContext) */
   encode(activity: Activity): ActivityFields {
     if (!(activity instanceof Activity)) {
-      throw new SerializationError(`Cassandra timelines store whole activities (Activity instances), got ${String(activity)}`);
+      throw new SerializationError(
+        `Cassandra timelines store whole activities (Activity instances), got ${String(activity)}`,
+      );
     }
     const cached = this.#cache.get(activity);
     if (cached) return cached;
     const serialized = this.#serializer.dumps(activity);
     let extraContext: Buffer;
     if (this.encoding === 'json') {
-      const parsed = JSON.parse(serialized.slice(this.#jsonPrefix.length)) as { extraContext: unknown };
+      const parsed = JSON.parse(serialized.slice(this.#jsonPrefix.length)) as {
+        extraContext: unknown;
+      };
       extraContext = Buffer.from(JSON.stringify(parsed.extraContext), 'utf8');
     } else if (this.encoding === 'stream-framework') {
       const pickle = afterFifthComma(serialized);
@@ -154,13 +177,17 @@ export class ActivityCodec {
   /** @throws SerializationError naming the column that cannot be decoded */
   decode(row: ActivityRowValues): Activity {
     const blob = bytesOf(row.extra_context);
-    if (this.encoding === 'opaque') return this.#serializer.loads(decodeUtf8(blob, 'extra_context'));
+    if (this.encoding === 'opaque')
+      return this.#serializer.loads(decodeUtf8(blob, 'extra_context'));
     const actor = bigIdOf(row.actor, 'actor');
     const verb = integerOf(row.verb, 'verb');
     const object = integerOf(row.object, 'object');
-    const target = row.target === null || row.target === undefined ? null : bigIdOf(row.target, 'target');
+    const target =
+      row.target === null || row.target === undefined ? null : bigIdOf(row.target, 'target');
     if (!(row.time instanceof Date) || Number.isNaN(row.time.getTime())) {
-      throw new SerializationError(`time: expected a timestamp, got ${String(row.time)}`, { field: 'time' });
+      throw new SerializationError(`time: expected a timestamp, got ${String(row.time)}`, {
+        field: 'time',
+      });
     }
     const epochMicroseconds = row.time.getTime() * 1000;
     if (this.encoding === 'stream-framework') {
@@ -173,12 +200,16 @@ export class ActivityCodec {
         extraContext = JSON.parse(decodeUtf8(blob, 'extra_context'));
       } catch (error) {
         if (error instanceof SerializationError) throw error;
-        throw new SerializationError(`extra_context: invalid JSON: ${(error as Error).message}`, { field: 'extra_context', cause: error });
+        throw new SerializationError(`extra_context: invalid JSON: ${(error as Error).message}`, {
+          field: 'extra_context',
+          cause: error,
+        });
       }
     }
     // ids beyond 2^53 as decimal strings, as the JSON format writes them
-    const envelope = JSON.stringify({ actor, verb, object, target, epochMicroseconds, extraContext }, (_key, value: unknown) =>
-      typeof value === 'bigint' ? value.toString() : value,
+    const envelope = JSON.stringify(
+      { actor, verb, object, target, epochMicroseconds, extraContext },
+      (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
     );
     const activity = this.#serializer.loads(`${this.#jsonPrefix}${envelope}`);
     // The columns hold no id scheme: the row's id tells whether the activity was stored with an
@@ -195,13 +226,21 @@ function afterFifthComma(text: string): string {
   let index = -1;
   for (let i = 0; i < 5; i++) {
     index = text.indexOf(',', index + 1);
-    if (index === -1) throw new SerializationError(`the activity serializer wrote ${JSON.stringify(text.slice(0, 40))}, not 6 comma-separated parts`);
+    if (index === -1)
+      throw new SerializationError(
+        `the activity serializer wrote ${JSON.stringify(text.slice(0, 40))}, not 6 comma-separated parts`,
+      );
   }
   return text.slice(index + 1);
 }
 
 /** Column values of an id (`actor`, `object`, `target`) for a column of this type. */
-export function idParameter(value: number | bigint, type: IdColumnType, column: string, table: string): number | string {
+export function idParameter(
+  value: number | bigint,
+  type: IdColumnType,
+  column: string,
+  table: string,
+): number | string {
   if (type === 'bigint') return String(value);
   if (value > INT_MAX) {
     throw new SerializationError(
@@ -226,7 +265,11 @@ export class AggregatedBlobCodec<T> {
   readonly #serializer: Serializer<T>;
   readonly #activities: Serializer<Activity>;
 
-  constructor(kind: 'aggregated' | 'notification', serializer: Serializer<T>, activities: Serializer<Activity>) {
+  constructor(
+    kind: 'aggregated' | 'notification',
+    serializer: Serializer<T>,
+    activities: Serializer<Activity>,
+  ) {
     this.#kind = kind;
     this.#serializer = serializer;
     this.#activities = activities;
@@ -235,24 +278,38 @@ export class AggregatedBlobCodec<T> {
   encode(item: T): Buffer {
     const serialized = this.#serializer.dumps(item);
     if (this.#kind === 'notification') return Buffer.from(serialized, 'utf8');
-    const activities = item instanceof AggregatedActivity ? item.activities.map((a) => this.#activities.dumps(a)) : [];
+    const activities =
+      item instanceof AggregatedActivity
+        ? item.activities.map((a) => this.#activities.dumps(a))
+        : [];
     return Buffer.from(JSON.stringify([serialized, ...activities]), 'utf8');
   }
 
   /** @throws SerializationError for a blob that cannot be decoded */
   decode(blob: unknown): T {
     const bytes = bytesOf(blob);
-    if (bytes.length === 0) throw new SerializationError('activities: the blob is empty', { field: 'activities' });
+    if (bytes.length === 0)
+      throw new SerializationError('activities: the blob is empty', { field: 'activities' });
     const text = decodeUtf8(bytes, 'activities');
     if (this.#kind === 'notification') return this.#serializer.loads(text);
     let parts: unknown;
     try {
       parts = JSON.parse(text);
     } catch (error) {
-      throw new SerializationError(`activities: invalid JSON: ${(error as Error).message}`, { field: 'activities', cause: error });
+      throw new SerializationError(`activities: invalid JSON: ${(error as Error).message}`, {
+        field: 'activities',
+        cause: error,
+      });
     }
-    if (!Array.isArray(parts) || parts.length === 0 || !parts.every((part) => typeof part === 'string')) {
-      throw new SerializationError('activities: expected a JSON array of strings [aggregated, ...activities]', { field: 'activities' });
+    if (
+      !Array.isArray(parts) ||
+      parts.length === 0 ||
+      !parts.every((part) => typeof part === 'string')
+    ) {
+      throw new SerializationError(
+        'activities: expected a JSON array of strings [aggregated, ...activities]',
+        { field: 'activities' },
+      );
     }
     const [head, ...rest] = parts;
     const item = this.#serializer.loads(head!);
@@ -263,7 +320,10 @@ export class AggregatedBlobCodec<T> {
       try {
         activity = this.#activities.loads(data);
       } catch (error) {
-        throw new SerializationError(`activities[${index}]: ${(error as Error).message}`, { field: `activities[${index}]`, cause: error });
+        throw new SerializationError(`activities[${index}]: ${(error as Error).message}`, {
+          field: `activities[${index}]`,
+          cause: error,
+        });
       }
       byId.set(activity.serializationId, activity);
     });

@@ -43,14 +43,20 @@ describe('CQL building', () => {
   });
 
   it('creates keyspaces with any replication, and adds columns', () => {
-    expect(createKeyspaceCql('stream_framework', { class: 'SimpleStrategy', replication_factor: 1 })).toBe(
+    expect(
+      createKeyspaceCql('stream_framework', { class: 'SimpleStrategy', replication_factor: 1 }),
+    ).toBe(
       `CREATE KEYSPACE IF NOT EXISTS "stream_framework" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
     );
     expect(createKeyspaceCql('ks', { class: 'NetworkTopologyStrategy', "dc'1": 3 })).toBe(
       `CREATE KEYSPACE IF NOT EXISTS "ks" WITH replication = {'class': 'NetworkTopologyStrategy', 'dc''1': 3}`,
     );
-    expect(addColumnCql('ks', 'normal', { name: 'extra_context', type: 'blob' })).toBe('ALTER TABLE "ks"."normal" ADD extra_context blob');
-    expect(addColumnCql('ks', 'agg', { name: 'group', type: 'ascii' })).toBe('ALTER TABLE "ks"."agg" ADD "group" ascii');
+    expect(addColumnCql('ks', 'normal', { name: 'extra_context', type: 'blob' })).toBe(
+      'ALTER TABLE "ks"."normal" ADD extra_context blob',
+    );
+    expect(addColumnCql('ks', 'agg', { name: 'group', type: 'ascii' })).toBe(
+      'ALTER TABLE "ks"."agg" ADD "group" ascii',
+    );
   });
 
   it('validates and lower-cases table names, quotes keywords', () => {

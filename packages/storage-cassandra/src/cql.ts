@@ -4,7 +4,19 @@ import { CassandraConfigurationError } from './errors.js';
 const identifierPattern = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
 
 /** CQL keywords that cannot be used unquoted as column names (the ones our tables meet). */
-const reserved = new Set(['group', 'order', 'by', 'select', 'from', 'where', 'table', 'key', 'limit', 'token', 'to']);
+const reserved = new Set([
+  'group',
+  'order',
+  'by',
+  'select',
+  'from',
+  'where',
+  'table',
+  'key',
+  'limit',
+  'token',
+  'to',
+]);
 
 /**
  * Validates a keyspace or table name and returns it lower-cased (Cassandra folds unquoted names
@@ -147,7 +159,9 @@ function literal(value: string | number): string {
 
 /** `CREATE KEYSPACE IF NOT EXISTS ks WITH replication = {...}`. */
 export function createKeyspaceCql(keyspace: string, replication: Replication): string {
-  const entries = Object.entries(replication).map(([name, value]) => `${literal(name)}: ${literal(value)}`);
+  const entries = Object.entries(replication).map(
+    ([name, value]) => `${literal(name)}: ${literal(value)}`,
+  );
   return `CREATE KEYSPACE IF NOT EXISTS ${quoted(keyspace)} WITH replication = {${entries.join(', ')}}`;
 }
 
@@ -156,10 +170,15 @@ export function createTableCql(keyspace: string, spec: TableSpec, tableOptions?:
   const all = [...spec.partitionKey, ...spec.clustering, ...spec.columns];
   const columns = all.map((c) => `${column(c.name)} ${c.type}`).join(', ');
   const partition = spec.partitionKey.map((c) => column(c.name)).join(', ');
-  const key = [spec.partitionKey.length > 1 ? `(${partition})` : partition, ...spec.clustering.map((c) => column(c.name))].join(', ');
+  const key = [
+    spec.partitionKey.length > 1 ? `(${partition})` : partition,
+    ...spec.clustering.map((c) => column(c.name)),
+  ].join(', ');
   const withs: string[] = [];
   if (spec.clustering.length > 0) {
-    withs.push(`CLUSTERING ORDER BY (${spec.clustering.map((c) => `${column(c.name)} ${c.order}`).join(', ')})`);
+    withs.push(
+      `CLUSTERING ORDER BY (${spec.clustering.map((c) => `${column(c.name)} ${c.order}`).join(', ')})`,
+    );
   }
   if (tableOptions) withs.push(tableOptions);
   const suffix = withs.length > 0 ? ` WITH ${withs.join(' AND ')}` : '';

@@ -34,7 +34,11 @@ export class CassandraUnavailableError extends StorageUnavailableError {
   readonly table: string | undefined;
   readonly key: string | undefined;
 
-  constructor(context: CassandraOperationContext, message: string, options: { cause?: unknown } = {}) {
+  constructor(
+    context: CassandraOperationContext,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
     super(`Cassandra is unavailable (${where(context)}): ${message}`, options);
     this.operation = context.operation;
     this.table = context.table;
@@ -51,8 +55,15 @@ export class CassandraTimeoutError extends StorageError {
   readonly table: string | undefined;
   readonly key: string | undefined;
 
-  constructor(context: CassandraOperationContext, message: string, options: { cause?: unknown } = {}) {
-    super(`Cassandra timed out (${where(context)}): ${message}`, { ...options, code: 'SF_CASSANDRA_TIMEOUT' });
+  constructor(
+    context: CassandraOperationContext,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`Cassandra timed out (${where(context)}): ${message}`, {
+      ...options,
+      code: 'SF_CASSANDRA_TIMEOUT',
+    });
     this.operation = context.operation;
     this.table = context.table;
     this.key = context.key;
@@ -67,8 +78,15 @@ export class CassandraQueryError extends StorageError {
   /** The driver's response error code (e.g. 0x2200 for Invalid), when there is one. */
   readonly responseCode: number | undefined;
 
-  constructor(context: CassandraOperationContext, message: string, options: { cause?: unknown; responseCode?: number } = {}) {
-    super(`Cassandra ${where(context)} failed: ${message}`, { cause: options.cause, code: 'SF_CASSANDRA_QUERY' });
+  constructor(
+    context: CassandraOperationContext,
+    message: string,
+    options: { cause?: unknown; responseCode?: number } = {},
+  ) {
+    super(`Cassandra ${where(context)} failed: ${message}`, {
+      cause: options.cause,
+      code: 'SF_CASSANDRA_QUERY',
+    });
     this.operation = context.operation;
     this.table = context.table;
     this.key = context.key;
@@ -117,10 +135,13 @@ export class CassandraSerializationError extends SerializationError {
   readonly activityId: string;
 
   constructor(table: string, key: string, activityId: string, cause: unknown) {
-    super(`feed ${JSON.stringify(key)}: cannot decode row activity_id=${activityId} of ${table}: ${messageOf(cause)}`, {
-      cause,
-      field: key,
-    });
+    super(
+      `feed ${JSON.stringify(key)}: cannot decode row activity_id=${activityId} of ${table}: ${messageOf(cause)}`,
+      {
+        cause,
+        field: key,
+      },
+    );
     this.key = key;
     this.table = table;
     this.activityId = activityId;

@@ -41,7 +41,12 @@ export class FeedLocks {
    * @param table resolves the qualified lock table once it exists
    * @param consistency the commit consistency of the lock's lightweight transactions
    */
-  constructor(session: CassandraSession, options: ResolvedLockOptions, table: () => Promise<string>, consistency: number) {
+  constructor(
+    session: CassandraSession,
+    options: ResolvedLockOptions,
+    table: () => Promise<string>,
+    consistency: number,
+  ) {
     this.#session = session;
     this.options = options;
     this.#table = table;
@@ -75,7 +80,13 @@ export class FeedLocks {
       const result = await this.#session.execute(
         `INSERT INTO ${table} (lock_key, owner) VALUES (?, ?) IF NOT EXISTS USING TTL ?`,
         [key, owner, this.options.ttlSeconds],
-        { operation: 'lock.acquire', table, key, lightweight: true, consistency: this.#consistency },
+        {
+          operation: 'lock.acquire',
+          table,
+          key,
+          lightweight: true,
+          consistency: this.#consistency,
+        },
       );
       const row = result.rows[0];
       // A retried insert of ours that did apply reports our own owner as the current one.
@@ -92,13 +103,17 @@ export class FeedLocks {
   }
 
   async #release(table: string, key: string, owner: string): Promise<void> {
-    const result = await this.#session.execute(`DELETE FROM ${table} WHERE lock_key = ? IF owner = ?`, [key, owner], {
-      operation: 'lock.release',
-      table,
-      key,
-      lightweight: true,
-      consistency: this.#consistency,
-    });
+    const result = await this.#session.execute(
+      `DELETE FROM ${table} WHERE lock_key = ? IF owner = ?`,
+      [key, owner],
+      {
+        operation: 'lock.release',
+        table,
+        key,
+        lightweight: true,
+        consistency: this.#consistency,
+      },
+    );
     if (result.rows[0]?.['[applied]'] !== true) {
       process.emitWarning(
         `the lock of feed ${JSON.stringify(key)} expired before it was released (ttl ${this.options.ttlSeconds} s); a concurrent writer may have interleaved`,

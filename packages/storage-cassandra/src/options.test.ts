@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { InvalidFormatError } from '@sf/serializers';
 import { InvalidArgumentError } from '@sf/activity';
 import { StorageConfigurationError, StorageLockError } from '@sf/feeds/backend';
-import { CassandraConfigurationError, CassandraLockError, cassandraCapabilities, cassandraStorage } from './index.js';
+import {
+  CassandraConfigurationError,
+  CassandraLockError,
+  cassandraCapabilities,
+  cassandraStorage,
+} from './index.js';
 
 // Creating a backend connects lazily: no server is needed to check options.
 describe('cassandraStorage format option', () => {
@@ -10,8 +15,12 @@ describe('cassandraStorage format option', () => {
     const storage = cassandraStorage({ format: 'stream-framework' });
     expect(storage.format.name).toBe('stream-framework');
     await storage.close();
-    expect(() => cassandraStorage({ format: { name: 'half' } as never })).toThrow(InvalidFormatError);
-    expect(() => cassandraStorage({ format: 'pickle' as never })).toThrow(/^cassandraStorage\.format must be/);
+    expect(() => cassandraStorage({ format: { name: 'half' } as never })).toThrow(
+      InvalidFormatError,
+    );
+    expect(() => cassandraStorage({ format: 'pickle' as never })).toThrow(
+      /^cassandraStorage\.format must be/,
+    );
   });
 });
 
@@ -19,7 +28,11 @@ describe('cassandraStorage capabilities and errors', () => {
   it("declares whole activities, CQL's table-name rule, in-process events; process locks are in-process", async () => {
     const storage = cassandraStorage();
     expect(storage.capabilities).toBe(cassandraCapabilities);
-    expect(cassandraCapabilities).toMatchObject({ storesFullActivities: true, notificationEvents: 'in-process', atomicAggregatedWrites: 'cross-process' });
+    expect(cassandraCapabilities).toMatchObject({
+      storesFullActivities: true,
+      notificationEvents: 'in-process',
+      atomicAggregatedWrites: 'cross-process',
+    });
     expect(cassandraCapabilities.feedName?.pattern.test('a'.repeat(48))).toBe(true);
     expect(cassandraCapabilities.feedName?.pattern.test('a'.repeat(49))).toBe(false);
     await storage.close();
@@ -33,7 +46,9 @@ describe('cassandraStorage capabilities and errors', () => {
     expect(configuration).toBeInstanceOf(StorageConfigurationError);
     expect(configuration).toBeInstanceOf(InvalidArgumentError);
     expect(configuration.code).toBe('SF_CASSANDRA_CONFIGURATION');
-    expect(() => cassandraStorage({ idType: 'uuid' as never })).toThrow(CassandraConfigurationError);
+    expect(() => cassandraStorage({ idType: 'uuid' as never })).toThrow(
+      CassandraConfigurationError,
+    );
     const lock = new CassandraLockError('feed:1', 'busy');
     expect(lock).toBeInstanceOf(StorageLockError);
     expect([lock.code, lock.key]).toEqual(['SF_CASSANDRA_LOCK', 'feed:1']);

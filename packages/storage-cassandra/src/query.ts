@@ -34,9 +34,18 @@ function tighterUpper(a: Bound | undefined, b: Bound | undefined): Bound | undef
  * Folds `gte`/`gt`/`lte`/`lt` (CQL accepts one bound per side) and any extra bounds into one
  * range, comparing ids exactly as decimal strings.
  */
-export function idRange(filter: IdFilter = {}, extra: { lower?: Bound; upper?: Bound } = {}): IdRange {
-  let lower = tighterLower(filter.gte === undefined ? undefined : { id: filter.gte, inclusive: true }, filter.gt === undefined ? undefined : { id: filter.gt, inclusive: false });
-  let upper = tighterUpper(filter.lte === undefined ? undefined : { id: filter.lte, inclusive: true }, filter.lt === undefined ? undefined : { id: filter.lt, inclusive: false });
+export function idRange(
+  filter: IdFilter = {},
+  extra: { lower?: Bound; upper?: Bound } = {},
+): IdRange {
+  let lower = tighterLower(
+    filter.gte === undefined ? undefined : { id: filter.gte, inclusive: true },
+    filter.gt === undefined ? undefined : { id: filter.gt, inclusive: false },
+  );
+  let upper = tighterUpper(
+    filter.lte === undefined ? undefined : { id: filter.lte, inclusive: true },
+    filter.lt === undefined ? undefined : { id: filter.lt, inclusive: false },
+  );
   lower = tighterLower(lower, extra.lower);
   upper = tighterUpper(upper, extra.upper);
   let empty = false;

@@ -36,7 +36,10 @@ export interface SchemaOptions {
 }
 
 /** Reads a table's layout; undefined when it does not exist. */
-export async function readLayout(session: CassandraSession, table: string): Promise<TableLayout | undefined> {
+export async function readLayout(
+  session: CassandraSession,
+  table: string,
+): Promise<TableLayout | undefined> {
   const rows = session.rows(
     'SELECT column_name, kind, position, type, clustering_order FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
     [session.keyspace, table],
@@ -49,7 +52,12 @@ export async function readLayout(session: CassandraSession, table: string): Prom
     const name = String(row.column_name);
     columns.set(name, String(row.type));
     if (row.kind === 'partition_key') partition.push([Number(row.position), name]);
-    if (row.kind === 'clustering') clustering.push([Number(row.position), name, String(row.clustering_order).toUpperCase() === 'DESC' ? 'DESC' : 'ASC']);
+    if (row.kind === 'clustering')
+      clustering.push([
+        Number(row.position),
+        name,
+        String(row.clustering_order).toUpperCase() === 'DESC' ? 'DESC' : 'ASC',
+      ]);
   }
   if (columns.size === 0) return undefined;
   partition.sort((a, b) => a[0] - b[0]);
@@ -65,24 +73,34 @@ export async function readLayout(session: CassandraSession, table: string): Prom
   };
 }
 
-const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const same = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * Checks that a table can serve a spec: same partition key, an accepted clustering key, every
  * column present with its type.
  * @throws CassandraSchemaError listing what differs
  */
-export function validateLayout(spec: TableSpec, layout: TableLayout, allowances: LayoutAllowances = {}, allowMissing = false): void {
+export function validateLayout(
+  spec: TableSpec,
+  layout: TableLayout,
+  allowances: LayoutAllowances = {},
+  allowMissing = false,
+): void {
   const problems: string[] = [];
   const partition = spec.partitionKey.map((c) => c.name);
   if (!same(layout.partitionKey, partition)) {
-    problems.push(`partition key is (${layout.partitionKey.join(', ')}), expected (${partition.join(', ')})`);
+    problems.push(
+      `partition key is (${layout.partitionKey.join(', ')}), expected (${partition.join(', ')})`,
+    );
   }
   const clustering = spec.clustering.map((c) => c.name);
   const actual = layout.clustering.map((c) => c.name);
   const accepted = [clustering, ...(allowances.clusteringAlternatives ?? [])];
   if (!accepted.some((names) => same(actual, names))) {
-    problems.push(`clustering key is (${actual.join(', ')}), expected (${accepted.map((names) => names.join(', ')).join(') or (')})`);
+    problems.push(
+      `clustering key is (${actual.join(', ')}), expected (${accepted.map((names) => names.join(', ')).join(') or (')})`,
+    );
   }
   const missing: string[] = [];
   for (const spec_column of [...spec.partitionKey, ...spec.clustering, ...spec.columns]) {
@@ -93,11 +111,17 @@ export function validateLayout(spec: TableSpec, layout: TableLayout, allowances:
     }
     const idColumn = allowances.idColumns?.includes(spec_column.name);
     const ok = idColumn ? type === 'int' || type === 'bigint' : type === spec_column.type;
-    if (!ok) problems.push(`column ${spec_column.name} is ${type}, expected ${idColumn ? 'int or bigint' : spec_column.type}`);
+    if (!ok)
+      problems.push(
+        `column ${spec_column.name} is ${type}, expected ${idColumn ? 'int or bigint' : spec_column.type}`,
+      );
   }
-  if (missing.length > 0 && !allowMissing) problems.push(`missing column(s) ${missing.join(', ')} (syncSchema() adds them)`);
+  if (missing.length > 0 && !allowMissing)
+    problems.push(`missing column(s) ${missing.join(', ')} (syncSchema() adds them)`);
   if (problems.length > 0) {
-    throw new CassandraSchemaError(`table ${layout.qualified} cannot be used: ${problems.join('; ')}`);
+    throw new CassandraSchemaError(
+      `table ${layout.qualified} cannot be used: ${problems.join('; ')}`,
+    );
   }
 }
 
@@ -124,7 +148,11 @@ export class SchemaManager {
   async ensureKeyspace(): Promise<void> {
     const keyspace = this.#session.keyspace;
     this.#keyspace ??= schemaChanges
-      .run(keyspace, () => this.#session.ddl(createKeyspaceCql(keyspace, this.#options.replication), { operation: 'schema.keyspace' }))
+      .run(keyspace, () =>
+        this.#session.ddl(createKeyspaceCql(keyspace, this.#options.replication), {
+          operation: 'schema.keyspace',
+        }),
+      )
       .catch((error: unknown) => {
         this.#keyspace = undefined;
         throw error;
@@ -141,29 +169,54 @@ export class SchemaManager {
    * Creates the table when missing and adds the spec's missing regular columns; returns the
    * resulting layout (validated).
    */
-  async sync(spec: TableSpec, allowances: LayoutAllowances = {}, timeline = false): Promise<TableLayout> {
+  async sync(
+    spec: TableSpec,
+    allowances: LayoutAllowances = {},
+    timeline = false,
+  ): Promise<TableLayout> {
     await this.ensureKeyspace();
-    return schemaChanges.run(`${this.#session.keyspace}.${spec.name}`, () => this.#sync(spec, allowances, timeline));
+    return schemaChanges.run(`${this.#session.keyspace}.${spec.name}`, () =>
+      this.#sync(spec, allowances, timeline),
+    );
   }
 
-  async #sync(spec: TableSpec, allowances: LayoutAllowances, timeline: boolean): Promise<TableLayout> {
+  async #sync(
+    spec: TableSpec,
+    allowances: LayoutAllowances,
+    timeline: boolean,
+  ): Promise<TableLayout> {
     const qualified = `${this.#session.keyspace}.${spec.name}`;
     let layout = await readLayout(this.#session, spec.name);
     if (!layout) {
-      await this.#session.ddl(createTableCql(this.#session.keyspace, spec, timeline ? this.#options.tableOptions : undefined), {
-        operation: 'schema.create',
-        table: qualified,
-      });
+      await this.#session.ddl(
+        createTableCql(
+          this.#session.keyspace,
+          spec,
+          timeline ? this.#options.tableOptions : undefined,
+        ),
+        {
+          operation: 'schema.create',
+          table: qualified,
+        },
+      );
       layout = await readLayout(this.#session, spec.name);
-      if (!layout) throw new CassandraSchemaError(`table ${qualified} was created but Cassandra does not describe it`);
+      if (!layout)
+        throw new CassandraSchemaError(
+          `table ${qualified} was created but Cassandra does not describe it`,
+        );
     }
     // Check keys and existing column types before adding anything.
     validateLayout(spec, layout, allowances, true);
     const keyColumns = new Set([...layout.partitionKey, ...layout.clustering.map((c) => c.name)]);
     let added = false;
-    for (const spec_column of spec.columns.concat(spec.clustering.filter((c) => !keyColumns.has(c.name) && !layout!.columns.has(c.name)))) {
+    for (const spec_column of spec.columns.concat(
+      spec.clustering.filter((c) => !keyColumns.has(c.name) && !layout!.columns.has(c.name)),
+    )) {
       if (layout.columns.has(spec_column.name)) continue;
-      await this.#session.ddl(addColumnCql(this.#session.keyspace, spec.name, spec_column), { operation: 'schema.alter', table: qualified });
+      await this.#session.ddl(addColumnCql(this.#session.keyspace, spec.name, spec_column), {
+        operation: 'schema.alter',
+        table: qualified,
+      });
       added = true;
     }
     if (added) layout = (await readLayout(this.#session, spec.name))!;

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import cassandra from 'cassandra-driver';
 import { StorageError, StorageUnavailableError } from '@sf/activity';
-import { CassandraQueryError, CassandraSchemaError, CassandraTimeoutError, CassandraUnavailableError } from './errors.js';
+import {
+  CassandraQueryError,
+  CassandraSchemaError,
+  CassandraTimeoutError,
+  CassandraUnavailableError,
+} from './errors.js';
 import { forEachLimited } from '@sf/feeds/backend';
 import { Semaphore, consistencyOf, toStorageError } from './session.js';
 
@@ -10,23 +15,43 @@ const context = { operation: 'timeline.get', table: 'ks.normal', key: 'feed:norm
 
 describe('driver errors', () => {
   it('maps unreachable clusters and timeouts to typed errors', () => {
-    const noHost = toStorageError(new errors.NoHostAvailableError({ '127.0.0.1:1': new Error('connect ECONNREFUSED') }), context);
+    const noHost = toStorageError(
+      new errors.NoHostAvailableError({ '127.0.0.1:1': new Error('connect ECONNREFUSED') }),
+      context,
+    );
     expect(noHost).toBeInstanceOf(CassandraUnavailableError);
     expect(noHost).toBeInstanceOf(StorageUnavailableError);
     expect(noHost.message).toContain('127.0.0.1:1: connect ECONNREFUSED');
     expect(noHost.message).toContain('feed "feed:normal:1"');
-    expect(toStorageError(new errors.OperationTimedOutError('no answer', '127.0.0.1:9042'), context)).toBeInstanceOf(CassandraTimeoutError);
-    const readTimeout = new errors.ResponseError(types.responseErrorCodes.readTimeout, 'Operation timed out');
+    expect(
+      toStorageError(new errors.OperationTimedOutError('no answer', '127.0.0.1:9042'), context),
+    ).toBeInstanceOf(CassandraTimeoutError);
+    const readTimeout = new errors.ResponseError(
+      types.responseErrorCodes.readTimeout,
+      'Operation timed out',
+    );
     expect(toStorageError(readTimeout, context)).toBeInstanceOf(CassandraTimeoutError);
-    const unavailable = new errors.ResponseError(types.responseErrorCodes.unavailableException, 'Cannot achieve consistency');
+    const unavailable = new errors.ResponseError(
+      types.responseErrorCodes.unavailableException,
+      'Cannot achieve consistency',
+    );
     expect(toStorageError(unavailable, context)).toBeInstanceOf(CassandraUnavailableError);
   });
 
   it('explains missing tables and wraps other failures', () => {
-    const missing = toStorageError(new errors.ResponseError(types.responseErrorCodes.invalid, 'table nope does not exist'), context);
+    const missing = toStorageError(
+      new errors.ResponseError(types.responseErrorCodes.invalid, 'table nope does not exist'),
+      context,
+    );
     expect(missing).toBeInstanceOf(CassandraSchemaError);
     expect(missing.message).toMatch(/syncSchema/);
-    const syntax = toStorageError(new errors.ResponseError(types.responseErrorCodes.syntaxError, 'line 1:2 no viable alternative'), context);
+    const syntax = toStorageError(
+      new errors.ResponseError(
+        types.responseErrorCodes.syntaxError,
+        'line 1:2 no viable alternative',
+      ),
+      context,
+    );
     expect(syntax).toBeInstanceOf(CassandraQueryError);
     expect((syntax as CassandraQueryError).responseCode).toBe(types.responseErrorCodes.syntaxError);
     expect(syntax).toBeInstanceOf(StorageError);
@@ -79,7 +104,9 @@ describe('concurrency helpers', () => {
       await new Promise((resolve) => setTimeout(resolve, 1));
       running--;
     };
-    await Promise.all([0, 1, 2].map(() => forEachLimited([...Array(10).keys()], 4, () => semaphore.run(task))));
+    await Promise.all(
+      [0, 1, 2].map(() => forEachLimited([...Array(10).keys()], 4, () => semaphore.run(task))),
+    );
     expect(peak).toBe(4);
     await expect(semaphore.run(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     expect(await semaphore.run(async () => 7)).toBe(7); // a failed task frees its slot

@@ -44,7 +44,8 @@ const consistencyNames: Record<string, number> = {
 
 /** The driver's number of a consistency level, or undefined when the name is unknown. */
 export function consistencyOf(level: ConsistencyLevel): number | undefined {
-  if (typeof level === 'number') return Object.values(consistencyNames).includes(level) ? level : undefined;
+  if (typeof level === 'number')
+    return Object.values(consistencyNames).includes(level) ? level : undefined;
   return consistencyNames[String(level).toUpperCase()];
 }
 
@@ -54,13 +55,20 @@ export function toStorageError(error: unknown, context: CassandraOperationContex
   if (error instanceof errors.NoHostAvailableError) {
     const causes = Object.values((error.innerErrors ?? {}) as Record<string, unknown>);
     // The driver reports a request that timed out on every host it tried as "no host available".
-    if (causes.length > 0 && causes.every((cause) => cause instanceof errors.OperationTimedOutError)) {
+    if (
+      causes.length > 0 &&
+      causes.every((cause) => cause instanceof errors.OperationTimedOutError)
+    ) {
       return new CassandraTimeoutError(context, (causes[0] as Error).message, { cause: error });
     }
     const inner = Object.entries((error.innerErrors ?? {}) as Record<string, unknown>)
       .map(([host, cause]) => `${host}: ${messageOf(cause)}`)
       .join('; ');
-    return new CassandraUnavailableError(context, inner ? `no host could be reached (${inner})` : error.message, { cause: error });
+    return new CassandraUnavailableError(
+      context,
+      inner ? `no host could be reached (${inner})` : error.message,
+      { cause: error },
+    );
   }
   if (error instanceof errors.OperationTimedOutError) {
     return new CassandraTimeoutError(context, error.message, { cause: error });
@@ -89,7 +97,10 @@ export function toStorageError(error: unknown, context: CassandraOperationContex
       default:
         break;
     }
-    return new CassandraQueryError(context, error.message, { cause: error, responseCode: error.code });
+    return new CassandraQueryError(context, error.message, {
+      cause: error,
+      responseCode: error.code,
+    });
   }
   return new CassandraQueryError(context, messageOf(error), { cause: error });
 }
@@ -144,7 +155,8 @@ export class CassandraSession {
    * @throws CassandraUnavailableError when no host answers within `connectTimeout`
    */
   async connect(): Promise<void> {
-    if (this.#closed) throw new CassandraUnavailableError({ operation: 'connect' }, 'the storage was closed');
+    if (this.#closed)
+      throw new CassandraUnavailableError({ operation: 'connect' }, 'the storage was closed');
     this.#connecting ??= this.#connectOnce().catch((error: unknown) => {
       this.#connecting = undefined;
       throw error;
@@ -157,7 +169,13 @@ export class CassandraSession {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new CassandraUnavailableError(context, `no host answered within connectTimeout ${this.options.connectTimeout} ms`)),
+        () =>
+          reject(
+            new CassandraUnavailableError(
+              context,
+              `no host answered within connectTimeout ${this.options.connectTimeout} ms`,
+            ),
+          ),
         this.options.connectTimeout,
       );
     });
@@ -204,7 +222,10 @@ export class CassandraSession {
   async ddl(query: string, options: RunOptions): Promise<void> {
     await this.connect();
     try {
-      await this.client.execute(query, [], { prepare: false, readTimeout: Math.max(this.options.requestTimeout, 60_000) });
+      await this.client.execute(query, [], {
+        prepare: false,
+        readTimeout: Math.max(this.options.requestTimeout, 60_000),
+      });
     } catch (error) {
       throw toStorageError(error, options);
     }
@@ -224,7 +245,10 @@ export class CassandraSession {
       yield* result.rows;
       if (!result.pageState) return;
       try {
-        result = await this.client.execute(query, params, { ...queryOptions, pageState: result.pageState });
+        result = await this.client.execute(query, params, {
+          ...queryOptions,
+          pageState: result.pageState,
+        });
       } catch (error) {
         throw toStorageError(error, options);
       }
@@ -269,7 +293,8 @@ export class Semaphore {
   }
 
   async run<R>(task: () => Promise<R>): Promise<R> {
-    if (this.#running >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    if (this.#running >= this.limit)
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
     else this.#running++;
     try {
       return await task();
@@ -280,4 +305,3 @@ export class Semaphore {
     }
   }
 }
-

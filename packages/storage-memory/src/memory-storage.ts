@@ -1,7 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { SerializationError } from '@sf/activity';
 import type { Activity } from '@sf/activity';
-import { KeyedMutex, activitiesById, applyMarkerUpdate, checkActivityConflict, defineCapabilities, resolveFormat } from '@sf/feeds/backend';
+import {
+  KeyedMutex,
+  activitiesById,
+  applyMarkerUpdate,
+  checkActivityConflict,
+  defineCapabilities,
+  resolveFormat,
+} from '@sf/feeds/backend';
 import type {
   ActivityStorage,
   BackendCapabilities,
@@ -107,7 +114,11 @@ export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineSt
     return this.#mutex.run(key, async () => this.#addNow(key, items, options));
   }
 
-  async addToMany(keys: readonly string[], items: readonly T[], options: TimelineWriteOptions = {}): Promise<number> {
+  async addToMany(
+    keys: readonly string[],
+    items: readonly T[],
+    options: TimelineWriteOptions = {},
+  ): Promise<number> {
     let added = 0;
     for (const key of keys) added += await this.add(key, items, options);
     return added;
@@ -217,7 +228,11 @@ export class MemoryMarkerStorage implements MarkerStorage {
   }
 
   async update(key: string, update: MarkerUpdate, maxLength: number): Promise<MarkerCounts> {
-    const lists = applyMarkerUpdate(this.#lists.get(key) ?? { unseen: [], unread: [] }, update, maxLength);
+    const lists = applyMarkerUpdate(
+      this.#lists.get(key) ?? { unseen: [], unread: [] },
+      update,
+      maxLength,
+    );
     if (lists.unseen.length === 0 && lists.unread.length === 0) this.#lists.delete(key);
     else this.#lists.set(key, lists);
     const counts = { unseen: lists.unseen.length, unread: lists.unread.length };

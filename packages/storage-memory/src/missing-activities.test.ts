@@ -10,7 +10,11 @@ describe('a feed read that skips entries whose activity was never stored', () =>
 
   it("keeps Stream Framework's semantics and warns once per definition, naming the ids and the fix", async () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
-    const definition = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage: memoryStorage() });
+    const definition = Feed.define({
+      name: 'normal',
+      keyFormat: 'feed:normal:{userId}',
+      storage: memoryStorage(),
+    });
     const [first, second] = makeActivities(2);
     await definition.for(1).addMany([first!]);
     expect(await definition.for(1).count()).toBe(1);
@@ -20,13 +24,20 @@ describe('a feed read that skips entries whose activity was never stored', () =>
     expect(message).toContain('feed normal (feed:normal:1)');
     expect(message).toContain(first!.serializationId);
     expect(message).toContain('insertActivity');
-    expect(options).toMatchObject({ code: 'SF_MISSING_ACTIVITIES', type: 'SfMissingActivitiesWarning' });
+    expect(options).toMatchObject({
+      code: 'SF_MISSING_ACTIVITIES',
+      type: 'SfMissingActivitiesWarning',
+    });
 
     await definition.for(2).addMany([second!]);
     await definition.for(2).get();
     expect(warn).toHaveBeenCalledTimes(1);
 
-    const other = Feed.define({ name: 'other', keyFormat: 'feed:other:{userId}', storage: memoryStorage() });
+    const other = Feed.define({
+      name: 'other',
+      keyFormat: 'feed:other:{userId}',
+      storage: memoryStorage(),
+    });
     await other.for(1).add(first!);
     await other.for(1).get();
     expect(warn).toHaveBeenCalledTimes(2);

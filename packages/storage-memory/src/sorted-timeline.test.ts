@@ -10,7 +10,13 @@ function timeline(ids: string[]): SortedTimeline<string> {
 describe('SortedTimeline', () => {
   it('keeps entries newest first whatever the insertion order, ids compared as numbers', () => {
     const t = timeline(['5', '100', '20', '3', '1000000000000000000000000001']);
-    expect(t.entries.map((e) => e.id)).toEqual(['1000000000000000000000000001', '100', '20', '5', '3']);
+    expect(t.entries.map((e) => e.id)).toEqual([
+      '1000000000000000000000000001',
+      '100',
+      '20',
+      '5',
+      '3',
+    ]);
   });
 
   it('refuses a member twice', () => {

@@ -17,7 +17,8 @@ export function compareBytes(a: string, b: string): number {
     const y = b.charCodeAt(i);
     if (x === y) continue;
     // Only surrogates (code points above U+FFFF) sort differently by UTF-16 unit and by byte.
-    if ((x >= 0xd800 && x <= 0xdfff) || (y >= 0xd800 && y <= 0xdfff)) return (a.codePointAt(i) ?? 0) - (b.codePointAt(i) ?? 0) < 0 ? -1 : 1;
+    if ((x >= 0xd800 && x <= 0xdfff) || (y >= 0xd800 && y <= 0xdfff))
+      return (a.codePointAt(i) ?? 0) - (b.codePointAt(i) ?? 0) < 0 ? -1 : 1;
     return x < y ? -1 : 1;
   }
   return a.length - b.length;
@@ -27,10 +28,14 @@ export function compareBytes(a: string, b: string): number {
  * Newest first: by id descending, then tie (the group) descending, then member descending (as
  * Redis orders equal scores).
  */
-function compareEntries(a: { id: string; member: string; tie?: string | undefined }, b: { id: string; member: string; tie?: string | undefined }): number {
+function compareEntries(
+  a: { id: string; member: string; tie?: string | undefined },
+  b: { id: string; member: string; tie?: string | undefined },
+): number {
   const byId = compareSerializationIds(b.id, a.id);
   if (byId !== 0) return byId;
-  if (a.tie !== undefined && b.tie !== undefined && a.tie !== b.tie) return compareBytes(b.tie, a.tie);
+  if (a.tie !== undefined && b.tie !== undefined && a.tie !== b.tie)
+    return compareBytes(b.tie, a.tie);
   return a.member < b.member ? 1 : a.member > b.member ? -1 : 0;
 }
 
@@ -80,8 +85,10 @@ export class SortedTimeline<T> {
     let start = 0;
     let end = this.entries.length;
     // Entries are newest first, so upper id bounds move the start and lower bounds the end.
-    if (filter.lte !== undefined) start = Math.max(start, this.firstIndexAtOrBelow(filter.lte, true));
-    if (filter.lt !== undefined) start = Math.max(start, this.firstIndexAtOrBelow(filter.lt, false));
+    if (filter.lte !== undefined)
+      start = Math.max(start, this.firstIndexAtOrBelow(filter.lte, true));
+    if (filter.lt !== undefined)
+      start = Math.max(start, this.firstIndexAtOrBelow(filter.lt, false));
     if (filter.gte !== undefined) end = Math.min(end, this.firstIndexAtOrBelow(filter.gte, false));
     if (filter.gt !== undefined) end = Math.min(end, this.firstIndexAtOrBelow(filter.gt, true));
     return [start, Math.max(start, end)];
@@ -101,13 +108,19 @@ export class SortedTimeline<T> {
     return low;
   }
 
-  page(filter: IdFilter, order: TimelineOrder, offset: number, limit: number | null): TimelineEntry<T>[] {
+  page(
+    filter: IdFilter,
+    order: TimelineOrder,
+    offset: number,
+    limit: number | null,
+  ): TimelineEntry<T>[] {
     const [start, end] = this.range(filter);
     const count = Math.max(0, Math.min(limit ?? Infinity, end - start - offset));
     if (count === 0) return [];
     if (order === 'desc') return this.entries.slice(start + offset, start + offset + count);
     const result: TimelineEntry<T>[] = [];
-    for (let index = end - 1 - offset; result.length < count; index--) result.push(this.entries[index]!);
+    for (let index = end - 1 - offset; result.length < count; index--)
+      result.push(this.entries[index]!);
     return result;
   }
 
@@ -123,7 +136,11 @@ export class SortedTimeline<T> {
   entriesWithId(id: string): TimelineEntry<T>[] {
     const start = this.firstIndexAtOrBelow(id, true);
     const result: TimelineEntry<T>[] = [];
-    for (let index = start; index < this.entries.length && this.entries[index]!.id === id; index++) {
+    for (
+      let index = start;
+      index < this.entries.length && this.entries[index]!.id === id;
+      index++
+    ) {
       result.push(this.entries[index]!);
     }
     return result;

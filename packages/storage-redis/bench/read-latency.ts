@@ -13,11 +13,21 @@ import { redisStorage } from '../src/index.js';
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const prefix = `sf-read-bench-${randomBytes(4).toString('hex')}:`;
 const storage = redisStorage({ redis, keyPrefix: prefix });
-const PinFeed = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', maxLength: 90, storage });
+const PinFeed = Feed.define({
+  name: 'normal',
+  keyFormat: 'feed:normal:{userId}',
+  maxLength: 90,
+  storage,
+});
 const users = Array.from({ length: 1000 }, (_, i) => i + 1);
 const base = Date.UTC(2026, 0, 1);
 for (let round = 0; round < 30; round++) {
-  const activity = new Activity({ actor: 1, verb: Love, object: round + 1, time: base + round * 1000 });
+  const activity = new Activity({
+    actor: 1,
+    verb: Love,
+    object: round + 1,
+    time: base + round * 1000,
+  });
   await PinFeed.insertActivity(activity);
   await PinFeed.addToMany(users, [activity]);
 }
@@ -28,7 +38,7 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     gcPauses++;
     gcTime += entry.duration;
-    const kind = ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind) ?? -1;
+    const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? -1;
     gcKinds.set(kind, (gcKinds.get(kind) ?? 0) + entry.duration);
   }
 }).observe({ entryTypes: ['gc'] });
@@ -40,7 +50,9 @@ for (let i = 0; i < 10_500; i++) {
 }
 latencies.sort((a, b) => a - b);
 const at = (q: number) => latencies[Math.floor(q * latencies.length)]!.toFixed(3);
-console.log(`p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, p99.9 ${at(0.999)} ms; GC pauses ${gcPauses} (${gcTime.toFixed(1)} ms; by kind ${[...gcKinds].map(([k, t]) => `${k}:${t.toFixed(0)}ms`).join(' ')}); heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`);
+console.log(
+  `p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, p99.9 ${at(0.999)} ms; GC pauses ${gcPauses} (${gcTime.toFixed(1)} ms; by kind ${[...gcKinds].map(([k, t]) => `${k}:${t.toFixed(0)}ms`).join(' ')}); heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`,
+);
 let cursor = '0';
 do {
   const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);

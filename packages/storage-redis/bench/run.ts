@@ -48,7 +48,11 @@ async function deleteKeys(match: string): Promise<void> {
 }
 
 /** Runs tasks with at most `limit` in flight. */
-async function limited(count: number, limit: number, task: (index: number) => Promise<unknown>): Promise<void> {
+async function limited(
+  count: number,
+  limit: number,
+  task: (index: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, count) }, async () => {
@@ -59,7 +63,14 @@ async function limited(count: number, limit: number, task: (index: number) => Pr
 
 const activities = Array.from(
   { length: ROUNDS },
-  (_, round) => new Activity({ actor: 13, verb: Love, object: 1000 + round, time: Date.UTC(2024, 0, 1) + round * 1000, extraContext: { itemId: round } }),
+  (_, round) =>
+    new Activity({
+      actor: 13,
+      verb: Love,
+      object: 1000 + round,
+      time: Date.UTC(2024, 0, 1) + round * 1000,
+      extraContext: { itemId: round },
+    }),
 );
 const userIds = Array.from({ length: FEEDS }, (_, i) => i + 1);
 const rows: Array<[string, string]> = [];
@@ -69,7 +80,8 @@ async function feedKeysMemory(): Promise<number> {
   let total = 0;
   for (let start = 0; start < FEEDS; start += 1000) {
     const pipeline = redis.pipeline();
-    for (const userId of userIds.slice(start, start + 1000)) pipeline.memory('USAGE', `${prefix}feed:normal:${userId}`, 'SAMPLES', 0);
+    for (const userId of userIds.slice(start, start + 1000))
+      pipeline.memory('USAGE', `${prefix}feed:normal:${userId}`, 'SAMPLES', 0);
     for (const [error, bytes] of (await pipeline.exec()) ?? []) {
       if (error) throw error;
       total += Number(bytes);
@@ -78,40 +90,69 @@ async function feedKeysMemory(): Promise<number> {
   return total;
 }
 
-async function fanout(): Promise<{ rate: number; bytesPerEntry: number; keyBytesPerEntry: number; entries: number }> {
+async function fanout(): Promise<{
+  rate: number;
+  bytesPerEntry: number;
+  keyBytesPerEntry: number;
+  entries: number;
+}> {
   const storage = redisStorage({ redis, keyPrefix: prefix });
-  const PinFeed = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', maxLength: MAX_LENGTH, storage });
+  const PinFeed = Feed.define({
+    name: 'normal',
+    keyFormat: 'feed:normal:{userId}',
+    maxLength: MAX_LENGTH,
+    storage,
+  });
   await PinFeed.insertActivities(activities);
   const before = await usedMemory();
   const chunks = Math.ceil(FEEDS / CHUNK);
   const start = process.hrtime.bigint();
   for (const activity of activities) {
-    await limited(chunks, IN_FLIGHT, (chunk) => PinFeed.addToMany(userIds.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [activity]));
+    await limited(chunks, IN_FLIGHT, (chunk) =>
+      PinFeed.addToMany(userIds.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [activity]),
+    );
   }
   const elapsed = seconds(start);
   const after = await usedMemory();
   const entries = FEEDS * Math.min(ROUNDS, MAX_LENGTH);
   const sample = await redis.zcard(`${prefix}feed:normal:${FEEDS}`);
-  if (sample !== Math.min(ROUNDS, MAX_LENGTH)) throw new Error(`feed length ${sample}, expected ${Math.min(ROUNDS, MAX_LENGTH)}`);
+  if (sample !== Math.min(ROUNDS, MAX_LENGTH))
+    throw new Error(`feed length ${sample}, expected ${Math.min(ROUNDS, MAX_LENGTH)}`);
   const keyBytes = await feedKeysMemory();
-  return { rate: (FEEDS * ROUNDS) / elapsed, bytesPerEntry: (after - before) / entries, keyBytesPerEntry: keyBytes / entries, entries };
+  return {
+    rate: (FEEDS * ROUNDS) / elapsed,
+    bytesPerEntry: (after - before) / entries,
+    keyBytesPerEntry: keyBytes / entries,
+    entries,
+  };
 }
 
 async function reads(): Promise<{ p50: number; p99: number; mean: number }> {
   const storage = redisStorage({ redis, keyPrefix: prefix });
-  const PinFeed = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', maxLength: MAX_LENGTH, storage });
+  const PinFeed = Feed.define({
+    name: 'normal',
+    keyFormat: 'feed:normal:{userId}',
+    maxLength: MAX_LENGTH,
+    storage,
+  });
   const latencies: number[] = [];
   for (let i = 0; i < READS + 500; i++) {
     const feed = PinFeed.for(userIds[(i * 7919) % FEEDS]!);
     const start = process.hrtime.bigint();
     const page = await feed.get({ limit: 25 });
     const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-    if (page.length !== Math.min(25, ROUNDS, MAX_LENGTH) || !(page[0] instanceof Activity)) throw new Error('unexpected page');
+    if (page.length !== Math.min(25, ROUNDS, MAX_LENGTH) || !(page[0] instanceof Activity))
+      throw new Error('unexpected page');
     if (i >= 500) latencies.push(elapsed); // the first 500 warm up the JIT and the connection
   }
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { p50: at(0.5), p99: at(0.99), mean: latencies.reduce((a, b) => a + b, 0) / latencies.length };
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
+  };
 }
 
 /** The same ZADDs as RESP, sent with `redis-cli --pipe` (mass insertion). */
@@ -123,14 +164,19 @@ async function massInsertion(): Promise<number> {
   for (const activity of activities) {
     const id = activity.serializationId;
     let block = '';
-    for (const userId of userIds) block += `*4\r\n$4\r\nZADD\r\n${bulk(`${prefix}pipe:feed:${userId}`)}${bulk(id)}${bulk(id)}`;
+    for (const userId of userIds)
+      block += `*4\r\n$4\r\nZADD\r\n${bulk(`${prefix}pipe:feed:${userId}`)}${bulk(id)}${bulk(id)}`;
     if (!out.write(block)) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
   const { hostname, port } = new URL(url);
   const start = process.hrtime.bigint();
-  const child = spawn('redis-cli', ['-h', hostname || '127.0.0.1', '-p', port || '6379', '--pipe'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    'redis-cli',
+    ['-h', hostname || '127.0.0.1', '-p', port || '6379', '--pipe'],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const { createReadStream } = await import('node:fs');
   createReadStream(file).pipe(child.stdin);
   let output = '';
@@ -138,7 +184,8 @@ async function massInsertion(): Promise<number> {
   const [code] = (await once(child, 'exit')) as [number];
   const elapsed = seconds(start);
   rmSync(dir, { recursive: true, force: true });
-  if (code !== 0 || !/errors: 0, replies: (\d+)/.test(output)) throw new Error(`redis-cli --pipe failed: ${output}`);
+  if (code !== 0 || !/errors: 0, replies: (\d+)/.test(output))
+    throw new Error(`redis-cli --pipe failed: ${output}`);
   await deleteKeys(`${prefix}pipe:*`);
   return (FEEDS * ROUNDS) / elapsed;
 }
@@ -168,10 +215,19 @@ async function main(): Promise<void> {
   try {
     const written = await fanout();
     rows.push(['fanout: feed writes/s (addToMany, trim included)', formatRate(written.rate)]);
-    rows.push(['memory: bytes per feed entry (INFO used_memory after - before)', written.bytesPerEntry.toFixed(1)]);
-    rows.push(['memory: bytes per feed entry (MEMORY USAGE of the feed keys)', written.keyBytesPerEntry.toFixed(1)]);
+    rows.push([
+      'memory: bytes per feed entry (INFO used_memory after - before)',
+      written.bytesPerEntry.toFixed(1),
+    ]);
+    rows.push([
+      'memory: bytes per feed entry (MEMORY USAGE of the feed keys)',
+      written.keyBytesPerEntry.toFixed(1),
+    ]);
     const latency = await reads();
-    rows.push([`read: get({ limit: 25 }) + hydration, p50 (${READS.toLocaleString('en-US')} reads)`, `${latency.p50.toFixed(3)} ms`]);
+    rows.push([
+      `read: get({ limit: 25 }) + hydration, p50 (${READS.toLocaleString('en-US')} reads)`,
+      `${latency.p50.toFixed(3)} ms`,
+    ]);
     rows.push(['read: p99', `${latency.p99.toFixed(3)} ms`]);
     rows.push(['read: mean', `${latency.mean.toFixed(3)} ms`]);
     await deleteKeys(`${prefix}*`);
@@ -185,12 +241,16 @@ async function main(): Promise<void> {
     await deleteKeys(`${prefix}*`);
     await redis.quit();
   }
-  rows.push(['load average at the end (other processes compete for the cores)', loadavg()[0]!.toFixed(1)]);
+  rows.push([
+    'load average at the end (other processes compete for the cores)',
+    loadavg()[0]!.toFixed(1),
+  ]);
   const width = Math.max(...rows.map(([name]) => name.length));
   const valueWidth = Math.max(...rows.map(([, value]) => value.length));
   console.log(`| ${'figure'.padEnd(width)} | ${'value'.padStart(valueWidth)} |`);
   console.log(`| ${'-'.repeat(width)} | ${'-'.repeat(valueWidth - 1)}: |`);
-  for (const [name, value] of rows) console.log(`| ${name.padEnd(width)} | ${value.padStart(valueWidth)} |`);
+  for (const [name, value] of rows)
+    console.log(`| ${name.padEnd(width)} | ${value.padStart(valueWidth)} |`);
 }
 
 await main();

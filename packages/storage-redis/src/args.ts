@@ -30,17 +30,31 @@ export function rangeArgs(
 function idList(value: unknown, what: string): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || !value.every((id) => typeof id === 'string' && id.length > 0)) {
-    throw new InvalidArgumentError(`marker update ${what} must be an array of ids, got ${JSON.stringify(value)}`, {
-      path: `update.${what}`,
-      value,
-    });
+    throw new InvalidArgumentError(
+      `marker update ${what} must be an array of ids, got ${JSON.stringify(value)}`,
+      {
+        path: `update.${what}`,
+        value,
+      },
+    );
   }
   return [...new Set(value as string[])];
 }
 
 /** ARGV of `sfMarkersV1` (see src/lua/markers-2.ts). */
-export function markersArgs(update: MarkerUpdate, maxLength: number, channel: string | null, key: string): MarkersSignature['args'] {
-  const args: [...MarkersSignature['args']] = [maxLength, channel ?? '', key, update.clear?.unseen ? '1' : '0', update.clear?.unread ? '1' : '0'];
+export function markersArgs(
+  update: MarkerUpdate,
+  maxLength: number,
+  channel: string | null,
+  key: string,
+): MarkersSignature['args'] {
+  const args: [...MarkersSignature['args']] = [
+    maxLength,
+    channel ?? '',
+    key,
+    update.clear?.unseen ? '1' : '0',
+    update.clear?.unread ? '1' : '0',
+  ];
   for (const group of [
     idList(update.remove?.unseen, 'remove.unseen'),
     idList(update.remove?.unread, 'remove.unread'),

@@ -29,15 +29,26 @@ export const defaultLockOptions: Required<RedisLockOptions> = {
   attempts: 3,
 };
 
-export function resolveLockOptions(options: RedisLockOptions | undefined): Required<RedisLockOptions> {
+export function resolveLockOptions(
+  options: RedisLockOptions | undefined,
+): Required<RedisLockOptions> {
   const resolved = { ...defaultLockOptions, ...stripUndefined(options ?? {}) };
   for (const [name, value] of Object.entries(resolved)) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < (name === 'retryDelay' ? 0 : 1) || !Number.isInteger(value)) {
-      throw new RedisConfigurationError(`lock.${name} must be a positive integer, got ${String(value)}`);
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < (name === 'retryDelay' ? 0 : 1) ||
+      !Number.isInteger(value)
+    ) {
+      throw new RedisConfigurationError(
+        `lock.${name} must be a positive integer, got ${String(value)}`,
+      );
     }
   }
   if (resolved.maxRetryDelay < resolved.retryDelay) {
-    throw new RedisConfigurationError(`lock.maxRetryDelay (${resolved.maxRetryDelay}) must not be below lock.retryDelay (${resolved.retryDelay})`);
+    throw new RedisConfigurationError(
+      `lock.maxRetryDelay (${resolved.maxRetryDelay}) must not be below lock.retryDelay (${resolved.retryDelay})`,
+    );
   }
   return resolved;
 }
@@ -95,7 +106,13 @@ export class RedisStorageContext {
     if (failed.length === 0) return;
     if (read.decoded === 0 && read.format !== undefined) {
       const entries = failed.map((item) => item.value);
-      const mismatch = detectFormatMismatch({ key, feedKey: read.feedKey, kind: read.kind, format: read.format, entries });
+      const mismatch = detectFormatMismatch({
+        key,
+        feedKey: read.feedKey,
+        kind: read.kind,
+        format: read.format,
+        entries,
+      });
       if (mismatch) throw mismatch;
     }
     for (const item of failed) this.corrupt(key, item.entry, item.cause);
@@ -103,7 +120,10 @@ export class RedisStorageContext {
 
   /** A stored entry could not be decoded: throw, or report it and let the caller skip it. */
   corrupt(key: string, entry: string, cause: unknown): void {
-    const error = cause instanceof RedisSerializationError ? cause : new RedisSerializationError(key, entry, cause);
+    const error =
+      cause instanceof RedisSerializationError
+        ? cause
+        : new RedisSerializationError(key, entry, cause);
     if (this.corruptEntries === 'throw') throw error;
     try {
       this.#onCorruptEntry(error);

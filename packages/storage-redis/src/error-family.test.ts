@@ -17,7 +17,9 @@ function familyTable(): Map<string, { pkg: string; parent: string; code: string 
   const text = readFileSync(new URL('../../activity/README.md', import.meta.url), 'utf8');
   const section = text.slice(text.indexOf('### The error family'));
   const rows = new Map<string, { pkg: string; parent: string; code: string }>();
-  for (const match of section.matchAll(/^\| `(\w+)` +\| `([@\w/-]+)` +\| `(\w+)` +\| `(\w+)` +\|/gm)) {
+  for (const match of section.matchAll(
+    /^\| `(\w+)` +\| `([@\w/-]+)` +\| `(\w+)` +\| `(\w+)` +\|/gm,
+  )) {
     rows.set(match[1]!, { pkg: match[2]!, parent: match[3]!, code: match[4]! });
   }
   return rows;
@@ -25,7 +27,8 @@ function familyTable(): Map<string, { pkg: string; parent: string; code: string 
 
 /** Every error class this package exports, made (their constructors differ). */
 const errors: Record<string, () => SfError> = {
-  RedisUnavailableError: () => new RedisUnavailableError({ operation: 'timeline.get' }, new Error('ECONNREFUSED')),
+  RedisUnavailableError: () =>
+    new RedisUnavailableError({ operation: 'timeline.get' }, new Error('ECONNREFUSED')),
   RedisReplyError: () => new RedisReplyError({ operation: 'timeline.get' }, 'x'),
   RedisLockError: () => new RedisLockError('k', 'x'),
   RedisConfigurationError: () => new RedisConfigurationError('x'),
@@ -57,11 +60,23 @@ describe('the error family', () => {
 
   it('lists every exported error class of this package', () => {
     const exported = Object.entries(api)
-      .filter(([, value]) => typeof value === 'function' && (value as { prototype?: unknown }).prototype instanceof Error)
+      .filter(
+        ([, value]) =>
+          typeof value === 'function' &&
+          (value as { prototype?: unknown }).prototype instanceof Error,
+      )
       .map(([name]) => name);
     expect(exported.sort()).toEqual(Object.keys(errors).sort());
-    expect([...table].filter(([, row]) => row.pkg === '@sf/storage-redis').map(([name]) => name).filter((name) => !internal.includes(name)).sort()).toEqual(
-      Object.keys(errors).filter((name) => name !== 'FormatMismatchError').sort(),
+    expect(
+      [...table]
+        .filter(([, row]) => row.pkg === '@sf/storage-redis')
+        .map(([name]) => name)
+        .filter((name) => !internal.includes(name))
+        .sort(),
+    ).toEqual(
+      Object.keys(errors)
+        .filter((name) => name !== 'FormatMismatchError')
+        .sort(),
     );
   });
 

@@ -1,7 +1,21 @@
-import { InvalidArgumentError, SerializationError, SfError, StorageError, StorageUnavailableError } from '@sf/activity';
+import {
+  InvalidArgumentError,
+  SerializationError,
+  SfError,
+  StorageError,
+  StorageUnavailableError,
+} from '@sf/activity';
 import { StorageConfigurationError, StorageLockError } from '@sf/feeds/backend';
 import { describe, expect, it } from 'vitest';
-import { RedisConfigurationError, RedisLockError, RedisReplyError, RedisSerializationError, RedisUnavailableError, isUnavailable, toStorageError } from './errors.js';
+import {
+  RedisConfigurationError,
+  RedisLockError,
+  RedisReplyError,
+  RedisSerializationError,
+  RedisUnavailableError,
+  isUnavailable,
+  toStorageError,
+} from './errors.js';
 
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -15,7 +29,10 @@ describe('toStorageError', () => {
       new Error("Cluster isn't ready and enableOfflineQueue options is false"),
       new Error('None of startup nodes is available'),
       new Error('Command timed out'),
-      named('MaxRetriesPerRequestError', 'Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.'),
+      named(
+        'MaxRetriesPerRequestError',
+        'Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.',
+      ),
       named('ClusterAllFailedError', 'Failed to refresh slots cache.'),
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6390'), { code: 'ECONNREFUSED' }),
       named('ReplyError', 'CLUSTERDOWN The cluster is down'),
@@ -29,13 +46,18 @@ describe('toStorageError', () => {
       expect(mapped).toBeInstanceOf(RedisUnavailableError);
       expect(mapped).toBeInstanceOf(StorageUnavailableError);
       expect(mapped.code).toBe('SF_STORAGE_UNAVAILABLE');
-      expect(mapped.message).toBe(`Redis is unavailable (timeline.get on "feed:1"): ${error.message}`);
+      expect(mapped.message).toBe(
+        `Redis is unavailable (timeline.get on "feed:1"): ${error.message}`,
+      );
       expect(mapped.cause).toBe(error);
     }
   });
 
   it('maps error replies to RedisReplyError', () => {
-    const error = named('ReplyError', 'WRONGTYPE Operation against a key holding the wrong kind of value');
+    const error = named(
+      'ReplyError',
+      'WRONGTYPE Operation against a key holding the wrong kind of value',
+    );
     const mapped = toStorageError(error, context);
     expect(mapped).toBeInstanceOf(RedisReplyError);
     expect(mapped).toBeInstanceOf(StorageError);

@@ -11,7 +11,9 @@ export interface RedisOperationContext {
 }
 
 function where(context: RedisOperationContext): string {
-  return context.key === undefined ? context.operation : `${context.operation} on ${JSON.stringify(context.key)}`;
+  return context.key === undefined
+    ? context.operation
+    : `${context.operation} on ${JSON.stringify(context.key)}`;
 }
 
 /**
@@ -72,10 +74,13 @@ export class RedisSerializationError extends SerializationError {
   readonly entry: string;
 
   constructor(key: string, entry: string, cause: unknown) {
-    super(`corrupt entry ${JSON.stringify(truncate(entry))} in Redis key ${JSON.stringify(key)}: ${messageOf(cause)}`, {
-      cause,
-      field: key,
-    });
+    super(
+      `corrupt entry ${JSON.stringify(truncate(entry))} in Redis key ${JSON.stringify(key)}: ${messageOf(cause)}`,
+      {
+        cause,
+        field: key,
+      },
+    );
     this.key = key;
     this.entry = entry;
   }
@@ -102,7 +107,11 @@ const unavailableCodes = new Set([
   'EAI_AGAIN',
 ]);
 
-const unavailableNames = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError', 'AbortError']);
+const unavailableNames = new Set([
+  'MaxRetriesPerRequestError',
+  'ClusterAllFailedError',
+  'AbortError',
+]);
 
 // ioredis' own messages when it cannot send a command, and Redis' replies while it cannot serve.
 const unavailableMessages = [

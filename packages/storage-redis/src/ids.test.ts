@@ -20,15 +20,34 @@ describe('ids', () => {
 
   it('keeps the tightest bound of each side', () => {
     expect(boundsOf(undefined)).toEqual({ low: null, high: null });
-    expect(boundsOf({ gte: '5', gt: '5' })).toEqual({ low: { id: '5', inclusive: false }, high: null });
-    expect(boundsOf({ gt: '5', gte: '6' })).toEqual({ low: { id: '6', inclusive: true }, high: null });
-    expect(boundsOf({ gte: '10', gt: '9' })).toEqual({ low: { id: '10', inclusive: true }, high: null });
-    expect(boundsOf({ lte: '5', lt: '5' })).toEqual({ low: null, high: { id: '5', inclusive: false } });
-    expect(boundsOf({ lt: '100', lte: '99' })).toEqual({ low: null, high: { id: '99', inclusive: true } });
+    expect(boundsOf({ gte: '5', gt: '5' })).toEqual({
+      low: { id: '5', inclusive: false },
+      high: null,
+    });
+    expect(boundsOf({ gt: '5', gte: '6' })).toEqual({
+      low: { id: '6', inclusive: true },
+      high: null,
+    });
+    expect(boundsOf({ gte: '10', gt: '9' })).toEqual({
+      low: { id: '10', inclusive: true },
+      high: null,
+    });
+    expect(boundsOf({ lte: '5', lt: '5' })).toEqual({
+      low: null,
+      high: { id: '5', inclusive: false },
+    });
+    expect(boundsOf({ lt: '100', lte: '99' })).toEqual({
+      low: null,
+      high: { id: '99', inclusive: true },
+    });
     expect(() => boundsOf({ lt: 'x' })).toThrow(/filter lt/);
     // A filter bound is part of a query: InvalidQueryError naming it, with the same message.
     expect(() => boundsOf({ lt: 'x' })).toThrow(InvalidQueryError);
-    expect(() => boundsOf({ gte: '01' })).toThrow('filter gte must be a serialization id (a non-negative decimal string), got "01"');
-    expect(() => boundsOf({ gte: '01' })).toThrow(expect.objectContaining({ code: 'SF_INVALID_QUERY', path: 'query.filter.gte', value: '01' }));
+    expect(() => boundsOf({ gte: '01' })).toThrow(
+      'filter gte must be a serialization id (a non-negative decimal string), got "01"',
+    );
+    expect(() => boundsOf({ gte: '01' })).toThrow(
+      expect.objectContaining({ code: 'SF_INVALID_QUERY', path: 'query.filter.gte', value: '01' }),
+    );
   });
 });

@@ -16,14 +16,18 @@ function notAnId(what: string, id: unknown): string {
 
 /** Checks that an activity id is a canonical non-negative decimal string (what Redis takes as a score). */
 export function checkId(id: unknown, what: string): string {
-  if (typeof id !== 'string' || !decimal.test(id)) throw new InvalidActivityError(notAnId(what, id), { field: what, value: id });
+  if (typeof id !== 'string' || !decimal.test(id))
+    throw new InvalidActivityError(notAnId(what, id), { field: what, value: id });
   return id;
 }
 
 /** The same check for a bound of a read's filter: a bad one is a bad query. */
 function checkBound(id: string, bound: keyof IdFilter): string {
   if (typeof id !== 'string' || !decimal.test(id)) {
-    throw new InvalidQueryError(notAnId(`filter ${bound}`, id), { path: `query.filter.${bound}`, value: id });
+    throw new InvalidQueryError(notAnId(`filter ${bound}`, id), {
+      path: `query.filter.${bound}`,
+      value: id,
+    });
   }
   return id;
 }

@@ -12,7 +12,13 @@ export { deleteKeysWithPrefix, keysWithPrefix, scanKeys } from './keyspace.js';
 export { migrationCheck } from './check/migration-check.js';
 export type { CheckedFeed, MigrationCheckOptions } from './check/migration-check.js';
 export { formatReport } from './check/report.js';
-export type { EntryExample, MigrationReport, PatternKind, PatternReport, StatusCounts } from './check/report.js';
+export type {
+  EntryExample,
+  MigrationReport,
+  PatternKind,
+  PatternReport,
+  StatusCounts,
+} from './check/report.js';
 export type { EntryStatus } from './check/entries.js';
 export { FormatMismatchError } from '@sf/feeds';
 export {

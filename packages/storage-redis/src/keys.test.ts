@@ -4,7 +4,14 @@ import { RedisKeys, activityShard } from './keys.js';
 import { keySlot } from './slot.js';
 
 const keys = (options: Partial<ConstructorParameters<typeof RedisKeys>[0]> = {}) =>
-  new RedisKeys({ keyPrefix: '', activityKey: 'global', activityShards: 10, markersKeyFormat: undefined, hashTags: false, ...options });
+  new RedisKeys({
+    keyPrefix: '',
+    activityKey: 'global',
+    activityShards: 10,
+    markersKeyFormat: undefined,
+    hashTags: false,
+    ...options,
+  });
 
 describe('activityShard', () => {
   it('is md5(id) mod N, as ShardedHashCache', () => {
@@ -27,7 +34,10 @@ describe('RedisKeys', () => {
     expect(k.activityShardKey('17041104000000000000005003')).toBe('global:3');
     expect(k.activityShardKeys()).toEqual(Array.from({ length: 10 }, (_, i) => `global:${i}`));
     expect(k.marker('notification_feed:21', 'unseen')).toBe('list:notification_feed:21:unseen');
-    expect(k.markers('notification_feed:21', false)).toEqual(['list:notification_feed:21:unseen', 'list:notification_feed:21:unread']);
+    expect(k.markers('notification_feed:21', false)).toEqual([
+      'list:notification_feed:21:unseen',
+      'list:notification_feed:21:unread',
+    ]);
     expect(k.lock('feed:aggregated:21')).toBe('feed:aggregated:21:lock');
   });
 
@@ -56,8 +66,12 @@ describe('RedisKeys', () => {
   });
 
   it('takes a markers key format, as a string or a function', () => {
-    expect(keys({ markersKeyFormat: 'markers:%(key)s:%(list)s' }).marker('n:1', 'unseen')).toBe('markers:n:1:unseen');
-    expect(keys({ markersKeyFormat: (key, list) => `${list}/${key}` }).marker('n:1', 'unread')).toBe('unread/n:1');
+    expect(keys({ markersKeyFormat: 'markers:%(key)s:%(list)s' }).marker('n:1', 'unseen')).toBe(
+      'markers:n:1:unseen',
+    );
+    expect(
+      keys({ markersKeyFormat: (key, list) => `${list}/${key}` }).marker('n:1', 'unread'),
+    ).toBe('unread/n:1');
     expect(() => keys({ markersKeyFormat: 'markers:%(key)s' })).toThrow(RedisConfigurationError);
     const split = keys({ markersKeyFormat: 'm:%(list)s:%(key)s', hashTags: true });
     expect(() => split.markers('n:1', true)).toThrow(/different cluster slots/);

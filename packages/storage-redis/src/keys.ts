@@ -31,7 +31,9 @@ const oneShotHash = (crypto as { hash?: OneShotHash }).hash;
 function md5(text: string): Buffer {
   // A Hash object per id made every young-generation GC finalize thousands of native objects
   // (several ms per pause under a read load): the one-shot function allocates none.
-  return oneShotHash ? oneShotHash('md5', text, 'buffer') : crypto.createHash('md5').update(text, 'utf8').digest();
+  return oneShotHash
+    ? oneShotHash('md5', text, 'buffer')
+    : crypto.createHash('md5').update(text, 'utf8').digest();
 }
 
 /**
@@ -73,19 +75,31 @@ export class RedisKeys {
   readonly #shardKeys: string[];
 
   constructor(options: RedisKeysOptions) {
-    if (!Number.isSafeInteger(options.activityShards) || options.activityShards < 1 || options.activityShards > 1_000_000) {
-      throw new RedisConfigurationError(`activityShards must be an integer from 1 to 1000000, got ${String(options.activityShards)}`);
+    if (
+      !Number.isSafeInteger(options.activityShards) ||
+      options.activityShards < 1 ||
+      options.activityShards > 1_000_000
+    ) {
+      throw new RedisConfigurationError(
+        `activityShards must be an integer from 1 to 1000000, got ${String(options.activityShards)}`,
+      );
     }
     if (typeof options.activityKey !== 'string' || options.activityKey.length === 0) {
-      throw new RedisConfigurationError(`activityKey must be a non-empty string, got ${JSON.stringify(options.activityKey)}`);
+      throw new RedisConfigurationError(
+        `activityKey must be a non-empty string, got ${JSON.stringify(options.activityKey)}`,
+      );
     }
     if (typeof options.keyPrefix !== 'string') {
-      throw new RedisConfigurationError(`keyPrefix must be a string, got ${JSON.stringify(options.keyPrefix)}`);
+      throw new RedisConfigurationError(
+        `keyPrefix must be a string, got ${JSON.stringify(options.keyPrefix)}`,
+      );
     }
     const format = options.markersKeyFormat;
     if (format !== undefined && typeof format !== 'function') {
       if (typeof format !== 'string' || !format.includes('%(list)s')) {
-        throw new RedisConfigurationError(`markersKeyFormat must contain %(list)s (and usually %(key)s), got ${JSON.stringify(format)}`);
+        throw new RedisConfigurationError(
+          `markersKeyFormat must contain %(list)s (and usually %(key)s), got ${JSON.stringify(format)}`,
+        );
       }
     }
     this.keyPrefix = options.keyPrefix;
@@ -93,7 +107,10 @@ export class RedisKeys {
     this.activityShards = options.activityShards;
     this.hashTags = options.hashTags;
     this.#markersKeyFormat = format;
-    this.#shardKeys = Array.from({ length: this.activityShards }, (_, shard) => `${this.keyPrefix}${this.activityKey}:${shard}`);
+    this.#shardKeys = Array.from(
+      { length: this.activityShards },
+      (_, shard) => `${this.keyPrefix}${this.activityKey}:${shard}`,
+    );
   }
 
   /** The sorted set of a feed. */
@@ -122,9 +139,12 @@ export class RedisKeys {
   marker(markersKey: string, list: MarkerList): string {
     const format = this.#markersKeyFormat;
     if (typeof format === 'function') return this.keyPrefix + format(markersKey, list);
-    if (typeof format === 'string') return this.keyPrefix + formatMarkersKey(format, markersKey, list);
+    if (typeof format === 'string')
+      return this.keyPrefix + formatMarkersKey(format, markersKey, list);
     const tagged = this.hashTags && hashTagOf(this.keyPrefix + `list:${markersKey}`) === null;
-    return this.keyPrefix + (tagged ? `list:{${markersKey}}:${list}` : `list:${markersKey}:${list}`);
+    return (
+      this.keyPrefix + (tagged ? `list:{${markersKey}}:${list}` : `list:${markersKey}:${list}`)
+    );
   }
 
   /** Both marker lists; checks that a cluster can update them in one script. */

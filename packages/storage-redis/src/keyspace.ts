@@ -4,17 +4,25 @@ import { RedisConfigurationError } from './errors.js';
 
 /** The nodes holding a client's keys: every master of a cluster, or the one server. */
 function nodesOf(client: RedisClient): Redis[] {
-  return (client as { isCluster?: boolean }).isCluster === true ? (client as Cluster).nodes('master') : [client as Redis];
+  return (client as { isCluster?: boolean }).isCluster === true
+    ? (client as Cluster).nodes('master')
+    : [client as Redis];
 }
 
 /** A SCAN pattern matching the keys that start with `prefix` (glob characters in it escaped). */
 export function prefixPattern(prefix: string): string {
-  if (prefix.length === 0) throw new RedisConfigurationError('refusing to match every key of the database (empty prefix)');
+  if (prefix.length === 0)
+    throw new RedisConfigurationError('refusing to match every key of the database (empty prefix)');
   return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
 }
 
 /** Runs `each` on every batch of keys SCAN finds for `pattern` on one node (`count`: SCAN's COUNT hint). */
-async function scanNode(node: Redis, pattern: string, each: (keys: string[]) => Promise<void>, count = 1000): Promise<void> {
+async function scanNode(
+  node: Redis,
+  pattern: string,
+  each: (keys: string[]) => Promise<void>,
+  count = 1000,
+): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
@@ -27,7 +35,12 @@ async function scanNode(node: Redis, pattern: string, each: (keys: string[]) => 
  * Runs `each` on every batch of keys matching a SCAN pattern, node by node on a cluster (every
  * master), one batch at a time: SCAN with a COUNT hint, never KEYS, so Redis is never blocked.
  */
-export async function scanKeys(client: RedisClient, pattern: string, count: number, each: (keys: string[]) => Promise<void>): Promise<void> {
+export async function scanKeys(
+  client: RedisClient,
+  pattern: string,
+  count: number,
+  each: (keys: string[]) => Promise<void>,
+): Promise<void> {
   for (const node of nodesOf(client)) await scanNode(node, pattern, each, count);
 }
 

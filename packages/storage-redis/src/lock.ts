@@ -15,7 +15,12 @@ export async function acquireLock(context: RedisStorageContext, lockKey: string)
   const deadline = Date.now() + acquireTimeout;
   let delay = retryDelay;
   for (;;) {
-    const reply = await context.runner.script({ operation: 'timeline.modify (lock)', key: lockKey }, 'lock', [lockKey], [token, ttl]);
+    const reply = await context.runner.script(
+      { operation: 'timeline.modify (lock)', key: lockKey },
+      'lock',
+      [lockKey],
+      [token, ttl],
+    );
     if (reply === ReplyCode.LOCK_TAKEN) return token;
     const left = deadline - Date.now();
     if (left <= 0) throw lockError(reply, lockKey, context.lock);
@@ -25,9 +30,18 @@ export async function acquireLock(context: RedisStorageContext, lockKey: string)
 }
 
 /** Releases a lock if it is still ours; never throws (the lock expires anyway). */
-export async function releaseLock(context: RedisStorageContext, lockKey: string, token: string): Promise<void> {
+export async function releaseLock(
+  context: RedisStorageContext,
+  lockKey: string,
+  token: string,
+): Promise<void> {
   try {
-    await context.runner.script({ operation: 'timeline.modify (unlock)', key: lockKey }, 'unlock', [lockKey], [token]);
+    await context.runner.script(
+      { operation: 'timeline.modify (unlock)', key: lockKey },
+      'unlock',
+      [lockKey],
+      [token],
+    );
   } catch {
     // Redis is unreachable: the lock expires after its ttl.
   }

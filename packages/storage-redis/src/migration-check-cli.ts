@@ -9,7 +9,11 @@ import { parseArgs } from 'node:util';
 import { InvalidArgumentError, registerVerb } from '@sf/activity';
 import { Cluster, Redis } from 'ioredis';
 import type { RedisClient } from './redis-runner.js';
-import { migrationCheck, type CheckedFeed, type MigrationCheckOptions } from './check/migration-check.js';
+import {
+  migrationCheck,
+  type CheckedFeed,
+  type MigrationCheckOptions,
+} from './check/migration-check.js';
 import { formatReport } from './check/report.js';
 
 const USAGE = `usage: sf-redis-migration-check [options]
@@ -40,7 +44,12 @@ class UsageError extends InvalidArgumentError {
 
 function integer(name: string, text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`${name} takes a positive integer, got ${JSON.stringify(text)}`, name, text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1)
+    throw new UsageError(
+      `${name} takes a positive integer, got ${JSON.stringify(text)}`,
+      name,
+      text,
+    );
   return value;
 }
 
@@ -77,7 +86,12 @@ function parse(argv: string[]): Cli {
     },
   });
   const format = values.format;
-  if (format !== 'stream-framework' && format !== 'json') throw new UsageError(`--format must be stream-framework or json, got ${JSON.stringify(format)}`, '--format', format);
+  if (format !== 'stream-framework' && format !== 'json')
+    throw new UsageError(
+      `--format must be stream-framework or json, got ${JSON.stringify(format)}`,
+      '--format',
+      format,
+    );
   let maxLength: number | undefined;
   const lengths = new Map<string, number>();
   for (const item of values['max-length']) {
@@ -86,14 +100,28 @@ function parse(argv: string[]): Cli {
     else lengths.set(item.slice(0, at), integer('--max-length', item.slice(at + 1)));
   }
   const feeds: CheckedFeed[] = (['flat', 'aggregated', 'notification'] as const).flatMap((kind) =>
-    values[kind].map((keyFormat) => ({ kind, keyFormat, ...(lengths.has(keyFormat) ? { maxLength: lengths.get(keyFormat)! } : {}) })),
+    values[kind].map((keyFormat) => ({
+      kind,
+      keyFormat,
+      ...(lengths.has(keyFormat) ? { maxLength: lengths.get(keyFormat)! } : {}),
+    })),
   );
   for (const keyFormat of lengths.keys()) {
-    if (!feeds.some((feed) => feed.keyFormat === keyFormat)) throw new UsageError(`--max-length ${keyFormat}=...: no --flat, --aggregated or --notification gives that key format`, '--max-length', keyFormat);
+    if (!feeds.some((feed) => feed.keyFormat === keyFormat))
+      throw new UsageError(
+        `--max-length ${keyFormat}=...: no --flat, --aggregated or --notification gives that key format`,
+        '--max-length',
+        keyFormat,
+      );
   }
   for (const verb of values.verb) {
     const [id, infinitive] = verb.split('=');
-    if (!id || !infinitive) throw new UsageError(`--verb takes id=infinitive, got ${JSON.stringify(verb)}`, '--verb', verb);
+    if (!id || !infinitive)
+      throw new UsageError(
+        `--verb takes id=infinitive, got ${JSON.stringify(verb)}`,
+        '--verb',
+        verb,
+      );
     registerVerb({ id: integer('--verb', id), infinitive, pastTense: infinitive });
   }
   return {
@@ -107,10 +135,16 @@ function parse(argv: string[]): Cli {
       format,
       feeds,
       ...(maxLength === undefined ? {} : { maxLength }),
-      ...(values['markers-max-length'] === undefined ? {} : { markersMaxLength: integer('--markers-max-length', values['markers-max-length']) }),
-      ...(values['markers-key-format'] === undefined ? {} : { markersKeyFormat: values['markers-key-format'] }),
+      ...(values['markers-max-length'] === undefined
+        ? {}
+        : { markersMaxLength: integer('--markers-max-length', values['markers-max-length']) }),
+      ...(values['markers-key-format'] === undefined
+        ? {}
+        : { markersKeyFormat: values['markers-key-format'] }),
       ...(values['activity-key'] === undefined ? {} : { activityKey: values['activity-key'] }),
-      ...(values['activity-shards'] === undefined ? {} : { activityShards: integer('--activity-shards', values['activity-shards']) }),
+      ...(values['activity-shards'] === undefined
+        ? {}
+        : { activityShards: integer('--activity-shards', values['activity-shards']) }),
       ...(values.count === undefined ? {} : { count: integer('--count', values.count) }),
     },
   };
@@ -121,7 +155,12 @@ function connect(url: string | undefined, cluster: string | undefined): RedisCli
   if (cluster !== undefined) {
     const nodes = cluster.split(',').map((node) => {
       const [host, port] = node.split(':');
-      if (!host || !port) throw new UsageError(`--cluster takes host:port,..., got ${JSON.stringify(cluster)}`, '--cluster', cluster);
+      if (!host || !port)
+        throw new UsageError(
+          `--cluster takes host:port,..., got ${JSON.stringify(cluster)}`,
+          '--cluster',
+          cluster,
+        );
       return { host, port: integer('--cluster port', port) };
     });
     return new Cluster(nodes, { redisOptions, clusterRetryStrategy: () => null });
@@ -134,7 +173,9 @@ async function main(): Promise<number> {
   try {
     parsed = parse(process.argv.slice(2));
   } catch (error) {
-    console.error(`sf-redis-migration-check: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    console.error(
+      `sf-redis-migration-check: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`,
+    );
     return 2;
   }
   if (parsed.help) {
@@ -149,7 +190,9 @@ async function main(): Promise<number> {
     console.log(parsed.json ? JSON.stringify(report, null, 2) : formatReport(report));
     return report.ok ? 0 : 1;
   } catch (error) {
-    console.error(`sf-redis-migration-check: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `sf-redis-migration-check: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return 2;
   } finally {
     redis?.disconnect();

@@ -10,23 +10,42 @@ afterAll(() => redis.disconnect());
 describe('redisStorage options', () => {
   it('picks the serialization format by format or its alias serializer', () => {
     expect(redisStorage({ redis }).format.name).toBe('json');
-    expect(redisStorage({ redis, format: 'stream-framework' }).format.name).toBe('stream-framework');
-    expect(redisStorage({ redis, serializer: 'stream-framework' }).format.name).toBe('stream-framework');
+    expect(redisStorage({ redis, format: 'stream-framework' }).format.name).toBe(
+      'stream-framework',
+    );
+    expect(redisStorage({ redis, serializer: 'stream-framework' }).format.name).toBe(
+      'stream-framework',
+    );
   });
 
   it('refuses two different formats and unknown ones', () => {
-    expect(() => redisStorage({ redis, format: 'json', serializer: 'stream-framework' })).toThrow(/either format or serializer/);
-    expect(() => redisStorage({ redis, format: 'pickle' as never })).toThrow(/format must be 'json', 'stream-framework'/);
+    expect(() => redisStorage({ redis, format: 'json', serializer: 'stream-framework' })).toThrow(
+      /either format or serializer/,
+    );
+    expect(() => redisStorage({ redis, format: 'pickle' as never })).toThrow(
+      /format must be 'json', 'stream-framework'/,
+    );
     // The same parser as every storage (issue 12 item 19), checked at creation.
-    expect(() => redisStorage({ redis, serializer: { name: 'half' } as never })).toThrow(InvalidFormatError);
-    expect(() => redisStorage({ redis, serializer: 'pickle' as never })).toThrow(/^redisStorage\.serializer must be/);
+    expect(() => redisStorage({ redis, serializer: { name: 'half' } as never })).toThrow(
+      InvalidFormatError,
+    );
+    expect(() => redisStorage({ redis, serializer: 'pickle' as never })).toThrow(
+      /^redisStorage\.serializer must be/,
+    );
   });
 });
 
 describe('redisStorage capabilities', () => {
   it('declares ids in timelines, no feed-name rule, events to every process; none without a counts channel', () => {
     expect(redisStorage({ redis }).capabilities).toBe(redisCapabilities);
-    expect(redisCapabilities).toMatchObject({ storesFullActivities: false, feedName: null, notificationEvents: 'cross-process', atomicAggregatedWrites: 'cross-process' });
-    expect(redisStorage({ redis, countsChannel: null }).capabilities.notificationEvents).toBe('none');
+    expect(redisCapabilities).toMatchObject({
+      storesFullActivities: false,
+      feedName: null,
+      notificationEvents: 'cross-process',
+      atomicAggregatedWrites: 'cross-process',
+    });
+    expect(redisStorage({ redis, countsChannel: null }).capabilities.notificationEvents).toBe(
+      'none',
+    );
   });
 });

@@ -48,7 +48,8 @@ export class RedisActivityStorage implements ActivityStorage {
     if (activities.length === 0) return 0;
     const byId = activitiesById(activities);
     const values = new Map<string, string>();
-    for (const [id, activity] of byId) values.set(checkId(id, 'serializationId'), this.#serializer.dumps(activity));
+    for (const [id, activity] of byId)
+      values.set(checkId(id, 'serializationId'), this.#serializer.dumps(activity));
     /** Values stored by the same actor that may be overwritten, by id. */
     const allowed = new Map<string, string>();
     const allow = (id: string, current: string) => {
@@ -72,7 +73,11 @@ export class RedisActivityStorage implements ActivityStorage {
       const commands: BatchCommand[] = pending.map(([shard, ids]) => {
         const args: string[] = [];
         for (const id of ids) args.push(id, values.get(id)!, allowed.get(id) ?? '');
-        return { key: shard, enqueue: (pipeline) => RedisRunner.enqueueScript(pipeline, 'putActivities', [shard], args) };
+        return {
+          key: shard,
+          enqueue: (pipeline) =>
+            RedisRunner.enqueueScript(pipeline, 'putActivities', [shard], args),
+        };
       });
       const replies = await this.#context.runner.batch(context, commands);
       const again: typeof pending = [];
@@ -86,7 +91,10 @@ export class RedisActivityStorage implements ActivityStorage {
         again.push(pending[index]!);
       });
       if (again.length > 0 && attempt >= PUT_ATTEMPTS) {
-        throw new RedisReplyError(context, `the activities kept changing while they were written (${PUT_ATTEMPTS} attempts)`);
+        throw new RedisReplyError(
+          context,
+          `the activities kept changing while they were written (${PUT_ATTEMPTS} attempts)`,
+        );
       }
       pending = again;
     }
@@ -98,13 +106,20 @@ export class RedisActivityStorage implements ActivityStorage {
     const context = { operation: 'activities.addMany (check)' };
     const replies = await this.#context.runner.all(
       context,
-      shards.map(([shard, ids]) => (client) => client.hmget(shard, ...ids)),
+      shards.map(
+        ([shard, ids]) =>
+          (client) =>
+            client.hmget(shard, ...ids),
+      ),
     );
     const current = new Map<string, string>();
     shards.forEach(([shard, ids], index) => {
       const values: unknown = replies[index];
       if (!Array.isArray(values) || values.length !== ids.length) {
-        throw new RedisReplyError({ ...context, key: shard }, `expected ${ids.length} values from HMGET, got ${JSON.stringify(values)?.slice(0, 200)}`);
+        throw new RedisReplyError(
+          { ...context, key: shard },
+          `expected ${ids.length} values from HMGET, got ${JSON.stringify(values)?.slice(0, 200)}`,
+        );
       }
       ids.forEach((id, i) => {
         if (typeof values[i] === 'string') current.set(id, values[i]);
@@ -125,28 +140,48 @@ export class RedisActivityStorage implements ActivityStorage {
     const shards = [...this.#byShard(new Set(ids.map((id) => checkId(id, 'id'))))];
     const replies = await this.#context.runner.all(
       context,
-      shards.map(([shard, shardIds]) => (client) => client.hmget(shard, ...shardIds)),
+      shards.map(
+        ([shard, shardIds]) =>
+          (client) =>
+            client.hmget(shard, ...shardIds),
+      ),
     );
-    const failures = shards.map(([shard, shardIds], index) => this.#collect(found, context, shard, shardIds, replies[index]));
+    const failures = shards.map(([shard, shardIds], index) =>
+      this.#collect(found, context, shard, shardIds, replies[index]),
+    );
     // Reported once the whole read is decoded: when nothing decoded, it may be the wrong format.
     shards.forEach(([shard], index) =>
-      this.#context.failedEntries(shard, { kind: 'activity', format: this.#format, decoded: found.size }, failures[index]!),
+      this.#context.failedEntries(
+        shard,
+        { kind: 'activity', format: this.#format, decoded: found.size },
+        failures[index]!,
+      ),
     );
     return found;
   }
 
   /** Decodes the values read for `ids` (in order) into `found`; returns the ones that failed. */
-  #collect(found: Map<string, Activity>, context: { operation: string }, shard: string, ids: readonly string[], values: unknown): FailedEntry[] {
+  #collect(
+    found: Map<string, Activity>,
+    context: { operation: string },
+    shard: string,
+    ids: readonly string[],
+    values: unknown,
+  ): FailedEntry[] {
     const failed: FailedEntry[] = [];
     if (!Array.isArray(values) || values.length !== ids.length) {
-      throw new RedisReplyError({ ...context, key: shard }, `expected ${ids.length} values from HMGET, got ${JSON.stringify(values)?.slice(0, 200)}`);
+      throw new RedisReplyError(
+        { ...context, key: shard },
+        `expected ${ids.length} values from HMGET, got ${JSON.stringify(values)?.slice(0, 200)}`,
+      );
     }
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const value: unknown = values[i];
       if (value === null || value === undefined) continue;
       try {
-        if (typeof value !== 'string') throw new TypeError(`expected a string value, got ${typeof value}`);
+        if (typeof value !== 'string')
+          throw new TypeError(`expected a string value, got ${typeof value}`);
         found.set(id, this.#serializer.loads(value));
       } catch (error) {
         failed.push({ entry: id, value: typeof value === 'string' ? value : '', cause: error });

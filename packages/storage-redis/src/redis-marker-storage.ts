@@ -1,6 +1,12 @@
 import { InvalidArgumentError } from '@sf/activity';
 import { decodeMarkerEvent } from '@sf/feeds/backend';
-import type { MarkerCounts, MarkerEvent, MarkerLists, MarkerStorage, MarkerUpdate } from '@sf/feeds/backend';
+import type {
+  MarkerCounts,
+  MarkerEvent,
+  MarkerLists,
+  MarkerStorage,
+  MarkerUpdate,
+} from '@sf/feeds/backend';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisClient } from './redis-runner.js';
 import type { RedisStorageContext } from './context.js';
@@ -11,7 +17,10 @@ function counts(reply: unknown, context: { operation: string; key?: string }): M
   if (Array.isArray(reply) && reply.length === 2 && reply.every((n) => typeof n === 'number')) {
     return { unseen: reply[0] as number, unread: reply[1] as number };
   }
-  throw new RedisReplyError(context, `expected [unseen, unread] counts, got ${JSON.stringify(reply)}`);
+  throw new RedisReplyError(
+    context,
+    `expected [unseen, unread] counts, got ${JSON.stringify(reply)}`,
+  );
 }
 
 /**
@@ -25,7 +34,11 @@ export class RedisMarkerStorage implements MarkerStorage {
   readonly #channel: string | null;
   readonly #subscriber: CountsSubscriber | null;
 
-  constructor(context: RedisStorageContext, channel: string | null, subscriber: CountsSubscriber | null) {
+  constructor(
+    context: RedisStorageContext,
+    channel: string | null,
+    subscriber: CountsSubscriber | null,
+  ) {
     this.#context = context;
     this.#channel = channel;
     this.#subscriber = subscriber;
@@ -38,10 +51,13 @@ export class RedisMarkerStorage implements MarkerStorage {
 
   async update(key: string, update: MarkerUpdate, maxLength: number): Promise<MarkerCounts> {
     if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
-      throw new InvalidArgumentError(`markers maxLength must be a positive integer, got ${String(maxLength)}`, {
-        path: 'maxLength',
-        value: maxLength,
-      });
+      throw new InvalidArgumentError(
+        `markers maxLength must be a positive integer, got ${String(maxLength)}`,
+        {
+          path: 'maxLength',
+          value: maxLength,
+        },
+      );
     }
     const [unseen, unread] = this.#lists(key, true);
     const args = markersArgs(update, maxLength, this.#channel, key);
@@ -81,14 +97,20 @@ export class RedisMarkerStorage implements MarkerStorage {
 
   async subscribe(listener: (event: MarkerEvent) => void): Promise<() => Promise<void>> {
     if (typeof listener !== 'function') {
-      throw new InvalidArgumentError('subscribe takes a listener function', { path: 'listener', value: listener });
+      throw new InvalidArgumentError('subscribe takes a listener function', {
+        path: 'listener',
+        value: listener,
+      });
     }
     if (!this.#subscriber) {
       // The mistake is the storage's option, not this call's argument: the path names the option.
-      throw new InvalidArgumentError('this Redis storage was created with countsChannel: null, so marker counts are not published', {
-        path: 'redisStorage.countsChannel',
-        value: null,
-      });
+      throw new InvalidArgumentError(
+        'this Redis storage was created with countsChannel: null, so marker counts are not published',
+        {
+          path: 'redisStorage.countsChannel',
+          value: null,
+        },
+      );
     }
     return this.#subscriber.add(listener);
   }
@@ -147,7 +169,9 @@ export class CountsSubscriber {
         try {
           listener(event);
         } catch (error) {
-          process.emitWarning(`a marker counts listener threw: ${error instanceof Error ? error.message : String(error)}`);
+          process.emitWarning(
+            `a marker counts listener threw: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
     });

@@ -69,7 +69,9 @@ function fakePipeline(cluster: FakeCluster): ChainableCommander {
     async exec(): Promise<Reply[]> {
       if (cluster.refuseNext > 0) {
         cluster.refuseNext--;
-        throw new Error('All keys in the pipeline should belong to the same slots allocation group');
+        throw new Error(
+          'All keys in the pipeline should belong to the same slots allocation group',
+        );
       }
       const target = cluster.slots[keySlot(keys[0]!)]![0]!;
       const run = (node: string): Reply[] =>
@@ -78,7 +80,11 @@ function fakePipeline(cluster: FakeCluster): ChainableCommander {
           if (failure) return [failure, null];
           const slot = keySlot(key);
           const owner = cluster.owner(slot);
-          if (owner !== node) return [Object.assign(new Error(`MOVED ${slot} ${owner}`), { name: 'ReplyError' }), null];
+          if (owner !== node)
+            return [
+              Object.assign(new Error(`MOVED ${slot} ${owner}`), { name: 'ReplyError' }),
+              null,
+            ];
           cluster.ran.push(key);
           return [null, 1];
         });
@@ -100,12 +106,14 @@ const context = { operation: 'timeline.addToMany' };
 function commandsFor(keys: readonly string[]): BatchCommand[] {
   return keys.map((key) => ({
     key,
-    enqueue: (pipeline: ChainableCommander) => void (pipeline as unknown as { op(key: string): unknown }).op(key),
+    enqueue: (pipeline: ChainableCommander) =>
+      void (pipeline as unknown as { op(key: string): unknown }).op(key),
   }));
 }
 
 const keys = Array.from({ length: 250 }, (_, i) => `feed:flat:${100_000 + i}`);
-const thirds = (a: string, b: string, c: string) => (slot: number) => (slot < 5461 ? a : slot < 10923 ? b : c);
+const thirds = (a: string, b: string, c: string) => (slot: number) =>
+  slot < 5461 ? a : slot < 10923 ? b : c;
 
 function runnerOn(cluster: FakeCluster): RedisRunner {
   return new RedisRunner(cluster as unknown as RedisClient);
@@ -136,13 +144,17 @@ describe('RedisRunner.batch on a cluster whose slot map is out of date', () => {
     // Every node sends the middle third elsewhere (slots moving all the time).
     cluster.failWith = (key) => {
       const slot = keySlot(key);
-      return slot >= 5461 && slot < 10923 ? Object.assign(new Error(`MOVED ${slot} E`), { name: 'ReplyError' }) : undefined;
+      return slot >= 5461 && slot < 10923
+        ? Object.assign(new Error(`MOVED ${slot} E`), { name: 'ReplyError' })
+        : undefined;
     };
     const error = await runnerOn(cluster)
       .batch(context, commandsFor(keys))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RedisUnavailableError);
-    expect((error as Error).message).toMatch(/^Redis is unavailable \(timeline.addToMany\): MOVED \d+ E$/);
+    expect((error as Error).message).toMatch(
+      /^Redis is unavailable \(timeline.addToMany\): MOVED \d+ E$/,
+    );
     expect(new Set(cluster.ran).size).toBe(cluster.ran.length);
   });
 
@@ -169,7 +181,10 @@ describe('RedisRunner.batch on a cluster whose slot map is out of date', () => {
     const cluster = new FakeCluster(thirds('A', 'B', 'D'), thirds('A', 'B', 'D'));
     cluster.failWith = (key) =>
       key === keys[3]
-        ? Object.assign(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), { name: 'ReplyError' })
+        ? Object.assign(
+            new Error('WRONGTYPE Operation against a key holding the wrong kind of value'),
+            { name: 'ReplyError' },
+          )
         : undefined;
     const error = await runnerOn(cluster)
       .batch(context, commandsFor(keys))

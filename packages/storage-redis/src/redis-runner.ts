@@ -1,6 +1,19 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
-import { RedisReplyError, RedisUnavailableError, isUnavailable, toStorageError, type RedisOperationContext } from './errors.js';
-import { type ScriptArgs, type ScriptKeys, type ScriptName, type ScriptReply, scriptReply, scripts } from './lua/scripts.js';
+import {
+  RedisReplyError,
+  RedisUnavailableError,
+  isUnavailable,
+  toStorageError,
+  type RedisOperationContext,
+} from './errors.js';
+import {
+  type ScriptArgs,
+  type ScriptKeys,
+  type ScriptName,
+  type ScriptReply,
+  scriptReply,
+  scripts,
+} from './lua/scripts.js';
 import { groupBy } from './group.js';
 import { keySlot } from './slot.js';
 
@@ -8,7 +21,11 @@ import { keySlot } from './slot.js';
 export type RedisClient = Redis | Cluster;
 
 /** What `defineCommand` adds to a client or pipeline: KEYS count, KEYS, then ARGV. */
-type ScriptMethod = (this: unknown, numberOfKeys: number, ...keysAndArgs: (string | number)[]) => unknown;
+type ScriptMethod = (
+  this: unknown,
+  numberOfKeys: number,
+  ...keysAndArgs: (string | number)[]
+) => unknown;
 
 function isScriptMethod(value: unknown): value is ScriptMethod {
   return typeof value === 'function';
@@ -17,7 +34,8 @@ function isScriptMethod(value: unknown): value is ScriptMethod {
 /** The method `defineCommand` added under a script's name (ioredis does not type them). */
 function scriptMethod(target: object, name: ScriptName): ScriptMethod {
   const method: unknown = Reflect.get(target, scripts[name].name);
-  if (!isScriptMethod(method)) throw new Error(`script ${scripts[name].name} is not registered on this client or pipeline`);
+  if (!isScriptMethod(method))
+    throw new Error(`script ${scripts[name].name} is not registered on this client or pipeline`);
   return method;
 }
 
@@ -60,7 +78,10 @@ export class RedisRunner {
   }
 
   /** Runs one call (a command or several independent ones), mapping errors. */
-  async call<T>(context: RedisOperationContext, run: (client: RedisClient) => Promise<T>): Promise<T> {
+  async call<T>(
+    context: RedisOperationContext,
+    run: (client: RedisClient) => Promise<T>,
+  ): Promise<T> {
     try {
       return await run(this.client);
     } catch (error) {
@@ -80,9 +101,16 @@ export class RedisRunner {
    * Starts independent calls together, so they share one round trip. On a single node their
    * writes are corked into one socket write (what a pipeline gains, without building one).
    */
-  all<T>(context: RedisOperationContext, runs: readonly ((client: RedisClient) => Promise<T>)[]): Promise<T[]> {
+  all<T>(
+    context: RedisOperationContext,
+    runs: readonly ((client: RedisClient) => Promise<T>)[],
+  ): Promise<T[]> {
     const stream = this.isCluster ? undefined : (this.client as Redis).stream;
-    const corked = stream !== undefined && stream !== null && typeof stream.cork === 'function' && stream.writable;
+    const corked =
+      stream !== undefined &&
+      stream !== null &&
+      typeof stream.cork === 'function' &&
+      stream.writable;
     if (corked) stream.cork();
     try {
       return Promise.all(runs.map((run) => this.call(context, run)));
@@ -98,12 +126,19 @@ export class RedisRunner {
     keys: ScriptKeys<N>,
     args: ScriptArgs<N>,
   ): Promise<ScriptReply<N>> {
-    const raw = await this.call(context, (client) => Promise.resolve(scriptMethod(client, name).call(client, keys.length, ...keys, ...args)));
+    const raw = await this.call(context, (client) =>
+      Promise.resolve(scriptMethod(client, name).call(client, keys.length, ...keys, ...args)),
+    );
     return scriptReply(name, raw, context);
   }
 
   /** Adds a script call to a pipeline; type its reply with `scriptReply(name, reply, context)`. */
-  static enqueueScript<N extends ScriptName>(pipeline: ChainableCommander, name: N, keys: ScriptKeys<N>, args: ScriptArgs<N>): void {
+  static enqueueScript<N extends ScriptName>(
+    pipeline: ChainableCommander,
+    name: N,
+    keys: ScriptKeys<N>,
+    args: ScriptArgs<N>,
+  ): void {
     scriptMethod(pipeline, name).call(pipeline, keys.length, ...keys, ...args);
   }
 
@@ -111,7 +146,10 @@ export class RedisRunner {
    * Runs commands whose keys all share one hash slot (or any keys on a single node) in one
    * pipeline: one round trip. Returns the replies in order.
    */
-  async pipeline(context: RedisOperationContext, build: (pipeline: ChainableCommander) => void): Promise<unknown[]> {
+  async pipeline(
+    context: RedisOperationContext,
+    build: (pipeline: ChainableCommander) => void,
+  ): Promise<unknown[]> {
     return this.call(context, async (client) => {
       const pipeline = client.pipeline();
       build(pipeline);
@@ -138,7 +176,10 @@ export class RedisRunner {
    * at a changed topology (connection closed, `CLUSTERDOWN`, ...) reloads the slot map in the
    * background before it is thrown, so that the caller's retry is grouped right.
    */
-  async batch(context: RedisOperationContext, commands: readonly BatchCommand[]): Promise<unknown[]> {
+  async batch(
+    context: RedisOperationContext,
+    commands: readonly BatchCommand[],
+  ): Promise<unknown[]> {
     if (commands.length === 0) return [];
     if (!this.isCluster) {
       return this.call(context, async (client) => {
@@ -151,7 +192,10 @@ export class RedisRunner {
     let pending = commands.map((_, index) => index);
     let lastRedirection: unknown;
     for (let round = 0; round < BATCH_ROUNDS; round++) {
-      const groups = round < BATCH_ROUNDS - 1 ? this.#groupByNode(commands, pending) : groupBySlot(commands, pending);
+      const groups =
+        round < BATCH_ROUNDS - 1
+          ? this.#groupByNode(commands, pending)
+          : groupBySlot(commands, pending);
       const again: number[] = [];
       const failures: unknown[] = [];
       await Promise.all(
@@ -162,7 +206,12 @@ export class RedisRunner {
           } catch (error) {
             // Refused before anything was sent: the group's slots are not one group of the
             // client's slot map any more (it changed between grouping and sending).
-            if (error instanceof Error && /same slot/.test(error.message) && round < BATCH_ROUNDS - 1) again.push(...indexes);
+            if (
+              error instanceof Error &&
+              /same slot/.test(error.message) &&
+              round < BATCH_ROUNDS - 1
+            )
+              again.push(...indexes);
             else failures.push(error);
             return;
           }
@@ -187,7 +236,10 @@ export class RedisRunner {
     void this.refreshSlots();
     throw new RedisUnavailableError(
       context,
-      lastRedirection ?? new Error(`the cluster's slot map kept changing while ${pending.length} commands were sent`),
+      lastRedirection ??
+        new Error(
+          `the cluster's slot map kept changing while ${pending.length} commands were sent`,
+        ),
     );
   }
 
@@ -250,7 +302,10 @@ export class RedisRunner {
     const replies = await pipeline.exec();
     if (replies === null) throw new RedisReplyError(context, 'the pipeline was discarded');
     if (replies.length !== indexes.length) {
-      throw new RedisReplyError(context, `expected ${indexes.length} replies from the pipeline, got ${replies.length}`);
+      throw new RedisReplyError(
+        context,
+        `expected ${indexes.length} replies from the pipeline, got ${replies.length}`,
+      );
     }
     return replies;
   }
@@ -286,7 +341,11 @@ function notRun(error: unknown): boolean {
 
 /** Failures after which the client's slot map may be out of date. */
 function hintsAtTopologyChange(error: unknown): boolean {
-  return isRedirection(error) || isUnavailable(error) || (error instanceof Error && /same slot/.test(error.message));
+  return (
+    isRedirection(error) ||
+    isUnavailable(error) ||
+    (error instanceof Error && /same slot/.test(error.message))
+  );
 }
 
 function isNoScript(error: unknown): boolean {
@@ -301,7 +360,10 @@ export function checkReplies(
 ): unknown[] {
   if (replies === null) throw new RedisReplyError(context, 'the pipeline was discarded');
   if (expected >= 0 && replies.length !== expected) {
-    throw new RedisReplyError(context, `expected ${expected} replies from the pipeline, got ${replies.length}`);
+    throw new RedisReplyError(
+      context,
+      `expected ${expected} replies from the pipeline, got ${replies.length}`,
+    );
   }
   const results = new Array<unknown>(replies.length);
   for (let i = 0; i < replies.length; i++) {

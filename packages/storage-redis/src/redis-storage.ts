@@ -101,8 +101,14 @@ export class RedisStorage implements StorageBackend {
       throw new RedisConfigurationError('redisStorage needs options { redis }');
     }
     const client = options.redis as RedisClient | undefined;
-    if (!client || typeof client.pipeline !== 'function' || typeof client.defineCommand !== 'function') {
-      throw new RedisConfigurationError('redisStorage needs an ioredis client: { redis: new Redis(url) } or { redis: new Cluster(nodes) }');
+    if (
+      !client ||
+      typeof client.pipeline !== 'function' ||
+      typeof client.defineCommand !== 'function'
+    ) {
+      throw new RedisConfigurationError(
+        'redisStorage needs an ioredis client: { redis: new Redis(url) } or { redis: new Cluster(nodes) }',
+      );
     }
     const runner = new RedisRunner(client);
     const clientPrefix = (client as { options?: { keyPrefix?: string } }).options?.keyPrefix;
@@ -115,7 +121,9 @@ export class RedisStorage implements StorageBackend {
     const keyPrefix = options.keyPrefix ?? '';
     const hashTags = options.hashTags ?? 'auto';
     if (hashTags !== 'auto' && typeof hashTags !== 'boolean') {
-      throw new RedisConfigurationError(`hashTags must be true, false or 'auto', got ${JSON.stringify(hashTags)}`);
+      throw new RedisConfigurationError(
+        `hashTags must be true, false or 'auto', got ${JSON.stringify(hashTags)}`,
+      );
     }
     this.keys = new RedisKeys({
       keyPrefix,
@@ -126,14 +134,24 @@ export class RedisStorage implements StorageBackend {
     });
     const corruptEntries = options.corruptEntries ?? 'skip';
     if (corruptEntries !== 'skip' && corruptEntries !== 'throw') {
-      throw new RedisConfigurationError(`corruptEntries must be 'skip' or 'throw', got ${JSON.stringify(corruptEntries)}`);
+      throw new RedisConfigurationError(
+        `corruptEntries must be 'skip' or 'throw', got ${JSON.stringify(corruptEntries)}`,
+      );
     }
-    if (options.format !== undefined && options.serializer !== undefined && options.format !== options.serializer) {
-      throw new RedisConfigurationError('pass either format or serializer (they are the same option), not both');
+    if (
+      options.format !== undefined &&
+      options.serializer !== undefined &&
+      options.format !== options.serializer
+    ) {
+      throw new RedisConfigurationError(
+        'pass either format or serializer (they are the same option), not both',
+      );
     }
     this.format = resolveFormat(
       options.format ?? options.serializer,
-      options.format === undefined && options.serializer !== undefined ? 'redisStorage.serializer' : 'redisStorage.format',
+      options.format === undefined && options.serializer !== undefined
+        ? 'redisStorage.serializer'
+        : 'redisStorage.format',
     );
     this.#context = new RedisStorageContext({
       runner,
@@ -142,14 +160,30 @@ export class RedisStorage implements StorageBackend {
       corruptEntries,
       onCorruptEntry: options.onCorruptEntry ?? warnCorruptEntry,
     });
-    const channel = options.countsChannel === undefined ? `${keyPrefix}sf:notification-counts` : options.countsChannel;
+    const channel =
+      options.countsChannel === undefined
+        ? `${keyPrefix}sf:notification-counts`
+        : options.countsChannel;
     if (channel !== null && (typeof channel !== 'string' || channel.length === 0)) {
-      throw new RedisConfigurationError(`countsChannel must be a non-empty string or null, got ${JSON.stringify(channel)}`);
+      throw new RedisConfigurationError(
+        `countsChannel must be a non-empty string or null, got ${JSON.stringify(channel)}`,
+      );
     }
     this.countsChannel = channel;
-    this.capabilities = channel === null ? defineCapabilities({ ...redisCapabilities, notificationEvents: 'none' }) : redisCapabilities;
-    this.#activityStorage = new RedisActivityStorage(this.#context, this.format.activitySerializer(), this.format.name);
-    this.#markerStorage = new RedisMarkerStorage(this.#context, channel, channel === null ? null : new CountsSubscriber(client, channel));
+    this.capabilities =
+      channel === null
+        ? defineCapabilities({ ...redisCapabilities, notificationEvents: 'none' })
+        : redisCapabilities;
+    this.#activityStorage = new RedisActivityStorage(
+      this.#context,
+      this.format.activitySerializer(),
+      this.format.name,
+    );
+    this.#markerStorage = new RedisMarkerStorage(
+      this.#context,
+      channel,
+      channel === null ? null : new CountsSubscriber(client, channel),
+    );
   }
 
   /** The ioredis client this backend uses. */

@@ -31,10 +31,16 @@ function checkQuery(query: TimelineQuery): { offset: number; limit: number | nul
   const offset = query.offset ?? 0;
   const limit = query.limit ?? null;
   if (!Number.isSafeInteger(offset) || offset < 0) {
-    throw new InvalidQueryError(`offset must be a non-negative integer, got ${String(offset)}`, { path: 'query.offset', value: offset });
+    throw new InvalidQueryError(`offset must be a non-negative integer, got ${String(offset)}`, {
+      path: 'query.offset',
+      value: offset,
+    });
   }
   if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) {
-    throw new InvalidQueryError(`limit must be a non-negative integer or null, got ${String(limit)}`, { path: 'query.limit', value: limit });
+    throw new InvalidQueryError(
+      `limit must be a non-negative integer or null, got ${String(limit)}`,
+      { path: 'query.limit', value: limit },
+    );
   }
   return { offset, limit };
 }
@@ -43,10 +49,13 @@ function checkQuery(query: TimelineQuery): { offset: number; limit: number | nul
 function checkMaxLength(maxLength: number | undefined): number {
   if (maxLength === undefined) return -1;
   if (!Number.isSafeInteger(maxLength) || maxLength < 0) {
-    throw new InvalidArgumentError(`maxLength must be a non-negative integer, got ${String(maxLength)}`, {
-      path: 'options.maxLength',
-      value: maxLength,
-    });
+    throw new InvalidArgumentError(
+      `maxLength must be a non-negative integer, got ${String(maxLength)}`,
+      {
+        path: 'options.maxLength',
+        value: maxLength,
+      },
+    );
   }
   return maxLength;
 }
@@ -58,7 +67,10 @@ function toInteger(reply: unknown, context: { operation: string; key?: string })
 
 function toStrings(reply: unknown, context: { operation: string; key?: string }): string[] {
   if (Array.isArray(reply) && reply.every((member) => typeof member === 'string')) return reply;
-  throw new RedisReplyError(context, `expected a list of members, got ${JSON.stringify(reply)?.slice(0, 200)}`);
+  throw new RedisReplyError(
+    context,
+    `expected a list of members, got ${JSON.stringify(reply)?.slice(0, 200)}`,
+  );
 }
 
 /**
@@ -129,11 +141,19 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
       if (!this.#flat && typeof item === 'object' && item !== null) this.#members.set(item, member);
       items.push(item);
     }
-    this.#context.failedEntries(key, { kind: this.kind, format: this.#format, decoded: items.length, feedKey }, failed);
+    this.#context.failedEntries(
+      key,
+      { kind: this.kind, format: this.#format, decoded: items.length, feedKey },
+      failed,
+    );
     return items;
   }
 
-  async add(feedKey: string, items: readonly T[], options: TimelineWriteOptions = {}): Promise<number> {
+  async add(
+    feedKey: string,
+    items: readonly T[],
+    options: TimelineWriteOptions = {},
+  ): Promise<number> {
     const maxLength = checkMaxLength(options.maxLength);
     if (items.length === 0) return 0;
     const key = this.#key(feedKey);
@@ -142,7 +162,11 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     return this.#runner.script(context, 'addMany', [key], [maxLength, ...pairs]);
   }
 
-  async addToMany(feedKeys: readonly string[], items: readonly T[], options: TimelineWriteOptions = {}): Promise<number> {
+  async addToMany(
+    feedKeys: readonly string[],
+    items: readonly T[],
+    options: TimelineWriteOptions = {},
+  ): Promise<number> {
     const maxLength = checkMaxLength(options.maxLength);
     if (feedKeys.length === 0 || items.length === 0) return 0;
     const pairs = this.#pairs(items);
@@ -154,11 +178,15 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
         const chunk = group.slice(start, start + KEYS_PER_SCRIPT);
         commands.push({
           key: chunk[0]!,
-          enqueue: (pipeline: ChainableCommander) => RedisRunner.enqueueScript(pipeline, 'addMany', chunk, args),
+          enqueue: (pipeline: ChainableCommander) =>
+            RedisRunner.enqueueScript(pipeline, 'addMany', chunk, args),
         });
       }
     }
-    const context = { operation: 'timeline.addToMany', key: keys.length === 1 ? keys[0] : undefined };
+    const context = {
+      operation: 'timeline.addToMany',
+      key: keys.length === 1 ? keys[0] : undefined,
+    };
     const replies = await this.#runner.batch(context, commands);
     return replies.reduce<number>((sum, reply) => sum + scriptReply('addMany', reply, context), 0);
   }
@@ -184,7 +212,9 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     const unique = [...new Set(ids.map((id) => checkId(id, 'id')))];
     const key = this.#key(feedKey);
     const context = { operation: 'timeline.removeIds', key };
-    const replies = await this.#runner.pipeline(context, (pipeline) => this.#enqueueRemoval(pipeline, key, unique));
+    const replies = await this.#runner.pipeline(context, (pipeline) =>
+      this.#enqueueRemoval(pipeline, key, unique),
+    );
     return replies.reduce<number>((sum, reply) => sum + toInteger(reply, context), 0);
   }
 
@@ -197,7 +227,11 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
       if (this.#flat) {
         commands.push({ key, enqueue: (pipeline) => void pipeline.zrem(key, ...unique) });
       } else {
-        for (const id of unique) commands.push({ key, enqueue: (pipeline) => void pipeline.zremrangebyscore(key, id, id) });
+        for (const id of unique)
+          commands.push({
+            key,
+            enqueue: (pipeline) => void pipeline.zremrangebyscore(key, id, id),
+          });
       }
     }
     const context = { operation: 'timeline.removeIdsFromMany' };
@@ -234,7 +268,8 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     if (this.#flat) return this.#decode(feedKey, key, members);
     const previous = before === 1 ? members[0] : undefined;
     const pageMembers = members.slice(before, limit === null ? undefined : before + limit);
-    const next = limit !== null && members.length > before + limit ? members[before + limit] : undefined;
+    const next =
+      limit !== null && members.length > before + limit ? members[before + limit] : undefined;
     return orderTies(this.#decode(feedKey, key, pageMembers), order, {
       previousId: previous === undefined ? undefined : this.#loadQuietly(previous)?.serializationId,
       nextId: next === undefined ? undefined : this.#loadQuietly(next)?.serializationId,
@@ -244,9 +279,16 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   }
 
   /** A tie block, in the read's order (for orderTies). */
-  async #tieBlock(key: string, id: string, order: TimelineOrder, context: { operation: string; key: string }): Promise<T[] | undefined> {
+  async #tieBlock(
+    key: string,
+    id: string,
+    order: TimelineOrder,
+    context: { operation: string; key: string },
+  ): Promise<T[] | undefined> {
     const members = toStrings(
-      await this.#runner.call(context, (client) => (order === 'desc' ? client.zrevrangebyscore(key, id, id) : client.zrangebyscore(key, id, id))),
+      await this.#runner.call(context, (client) =>
+        order === 'desc' ? client.zrevrangebyscore(key, id, id) : client.zrangebyscore(key, id, id),
+      ),
       context,
     );
     const block: T[] = [];
@@ -280,13 +322,18 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
 
   async trim(feedKey: string, maxLength: number): Promise<void> {
     if (!Number.isSafeInteger(maxLength) || maxLength < 0) {
-      throw new InvalidArgumentError(`trim takes a non-negative integer length, got ${String(maxLength)}`, {
-        path: 'maxLength',
-        value: maxLength,
-      });
+      throw new InvalidArgumentError(
+        `trim takes a non-negative integer length, got ${String(maxLength)}`,
+        {
+          path: 'maxLength',
+          value: maxLength,
+        },
+      );
     }
     const key = this.#key(feedKey);
-    await this.#runner.call({ operation: 'timeline.trim', key }, (client) => client.zremrangebyrank(key, 0, -(maxLength + 1)));
+    await this.#runner.call({ operation: 'timeline.trim', key }, (client) =>
+      client.zremrangebyrank(key, 0, -(maxLength + 1)),
+    );
   }
 
   async indexOf(feedKey: string, id: string): Promise<number> {
@@ -338,13 +385,12 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
           });
           const remove = this.#membersToRemove(change.remove, read);
           const context = { operation: 'timeline.modify', key };
-          const reply = await this.#runner.script(context, 'commit', [key, lockKey], [
-            token,
-            maxLength,
-            remove.length,
-            ...remove,
-            ...this.#pairs(change.add),
-          ]);
+          const reply = await this.#runner.script(
+            context,
+            'commit',
+            [key, lockKey],
+            [token, maxLength, remove.length, ...remove, ...this.#pairs(change.add)],
+          );
           released = true;
           if (reply === ReplyCode.LOCK_LOST) {
             // The lock expired before the write (a very slow mutate, or a paused process):

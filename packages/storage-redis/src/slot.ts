@@ -7,7 +7,8 @@
 const table = new Uint16Array(256);
 for (let i = 0; i < 256; i++) {
   let crc = i << 8;
-  for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  for (let bit = 0; bit < 8; bit++)
+    crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
   table[i] = crc;
 }
 
@@ -16,7 +17,8 @@ export const SLOT_COUNT = 16384;
 
 function crc16(bytes: Uint8Array, start: number, end: number): number {
   let crc = 0;
-  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ table[((crc >> 8) ^ bytes[i]!) & 0xff]!;
+  for (let i = start; i < end; i++)
+    crc = ((crc << 8) & 0xffff) ^ table[((crc >> 8) ^ bytes[i]!) & 0xff]!;
   return crc;
 }
 

@@ -8,7 +8,9 @@ export function compareBytes(a: string, b: string): number {
 /** Items of one id by group: descending for newest-first reads, ascending for oldest-first ones. */
 export function byGroup<T extends TimelineItem>(items: readonly T[], order: TimelineOrder): T[] {
   const groupOf = (item: T) => (item as unknown as { group: string }).group;
-  return [...items].sort((a, b) => (order === 'desc' ? compareBytes(groupOf(b), groupOf(a)) : compareBytes(groupOf(a), groupOf(b))));
+  return [...items].sort((a, b) =>
+    order === 'desc' ? compareBytes(groupOf(b), groupOf(a)) : compareBytes(groupOf(a), groupOf(b)),
+  );
 }
 
 export interface TieSources<T> {
@@ -30,7 +32,11 @@ export interface TieSources<T> {
  * that crosses the page's edge (a neighbour has the same id) is read whole, so that this page
  * gets its part of it in group order. Pages without such a tie cost no extra round trip.
  */
-export async function orderTies<T extends TimelineItem>(page: T[], order: TimelineOrder, sources: TieSources<T>): Promise<T[]> {
+export async function orderTies<T extends TimelineItem>(
+  page: T[],
+  order: TimelineOrder,
+  sources: TieSources<T>,
+): Promise<T[]> {
   if (page.length === 0) return page;
   const crossing = new Set<string>();
   if (sources.previousId === page[0]!.serializationId) crossing.add(page[0]!.serializationId);
@@ -41,14 +47,21 @@ export async function orderTies<T extends TimelineItem>(page: T[], order: Timeli
     if (block) blocks.set(id, block);
   }
   const result: T[] = [];
-  for (let i = 0; i < page.length; ) {
+  for (let i = 0; i < page.length;) {
     let j = i + 1;
     while (j < page.length && page[j]!.serializationId === page[i]!.serializationId) j++;
     const run = page.slice(i, j);
     const block = blocks.get(run[0]!.serializationId);
     const member = sources.memberOf(run[0]!);
-    const first = block && member !== undefined ? block.findIndex((item) => sources.memberOf(item) === member) : -1;
-    result.push(...(block && first >= 0 ? byGroup(block, order).slice(first, first + run.length) : byGroup(run, order)));
+    const first =
+      block && member !== undefined
+        ? block.findIndex((item) => sources.memberOf(item) === member)
+        : -1;
+    result.push(
+      ...(block && first >= 0
+        ? byGroup(block, order).slice(first, first + run.length)
+        : byGroup(run, order)),
+    );
     i = j;
   }
   return result;

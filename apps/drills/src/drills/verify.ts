@@ -78,7 +78,15 @@ function tally(
 
 /** A check that has seen no feed yet. */
 export function emptyCheck(): FeedCheck {
-  return { feeds: 0, expected: 0, found: 0, missing: 0, duplicated: 0, unexpected: 0, examples: [] };
+  return {
+    feeds: 0,
+    expected: 0,
+    found: 0,
+    missing: 0,
+    duplicated: 0,
+    unexpected: 0,
+    examples: [],
+  };
 }
 
 /**

@@ -53,7 +53,11 @@ export function encodePythonPickle(value: PythonPlain, protocol: 0 | 2 | 4): Uin
   };
 
   const str = (text: string, interned?: string) => {
-    const singleton = interned ?? (text.length === 0 || (text.length === 1 && text.charCodeAt(0) < 256) ? `'${text}` : undefined);
+    const singleton =
+      interned ??
+      (text.length === 0 || (text.length === 1 && text.charCodeAt(0) < 256)
+        ? `'${text}`
+        : undefined);
     if (singleton !== undefined && shared.has(singleton)) return get(shared.get(singleton)!);
     if (protocol === 0) out.push(0x56, ...rawUnicodeEscape(text), 0x0a);
     else {
@@ -83,7 +87,8 @@ export function encodePythonPickle(value: PythonPlain, protocol: 0 | 2 | 4): Uin
         str(module);
         str(name);
         out.push(0x93);
-      } else out.push(0x63, ...ascii(`${module === 'builtins' ? '__builtin__' : module}\n${name}\n`));
+      } else
+        out.push(0x63, ...ascii(`${module === 'builtins' ? '__builtin__' : module}\n${name}\n`));
     });
 
   /** save_tuple, protocols 2 and 4 (len 1 to 3: TUPLEn; else MARK ... TUPLE); protocol 0: MARK ... TUPLE. */
@@ -124,7 +129,14 @@ export function encodePythonPickle(value: PythonPlain, protocol: 0 | 2 | 4): Uin
   const dict = (entries: Array<[() => void, () => void]>) => {
     out.push(...(protocol === 0 ? [0x28, 0x64] : [0x7d]));
     put();
-    batched(entries.map(([key, item]) => () => (key(), item())), 0x75, 0x73);
+    batched(
+      entries.map(
+        ([key, item]) =>
+          () => (key(), item()),
+      ),
+      0x75,
+      0x73,
+    );
   };
 
   const reduceTail = () => {
@@ -151,7 +163,8 @@ export function encodePythonPickle(value: PythonPlain, protocol: 0 | 2 | 4): Uin
 
   const save = (v: PythonPlain | PythonKey, hashable = false): void => {
     if (v === null) return void out.push(0x4e);
-    if (typeof v === 'boolean') return void out.push(...(protocol >= 2 ? [v ? 0x88 : 0x89] : ascii(v ? 'I01\n' : 'I00\n')));
+    if (typeof v === 'boolean')
+      return void out.push(...(protocol >= 2 ? [v ? 0x88 : 0x89] : ascii(v ? 'I01\n' : 'I00\n')));
     if (typeof v === 'number' || typeof v === 'bigint') return void int(BigInt(v));
     if (typeof v === 'string') return str(v);
     if (v instanceof PythonDateTime) return datetime(v);

@@ -43,8 +43,11 @@ if (available) {
   describe('cassandra feed properties', () => {
     // Under CI (npm test starts Cassandra first) a missing node is a failure, never a silent skip.
     const check = process.env.CI === 'true' ? it : it.skip;
-    check(`needs a Cassandra at ${CASSANDRA_CONTACT_POINTS.join(',')} (scripts/cassandra.sh start)`, () => {
-      throw new Error(`no Cassandra answers at ${CASSANDRA_CONTACT_POINTS.join(',')}`);
-    });
+    check(
+      `needs a Cassandra at ${CASSANDRA_CONTACT_POINTS.join(',')} (scripts/cassandra.sh start)`,
+      () => {
+        throw new Error(`no Cassandra answers at ${CASSANDRA_CONTACT_POINTS.join(',')}`);
+      },
+    );
   });
 }

@@ -55,7 +55,12 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
         actors: uniq(latest.map((a) => Number(a.actorId)))
           .map((id) => users.get(id))
           .filter((u): u is User => u !== undefined),
-        boards: uniq(latest.map((a) => a.targetId).filter((id) => id !== null).map(Number))
+        boards: uniq(
+          latest
+            .map((a) => a.targetId)
+            .filter((id) => id !== null)
+            .map(Number),
+        )
           .map((id) => boards.get(id))
           .filter((b): b is Board => b !== undefined),
         pins: uniq(latest.map((a) => a.objectId))

@@ -38,11 +38,7 @@ export function requireUser(request: FastifyRequest): User {
 
 export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): FastifyReply {
   // The headers are set here too: replies to bad URLs (frameworkErrors) skip the onSend hook.
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .headers(PAGE_HEADERS)
-    .send(page.value);
+  return reply.code(status).type('text/html; charset=utf-8').headers(PAGE_HEADERS).send(page.value);
 }
 
 /** After a form: JSON for fetch (static/app.js), else a 303 back to a local page. */

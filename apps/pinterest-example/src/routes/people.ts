@@ -12,11 +12,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: RouteContext): v
   const { runtime, store, pageSize } = ctx;
   const { feeds } = runtime;
 
-  async function userFeedPage(
-    profileId: number,
-    viewer: User | null,
-    before: string | undefined,
-  ) {
+  async function userFeedPage(profileId: number, viewer: User | null, before: string | undefined) {
     const feed = feeds.user.for(profileId);
     const activities = await (before ? feed.filter({ activityIdLt: before }) : feed).get({
       limit: pageSize,

@@ -119,8 +119,9 @@ export function statsBody(view: StatsView): SafeHtml {
         </tbody>
       </table>
       <p class="muted small">
-        Activities published: ${formatNumber(c('published'))} · removed: ${formatNumber(c('removed'))} · summed
-        over every process (web, seed, workers) through the Metrics contract.
+        Activities published: ${formatNumber(c('published'))} · removed:
+        ${formatNumber(c('removed'))} · summed over every process (web, seed, workers) through the
+        Metrics contract.
       </p>
     </section>
     <section class="card">

@@ -115,7 +115,11 @@ function parseFeed(path: string, value: unknown): FeedConfig {
   };
   if (value.role !== undefined) {
     if (value.role !== 'user')
-      fail(`${path}.role`, `must be "user" or absent, got ${JSON.stringify(value.role)}`, value.role);
+      fail(
+        `${path}.role`,
+        `must be "user" or absent, got ${JSON.stringify(value.role)}`,
+        value.role,
+      );
     if (type !== 'flat') fail(`${path}.role`, 'only a flat feed can be the user feed', value.role);
     feed.role = 'user';
   }
@@ -321,4 +325,3 @@ export function parseConfig(raw: unknown): ServerConfig {
 
   return { host, port, itemKeys, feeds, verbs, tenants, storage, limits, fanout };
 }
-

@@ -20,19 +20,30 @@ describe('defineCapabilities', () => {
   });
 
   it('refuses a malformed declaration, naming the field', () => {
-    expect(() => defineCapabilities({ ...base, notificationEvents: 'everywhere' as never })).toThrow(/capabilities.notificationEvents must be/);
-    expect(() => defineCapabilities({ ...base, storesFullActivities: 'yes' as never })).toThrow(InvalidArgumentError);
-    expect(() => defineCapabilities({ ...base, feedName: { pattern: 'x' } as never })).toThrow(/capabilities.feedName/);
+    expect(() =>
+      defineCapabilities({ ...base, notificationEvents: 'everywhere' as never }),
+    ).toThrow(/capabilities.notificationEvents must be/);
+    expect(() => defineCapabilities({ ...base, storesFullActivities: 'yes' as never })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => defineCapabilities({ ...base, feedName: { pattern: 'x' } as never })).toThrow(
+      /capabilities.feedName/,
+    );
   });
 });
 
 describe('checkFeedName', () => {
-  const rule = defineCapabilities({ ...base, feedName: { pattern: /^[a-z]{1,4}$/, description: 'up to 4 lowercase letters' } });
+  const rule = defineCapabilities({
+    ...base,
+    feedName: { pattern: /^[a-z]{1,4}$/, description: 'up to 4 lowercase letters' },
+  });
 
   it("applies the backend's rule only", () => {
     expect(checkFeedName('a long name!', defineCapabilities(base))).toBe('a long name!');
     expect(checkFeedName('abc', rule)).toBe('abc');
-    expect(() => checkFeedName('abcde', rule)).toThrow(/feed name must be up to 4 lowercase letters on this storage, got "abcde"/);
+    expect(() => checkFeedName('abcde', rule)).toThrow(
+      /feed name must be up to 4 lowercase letters on this storage, got "abcde"/,
+    );
     expect(() => checkFeedName('', defineCapabilities(base))).toThrow(/non-empty string/);
   });
 });
@@ -44,7 +55,11 @@ describe('the storage error family', () => {
     expect([lock.code, lock.key]).toEqual(['SF_STORAGE_LOCK', 'feed:1']);
     const configuration = new StorageConfigurationError('bad', { path: 'x.lock.ttl', value: -1 });
     expect(configuration).toBeInstanceOf(InvalidArgumentError);
-    expect([configuration.code, configuration.path, configuration.value]).toEqual(['SF_STORAGE_CONFIGURATION', 'x.lock.ttl', -1]);
+    expect([configuration.code, configuration.path, configuration.value]).toEqual([
+      'SF_STORAGE_CONFIGURATION',
+      'x.lock.ttl',
+      -1,
+    ]);
   });
 });
 

@@ -55,19 +55,34 @@ export interface BackendCapabilities {
  */
 export function defineCapabilities(capabilities: BackendCapabilities): BackendCapabilities {
   const invalid = (path: string, value: unknown, expected: string): never => {
-    throw new InvalidArgumentError(`capabilities.${path} must be ${expected}, got ${JSON.stringify(value) ?? String(value)}`, {
-      path: `capabilities.${path}`,
-      value,
-    });
+    throw new InvalidArgumentError(
+      `capabilities.${path} must be ${expected}, got ${JSON.stringify(value) ?? String(value)}`,
+      {
+        path: `capabilities.${path}`,
+        value,
+      },
+    );
   };
-  if (typeof capabilities !== 'object' || capabilities === null) invalid('', capabilities, 'an object');
-  const { storesFullActivities, feedName, notificationEvents, atomicAggregatedWrites, shared } = capabilities;
-  if (typeof storesFullActivities !== 'boolean') invalid('storesFullActivities', storesFullActivities, 'a boolean');
+  if (typeof capabilities !== 'object' || capabilities === null)
+    invalid('', capabilities, 'an object');
+  const { storesFullActivities, feedName, notificationEvents, atomicAggregatedWrites, shared } =
+    capabilities;
+  if (typeof storesFullActivities !== 'boolean')
+    invalid('storesFullActivities', storesFullActivities, 'a boolean');
   if (typeof shared !== 'boolean') invalid('shared', shared, 'a boolean');
-  if (feedName !== null && (typeof feedName !== 'object' || !(feedName.pattern instanceof RegExp) || typeof feedName.description !== 'string')) {
+  if (
+    feedName !== null &&
+    (typeof feedName !== 'object' ||
+      !(feedName.pattern instanceof RegExp) ||
+      typeof feedName.description !== 'string')
+  ) {
     invalid('feedName', feedName, 'null or { pattern: RegExp, description: string }');
   }
-  if (notificationEvents !== 'cross-process' && notificationEvents !== 'in-process' && notificationEvents !== 'none') {
+  if (
+    notificationEvents !== 'cross-process' &&
+    notificationEvents !== 'in-process' &&
+    notificationEvents !== 'none'
+  ) {
     invalid('notificationEvents', notificationEvents, "'cross-process', 'in-process' or 'none'");
   }
   if (atomicAggregatedWrites !== 'cross-process' && atomicAggregatedWrites !== 'in-process') {
@@ -75,7 +90,10 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
   }
   return Object.freeze({
     storesFullActivities,
-    feedName: feedName === null ? null : Object.freeze({ pattern: feedName.pattern, description: feedName.description }),
+    feedName:
+      feedName === null
+        ? null
+        : Object.freeze({ pattern: feedName.pattern, description: feedName.description }),
     notificationEvents,
     atomicAggregatedWrites,
     shared,
@@ -89,17 +107,23 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
  */
 export function checkFeedName(name: unknown, capabilities: BackendCapabilities): string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new InvalidArgumentError(`feed name must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`, {
-      path: 'options.name',
-      value: name,
-    });
+    throw new InvalidArgumentError(
+      `feed name must be a non-empty string, got ${JSON.stringify(name) ?? String(name)}`,
+      {
+        path: 'options.name',
+        value: name,
+      },
+    );
   }
   const rule = capabilities.feedName;
   if (rule && !rule.pattern.test(name)) {
-    throw new InvalidArgumentError(`feed name must be ${rule.description} on this storage, got ${JSON.stringify(name)}`, {
-      path: 'options.name',
-      value: name,
-    });
+    throw new InvalidArgumentError(
+      `feed name must be ${rule.description} on this storage, got ${JSON.stringify(name)}`,
+      {
+        path: 'options.name',
+        value: name,
+      },
+    );
   }
   return name;
 }

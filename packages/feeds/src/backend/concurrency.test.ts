@@ -8,13 +8,17 @@ describe('forEachLimited', () => {
     let running = 0;
     let peak = 0;
     const seen: Array<[number, number]> = [];
-    await forEachLimited([...Array(20).keys()].map((i) => i * 10), 3, async (item, index) => {
-      running++;
-      peak = Math.max(peak, running);
-      await tick();
-      seen.push([item, index]);
-      running--;
-    });
+    await forEachLimited(
+      [...Array(20).keys()].map((i) => i * 10),
+      3,
+      async (item, index) => {
+        running++;
+        peak = Math.max(peak, running);
+        await tick();
+        seen.push([item, index]);
+        running--;
+      },
+    );
     expect(peak).toBe(3);
     expect(seen.sort((a, b) => a[1] - b[1])).toEqual([...Array(20).keys()].map((i) => [i * 10, i]));
   });

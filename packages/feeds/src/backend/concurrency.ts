@@ -14,7 +14,8 @@ export async function forEachLimited<T>(
   limit: number,
   task: (item: T, index: number) => Promise<void>,
 ): Promise<void> {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`forEachLimited: limit must be a positive integer, got ${String(limit)}`);
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new RangeError(`forEachLimited: limit must be a positive integer, got ${String(limit)}`);
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {

@@ -82,7 +82,11 @@ export interface TimelineStorage<T extends TimelineItem> {
    * The fanout's batch interface: adds the same items to many timelines in as few round trips
    * as the backend allows; returns how many entries were new in all.
    */
-  addToMany(keys: readonly string[], items: readonly T[], options?: TimelineWriteOptions): Promise<number>;
+  addToMany(
+    keys: readonly string[],
+    items: readonly T[],
+    options?: TimelineWriteOptions,
+  ): Promise<number>;
   /** Removes entries by serialization id; returns how many were removed. */
   removeIds(key: string, ids: readonly string[]): Promise<number>;
   /** Removes the same ids from many timelines (the fanout's batch interface for removal). */

@@ -22,7 +22,11 @@ export interface MarkerEventMessage {
 
 /** The JSON text of a marker event, as published between processes. */
 export function encodeMarkerEvent(event: MarkerEvent): string {
-  const message: MarkerEventMessage = { key: event.key, unseen: event.unseen, unread: event.unread };
+  const message: MarkerEventMessage = {
+    key: event.key,
+    unseen: event.unseen,
+    unread: event.unread,
+  };
   return JSON.stringify(message);
 }
 

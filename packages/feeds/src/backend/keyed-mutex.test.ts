@@ -13,7 +13,11 @@ describe('KeyedMutex', () => {
       log.push(`${name} end`);
       return name;
     };
-    const results = await Promise.all([mutex.run('a', task('a1')), mutex.run('a', task('a2')), mutex.run('b', task('b1'))]);
+    const results = await Promise.all([
+      mutex.run('a', task('a1')),
+      mutex.run('a', task('a2')),
+      mutex.run('b', task('b1')),
+    ]);
     expect(results).toEqual(['a1', 'a2', 'b1']);
     expect(log.indexOf('a1 end')).toBeLessThan(log.indexOf('a2 start'));
     expect(log.indexOf('b1 start')).toBeLessThan(log.indexOf('a1 end'));
@@ -21,7 +25,9 @@ describe('KeyedMutex', () => {
 
   it('keeps going after a failed task', async () => {
     const mutex = new KeyedMutex();
-    await expect(mutex.run('k', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(mutex.run('k', async () => Promise.reject(new Error('boom')))).rejects.toThrow(
+      'boom',
+    );
     expect(await mutex.run('k', async () => 7)).toBe(7);
   });
 });

@@ -5,7 +5,11 @@ import type { MarkerLists, MarkerUpdate } from './contracts.js';
  * then additions (no duplicates, newest last), capped to the newest `maxLength`. Returns new lists.
  * For backends that keep the lists themselves (memory, Cassandra); Redis does the same in Lua.
  */
-export function applyMarkerUpdate(lists: MarkerLists, update: MarkerUpdate, maxLength: number): MarkerLists {
+export function applyMarkerUpdate(
+  lists: MarkerLists,
+  update: MarkerUpdate,
+  maxLength: number,
+): MarkerLists {
   const next: MarkerLists = { unseen: [...lists.unseen], unread: [...lists.unread] };
   for (const name of ['unseen', 'unread'] as const) {
     let list = next[name];

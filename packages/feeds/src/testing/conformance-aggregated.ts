@@ -10,12 +10,20 @@ export function aggregatedTests(ctx: ConformanceContext): void {
   const { makeActivity, makeActivities } = ctx;
   describe('aggregated feeds', () => {
     const define = (options: { maxLength?: number; mergeMaxLength?: number } = {}) =>
-      AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:{userId}', storage: ctx.storage, ...options });
+      AggregatedFeed.define({
+        name: 'aggregated',
+        keyFormat: 'feed:aggregated:{userId}',
+        storage: ctx.storage,
+        ...options,
+      });
 
     it('groups by verb and day, most recently updated first', async () => {
       const definition = define();
       const loves = makeActivities(3, () => ({ verb: verbs.Love }));
-      const comments = makeActivities(2, (i) => ({ verb: verbs.Comment, offset: 10_000 + i * 1000 }));
+      const comments = makeActivities(2, (i) => ({
+        verb: verbs.Comment,
+        offset: 10_000 + i * 1000,
+      }));
       const tomorrow = makeActivities(1, () => ({ verb: verbs.Love, offset: DAY }));
       const all = [...loves, ...comments, ...tomorrow];
       await definition.insertActivities(all);
@@ -73,7 +81,9 @@ export function aggregatedTests(ctx: ConformanceContext): void {
       const feed = definition.for(1);
       await feed.addMany([...loves, follow]);
       const changed = await feed.remove(loves[0]!);
-      expect(changed.map((a) => [a.group, ids(a.activities)])).toEqual([['3-2013-07-08', [loves[1]!.serializationId]]]);
+      expect(changed.map((a) => [a.group, ids(a.activities)])).toEqual([
+        ['3-2013-07-08', [loves[1]!.serializationId]],
+      ]);
       expect(await feed.remove(follow.serializationId)).toEqual([]);
       const read = await feed.get();
       expect(read.map((a) => a.group)).toEqual(['3-2013-07-08']);
@@ -116,7 +126,9 @@ export function aggregatedTests(ctx: ConformanceContext): void {
       await feed.addMany(days);
       const all = await feed.get();
       const pivot = all[1]!.serializationId;
-      expect((await feed.filter({ activityIdLt: pivot }).get()).map((a) => a.group)).toEqual(all.slice(2).map((a) => a.group));
+      expect((await feed.filter({ activityIdLt: pivot }).get()).map((a) => a.group)).toEqual(
+        all.slice(2).map((a) => a.group),
+      );
       expect((await feed.orderBy('activity_id').get({ limit: 1 }))[0]!.group).toBe(all[3]!.group);
       expect(await feed.indexOf(pivot)).toBe(1);
     });
@@ -129,15 +141,24 @@ export function aggregatedTests(ctx: ConformanceContext): void {
       expect(await definition.addToMany(users, activities)).toBe(30);
       expect(ids((await definition.for(17).get())[0]!.activities)).toEqual(ids(activities));
       expect(await definition.removeFromMany(users, [activities[0]!])).toBe(30);
-      expect(ids((await definition.for(17).get())[0]!.activities)).toEqual([activities[1]!.serializationId]);
+      expect(ids((await definition.for(17).get())[0]!.activities)).toEqual([
+        activities[1]!.serializationId,
+      ]);
     });
 
     it('orders aggregated activities of equal id by group, also when one group is a prefix of another', async () => {
       // Groups whose next byte sorts below each format's separator ('"' in JSON, ';' in the Stream
       // Framework format): ordered by stored member they would not come by group.
       const groups = ['g', 'g 1', 'g!', 'g-1', 'g1', 'gb'];
-      const byObject = createAggregator({ getGroup: (activity) => groups[Number(activity.objectId) - 1]! });
-      const definition = AggregatedFeed.define({ name: 'ties', keyFormat: 'feed:ties:{userId}', storage: ctx.storage, aggregator: byObject });
+      const byObject = createAggregator({
+        getGroup: (activity) => groups[Number(activity.objectId) - 1]!,
+      });
+      const definition = AggregatedFeed.define({
+        name: 'ties',
+        keyFormat: 'feed:ties:{userId}',
+        storage: ctx.storage,
+        aggregator: byObject,
+      });
       const activities = makeActivities(groups.length, () => ({ offset: 0 })); // one millisecond: one id
       await definition.insertActivities(activities);
       const feed = definition.for(1);
@@ -146,19 +167,39 @@ export function aggregatedTests(ctx: ConformanceContext): void {
       expect(new Set(read.map((a) => a.serializationId)).size).toBe(1);
       const newestFirst = ['gb', 'g1', 'g-1', 'g!', 'g 1', 'g'];
       expect(read.map((a) => a.group)).toEqual(newestFirst);
-      for (const [offset, limit] of [[0, 2], [1, 2], [3, 2], [4, 5], [5, 1]] as const) {
-        expect((await feed.get({ offset, limit })).map((a) => a.group)).toEqual(newestFirst.slice(offset, offset + limit));
+      for (const [offset, limit] of [
+        [0, 2],
+        [1, 2],
+        [3, 2],
+        [4, 5],
+        [5, 1],
+      ] as const) {
+        expect((await feed.get({ offset, limit })).map((a) => a.group)).toEqual(
+          newestFirst.slice(offset, offset + limit),
+        );
       }
       const ascending = feed.orderBy('activity_id');
       expect((await ascending.get()).map((a) => a.group)).toEqual([...newestFirst].reverse());
-      expect((await ascending.get({ offset: 1, limit: 3 })).map((a) => a.group)).toEqual(['g 1', 'g!', 'g-1']);
+      expect((await ascending.get({ offset: 1, limit: 3 })).map((a) => a.group)).toEqual([
+        'g 1',
+        'g!',
+        'g-1',
+      ]);
       const filtered = feed.filter({ activityIdGte: read[0]!.serializationId });
-      expect((await filtered.get({ offset: 2, limit: 2 })).map((a) => a.group)).toEqual(['g-1', 'g!']);
+      expect((await filtered.get({ offset: 2, limit: 2 })).map((a) => a.group)).toEqual([
+        'g-1',
+        'g!',
+      ]);
     });
 
     it('accepts a custom aggregator', async () => {
       const byActor = createAggregator({ getGroup: (activity) => `actor-${activity.actorId}` });
-      const definition = AggregatedFeed.define({ name: 'byactor', keyFormat: 'feed:byactor:{userId}', storage: ctx.storage, aggregator: byActor });
+      const definition = AggregatedFeed.define({
+        name: 'byactor',
+        keyFormat: 'feed:byactor:{userId}',
+        storage: ctx.storage,
+        aggregator: byActor,
+      });
       const activities = makeActivities(4, (i) => ({ actor: i % 2 }));
       await definition.insertActivities(activities);
       await definition.for(1).addMany(activities);

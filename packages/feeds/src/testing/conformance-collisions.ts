@@ -24,7 +24,10 @@ export function activityCollisionTests(backend: () => StorageBackend): void {
   };
 
   it("keeps both actors' activities with 'actor'-scheme ids (JSON format)", async ({ skip }) => {
-    skip(backend().format.name === 'stream-framework', "the Stream Framework format stores Python's ids only (no actor)");
+    skip(
+      backend().format.name === 'stream-framework',
+      "the Stream Framework format stores Python's ids only (no actor)",
+    );
     const definition = define();
     const [one, two] = [love(1, 'actor'), love(2, 'actor')];
     expect(one.serializationId).not.toBe(two.serializationId);

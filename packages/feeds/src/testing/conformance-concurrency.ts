@@ -9,11 +9,19 @@ export function concurrencyTests(ctx: ConformanceContext): void {
   const { makeActivities } = ctx;
   describe('concurrent writers', () => {
     it('loses nothing when writers update the same feed concurrently', async () => {
-      const definition = AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:{userId}', storage: ctx.storage });
+      const definition = AggregatedFeed.define({
+        name: 'aggregated',
+        keyFormat: 'feed:aggregated:{userId}',
+        storage: ctx.storage,
+      });
       const activities = makeActivities(40);
       await definition.insertActivities(activities);
       const feed = definition.for(1);
-      await Promise.all(Array.from({ length: 10 }, (_, w) => definition.for(1).addMany(activities.slice(w * 4, w * 4 + 4))));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, w) =>
+          definition.for(1).addMany(activities.slice(w * 4, w * 4 + 4)),
+        ),
+      );
       const [group] = await feed.get();
       expect(await feed.count()).toBe(1);
       expect(group!.activityCount).toBe(40);
@@ -24,9 +32,17 @@ export function concurrencyTests(ctx: ConformanceContext): void {
     });
 
     it('counts right under concurrent writers', async () => {
-      const definition = NotificationFeed.define({ name: 'notification', keyFormat: 'notification_feed:{userId}', storage: ctx.storage });
+      const definition = NotificationFeed.define({
+        name: 'notification',
+        keyFormat: 'notification_feed:{userId}',
+        storage: ctx.storage,
+      });
       const activities = makeActivities(60, (i) => ({ object: i % 3, verb: verbs.Love }));
-      await Promise.all(Array.from({ length: 6 }, (_, w) => definition.for(9).addMany(activities.filter((_, i) => i % 6 === w))));
+      await Promise.all(
+        Array.from({ length: 6 }, (_, w) =>
+          definition.for(9).addMany(activities.filter((_, i) => i % 6 === w)),
+        ),
+      );
       const read = await definition.for(9).get();
       expect(read.map((a) => a.activityCount).reduce((a, b) => a + b, 0)).toBe(60);
       expect(read).toHaveLength(3);
@@ -34,7 +50,11 @@ export function concurrencyTests(ctx: ConformanceContext): void {
     });
 
     it('modifies one timeline atomically under concurrency', async () => {
-      const definition = AggregatedFeed.define({ name: 'counter', keyFormat: 'feed:counter:{userId}', storage: ctx.storage });
+      const definition = AggregatedFeed.define({
+        name: 'counter',
+        keyFormat: 'feed:counter:{userId}',
+        storage: ctx.storage,
+      });
       const activities = makeActivities(30);
       await definition.insertActivities(activities);
       const timeline = definition.timeline;
@@ -42,8 +62,12 @@ export function concurrencyTests(ctx: ConformanceContext): void {
         activities.map((activity) =>
           timeline.modify('feed:counter:1', {}, async (read) => {
             const [currentGroup] = await read({ offset: 0, limit: 1 });
-            const hydrated = currentGroup ? (await definition.hydrate('feed:counter:1', [currentGroup]))[0]! : undefined;
-            const next = hydrated ? hydrated.clone() : definition.aggregator.aggregate([activity])[0]!;
+            const hydrated = currentGroup
+              ? (await definition.hydrate('feed:counter:1', [currentGroup]))[0]!
+              : undefined;
+            const next = hydrated
+              ? hydrated.clone()
+              : definition.aggregator.aggregate([activity])[0]!;
             if (hydrated) next.append(activity);
             return { remove: currentGroup ? [currentGroup] : [], add: [next] };
           }),

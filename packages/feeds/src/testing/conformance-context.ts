@@ -10,7 +10,10 @@ export interface ConformanceContext {
   readonly eventTimeout: number;
   /** Activity `index` with the id scheme the backend's format stores (see `makeActivity` in fixtures). */
   readonly makeActivity: (index: number, fixture?: ActivityFixture) => Activity;
-  readonly makeActivities: (count: number, fixture?: (index: number) => ActivityFixture) => Activity[];
+  readonly makeActivities: (
+    count: number,
+    fixture?: (index: number) => ActivityFixture,
+  ) => Activity[];
 }
 
 export async function eventually(check: () => boolean, timeout: number): Promise<void> {

@@ -11,19 +11,38 @@ export function notificationTests(ctx: ConformanceContext): void {
   const { makeActivity, makeActivities } = ctx;
   describe('notification feeds', () => {
     const define = (options: { markersMaxLength?: number } = {}) =>
-      NotificationFeed.define({ name: 'notification', keyFormat: 'notification_feed:{userId}', storage: ctx.storage, ...options });
+      NotificationFeed.define({
+        name: 'notification',
+        keyFormat: 'notification_feed:{userId}',
+        storage: ctx.storage,
+        ...options,
+      });
 
     it('stores whole activities grouped by verb, object and day, all unseen and unread', async () => {
       const definition = define();
       const feed = definition.for(21);
-      const follows = makeActivities(3, (i) => ({ verb: verbs.Follow, object: 21, actor: 100 + i, extraContext: { n: i } }));
-      const loves = makeActivities(2, (i) => ({ verb: verbs.Love, object: 7, actor: i, offset: 60_000 + i }));
+      const follows = makeActivities(3, (i) => ({
+        verb: verbs.Follow,
+        object: 21,
+        actor: 100 + i,
+        extraContext: { n: i },
+      }));
+      const loves = makeActivities(2, (i) => ({
+        verb: verbs.Love,
+        object: 7,
+        actor: i,
+        offset: 60_000 + i,
+      }));
       await feed.addMany([...follows, ...loves]);
       const read = await feed.get();
       expect(read.map((a) => a.group)).toEqual(['3-7-2013-07-08', '1-21-2013-07-08']);
       expect(read[0]).toBeInstanceOf(NotificationActivity);
       expect(read[1]!.actorIds).toEqual([101, 102, 103]);
-      expect(read[1]!.activities.map((a) => a.extraContext)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(read[1]!.activities.map((a) => a.extraContext)).toEqual([
+        { n: 1 },
+        { n: 2 },
+        { n: 3 },
+      ]);
       expect(read.map((a) => [a.isSeen(), a.isRead()])).toEqual([
         [false, false],
         [false, false],
@@ -41,7 +60,10 @@ export function notificationTests(ctx: ConformanceContext): void {
       expect(await feed.markActivity(newest!)).toEqual({ unseen: 2, unread: 3 });
       const [again] = await feed.get({ limit: 1 });
       expect([again!.isSeen(), again!.isRead()]).toEqual([true, false]);
-      expect(await feed.markActivity(newest!.serializationId, { read: true })).toEqual({ unseen: 2, unread: 2 });
+      expect(await feed.markActivity(newest!.serializationId, { read: true })).toEqual({
+        unseen: 2,
+        unread: 2,
+      });
       expect(await feed.markAll()).toEqual({ unseen: 0, unread: 2 });
       expect(await feed.markAll({ read: true })).toEqual({ unseen: 0, unread: 0 });
       expect((await feed.get()).every((a) => a.isSeen() && a.isRead())).toBe(true);
@@ -97,6 +119,5 @@ export function notificationTests(ctx: ConformanceContext): void {
       expect(await feed.count()).toBe(0);
       expect(await feed.counts()).toEqual({ unseen: 0, unread: 0 });
     });
-
   });
 }

@@ -10,7 +10,13 @@ export function timelineTests(ctx: ConformanceContext): void {
   const { makeActivity, makeActivities } = ctx;
   describe('flat feeds', () => {
     const define = (maxLength = 100, extra: Partial<Parameters<typeof Feed.define>[0]> = {}) =>
-      Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', maxLength, storage: ctx.storage, ...extra });
+      Feed.define({
+        name: 'normal',
+        keyFormat: 'feed:normal:{userId}',
+        maxLength,
+        storage: ctx.storage,
+        ...extra,
+      });
 
     async function seeded(count: number, maxLength = 100) {
       const definition = define(maxLength);
@@ -44,7 +50,16 @@ export function timelineTests(ctx: ConformanceContext): void {
         object: 42,
         target: 7,
         time: BASE_TIME + 123,
-        extraContext: { itemId: 5, name: 'Surf Girls', tags: ['a', 'b'], score: 1.5, ok: true, none: null, nested: { x: [1, { y: 'z' }] }, unicode: 'café ☃' },
+        extraContext: {
+          itemId: 5,
+          name: 'Surf Girls',
+          tags: ['a', 'b'],
+          score: 1.5,
+          ok: true,
+          none: null,
+          nested: { x: [1, { y: 'z' }] },
+          unicode: 'café ☃',
+        },
         idScheme: idSchemeFor(ctx.storage.format),
       });
       await definition.insertActivity(activity);
@@ -99,7 +114,12 @@ export function timelineTests(ctx: ConformanceContext): void {
     it('removes by activity or by id', async () => {
       const { feed, activities } = await seeded(5);
       expect(await feed.remove(activities[1]!)).toBe(1);
-      expect(await feed.removeMany([activities[2]!.serializationId, BigInt(activities[3]!.serializationId)])).toBe(2);
+      expect(
+        await feed.removeMany([
+          activities[2]!.serializationId,
+          BigInt(activities[3]!.serializationId),
+        ]),
+      ).toBe(2);
       expect(await feed.remove(activities[1]!)).toBe(0);
       expect(ids(await feed.get())).toEqual(ids([activities[4]!, activities[0]!]));
       expect(await feed.count()).toBe(2);
@@ -113,7 +133,9 @@ export function timelineTests(ctx: ConformanceContext): void {
       expect(ids(await older.get({ limit: 2 }))).toEqual([5, 4].map(id));
       expect(ids(await older.get({ offset: 2, limit: 2 }))).toEqual([3, 2].map(id));
       expect(ids(await older.get())).toEqual([5, 4, 3, 2, 1].map(id)); // filters are not consumed
-      expect(ids(await feed.filter({ activityIdLte: id(6) }).get({ limit: 2 }))).toEqual([6, 5].map(id));
+      expect(ids(await feed.filter({ activityIdLte: id(6) }).get({ limit: 2 }))).toEqual(
+        [6, 5].map(id),
+      );
       expect(ids(await feed.filter({ activityIdGt: id(8) }).get())).toEqual([10, 9].map(id));
       expect(ids(await feed.filter({ activityIdGte: id(8) }).get())).toEqual([10, 9, 8].map(id));
       const between = feed.filter({ activityIdGte: id(3) }).filter({ activityIdLt: id(7) });
@@ -140,13 +162,20 @@ export function timelineTests(ctx: ConformanceContext): void {
       await definition.insertActivities(same);
       const feed = definition.for(8);
       await feed.addMany(same);
-      const [a, b, c, d] = same.map((activity) => activity.serializationId) as [string, string, string, string];
+      const [a, b, c, d] = same.map((activity) => activity.serializationId) as [
+        string,
+        string,
+        string,
+        string,
+      ];
       expect(ids(await feed.get())).toEqual([d, c, b, a]);
       expect(ids(await feed.filter({ activityIdGt: b }).get())).toEqual([d, c]);
       expect(ids(await feed.filter({ activityIdGte: b }).get())).toEqual([d, c, b]);
       expect(ids(await feed.filter({ activityIdLt: c }).get())).toEqual([b, a]);
       expect(ids(await feed.filter({ activityIdLte: c }).get())).toEqual([c, b, a]);
-      expect(ids(await feed.filter({ activityIdGt: a, activityIdLt: d }).orderBy('activity_id').get())).toEqual([b, c]);
+      expect(
+        ids(await feed.filter({ activityIdGt: a, activityIdLt: d }).orderBy('activity_id').get()),
+      ).toEqual([b, c]);
       expect(await feed.indexOf(b)).toBe(2);
     });
 
@@ -166,7 +195,11 @@ export function timelineTests(ctx: ConformanceContext): void {
       expect(await feed.count()).toBe(0);
       expect(await feed.get()).toEqual([]);
       expect(await definition.for(22).count()).toBe(3);
-      const other = Feed.define({ name: 'other', keyFormat: 'feed:other:{userId}', storage: ctx.storage });
+      const other = Feed.define({
+        name: 'other',
+        keyFormat: 'feed:other:{userId}',
+        storage: ctx.storage,
+      });
       expect(await other.for(22).count()).toBe(0);
     });
 
@@ -196,10 +229,17 @@ export function timelineTests(ctx: ConformanceContext): void {
       expect(await definition.addToMany([], activities)).toBe(0);
     });
 
-    it('skips and reports timeline entries whose activity is missing (needs capabilities.storesFullActivities false)', async ({ skip }) => {
-      skip(ctx.storage.capabilities.storesFullActivities, 'capabilities.storesFullActivities: timelines hold whole activities, none can go missing');
+    it('skips and reports timeline entries whose activity is missing (needs capabilities.storesFullActivities false)', async ({
+      skip,
+    }) => {
+      skip(
+        ctx.storage.capabilities.storesFullActivities,
+        'capabilities.storesFullActivities: timelines hold whole activities, none can go missing',
+      );
       const missing: string[] = [];
-      const definition = define(100, { onMissingActivities: (_key, lost) => missing.push(...lost) });
+      const definition = define(100, {
+        onMissingActivities: (_key, lost) => missing.push(...lost),
+      });
       const activities = makeActivities(3);
       await definition.insertActivities(activities);
       await definition.for(5).addMany(activities);
@@ -226,7 +266,11 @@ export function timelineTests(ctx: ConformanceContext): void {
     });
 
     it('supports Stream Framework key formats', async () => {
-      const definition = Feed.define({ name: 'legacy', keyFormat: 'feed_%(user_id)s', storage: ctx.storage });
+      const definition = Feed.define({
+        name: 'legacy',
+        keyFormat: 'feed_%(user_id)s',
+        storage: ctx.storage,
+      });
       expect(definition.keyFor(42)).toBe('feed_42');
       const [activity] = makeActivities(1) as [Activity];
       await definition.insertActivity(activity);
@@ -237,14 +281,22 @@ export function timelineTests(ctx: ConformanceContext): void {
 
   describe('timeline storage', () => {
     it('adds to many keys and removes ids from many keys', async () => {
-      const definition = Feed.define({ name: 'batch', keyFormat: 'feed:batch:{userId}', storage: ctx.storage });
+      const definition = Feed.define({
+        name: 'batch',
+        keyFormat: 'feed:batch:{userId}',
+        storage: ctx.storage,
+      });
       const activities = makeActivities(3);
       const keys = ['feed:batch:1', 'feed:batch:2'];
       expect(await definition.timeline.addToMany(keys, activities, { maxLength: 2 })).toBe(6);
       expect(await definition.timeline.count('feed:batch:1')).toBe(2);
-      expect(await definition.timeline.removeIdsFromMany(keys, [activities[2]!.serializationId])).toBe(2);
+      expect(
+        await definition.timeline.removeIdsFromMany(keys, [activities[2]!.serializationId]),
+      ).toBe(2);
       expect(await definition.timeline.count('feed:batch:2')).toBe(1);
-      expect(await definition.timeline.indexOf('feed:batch:2', activities[1]!.serializationId)).toBe(0);
+      expect(
+        await definition.timeline.indexOf('feed:batch:2', activities[1]!.serializationId),
+      ).toBe(0);
     });
   });
 }

@@ -61,9 +61,13 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
       eventTimeout,
       // Activities with the id scheme the backend's format stores ('stream-framework' ids in the
       // Stream Framework format, the default 'actor' ids otherwise); a fixture may ask for another.
-      makeActivity: (index, fixture = {}) => makeActivity(index, { idScheme: idSchemeFor(ctx.storage.format), ...fixture }),
+      makeActivity: (index, fixture = {}) =>
+        makeActivity(index, { idScheme: idSchemeFor(ctx.storage.format), ...fixture }),
       makeActivities: (count, fixture = () => ({})) =>
-        makeActivities(count, (index) => ({ idScheme: idSchemeFor(ctx.storage.format), ...fixture(index) })),
+        makeActivities(count, (index) => ({
+          idScheme: idSchemeFor(ctx.storage.format),
+          ...fixture(index),
+        })),
     };
 
     timelineTests(ctx);

@@ -31,7 +31,10 @@ export function makeActivity(index: number, fixture: ActivityFixture = {}): Acti
 }
 
 /** Activities 1..count, oldest first. */
-export function makeActivities(count: number, fixture: (index: number) => ActivityFixture = () => ({})): Activity[] {
+export function makeActivities(
+  count: number,
+  fixture: (index: number) => ActivityFixture = () => ({}),
+): Activity[] {
   return Array.from({ length: count }, (_, i) => makeActivity(i + 1, fixture(i + 1)));
 }
 

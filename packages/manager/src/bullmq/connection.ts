@@ -61,7 +61,9 @@ export type QueueConnection = BullmqRedisOptions | Redis | Cluster;
  */
 function bullmqRedisOptions(options: RedisOptions): BullmqRedisOptions {
   const { retryStrategy, ...rest } = options;
-  return retryStrategy === null ? { ...rest, retryStrategy: () => null } : { ...rest, retryStrategy };
+  return retryStrategy === null
+    ? { ...rest, retryStrategy: () => null }
+    : { ...rest, retryStrategy };
 }
 
 /** The connection the queues use: options from a URL, or the options or client as given. */
@@ -86,7 +88,9 @@ export function queueConnection(connection: FanoutConnection | undefined | null)
     );
   }
   if (isRedisClient(connection)) return connection;
-  return bullmqRedisOptions(typeof connection === 'string' ? redisOptionsFromUrl(connection) : connection);
+  return bullmqRedisOptions(
+    typeof connection === 'string' ? redisOptionsFromUrl(connection) : connection,
+  );
 }
 
 /**

@@ -23,7 +23,10 @@ export function jobProcessor(executor: TaskExecutor): (job: Job<ManagerTask>) =>
     } catch (error) {
       // Bad input (any InvalidArgumentError: an activity, a user id, a query) fails as it did
       // when all of it was SF_INVALID_ACTIVITY.
-      if (SfError.isInstance(error) && (UNRECOVERABLE_CODES.has(error.code) || InvalidArgumentError.isInstance(error))) {
+      if (
+        SfError.isInstance(error) &&
+        (UNRECOVERABLE_CODES.has(error.code) || InvalidArgumentError.isInstance(error))
+      ) {
         throw new UnrecoverableError(`${error.code}: ${error.message}`);
       }
       throw error;

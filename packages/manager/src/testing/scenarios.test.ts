@@ -9,5 +9,8 @@ runManagerScenarioSuite({
 
 runManagerScenarioSuite({
   name: 'memory (stream framework format)',
-  createBackend: async () => ({ backend: memoryStorage({ format: streamFrameworkFormat() }), cleanup: async () => {} }),
+  createBackend: async () => ({
+    backend: memoryStorage({ format: streamFrameworkFormat() }),
+    cleanup: async () => {},
+  }),
 });

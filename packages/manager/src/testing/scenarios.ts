@@ -46,13 +46,33 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
       current = undefined;
     });
 
-    function setup(config: { followers?: Map<number, number[]>; low?: Map<number, number[]>; chunk?: number; limit?: number } = {}) {
+    function setup(
+      config: {
+        followers?: Map<number, number[]>;
+        low?: Map<number, number[]>;
+        chunk?: number;
+        limit?: number;
+      } = {},
+    ) {
       const storage = current!.backend;
       const feeds = {
-        normal: Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage, maxLength: 50 }),
-        aggregated: AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:{userId}', storage }),
+        normal: Feed.define({
+          name: 'normal',
+          keyFormat: 'feed:normal:{userId}',
+          storage,
+          maxLength: 50,
+        }),
+        aggregated: AggregatedFeed.define({
+          name: 'aggregated',
+          keyFormat: 'feed:aggregated:{userId}',
+          storage,
+        }),
       };
-      const userFeed = Feed.defineUserFeed({ name: 'user', keyFormat: 'feed:user:{userId}', storage });
+      const userFeed = Feed.defineUserFeed({
+        name: 'user',
+        keyFormat: 'feed:user:{userId}',
+        storage,
+      });
       const followers = config.followers ?? new Map<number, number[]>();
       const low = config.low ?? new Map<number, number[]>();
       const manager = new Manager({
@@ -67,11 +87,18 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
       });
       // Object `object` pinned by `actor`, `object` minutes after BASE (ids the backend's format stores).
       const pin = (actor: number, object: number) =>
-        new Activity({ actor, verb: Love, object, time: BASE + object * 60_000, idScheme: idSchemeFor(storage.format) });
+        new Activity({
+          actor,
+          verb: Love,
+          object,
+          time: BASE + object * 60_000,
+          idScheme: idSchemeFor(storage.format),
+        });
       return { manager, feeds, followers, pin };
     }
 
-    const objects = (activities: readonly Activity[]) => activities.map((activity) => activity.objectId);
+    const objects = (activities: readonly Activity[]) =>
+      activities.map((activity) => activity.objectId);
 
     it('fans out to every follower feed, in chunks, flat and aggregated', async () => {
       const followerIds = Array.from({ length: 7 }, (_, i) => 100 + i);
@@ -97,7 +124,9 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
       await manager.followManyUsers(21, [13, 14]);
       // at most `followActivityLimit` (3) per followed user: 13's newest three and 14's one
       expect(objects(await feeds.normal.for(21).get())).toEqual([5, 4, 3, 2]);
-      expect((await feeds.aggregated.for(21).get()).reduce((sum, group) => sum + group.activityCount, 0)).toBe(4);
+      expect(
+        (await feeds.aggregated.for(21).get()).reduce((sum, group) => sum + group.activityCount, 0),
+      ).toBe(4);
       await manager.unfollowUser(21, 13);
       expect(objects(await feeds.normal.for(21).get())).toEqual([5]);
       expect((await feeds.aggregated.for(21).get()).map((group) => group.actorIds)).toEqual([[14]]);
@@ -110,13 +139,18 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
       const { manager, feeds, pin } = setup({ followers: new Map([[13, [21, 22]]]) });
       const activities = Array.from({ length: 60 }, (_, i) => pin(13, i + 1));
       const progress: number[] = [];
-      const handle = await manager.batchImport(13, activities, { chunkSize: 25, onProgress: (p) => progress.push(p.imported) });
+      const handle = await manager.batchImport(13, activities, {
+        chunkSize: 25,
+        onProgress: (p) => progress.push(p.imported),
+      });
       expect(progress).toEqual([25, 50, 60]);
       expect(handle.tasks).toBe(6); // 3 chunks x 2 feeds
       expect(await manager.getUserFeed(13).count()).toBe(60);
       expect(await feeds.normal.for(22).count()).toBe(60); // maxLength 50, but imports do not trim
       expect((await feeds.normal.for(21).get({ limit: 1 }))[0]!.objectId).toBe(60);
-      await expect(manager.batchImport(13, [pin(13, 500), pin(14, 501)])).rejects.toThrow(/got an activity of actor 14/);
+      await expect(manager.batchImport(13, [pin(13, 500), pin(14, 501)])).rejects.toThrow(
+        /got an activity of actor 14/,
+      );
       expect(await manager.getUserFeed(13).count()).toBe(60);
     });
 

@@ -24,7 +24,10 @@ async function redisBackend(redis: RedisClient) {
   };
 }
 
-runManagerScenarioSuite({ name: 'redis single', createBackend: () => redisBackend(new Redis(REDIS_URL)) });
+runManagerScenarioSuite({
+  name: 'redis single',
+  createBackend: () => redisBackend(new Redis(REDIS_URL)),
+});
 
 const clusterNodes = process.env.REDIS_CLUSTER_NODES;
 if (clusterNodes) {
@@ -32,7 +35,12 @@ if (clusterNodes) {
     const [host, port] = node.split(':');
     return { host: host!, port: Number(port) };
   });
-  runManagerScenarioSuite({ name: 'redis cluster', createBackend: () => redisBackend(new Cluster(startupNodes)) });
+  runManagerScenarioSuite({
+    name: 'redis cluster',
+    createBackend: () => redisBackend(new Cluster(startupNodes)),
+  });
 } else {
-  it.skip('manager scenarios: redis cluster (REDIS_CLUSTER_NODES is not set: start scripts/redis-cluster.sh)');
+  it.skip(
+    'manager scenarios: redis cluster (REDIS_CLUSTER_NODES is not set: start scripts/redis-cluster.sh)',
+  );
 }

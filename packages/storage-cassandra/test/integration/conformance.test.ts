@@ -14,10 +14,16 @@ runStorageConformanceSuite({
 
 runStorageConformanceSuite({
   name: 'cassandra (stream framework format)',
-  createBackend: async () => ({ backend: testStorage(client, { format: 'stream-framework' }), cleanup: async () => {} }),
+  createBackend: async () => ({
+    backend: testStorage(client, { format: 'stream-framework' }),
+    cleanup: async () => {},
+  }),
 });
 
 runStorageConformanceSuite({
   name: 'cassandra (process locks)',
-  createBackend: async () => ({ backend: testStorage(client, { lock: { mode: 'process' } }), cleanup: async () => {} }),
+  createBackend: async () => ({
+    backend: testStorage(client, { lock: { mode: 'process' } }),
+    cleanup: async () => {},
+  }),
 });

@@ -3,7 +3,11 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageUnavailableError } from '@sf/activity';
 import { Feed } from '@sf/feeds';
-import { CassandraTimeoutError, CassandraUnavailableError, cassandraStorage } from '../../src/index.js';
+import {
+  CassandraTimeoutError,
+  CassandraUnavailableError,
+  cassandraStorage,
+} from '../../src/index.js';
 import type { CassandraStorage } from '../../src/index.js';
 import { contactPoints, keyspace, localDataCenter } from './helpers.js';
 
@@ -12,7 +16,9 @@ const storages: CassandraStorage[] = [];
 
 afterEach(async () => {
   await Promise.all(storages.splice(0).map((storage) => storage.close().catch(() => undefined)));
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(
+    servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
+  );
 });
 
 async function listen(onSocket: (socket: Socket) => void): Promise<number> {
@@ -22,8 +28,17 @@ async function listen(onSocket: (socket: Socket) => void): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-function storageAt(port: number, options: { connectTimeout?: number; requestTimeout?: number } = {}): CassandraStorage {
-  const storage = cassandraStorage({ contactPoints: [`127.0.0.1:${port}`], localDataCenter, keyspace, autoSchema: true, ...options });
+function storageAt(
+  port: number,
+  options: { connectTimeout?: number; requestTimeout?: number } = {},
+): CassandraStorage {
+  const storage = cassandraStorage({
+    contactPoints: [`127.0.0.1:${port}`],
+    localDataCenter,
+    keyspace,
+    autoSchema: true,
+    ...options,
+  });
   storages.push(storage);
   return storage;
 }
@@ -63,7 +78,10 @@ describe('an unreachable cluster', () => {
   it('connects once the cluster is back', async () => {
     const port = await listen(() => undefined);
     await new Promise((resolve) => servers.pop()!.close(resolve));
-    const [host, realPort] = (contactPoints[0] ?? '127.0.0.1:9042').split(':') as [string, string | undefined];
+    const [host, realPort] = (contactPoints[0] ?? '127.0.0.1:9042').split(':') as [
+      string,
+      string | undefined,
+    ];
     // a proxy that refuses until it is switched on
     let up = false;
     const proxy = createServer((socket) => {
@@ -79,13 +97,20 @@ describe('an unreachable cluster', () => {
     await expect(storage.connect()).rejects.toBeInstanceOf(CassandraUnavailableError);
     up = true;
     await storage.connect();
-    expect(await Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage }).for(1).count()).toBe(0);
+    expect(
+      await Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage })
+        .for(1)
+        .count(),
+    ).toBe(0);
   });
 });
 
 describe('a node that stops answering', () => {
   it('fails a query with CassandraTimeoutError after requestTimeout', async () => {
-    const [host, port] = (contactPoints[0] ?? '127.0.0.1:9042').split(':') as [string, string | undefined];
+    const [host, port] = (contactPoints[0] ?? '127.0.0.1:9042').split(':') as [
+      string,
+      string | undefined,
+    ];
     let stalled = false;
     const proxyPort = await listen((client) => {
       const upstream = connect(Number(port ?? 9042), host);
@@ -105,7 +130,9 @@ describe('a node that stops answering', () => {
     const started = Date.now();
     const error = await feed.count().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CassandraTimeoutError);
-    expect((error as Error).message).toMatch(/timeline\.count on .*normal for feed "feed:normal:1"/);
+    expect((error as Error).message).toMatch(
+      /timeline\.count on .*normal for feed "feed:normal:1"/,
+    );
     expect(Date.now() - started).toBeLessThan(800 + 10_000); // no hang (loose bound for busy machines)
   });
 });

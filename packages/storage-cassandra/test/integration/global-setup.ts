@@ -23,7 +23,9 @@ declare module 'vitest' {
  * started is left running (the next run reuses it; `scripts/cassandra.sh stop` stops it).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const contactPoints = (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:9042').split(',').map((point) => point.trim());
+  const contactPoints = (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:9042')
+    .split(',')
+    .map((point) => point.trim());
   const localDataCenter = process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1';
   if (!process.env.CASSANDRA_CONTACT_POINTS) {
     const status = await run('bash', [script, 'status']).then(

@@ -26,6 +26,15 @@ export function uniquePrefix(label = 't'): string {
 }
 
 /** A storage on the run's keyspace with its own key prefix, creating tables on first use. */
-export function testStorage(client: Client, options: CassandraStorageOptions = {}): CassandraStorage {
-  return cassandraStorage({ client, keyspace, keyPrefix: uniquePrefix(), autoSchema: true, ...options });
+export function testStorage(
+  client: Client,
+  options: CassandraStorageOptions = {},
+): CassandraStorage {
+  return cassandraStorage({
+    client,
+    keyspace,
+    keyPrefix: uniquePrefix(),
+    autoSchema: true,
+    ...options,
+  });
 }

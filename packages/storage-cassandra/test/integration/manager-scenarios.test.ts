@@ -12,6 +12,9 @@ afterAll(async () => {
 for (const format of ['json', 'stream-framework'] as const) {
   runManagerScenarioSuite({
     name: `cassandra (${format} format)`,
-    createBackend: async () => ({ backend: testStorage(client, { format }), cleanup: async () => {} }),
+    createBackend: async () => ({
+      backend: testStorage(client, { format }),
+      cleanup: async () => {},
+    }),
   });
 }

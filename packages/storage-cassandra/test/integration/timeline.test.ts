@@ -3,7 +3,11 @@ import { Activity, AggregatedActivity, Love, SerializationError } from '@sf/acti
 import { AggregatedFeed, Feed } from '@sf/feeds';
 import { ids, makeActivities, makeActivity, verbs } from '@sf/feeds/testing';
 import { pickleDumps } from '@sf/serializers';
-import { CassandraSchemaError, CassandraSerializationError, cassandraStorage } from '../../src/index.js';
+import {
+  CassandraSchemaError,
+  CassandraSerializationError,
+  cassandraStorage,
+} from '../../src/index.js';
 import { INLINE_OFFSET } from '../../src/cassandra-timeline-storage.js';
 import { createClient, keyspace, testStorage, uniquePrefix } from './helpers.js';
 
@@ -21,13 +25,23 @@ afterAll(async () => {
 describe('schema', () => {
   it('creates the keyspace and tables with syncSchema, never dropping data, and adds missing columns', async () => {
     const space = `${keyspace}_sync`;
-    const storage = cassandraStorage({ client, keyspace: space, replication: { class: 'SimpleStrategy', replication_factor: 1 } });
+    const storage = cassandraStorage({
+      client,
+      keyspace: space,
+      replication: { class: 'SimpleStrategy', replication_factor: 1 },
+    });
     try {
       const flat = Feed.define({ name: 'Pins', keyFormat: 'feed:pins:{userId}', storage });
       AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:{userId}', storage });
       await expect(flat.for(1).count()).rejects.toThrow(CassandraSchemaError); // not synced yet
       expect((await storage.syncSchema()).sort()).toEqual(
-        [`${space}.aggregated`, `${space}.pins`, `${space}.sf_activities`, `${space}.sf_locks`, `${space}.sf_markers`].sort(),
+        [
+          `${space}.aggregated`,
+          `${space}.pins`,
+          `${space}.sf_activities`,
+          `${space}.sf_locks`,
+          `${space}.sf_markers`,
+        ].sort(),
       );
       const [activity] = makeActivities(1) as [Activity];
       await flat.for(1).add(activity);
@@ -39,8 +53,13 @@ describe('schema', () => {
       await broken.syncSchema();
       await broken.syncSchema(); // idempotent
       expect(ids(await again.for(1).get())).toEqual([activity.serializationId]);
-      const columns = await client.execute('SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [space, 'aggregated']);
-      expect(Object.fromEntries(columns.rows.map((row) => [row.column_name, `${row.kind}:${row.type}`]))).toEqual({
+      const columns = await client.execute(
+        'SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
+        [space, 'aggregated'],
+      );
+      expect(
+        Object.fromEntries(columns.rows.map((row) => [row.column_name, `${row.kind}:${row.type}`])),
+      ).toEqual({
         feed_id: 'partition_key:ascii',
         activity_id: 'clustering:varint',
         group: 'clustering:ascii',
@@ -54,8 +73,12 @@ describe('schema', () => {
   });
 
   it('refuses a table whose columns have other types', async () => {
-    await client.execute(`CREATE KEYSPACE IF NOT EXISTS "${keyspace}" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
-    await client.execute(`CREATE TABLE IF NOT EXISTS ${cql('wrongtypes')} (feed_id ascii, activity_id text, actor int, PRIMARY KEY (feed_id, activity_id))`);
+    await client.execute(
+      `CREATE KEYSPACE IF NOT EXISTS "${keyspace}" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    );
+    await client.execute(
+      `CREATE TABLE IF NOT EXISTS ${cql('wrongtypes')} (feed_id ascii, activity_id text, actor int, PRIMARY KEY (feed_id, activity_id))`,
+    );
     const storage = testStorage(client);
     const feed = Feed.define({ name: 'wrongtypes', keyFormat: 'feed:w:{userId}', storage });
     await expect(feed.for(1).get()).rejects.toThrow(/column activity_id is text, expected varint/);
@@ -64,14 +87,21 @@ describe('schema', () => {
   it('refuses one table for two kinds of feed', () => {
     const storage = testStorage(client);
     Feed.define({ name: 'same', keyFormat: 'feed:a:{userId}', storage });
-    expect(() => AggregatedFeed.define({ name: 'same', keyFormat: 'feed:b:{userId}', storage })).toThrow(/both flat and aggregated/);
+    expect(() =>
+      AggregatedFeed.define({ name: 'same', keyFormat: 'feed:b:{userId}', storage }),
+    ).toThrow(/both flat and aggregated/);
   });
 });
 
 describe('flat timelines', () => {
   it('pages with large offsets, filters and both orders, reading only keys up to the offset', async () => {
     const storage = testStorage(client, { fetchSize: 7 });
-    const feed = Feed.define({ name: 'paging', keyFormat: 'feed:paging:{userId}', storage, maxLength: 1000 }).for(1);
+    const feed = Feed.define({
+      name: 'paging',
+      keyFormat: 'feed:paging:{userId}',
+      storage,
+      maxLength: 1000,
+    }).for(1);
     const activities = makeActivities(120);
     await feed.addMany(activities);
     const newest = ids([...activities].reverse());
@@ -79,10 +109,14 @@ describe('flat timelines', () => {
     expect(ids(await feed.get({ offset, limit: 5 }))).toEqual(newest.slice(offset, offset + 5));
     expect(ids(await feed.get({ offset }))).toEqual(newest.slice(offset)); // paged by 7 rows
     expect(ids(await feed.get())).toEqual(newest);
-    expect(ids(await feed.orderBy('activity_id').get({ offset: 100, limit: 50 }))).toEqual([...newest].reverse().slice(100));
+    expect(ids(await feed.orderBy('activity_id').get({ offset: 100, limit: 50 }))).toEqual(
+      [...newest].reverse().slice(100),
+    );
     const older = feed.filter({ activityIdLt: newest[10]! });
     expect(ids(await older.get({ offset: 50, limit: 3 }))).toEqual(newest.slice(61, 64));
-    expect(ids(await older.orderBy('activity_id').get({ offset: 40, limit: 2 }))).toEqual([...newest.slice(11)].reverse().slice(40, 42));
+    expect(ids(await older.orderBy('activity_id').get({ offset: 40, limit: 2 }))).toEqual(
+      [...newest.slice(11)].reverse().slice(40, 42),
+    );
     expect(await feed.get({ offset: 120 })).toEqual([]);
     expect(await feed.get({ offset: 500, limit: 1 })).toEqual([]);
     expect(await feed.indexOf(activities[0]!)).toBe(119);
@@ -91,7 +125,12 @@ describe('flat timelines', () => {
   it('works with feeds named like CQL keywords', async () => {
     const storage = testStorage(client);
     for (const name of ['select', 'batch']) {
-      const feed = Feed.define({ name, keyFormat: `feed:${name}:{userId}`, storage, maxLength: 3 }).for(1);
+      const feed = Feed.define({
+        name,
+        keyFormat: `feed:${name}:{userId}`,
+        storage,
+        maxLength: 3,
+      }).for(1);
       const activities = makeActivities(5);
       expect(await feed.addMany(activities)).toBe(5);
       expect(ids(await feed.get({ offset: 1 }))).toEqual(ids(activities.slice(2, 4).reverse()));
@@ -99,14 +138,23 @@ describe('flat timelines', () => {
       expect(await feed.remove(activities[4]!)).toBe(1);
       expect(await feed.count()).toBe(2);
     }
-    const aggregated = AggregatedFeed.define({ name: 'order', keyFormat: 'feed:order:{userId}', storage }).for(1);
+    const aggregated = AggregatedFeed.define({
+      name: 'order',
+      keyFormat: 'feed:order:{userId}',
+      storage,
+    }).for(1);
     await aggregated.addMany(makeActivities(2));
     expect((await aggregated.get())[0]!.activityCount).toBe(2);
   });
 
   it('trims with one range delete, also when written without trimming before', async () => {
     const storage = testStorage(client);
-    const definition = Feed.define({ name: 'trimmed', keyFormat: 'feed:trimmed:{userId}', storage, maxLength: 5 });
+    const definition = Feed.define({
+      name: 'trimmed',
+      keyFormat: 'feed:trimmed:{userId}',
+      storage,
+      maxLength: 5,
+    });
     const feed = definition.for(1);
     const activities = makeActivities(12);
     expect(await feed.addMany(activities.slice(0, 9), { trim: false })).toBe(9);
@@ -125,33 +173,63 @@ describe('flat timelines', () => {
 
   it('counts an item present below the newest maxLength + 1 as present, though the same write trims it', async () => {
     const storage = testStorage(client);
-    const definition = Feed.define({ name: 'trimmed', keyFormat: 'feed:below:{userId}', storage, maxLength: 5 });
+    const definition = Feed.define({
+      name: 'trimmed',
+      keyFormat: 'feed:below:{userId}',
+      storage,
+      maxLength: 5,
+    });
     const feed = definition.for(1);
     const activities = makeActivities(11);
     expect(await feed.addMany(activities.slice(0, 9), { trim: false })).toBe(9);
     // activities[1] is stored, but below the 6 newest ids the add reads: only activities[10] is new
     expect(await feed.addMany([activities[1]!, activities[10]!])).toBe(1);
-    expect(ids(await feed.get())).toEqual(ids([activities[10]!, ...activities.slice(5, 9).reverse()]));
+    expect(ids(await feed.get())).toEqual(
+      ids([activities[10]!, ...activities.slice(5, 9).reverse()]),
+    );
   });
 
   it('stores ids over 2^31 in bigint tables, and says so for int tables', async () => {
-    const big = new Activity({ actor: 3_000_000_000, verb: Love, object: 9_999_999_999, target: 2_200_000_000, time: Date.UTC(2020, 0, 1) });
+    const big = new Activity({
+      actor: 3_000_000_000,
+      verb: Love,
+      object: 9_999_999_999,
+      target: 2_200_000_000,
+      time: Date.UTC(2020, 0, 1),
+    });
     const wide = testStorage(client, { idType: 'bigint', tableName: ({ name }) => `${name}_wide` });
     const feed = Feed.define({ name: 'big', keyFormat: 'feed:big:{userId}', storage: wide }).for(1);
     await feed.add(big);
     const [read] = await feed.get();
-    expect([read!.actorId, read!.objectId, read!.targetId, read!.serializationId]).toEqual([3_000_000_000, 9_999_999_999, 2_200_000_000, big.serializationId]);
-    const narrow = Feed.define({ name: 'big', keyFormat: 'feed:big:{userId}', storage: testStorage(client) }).for(1);
-    await expect(narrow.add(big)).rejects.toThrow(/does not fit the int column actor .* idType: 'bigint'/);
+    expect([read!.actorId, read!.objectId, read!.targetId, read!.serializationId]).toEqual([
+      3_000_000_000,
+      9_999_999_999,
+      2_200_000_000,
+      big.serializationId,
+    ]);
+    const narrow = Feed.define({
+      name: 'big',
+      keyFormat: 'feed:big:{userId}',
+      storage: testStorage(client),
+    }).for(1);
+    await expect(narrow.add(big)).rejects.toThrow(
+      /does not fit the int column actor .* idType: 'bigint'/,
+    );
   });
 
   it('surfaces undecodable rows as SerializationError naming the feed', async () => {
     const prefix = uniquePrefix();
     const storage = testStorage(client, { keyPrefix: prefix });
-    const feed = Feed.define({ name: 'corrupt', keyFormat: 'feed:corrupt:{userId}', storage }).for(7);
+    const feed = Feed.define({ name: 'corrupt', keyFormat: 'feed:corrupt:{userId}', storage }).for(
+      7,
+    );
     const [activity] = makeActivities(1) as [Activity];
     await feed.add(activity);
-    await client.execute(`UPDATE ${cql('corrupt')} SET extra_context = ? WHERE feed_id = ? AND activity_id = ?`, [Buffer.from('{not json'), `${prefix}feed:corrupt:7`, activity.serializationId], { prepare: true });
+    await client.execute(
+      `UPDATE ${cql('corrupt')} SET extra_context = ? WHERE feed_id = ? AND activity_id = ?`,
+      [Buffer.from('{not json'), `${prefix}feed:corrupt:7`, activity.serializationId],
+      { prepare: true },
+    );
     const error = await feed.get().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SerializationError);
     expect(error).toBeInstanceOf(CassandraSerializationError);
@@ -159,9 +237,17 @@ describe('flat timelines', () => {
     expect((error as CassandraSerializationError).key).toBe('feed:corrupt:7');
     expect((error as CassandraSerializationError).activityId).toBe(activity.serializationId);
 
-    const aggregated = AggregatedFeed.define({ name: 'corrupt_agg', keyFormat: 'feed:ca:{userId}', storage }).for(7);
+    const aggregated = AggregatedFeed.define({
+      name: 'corrupt_agg',
+      keyFormat: 'feed:ca:{userId}',
+      storage,
+    }).for(7);
     const [group] = await aggregated.add(activity);
-    await client.execute(`UPDATE ${cql('corrupt_agg')} SET activities = ? WHERE feed_id = ? AND activity_id = ? AND "group" = ?`, [Buffer.from([0x80, 0x04, 0x95]), `${prefix}feed:ca:7`, group!.serializationId, group!.group], { prepare: true });
+    await client.execute(
+      `UPDATE ${cql('corrupt_agg')} SET activities = ? WHERE feed_id = ? AND activity_id = ? AND "group" = ?`,
+      [Buffer.from([0x80, 0x04, 0x95]), `${prefix}feed:ca:7`, group!.serializationId, group!.group],
+      { prepare: true },
+    );
     await expect(aggregated.get()).rejects.toThrow(/feed "feed:ca:7".*not valid UTF-8/);
   });
 
@@ -171,18 +257,60 @@ describe('flat timelines', () => {
     const definition = Feed.define({ name: 'sf_example', keyFormat: 'feed_%(user_id)s', storage });
     await definition.for(1).get(); // creates the table
     // A row as Stream Framework's CassandraActivitySerializer writes it (pickle protocol 4, and one from Python 2).
-    const pickle4 = Buffer.from('\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x07item_id\x94K\x05s.', 'latin1');
+    const pickle4 = Buffer.from(
+      '\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x07item_id\x94K\x05s.',
+      'latin1',
+    );
     const pickle0 = Buffer.from('(dp0\nVitem_id\np1\nI6\ns.', 'latin1');
     const insert = `INSERT INTO ${cql('sf_example')} (feed_id, activity_id, actor, verb, object, target, time, extra_context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
-    await client.execute(insert, [`${prefix}feed_1`, '13732667561240000001042004', 14, 4, 1042, null, new Date(1373266756124), pickle4], { prepare: true });
-    await client.execute(insert, [`${prefix}feed_1`, '13732667571250000001043004', 15, 4, 1043, 9, new Date(1373266757125), pickle0], { prepare: true });
+    await client.execute(
+      insert,
+      [
+        `${prefix}feed_1`,
+        '13732667561240000001042004',
+        14,
+        4,
+        1042,
+        null,
+        new Date(1373266756124),
+        pickle4,
+      ],
+      { prepare: true },
+    );
+    await client.execute(
+      insert,
+      [
+        `${prefix}feed_1`,
+        '13732667571250000001043004',
+        15,
+        4,
+        1043,
+        9,
+        new Date(1373266757125),
+        pickle0,
+      ],
+      { prepare: true },
+    );
     const [second, first] = await definition.for(1).get();
-    expect([first!.serializationId, first!.actorId, first!.targetId, first!.extraContext]).toEqual(['13732667561240000001042004', 14, null, { item_id: 5 }]);
-    expect([second!.serializationId, second!.targetId, second!.extraContext]).toEqual(['13732667571250000001043004', 9, { item_id: 6 }]);
+    expect([first!.serializationId, first!.actorId, first!.targetId, first!.extraContext]).toEqual([
+      '13732667561240000001042004',
+      14,
+      null,
+      { item_id: 5 },
+    ]);
+    expect([second!.serializationId, second!.targetId, second!.extraContext]).toEqual([
+      '13732667571250000001043004',
+      9,
+      { item_id: 6 },
+    ]);
     // what we write: the pickle of the extra context
     const mine = makeActivity(3, { extraContext: { item_id: 7 }, idScheme: 'stream-framework' });
     await definition.for(2).add(mine);
-    const row = await client.execute(`SELECT extra_context, time, target FROM ${cql('sf_example')} WHERE feed_id = ?`, [`${prefix}feed_2`], { prepare: true });
+    const row = await client.execute(
+      `SELECT extra_context, time, target FROM ${cql('sf_example')} WHERE feed_id = ?`,
+      [`${prefix}feed_2`],
+      { prepare: true },
+    );
     expect(row.rows[0]!.extra_context).toEqual(Buffer.from(pickleDumps({ item_id: 7 })));
     expect(row.rows[0]!.time).toEqual(mine.time);
     expect(row.rows[0]!.target).toBeNull();
@@ -191,65 +319,111 @@ describe('flat timelines', () => {
 
 describe('aggregated timelines', () => {
   const sameSecond = (group: string, object: number) =>
-    new AggregatedActivity({ group, activities: [makeActivity(object, { offset: 5000 + object, verb: verbs.Love })] });
+    new AggregatedActivity({
+      group,
+      activities: [makeActivity(object, { offset: 5000 + object, verb: verbs.Love })],
+    });
 
   it.each([
     { order: 'DESC', table: 'collide', note: 'new tables' },
     { order: 'ASC', table: 'collide_asc', note: 'tables of earlier versions' },
-  ] as const)('keeps aggregated activities updated in the same second apart, ties by group $order ($note)', async ({ order, table }) => {
-    if (order === 'ASC') {
-      await client.execute(`CREATE KEYSPACE IF NOT EXISTS "${keyspace}" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
-      await client.execute(
-        `CREATE TABLE IF NOT EXISTS ${cql(table)} (feed_id ascii, activity_id varint, "group" ascii, activities blob, created_at timestamp, updated_at timestamp, PRIMARY KEY (feed_id, activity_id, "group")) WITH CLUSTERING ORDER BY (activity_id DESC, "group" ASC)`,
-      );
-    }
-    const storage = testStorage(client);
-    const definition = AggregatedFeed.define({ name: table, keyFormat: 'feed:collide:{userId}', storage });
-    const timeline = definition.timeline;
-    const a = sameSecond('a', 1);
-    const b = sameSecond('b', 2);
-    const c = sameSecond('c', 3);
-    const older = new AggregatedActivity({ group: 'z', activities: [makeActivity(9, { offset: 0, verb: verbs.Love })] });
-    expect(a.serializationId).toBe(b.serializationId);
-    expect(await timeline.add('k', [a, b, c, older])).toBe(4);
-    expect(await timeline.add('k', [b])).toBe(0);
-    expect(await timeline.count('k')).toBe(4);
-    const newestFirst = order === 'DESC' ? ['c', 'b', 'a'] : ['a', 'b', 'c'];
-    expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual([...newestFirst, 'z']);
-    expect((await timeline.get('k', { offset: 1, limit: 1 })).map((x) => x.group)).toEqual(['b']);
-    expect((await timeline.get('k', { offset: 0, limit: null, order: 'asc' })).map((x) => x.group)).toEqual(['z', ...[...newestFirst].reverse()]);
-    expect(await timeline.indexOf('k', a.serializationId)).toBe(0);
-    // remove exactly the one read, not its same-second neighbours
-    await timeline.modify('k', {}, async (read) => {
-      const [, middle] = await read({ offset: 0, limit: 2 });
-      return { remove: [middle!], add: [] };
-    });
-    expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual([newestFirst[0], newestFirst[2], 'z']);
-    // trimming cuts between rows sharing an id, keeping the first in the table's order
-    await timeline.trim('k', 1);
-    expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual([newestFirst[0]]);
-  });
+  ] as const)(
+    'keeps aggregated activities updated in the same second apart, ties by group $order ($note)',
+    async ({ order, table }) => {
+      if (order === 'ASC') {
+        await client.execute(
+          `CREATE KEYSPACE IF NOT EXISTS "${keyspace}" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+        );
+        await client.execute(
+          `CREATE TABLE IF NOT EXISTS ${cql(table)} (feed_id ascii, activity_id varint, "group" ascii, activities blob, created_at timestamp, updated_at timestamp, PRIMARY KEY (feed_id, activity_id, "group")) WITH CLUSTERING ORDER BY (activity_id DESC, "group" ASC)`,
+        );
+      }
+      const storage = testStorage(client);
+      const definition = AggregatedFeed.define({
+        name: table,
+        keyFormat: 'feed:collide:{userId}',
+        storage,
+      });
+      const timeline = definition.timeline;
+      const a = sameSecond('a', 1);
+      const b = sameSecond('b', 2);
+      const c = sameSecond('c', 3);
+      const older = new AggregatedActivity({
+        group: 'z',
+        activities: [makeActivity(9, { offset: 0, verb: verbs.Love })],
+      });
+      expect(a.serializationId).toBe(b.serializationId);
+      expect(await timeline.add('k', [a, b, c, older])).toBe(4);
+      expect(await timeline.add('k', [b])).toBe(0);
+      expect(await timeline.count('k')).toBe(4);
+      const newestFirst = order === 'DESC' ? ['c', 'b', 'a'] : ['a', 'b', 'c'];
+      expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual([
+        ...newestFirst,
+        'z',
+      ]);
+      expect((await timeline.get('k', { offset: 1, limit: 1 })).map((x) => x.group)).toEqual(['b']);
+      expect(
+        (await timeline.get('k', { offset: 0, limit: null, order: 'asc' })).map((x) => x.group),
+      ).toEqual(['z', ...[...newestFirst].reverse()]);
+      expect(await timeline.indexOf('k', a.serializationId)).toBe(0);
+      // remove exactly the one read, not its same-second neighbours
+      await timeline.modify('k', {}, async (read) => {
+        const [, middle] = await read({ offset: 0, limit: 2 });
+        return { remove: [middle!], add: [] };
+      });
+      expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual([
+        newestFirst[0],
+        newestFirst[2],
+        'z',
+      ]);
+      // trimming cuts between rows sharing an id, keeping the first in the table's order
+      await timeline.trim('k', 1);
+      expect((await timeline.get('k', { offset: 0, limit: null })).map((x) => x.group)).toEqual([
+        newestFirst[0],
+      ]);
+    },
+  );
 
   it('pages past many rows sharing an id', async () => {
     const storage = testStorage(client);
-    const timeline = AggregatedFeed.define({ name: 'collide', keyFormat: 'feed:collide:{userId}', storage }).timeline;
-    const groups = Array.from({ length: INLINE_OFFSET + 8 }, (_, i) => `g${String(i).padStart(3, '0')}`);
-    await timeline.add('k', groups.map((group, i) => sameSecond(group, i + 1)));
+    const timeline = AggregatedFeed.define({
+      name: 'collide',
+      keyFormat: 'feed:collide:{userId}',
+      storage,
+    }).timeline;
+    const groups = Array.from(
+      { length: INLINE_OFFSET + 8 },
+      (_, i) => `g${String(i).padStart(3, '0')}`,
+    );
+    await timeline.add(
+      'k',
+      groups.map((group, i) => sameSecond(group, i + 1)),
+    );
     const newestFirst = [...groups].reverse(); // ties by group, descending
     const page = await timeline.get('k', { offset: INLINE_OFFSET + 2, limit: 3 });
-    expect(page.map((x) => x.group)).toEqual(newestFirst.slice(INLINE_OFFSET + 2, INLINE_OFFSET + 5));
+    expect(page.map((x) => x.group)).toEqual(
+      newestFirst.slice(INLINE_OFFSET + 2, INLINE_OFFSET + 5),
+    );
     const reversed = await timeline.get('k', { offset: INLINE_OFFSET + 2, limit: 3, order: 'asc' });
-    expect(reversed.map((x) => x.group)).toEqual(groups.slice(INLINE_OFFSET + 2, INLINE_OFFSET + 5));
+    expect(reversed.map((x) => x.group)).toEqual(
+      groups.slice(INLINE_OFFSET + 2, INLINE_OFFSET + 5),
+    );
   });
 
   it("works on Stream Framework's own aggregated table (primary key feed_id, activity_id)", async () => {
-    await client.execute(`CREATE KEYSPACE IF NOT EXISTS "${keyspace}" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+    await client.execute(
+      `CREATE KEYSPACE IF NOT EXISTS "${keyspace}" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    );
     // as cqlengine's sync_table creates models.AggregatedActivity
     await client.execute(
       `CREATE TABLE IF NOT EXISTS ${cql('sf_aggregated')} (feed_id ascii, activity_id varint, activities blob, created_at timestamp, "group" ascii, updated_at timestamp, PRIMARY KEY (feed_id, activity_id)) WITH CLUSTERING ORDER BY (activity_id DESC)`,
     );
     const storage = testStorage(client);
-    const definition = AggregatedFeed.define({ name: 'sf_aggregated', keyFormat: 'feed:sfa:{userId}', storage });
+    const definition = AggregatedFeed.define({
+      name: 'sf_aggregated',
+      keyFormat: 'feed:sfa:{userId}',
+      storage,
+    });
     await storage.syncSchema();
     const feed = definition.for(1);
     const loves = makeActivities(3);
@@ -272,7 +446,9 @@ describe('locks across processes', () => {
     const others = [createClient(), createClient()];
     try {
       const storages = others.map((c) => testStorage(c, { keyPrefix: prefix }));
-      const definitions = storages.map((storage) => AggregatedFeed.define({ name: 'shared', keyFormat: 'feed:shared:{userId}', storage }));
+      const definitions = storages.map((storage) =>
+        AggregatedFeed.define({ name: 'shared', keyFormat: 'feed:shared:{userId}', storage }),
+      );
       // Processes must not create one table at the same time (Cassandra would end up with two
       // table ids): the schema is synced once, before the writers start.
       await storages[0]!.syncSchema();
@@ -288,15 +464,27 @@ describe('locks across processes', () => {
 
   it('fails with CassandraLockError when the lock stays taken', async () => {
     const storage = testStorage(client, { lock: { acquireTimeout: 300, ttlSeconds: 5 } });
-    const definition = AggregatedFeed.define({ name: 'locked', keyFormat: 'feed:locked:{userId}', storage });
+    const definition = AggregatedFeed.define({
+      name: 'locked',
+      keyFormat: 'feed:locked:{userId}',
+      storage,
+    });
     await definition.for(1).count();
     await storage.syncSchema();
     const key = `${storage.keyPrefix}feed:locked:1`;
-    await client.execute(`INSERT INTO ${cql('sf_locks')} (lock_key, owner) VALUES (?, ?) USING TTL 5`, [`${keyspace}.locked|${key}`, 'someone-else'], { prepare: true });
+    await client.execute(
+      `INSERT INTO ${cql('sf_locks')} (lock_key, owner) VALUES (?, ?) USING TTL 5`,
+      [`${keyspace}.locked|${key}`, 'someone-else'],
+      { prepare: true },
+    );
     const started = Date.now();
     await expect(definition.for(1).add(makeActivity(1))).rejects.toThrow(/could not lock feed/);
     expect(Date.now() - started).toBeLessThan(300 + 10_000); // gives up, no hang (loose bound for busy machines)
-    await client.execute(`DELETE FROM ${cql('sf_locks')} WHERE lock_key = ?`, [`${keyspace}.locked|${key}`], { prepare: true });
+    await client.execute(
+      `DELETE FROM ${cql('sf_locks')} WHERE lock_key = ?`,
+      [`${keyspace}.locked|${key}`],
+      { prepare: true },
+    );
     expect(await definition.for(1).add(makeActivity(1))).toHaveLength(1);
   });
 
@@ -304,12 +492,22 @@ describe('locks across processes', () => {
     const prefix = uniquePrefix();
     const others = [createClient(), createClient()];
     try {
-      const markers = others.map((c) => testStorage(c, { keyPrefix: prefix }).markerStorage({ name: 'n' }));
+      const markers = others.map((c) =>
+        testStorage(c, { keyPrefix: prefix }).markerStorage({ name: 'n' }),
+      );
       await Promise.all(
-        Array.from({ length: 20 }, (_, i) => markers[i % 2]!.update('notification_feed:1', { add: { unseen: [String(i)], unread: [String(i)] } }, 100)),
+        Array.from({ length: 20 }, (_, i) =>
+          markers[i % 2]!.update(
+            'notification_feed:1',
+            { add: { unseen: [String(i)], unread: [String(i)] } },
+            100,
+          ),
+        ),
       );
       expect(await markers[0]!.counts('notification_feed:1')).toEqual({ unseen: 20, unread: 20 });
-      expect((await markers[1]!.get('notification_feed:1')).unseen.sort()).toEqual(Array.from({ length: 20 }, (_, i) => String(i)).sort());
+      expect((await markers[1]!.get('notification_feed:1')).unseen.sort()).toEqual(
+        Array.from({ length: 20 }, (_, i) => String(i)).sort(),
+      );
     } finally {
       await Promise.all(others.map((c) => c.shutdown()));
     }

@@ -55,12 +55,14 @@ function sfActivityFindings(text: string, findings: Set<string>): void {
   if (parts.length < 6) return;
   for (const index of [0, 2, 3]) {
     const field = parts[index]!;
-    if (/^-?\d+$/.test(field) && (BigInt(field) > MAX_SAFE || BigInt(field) < -MAX_SAFE)) findings.add('big-id');
+    if (/^-?\d+$/.test(field) && (BigInt(field) > MAX_SAFE || BigInt(field) < -MAX_SAFE))
+      findings.add('big-id');
   }
   const pickle = parts[5]!;
   if (pickle.length === 0) return;
   try {
-    for (const finding of pickleCensus(Buffer.from(pickle, 'latin1')).keys()) findings.add(`extra-context-${finding}`);
+    for (const finding of pickleCensus(Buffer.from(pickle, 'latin1')).keys())
+      findings.add(`extra-context-${finding}`);
   } catch (error) {
     if (!(error instanceof PickleCensusError)) throw error;
   }
@@ -71,12 +73,20 @@ const SF_ACTIVITY_START = /(?:^|;)(-?\d+,\d+,-?\d+,-?\d+,-?\d+(?:\.\d+)?,)/g;
 /** Python features in an `AggregatedActivitySerializer` / `NotificationSerializer` member. */
 function sfAggregatedFindings(member: string, kind: EntryKind, findings: Set<string>): string[] {
   const parts = member.slice(2).split(';;');
-  if (parts.slice(1, 5).some((date) => /^\d+\.\d{6}$/.test(date) && !date.endsWith('000'))) findings.add('microsecond-date');
+  if (parts.slice(1, 5).some((date) => /^\d+\.\d{6}$/.test(date) && !date.endsWith('000')))
+    findings.add('microsecond-date');
   if (kind === 'aggregated') return parts[5] ? parts[5].split(';') : [];
   // Whole activities inline, `;`-separated (a pickle may hold a `;`: split at activity starts).
   const body = parts.slice(5, -1).join(';;');
-  const starts = [...body.matchAll(SF_ACTIVITY_START)].map((match) => match.index + (match[0].startsWith(';') ? 1 : 0));
-  starts.forEach((start, i) => sfActivityFindings(body.slice(start, i + 1 < starts.length ? starts[i + 1]! - 1 : body.length), findings));
+  const starts = [...body.matchAll(SF_ACTIVITY_START)].map(
+    (match) => match.index + (match[0].startsWith(';') ? 1 : 0),
+  );
+  starts.forEach((start, i) =>
+    sfActivityFindings(
+      body.slice(start, i + 1 < starts.length ? starts[i + 1]! - 1 : body.length),
+      findings,
+    ),
+  );
   return [];
 }
 
@@ -98,25 +108,42 @@ export class EntryAnalyzer {
     let structuralIds: string[] = [];
     // Python features only exist in Stream Framework entries (this library's JSON starts with `j1:`).
     if (kind === 'activity' && !entry.startsWith('j1:')) sfActivityFindings(entry, findings);
-    else if (kind !== 'flat' && entry.startsWith('v3')) structuralIds = sfAggregatedFindings(entry, kind, findings);
+    else if (kind !== 'flat' && entry.startsWith('v3'))
+      structuralIds = sfAggregatedFindings(entry, kind, findings);
     const serializer = this.#serializers[kind];
     let item: unknown;
     try {
       item = serializer.loads(entry);
     } catch (error) {
-      return { status: 'undecodable', reason: reasonOf(error), findings: [...findings], activityIds: kind === 'flat' ? [] : structuralIds };
+      return {
+        status: 'undecodable',
+        reason: reasonOf(error),
+        findings: [...findings],
+        activityIds: kind === 'flat' ? [] : structuralIds,
+      };
     }
     const kept = keptUnread(item);
     if (kept !== undefined) {
       // Written back verbatim by merges, but left out of every page: lost to readers.
-      return { status: 'undecodable', reason: `an activity kept unread (left out of pages): ${reasonOf(kept)}`, findings: [...findings], activityIds: [] };
+      return {
+        status: 'undecodable',
+        reason: `an activity kept unread (left out of pages): ${reasonOf(kept)}`,
+        findings: [...findings],
+        activityIds: [],
+      };
     }
-    const activityIds = kind === 'flat' ? [entry] : kind === 'aggregated' ? idsOf(item, structuralIds) : [];
+    const activityIds =
+      kind === 'flat' ? [entry] : kind === 'aggregated' ? idsOf(item, structuralIds) : [];
     let rewritten: string;
     try {
       rewritten = serializer.dumps(item);
     } catch (error) {
-      return { status: 'unwritable', reason: reasonOf(error), findings: [...findings], activityIds };
+      return {
+        status: 'unwritable',
+        reason: reasonOf(error),
+        findings: [...findings],
+        activityIds,
+      };
     }
     if (rewritten === entry) return { status: 'read', findings: [...findings], activityIds };
     return { status: 'rewritten', rewrittenAs: rewritten, findings: [...findings], activityIds };
@@ -130,8 +157,16 @@ export class EntryAnalyzer {
 function keptUnread(item: unknown): unknown {
   const activities = (item as { activities?: unknown } | null)?.activities;
   if (!Array.isArray(activities)) return undefined;
-  const opaque: unknown = activities.find((activity) => typeof activity === 'object' && activity !== null && 'raw' in activity && 'reason' in activity);
-  return opaque === undefined ? undefined : ((opaque as { reason: unknown }).reason ?? 'unreadable');
+  const opaque: unknown = activities.find(
+    (activity) =>
+      typeof activity === 'object' &&
+      activity !== null &&
+      'raw' in activity &&
+      'reason' in activity,
+  );
+  return opaque === undefined
+    ? undefined
+    : ((opaque as { reason: unknown }).reason ?? 'unreadable');
 }
 
 function idsOf(item: unknown, fallback: string[]): string[] {
@@ -147,6 +182,11 @@ export function kindOfMember(member: string): Exclude<EntryKind, 'activity'> | u
     if (parts.length < 7) return undefined;
     return /^\d+(;\d+)*$/.test(parts[5]!) ? 'aggregated' : 'notification';
   }
-  if (member.startsWith('j1:{')) return member.includes('"activityIds":') ? 'aggregated' : member.includes('"activities":') ? 'notification' : undefined;
+  if (member.startsWith('j1:{'))
+    return member.includes('"activityIds":')
+      ? 'aggregated'
+      : member.includes('"activities":')
+        ? 'notification'
+        : undefined;
   return undefined;
 }

@@ -50,15 +50,17 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 function markersPattern(format: string): RegExp {
   const source = format
     .split(/(%\(key\)s|%\(list\)s)/)
-    .map((part) => (part === '%(key)s' ? '\\{?(.+?)\\}?' : part === '%(list)s' ? '(unseen|unread)' : escape(part)))
+    .map((part) =>
+      part === '%(key)s' ? '\\{?(.+?)\\}?' : part === '%(list)s' ? '(unseen|unread)' : escape(part),
+    )
     .join('');
   return new RegExp(`^${source}$`);
 }
 
-
 function positive(name: string, value: number | undefined, fallback: number): number {
   const resolved = value ?? fallback;
-  if (!Number.isSafeInteger(resolved) || resolved < 1) throw new RedisConfigurationError(`${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(resolved) || resolved < 1)
+    throw new RedisConfigurationError(`${name} must be a positive integer, got ${String(value)}`);
   return resolved;
 }
 
@@ -77,7 +79,10 @@ export async function migrationCheck(options: MigrationCheckOptions): Promise<Mi
   const maxLength = positive('maxLength', options.maxLength, 100);
   const markersMaxLength = positive('markersMaxLength', options.markersMaxLength, 100);
   const count = positive('count', options.count, 500);
-  const feeds = (options.feeds ?? []).map((feed) => ({ ...feed, keyFormat: validateKeyFormat(feed.keyFormat) }));
+  const feeds = (options.feeds ?? []).map((feed) => ({
+    ...feed,
+    keyFormat: validateKeyFormat(feed.keyFormat),
+  }));
   const keys = new RedisKeys({
     keyPrefix,
     activityKey: options.activityKey ?? 'global',
@@ -103,16 +108,25 @@ export async function migrationCheck(options: MigrationCheckOptions): Promise<Mi
     const rest = key.startsWith(keyPrefix) ? key.slice(keyPrefix.length) : key;
     const generalized = rest.replace(/\d+/g, '*');
     const shard = shardPattern.exec(key);
-    if (type === 'hash' && shard && Number(shard[1]) < keys.activityShards) return { kind: 'activity', shard: Number(shard[1]) };
+    if (type === 'hash' && shard && Number(shard[1]) < keys.activityShards)
+      return { kind: 'activity', shard: Number(shard[1]) };
     if (type === 'list' && markers.test(rest)) return { kind: 'markers', pattern: generalized };
     if (type === 'zset') {
-      const feed = feeds.find((candidate) => userIdFromKey(candidate.keyFormat, rest) !== undefined);
+      const feed = feeds.find(
+        (candidate) => userIdFromKey(candidate.keyFormat, rest) !== undefined,
+      );
       return { kind: 'timeline', feed, pattern: feed?.keyFormat ?? generalized };
     }
     return { kind: 'other', pattern: generalized, type };
   };
 
-  const record = (target: PatternStats, kind: EntryKind, key: string, entry: string, references: Map<string, PatternStats[]>) => {
+  const record = (
+    target: PatternStats,
+    kind: EntryKind,
+    key: string,
+    entry: string,
+    references: Map<string, PatternStats[]>,
+  ) => {
     const result = analyzer.analyze(kind, entry);
     target.entry(key, entry, result);
     if (result.status === 'undecodable') {
@@ -136,13 +150,17 @@ export async function migrationCheck(options: MigrationCheckOptions): Promise<Mi
         { operation: 'check.activities' },
         chunk.map((id) => {
           const shard = keys.activityShardKey(id);
-          return { key: shard, enqueue: (pipeline: ChainableCommander) => void pipeline.hexists(shard, id) };
+          return {
+            key: shard,
+            enqueue: (pipeline: ChainableCommander) => void pipeline.hexists(shard, id),
+          };
         }),
       );
       if (exists.size > 200_000) exists.clear();
       chunk.forEach((id, i) => exists.set(id, replies[i] === 1));
     }
-    for (const [id, holders] of references) if (exists.get(id) === false) for (const holder of holders) holder.missing(id);
+    for (const [id, holders] of references)
+      if (exists.get(id) === false) for (const holder of holders) holder.missing(id);
   };
 
   // Connects (a Cluster client learns its masters, which SCAN visits one by one).
@@ -151,7 +169,10 @@ export async function migrationCheck(options: MigrationCheckOptions): Promise<Mi
     scanned += batch.length;
     const types = await runner.batch(
       { operation: 'check.type' },
-      batch.map((key) => ({ key, enqueue: (pipeline: ChainableCommander) => void pipeline.type(key) })),
+      batch.map((key) => ({
+        key,
+        enqueue: (pipeline: ChainableCommander) => void pipeline.type(key),
+      })),
     );
     const references = new Map<string, PatternStats[]>();
     const readers: Reader[] = [];
@@ -164,20 +185,33 @@ export async function migrationCheck(options: MigrationCheckOptions): Promise<Mi
       } else if (p.kind === 'activity') {
         const target = stats(`${keys.activityKey}:*`, 'activity', 'hash');
         target.report.keys++;
-        readers.push(scanReader('hscan', key, count, (pairs) => {
-          for (let j = 0; j < pairs.length; j += 2) {
-            const [field, value] = [pairs[j]!, pairs[j + 1]!];
-            if (activityShard(field, keys.activityShards) !== p.shard) target.report.wrongShard++;
-            record(target, 'activity', key, value, references);
-          }
-        }));
+        readers.push(
+          scanReader('hscan', key, count, (pairs) => {
+            for (let j = 0; j < pairs.length; j += 2) {
+              const [field, value] = [pairs[j]!, pairs[j + 1]!];
+              if (activityShard(field, keys.activityShards) !== p.shard) target.report.wrongShard++;
+              record(target, 'activity', key, value, references);
+            }
+          }),
+        );
       } else if (p.kind === 'markers') {
         const target = stats(p.pattern, 'markers', 'list');
         target.report.keys++;
         const ids: string[] = [];
-        readers.push(listReader(key, count, (chunk) => ids.push(...chunk), () => markerList(target, ids, markersMaxLength)));
+        readers.push(
+          listReader(
+            key,
+            count,
+            (chunk) => ids.push(...chunk),
+            () => markerList(target, ids, markersMaxLength),
+          ),
+        );
       } else {
-        readers.push(timelineReader(key, p, count, maxLength, stats, (target, kind, member) => record(target, kind, key, member, references)));
+        readers.push(
+          timelineReader(key, p, count, maxLength, stats, (target, kind, member) =>
+            record(target, kind, key, member, references),
+          ),
+        );
       }
     });
     await readAll(runner, readers);
@@ -191,14 +225,22 @@ export async function migrationCheck(options: MigrationCheckOptions): Promise<Mi
     keys: scanned,
     lost: 0,
     ok: true,
-    patterns: [...patterns.values()].map((target) => target.report).sort((a, b) => a.pattern.localeCompare(b.pattern) || a.kind.localeCompare(b.kind)),
+    patterns: [...patterns.values()]
+      .map((target) => target.report)
+      .sort((a, b) => a.pattern.localeCompare(b.pattern) || a.kind.localeCompare(b.kind)),
   };
   for (const [target, entries] of samples) {
     const r = target.report;
     if (r.kind === 'activity' || r.kind === 'aggregated' || r.kind === 'notification') {
       if (r.undecodable !== r.entries) continue;
-      const mismatch = detectFormatMismatch({ key: r.pattern, kind: r.kind, format: format.name, entries });
-      if (mismatch) r.hint = `none decode in '${format.name}', they decode in '${mismatch.detectedFormat}': configure (and check with) format '${mismatch.detectedFormat}'`;
+      const mismatch = detectFormatMismatch({
+        key: r.pattern,
+        kind: r.kind,
+        format: format.name,
+        entries,
+      });
+      if (mismatch)
+        r.hint = `none decode in '${format.name}', they decode in '${mismatch.detectedFormat}': configure (and check with) format '${mismatch.detectedFormat}'`;
     }
   }
   report.lost = report.patterns.reduce((sum, p) => sum + p.undecodable + p.wrongShard, 0);
@@ -210,7 +252,13 @@ function markerList(target: PatternStats, ids: readonly string[], markersMaxLeng
   const m = target.report.markers!;
   m.lists++;
   target.report.entries += ids.length;
-  if (ids.some((id, i) => i > 0 && /^\d+$/.test(id) && /^\d+$/.test(ids[i - 1]!) && BigInt(id) < BigInt(ids[i - 1]!))) m.pythonOrder++;
+  if (
+    ids.some(
+      (id, i) =>
+        i > 0 && /^\d+$/.test(id) && /^\d+$/.test(ids[i - 1]!) && BigInt(id) < BigInt(ids[i - 1]!),
+    )
+  )
+    m.pythonOrder++;
   if (new Set(ids).size < ids.length) m.duplicates++;
   m.notIds += ids.filter((id) => !/^\d+$/.test(id)).length;
   if (ids.length > markersMaxLength) {
@@ -228,17 +276,30 @@ interface Reader {
 }
 
 async function readAll(runner: RedisRunner, readers: Reader[]): Promise<void> {
-  for (let pending = readers; pending.length > 0; pending = pending.filter((reader) => !reader.done)) {
+  for (
+    let pending = readers;
+    pending.length > 0;
+    pending = pending.filter((reader) => !reader.done)
+  ) {
     const replies = await runner.batch(
       { operation: 'check.read' },
-      pending.map((reader) => ({ key: reader.key, enqueue: (pipeline: ChainableCommander) => reader.enqueue(pipeline) })),
+      pending.map((reader) => ({
+        key: reader.key,
+        enqueue: (pipeline: ChainableCommander) => reader.enqueue(pipeline),
+      })),
     );
     pending.forEach((reader, i) => reader.take(replies[i]));
   }
 }
 
 /** HSCAN / ZSCAN a key: `each` gets the flat `[field, value, ...]` / `[member, score, ...]` pairs. */
-function scanReader(command: 'hscan' | 'zscan', key: string, count: number, each: (pairs: string[]) => void, end?: () => void): Reader {
+function scanReader(
+  command: 'hscan' | 'zscan',
+  key: string,
+  count: number,
+  each: (pairs: string[]) => void,
+  end?: () => void,
+): Reader {
   let cursor = '0';
   return {
     key,
@@ -256,7 +317,12 @@ function scanReader(command: 'hscan' | 'zscan', key: string, count: number, each
   };
 }
 
-function listReader(key: string, count: number, each: (items: string[]) => void, end: () => void): Reader {
+function listReader(
+  key: string,
+  count: number,
+  each: (items: string[]) => void,
+  end: () => void,
+): Reader {
   let start = 0;
   return {
     key,

@@ -41,7 +41,13 @@ export interface PatternReport extends StatusCounts {
   /** What to do about it, when the check knows (e.g. every entry decodes in the other format). */
   hint: string | null;
   /** Notification marker lists. */
-  markers: { lists: number; pythonOrder: number; duplicates: number; notIds: number; overMaxLength: { lists: number; entries: number } } | null;
+  markers: {
+    lists: number;
+    pythonOrder: number;
+    duplicates: number;
+    notIds: number;
+    overMaxLength: { lists: number; entries: number };
+  } | null;
 }
 
 export interface MigrationReport {
@@ -57,7 +63,13 @@ export interface MigrationReport {
 }
 
 const truncate = (text: string) => (text.length > 200 ? `${text.slice(0, 197)}...` : text);
-const emptyCounts = (): StatusCounts => ({ entries: 0, read: 0, rewritten: 0, unwritable: 0, undecodable: 0 });
+const emptyCounts = (): StatusCounts => ({
+  entries: 0,
+  read: 0,
+  rewritten: 0,
+  unwritable: 0,
+  undecodable: 0,
+});
 
 /** Collects what the check finds under one pattern. */
 export class PatternStats {
@@ -77,7 +89,16 @@ export class PatternStats {
       trimming: null,
       wrongShard: 0,
       hint: null,
-      markers: kind === 'markers' ? { lists: 0, pythonOrder: 0, duplicates: 0, notIds: 0, overMaxLength: { lists: 0, entries: 0 } } : null,
+      markers:
+        kind === 'markers'
+          ? {
+              lists: 0,
+              pythonOrder: 0,
+              duplicates: 0,
+              notIds: 0,
+              overMaxLength: { lists: 0, entries: 0 },
+            }
+          : null,
     };
   }
 
@@ -85,13 +106,17 @@ export class PatternStats {
     const report = this.report;
     report.entries++;
     report[result.status]++;
-    if (result.reason !== undefined) report.reasons[result.reason] = (report.reasons[result.reason] ?? 0) + 1;
+    if (result.reason !== undefined)
+      report.reasons[result.reason] = (report.reasons[result.reason] ?? 0) + 1;
     for (const finding of result.findings) {
       const counts = (report.findings[finding] ??= emptyCounts());
       counts.entries++;
       counts[result.status]++;
     }
-    if (result.status !== 'read' && report.examples.filter((example) => example.status === result.status).length < 3) {
+    if (
+      result.status !== 'read' &&
+      report.examples.filter((example) => example.status === result.status).length < 3
+    ) {
       report.examples.push({
         key,
         entry: truncate(entry),
@@ -127,14 +152,16 @@ const FINDINGS: Record<string, string> = {
 };
 
 function describeFinding(name: string): string {
-  if (name.startsWith('extra-context-object:')) return `Python object ${name.slice('extra-context-object:'.length)} in extra_context`;
+  if (name.startsWith('extra-context-object:'))
+    return `Python object ${name.slice('extra-context-object:'.length)} in extra_context`;
   return FINDINGS[name] ?? name;
 }
 
 function statusText(counts: StatusCounts): string {
   const parts: string[] = [];
   if (counts.read) parts.push(`read as stored: ${counts.read}`);
-  if (counts.rewritten) parts.push(`read, rewritten differently on the next write: ${counts.rewritten}`);
+  if (counts.rewritten)
+    parts.push(`read, rewritten differently on the next write: ${counts.rewritten}`);
   if (counts.unwritable) parts.push(`read, but a write back is refused: ${counts.unwritable}`);
   if (counts.undecodable) parts.push(`UNDECODABLE (skipped, lost): ${counts.undecodable}`);
   return parts.join('; ');
@@ -150,28 +177,49 @@ export function formatReport(report: MigrationReport): string {
     lines.push(`${p.pattern}  [${p.kind}, ${p.type}]  ${p.keys} keys, ${p.entries} entries`);
     if (p.kind === 'other') lines.push('  not read by this library (left as it is)');
     if (p.entries > 0 && p.kind !== 'markers') lines.push(`  ${statusText(p)}`);
-    for (const [reason, count] of Object.entries(p.reasons)) lines.push(`  reason (${count}): ${reason}`);
+    for (const [reason, count] of Object.entries(p.reasons))
+      lines.push(`  reason (${count}): ${reason}`);
     if (p.hint) lines.push(`  hint: ${p.hint}`);
-    for (const [name, counts] of Object.entries(p.findings)) lines.push(`  ${describeFinding(name)}: ${counts.entries} entries (${statusText(counts)})`);
+    for (const [name, counts] of Object.entries(p.findings))
+      lines.push(`  ${describeFinding(name)}: ${counts.entries} entries (${statusText(counts)})`);
     for (const example of p.examples.filter((e) => e.rewrittenAs !== undefined).slice(0, 1)) {
-      lines.push(`  e.g. ${JSON.stringify(example.entry)}`, `    rewritten as ${JSON.stringify(example.rewrittenAs)}`);
+      lines.push(
+        `  e.g. ${JSON.stringify(example.entry)}`,
+        `    rewritten as ${JSON.stringify(example.rewrittenAs)}`,
+      );
     }
     if (p.missingActivities.references > 0) {
-      lines.push(`  activities referenced but missing from the activity hashes (skipped on reads, as in Python): ${p.missingActivities.references}, e.g. ${p.missingActivities.examples.join(', ')}`);
+      lines.push(
+        `  activities referenced but missing from the activity hashes (skipped on reads, as in Python): ${p.missingActivities.references}, e.g. ${p.missingActivities.examples.join(', ')}`,
+      );
     }
     if (p.trimming && p.trimming.keys > 0) {
-      lines.push(`  ${p.trimming.keys} feeds longer than maxLength ${p.trimming.maxLength}: ${p.trimming.entries} oldest entries trimmed on the next write`);
+      lines.push(
+        `  ${p.trimming.keys} feeds longer than maxLength ${p.trimming.maxLength}: ${p.trimming.entries} oldest entries trimmed on the next write`,
+      );
     }
-    if (p.wrongShard > 0) lines.push(`  ${p.wrongShard} activities in another shard than this library reads (LOST)`);
+    if (p.wrongShard > 0)
+      lines.push(`  ${p.wrongShard} activities in another shard than this library reads (LOST)`);
     if (p.markers) {
       const m = p.markers;
-      lines.push(`  ${m.lists} marker lists; ${m.pythonOrder} in Python's order (newest first per write): this library appends newest last, counts and seen/read state unchanged`);
-      if (m.duplicates) lines.push(`  ${m.duplicates} lists with repeated ids: collapsed on the next update`);
-      if (m.notIds) lines.push(`  ${m.notIds} entries that are no aggregated id: never match a notification`);
-      if (m.overMaxLength.lists) lines.push(`  ${m.overMaxLength.lists} lists over markersMaxLength: ${m.overMaxLength.entries} oldest ids dropped on the next update`);
+      lines.push(
+        `  ${m.lists} marker lists; ${m.pythonOrder} in Python's order (newest first per write): this library appends newest last, counts and seen/read state unchanged`,
+      );
+      if (m.duplicates)
+        lines.push(`  ${m.duplicates} lists with repeated ids: collapsed on the next update`);
+      if (m.notIds)
+        lines.push(`  ${m.notIds} entries that are no aggregated id: never match a notification`);
+      if (m.overMaxLength.lists)
+        lines.push(
+          `  ${m.overMaxLength.lists} lists over markersMaxLength: ${m.overMaxLength.entries} oldest ids dropped on the next update`,
+        );
     }
     lines.push('');
   }
-  lines.push(report.ok ? 'OK: nothing would be lost.' : `NOT OK: ${report.lost} entries would be lost (see UNDECODABLE / LOST above).`);
+  lines.push(
+    report.ok
+      ? 'OK: nothing would be lost.'
+      : `NOT OK: ${report.lost} entries would be lost (see UNDECODABLE / LOST above).`,
+  );
   return lines.join('\n');
 }

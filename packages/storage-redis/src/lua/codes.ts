@@ -36,7 +36,13 @@ export function lockError(
 ): RedisLockError {
   const key = JSON.stringify(lockKey);
   if (code === ReplyCode.LOCK_BUSY) {
-    return new RedisLockError(lockKey, `could not take the lock ${key} within ${lock.acquireTimeout} ms (another writer holds it)`);
+    return new RedisLockError(
+      lockKey,
+      `could not take the lock ${key} within ${lock.acquireTimeout} ms (another writer holds it)`,
+    );
   }
-  return new RedisLockError(lockKey, `lost the lock ${key} ${lock.attempts} times before writing (lock.ttl ${lock.ttl} ms too short?)`);
+  return new RedisLockError(
+    lockKey,
+    `lost the lock ${key} ${lock.attempts} times before writing (lock.ttl ${lock.ttl} ms too short?)`,
+  );
 }

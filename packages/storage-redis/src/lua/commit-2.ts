@@ -6,7 +6,12 @@ export type CommitReply = typeof ReplyCode.LOCK_LOST | { removed: number; added:
 export interface CommitSignature {
   keys: readonly [timeline: string, lock: string];
   /** `removeCount` members to remove, then score, member pairs to add. */
-  args: readonly [token: string, maxLength: number, removeCount: number, ...membersThenPairs: string[]];
+  args: readonly [
+    token: string,
+    maxLength: number,
+    removeCount: number,
+    ...membersThenPairs: string[],
+  ];
   reply: CommitReply;
 }
 
@@ -30,7 +35,8 @@ export const commit: LuaScript<CommitReply> = {
   expected: 'LOCK_LOST or [removed, added]',
   reply: (raw) => {
     if (raw === ReplyCode.LOCK_LOST) return raw;
-    if (Array.isArray(raw) && raw.length === 2 && isInteger(raw[0]) && isInteger(raw[1])) return { removed: raw[0], added: raw[1] };
+    if (Array.isArray(raw) && raw.length === 2 && isInteger(raw[0]) && isInteger(raw[1]))
+      return { removed: raw[0], added: raw[1] };
     return undefined;
   },
   source: `

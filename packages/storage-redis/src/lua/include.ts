@@ -10,19 +10,28 @@ const INCLUDE = /^[ \t]*--@include[ \t]+"([^"]*)"[ \t]*$/gm;
 /** Any line that mentions `--@include` but is not a well-formed include (a typo must not pass as a comment). */
 const MALFORMED = /^.*--@include.*$/m;
 
-export function expandIncludes(scriptName: string, source: string, fragments: Readonly<Record<string, string>>): string {
+export function expandIncludes(
+  scriptName: string,
+  source: string,
+  fragments: Readonly<Record<string, string>>,
+): string {
   const included = new Set<string>();
   const expand = (text: string, from: string): string => {
     const expanded = text.replace(INCLUDE, (_line, name: string) => {
       if (!Object.hasOwn(fragments, name)) {
-        throw new Error(`Lua script ${scriptName}: ${from} includes the unknown fragment "${name}"`);
+        throw new Error(
+          `Lua script ${scriptName}: ${from} includes the unknown fragment "${name}"`,
+        );
       }
       if (included.has(name)) return '';
       included.add(name);
       return expand(fragments[name]!, `fragment "${name}"`);
     });
     const malformed = MALFORMED.exec(expanded);
-    if (malformed) throw new Error(`Lua script ${scriptName}: ${from} has a malformed include: ${malformed[0].trim()}`);
+    if (malformed)
+      throw new Error(
+        `Lua script ${scriptName}: ${from} has a malformed include: ${malformed[0].trim()}`,
+      );
     return expanded;
   };
   return expand(source, 'the script');

@@ -4,7 +4,14 @@ import { type LuaFlag, type LuaScript, isInteger } from './script.js';
 export interface MarkersSignature {
   keys: readonly [unseen: string, unread: string];
   /** Then the four counted groups: `n, id1 .. idn` each. */
-  args: readonly [maxLength: number, channel: string, feedKey: string, clearUnseen: LuaFlag, clearUnread: LuaFlag, ...groups: (string | number)[]];
+  args: readonly [
+    maxLength: number,
+    channel: string,
+    feedKey: string,
+    clearUnseen: LuaFlag,
+    clearUnread: LuaFlag,
+    ...groups: (string | number)[],
+  ];
   reply: MarkerCounts;
 }
 
@@ -29,7 +36,9 @@ export const markers: LuaScript<MarkerCounts> = {
   keys: 2,
   expected: '[unseen, unread] counts',
   reply: (raw) =>
-    Array.isArray(raw) && raw.length === 2 && isInteger(raw[0]) && isInteger(raw[1]) ? { unseen: raw[0], unread: raw[1] } : undefined,
+    Array.isArray(raw) && raw.length === 2 && isInteger(raw[0]) && isInteger(raw[1])
+      ? { unseen: raw[0], unread: raw[1] }
+      : undefined,
   source: `
 --@include "argv-chunks"
 local lists = { KEYS[1], KEYS[2] }

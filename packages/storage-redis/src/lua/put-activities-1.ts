@@ -1,7 +1,8 @@
 import { type LuaScript, isInteger, isStringArray } from './script.js';
 
 /** Fields that were new, or, when nothing was written, the conflicting fields with what they hold. */
-export type PutActivitiesReply = { added: number } | { conflicts: [field: string, current: string][] };
+export type PutActivitiesReply =
+  { added: number } | { conflicts: [field: string, current: string][] };
 
 export interface PutActivitiesSignature {
   keys: readonly [shard: string];

@@ -18,10 +18,16 @@ import { type ScriptName, scriptReply, scripts } from './scripts.js';
 const names = Object.keys(scripts) as ScriptName[];
 
 describe('--@include', () => {
-  const parts = { a: 'local a = 1', b: '--@include "a"\nlocal b = a', c: '--@include "c"\nlocal c = 3' };
+  const parts = {
+    a: 'local a = 1',
+    b: '--@include "a"\nlocal b = a',
+    c: '--@include "c"\nlocal c = 3',
+  };
 
   it('replaces an include line by the fragment, once per script, nested includes first', () => {
-    expect(expandIncludes('t', '--@include "b"\n  --@include "a"\nreturn b', parts)).toBe('local a = 1\nlocal b = a\n\nreturn b');
+    expect(expandIncludes('t', '--@include "b"\n  --@include "a"\nreturn b', parts)).toBe(
+      'local a = 1\nlocal b = a\n\nreturn b',
+    );
   });
 
   it('ends a fragment that includes itself', () => {
@@ -29,9 +35,15 @@ describe('--@include', () => {
   });
 
   it('refuses an unknown fragment and a malformed include, naming the script', () => {
-    expect(() => expandIncludes('sfXV1', '--@include "nope"', parts)).toThrow(/sfXV1: the script includes the unknown fragment "nope"/);
-    expect(() => expandIncludes('sfXV1', '--@include a', parts)).toThrow(/sfXV1: the script has a malformed include: --@include a/);
-    expect(() => expandIncludes('sfXV1', 'local x = 1 --@include "a"', parts)).toThrow(/malformed include/);
+    expect(() => expandIncludes('sfXV1', '--@include "nope"', parts)).toThrow(
+      /sfXV1: the script includes the unknown fragment "nope"/,
+    );
+    expect(() => expandIncludes('sfXV1', '--@include a', parts)).toThrow(
+      /sfXV1: the script has a malformed include: --@include a/,
+    );
+    expect(() => expandIncludes('sfXV1', 'local x = 1 --@include "a"', parts)).toThrow(
+      /malformed include/,
+    );
   });
 });
 
@@ -42,7 +54,9 @@ describe('the scripts', () => {
       expect(lua).not.toContain('--@include');
       for (const [fragment, text] of Object.entries(fragments)) {
         const count = lua.split(text).length - 1;
-        expect(count, `${name} holds fragment ${fragment}`).toBe(source.includes(`--@include "${fragment}"`) ? 1 : 0);
+        expect(count, `${name} holds fragment ${fragment}`).toBe(
+          source.includes(`--@include "${fragment}"`) ? 1 : 0,
+        );
       }
     }
   });
@@ -55,7 +69,9 @@ describe('the scripts', () => {
   });
 
   it('return codes by name, declared once in codes.ts', () => {
-    expect(codesFragment).toBe('local LOCK_TAKEN = 1\nlocal LOCK_BUSY = 0\nlocal LOCK_LOST = -1\nlocal UNLOCKED = 1\nlocal NOT_LOCK_OWNER = 0');
+    expect(codesFragment).toBe(
+      'local LOCK_TAKEN = 1\nlocal LOCK_BUSY = 0\nlocal LOCK_LOST = -1\nlocal UNLOCKED = 1\nlocal NOT_LOCK_OWNER = 0',
+    );
     for (const name of ['lock', 'unlock', 'commit'] as const) {
       expect(scripts[name].source, name).not.toMatch(/return -?\d/);
       expect(scripts[name].lua, name).toContain(codesFragment);
@@ -72,19 +88,30 @@ describe('the scripts', () => {
       'range-1.ts': rangeModule,
       'unlock-1.ts': unlockModule,
     };
-    const files = readdirSync(new URL('.', import.meta.url)).filter((file) => /^[a-z-]+-(\d+|n)\.ts$/.test(file));
+    const files = readdirSync(new URL('.', import.meta.url)).filter((file) =>
+      /^[a-z-]+-(\d+|n)\.ts$/.test(file),
+    );
     expect(files.sort()).toEqual(Object.keys(modules).sort());
     const found: string[] = [];
     for (const file of files) {
       const defined = Object.values(modules[file]!).filter(
-        (value): value is LuaScript<unknown> => typeof value === 'object' && value !== null && 'source' in value,
+        (value): value is LuaScript<unknown> =>
+          typeof value === 'object' && value !== null && 'source' in value,
       );
       expect(defined, file).toHaveLength(1);
       expect(String(defined[0]!.keys), file).toBe(/-(\d+|n)\.ts$/.exec(file)![1]);
       found.push(defined[0]!.name);
     }
     expect(found.sort()).toEqual(names.map((name) => scripts[name].name).sort());
-    expect(found).toEqual(['sfAddManyV1', 'sfCommitV1', 'sfLockV1', 'sfMarkersV1', 'sfPutActivitiesV1', 'sfRangeV1', 'sfUnlockV1']);
+    expect(found).toEqual([
+      'sfAddManyV1',
+      'sfCommitV1',
+      'sfLockV1',
+      'sfMarkersV1',
+      'sfPutActivitiesV1',
+      'sfRangeV1',
+      'sfUnlockV1',
+    ]);
   });
 
   it('are registered on a client as expanded, the source Redis runs', () => {
@@ -108,7 +135,12 @@ describe('replies', () => {
     expect(scriptReply('commit', -1, context)).toBe(ReplyCode.LOCK_LOST);
     expect(scriptReply('commit', [2, 3], context)).toEqual({ removed: 2, added: 3 });
     expect(scriptReply('putActivities', 4, context)).toEqual({ added: 4 });
-    expect(scriptReply('putActivities', ['1', 'a', '2', 'b'], context)).toEqual({ conflicts: [['1', 'a'], ['2', 'b']] });
+    expect(scriptReply('putActivities', ['1', 'a', '2', 'b'], context)).toEqual({
+      conflicts: [
+        ['1', 'a'],
+        ['2', 'b'],
+      ],
+    });
     expect(scriptReply('markers', [1, 2], context)).toEqual({ unseen: 1, unread: 2 });
     expect(scriptReply('range', ['1', '2'], context)).toEqual(['1', '2']);
     expect(scriptReply('addMany', 7, context)).toBe(7);
@@ -124,7 +156,9 @@ describe('replies', () => {
       ['addMany', null],
     ] as const) {
       expect(() => scriptReply(name, raw, context), name).toThrow(RedisReplyError);
-      expect(() => scriptReply(name, raw, context), name).toThrow(`from ${scripts[name].name}, got`);
+      expect(() => scriptReply(name, raw, context), name).toThrow(
+        `from ${scripts[name].name}, got`,
+      );
     }
   });
 
@@ -133,6 +167,8 @@ describe('replies', () => {
     const busy = lockError(ReplyCode.LOCK_BUSY, 'l', lock);
     expect(busy).toBeInstanceOf(RedisLockError);
     expect(busy.message).toBe('could not take the lock "l" within 50 ms (another writer holds it)');
-    expect(lockError(ReplyCode.LOCK_LOST, 'l', lock).message).toBe('lost the lock "l" 3 times before writing (lock.ttl 100 ms too short?)');
+    expect(lockError(ReplyCode.LOCK_LOST, 'l', lock).message).toBe(
+      'lost the lock "l" 3 times before writing (lock.ttl 100 ms too short?)',
+    );
   });
 });

@@ -47,11 +47,18 @@ export const scripts: { readonly [N in ScriptName]: LoadedScript<ScriptReply<N>>
 };
 
 /** A script's raw reply, typed; a reply of another shape is a RedisReplyError. */
-export function scriptReply<N extends ScriptName>(name: N, raw: unknown, context: RedisOperationContext): ScriptReply<N> {
+export function scriptReply<N extends ScriptName>(
+  name: N,
+  raw: unknown,
+  context: RedisOperationContext,
+): ScriptReply<N> {
   const script: LoadedScript<ScriptReply<N>> = scripts[name];
   const reply = script.reply(raw);
   if (reply === undefined) {
-    throw new RedisReplyError(context, `expected ${script.expected} from ${script.name}, got ${JSON.stringify(raw)?.slice(0, 200)}`);
+    throw new RedisReplyError(
+      context,
+      `expected ${script.expected} from ${script.name}, got ${JSON.stringify(raw)?.slice(0, 200)}`,
+    );
   }
   return reply;
 }

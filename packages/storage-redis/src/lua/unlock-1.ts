@@ -21,7 +21,8 @@ export const unlock: LuaScript<UnlockReply> = {
   name: 'sfUnlockV1',
   keys: 1,
   expected: 'UNLOCKED or NOT_LOCK_OWNER',
-  reply: (raw) => (raw === ReplyCode.UNLOCKED || raw === ReplyCode.NOT_LOCK_OWNER ? raw : undefined),
+  reply: (raw) =>
+    raw === ReplyCode.UNLOCKED || raw === ReplyCode.NOT_LOCK_OWNER ? raw : undefined,
   source: `
 --@include "codes"
 if redis.call('GET', KEYS[1]) == ARGV[1] then

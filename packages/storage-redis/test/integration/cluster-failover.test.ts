@@ -48,14 +48,21 @@ async function portFree(port: number): Promise<boolean> {
 async function freeRange(from: number): Promise<number | undefined> {
   for (let base = from; base < from + 200; base += 10) {
     let free = true;
-    for (let port = base; port < base + 6 && free; port++) free = (await portFree(port)) && (await portFree(port + 10_000));
+    for (let port = base; port < base + 6 && free; port++)
+      free = (await portFree(port)) && (await portFree(port + 10_000));
     if (free) return base;
   }
   return undefined;
 }
 
 async function command(port: number, ...args: string[]): Promise<unknown> {
-  const client = new Redis({ port, host: HOST, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    port,
+    host: HOST,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -124,13 +131,15 @@ describe.skipIf(base === undefined)('a cluster master fails over while the clien
 
   /** Waits until the replica on `replica` is linked to its master and has all of its writes. */
   async function replicated(master: number, replica: number): Promise<void> {
-    const field = (info: string, name: string) => new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1];
+    const field = (info: string, name: string) =>
+      new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1];
     await eventually(async () => {
       const ofMaster = (await command(master, 'INFO', 'replication')) as string;
       const ofReplica = (await command(replica, 'INFO', 'replication')) as string;
       return (
         field(ofReplica, 'master_link_status') === 'up' &&
-        Number(field(ofReplica, 'slave_repl_offset')) >= Number(field(ofMaster, 'master_repl_offset'))
+        Number(field(ofReplica, 'slave_repl_offset')) >=
+          Number(field(ofMaster, 'master_repl_offset'))
       );
     }, 30_000);
   }
@@ -143,7 +152,8 @@ describe.skipIf(base === undefined)('a cluster master fails over while the clien
           const view = await clusterNodes(node);
           const promoted = view.find((n) => n.port === port);
           if (!promoted || promoted.role !== 'master' || promoted.slots !== slots) return false;
-          if (!/cluster_state:ok/.test((await command(node, 'CLUSTER', 'INFO')) as string)) return false;
+          if (!/cluster_state:ok/.test((await command(node, 'CLUSTER', 'INFO')) as string))
+            return false;
         } catch {
           return false;
         }
@@ -154,7 +164,11 @@ describe.skipIf(base === undefined)('a cluster master fails over while the clien
 
   it('writes through the promoted replica at the first call after its master was killed', async () => {
     const storage = redisStorage({ redis: client, format: testFormat, keyPrefix: 'failover:' });
-    const flat = storage.timelineStorage({ name: 'normal', kind: 'flat', serializer: flatSerializer });
+    const flat = storage.timelineStorage({
+      name: 'normal',
+      kind: 'flat',
+      serializer: flatSerializer,
+    });
     expect(await flat.addToMany(feeds, [new DehydratedActivity(id(1))])).toBe(feeds.length);
 
     const nodes = await clusterNodes(ports[0]!);
@@ -162,10 +176,16 @@ describe.skipIf(base === undefined)('a cluster master fails over while the clien
     const replica = nodes.find((n) => n.masterId === master.id)!;
     // Replication is asynchronous: let the replica have the first write before its master dies.
     await replicated(master.port, replica.port);
-    process.kill(Number(readFileSync(join(dir, String(master.port), 'redis.pid'), 'utf8').trim()), 'SIGKILL');
+    process.kill(
+      Number(readFileSync(join(dir, String(master.port), 'redis.pid'), 'utf8').trim()),
+      'SIGKILL',
+    );
     killed = master.port;
     // The client drops its connection to the dead node; nothing else tells it anything.
-    await eventually(() => !client.nodes('all').some((node) => node.options.port === master.port), 10_000);
+    await eventually(
+      () => !client.nodes('all').some((node) => node.options.port === master.port),
+      10_000,
+    );
     await command(replica.port, 'CLUSTER', 'FAILOVER', 'TAKEOVER');
     await settled(replica.port, master.slots, [master.port]);
 
@@ -179,11 +199,19 @@ describe.skipIf(base === undefined)('a cluster master fails over while the clien
 
   it('writes through the new master at the first call after a manual failover (old master alive, now a replica)', async () => {
     const storage = redisStorage({ redis: client, format: testFormat, keyPrefix: 'failover:' });
-    const flat = storage.timelineStorage({ name: 'normal', kind: 'flat', serializer: flatSerializer });
+    const flat = storage.timelineStorage({
+      name: 'normal',
+      kind: 'flat',
+      serializer: flatSerializer,
+    });
     const dead = killed === undefined ? [] : [killed];
-    const nodes = (await clusterNodes(ports.find((port) => !dead.includes(port))!)).filter((n) => !n.failed && !dead.includes(n.port));
+    const nodes = (await clusterNodes(ports.find((port) => !dead.includes(port))!)).filter(
+      (n) => !n.failed && !dead.includes(n.port),
+    );
     // A master that still has a live replica.
-    const master = nodes.find((n) => n.role === 'master' && n.slots > 0 && nodes.some((r) => r.masterId === n.id))!;
+    const master = nodes.find(
+      (n) => n.role === 'master' && n.slots > 0 && nodes.some((r) => r.masterId === n.id),
+    )!;
     const replica = nodes.find((n) => n.masterId === master.id)!;
     await command(replica.port, 'CLUSTER', 'FAILOVER');
     await settled(replica.port, master.slots, dead);

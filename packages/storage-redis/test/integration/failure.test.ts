@@ -28,11 +28,31 @@ class OwnRedis {
   constructor(readonly port: number) {}
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        this.dir,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     this.process = child;
-    const probe = new Redis({ port: this.port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const probe = new Redis({
+      port: this.port,
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
     probe.on('error', () => {});
     await eventually(async () => {
       try {
@@ -97,8 +117,16 @@ describe('when Redis goes away mid-test', () => {
       redis.on('error', (error) => errors.push(error)); // ioredis reports reconnection failures here
       try {
         const storage = redisStorage({ redis, format: testFormat, keyPrefix: 'failure:' });
-        const flat = storage.timelineStorage({ name: 'normal', kind: 'flat', serializer: flatSerializer });
-        const aggregated = storage.timelineStorage({ name: 'agg', kind: 'aggregated', serializer: groupSerializer });
+        const flat = storage.timelineStorage({
+          name: 'normal',
+          kind: 'flat',
+          serializer: flatSerializer,
+        });
+        const aggregated = storage.timelineStorage({
+          name: 'agg',
+          kind: 'aggregated',
+          serializer: groupSerializer,
+        });
         const markers = storage.markerStorage({ name: 'n' });
         await eventually(() => redis.status === 'ready', 5000);
         expect(await flat.add('feed:1', [new DehydratedActivity(id(1))])).toBe(1);
@@ -109,7 +137,10 @@ describe('when Redis goes away mid-test', () => {
           flat.add('feed:1', [new DehydratedActivity(id(2))], { maxLength: 10 }),
           flat.addToMany(['feed:1', 'feed:2'], [new DehydratedActivity(id(3))], { maxLength: 10 }),
           flat.get('feed:1', { offset: 0, limit: 10, filter: { lt: id(9) } }),
-          aggregated.modify('agg:1', {}, async () => ({ remove: [], add: [new Group('g', '1000', ['1'])] })),
+          aggregated.modify('agg:1', {}, async () => ({
+            remove: [],
+            add: [new Group('g', '1000', ['1'])],
+          })),
           markers.update('n:1', { add: { unseen: ['1'] } }, 100),
           markers.counts('n:1'),
           storage.activityStorage({ name: 'x' }).getMany([id(1)]),
@@ -127,9 +158,16 @@ describe('when Redis goes away mid-test', () => {
         await server.start();
         // the next call works (with the offline queue off, once ioredis has reconnected)
         if (!options.enableOfflineQueue) await eventually(() => redis.status === 'ready', 10_000);
-        expect(await flat.add('feed:1', [new DehydratedActivity(id(4))], { maxLength: 10 })).toBe(1);
-        expect((await flat.get('feed:1', { offset: 0, limit: 10 })).map((item) => item.serializationId)).toEqual([id(4)]);
-        await aggregated.modify('agg:1', {}, async () => ({ remove: [], add: [new Group('g', '1000', ['1'])] }));
+        expect(await flat.add('feed:1', [new DehydratedActivity(id(4))], { maxLength: 10 })).toBe(
+          1,
+        );
+        expect(
+          (await flat.get('feed:1', { offset: 0, limit: 10 })).map((item) => item.serializationId),
+        ).toEqual([id(4)]);
+        await aggregated.modify('agg:1', {}, async () => ({
+          remove: [],
+          add: [new Group('g', '1000', ['1'])],
+        }));
         expect(await aggregated.count('agg:1')).toBe(1);
       } finally {
         redis.disconnect();
@@ -138,14 +176,20 @@ describe('when Redis goes away mid-test', () => {
   }
 
   it('fails a subscription with the typed error and survives a restart of Redis while subscribed', async () => {
-    const redis = new Redis({ port: server.port, maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 50, 200) });
+    const redis = new Redis({
+      port: server.port,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => Math.min(times * 50, 200),
+    });
     redis.on('error', () => {});
     try {
       const markers = redisStorage({ redis, format: testFormat }).markerStorage({ name: 'n' });
       const events: unknown[] = [];
       const unsubscribe = await markers.subscribe((event) => events.push(event));
       await server.stop('SIGTERM');
-      await expect(markers.update('n:2', { add: { unseen: ['1'] } }, 100)).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(markers.update('n:2', { add: { unseen: ['1'] } }, 100)).rejects.toBeInstanceOf(
+        StorageUnavailableError,
+      );
       await server.start();
       // ioredis reconnects the subscriber and subscribes again
       await eventually(async () => {

@@ -15,7 +15,10 @@ declare module 'vitest' {
 }
 
 async function script(name: string, args: string[]): Promise<string> {
-  const { stdout } = await run('bash', [scripts + name, ...args], { env: process.env, timeout: 120_000 });
+  const { stdout } = await run('bash', [scripts + name, ...args], {
+    env: process.env,
+    timeout: 120_000,
+  });
   return stdout;
 }
 
@@ -43,7 +46,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
     const output = await script('redis-cluster.sh', ['start']);
     clusterNodes = /REDIS_CLUSTER_NODES=(\S+)/.exec(output)?.[1] ?? '';
-    if (!clusterNodes) throw new Error(`scripts/redis-cluster.sh start printed no REDIS_CLUSTER_NODES: ${output}`);
+    if (!clusterNodes)
+      throw new Error(`scripts/redis-cluster.sh start printed no REDIS_CLUSTER_NODES: ${output}`);
     startedCluster = status !== 'ok';
   }
   project.provide('redisClusterNodes', clusterNodes);

@@ -19,7 +19,9 @@ export const clientOptions: RedisOptions = {
 export function targets(): Target[] {
   const url = inject('redisUrl');
   const nodes = inject('redisClusterNodes');
-  const list: Target[] = [{ name: 'single', connect: (options) => new Redis(url, { ...clientOptions, ...options }) }];
+  const list: Target[] = [
+    { name: 'single', connect: (options) => new Redis(url, { ...clientOptions, ...options }) },
+  ];
   if (nodes) {
     const startupNodes = nodes.split(',').map((node) => {
       const [host, port] = node.split(':');
@@ -28,7 +30,10 @@ export function targets(): Target[] {
     list.push({
       name: 'cluster',
       connect: (options) =>
-        new Cluster(startupNodes, { redisOptions: { ...clientOptions, ...options }, ...(options as ClusterOptions) }),
+        new Cluster(startupNodes, {
+          redisOptions: { ...clientOptions, ...options },
+          ...(options as ClusterOptions),
+        }),
     });
   }
   return list;
@@ -53,7 +58,10 @@ export async function keysOf(client: RedisClient, prefix: string): Promise<strin
   return (await keysWithPrefix(client, prefix)).sort();
 }
 
-export async function eventually(check: () => boolean | Promise<boolean>, timeout = 5000): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeout = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeout;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms`);
@@ -72,9 +80,13 @@ export interface RedisTestConnection {
  * test, and that prefix's keys deleted after each test.
  */
 export function useRedis(target: Target): RedisTestConnection {
-  const connection: { redis: RedisClient | undefined; prefix: string } = { redis: undefined, prefix: '' };
+  const connection: { redis: RedisClient | undefined; prefix: string } = {
+    redis: undefined,
+    prefix: '',
+  };
   const client = (): RedisClient => {
-    if (!connection.redis) throw new Error('useRedis: the client is only there inside hooks and tests');
+    if (!connection.redis)
+      throw new Error('useRedis: the client is only there inside hooks and tests');
     return connection.redis;
   };
   beforeAll(() => {

@@ -26,7 +26,22 @@ const protocol4 = (body: number[]) => [0x80, 0x04, 0x95, body.length, 0, 0, 0, 0
  * stays undecodable.
  */
 const DECIMAL_PICKLE = text(
-  protocol4([0x7d, 0x94, ...short('price'), ...short('decimal'), ...short('Decimal'), 0x93, 0x94, ...short('1.5'), 0x85, 0x94, 0x52, 0x94, 0x73, 0x2e]),
+  protocol4([
+    0x7d,
+    0x94,
+    ...short('price'),
+    ...short('decimal'),
+    ...short('Decimal'),
+    0x93,
+    0x94,
+    ...short('1.5'),
+    0x85,
+    0x94,
+    0x52,
+    0x94,
+    0x73,
+    0x2e,
+  ]),
 );
 /**
  * `pickle.dumps({'when': datetime(2014, 3, 4, 5, 6, 7, 123456), 'counts': {1: 'a'}, 'tags': {1, 2}}, 4)`
@@ -34,21 +49,70 @@ const DECIMAL_PICKLE = text(
  */
 const PYTHON_TYPES_PICKLE = text(
   protocol4([
-    0x7d, 0x94, 0x28,
-    ...short('when'), ...short('datetime'), ...short('datetime'), 0x93, 0x94, 0x43, 10, 0x07, 0xde, 3, 4, 5, 6, 7, 0x01, 0xe2, 0x40, 0x94, 0x85, 0x94, 0x52, 0x94,
-    ...short('counts'), 0x7d, 0x94, 0x4b, 0x01, ...short('a'), 0x73,
-    ...short('tags'), 0x8f, 0x94, 0x28, 0x4b, 0x01, 0x4b, 0x02, 0x90,
-    0x75, 0x2e,
+    0x7d,
+    0x94,
+    0x28,
+    ...short('when'),
+    ...short('datetime'),
+    ...short('datetime'),
+    0x93,
+    0x94,
+    0x43,
+    10,
+    0x07,
+    0xde,
+    3,
+    4,
+    5,
+    6,
+    7,
+    0x01,
+    0xe2,
+    0x40,
+    0x94,
+    0x85,
+    0x94,
+    0x52,
+    0x94,
+    ...short('counts'),
+    0x7d,
+    0x94,
+    0x4b,
+    0x01,
+    ...short('a'),
+    0x73,
+    ...short('tags'),
+    0x8f,
+    0x94,
+    0x28,
+    0x4b,
+    0x01,
+    0x4b,
+    0x02,
+    0x90,
+    0x75,
+    0x2e,
   ]),
 );
 const SNOWFLAKE = 1234567890123456789n;
 /** `pickle.dumps({'item_id': 700}, 4)`. */
-const PLAIN_PICKLE = text(protocol4([0x7d, 0x94, ...short('item_id'), 0x4d, 0xbc, 0x02, 0x73, 0x2e]));
+const PLAIN_PICKLE = text(
+  protocol4([0x7d, 0x94, ...short('item_id'), 0x4d, 0xbc, 0x02, 0x73, 0x2e]),
+);
 
 /** Python's `'%.6f' % epoch`. */
-const epoch = (micros: number) => `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
-const activityText = (actor: number | bigint, object: number, micros: number, pickle: string) => `${actor},${Love.id},${object},0,${epoch(micros)},${pickle}`;
-const idOf = (object: number, micros: number) => new Activity({ actor: 1, verb: Love, object, epochMicroseconds: micros, idScheme: 'stream-framework' }).serializationId;
+const epoch = (micros: number) =>
+  `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
+const activityText = (actor: number | bigint, object: number, micros: number, pickle: string) =>
+  `${actor},${Love.id},${object},0,${epoch(micros)},${pickle}`;
+const idOf = (object: number, micros: number) =>
+  new Activity({
+    actor: 1,
+    verb: Love,
+    object,
+    epochMicroseconds: micros,
+    idScheme: 'stream-framework',
+  }).serializationId;
 
 // 2014-03-04 05:06:07.123456 UTC and later that day
 const A_TIME = 1393909567123456;
@@ -66,16 +130,34 @@ for (const target of targets()) {
     beforeEach(() => {
       ({ redis, prefix } = connection);
       lost = [];
-      storage = redisStorage({ redis, keyPrefix: prefix, format: 'stream-framework', onCorruptEntry: () => {} });
+      storage = redisStorage({
+        redis,
+        keyPrefix: prefix,
+        format: 'stream-framework',
+        onCorruptEntry: () => {},
+      });
     });
 
     const members = async (key: string) => redis.zrange(prefix + key, 0, -1);
-    const plantActivity = async (id: string, value: string) => redis.hset(storage.keys.activityShardKey(id), id, value);
-    const y = new Activity({ actor: 9, verb: Love, object: 702, epochMicroseconds: Y_TIME, idScheme: 'stream-framework', extraContext: { item_id: 702 } });
+    const plantActivity = async (id: string, value: string) =>
+      redis.hset(storage.keys.activityShardKey(id), id, value);
+    const y = new Activity({
+      actor: 9,
+      verb: Love,
+      object: 702,
+      epochMicroseconds: Y_TIME,
+      idScheme: 'stream-framework',
+      extraContext: { item_id: 702 },
+    });
 
     describe('an aggregated feed', () => {
       const define = () =>
-        AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:%(user_id)s', storage, onMissingActivities: (_key, ids) => lost.push(...ids) });
+        AggregatedFeed.define({
+          name: 'aggregated',
+          keyFormat: 'feed:aggregated:%(user_id)s',
+          storage,
+          onMissingActivities: (_key, ids) => lost.push(...ids),
+        });
       const aId = idOf(700, A_TIME);
       const bId = idOf(701, B_TIME);
       // seen_at and read_at as Python's update_seen_at() / update_read_at() set them (utcnow, with microseconds)
@@ -88,7 +170,11 @@ for (const target of targets()) {
         // Python: add a (an extra_context this library cannot read) and b to one group
         await plantActivity(aId, activityText(7, 700, A_TIME, DECIMAL_PICKLE));
         await plantActivity(bId, activityText(8, 701, B_TIME, PLAIN_PICKLE));
-        await redis.zadd(`${prefix}feed:aggregated:21`, String(Math.floor(B_TIME / 1e6) * 1000), group(A_TIME, B_TIME, [aId, bId]));
+        await redis.zadd(
+          `${prefix}feed:aggregated:21`,
+          String(Math.floor(B_TIME / 1e6) * 1000),
+          group(A_TIME, B_TIME, [aId, bId]),
+        );
       });
 
       it('keeps an activity it cannot read when it merges into its group (item 13), with every date to the microsecond (item 14)', async () => {
@@ -96,7 +182,9 @@ for (const target of targets()) {
         await feed.insertActivity(y);
         await feed.for(21).add(y);
         // what Python reads next: a, b and y, the dates it wrote unchanged, y's to the microsecond
-        expect(await members('feed:aggregated:21')).toEqual([group(A_TIME, Y_TIME, [aId, bId, y.serializationId])]);
+        expect(await members('feed:aggregated:21')).toEqual([
+          group(A_TIME, Y_TIME, [aId, bId, y.serializationId]),
+        ]);
         // a page leaves out what it cannot read, and says so
         const [page] = await feed.for(21).get();
         expect(page!.activityIds).toEqual([bId, y.serializationId]);
@@ -108,28 +196,49 @@ for (const target of targets()) {
         await feed.for(21).remove(bId);
         // updated_at is the time of the last activity left (Python's remove): a's, known from its
         // id only (to the millisecond) since its stored value cannot be read
-        expect(await members('feed:aggregated:21')).toEqual([group(A_TIME, Math.floor(A_TIME / 1000) * 1000, [aId])]);
+        expect(await members('feed:aggregated:21')).toEqual([
+          group(A_TIME, Math.floor(A_TIME / 1000) * 1000, [aId]),
+        ]);
       });
     });
 
     describe('a notification feed', () => {
       const define = () =>
-        NotificationFeed.define({ name: 'notification', keyFormat: 'notification_feed:%(user_id)s', storage, onMissingActivities: (_key, ids) => lost.push(...ids) });
+        NotificationFeed.define({
+          name: 'notification',
+          keyFormat: 'notification_feed:%(user_id)s',
+          storage,
+          onMissingActivities: (_key, ids) => lost.push(...ids),
+        });
       const a = activityText(7, 700, A_TIME, DECIMAL_PICKLE);
       const b = activityText(8, 700, B_TIME, PLAIN_PICKLE);
       const yText = activityText(9, 700, Y_TIME, PLAIN_PICKLE);
-      const y700 = new Activity({ actor: 9, verb: Love, object: 700, epochMicroseconds: Y_TIME, idScheme: 'stream-framework', extraContext: { item_id: 700 } });
-      const group = (created: number, updated: number, texts: string[]) => `v33-700-2014-03-04;;${epoch(created)};;${epoch(updated)};;-1;;-1;;${texts.join(';')};;0`;
+      const y700 = new Activity({
+        actor: 9,
+        verb: Love,
+        object: 700,
+        epochMicroseconds: Y_TIME,
+        idScheme: 'stream-framework',
+        extraContext: { item_id: 700 },
+      });
+      const group = (created: number, updated: number, texts: string[]) =>
+        `v33-700-2014-03-04;;${epoch(created)};;${epoch(updated)};;-1;;-1;;${texts.join(';')};;0`;
 
       beforeEach(async () => {
-        await redis.zadd(`${prefix}notification_feed:21`, String(Math.floor(B_TIME / 1e6) * 1000), group(A_TIME, B_TIME, [a, b]));
+        await redis.zadd(
+          `${prefix}notification_feed:21`,
+          String(Math.floor(B_TIME / 1e6) * 1000),
+          group(A_TIME, B_TIME, [a, b]),
+        );
       });
 
       it('merges into the group instead of starting a second one, keeping the unreadable activity verbatim (items 13, 14)', async () => {
         const feed = define();
         expect(feed.aggregator.getGroup(y700)).toBe('3-700-2014-03-04');
         await feed.for(21).add(y700);
-        expect(await members('notification_feed:21')).toEqual([group(A_TIME, Y_TIME, [a, b, yText])]);
+        expect(await members('notification_feed:21')).toEqual([
+          group(A_TIME, Y_TIME, [a, b, yText]),
+        ]);
         const [page] = await feed.for(21).get();
         expect(page!.activities.map((activity) => activity.actorId)).toEqual([8, 9]);
         expect(lost).toEqual([idOf(700, A_TIME)]);
@@ -149,7 +258,11 @@ for (const target of targets()) {
         const opaque = item!.activities[0]!;
         expect(opaque).toBeInstanceOf(OpaqueActivity);
         expect((opaque as OpaqueActivity).raw).toBe(a);
-        expect([opaque.actorId, opaque.objectId, opaque.serializationId]).toEqual([7, 700, idOf(700, A_TIME)]);
+        expect([opaque.actorId, opaque.objectId, opaque.serializationId]).toEqual([
+          7,
+          700,
+          idOf(700, A_TIME),
+        ]);
       });
     });
 
@@ -160,17 +273,36 @@ for (const target of targets()) {
       const checkA = (activity: Activity | undefined) => {
         expect(activity?.serializationId).toBe(aId);
         expect(activity!.actorId).toBe(SNOWFLAKE);
-        expect(activity!.extraContext).toEqual({ when: new PythonDateTime(2014, 3, 4, 5, 6, 7, 123456), counts: new Map([[1, 'a']]), tags: new Set([1, 2]) });
+        expect(activity!.extraContext).toEqual({
+          when: new PythonDateTime(2014, 3, 4, 5, 6, 7, 123456),
+          counts: new Map([[1, 'a']]),
+          tags: new Set([1, 2]),
+        });
       };
 
       it('reads them in flat and aggregated feeds, merges, and writes them back byte for byte', async () => {
         await plantActivity(aId, a);
         await plantActivity(idOf(700, B_TIME), b);
         await redis.zadd(`${prefix}feed:user:5`, aId, aId);
-        const aggregatedGroup = (updated: number, ids: string[]) => `v33-2014-03-04;;${epoch(A_TIME)};;${epoch(updated)};;-1;;-1;;${ids.join(';')};;0`;
-        await redis.zadd(`${prefix}feed:aggregated:21`, String(Math.floor(B_TIME / 1e6) * 1000), aggregatedGroup(B_TIME, [aId, idOf(700, B_TIME)]));
-        const user = Feed.define({ name: 'user', keyFormat: 'feed:user:%(user_id)s', storage, onMissingActivities: (_key, ids) => lost.push(...ids) });
-        const aggregated = AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:%(user_id)s', storage, onMissingActivities: (_key, ids) => lost.push(...ids) });
+        const aggregatedGroup = (updated: number, ids: string[]) =>
+          `v33-2014-03-04;;${epoch(A_TIME)};;${epoch(updated)};;-1;;-1;;${ids.join(';')};;0`;
+        await redis.zadd(
+          `${prefix}feed:aggregated:21`,
+          String(Math.floor(B_TIME / 1e6) * 1000),
+          aggregatedGroup(B_TIME, [aId, idOf(700, B_TIME)]),
+        );
+        const user = Feed.define({
+          name: 'user',
+          keyFormat: 'feed:user:%(user_id)s',
+          storage,
+          onMissingActivities: (_key, ids) => lost.push(...ids),
+        });
+        const aggregated = AggregatedFeed.define({
+          name: 'aggregated',
+          keyFormat: 'feed:aggregated:%(user_id)s',
+          storage,
+          onMissingActivities: (_key, ids) => lost.push(...ids),
+        });
 
         const [flat] = await user.for(5).get();
         checkA(flat);
@@ -186,27 +318,63 @@ for (const target of targets()) {
         // and a merge keeps it
         await aggregated.insertActivity(y);
         await aggregated.for(21).add(y);
-        expect(await members('feed:aggregated:21')).toEqual([aggregatedGroup(Y_TIME, [aId, idOf(700, B_TIME), y.serializationId])]);
+        expect(await members('feed:aggregated:21')).toEqual([
+          aggregatedGroup(Y_TIME, [aId, idOf(700, B_TIME), y.serializationId]),
+        ]);
       });
 
       it('reads them inline in a notification feed and writes them back byte for byte on a merge', async () => {
         expect(a.includes(';')).toBe(false);
-        const group = (updated: number, texts: string[]) => `v33-700-2014-03-04;;${epoch(A_TIME)};;${epoch(updated)};;-1;;-1;;${texts.join(';')};;0`;
-        await redis.zadd(`${prefix}notification_feed:21`, String(Math.floor(B_TIME / 1e6) * 1000), group(B_TIME, [a, b]));
-        const feed = NotificationFeed.define({ name: 'notification', keyFormat: 'notification_feed:%(user_id)s', storage });
+        const group = (updated: number, texts: string[]) =>
+          `v33-700-2014-03-04;;${epoch(A_TIME)};;${epoch(updated)};;-1;;-1;;${texts.join(';')};;0`;
+        await redis.zadd(
+          `${prefix}notification_feed:21`,
+          String(Math.floor(B_TIME / 1e6) * 1000),
+          group(B_TIME, [a, b]),
+        );
+        const feed = NotificationFeed.define({
+          name: 'notification',
+          keyFormat: 'notification_feed:%(user_id)s',
+          storage,
+        });
         const [page] = await feed.for(21).get();
         checkA(page!.activities[0]);
-        const y700 = new Activity({ actor: 9, verb: Love, object: 700, epochMicroseconds: Y_TIME, idScheme: 'stream-framework', extraContext: { item_id: 700 } });
+        const y700 = new Activity({
+          actor: 9,
+          verb: Love,
+          object: 700,
+          epochMicroseconds: Y_TIME,
+          idScheme: 'stream-framework',
+          extraContext: { item_id: 700 },
+        });
         await feed.for(21).add(y700);
-        expect(await members('notification_feed:21')).toEqual([group(Y_TIME, [a, b, activityText(9, 700, Y_TIME, PLAIN_PICKLE)])]);
+        expect(await members('notification_feed:21')).toEqual([
+          group(Y_TIME, [a, b, activityText(9, 700, Y_TIME, PLAIN_PICKLE)]),
+        ]);
       });
     });
 
     it('the JSON format keeps the microseconds of aggregated dates too (item 14)', async () => {
       const json = redisStorage({ redis, keyPrefix: prefix, format: 'json' });
-      const feed = AggregatedFeed.define({ name: 'aggregated', keyFormat: 'feed:aggregated:%(user_id)s', storage: json });
-      const first = new Activity({ actor: 1, verb: Love, object: 1, epochMicroseconds: A_TIME, idScheme: 'stream-framework' });
-      const second = new Activity({ actor: 2, verb: Love, object: 2, epochMicroseconds: B_TIME, idScheme: 'stream-framework' });
+      const feed = AggregatedFeed.define({
+        name: 'aggregated',
+        keyFormat: 'feed:aggregated:%(user_id)s',
+        storage: json,
+      });
+      const first = new Activity({
+        actor: 1,
+        verb: Love,
+        object: 1,
+        epochMicroseconds: A_TIME,
+        idScheme: 'stream-framework',
+      });
+      const second = new Activity({
+        actor: 2,
+        verb: Love,
+        object: 2,
+        epochMicroseconds: B_TIME,
+        idScheme: 'stream-framework',
+      });
       await feed.insertActivities([first, second]);
       await feed.for(1).add(first);
       await feed.for(1).add(second);

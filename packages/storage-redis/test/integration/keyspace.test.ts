@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisConfigurationError, deleteKeysWithPrefix, keysWithPrefix, type RedisClient } from '../../src/index.js';
+import {
+  RedisConfigurationError,
+  deleteKeysWithPrefix,
+  keysWithPrefix,
+  type RedisClient,
+} from '../../src/index.js';
 import { targets, uniquePrefix } from './helpers.js';
 
 for (const target of targets()) {

@@ -10,12 +10,24 @@ const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const names = Object.keys(scripts) as ScriptName[];
 
 /** An argument as MONITOR shows it (C-escaped, as Redis' sdscatrepr writes it), back to its text. */
-const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b', '"': '"', '\\': '\\' };
+const escapes: Record<string, string> = {
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  a: '\x07',
+  b: '\b',
+  '"': '"',
+  '\\': '\\',
+};
 const unescape = (shown: string) =>
-  shown.replace(/\\(x[0-9a-f]{2}|.)/g, (_, code: string) => (code.length === 3 ? String.fromCharCode(parseInt(code.slice(1), 16)) : (escapes[code] ?? code)));
+  shown.replace(/\\(x[0-9a-f]{2}|.)/g, (_, code: string) =>
+    code.length === 3 ? String.fromCharCode(parseInt(code.slice(1), 16)) : (escapes[code] ?? code),
+  );
 
 function masters(client: RedisClient): Redis[] {
-  return (client as { isCluster?: boolean }).isCluster === true ? (client as Cluster).nodes('master') : [client as Redis];
+  return (client as { isCluster?: boolean }).isCluster === true
+    ? (client as Cluster).nodes('master')
+    : [client as Redis];
 }
 
 // The Lua sources are assembled from fragments when loaded (src/lua/include.ts): every assembled
@@ -39,32 +51,84 @@ for (const target of targets()) {
       try {
         for (const monitor of monitors) {
           monitor.on('monitor', (_time: string, args: string[]) => {
-            if (/^eval(sha)?$/i.test(args[0] ?? '') && args.some((arg) => arg.startsWith(prefix))) calls.push(args);
+            if (/^eval(sha)?$/i.test(args[0] ?? '') && args.some((arg) => arg.startsWith(prefix)))
+              calls.push(args);
           });
         }
         const runner = new RedisRunner(redis);
         const context = { operation: 'test' };
         // One hash tag: multi-key scripts need their keys in one cluster slot.
-        const [t1, t2, lockKey, unseen, unread, shard] = ['t1', 't2', 't1:lock', 'unseen', 'unread', 'acts'].map((name) => `${prefix}{lua}:${name}`) as [
-          string, string, string, string, string, string,
+        const [t1, t2, lockKey, unseen, unread, shard] = [
+          't1',
+          't2',
+          't1:lock',
+          'unseen',
+          'unread',
+          'acts',
+        ].map((name) => `${prefix}{lua}:${name}`) as [
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
         ];
-        expect(await runner.script(context, 'addMany', [t1, t2], [2, '1', '1', '2', '2', '3', '3'])).toBe(6);
+        expect(
+          await runner.script(context, 'addMany', [t1, t2], [2, '1', '1', '2', '2', '3', '3']),
+        ).toBe(6);
         expect(await redis.zrange(t2, 0, -1)).toEqual(['2', '3']);
-        expect(await runner.script(context, 'range', [t1], ['desc', 'member', '-inf', '', '1', '+inf', '', '1', 0, -1])).toEqual(['3', '2']);
-        expect(await runner.script(context, 'lock', [lockKey], ['token', 10_000])).toBe(ReplyCode.LOCK_TAKEN);
-        expect(await runner.script(context, 'lock', [lockKey], ['other', 10_000])).toBe(ReplyCode.LOCK_BUSY);
-        expect(await runner.script(context, 'commit', [t1, lockKey], ['token', -1, 1, '3', '4', '4'])).toEqual({ removed: 1, added: 1 });
-        expect(await runner.script(context, 'commit', [t1, lockKey], ['token', -1, 0])).toBe(ReplyCode.LOCK_LOST);
-        expect(await runner.script(context, 'lock', [lockKey], ['token', 10_000])).toBe(ReplyCode.LOCK_TAKEN);
-        expect(await runner.script(context, 'unlock', [lockKey], ['other'])).toBe(ReplyCode.NOT_LOCK_OWNER);
-        expect(await runner.script(context, 'unlock', [lockKey], ['token'])).toBe(ReplyCode.UNLOCKED);
-        expect(await runner.script(context, 'markers', [unseen, unread], [10, '', 'feed', '0', '0', 0, 0, 1, 'x', 1, 'x'])).toEqual({ unseen: 1, unread: 1 });
-        expect(await runner.script(context, 'putActivities', [shard], ['1', 'v', ''])).toEqual({ added: 1 });
-        expect(await runner.script(context, 'putActivities', [shard], ['1', 'w', ''])).toEqual({ conflicts: [['1', 'v']] });
+        expect(
+          await runner.script(
+            context,
+            'range',
+            [t1],
+            ['desc', 'member', '-inf', '', '1', '+inf', '', '1', 0, -1],
+          ),
+        ).toEqual(['3', '2']);
+        expect(await runner.script(context, 'lock', [lockKey], ['token', 10_000])).toBe(
+          ReplyCode.LOCK_TAKEN,
+        );
+        expect(await runner.script(context, 'lock', [lockKey], ['other', 10_000])).toBe(
+          ReplyCode.LOCK_BUSY,
+        );
+        expect(
+          await runner.script(context, 'commit', [t1, lockKey], ['token', -1, 1, '3', '4', '4']),
+        ).toEqual({ removed: 1, added: 1 });
+        expect(await runner.script(context, 'commit', [t1, lockKey], ['token', -1, 0])).toBe(
+          ReplyCode.LOCK_LOST,
+        );
+        expect(await runner.script(context, 'lock', [lockKey], ['token', 10_000])).toBe(
+          ReplyCode.LOCK_TAKEN,
+        );
+        expect(await runner.script(context, 'unlock', [lockKey], ['other'])).toBe(
+          ReplyCode.NOT_LOCK_OWNER,
+        );
+        expect(await runner.script(context, 'unlock', [lockKey], ['token'])).toBe(
+          ReplyCode.UNLOCKED,
+        );
+        expect(
+          await runner.script(
+            context,
+            'markers',
+            [unseen, unread],
+            [10, '', 'feed', '0', '0', 0, 0, 1, 'x', 1, 'x'],
+          ),
+        ).toEqual({ unseen: 1, unread: 1 });
+        expect(await runner.script(context, 'putActivities', [shard], ['1', 'v', ''])).toEqual({
+          added: 1,
+        });
+        expect(await runner.script(context, 'putActivities', [shard], ['1', 'w', ''])).toEqual({
+          conflicts: [['1', 'v']],
+        });
 
         const expected = new Map(names.map((name) => [sha1(scripts[name].lua), name]));
         // EVALSHA names the script by the SHA of its source; EVAL (after NOSCRIPT) sends the source.
-        const ran = () => calls.map((args) => expected.get(/^evalsha$/i.test(args[0]!) ? args[1]! : sha1(unescape(args[1]!))) ?? `unknown script ${args[1]}`);
+        const ran = () =>
+          calls.map(
+            (args) =>
+              expected.get(/^evalsha$/i.test(args[0]!) ? args[1]! : sha1(unescape(args[1]!))) ??
+              `unknown script ${args[1]}`,
+          );
         await eventually(() => new Set(ran()).size >= names.length);
         expect(new Set(ran())).toEqual(new Set(names));
       } finally {

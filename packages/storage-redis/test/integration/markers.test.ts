@@ -1,6 +1,11 @@
 import type { MarkerEvent } from '@sf/feeds';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RedisConfigurationError, redisStorage, type RedisClient, type RedisStorage } from '../../src/index.js';
+import {
+  RedisConfigurationError,
+  redisStorage,
+  type RedisClient,
+  type RedisStorage,
+} from '../../src/index.js';
 import { eventually, keysOf, targets, useRedis } from './helpers.js';
 import { testFormat } from './test-format.js';
 
@@ -18,18 +23,47 @@ for (const target of targets()) {
 
     it("keeps Stream Framework's lists (hash-tagged on a cluster), newest last, capped", async () => {
       const markers = storage.markerStorage({ name: 'notification' });
-      expect(await markers.update('notification_feed:21', { add: { unseen: ['1', '2', '3'], unread: ['1', '2', '3'] } }, 100)).toEqual({ unseen: 3, unread: 3 });
+      expect(
+        await markers.update(
+          'notification_feed:21',
+          { add: { unseen: ['1', '2', '3'], unread: ['1', '2', '3'] } },
+          100,
+        ),
+      ).toEqual({ unseen: 3, unread: 3 });
       const [unseen, unread] =
         target.name === 'cluster'
-          ? [`${prefix}list:{notification_feed:21}:unseen`, `${prefix}list:{notification_feed:21}:unread`]
-          : [`${prefix}list:notification_feed:21:unseen`, `${prefix}list:notification_feed:21:unread`];
+          ? [
+              `${prefix}list:{notification_feed:21}:unseen`,
+              `${prefix}list:{notification_feed:21}:unread`,
+            ]
+          : [
+              `${prefix}list:notification_feed:21:unseen`,
+              `${prefix}list:notification_feed:21:unread`,
+            ];
       expect(await keysOf(redis, prefix)).toEqual([unread, unseen]);
       expect(await redis.lrange(unseen, 0, -1)).toEqual(['1', '2', '3']);
-      expect(await markers.update('notification_feed:21', { add: { unseen: ['4', '2', '4'] } }, 3)).toEqual({ unseen: 3, unread: 3 });
+      expect(
+        await markers.update('notification_feed:21', { add: { unseen: ['4', '2', '4'] } }, 3),
+      ).toEqual({ unseen: 3, unread: 3 });
       expect(await redis.lrange(unseen, 0, -1)).toEqual(['3', '4', '2']);
-      expect(await markers.get('notification_feed:21')).toEqual({ unseen: ['3', '4', '2'], unread: ['1', '2', '3'] });
-      expect(await markers.update('notification_feed:21', { remove: { unseen: ['4'], unread: ['1', 'x'] } }, 3)).toEqual({ unseen: 2, unread: 2 });
-      expect(await markers.update('notification_feed:21', { clear: { unseen: true }, add: { unseen: ['9'] } }, 3)).toEqual({ unseen: 1, unread: 2 });
+      expect(await markers.get('notification_feed:21')).toEqual({
+        unseen: ['3', '4', '2'],
+        unread: ['1', '2', '3'],
+      });
+      expect(
+        await markers.update(
+          'notification_feed:21',
+          { remove: { unseen: ['4'], unread: ['1', 'x'] } },
+          3,
+        ),
+      ).toEqual({ unseen: 2, unread: 2 });
+      expect(
+        await markers.update(
+          'notification_feed:21',
+          { clear: { unseen: true }, add: { unseen: ['9'] } },
+          3,
+        ),
+      ).toEqual({ unseen: 1, unread: 2 });
       expect(await markers.counts('notification_feed:21')).toEqual({ unseen: 1, unread: 2 });
       await markers.delete('notification_feed:21');
       expect(await keysOf(redis, prefix)).toEqual([]);
@@ -37,7 +71,12 @@ for (const target of targets()) {
 
     it('publishes the counts on every change, on the configured channel', async () => {
       const channel = `${prefix}counts`;
-      const backend = redisStorage({ redis, keyPrefix: prefix, format: testFormat, countsChannel: channel });
+      const backend = redisStorage({
+        redis,
+        keyPrefix: prefix,
+        format: testFormat,
+        countsChannel: channel,
+      });
       const markers = backend.markerStorage({ name: 'n' });
       const raw: string[] = [];
       const listener = target.connect();
@@ -71,15 +110,30 @@ for (const target of targets()) {
     });
 
     it('does not publish with countsChannel: null', async () => {
-      const quiet = redisStorage({ redis, keyPrefix: prefix, format: testFormat, countsChannel: null }).markerStorage({ name: 'n' });
-      expect(await quiet.update('n:2', { add: { unseen: ['1'] } }, 10)).toEqual({ unseen: 1, unread: 0 });
+      const quiet = redisStorage({
+        redis,
+        keyPrefix: prefix,
+        format: testFormat,
+        countsChannel: null,
+      }).markerStorage({ name: 'n' });
+      expect(await quiet.update('n:2', { add: { unseen: ['1'] } }, 10)).toEqual({
+        unseen: 1,
+        unread: 0,
+      });
       await expect(quiet.subscribe(() => {})).rejects.toThrow(/countsChannel: null/);
     });
 
     if (target.name === 'cluster') {
       it('refuses a markers key format whose lists would live in different slots', async () => {
-        const split = redisStorage({ redis, keyPrefix: prefix, format: testFormat, markersKeyFormat: '%(list)s:%(key)s' });
-        await expect(split.markerStorage({ name: 'n' }).update('n:3', { add: { unseen: ['1'] } }, 10)).rejects.toBeInstanceOf(RedisConfigurationError);
+        const split = redisStorage({
+          redis,
+          keyPrefix: prefix,
+          format: testFormat,
+          markersKeyFormat: '%(list)s:%(key)s',
+        });
+        await expect(
+          split.markerStorage({ name: 'n' }).update('n:3', { add: { unseen: ['1'] } }, 10),
+        ).rejects.toBeInstanceOf(RedisConfigurationError);
       });
     }
   });

@@ -12,31 +12,79 @@ const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Runs `sf-redis-migration-check` as its own process (from the TypeScript sources). */
 function runCheck(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--conditions=@sf/source', '--import', 'tsx', cli, ...args], { cwd: packageRoot, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--conditions=@sf/source', '--import', 'tsx', cli, ...args],
+      { cwd: packageRoot, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 /** Python pickles (protocol 4, as `pickle.dumps(extra_context)` writes them) of what Python apps put in extra_context. */
 const op = (...parts: Array<number | string | Buffer>): Buffer =>
-  Buffer.concat(parts.map((part) => (typeof part === 'number' ? Buffer.from([part]) : typeof part === 'string' ? Buffer.from(part, 'latin1') : part)));
+  Buffer.concat(
+    parts.map((part) =>
+      typeof part === 'number'
+        ? Buffer.from([part])
+        : typeof part === 'string'
+          ? Buffer.from(part, 'latin1')
+          : part,
+    ),
+  );
 const str = (text: string) => op(0x8c, text.length, text, 0x94);
 const pickles = {
   // {'when': datetime.datetime(2014, 1, 2, 3, 4, 5, 678000)}
-  datetime: op(0x80, 4, 0x7d, 0x94, str('when'), str('datetime'), str('datetime'), 0x93, 0x94, 0x43, 10, op(0x07, 0xde, 1, 2, 3, 4, 5, 0x0a, 0x58, 0x70), 0x94, 0x85, 0x94, 0x52, 0x94, 0x73, 0x2e),
+  datetime: op(
+    0x80,
+    4,
+    0x7d,
+    0x94,
+    str('when'),
+    str('datetime'),
+    str('datetime'),
+    0x93,
+    0x94,
+    0x43,
+    10,
+    op(0x07, 0xde, 1, 2, 3, 4, 5, 0x0a, 0x58, 0x70),
+    0x94,
+    0x85,
+    0x94,
+    0x52,
+    0x94,
+    0x73,
+    0x2e,
+  ),
   // {'tags': {1, 2}}
   set: op(0x80, 4, 0x7d, 0x94, str('tags'), 0x8f, 0x94, 0x28, 0x4b, 1, 0x4b, 2, 0x90, 0x73, 0x2e),
   // {'counts': {1: 'a'}}
   intKeys: op(0x80, 4, 0x7d, 0x94, str('counts'), 0x7d, 0x94, 0x4b, 1, str('a'), 0x73, 0x73, 0x2e),
   // {'pin_id': 1234567890123456789}
-  bigInt: op(0x80, 4, 0x7d, 0x94, str('pin_id'), 0x8a, 8, Buffer.from(new BigUint64Array([1234567890123456789n]).buffer), 0x73, 0x2e),
+  bigInt: op(
+    0x80,
+    4,
+    0x7d,
+    0x94,
+    str('pin_id'),
+    0x8a,
+    8,
+    Buffer.from(new BigUint64Array([1234567890123456789n]).buffer),
+    0x73,
+    0x2e,
+  ),
 };
 
 for (const target of targets()) {
-  const clusterKey = (key: string) => (target.name === 'cluster' ? key.replace(/^list:(.*):(unseen|unread)$/, 'list:{$1}:$2') : key);
-  const connection = () => (target.name === 'cluster' ? ['--cluster', inject('redisClusterNodes')] : ['--url', inject('redisUrl')]);
+  const clusterKey = (key: string) =>
+    target.name === 'cluster' ? key.replace(/^list:(.*):(unseen|unread)$/, 'list:{$1}:$2') : key;
+  const connection = () =>
+    target.name === 'cluster'
+      ? ['--cluster', inject('redisClusterNodes')]
+      : ['--url', inject('redisUrl')];
 
   describe(`sf-redis-migration-check (${target.name})`, () => {
     let redis: RedisClient;
@@ -60,7 +108,8 @@ for (const target of targets()) {
       const run = await runCheck([...connection(), '--prefix', prefix, '--json', ...args]);
       expect(run.stderr).toBe('');
       const report = JSON.parse(run.stdout) as MigrationReport;
-      const pattern = (name: string) => report.patterns.find((p) => p.pattern === name) as PatternReport;
+      const pattern = (name: string) =>
+        report.patterns.find((p) => p.pattern === name) as PatternReport;
       return { code: run.code, report, pattern };
     };
 
@@ -68,19 +117,44 @@ for (const target of targets()) {
     const plantActivity = async (object: number, pickle: Buffer, actor = '13') => {
       // Python's serialization id: epoch milliseconds, the object id in 10 digits, the verb id in 3
       const id = `1388632200000${String(object).padStart(10, '0')}003`;
-      await redis.hset(`${prefix}global:${activityShard(id, 10)}`, id, `${actor},3,${object},0,1388632200.000000,${pickle.toString('latin1')}`);
+      await redis.hset(
+        `${prefix}global:${activityShard(id, 10)}`,
+        id,
+        `${actor},3,${object},0,1388632200.000000,${pickle.toString('latin1')}`,
+      );
       await redis.zadd(`${prefix}feed:normal:21`, id, id);
       return id;
     };
 
     it("exits 0 on Python's vector keyspace and reports every pattern (issue 12 item 18)", async () => {
-      const { code, report, pattern } = await check('--flat', 'feed:user:%(user_id)s', '--max-length', 'feed:user:%(user_id)s=1000000');
+      const { code, report, pattern } = await check(
+        '--flat',
+        'feed:user:%(user_id)s',
+        '--max-length',
+        'feed:user:%(user_id)s=1000000',
+      );
       expect(code).toBe(0);
-      expect([report.ok, report.lost, report.format, report.keys]).toEqual([true, 0, 'stream-framework', 14]);
-      const summary = (p: PatternReport) => [p.kind, p.keys, p.entries, p.read, p.rewritten, p.undecodable];
+      expect([report.ok, report.lost, report.format, report.keys]).toEqual([
+        true,
+        0,
+        'stream-framework',
+        14,
+      ]);
+      const summary = (p: PatternReport) => [
+        p.kind,
+        p.keys,
+        p.entries,
+        p.read,
+        p.rewritten,
+        p.undecodable,
+      ];
       expect(summary(pattern('feed:normal:*'))).toEqual(['flat', 3, 11, 11, 0, 0]);
       expect(summary(pattern('feed:user:%(user_id)s'))).toEqual(['flat', 2, 5, 5, 0, 0]);
-      expect(pattern('feed:user:%(user_id)s').trimming).toEqual({ maxLength: 1_000_000, keys: 0, entries: 0 });
+      expect(pattern('feed:user:%(user_id)s').trimming).toEqual({
+        maxLength: 1_000_000,
+        keys: 0,
+        entries: 0,
+      });
       expect(summary(pattern('feed:aggregated:*'))).toEqual(['aggregated', 3, 6, 6, 0, 0]);
       expect(summary(pattern('notification_feed:*'))).toEqual(['notification', 1, 3, 3, 0, 0]);
       expect(summary(pattern('global:*'))).toEqual(['activity', 3, 6, 6, 0, 0]);
@@ -89,7 +163,13 @@ for (const target of targets()) {
         expect([markers.kind, markers.entries, markers.markers]).toEqual([
           'markers',
           3,
-          { lists: 1, pythonOrder: 1, duplicates: 0, notIds: 0, overMaxLength: { lists: 0, entries: 0 } },
+          {
+            lists: 1,
+            pythonOrder: 1,
+            duplicates: 0,
+            notIds: 0,
+            overMaxLength: { lists: 0, entries: 0 },
+          },
         ]);
       }
       // activity 501 was removed from the feeds but stays in the activity hashes (as Python leaves it)
@@ -103,21 +183,41 @@ for (const target of targets()) {
         '1388632085000',
         'v34-2014-01-02;;1388631845.678123;;1388632085.678456;;-1;;-1;;13886318456780000000500004;;0',
       );
-      await redis.zadd(`${prefix}feed:normal:22`, '13886399999990000000599003', '13886399999990000000599003');
-      const { code, report, pattern } = await check('--flat', 'feed:normal:%(user_id)s', '--max-length', 'feed:normal:%(user_id)s=4');
+      await redis.zadd(
+        `${prefix}feed:normal:22`,
+        '13886399999990000000599003',
+        '13886399999990000000599003',
+      );
+      const { code, report, pattern } = await check(
+        '--flat',
+        'feed:normal:%(user_id)s',
+        '--max-length',
+        'feed:normal:%(user_id)s=4',
+      );
       expect(code).toBe(0);
       expect(report.ok).toBe(true);
       const micro = pattern('feed:aggregated:*').findings['microsecond-date']!;
       expect(micro.entries).toBe(1);
       expect(micro.undecodable).toBe(0);
-      expect(pattern('feed:normal:%(user_id)s').trimming).toEqual({ maxLength: 4, keys: 1, entries: 1 });
-      expect(pattern('feed:normal:%(user_id)s').missingActivities).toEqual({ references: 1, examples: ['13886399999990000000599003'] });
+      expect(pattern('feed:normal:%(user_id)s').trimming).toEqual({
+        maxLength: 4,
+        keys: 1,
+        entries: 1,
+      });
+      expect(pattern('feed:normal:%(user_id)s').missingActivities).toEqual({
+        references: 1,
+        examples: ['13886399999990000000599003'],
+      });
     });
 
     it('exits 1 when entries would be lost, naming why, and counts Python data in extra_context', async () => {
       const garbage = await plantActivity(600, Buffer.from('not a pickle'));
       await redis.hset(`${prefix}global:${activityShard(garbage, 10)}`, garbage, 'garbage');
-      await redis.zadd(`${prefix}feed:aggregated:21`, '1388632145000', 'v3this is not;;an aggregated activity');
+      await redis.zadd(
+        `${prefix}feed:aggregated:21`,
+        '1388632145000',
+        'v3this is not;;an aggregated activity',
+      );
       await plantActivity(601, pickles.datetime);
       await plantActivity(602, pickles.set);
       await plantActivity(603, pickles.intKeys);
@@ -129,16 +229,31 @@ for (const target of targets()) {
       const activities = pattern('global:*');
       expect(activities.entries).toBe(11);
       expect(activities.undecodable).toBeGreaterThanOrEqual(1);
-      expect(activities.reasons['activity: expected 6 comma-separated parts (actor,verb,object,target,epoch,pickle), found 1 in "…"']).toBe(1);
+      expect(
+        activities.reasons[
+          'activity: expected 6 comma-separated parts (actor,verb,object,target,epoch,pickle), found 1 in "…"'
+        ],
+      ).toBe(1);
       expect(activities.examples.some((example) => example.status === 'undecodable')).toBe(true);
       // counted whether this library reads them or not: each is read, rewritten or undecodable
-      for (const finding of ['extra-context-datetime', 'extra-context-set', 'extra-context-int-keyed-dict', 'extra-context-big-int', 'big-id']) {
+      for (const finding of [
+        'extra-context-datetime',
+        'extra-context-set',
+        'extra-context-int-keyed-dict',
+        'extra-context-big-int',
+        'big-id',
+      ]) {
         const counts = activities.findings[finding]!;
         expect(counts.entries, finding).toBe(1);
-        expect(counts.read + counts.rewritten + counts.unwritable + counts.undecodable, finding).toBe(1);
+        expect(
+          counts.read + counts.rewritten + counts.unwritable + counts.undecodable,
+          finding,
+        ).toBe(1);
       }
       expect(pattern('feed:aggregated:*').undecodable).toBe(1);
-      expect(report.lost).toBe(report.patterns.reduce((sum, p) => sum + p.undecodable + p.wrongShard, 0));
+      expect(report.lost).toBe(
+        report.patterns.reduce((sum, p) => sum + p.undecodable + p.wrongShard, 0),
+      );
 
       // the text report says the same
       const text = await runCheck([...connection(), '--prefix', prefix]);

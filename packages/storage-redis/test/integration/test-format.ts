@@ -22,7 +22,8 @@ export const groupSerializer: Serializer<Group> = {
   dumps: (item) => `${item.group}|${item.serializationId}|${item.ids.join(',')}`,
   loads: (data) => {
     const [group, id, ids] = data.split('|');
-    if (!group || !id || ids === undefined || !/^\d+$/.test(id)) throw new Error(`not a group: ${data}`);
+    if (!group || !id || ids === undefined || !/^\d+$/.test(id))
+      throw new Error(`not a group: ${data}`);
     return new Group(group, id, ids === '' ? [] : ids.split(','));
   },
 };
