@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test of the repository: typecheck, lint, unit tests, then the integration tests against
+# Every test of the repository: format, typecheck, lint, unit tests, then the integration tests against
 # real services (Redis, Redis Cluster, Cassandra), which this script starts when they are absent
 # and stops afterwards if it started them.
 set -euo pipefail
@@ -23,6 +23,9 @@ trap cleanup EXIT
 
 echo "--- install"
 if [ "${CI:-}" = "true" ]; then pnpm install --frozen-lockfile; else pnpm install; fi
+
+echo "--- format (prettier --check; fix with: pnpm format)"
+pnpm exec prettier --check . --log-level warn
 
 echo "--- typecheck, lint, unit tests"
 pnpm exec turbo run typecheck lint test --continue --output-logs=errors-only
