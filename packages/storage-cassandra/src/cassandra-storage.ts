@@ -1,3 +1,6 @@
+// Over 400 lines by choice: the option parsing, validation and documentation of every
+// `cassandraStorage` option sit next to the factory that applies them, so an option is read in
+// one place; the per-kind storages live in their own files.
 import { EventEmitter } from 'node:events';
 import { defineCapabilities, resolveFormat } from '@sf/feeds/backend';
 import type {

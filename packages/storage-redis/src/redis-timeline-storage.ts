@@ -1,3 +1,7 @@
+// Over 400 lines by choice: one class implements the TimelineStorage contract for Redis; its
+// pipelined reads, the tie ordering of aggregated pages and the locked read-modify-write share
+// the runner, serializer and member cache held in private fields. Lua lives in ./lua, ties in
+// ./ties.ts.
 import { InvalidArgumentError } from '@sf/activity';
 import type { ChainableCommander } from 'ioredis';
 import { InvalidQueryError } from '@sf/feeds';
