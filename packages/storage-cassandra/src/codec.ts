@@ -82,10 +82,10 @@ export function integerOf(value: unknown, field: string): number {
 
 /** An actor or target id: a number, or a bigint beyond 2^53 (from a bigint column). */
 export function bigIdOf(value: unknown, field: string): number | bigint {
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the driver's Long prints its decimal value
   const text =
     typeof value === 'object' && value !== null
-      ? String(value)
+      ? // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the driver's Long prints its decimal value
+        String(value)
       : typeof value === 'bigint'
         ? value.toString()
         : '';
