@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as api from './index.js';
+import { errorFamilyProblems, readErrorFamilyTable } from './testing/index.js';
 import {
   ActivityConflictError,
   ActivityNotFoundError,
@@ -16,20 +16,6 @@ import {
   StorageUnavailableError,
   UnknownVerbError,
 } from './index.js';
-
-/** The family table of README.md ("The error family"): class -> { package, extends, code }. */
-function familyTable(): Map<string, { pkg: string; parent: string; code: string }> {
-  const text = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const section = text.slice(text.indexOf('### The error family'));
-  const rows = new Map<string, { pkg: string; parent: string; code: string }>();
-  for (const match of section.matchAll(
-    /^\| `(\w+)` +\| `([@\w/-]+)` +\| `(\w+)` +\| `(\w+)` +\|/gm,
-  )) {
-    expect(rows.has(match[1]!), `${match[1]} is listed twice`).toBe(false);
-    rows.set(match[1]!, { pkg: match[2]!, parent: match[3]!, code: match[4]! });
-  }
-  return rows;
-}
 
 /** Every error class this package exports, made (their constructors differ). */
 const errors: Record<string, () => SfError> = {
@@ -49,27 +35,29 @@ const errors: Record<string, () => SfError> = {
 };
 
 describe('the error family', () => {
-  const table = familyTable();
+  const table = readErrorFamilyTable();
 
-  it('lists every exported error class of this package', () => {
-    const exported = Object.entries(api)
-      .filter(([, value]) => typeof value === 'function' && value.prototype instanceof Error)
-      .map(([name]) => name);
-    expect(exported.sort()).toEqual(Object.keys(errors).sort());
-    expect(
-      [...table]
-        .filter(([, row]) => row.pkg === '@sf/activity')
-        .map(([name]) => name)
-        .sort(),
-    ).toEqual(Object.keys(errors).sort());
+  it('matches the table in this README: every exported class, its code and parent', () => {
+    expect(errorFamilyProblems({ pkg: '@sf/activity', api, errors })).toEqual([]);
   });
 
-  it.each(Object.entries(errors))('%s is an SfError with the code of the table', (name, make) => {
-    const error = make();
-    expect(error).toBeInstanceOf(SfError);
-    expect(error.name).toBe(name);
-    expect(error.code).toBe(table.get(name)?.code);
-    expect(Object.getPrototypeOf(error.constructor).name).toBe(table.get(name)?.parent);
+  it("reports a class whose code or parent is not the table's", () => {
+    class WrongCode extends SfError {
+      constructor() {
+        super('SF_WRONG', 'x');
+      }
+    }
+    expect(
+      errorFamilyProblems({
+        pkg: '@sf/activity',
+        api: { ...api, WrongCode },
+        errors: { ...errors, WrongCode: () => new WrongCode() },
+      }),
+    ).toEqual([
+      expect.stringContaining('rows of @sf/activity'),
+      'WrongCode has code SF_WRONG, table undefined',
+      'WrongCode extends SfError, table undefined',
+    ]);
   });
 
   it('gives each class its own code, unless it is a backend flavour keeping its parent code', () => {
