@@ -60,6 +60,20 @@ wait_until() {
 }
 
 all_answer() { local port; for port in $(ports); do answers "$port" || return 1; done; }
+all_fresh() { local port; for port in $(ports); do [[ "$(info_field "$port" cluster_known_nodes)" == "1" ]] || return 1; done; }
+all_know() { local port; for port in $(ports); do [[ "$(info_field "$port" cluster_known_nodes)" == "$1" ]] || return 1; done; }
+all_ours() {
+  local port pid
+  for port in $(ports); do
+    [[ -f "$DIR/$port/redis.pid" ]] || return 1
+    pid="$(cat "$DIR/$port/redis.pid")"
+    kill -0 "$pid" 2>/dev/null || return 1
+  done
+}
+wait_quietly() {
+  local deadline=$(( $(date +%s) + TIMEOUT ))
+  until "$@"; do (( $(date +%s) < deadline )) || return 1; sleep 0.2; done
+}
 all_ok() { local port; for port in $(ports); do [[ "$(info_field "$port" cluster_state)" == "ok" ]] || return 1; done; }
 
 replicas_attached() {
@@ -88,22 +102,29 @@ start() {
   [[ "${1:-}" =~ ^[0-9]+$ ]] && REPLICAS="$1"
   (( MASTERS >= 3 )) || die "a Redis Cluster needs at least 3 masters (REDIS_CLUSTER_MASTERS=$MASTERS)"
   need redis-server; need redis-cli
-  local port first; first="$BASE_PORT"
+  local port
   for port in $(ports); do start_node "$port"; done
   wait_until "every node to answer PING" all_answer
 
   local expected=$(( MASTERS * (1 + REPLICAS) ))
-  if [[ "$(info_field "$first" cluster_state)" == "ok" && "$(info_field "$first" cluster_known_nodes)" == "$expected" ]]; then
+  if all_know "$expected" && all_ok; then
     log "cluster already created on $(nodes_list)"
-  else
-    for port in $(ports); do
-      local known; known="$(info_field "$port" cluster_known_nodes)"
-      [[ "$known" == "1" ]] || die "node $HOST:$port already knows $known nodes but the cluster is not ok; run '$0 stop' and start again"
-    done
+  elif all_fresh; then
     local addresses=() ; for port in $(ports); do addresses+=("$HOST:$port"); done
     log "creating the cluster: ${addresses[*]} (replicas per master: $REPLICAS)"
     redis-cli --cluster create "${addresses[@]}" --cluster-replicas "$REPLICAS" --cluster-yes >"$DIR/create.log" 2>&1 \
       || { cat "$DIR/create.log" >&2; die "redis-cli --cluster create failed"; }
+  elif all_know "$expected" && wait_quietly all_ok; then
+    # Nodes restarted from their nodes.conf (after a crash, a kill or a cut-off run) take a
+    # moment to find each other again.
+    log "cluster re-formed on $(nodes_list)"
+  else
+    all_ours || die "a node on $(nodes_list) belongs to a cluster that is not ok and was not started by this script; stop it or pick other ports (REDIS_CLUSTER_BASE_PORT)"
+    (( ${RESET_DONE:-0} == 0 )) || die "the cluster is still not ok after recreating it (logs in $DIR/<port>/redis.log)"
+    log "the nodes this script started hold a broken cluster (left by an earlier run); recreating it"
+    stop
+    RESET_DONE=1 start
+    return 0
   fi
   wait_until "cluster_state:ok on every node" all_ok
   (( REPLICAS == 0 )) || wait_until "$(( MASTERS * REPLICAS )) replicas to be attached" replicas_attached

@@ -37,8 +37,8 @@ fi
 if [ -x scripts/redis-cluster.sh ]; then
   echo "--- services: redis cluster"
   if ! scripts/redis-cluster.sh status >/dev/null 2>&1; then
-    scripts/redis-cluster.sh start
     started+=(redis-cluster)
+    scripts/redis-cluster.sh start
   fi
   export REDIS_CLUSTER_NODES="${REDIS_CLUSTER_NODES:-$(scripts/redis-cluster.sh nodes)}"
 fi

@@ -11,7 +11,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +19,7 @@ import { DehydratedActivity } from '@sf/activity';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStorage } from '../../src/index.js';
-import { eventually } from './helpers.js';
+import { eventually, freePortRange } from './helpers.js';
 import { flatSerializer, testFormat } from './test-format.js';
 
 const run = promisify(execFile);
@@ -34,25 +33,6 @@ interface Node {
   masterId: string;
   slots: number;
   failed: boolean;
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, HOST, () => server.close(() => resolve(true)));
-  });
-}
-
-/** The first of 6 consecutive free ports (and their cluster bus ports, +10000) from `from`. */
-async function freeRange(from: number): Promise<number | undefined> {
-  for (let base = from; base < from + 200; base += 10) {
-    let free = true;
-    for (let port = base; port < base + 6 && free; port++)
-      free = (await portFree(port)) && (await portFree(port + 10_000));
-    if (free) return base;
-  }
-  return undefined;
 }
 
 async function command(port: number, ...args: string[]): Promise<unknown> {
@@ -96,7 +76,7 @@ async function clusterNodes(port: number): Promise<Node[]> {
     });
 }
 
-const base = await freeRange(Number(process.env.SF_FAILOVER_TEST_BASE_PORT || 7411));
+const base = await freePortRange(Number(process.env.SF_FAILOVER_TEST_BASE_PORT || 7411), 6);
 
 describe.skipIf(base === undefined)('a cluster master fails over while the client is idle', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sf-redis-failover-'));

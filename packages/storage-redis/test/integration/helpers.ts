@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
@@ -109,4 +110,23 @@ export function useRedis(target: Target): RedisTestConnection {
       return connection.prefix;
     },
   };
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive free loopback ports (and their cluster bus ports, +10000) from `from`. */
+export async function freePortRange(from: number, count: number): Promise<number | undefined> {
+  for (let base = from; base < from + 200; base += 10) {
+    let free = true;
+    for (let port = base; port < base + count && free; port++)
+      free = (await portFree(port)) && (await portFree(port + 10_000));
+    if (free) return base;
+  }
+  return undefined;
 }
