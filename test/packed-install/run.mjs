@@ -537,6 +537,12 @@ async function checkBins(project) {
       code: 2,
       text: 'usage: sf-redis-migration-check',
     },
+    'sf-postgres-migrate': {
+      args: ['--no-such-option'],
+      env: {},
+      code: 2,
+      text: 'Usage: sf-postgres-migrate',
+    },
   };
   for (const bin of Object.keys(project.pkg.manifest.bin ?? {})) {
     const check = expected[bin];
