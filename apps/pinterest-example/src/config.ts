@@ -81,8 +81,11 @@ export function positiveInt(
   return Number(raw);
 }
 
-/** A PostgreSQL schema name the app can create and quote safely: lower case, digits and `_`. */
-export const POSTGRES_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+/**
+ * A PostgreSQL schema name the app can create and quote safely: lower case, digits and `_`, at
+ * most 57 characters (the fanout queue's schema adds `_queue` within PostgreSQL's 63).
+ */
+export const POSTGRES_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,56}$/;
 
 /** The PostgreSQL settings of the environment, checked (`SF_POSTGRES_URL`, `SF_POSTGRES_SCHEMA`). */
 export function postgresFromEnv(env: Record<string, string | undefined>): PostgresConfig {
@@ -102,7 +105,7 @@ export function postgresFromEnv(env: Record<string, string | undefined>): Postgr
   const schema = env.SF_POSTGRES_SCHEMA || defaultConfig.postgres.schema;
   if (!POSTGRES_SCHEMA_PATTERN.test(schema)) {
     throw new ConfigError(
-      `SF_POSTGRES_SCHEMA must be 1 to 63 lower-case letters, digits or _ (not starting with a digit), got ${JSON.stringify(schema)}`,
+      `SF_POSTGRES_SCHEMA must be 1 to 57 lower-case letters, digits or _ (not starting with a digit), got ${JSON.stringify(schema)}`,
       { path: 'SF_POSTGRES_SCHEMA', value: schema },
     );
   }

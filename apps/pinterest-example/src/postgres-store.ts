@@ -129,7 +129,7 @@ export class PostgresStore implements DomainStore {
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     if (!POSTGRES_SCHEMA_PATTERN.test(options.schema)) {
       throw new ConfigError(
-        `the PostgreSQL schema must be 1 to 63 lower-case letters, digits or _, got ${JSON.stringify(options.schema)}`,
+        `the PostgreSQL schema must be 1 to 57 lower-case letters, digits or _, got ${JSON.stringify(options.schema)}`,
         { path: 'SF_POSTGRES_SCHEMA', value: options.schema },
       );
     }
@@ -138,7 +138,7 @@ export class PostgresStore implements DomainStore {
     if (owns) pool.on('error', () => undefined);
     const store = new PostgresStore(pool, owns, options.schema);
     try {
-      await store.#sync();
+      await store.sync();
     } catch (error) {
       await store.close().catch(() => undefined);
       throw error;
@@ -146,7 +146,8 @@ export class PostgresStore implements DomainStore {
     return store;
   }
 
-  async #sync(): Promise<void> {
+  /** Creates the schema and the tables that are missing (idempotent; one process at a time). */
+  async sync(): Promise<void> {
     const client = await this.#pool.connect().catch((error: unknown) => {
       throw this.#wrap(error);
     });

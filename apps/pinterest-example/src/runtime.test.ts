@@ -56,9 +56,12 @@ describe('configuration', () => {
       configFromEnv({
         SF_STORAGE: 'PostgreS',
         SF_POSTGRES_URL: 'postgresql://app:secret@db.internal:6432/pins',
-        SF_POSTGRES_SCHEMA: 'pins_2',
+        SF_POSTGRES_SCHEMA: `pins_${'x'.repeat(52)}`,
       }).postgres,
-    ).toEqual({ url: 'postgresql://app:secret@db.internal:6432/pins', schema: 'pins_2' });
+    ).toEqual({
+      url: 'postgresql://app:secret@db.internal:6432/pins',
+      schema: `pins_${'x'.repeat(52)}`,
+    });
     for (const url of ['redis://127.0.0.1:6379', 'not a url', 'postgres://']) {
       expect(() => configFromEnv({ SF_POSTGRES_URL: url })).toThrow(
         new ConfigError(
@@ -67,7 +70,7 @@ describe('configuration', () => {
         ),
       );
     }
-    for (const schema of ['Pins', '1pins', 'pins-x', 'a'.repeat(64), 'x"; drop']) {
+    for (const schema of ['Pins', '1pins', 'pins-x', 'a'.repeat(58), 'x"; drop']) {
       expect(() => configFromEnv({ SF_POSTGRES_SCHEMA: schema })).toThrow(
         expect.objectContaining({
           name: 'ConfigError',
