@@ -35,7 +35,7 @@ export async function postgresRuntime(
   pool.on('error', () => {
     // An idle client lost its connection: the next query reports it.
   });
-  const [{ postgresStorage }, { bullmqFanoutQueue, postgresQueueConnection }] = await Promise.all([
+  const [{ postgresStorage }, { bullmqFanoutQueue }] = await Promise.all([
     import('@sf/storage-postgres'),
     import('@sf/manager/bullmq'),
   ]);
@@ -49,8 +49,7 @@ export async function postgresRuntime(
   const storage = postgresStorage({ pool, schema });
   const queueSchema = queueSchemaOf(schema);
   const queue = bullmqFanoutQueue({
-    connection: postgresQueueConnection({ connectionString: url, schema: queueSchema }),
-    prefix: config.queuePrefix,
+    backend: { type: 'postgres', connectionString: url, schema: queueSchema },
   });
   const runtime = build({
     config,
