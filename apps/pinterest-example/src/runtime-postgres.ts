@@ -16,10 +16,12 @@ export function queueSchemaOf(schema: string): string {
   return `${schema}_queue`;
 }
 
-function reachError(config: RuntimeConfig, error: unknown): ConfigError {
+function reachError(config: RuntimeConfig, error: unknown, what = 'reach'): ConfigError {
+  // The driver's own words (a StorageUnavailableError wraps them).
+  const reason = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   return new ConfigError(
-    `cannot reach PostgreSQL at ${redactUrl(config.postgres.url)} (${
-      error instanceof Error ? error.message.split('\n')[0] : String(error)
+    `cannot ${what} PostgreSQL at ${redactUrl(config.postgres.url)} (${
+      reason instanceof Error ? reason.message.split('\n')[0] : String(reason)
     }); start it with scripts/postgres.sh start or set SF_POSTGRES_URL`,
     { path: 'SF_POSTGRES_URL', value: redactUrl(config.postgres.url), cause: error },
   );
@@ -78,7 +80,7 @@ export async function postgresRuntime(
     await storage.sync();
   } catch (error) {
     await runtime.close().catch(() => undefined);
-    throw reachError(config, error);
+    throw reachError(config, error, 'set up the feeds in');
   }
   return runtime;
 }

@@ -82,6 +82,19 @@ describe('configuration', () => {
     }
   });
 
+  it('says clearly when PostgreSQL is not reachable, naming the variable', async () => {
+    const url = 'postgres://postgres:secret@127.0.0.1:1/test';
+    const failure = createRuntime({ storage: 'postgres', postgres: { url, schema: 'unused' } });
+    await expect(failure).rejects.toThrow(
+      /^cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/test \(.*ECONNREFUSED.*\); start it with scripts\/postgres\.sh start or set SF_POSTGRES_URL$/,
+    );
+    await expect(failure).rejects.toMatchObject({
+      name: 'ConfigError',
+      path: 'SF_POSTGRES_URL',
+      value: 'postgres://postgres:***@127.0.0.1:1/test',
+    });
+  });
+
   it('says clearly when Redis is not reachable', async () => {
     await expect(
       createRuntime({ storage: 'redis', redisUrl: 'redis://127.0.0.1:1' }),
