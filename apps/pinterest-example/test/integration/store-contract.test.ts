@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from '@sf/storage-redis';
 import { PostgresStore } from '../../src/postgres-store.js';
@@ -30,4 +31,29 @@ describeDomainStore('postgres', async () => {
       await dropSchema(url, schema);
     },
   };
+});
+
+describe('PostgresStore schema', () => {
+  it('is created once when several processes open the store at once, and opening again changes nothing', async () => {
+    const url = postgresUrl();
+    const schema = runSchema('pinterest_open');
+    try {
+      const stores = await Promise.all(
+        Array.from({ length: 6 }, () => PostgresStore.open({ connectionString: url, schema })),
+      );
+      await stores[0]!.createUser({ name: 'Ada', handle: 'ada', hue: 1, createdAt: 1 });
+      await Promise.all(stores.map((store) => store.close()));
+      const again = await PostgresStore.open({ connectionString: url, schema });
+      expect((await again.totals()).users).toBe(1);
+      await again.close();
+    } finally {
+      await dropSchema(url, schema);
+    }
+  });
+
+  it('refuses a schema name it could not quote safely', async () => {
+    await expect(
+      PostgresStore.open({ connectionString: postgresUrl(), schema: 'x"; DROP TABLE y; --' }),
+    ).rejects.toMatchObject({ name: 'ConfigError', path: 'SF_POSTGRES_SCHEMA' });
+  });
 });
