@@ -23,7 +23,7 @@ export interface RuntimeConfig {
   redisUrl: string;
   /** Prefix of every Redis key of the app: feeds, activities, the domain store (default `pinterest:`). */
   keyPrefix: string;
-  /** BullMQ key prefix (default `pinterest-bull`). */
+  /** BullMQ key prefix (default `pinterest-bull`; on PostgreSQL the queue's schema namespaces it). */
   queuePrefix: string;
   /** Followers per fanout task. */
   fanoutChunkSize: number;

@@ -74,6 +74,7 @@ describe.each(SHARED_MODES)('browser: $label', (mode) => {
     // The jobs were BullMQ jobs run by the worker process, and the web process never ran one.
     const stats = await runtime.queueStats();
     expect(stats.kind).toBe('bullmq');
+    expect(stats.service).toBe(mode.queueService);
     expect(stats.counts.HIGH.completed + stats.counts.LOW.completed).toBeGreaterThan(0);
     expect(stats.counts.HIGH.failed + stats.counts.LOW.failed).toBe(0);
     expect(worker!.output.join('')).toContain('"event":"job"');

@@ -33,6 +33,8 @@ export interface SharedMode {
   name: 'redis' | 'postgres';
   /** What the mode keeps where, for test names. */
   label: string;
+  /** Where BullMQ keeps the fanout jobs (the stats page says so). */
+  queueService: 'Redis' | 'PostgreSQL';
   setup(tag: string): Promise<ModeSetup>;
 }
 
@@ -48,6 +50,7 @@ function ensureRedis(): string {
 const redisMode: SharedMode = {
   name: 'redis',
   label: 'Redis storage + BullMQ workers',
+  queueService: 'Redis',
   async setup(tag) {
     const run = `${tag}-${process.pid}-${Date.now().toString(36)}`;
     const redisUrl = ensureRedis();
@@ -92,10 +95,10 @@ async function redisTrap(): Promise<{ url: string; connections: () => number; cl
 const postgresMode: SharedMode = {
   name: 'postgres',
   label: 'PostgreSQL only: feeds, domain store and BullMQ jobs',
+  queueService: 'PostgreSQL',
   async setup(tag) {
     const url = postgresUrl();
     const schema = runSchema(`pinterest_${tag}`);
-    const queuePrefix = `pinterest-test-bull-${tag}`;
     const trap = await redisTrap();
     // Whatever would read REDIS_URL in this process finds the trap too.
     const previousRedisUrl = process.env.REDIS_URL;
@@ -104,7 +107,6 @@ const postgresMode: SharedMode = {
       storage: 'postgres',
       postgres: { url, schema },
       redisUrl: trap.url,
-      queuePrefix,
     };
     return {
       overrides,
@@ -112,7 +114,6 @@ const postgresMode: SharedMode = {
         SF_STORAGE: 'postgres',
         SF_POSTGRES_URL: url,
         SF_POSTGRES_SCHEMA: schema,
-        SF_QUEUE_PREFIX: queuePrefix,
         REDIS_URL: trap.url,
       },
       async expectDataStored(runtime) {
