@@ -96,7 +96,8 @@ export function postgresFromEnv(env: Record<string, string | undefined>): Postgr
   } catch {
     parsed = undefined;
   }
-  if (!parsed || !['postgres:', 'postgresql:'].includes(parsed.protocol) || !parsed.hostname) {
+  // No host is fine: node-postgres then uses PGHOST or localhost (`postgres:///db?host=/run/postgresql`).
+  if (!parsed || !['postgres:', 'postgresql:'].includes(parsed.protocol)) {
     throw new ConfigError(
       `SF_POSTGRES_URL must be a postgres://user@host:port/database URL, got ${JSON.stringify(url)}`,
       { path: 'SF_POSTGRES_URL', value: url },
@@ -142,6 +143,13 @@ export function configFromEnv(
       localDataCenter: env.CASSANDRA_LOCAL_DC || defaultConfig.cassandra.localDataCenter,
       keyspace: env.SF_CASSANDRA_KEYSPACE || defaultConfig.cassandra.keyspace,
     },
-    postgres: postgresFromEnv(env),
+    // Checked in postgres mode only: the other modes do not use these variables.
+    postgres:
+      storage === 'postgres'
+        ? postgresFromEnv(env)
+        : {
+            url: env.SF_POSTGRES_URL || defaultConfig.postgres.url,
+            schema: env.SF_POSTGRES_SCHEMA || defaultConfig.postgres.schema,
+          },
   };
 }

@@ -62,16 +62,23 @@ describe('configuration', () => {
       url: 'postgresql://app:secret@db.internal:6432/pins',
       schema: `pins_${'x'.repeat(52)}`,
     });
-    for (const url of ['redis://127.0.0.1:6379', 'not a url', 'postgres://']) {
-      expect(() => configFromEnv({ SF_POSTGRES_URL: url })).toThrow(
+    for (const url of ['redis://127.0.0.1:6379', 'not a url', 'http://db/pins']) {
+      expect(() => configFromEnv({ SF_STORAGE: 'postgres', SF_POSTGRES_URL: url })).toThrow(
         new ConfigError(
           `SF_POSTGRES_URL must be a postgres://user@host:port/database URL, got ${JSON.stringify(url)}`,
           { path: 'SF_POSTGRES_URL', value: url },
         ),
       );
     }
+    expect(
+      configFromEnv({ SF_STORAGE: 'postgres', SF_POSTGRES_URL: 'postgres:///pins' }).postgres.url,
+    ).toBe('postgres:///pins');
+    // The other modes do not use (or check) the PostgreSQL variables.
+    expect(configFromEnv({ SF_STORAGE: 'redis', SF_POSTGRES_SCHEMA: 'Bad-Name' }).storage).toBe(
+      'redis',
+    );
     for (const schema of ['Pins', '1pins', 'pins-x', 'a'.repeat(58), 'x"; drop']) {
-      expect(() => configFromEnv({ SF_POSTGRES_SCHEMA: schema })).toThrow(
+      expect(() => configFromEnv({ SF_STORAGE: 'postgres', SF_POSTGRES_SCHEMA: schema })).toThrow(
         expect.objectContaining({
           name: 'ConfigError',
           code: 'SF_PINTEREST_CONFIG',
