@@ -15,6 +15,7 @@ import {
   screenshotDir,
   switchTo,
 } from './browser.js';
+import { actAs } from '../corrupt-records.js';
 import { SHARED_MODES, startWorker, stopWorker } from './modes.js';
 import type { ModeSetup, WorkerProcess } from './modes.js';
 
@@ -113,6 +114,31 @@ describe.each(SHARED_MODES)('browser: $label', (mode) => {
     } finally {
       await context.close();
     }
+  });
+
+  it('renders every page', async () => {
+    const [first, second] = await runtime.store.listUsers();
+    const cookies = await actAs(app, first!.id);
+    const pin = (await runtime.store.getPins([1])).get(1)!;
+    for (const url of [
+      '/',
+      '/grouped',
+      '/notifications',
+      '/people',
+      '/stats',
+      `/u/${first!.id}`,
+      `/u/${second!.id}/followers`,
+      `/boards/${pin.boardId}`,
+      '/pins/new',
+      `/pins/${pin.id}`,
+      '/more/home',
+      '/more/grouped',
+    ]) {
+      const response = await app.inject({ method: 'GET', url, cookies });
+      expect(response.statusCode, url).toBe(200);
+    }
+    const stats = await app.inject({ method: 'GET', url: '/stats', cookies });
+    expect(stats.body).toContain(`BullMQ jobs in ${mode.queueService}`);
   });
 
   it('keeps its data in its storage, shared with other processes', async () => {
