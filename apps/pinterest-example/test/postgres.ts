@@ -1,8 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { REPO_DIR } from './integration/browser.js';
+
+const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+let started: string | undefined;
 
 /**
  * PostgreSQL for the integration tests: SF_POSTGRES_URL when set, else what
@@ -11,6 +15,11 @@ import { REPO_DIR } from './integration/browser.js';
  */
 export function postgresUrl(): string {
   if (process.env.SF_POSTGRES_URL) return process.env.SF_POSTGRES_URL;
+  started ??= startPostgres();
+  return started;
+}
+
+function startPostgres(): string {
   const script = join(REPO_DIR, 'scripts', 'postgres.sh');
   if (existsSync(script)) {
     const out = execFileSync('bash', [script, 'start'], {
