@@ -1,7 +1,7 @@
 /** The app's settings: what createRuntime takes, their defaults, and reading them from the environment. */
 import { InvalidArgumentError } from '@sf/activity';
 
-export const STORAGE_MODES = ['memory', 'redis', 'cassandra'] as const;
+export const STORAGE_MODES = ['memory', 'redis', 'cassandra', 'postgres'] as const;
 export type StorageMode = (typeof STORAGE_MODES)[number];
 
 export interface CassandraConfig {
@@ -10,13 +10,20 @@ export interface CassandraConfig {
   keyspace: string;
 }
 
+export interface PostgresConfig {
+  /** The PostgreSQL server of the postgres mode (`postgres://user@host:port/database`). */
+  url: string;
+  /** The schema that holds every table of the app: feeds, domain records and fanout jobs. */
+  schema: string;
+}
+
 export interface RuntimeConfig {
   storage: StorageMode;
   /** Redis of the redis and cassandra modes (default redis://127.0.0.1:6379). */
   redisUrl: string;
   /** Prefix of every Redis key of the app: feeds, activities, the domain store (default `pinterest:`). */
   keyPrefix: string;
-  /** BullMQ key prefix (default `pinterest-bull`). */
+  /** BullMQ key prefix (default `pinterest-bull`; on PostgreSQL the queue's schema namespaces it). */
   queuePrefix: string;
   /** Followers per fanout task. */
   fanoutChunkSize: number;
@@ -25,6 +32,7 @@ export interface RuntimeConfig {
   /** Followers active within this window are fanned out to first (HIGH priority). */
   activeWindowMs: number;
   cassandra: CassandraConfig;
+  postgres: PostgresConfig;
 }
 
 export const defaultConfig: RuntimeConfig = {
@@ -39,6 +47,10 @@ export const defaultConfig: RuntimeConfig = {
     contactPoints: ['127.0.0.1'],
     localDataCenter: 'datacenter1',
     keyspace: 'pinterest_example',
+  },
+  postgres: {
+    url: 'postgres://postgres@127.0.0.1:5432/test',
+    schema: 'pinterest',
   },
 };
 
@@ -67,6 +79,38 @@ export function positiveInt(
     });
   }
   return Number(raw);
+}
+
+/**
+ * A PostgreSQL schema name the app can create and quote safely: lower case, digits and `_`, at
+ * most 57 characters (the fanout queue's schema adds `_queue` within PostgreSQL's 63).
+ */
+export const POSTGRES_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,56}$/;
+
+/** The PostgreSQL settings of the environment, checked (`SF_POSTGRES_URL`, `SF_POSTGRES_SCHEMA`). */
+export function postgresFromEnv(env: Record<string, string | undefined>): PostgresConfig {
+  const url = env.SF_POSTGRES_URL || defaultConfig.postgres.url;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  // No host is fine: node-postgres then uses PGHOST or localhost (`postgres:///db?host=/run/postgresql`).
+  if (!parsed || !['postgres:', 'postgresql:'].includes(parsed.protocol)) {
+    throw new ConfigError(
+      `SF_POSTGRES_URL must be a postgres://user@host:port/database URL, got ${JSON.stringify(url)}`,
+      { path: 'SF_POSTGRES_URL', value: url },
+    );
+  }
+  const schema = env.SF_POSTGRES_SCHEMA || defaultConfig.postgres.schema;
+  if (!POSTGRES_SCHEMA_PATTERN.test(schema)) {
+    throw new ConfigError(
+      `SF_POSTGRES_SCHEMA must be 1 to 57 lower-case letters, digits or _ (not starting with a digit), got ${JSON.stringify(schema)}`,
+      { path: 'SF_POSTGRES_SCHEMA', value: schema },
+    );
+  }
+  return { url, schema };
 }
 
 /** The runtime configuration from environment variables (see the README's table). */
@@ -99,5 +143,13 @@ export function configFromEnv(
       localDataCenter: env.CASSANDRA_LOCAL_DC || defaultConfig.cassandra.localDataCenter,
       keyspace: env.SF_CASSANDRA_KEYSPACE || defaultConfig.cassandra.keyspace,
     },
+    // Checked in postgres mode only: the other modes do not use these variables.
+    postgres:
+      storage === 'postgres'
+        ? postgresFromEnv(env)
+        : {
+            url: env.SF_POSTGRES_URL || defaultConfig.postgres.url,
+            schema: env.SF_POSTGRES_SCHEMA || defaultConfig.postgres.schema,
+          },
   };
 }

@@ -10,7 +10,10 @@ export { Follow, Love };
 export interface FeedStorages {
   /** Flat, aggregated and user feeds (Cassandra in Cassandra mode). */
   feeds: StorageBackend;
-  /** Notification feeds (always memory or Redis: they need marker lists and pub/sub). */
+  /**
+   * Notification feeds: a backend with markers and count events (memory, Redis over pub/sub,
+   * PostgreSQL over LISTEN/NOTIFY).
+   */
   notifications: StorageBackend;
   metrics?: Metrics;
 }

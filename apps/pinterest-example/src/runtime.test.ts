@@ -36,7 +36,7 @@ describe('configuration', () => {
 
   it('explains bad settings', () => {
     expect(() => configFromEnv({ SF_STORAGE: 'mongo' })).toThrow(
-      new ConfigError('SF_STORAGE must be one of memory, redis, cassandra, got "mongo"', {
+      new ConfigError('SF_STORAGE must be one of memory, redis, cassandra, postgres, got "mongo"', {
         path: 'SF_STORAGE',
         value: 'mongo',
       }),
@@ -45,6 +45,61 @@ describe('configuration', () => {
       /SF_MAX_FANOUT_FOLLOWERS must be a positive whole number/,
     );
     expect(() => configFromEnv({ SF_FANOUT_CHUNK_SIZE: '0' })).toThrow(/SF_FANOUT_CHUNK_SIZE/);
+  });
+
+  it('reads the postgres mode and checks its URL and schema', () => {
+    expect(configFromEnv({ SF_STORAGE: 'postgres' })).toMatchObject({
+      storage: 'postgres',
+      postgres: { url: 'postgres://postgres@127.0.0.1:5432/test', schema: 'pinterest' },
+    });
+    expect(
+      configFromEnv({
+        SF_STORAGE: 'PostgreS',
+        SF_POSTGRES_URL: 'postgresql://app:secret@db.internal:6432/pins',
+        SF_POSTGRES_SCHEMA: `pins_${'x'.repeat(52)}`,
+      }).postgres,
+    ).toEqual({
+      url: 'postgresql://app:secret@db.internal:6432/pins',
+      schema: `pins_${'x'.repeat(52)}`,
+    });
+    for (const url of ['redis://127.0.0.1:6379', 'not a url', 'http://db/pins']) {
+      expect(() => configFromEnv({ SF_STORAGE: 'postgres', SF_POSTGRES_URL: url })).toThrow(
+        new ConfigError(
+          `SF_POSTGRES_URL must be a postgres://user@host:port/database URL, got ${JSON.stringify(url)}`,
+          { path: 'SF_POSTGRES_URL', value: url },
+        ),
+      );
+    }
+    expect(
+      configFromEnv({ SF_STORAGE: 'postgres', SF_POSTGRES_URL: 'postgres:///pins' }).postgres.url,
+    ).toBe('postgres:///pins');
+    // The other modes do not use (or check) the PostgreSQL variables.
+    expect(configFromEnv({ SF_STORAGE: 'redis', SF_POSTGRES_SCHEMA: 'Bad-Name' }).storage).toBe(
+      'redis',
+    );
+    for (const schema of ['Pins', '1pins', 'pins-x', 'a'.repeat(58), 'x"; drop']) {
+      expect(() => configFromEnv({ SF_STORAGE: 'postgres', SF_POSTGRES_SCHEMA: schema })).toThrow(
+        expect.objectContaining({
+          name: 'ConfigError',
+          code: 'SF_PINTEREST_CONFIG',
+          path: 'SF_POSTGRES_SCHEMA',
+          value: schema,
+        }),
+      );
+    }
+  });
+
+  it('says clearly when PostgreSQL is not reachable, naming the variable', async () => {
+    const url = 'postgres://postgres:secret@127.0.0.1:1/test';
+    const failure = createRuntime({ storage: 'postgres', postgres: { url, schema: 'unused' } });
+    await expect(failure).rejects.toThrow(
+      /^cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/test \(.*ECONNREFUSED.*\); start it with scripts\/postgres\.sh start or set SF_POSTGRES_URL$/,
+    );
+    await expect(failure).rejects.toMatchObject({
+      name: 'ConfigError',
+      path: 'SF_POSTGRES_URL',
+      value: 'postgres://postgres:***@127.0.0.1:1/test',
+    });
   });
 
   it('says clearly when Redis is not reachable', async () => {

@@ -20,6 +20,8 @@ export type { CassandraConfig, RuntimeConfig, StorageMode } from './config.js';
 
 export interface QueueStats {
   kind: 'in-process' | 'bullmq';
+  /** Where BullMQ keeps the jobs (`Redis`, `PostgreSQL`); unset for the in-process queue. */
+  service?: string;
   counts: QueueCounts;
 }
 
@@ -33,7 +35,7 @@ export interface Runtime {
   readonly feeds: PinterestFeeds;
   readonly manager: Manager;
   readonly metrics: StatsMetrics;
-  /** The shared Redis client (redis and cassandra modes). */
+  /** The shared Redis client (redis and cassandra modes; never made in memory and postgres modes). */
   readonly redis: Redis | undefined;
   /** True when fanout runs in other processes (BullMQ workers). */
   readonly backgroundFanout: boolean;
@@ -48,7 +50,8 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-interface Parts {
+/** What a storage mode gives {@link buildRuntime}. */
+export interface RuntimeParts {
   config: RuntimeConfig;
   describe: { storage: string; queue: string };
   store: DomainStore;
@@ -56,11 +59,13 @@ interface Parts {
   notificationStorage: StorageBackend;
   redis?: Redis;
   queue: ObservedQueue | import('@sf/manager/bullmq').BullmqFanoutQueue;
+  /** Where the BullMQ queue keeps its jobs (default `Redis`). */
+  queueService?: string;
   extraReset?: () => Promise<void>;
   extraClose?: () => Promise<void>;
 }
 
-function buildRuntime(parts: Parts): Runtime {
+export function buildRuntime(parts: RuntimeParts): Runtime {
   const { config, store, queue } = parts;
   const metrics = new StatsMetrics(store);
   const feeds = definePinterestFeeds({
@@ -129,7 +134,7 @@ function buildRuntime(parts: Parts): Runtime {
           failed: c.failed ?? 0,
         };
       }
-      return { kind: 'bullmq', counts };
+      return { kind: 'bullmq', service: parts.queueService ?? 'Redis', counts };
     },
     async reset(): Promise<void> {
       epoch++;
@@ -293,7 +298,7 @@ async function cassandraRuntime(config: RuntimeConfig): Promise<Runtime> {
   return runtime;
 }
 
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
@@ -313,6 +318,9 @@ export async function createRuntime(overrides: Partial<RuntimeConfig> = {}): Pro
       return redisRuntime(config);
     case 'cassandra':
       return cassandraRuntime(config);
+    case 'postgres':
+      // Loaded only in postgres mode: the other modes never load pg.
+      return (await import('./runtime-postgres.js')).postgresRuntime(config, buildRuntime);
     default:
       throw new SfError(
         'SF_INVALID_OPTION',

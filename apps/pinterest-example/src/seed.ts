@@ -7,7 +7,7 @@ import { followActivity, pinActivity } from './feeds.js';
 import { ProgressBar } from './progress.js';
 import { runIfEntry } from './entry.js';
 import { ConfigError, configFromEnv, createRuntime } from './runtime.js';
-import type { Runtime } from './runtime.js';
+import type { Runtime, RuntimeConfig } from './runtime.js';
 import { FIRST, LAST, TOPICS, pick, prng, sampleWeighted } from './seed-data.js';
 import { PATTERNS } from './store.js';
 import type { Board, Pin, User } from './store.js';
@@ -282,6 +282,13 @@ export function formatSummary(summary: SeedSummary, runtime: Runtime): string {
   return lines.join('\n');
 }
 
+/** Where a mode keeps the app's data, for messages. */
+function whereStored(config: RuntimeConfig): string {
+  return config.storage === 'postgres'
+    ? `PostgreSQL schemas ${config.postgres.schema} and ${config.postgres.schema}_queue`
+    : `keys ${config.keyPrefix}*, fanout queues ${config.queuePrefix}`;
+}
+
 function positive(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   if (!/^\d+$/.test(value) || Number(value) < 1)
@@ -308,13 +315,14 @@ async function main(): Promise<void> {
   if (values.help) {
     console.log(`Usage: pnpm seed [--users N] [--pins M] [--weeks W] [--seed S] [--reset] [--external-workers]
 
-Fills the app's storage (SF_STORAGE=redis|cassandra; memory mode seeds itself on start) with
+Fills the app's storage (SF_STORAGE=redis|cassandra|postgres; memory mode seeds itself on start) with
 people, a follow graph, boards and pins fanned out through the Manager.
   --users N            people (default SF_SEED_USERS or 40)
   --pins M             pins (default SF_SEED_PINS or 400)
   --weeks W            pins go back W weeks (default 4)
   --seed S             the random seed: the same seed gives the same world (default 42)
-  --reset              delete the app's existing data first (its keys under SF_KEY_PREFIX, its fanout queues)
+  --reset              delete the app's existing data first (its keys under SF_KEY_PREFIX, or its
+                       PostgreSQL schema, and its fanout queues)
   --external-workers   leave the fanout jobs to running workers (pnpm worker) instead of a worker in this process`);
     return;
   }
@@ -336,22 +344,20 @@ people, a follow graph, boards and pins fanned out through the Manager.
   try {
     if (config.storage === 'memory') {
       console.log(
-        'Memory mode: this data lives only in this process (the web server seeds itself on start). Set SF_STORAGE=redis to seed shared storage.',
+        'Memory mode: this data lives only in this process (the web server seeds itself on start). Set SF_STORAGE=redis or postgres to seed shared storage.',
       );
     }
     const totals = await runtime.store.totals();
     if (totals.users > 0 && !values.reset) {
       console.error(
-        `The app already has ${totals.users} people and ${totals.pins} pins (keys ${config.keyPrefix}*). Run with --reset to start over.`,
+        `The app already has ${totals.users} people and ${totals.pins} pins (${whereStored(config)}). Run with --reset to start over.`,
       );
       process.exitCode = 2;
       return;
     }
     if (values.reset) {
       await runtime.reset();
-      console.log(
-        `Deleted the existing data (keys ${config.keyPrefix}*, fanout queues ${config.queuePrefix}).`,
-      );
+      console.log(`Deleted the existing data (${whereStored(config)}).`);
     }
     if (runtime.backgroundFanout && !values['external-workers']) {
       const { BullmqFanoutQueue } = await import('@sf/manager/bullmq');

@@ -1,7 +1,8 @@
 /**
  * The app's own data: users, boards, pins, follows and loves. The feeds live in the library's
  * storage; this is what a real product keeps in its database. `MemoryStore` is the embedded
- * default; `RedisStore` (redis-store.ts) lets the web, seed and worker processes agree.
+ * default; `RedisStore` (redis-store.ts) and `PostgresStore` (postgres-store.ts) let the web,
+ * seed and worker processes agree.
  */
 
 export const PATTERNS = ['stripes', 'dots', 'waves', 'blocks', 'rings', 'peaks'] as const;
@@ -59,7 +60,7 @@ export interface LastFanout {
 }
 
 export interface DomainStore {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'redis' | 'postgres';
   createUser(input: Omit<User, 'id'>): Promise<User>;
   getUser(id: number): Promise<User | undefined>;
   getUsers(ids: readonly number[]): Promise<Map<number, User>>;

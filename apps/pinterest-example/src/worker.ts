@@ -1,13 +1,16 @@
 /**
- * The fanout worker of the Redis and Cassandra modes: `pnpm worker` (run as many as you like).
+ * The fanout worker of the Redis, Cassandra and PostgreSQL modes: `pnpm worker` (run as many as
+ * you like).
  * It builds the app's Manager (the same feed definitions as the web process) and runs BullMQ
  * fanout jobs through the manager package's worker entry (`startWorkerFromEnv`, what the
  * `sf-fanout-worker` CLI runs). The same module works with that CLI:
  *
  *   SF_MANAGER_MODULE=apps/pinterest-example/src/worker.ts sf-fanout-worker
  *
- * Environment: SF_STORAGE (redis | cassandra), REDIS_URL, SF_KEY_PREFIX, SF_QUEUE_PREFIX,
- * SF_PRIORITIES (HIGH,LOW), SF_CONCURRENCY (4) and the CLI's other variables.
+ * Environment: SF_STORAGE (redis | cassandra | postgres), REDIS_URL, SF_KEY_PREFIX (redis and
+ * cassandra), SF_POSTGRES_URL, SF_POSTGRES_SCHEMA (postgres: the jobs are in PostgreSQL too, and
+ * no Redis is used), SF_QUEUE_PREFIX, SF_PRIORITIES (HIGH,LOW), SF_CONCURRENCY (4) and the CLI's
+ * other variables.
  */
 import type { Manager } from '@sf/manager';
 import { runIfEntry } from './entry.js';
@@ -21,7 +24,7 @@ export async function createManager(): Promise<Manager> {
   const config = configFromEnv();
   if (config.storage === 'memory') {
     throw new ConfigError(
-      'the worker is for SF_STORAGE=redis or cassandra; in memory mode the web process runs the fanout itself',
+      'the worker is for SF_STORAGE=redis, cassandra or postgres; in memory mode the web process runs the fanout itself',
       { path: 'SF_STORAGE', value: config.storage },
     );
   }

@@ -5,8 +5,9 @@ import { requireUser } from './page.js';
 
 /**
  * Live unseen/unread counts (GET /events, server-sent events): one subscription to the
- * notification feed's count changes (from this process, and through Redis pub/sub from every
- * other), fanned out to open event streams. Returns the unsubscribe of that subscription.
+ * notification feed's count changes (from this process, and from every other through the
+ * backend's cross-process events: Redis pub/sub, PostgreSQL LISTEN/NOTIFY), fanned out to open
+ * event streams. Returns the unsubscribe of that subscription.
  */
 export async function registerLiveRoutes(
   app: FastifyInstance,

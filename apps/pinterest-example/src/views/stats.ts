@@ -41,7 +41,11 @@ export function statsBody(view: StatsView): SafeHtml {
       <h2>
         Fanout queue
         <span class="muted small"
-          >(${queue.kind === 'bullmq' ? 'BullMQ jobs in Redis' : 'in-process tasks'})</span
+          >(${
+            queue.kind === 'bullmq'
+              ? `BullMQ jobs in ${queue.service ?? 'Redis'}`
+              : 'in-process tasks'
+          })</span
         >
       </h2>
       <table class="table" data-testid="queue-table">

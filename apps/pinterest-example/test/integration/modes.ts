@@ -1,0 +1,204 @@
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import pg from 'pg';
+import { expect } from 'vitest';
+import type { RuntimeConfig } from '../../src/config.js';
+import { queueSchemaOf } from '../../src/runtime-postgres.js';
+import type { Runtime } from '../../src/runtime.js';
+import { dropSchema, postgresUrl, runSchema } from '../postgres.js';
+import { APP_DIR, REPO_DIR } from './browser.js';
+
+/**
+ * The shared-storage modes the integration tests run in, each with its run's own namespace
+ * (Redis key prefixes; PostgreSQL schemas) deleted afterwards, and the app's processes: the web
+ * runtime in the test process, fanout workers as child processes (`src/worker.ts`) given the
+ * same settings through their environment.
+ */
+export interface ModeSetup {
+  /** createRuntime's settings for this run. */
+  overrides: Partial<RuntimeConfig>;
+  /** The same settings as environment variables, for child processes. */
+  env: Record<string, string>;
+  /** Checks that the run's data is where the mode keeps it. */
+  expectDataStored(runtime: Runtime): Promise<void>;
+  /** Deletes what `runtime.reset()` leaves (PostgreSQL schemas) and checks the mode's promises. */
+  finish(): Promise<void>;
+}
+
+export interface SharedMode {
+  name: 'redis' | 'postgres';
+  /** What the mode keeps where, for test names. */
+  label: string;
+  /** Where BullMQ keeps the fanout jobs (the stats page says so). */
+  queueService: 'Redis' | 'PostgreSQL';
+  setup(tag: string): Promise<ModeSetup>;
+}
+
+function ensureRedis(): string {
+  if (process.env.REDIS_URL) return process.env.REDIS_URL;
+  execFileSync('bash', [join(REPO_DIR, 'scripts', 'redis-single.sh'), 'ensure'], {
+    stdio: 'inherit',
+    timeout: 60_000,
+  });
+  return 'redis://127.0.0.1:6379';
+}
+
+const redisMode: SharedMode = {
+  name: 'redis',
+  label: 'Redis storage + BullMQ workers',
+  queueService: 'Redis',
+  async setup(tag) {
+    const run = `${tag}-${process.pid}-${Date.now().toString(36)}`;
+    const redisUrl = ensureRedis();
+    const keyPrefix = `pinterest-test-${run}:`;
+    const queuePrefix = `pinterest-test-bull-${run}`;
+    return {
+      overrides: { storage: 'redis', redisUrl, keyPrefix, queuePrefix },
+      env: {
+        SF_STORAGE: 'redis',
+        REDIS_URL: redisUrl,
+        SF_KEY_PREFIX: keyPrefix,
+        SF_QUEUE_PREFIX: queuePrefix,
+      },
+      async expectDataStored(runtime) {
+        const [, keys] = await runtime.redis!.scan('0', 'MATCH', `${keyPrefix}*`, 'COUNT', 10_000);
+        expect(keys.length).toBeGreaterThan(0);
+      },
+      finish: async () => undefined,
+    };
+  },
+};
+
+/**
+ * A TCP server standing where Redis would be: it counts the connections it gets and closes them.
+ * The postgres mode points REDIS_URL at it and expects none.
+ */
+async function redisTrap(): Promise<{ url: string; connections: () => number; close(): void }> {
+  let connections = 0;
+  const server: Server = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    connections: () => connections,
+    close: () => server.close(),
+  };
+}
+
+const postgresMode: SharedMode = {
+  name: 'postgres',
+  label: 'PostgreSQL only: feeds, domain store and BullMQ jobs',
+  queueService: 'PostgreSQL',
+  async setup(tag) {
+    const url = postgresUrl();
+    const schema = runSchema(`pinterest_${tag}`);
+    const trap = await redisTrap();
+    // Whatever would read REDIS_URL in this process finds the trap too.
+    const previousRedisUrl = process.env.REDIS_URL;
+    process.env.REDIS_URL = trap.url;
+    const overrides: Partial<RuntimeConfig> = {
+      storage: 'postgres',
+      postgres: { url, schema },
+      redisUrl: trap.url,
+    };
+    return {
+      overrides,
+      env: {
+        SF_STORAGE: 'postgres',
+        SF_POSTGRES_URL: url,
+        SF_POSTGRES_SCHEMA: schema,
+        REDIS_URL: trap.url,
+      },
+      async expectDataStored(runtime) {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          const { rows } = await client.query<{ n: string }>(
+            'SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1',
+            [schema],
+          );
+          // The app's eight tables and the feed backend's.
+          expect(Number(rows[0]!.n)).toBeGreaterThan(8);
+          const users = await client.query<{ n: string }>(
+            `SELECT count(*) AS n FROM "${schema}".app_users`,
+          );
+          expect(Number(users.rows[0]!.n)).toBe((await runtime.store.totals()).users);
+        } finally {
+          await client.end();
+        }
+      },
+      async finish() {
+        if (previousRedisUrl === undefined) delete process.env.REDIS_URL;
+        else process.env.REDIS_URL = previousRedisUrl;
+        trap.close();
+        await dropSchema(url, schema);
+        await dropSchema(url, queueSchemaOf(schema));
+        // No process of this mode (web runtime, workers, a second runtime) ever called Redis.
+        expect(trap.connections()).toBe(0);
+      },
+    };
+  },
+};
+
+/** The modes whose processes share their storage: every test here runs in each. */
+export const SHARED_MODES: SharedMode[] = [redisMode, postgresMode];
+
+export interface WorkerProcess {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  output: string[];
+  ready: Promise<void>;
+}
+
+/** `src/worker.ts` in a child process with `env`; `ready` resolves on its "ready" log line. */
+export function startWorker(env: Record<string, string>): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@sf/source', '--import', 'tsx', 'src/worker.ts'],
+    {
+      cwd: APP_DIR,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the worker did not start within 60 s:\n${output.join('')}`)),
+      60_000,
+    );
+    child.stdout.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (output.join('').includes('"event":"ready"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the worker exited with ${code}:\n${output.join('')}`));
+    });
+  });
+  ready.catch(() => undefined);
+  return { child, output, ready };
+}
+
+/** SIGTERM (SIGKILL after 15 s); resolves with the exit code. */
+export async function stopWorker(worker: WorkerProcess | undefined): Promise<number | null> {
+  if (!worker || worker.child.exitCode !== null) return worker?.child.exitCode ?? null;
+  const exited = new Promise<number | null>((resolve) =>
+    worker.child.once('exit', (code) => resolve(code)),
+  );
+  worker.child.kill('SIGTERM');
+  const timer = setTimeout(() => worker.child.kill('SIGKILL'), 15_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
