@@ -224,5 +224,5 @@ case "${1:-}" in
   status) status ;;
   wait) wait_cmd ;;
   psql) shift; psql_cmd "$@" ;;
-  *) sed -n '2,25p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,22p' "$0" >&2; exit 2 ;;
 esac

@@ -166,7 +166,12 @@ export function queueTarget(options: {
   };
 }
 
-/** A BullMQ queue on the target's backend. */
+/**
+ * A BullMQ queue on the target's backend. The casts: BullMQ's classes are invariant in their
+ * backend and connection type parameters (they appear in method arguments), so a queue on one
+ * backend is not assignable to the type that covers both, though every method the fanout uses
+ * behaves the same on both.
+ */
 export function createQueue(target: QueueTarget, name: string): FanoutBullmqQueue {
   if (target.type === 'redis')
     return new bullmq.Queue<ManagerTask>(name, {
