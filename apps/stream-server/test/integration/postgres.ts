@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createSchema, quoteIdentifier } from '../../src/postgres-state.js';
+
+/** The PostgreSQL of the tests: SF_POSTGRES_URL, default the local test database. */
+export const postgresUrl = process.env.SF_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+const run = randomBytes(4).toString('hex');
+let counter = 0;
+
+/** A schema name of this run only (`sftest_stream_<random>_<n>`): the tests drop it afterwards. */
+export function uniqueSchema(): string {
+  counter += 1;
+  return `sftest_stream_${run}_${counter}`;
+}
+
+export function testPool(): pg.Pool {
+  return new pg.Pool({ connectionString: postgresUrl, max: 4 });
+}
+
+/** A new schema with the server's tables, on its own pool. */
+export async function schemaWithTables(pool: pg.Pool): Promise<string> {
+  const schema = uniqueSchema();
+  await createSchema(pool, schema);
+  return schema;
+}
+
+export async function dropSchemas(pool: pg.Pool, schemas: readonly string[]): Promise<void> {
+  for (const schema of schemas)
+    await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+}
