@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient, StreamClient } from '../../src/client.js';
 import type { ItemsQuery } from '../../src/client.js';
 import { OTHER_WRITE_KEY, READ_KEY, WRITE_KEY, readmeEvents } from '../../src/test-config.js';
-import { keysOf, startServer, targets } from './helpers.js';
+import { keysOf, postgresTarget, startServer, targets } from './helpers.js';
 import type { RunningServer } from './helpers.js';
 
 const [createRepo, deleteRepo, watch, friend291, friend23] = readmeEvents;
@@ -24,7 +24,7 @@ const expectations: Array<[string, ItemsQuery, unknown[]]> = [
   ],
 ];
 
-for (const target of targets()) {
+for (const target of [...targets(), postgresTarget()]) {
   describe(`AwesomeStream's README end to end (${target.name})`, () => {
     let server: RunningServer;
 
@@ -66,6 +66,24 @@ for (const target of targets()) {
     });
 
     it('keeps each tenant under its own keys and leaves no temporary keys', async () => {
+      if (server.postgres) {
+        const { pool, schema } = server.postgres;
+        const counts = await pool.query(
+          `SELECT tenant, count(*)::int AS n, max(id)::int AS last FROM "${schema}".items GROUP BY tenant ORDER BY tenant`,
+        );
+        expect(counts.rows).toEqual([
+          { tenant: 'acme', n: 5, last: 5 },
+          { tenant: 'other', n: 5, last: 5 },
+        ]);
+        const fifth = await pool.query(
+          `SELECT data FROM "${schema}".items WHERE tenant = 'acme' AND id = 5`,
+        );
+        expect(fifth.rows).toEqual([{ data: JSON.stringify(friend23) }]);
+        const index = await pool.query<{ id: number }>(
+          `SELECT id::int FROM "${schema}".item_index WHERE tenant = 'acme' AND key = 'user' AND value = '291' ORDER BY id`,
+        );
+        expect(index.rows.map((row) => row.id)).toEqual([1, 2, 3, 4]);
+      }
       if (!server.redis) return;
       const keys = await keysOf(server.redis, server.prefix);
       expect(keys.length).toBeGreaterThan(0);
