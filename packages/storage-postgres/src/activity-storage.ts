@@ -1,0 +1,123 @@
+import type { Activity } from '@sf/activity';
+import { activitiesById, checkActivityConflict } from '@sf/feeds/backend';
+import type { ActivityStorage } from '@sf/feeds/backend';
+import type { Serializer } from '@sf/serializers';
+import { textOf, type FailedRow, type PostgresContext } from './context.js';
+import { checkId, uniqueIds } from './ids.js';
+
+/**
+ * Activities in one table, `activities (id numeric PRIMARY KEY, value bytea)`, shared by every
+ * feed of the backend. Every call is one statement, except `addMany`, one transaction of two
+ * (three when it overwrites): insert the new ids, then lock and check the rows that already
+ * existed before overwriting them.
+ */
+export class PostgresActivityStorage implements ActivityStorage {
+  readonly #context: PostgresContext;
+  readonly #serializer: Serializer<Activity>;
+  readonly #format: string | undefined;
+
+  constructor(context: PostgresContext, serializer: Serializer<Activity>, format?: string) {
+    this.#context = context;
+    this.#serializer = serializer;
+    this.#format = format;
+  }
+
+  get #table(): string {
+    return this.#context.tables.activities;
+  }
+
+  /**
+   * Inserts the ids that are absent (`ON CONFLICT DO NOTHING`); locks the rows of the others
+   * (`FOR UPDATE`), refuses the call when one holds another actor's activity (rolling back the
+   * inserts too), and overwrites the rest whose value changed. Ids are written in order, so two
+   * concurrent calls do not deadlock on each other's rows.
+   * @throws ActivityConflictError when an id holds another actor's activity
+   */
+  async addMany(activities: readonly Activity[]): Promise<number> {
+    if (activities.length === 0) return 0;
+    const byId = activitiesById(activities);
+    const ids = [...byId.keys()].map((id) => checkId(id, 'serializationId'));
+    ids.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+    const values = ids.map((id) => Buffer.from(this.#serializer.dumps(byId.get(id)!), 'utf8'));
+    const context = { operation: 'activities.addMany' };
+    return this.#context.runner.transaction(context, async (tx) => {
+      const inserted = await tx.query<{ id: string }>(
+        `INSERT INTO ${this.#table} (id, value)
+         SELECT * FROM unnest($1::numeric[], $2::bytea[]) ORDER BY 1
+         ON CONFLICT (id) DO NOTHING RETURNING id::text AS id`,
+        [ids, values],
+      );
+      if (inserted.length === ids.length) return inserted.length;
+      const fresh = new Set(inserted.map((row) => row.id));
+      const existing = ids.filter((id) => !fresh.has(id));
+      const stored = await tx.query<{ id: string; value: Buffer }>(
+        `SELECT id::text AS id, value FROM ${this.#table}
+         WHERE id = ANY($1::numeric[]) ORDER BY id FOR UPDATE`,
+        [existing],
+      );
+      const changedIds: string[] = [];
+      const changedValues: Buffer[] = [];
+      for (const row of stored) {
+        const index = ids.indexOf(row.id);
+        const value = values[index]!;
+        if (row.value.equals(value)) continue;
+        let previous: Activity | undefined;
+        try {
+          previous = this.#serializer.loads(textOf(row.value));
+        } catch {
+          // An undecodable value holds no activity to protect: overwritten, as Redis does.
+        }
+        if (previous) checkActivityConflict(previous, byId.get(row.id)!);
+        changedIds.push(row.id);
+        changedValues.push(value);
+      }
+      if (changedIds.length > 0) {
+        await tx.query(
+          `UPDATE ${this.#table} AS a SET value = v.value
+           FROM unnest($1::numeric[], $2::bytea[]) AS v(id, value) WHERE a.id = v.id`,
+          [changedIds, changedValues],
+        );
+      }
+      return inserted.length;
+    });
+  }
+
+  async getMany(ids: readonly string[]): Promise<Map<string, Activity>> {
+    const found = new Map<string, Activity>();
+    if (ids.length === 0) return found;
+    const rows = await this.#context.runner.query<{ id: string; value: Buffer }>(
+      { operation: 'activities.getMany' },
+      `SELECT id::text AS id, value FROM ${this.#table} WHERE id = ANY($1::numeric[])`,
+      [uniqueIds(ids)],
+    );
+    const failed: FailedRow[] = [];
+    for (const row of rows) {
+      const value = textOf(row.value);
+      try {
+        found.set(row.id, this.#serializer.loads(value));
+      } catch (error) {
+        failed.push({ id: row.id, value, cause: error });
+      }
+    }
+    for (const row of failed) {
+      this.#context.failedRows(
+        this.#table,
+        row.id,
+        { kind: 'activity', format: this.#format, decoded: found.size },
+        [row],
+      );
+    }
+    return found;
+  }
+
+  async removeMany(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const rows = await this.#context.runner.query<{ n: number }>(
+      { operation: 'activities.removeMany' },
+      `WITH removed AS (DELETE FROM ${this.#table} WHERE id = ANY($1::numeric[]) RETURNING 1)
+       SELECT count(*)::int AS n FROM removed`,
+      [uniqueIds(ids)],
+    );
+    return rows[0]?.n ?? 0;
+  }
+}
