@@ -1,13 +1,17 @@
 import type { StorageBackend } from '@sf/feeds';
 import { jsonFormat } from '@sf/serializers';
 import { memoryStorage } from '@sf/storage-memory';
+import { postgresStorage } from '@sf/storage-postgres';
+import type { PostgresStorage } from '@sf/storage-postgres';
 import { redisStorage } from '@sf/storage-redis';
 import { Cluster, Redis } from 'ioredis';
 import type pg from 'pg';
 import type { ServerConfig } from './config.js';
+import { feedSchema } from './config/storage.js';
 import { Verbs } from './feeds/activity-json.js';
 import { MemoryFollowStore, RedisFollowStore } from './feeds/follow-store.js';
 import type { FollowStore } from './feeds/follow-store.js';
+import { PostgresFollowStore } from './feeds/postgres-follow-store.js';
 import { TenantFeeds } from './feeds/tenant-feeds.js';
 import { memoryItemStore } from './items/memory-store.js';
 import { postgresItemStore } from './items/postgres-store.js';
@@ -48,6 +52,8 @@ export class Backend {
   readonly postgres: pg.Pool | null;
   readonly #ownsRedis: boolean;
   readonly #tenants = new Map<string, Tenant>();
+  /** PostgreSQL: each configured tenant's feed storage (its own schema), made ready by start(). */
+  readonly #feedStorages = new Map<string, PostgresStorage>();
   readonly #onFanoutError: (error: unknown) => void;
 
   constructor(options: BackendOptions) {
@@ -80,9 +86,26 @@ export class Backend {
     }
   }
 
-  /** Prepares the storage: on PostgreSQL, creates the schema's tables and indexes if missing. */
+  /**
+   * Prepares the storage. On PostgreSQL: creates the schema's tables and indexes if missing and,
+   * when feeds are configured, each tenant's feed schema (@sf/storage-postgres's migrations).
+   * Tenants come from the config (file and environment) only, so all are known here.
+   */
   async start(): Promise<void> {
-    if (this.postgres) await createSchema(this.postgres, this.#schema());
+    const pool = this.postgres;
+    if (!pool) return;
+    await createSchema(pool, this.#schema());
+    if (this.config.feeds.length === 0) return;
+    const format = jsonFormat({ verbRegistry: this.verbs.registry });
+    for (const tenant of this.config.tenants) {
+      const storage = postgresStorage({
+        pool,
+        schema: feedSchema(this.#schema(), tenant.id),
+        format,
+      });
+      this.#feedStorages.set(tenant.id, storage);
+      await storage.sync();
+    }
   }
 
   #schema(): string {
@@ -114,8 +137,11 @@ export class Backend {
         });
         follows = new RedisFollowStore(this.redis, `${this.#prefix()}${id}:graph:`);
       } else if (this.postgres) {
-        // parseConfig refuses feeds on PostgreSQL until the server uses @sf/storage-postgres.
-        throw new Error('feeds on PostgreSQL are not supported yet');
+        const prepared = this.#feedStorages.get(id);
+        // Authenticated tenant ids are configured ones, prepared by start().
+        if (!prepared) throw new Error(`tenant ${id} has no feed storage: was start() called?`);
+        storage = prepared;
+        follows = new PostgresFollowStore(this.postgres, this.#schema(), id);
       } else {
         storage = memoryStorage({ format });
         follows = new MemoryFollowStore();
@@ -144,6 +170,8 @@ export class Backend {
   async close(): Promise<void> {
     await Promise.all([...this.#tenants.values()].map(async (tenant) => tenant.feeds?.close()));
     this.#tenants.clear();
+    await Promise.all([...this.#feedStorages.values()].map(async (storage) => storage.close()));
+    this.#feedStorages.clear();
     await this.items.close();
     if (this.redis && this.#ownsRedis) await this.redis.quit().catch(() => undefined);
     if (this.postgres) await this.postgres.end().catch(() => undefined);

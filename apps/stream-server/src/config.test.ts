@@ -11,6 +11,7 @@ import {
   loadConfig,
   parseConfig,
 } from './config.js';
+import { feedSchema } from './config/storage.js';
 
 const feeds = [
   { name: 'user', type: 'flat', keyFormat: 'user:{userId}', role: 'user' },
@@ -197,13 +198,28 @@ describe('postgres storage', () => {
     expect((error as Error).message).not.toContain('s3cret');
   });
 
-  it('refuses feeds on postgres, naming the reason', () => {
-    expect(() => parseConfig({ feeds, storage: { type: 'postgres', url } })).toThrow(
-      'feeds on PostgreSQL are not supported yet',
+  it("gives each tenant's feeds a schema of their own, refusing names PostgreSQL cannot hold", () => {
+    expect(feedSchema('sf_stream_server', 'acme-eu_1')).toBe('sf_stream_server_t_acme_eu_1');
+    const storage = { type: 'postgres', url };
+    const tenant = (id: string) => ({ id, apiKeys: [] });
+    expect(() => parseConfig({ feeds, storage, tenants: [tenant('a-b'), tenant('a_b')] })).toThrow(
+      expect.objectContaining({ path: 'tenants', value: ['a-b', 'a_b'] }),
     );
+    const long = 'x'.repeat(32);
     expect(() =>
-      applyEnvironment(parseConfig({ feeds }), { STREAM_SERVER_STORAGE: 'postgres' }),
-    ).toThrow(expect.objectContaining({ path: 'STREAM_SERVER_STORAGE' }));
+      parseConfig({
+        feeds,
+        storage: { ...storage, schema: 'y'.repeat(30) },
+        tenants: [tenant(long)],
+      }),
+    ).toThrow(expect.objectContaining({ path: 'tenants', value: long }));
+    // Without feeds there are no feed schemas; the environment's tenants are checked too.
+    expect(() => parseConfig({ storage, tenants: [tenant('a-b'), tenant('a_b')] })).not.toThrow();
+    expect(() =>
+      applyEnvironment(parseConfig({ feeds, storage, tenants: [tenant('a-b')] }), {
+        STREAM_SERVER_API_KEYS: 'a_b:read:a-long-enough-key',
+      }),
+    ).toThrow(expect.objectContaining({ path: 'tenants' }));
   });
 
   it('takes STREAM_SERVER_STORAGE=postgres and POSTGRES_URL from the environment', () => {

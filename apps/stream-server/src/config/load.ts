@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from './error.js';
 import { hashKey, parseApiKey, parseConfig, tenantPattern } from './parse.js';
-import { checkPostgresUrl, checkStorageFeeds, parseStorage } from './storage.js';
+import { checkFeedSchemas, checkPostgresUrl, parseStorage } from './storage.js';
 import type { Access, ServerConfig } from './types.js';
 
 /**
@@ -42,7 +42,6 @@ export function applyEnvironment(
         `STREAM_SERVER_STORAGE must be memory, redis or postgres, got ${JSON.stringify(storageType)}`,
         { path: 'STREAM_SERVER_STORAGE', value: storageType },
       );
-    checkStorageFeeds(next.storage, next.feeds.length, 'STREAM_SERVER_STORAGE');
   }
   if (next.storage.type === 'postgres' && env.POSTGRES_URL)
     next.storage = {
@@ -86,6 +85,12 @@ export function applyEnvironment(
       tenant.apiKeys.push(apiKey);
     }
   }
+  checkFeedSchemas(
+    next.storage,
+    next.tenants.map((t) => t.id),
+    next.feeds.length,
+    'tenants',
+  );
   return next;
 }
 

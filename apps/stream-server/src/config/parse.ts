@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { defaultLimits } from './defaults.js';
 import { fail, isObject, only, positiveInteger } from './fields.js';
-import { checkStorageFeeds, parseStorage } from './storage.js';
+import { checkFeedSchemas, parseStorage } from './storage.js';
 import type {
   ApiKeyConfig,
   FeedConfig,
@@ -238,7 +238,12 @@ export function parseConfig(raw: unknown): ServerConfig {
     );
 
   const storage = parseStorage(raw.storage ?? { type: 'memory' });
-  checkStorageFeeds(storage, feeds.length);
+  checkFeedSchemas(
+    storage,
+    tenants.map((t) => t.id),
+    feeds.length,
+    'tenants',
+  );
 
   const limitsRaw = raw.limits ?? {};
   if (!isObject(limitsRaw)) fail('limits', 'must be an object', limitsRaw);

@@ -103,19 +103,41 @@ export function parseStorage(storageRaw: unknown): StorageConfig {
 }
 
 /**
- * Storage types that cannot hold the configured feeds. Feeds on PostgreSQL need
- * `@sf/storage-postgres`, which this server does not use yet: such a config is refused at
- * start-up rather than failing on the first feed request.
+ * The schema of one tenant's feeds on PostgreSQL: `<schema>_t_<tenant>` with `-` written `_`
+ * (`sf_stream_server_t_acme`). @sf/storage-postgres keeps activities by id in one table per
+ * schema, so each tenant gets its own schema, as each gets its own key prefix on Redis.
  */
-export function checkStorageFeeds(
+export function feedSchema(schema: string, tenant: string): string {
+  return `${schema}_t_${tenant.replaceAll('-', '_')}`;
+}
+
+/**
+ * Checks that every tenant's feed schema is a valid name (at most 63 characters) and that no
+ * two tenants share one (`a-b` and `a_b` would): a ConfigError naming the tenants otherwise.
+ */
+export function checkFeedSchemas(
   storage: StorageConfig,
+  tenants: readonly string[],
   feedCount: number,
-  path = 'storage.type',
+  path: string,
 ): void {
-  if (storage.type === 'postgres' && feedCount > 0)
-    fail(
-      path,
-      'feeds on PostgreSQL are not supported yet (they need @sf/storage-postgres): use "postgres" for items only (no "feeds" in the config), or "memory" or "redis" for feeds',
-      storage.type,
-    );
+  if (storage.type !== 'postgres' || feedCount === 0) return;
+  const owners = new Map<string, string>();
+  for (const tenant of tenants) {
+    const schema = feedSchema(storage.schema ?? defaultPostgresSchema, tenant);
+    if (schema.length > 63)
+      fail(
+        path,
+        `tenant ${JSON.stringify(tenant)}'s feed schema ${JSON.stringify(schema)} is longer than PostgreSQL's 63 characters: use a shorter storage.schema or tenant id`,
+        tenant,
+      );
+    const other = owners.get(schema);
+    if (other !== undefined)
+      fail(
+        path,
+        `tenants ${JSON.stringify(other)} and ${JSON.stringify(tenant)} would share the feed schema ${JSON.stringify(schema)} (- is written _): rename one`,
+        [other, tenant],
+      );
+    owners.set(schema, tenant);
+  }
 }

@@ -15,8 +15,6 @@ export interface Target {
   storage(prefix: string): StorageConfig;
   /** A client to inspect and clean the keys (null for memory and PostgreSQL). */
   connect(): RedisClient | null;
-  /** Config fields this target needs beside the test config. */
-  config?: Record<string, unknown>;
 }
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -33,6 +31,7 @@ export function targets(): Target[] {
       storage: (keyPrefix) => ({ type: 'redis', url: redisUrl, keyPrefix }),
       connect: () => new Redis(redisUrl),
     },
+    postgresTarget(),
   ];
   if (clusterNodes.length > 0) {
     const nodes = clusterNodes.map((node) => ({
@@ -48,17 +47,12 @@ export function targets(): Target[] {
   return list;
 }
 
-/**
- * PostgreSQL, for the items: a schema per server, dropped when it stops. Feeds on PostgreSQL
- * are refused by the config until the server uses @sf/storage-postgres, so this target's
- * servers have none.
- */
-export function postgresTarget(): Target {
+/** PostgreSQL at SF_POSTGRES_URL: a schema per server (and one per tenant's feeds), dropped when it stops. */
+function postgresTarget(): Target {
   return {
     name: 'postgres',
     storage: (prefix) => ({ type: 'postgres', url: postgresUrl, schema: schemaOf(prefix) }),
     connect: () => null,
-    config: { feeds: [] },
   };
 }
 
@@ -129,7 +123,7 @@ export async function startServer(
   const postgres =
     storage.type === 'postgres' ? { pool: testPool(), schema: storage.schema! } : null;
   const app = await buildApp({
-    config: testConfig({ storage, ...target.config, ...overrides }),
+    config: testConfig({ storage, ...overrides }),
   });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const redis = target.connect();

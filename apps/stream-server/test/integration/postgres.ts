@@ -25,7 +25,14 @@ export async function schemaWithTables(pool: pg.Pool): Promise<string> {
   return schema;
 }
 
+/** Drops each schema and the tenants' feed schemas made from it (`<schema>_t_<tenant>`). */
 export async function dropSchemas(pool: pg.Pool, schemas: readonly string[]): Promise<void> {
-  for (const schema of schemas)
-    await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+  for (const schema of schemas) {
+    const found = await pool.query<{ name: string }>(
+      `SELECT nspname AS name FROM pg_namespace WHERE nspname = $1 OR starts_with(nspname, $1 || '_t_')`,
+      [schema],
+    );
+    for (const { name } of found.rows)
+      await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(name)} CASCADE`);
+  }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient, StreamClient } from '../../src/client.js';
 import type { ItemsQuery } from '../../src/client.js';
 import { OTHER_WRITE_KEY, READ_KEY, WRITE_KEY, readmeEvents } from '../../src/test-config.js';
-import { keysOf, postgresTarget, startServer, targets } from './helpers.js';
+import { keysOf, startServer, targets } from './helpers.js';
 import type { RunningServer } from './helpers.js';
 
 const [createRepo, deleteRepo, watch, friend291, friend23] = readmeEvents;
@@ -24,7 +24,7 @@ const expectations: Array<[string, ItemsQuery, unknown[]]> = [
   ],
 ];
 
-for (const target of [...targets(), postgresTarget()]) {
+for (const target of targets()) {
   describe(`AwesomeStream's README end to end (${target.name})`, () => {
     let server: RunningServer;
 
