@@ -36,3 +36,28 @@ export async function dropSchemas(pool: pg.Pool, schemas: readonly string[]): Pr
       await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(name)} CASCADE`);
   }
 }
+
+/**
+ * Every row of a server's tables (its schema and its tenants' feed schemas), table by table:
+ * for before/after comparisons.
+ */
+export async function postgresContents(
+  pool: pg.Pool,
+  schema: string,
+): Promise<Record<string, unknown>> {
+  const tables = await pool.query<{ schema: string; table: string }>(
+    `SELECT table_schema AS schema, table_name AS table FROM information_schema.tables
+     WHERE table_schema = $1 OR starts_with(table_schema, $1 || '_t_')
+     ORDER BY table_schema, table_name`,
+    [schema],
+  );
+  const contents: Record<string, unknown> = {};
+  for (const { schema: owner, table } of tables.rows) {
+    const name = `${quoteIdentifier(owner)}.${quoteIdentifier(table)}`;
+    const rows = await pool.query<{ rows: unknown }>(
+      `SELECT coalesce(json_agg(t ORDER BY t::text), '[]') AS rows FROM ${name} t`,
+    );
+    contents[`${owner}.${table}`] = rows.rows[0]!.rows;
+  }
+  return contents;
+}
