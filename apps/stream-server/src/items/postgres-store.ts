@@ -1,6 +1,6 @@
 import { postgresCall, quoteIdentifier } from '../postgres-state.js';
 import type { Queryable } from '../postgres-state.js';
-import type { IndexEntry, ItemFilter, ItemQuery, ItemStore, TenantItemStore } from './store.js';
+import type { IndexEntry, ItemQuery, ItemStore, TenantItemStore } from './store.js';
 
 /**
  * An index value as stored: PostgreSQL text cannot hold NUL, so `\` becomes `\\` and NUL
@@ -15,19 +15,16 @@ export function storedValue(value: string): string {
 /**
  * The statements of one schema. Insert: one statement takes the tenant's next id (a row of
  * `item_sequences`, locked until the statement commits, so ids grow in commit order), writes
- * the item and its index rows. Query: the filters become `IN` sub-selects over `item_index`
- * (one per key, `value = ANY($n)` for its values), the paging `ORDER BY id DESC LIMIT OFFSET`:
- * PostgreSQL returns the page only.
+ * the item and its index rows. Queries: see `query`.
  */
 export class ItemStatements {
   readonly insert: string;
-  readonly all: string;
   readonly count: string;
-  readonly #schema: string;
+  readonly #s: string;
 
   constructor(schema: string) {
     const s = quoteIdentifier(schema);
-    this.#schema = s;
+    this.#s = s;
     this.insert = `WITH seq AS (
         INSERT INTO ${s}.item_sequences AS q (tenant, last_id) VALUES ($1, 1)
         ON CONFLICT (tenant) DO UPDATE SET last_id = q.last_id + 1
@@ -39,18 +36,52 @@ export class ItemStatements {
         INSERT INTO ${s}.item_index (tenant, key, value, id)
         SELECT $1, e.key, e.value, item.id FROM item, unnest($3::text[], $4::text[]) AS e(key, value))
       SELECT id::text AS id FROM item`;
-    this.all = `SELECT data FROM ${s}.items WHERE tenant = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`;
     this.count = `SELECT count(*)::int AS count FROM ${s}.items WHERE tenant = $1`;
   }
 
-  /** The query of `filters` (at least one): parameters $1 tenant, $2 limit, $3 offset, then key and values of each filter. */
-  filtered(filters: readonly ItemFilter[]): string {
-    const s = this.#schema;
-    const conditions = filters.map(
-      (_, i) =>
-        `AND i.id IN (SELECT x.id FROM ${s}.item_index x WHERE x.tenant = $1 AND x.key = $${4 + 2 * i} AND x.value = ANY($${5 + 2 * i}::text[]))`,
-    );
-    return `SELECT i.data FROM ${s}.items i WHERE i.tenant = $1 ${conditions.join(' ')} ORDER BY i.id DESC LIMIT $2 OFFSET $3`;
+  /**
+   * The statement of a query ($1 tenant, $2 limit, $3 offset, then each filter's key and
+   * values), in one of three shapes, each fixed so that PostgreSQL's plan does not depend on
+   * statistics (a table nobody has analyzed yet gets the same plan):
+   *
+   * - no filter: the items' primary key, backwards, `LIMIT`/`OFFSET`;
+   * - one key with one value: that value's range of `item_index`, backwards, stopping after the
+   *   page, then the page's items by primary key;
+   * - otherwise, per key, the ids of each of its values (an index range per value, `LATERAL`
+   *   over `unnest` of the values), `INTERSECT` between keys (`DISTINCT` for a single key),
+   *   `ORDER BY id DESC LIMIT OFFSET`, then the page's items by primary key. As on Redis
+   *   (`ZUNIONSTORE`/`ZINTERSTORE`), such a query reads every id its filters match, and only
+   *   the page's items.
+   */
+  query(tenant: string, { filters, start, end }: ItemQuery): { text: string; values: unknown[] } {
+    const s = this.#s;
+    const values: unknown[] = [tenant, end - start, start];
+    const fetch = (page: string) =>
+      `SELECT i.data FROM (${page}) p, LATERAL (SELECT i.data FROM ${s}.items i WHERE i.tenant = $1 AND i.id = p.id) i ORDER BY p.id DESC`;
+    if (filters.length === 0)
+      return {
+        text: `SELECT data FROM ${s}.items WHERE tenant = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`,
+        values,
+      };
+    const [first] = filters;
+    if (filters.length === 1 && first!.values.length === 1) {
+      values.push(first!.key, storedValue(first!.values[0]!));
+      return {
+        text: fetch(
+          `SELECT x.id FROM ${s}.item_index x WHERE x.tenant = $1 AND x.key = $4 AND x.value = $5 ORDER BY x.id DESC LIMIT $2 OFFSET $3`,
+        ),
+        values,
+      };
+    }
+    const branches = filters.map((filter, n) => {
+      values.push(filter.key, filter.values.map(storedValue));
+      return `SELECT x.id FROM unnest($${5 + 2 * n}::text[]) AS v(value), LATERAL (SELECT x.id FROM ${s}.item_index x WHERE x.tenant = $1 AND x.key = $${4 + 2 * n} AND x.value = v.value) x`;
+    });
+    const ids =
+      branches.length === 1
+        ? branches[0]!.replace(/^SELECT x\.id/, 'SELECT DISTINCT x.id')
+        : branches.join(' INTERSECT ');
+    return { text: fetch(`${ids} ORDER BY id DESC LIMIT $2 OFFSET $3`), values };
   }
 }
 
@@ -79,9 +110,7 @@ class PostgresTenantItems implements TenantItemStore {
 
   async query({ filters, start, end }: ItemQuery): Promise<string[]> {
     if (end <= start) return [];
-    const text = filters.length === 0 ? this.#statements.all : this.#statements.filtered(filters);
-    const values: unknown[] = [this.#tenant, end - start, start];
-    for (const filter of filters) values.push(filter.key, filter.values.map(storedValue));
+    const { text, values } = this.#statements.query(this.#tenant, { filters, start, end });
     const result = await postgresCall(`items of tenant ${this.#tenant}`, () =>
       this.#db.query<{ data: string }>(text, values),
     );
