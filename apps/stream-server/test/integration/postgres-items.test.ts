@@ -8,7 +8,7 @@ import { indexEntries } from '../../src/items/store.js';
 import { createPool, createSchema, quoteIdentifier } from '../../src/postgres-state.js';
 import type { Queryable } from '../../src/postgres-state.js';
 import { testConfig } from '../../src/test-config.js';
-import { dropSchemas, schemaWithTables, testPool, uniqueSchema } from './postgres.js';
+import { dropSchemas, postgresUrl, schemaWithTables, testPool, uniqueSchema } from './postgres.js';
 
 interface Statement {
   text: string;
@@ -174,6 +174,29 @@ describe('PostgreSQL item store', () => {
     expect(await acme.unfollow('2', '1')).toBe(false);
     expect(await acme.followers('1')).toEqual(['10']);
     expect(await acme.following('2')).toEqual(['3']);
+  });
+
+  it('creates its tables at start and answers /health with the storage name', async () => {
+    const schema = uniqueSchema();
+    schemas.push(schema);
+    const app = await buildApp({
+      config: testConfig({ storage: { type: 'postgres', url: postgresUrl, schema } }),
+    });
+    try {
+      const health = await app.inject({ method: 'GET', url: '/health' });
+      expect(health.json()).toMatchObject({ status: 'ok', storage: 'postgres' });
+      const found = await pool.query<{ name: string }>(
+        `SELECT nspname AS name FROM pg_namespace WHERE nspname = $1 OR starts_with(nspname, $1 || '_t_') ORDER BY 1`,
+        [schema],
+      );
+      expect(found.rows.map((row) => row.name)).toEqual([
+        schema,
+        `${schema}_t_acme`,
+        `${schema}_t_other`,
+      ]);
+    } finally {
+      await app.close();
+    }
   });
 
   it('reports a server that does not answer as StorageUnavailableError (503), at start and later', async () => {
