@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Feed } from '@sf/feeds';
+import { makeActivity } from '@sf/feeds/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  PostgresConfigurationError,
+  PostgresSchemaError,
+  SCHEMA_VERSION,
+  migrate,
+  postgresStorage,
+} from '../../src/index.js';
+import { createPool, postgresUrl, uniqueSchema } from './helpers.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const pool = createPool();
+afterAll(async () => {
+  await pool.end();
+});
+
+async function tablesOf(schema: string): Promise<string[]> {
+  const { rows } = await pool.query<{ name: string }>(
+    `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
+    [schema],
+  );
+  return rows.map((row) => row.name);
+}
+
+describe('migrations', () => {
+  it('sync creates the schema and its tables once; a second sync applies nothing', async () => {
+    const storage = postgresStorage({ pool, schema: uniqueSchema() });
+    expect(await storage.schemaVersion()).toEqual({ current: 0, latest: SCHEMA_VERSION });
+    expect(await storage.sync()).toEqual([{ version: 1, name: 'tables' }]);
+    expect(await storage.sync()).toEqual([]);
+    expect(await storage.schemaVersion()).toEqual({ current: 1, latest: SCHEMA_VERSION });
+    expect(await tablesOf(storage.schema)).toEqual([
+      'activities',
+      'aggregated_entries',
+      'markers',
+      'schema_migrations',
+      'timeline_entries',
+    ]);
+  });
+
+  it('applies each version once when several processes sync at once', async () => {
+    const schema = uniqueSchema();
+    const pools = Array.from({ length: 6 }, () => createPool({ max: 1 }));
+    try {
+      const applied = await Promise.all(
+        pools.map((each) => postgresStorage({ pool: each, schema }).sync()),
+      );
+      expect(applied.flat()).toEqual([{ version: 1, name: 'tables' }]);
+      const { rows } = await pool.query(`SELECT version FROM "${schema}".schema_migrations`);
+      expect(rows).toEqual([{ version: 1 }]);
+    } finally {
+      await Promise.all(pools.map((each) => each.end()));
+    }
+  });
+
+  it('keeps two schemas apart', async () => {
+    const [a, b] = [uniqueSchema(), uniqueSchema()].map((schema) =>
+      postgresStorage({ pool, schema }),
+    );
+    await Promise.all([a!.sync(), b!.sync()]);
+    const define = (storage: typeof a) =>
+      Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage: storage! });
+    const activity = makeActivity(1);
+    await define(a).insertActivity(activity);
+    await define(a).for(1).add(activity);
+    expect(await define(a).for(1).count()).toBe(1);
+    expect(await define(b).for(1).count()).toBe(0);
+    expect(await define(b).activityStorage!.getMany([activity.serializationId])).toEqual(new Map());
+  });
+
+  it('refuses a schema name that is not an identifier, before any SQL', async () => {
+    await expect(
+      migrate({ connectionString: postgresUrl(), schema: 'sf; DROP TABLE x' }),
+    ).rejects.toBeInstanceOf(PostgresConfigurationError);
+    expect(() => postgresStorage({ pool, schema: 'Feeds' })).toThrow(PostgresConfigurationError);
+  });
+
+  it('reads of a schema never synced fail with PostgresSchemaError naming the fix', async () => {
+    const storage = postgresStorage({ pool, schema: uniqueSchema() });
+    const feed = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage });
+    const error = await feed
+      .for(1)
+      .count()
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PostgresSchemaError);
+    expect((error as Error).message).toMatch(/sync\(\)/);
+  });
+
+  it('refuses a schema migrated by a newer version of the package', async () => {
+    const storage = postgresStorage({ pool, schema: uniqueSchema() });
+    await storage.sync();
+    await pool.query(
+      `INSERT INTO "${storage.schema}".schema_migrations (version, name) VALUES (999, 'future')`,
+    );
+    await expect(storage.sync()).rejects.toThrow(/version 999, newer than/);
+  });
+
+  it('sf-postgres-migrate applies what is missing and says so', async () => {
+    const schema = uniqueSchema();
+    const args = ['--conditions=@sf/source', '--import', 'tsx', cli, '--url', postgresUrl()];
+    const first = await run('node', [...args, '--schema', schema]);
+    expect(first.stdout).toBe(`applied 1 tables (schema ${schema})\n`);
+    const second = await run('node', [...args, '--schema', schema]);
+    expect(second.stdout).toBe(`schema ${schema} is up to date\n`);
+    const bad = await run('node', [...args, '--schema', 'No-Such']).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(bad).toMatchObject({ code: 1 });
+    expect((bad as { stderr: string }).stderr).toMatch(/SF_POSTGRES_CONFIGURATION/);
+  });
+});
