@@ -5,7 +5,9 @@
  *
  *   node --conditions=@sf/source --import tsx bench/load.ts
  *
- * BENCH_STORAGE   memory,redis (default both; redis uses REDIS_URL, default redis://127.0.0.1:6379)
+ * BENCH_STORAGE   memory,redis,postgres (default all three; redis uses REDIS_URL, default
+ *                 redis://127.0.0.1:6379; postgres SF_POSTGRES_URL, default
+ *                 postgres://postgres@127.0.0.1:5432/test, in a schema of its own, dropped after)
  * BENCH_DURATION  seconds per scenario (default 10)
  * BENCH_CONNECTIONS concurrent connections (default 50)
  * BENCH_WARMUP    seconds of unreported warm-up per scenario (default 2)
@@ -20,15 +22,18 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { deleteKeysWithPrefix } from '@sf/storage-redis';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
-const storages = (process.env.BENCH_STORAGE ?? 'memory,redis')
+type Storage = 'memory' | 'redis' | 'postgres';
+const storages = (process.env.BENCH_STORAGE ?? 'memory,redis,postgres')
   .split(',')
-  .map((s) => s.trim()) as Array<'memory' | 'redis'>;
+  .map((s) => s.trim()) as Storage[];
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const warmup = Number(process.env.BENCH_WARMUP ?? 2);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const postgresUrl = process.env.SF_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const apiKey = `bench-${randomBytes(8).toString('hex')}`;
 
 const USERS = 1000;
@@ -71,7 +76,7 @@ const scenarios: Scenario[] = [
 ];
 
 async function startServer(
-  storage: 'memory' | 'redis',
+  storage: Storage,
   prefix: string,
 ): Promise<{ url: string; child: ChildProcess; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'stream-server-bench-'));
@@ -83,7 +88,9 @@ async function startServer(
       storage:
         storage === 'redis'
           ? { type: 'redis', url: redisUrl, keyPrefix: prefix }
-          : { type: 'memory' },
+          : storage === 'postgres'
+            ? { type: 'postgres', url: postgresUrl, schema: schemaOf(prefix) }
+            : { type: 'memory' },
       items: { keys: ['user', 'kind', 'repo'] },
       tenants: [{ id: 'bench', apiKeys: [{ key: apiKey, access: 'write' }] }],
     }),
@@ -123,10 +130,20 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function cleanup(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  await deleteKeysWithPrefix(redis, prefix);
-  await redis.quit();
+/** The PostgreSQL schema of a run: `sfbench_stream_<random>`. */
+const schemaOf = (prefix: string) => `sfbench_stream_${prefix.split(':')[2]}`;
+
+async function cleanup(storage: Storage, prefix: string): Promise<void> {
+  if (storage === 'redis') {
+    const redis = new Redis(redisUrl);
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+  } else if (storage === 'postgres') {
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schemaOf(prefix)}" CASCADE`);
+    await client.end();
+  }
 }
 
 interface Row {
@@ -198,7 +215,7 @@ async function main(): Promise<void> {
     } finally {
       await stopServer(child);
       rmSync(dir, { recursive: true, force: true });
-      if (storage === 'redis') await cleanup(prefix);
+      await cleanup(storage, prefix);
     }
   }
   console.log(

@@ -82,8 +82,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     config,
     redis: options.redis,
     onFanoutError: (error) => app.log.error({ err: error }, 'fanout task failed'),
+    onPostgresError: (error) => app.log.error({ err: error }, 'PostgreSQL connection error'),
   });
   app.addHook('onClose', async () => backend.close());
+  try {
+    await backend.start();
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
   const auth = new Authenticator(config);
   const schemas = buildSchemas(config, backend.verbs);
   const operations = new Operations(backend, schemas, (item) =>

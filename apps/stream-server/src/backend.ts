@@ -1,17 +1,24 @@
 import type { StorageBackend } from '@sf/feeds';
 import { jsonFormat } from '@sf/serializers';
 import { memoryStorage } from '@sf/storage-memory';
+import { postgresStorage } from '@sf/storage-postgres';
+import type { PostgresStorage } from '@sf/storage-postgres';
 import { redisStorage } from '@sf/storage-redis';
 import { Cluster, Redis } from 'ioredis';
+import type pg from 'pg';
 import type { ServerConfig } from './config.js';
+import { feedSchema } from './config/storage.js';
 import { Verbs } from './feeds/activity-json.js';
 import { MemoryFollowStore, RedisFollowStore } from './feeds/follow-store.js';
 import type { FollowStore } from './feeds/follow-store.js';
+import { PostgresFollowStore } from './feeds/postgres-follow-store.js';
 import { TenantFeeds } from './feeds/tenant-feeds.js';
 import { memoryItemStore } from './items/memory-store.js';
+import { postgresItemStore } from './items/postgres-store.js';
 import { redisItemStore } from './items/redis-store.js';
 import type { RedisClient } from './items/redis-store.js';
 import type { ItemStore, TenantItemStore } from './items/store.js';
+import { createPool, createSchema, postgresCall } from './postgres-state.js';
 
 /** Everything of one tenant. */
 export interface Tenant {
@@ -26,21 +33,27 @@ export interface BackendOptions {
   /** A Redis client to use instead of connecting to the configured URL (closed by the caller). */
   redis?: RedisClient;
   onFanoutError?: (error: unknown) => void;
+  /** Errors of idle PostgreSQL connections (logged; the pool replaces the connection). */
+  onPostgresError?: (error: Error) => void;
 }
 
 /**
- * The storage of every tenant: items, feeds and follow graphs on memory or Redis. With Redis,
- * tenant `t` owns `<prefix>{t}:items:*` (its items, in one cluster slot), `<prefix>t:feeds:*`
- * (its feeds, activities and markers) and `<prefix>t:graph:*` (its follows); tenant ids have
- * neither `:` nor braces, so no tenant's keys can fall under another's prefix.
+ * The storage of every tenant: items, feeds and follow graphs on memory, Redis or PostgreSQL.
+ * With Redis, tenant `t` owns `<prefix>{t}:items:*` (its items, in one cluster slot),
+ * `<prefix>t:feeds:*` (its feeds, activities and markers) and `<prefix>t:graph:*` (its
+ * follows); tenant ids have neither `:` nor braces, so no tenant's keys can fall under another's
+ * prefix. With PostgreSQL, every row of the configured schema has the tenant id first in its key.
  */
 export class Backend {
   readonly config: ServerConfig;
   readonly items: ItemStore;
   readonly verbs: Verbs;
   readonly redis: RedisClient | null;
+  readonly postgres: pg.Pool | null;
   readonly #ownsRedis: boolean;
   readonly #tenants = new Map<string, Tenant>();
+  /** PostgreSQL: each configured tenant's feed storage (its own schema), made ready by start(). */
+  readonly #feedStorages = new Map<string, PostgresStorage>();
   readonly #onFanoutError: (error: unknown) => void;
 
   constructor(options: BackendOptions) {
@@ -53,15 +66,53 @@ export class Backend {
       const storage = config.storage;
       this.#ownsRedis = !options.redis;
       this.redis = options.redis ?? connect(storage.url, storage.clusterNodes);
+      this.postgres = null;
       this.items = redisItemStore({ redis: this.redis, keyPrefix: storage.keyPrefix ?? '' });
+    } else if (config.storage.type === 'postgres') {
+      const storage = config.storage;
+      this.#ownsRedis = false;
+      this.redis = null;
+      this.postgres = createPool({
+        url: storage.url,
+        poolSize: storage.poolSize,
+        onError: options.onPostgresError ?? ((error) => console.error('PostgreSQL:', error)),
+      });
+      this.items = postgresItemStore({ db: this.postgres, schema: this.#schema() });
     } else {
       this.#ownsRedis = false;
       this.redis = null;
+      this.postgres = null;
       this.items = memoryItemStore();
     }
   }
 
-  get storageName(): 'memory' | 'redis' {
+  /**
+   * Prepares the storage. On PostgreSQL: creates the schema's tables and indexes if missing and,
+   * when feeds are configured, each tenant's feed schema (@sf/storage-postgres's migrations).
+   * Tenants come from the config (file and environment) only, so all are known here.
+   */
+  async start(): Promise<void> {
+    const pool = this.postgres;
+    if (!pool) return;
+    await createSchema(pool, this.#schema());
+    if (this.config.feeds.length === 0) return;
+    const format = jsonFormat({ verbRegistry: this.verbs.registry });
+    for (const tenant of this.config.tenants) {
+      const storage = postgresStorage({
+        pool,
+        schema: feedSchema(this.#schema(), tenant.id),
+        format,
+      });
+      this.#feedStorages.set(tenant.id, storage);
+      await storage.sync();
+    }
+  }
+
+  #schema(): string {
+    return this.config.storage.type === 'postgres' ? (this.config.storage.schema ?? '') : '';
+  }
+
+  get storageName(): 'memory' | 'redis' | 'postgres' {
     return this.items.name;
   }
 
@@ -85,6 +136,12 @@ export class Backend {
           format,
         });
         follows = new RedisFollowStore(this.redis, `${this.#prefix()}${id}:graph:`);
+      } else if (this.postgres) {
+        const prepared = this.#feedStorages.get(id);
+        // Authenticated tenant ids are configured ones, prepared by start().
+        if (!prepared) throw new Error(`tenant ${id} has no feed storage: was start() called?`);
+        storage = prepared;
+        follows = new PostgresFollowStore(this.postgres, this.#schema(), id);
       } else {
         storage = memoryStorage({ format });
         follows = new MemoryFollowStore();
@@ -106,13 +163,18 @@ export class Backend {
   /** Throws when the storage does not answer. */
   async ping(): Promise<void> {
     if (this.redis) await this.redis.ping();
+    const pool = this.postgres;
+    if (pool) await postgresCall('ping', () => pool.query('SELECT 1'));
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.#tenants.values()].map(async (tenant) => tenant.feeds?.close()));
     this.#tenants.clear();
+    await Promise.all([...this.#feedStorages.values()].map(async (storage) => storage.close()));
+    this.#feedStorages.clear();
     await this.items.close();
     if (this.redis && this.#ownsRedis) await this.redis.quit().catch(() => undefined);
+    if (this.postgres) await this.postgres.end().catch(() => undefined);
   }
 }
 

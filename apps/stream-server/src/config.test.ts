@@ -11,6 +11,7 @@ import {
   loadConfig,
   parseConfig,
 } from './config.js';
+import { feedSchema } from './config/storage.js';
 
 const feeds = [
   { name: 'user', type: 'flat', keyFormat: 'user:{userId}', role: 'user' },
@@ -136,5 +137,112 @@ describe('environment', () => {
     expect(() => loadConfig(join(dir, 'missing.json'), {})).toThrow('cannot read config file');
     writeFileSync(join(dir, 'bad.json'), '{');
     expect(() => loadConfig(join(dir, 'bad.json'), {})).toThrow('not valid JSON');
+  });
+});
+
+describe('postgres storage', () => {
+  const url = 'postgres://app:s3cret@db.example:5432/app';
+
+  it('parses url, schema and poolSize, with defaults', () => {
+    expect(parseConfig({ storage: { type: 'postgres', url } }).storage).toEqual({
+      type: 'postgres',
+      url,
+      schema: 'sf_stream_server',
+      poolSize: 10,
+    });
+    expect(
+      parseConfig({
+        storage: { type: 'postgres', url: 'postgresql://h/db', schema: 'feeds_2', poolSize: 4 },
+      }).storage,
+    ).toEqual({ type: 'postgres', url: 'postgresql://h/db', schema: 'feeds_2', poolSize: 4 });
+    // No url: node-postgres's own defaults (PGHOST, PGUSER, ...).
+    expect(parseConfig({ storage: { type: 'postgres' } }).storage).toMatchObject({
+      type: 'postgres',
+      url: undefined,
+    });
+  });
+
+  it.each([
+    [{ type: 'postgres', url: 'redis://h:6379' }, 'storage.url', 'redis://h:6379'],
+    [{ type: 'postgres', url: 'not a url' }, 'storage.url', undefined],
+    [{ type: 'postgres', url: 42 }, 'storage.url', undefined],
+    [{ type: 'postgres', schema: 'Feeds' }, 'storage.schema', 'Feeds'],
+    [{ type: 'postgres', schema: 'pg_feeds' }, 'storage.schema', 'pg_feeds'],
+    [{ type: 'postgres', schema: 'a;drop' }, 'storage.schema', 'a;drop'],
+    [{ type: 'postgres', schema: 'x'.repeat(64) }, 'storage.schema', 'x'.repeat(64)],
+    [{ type: 'postgres', poolSize: 0 }, 'storage.poolSize', 0],
+    [{ type: 'postgres', poolSize: 2.5 }, 'storage.poolSize', 2.5],
+    [{ type: 'postgres', poolSize: 1001 }, 'storage.poolSize', 1001],
+    [{ type: 'postgres', keyPrefix: 'x:' }, 'storage', 'keyPrefix'],
+  ])('refuses %j with a ConfigError naming %s', (storage, path, value) => {
+    let error: unknown;
+    try {
+      parseConfig({ storage });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ path, value, code: 'SF_STREAM_SERVER_CONFIG' });
+    expect((error as Error).message).toContain(`config ${path}:`);
+  });
+
+  it('never shows the password of a URL it refuses', () => {
+    const bad = 'mysql://app:s3cret@db.example/app';
+    let error: unknown;
+    try {
+      parseConfig({ storage: { type: 'postgres', url: bad } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ path: 'storage.url', value: 'mysql://app:***@db.example/app' });
+    expect((error as Error).message).not.toContain('s3cret');
+  });
+
+  it("gives each tenant's feeds a schema of their own, refusing names PostgreSQL cannot hold", () => {
+    expect(feedSchema('sf_stream_server', 'acme-eu_1')).toBe('sf_stream_server_t_acme_eu_1');
+    const storage = { type: 'postgres', url };
+    const tenant = (id: string) => ({ id, apiKeys: [] });
+    expect(() => parseConfig({ feeds, storage, tenants: [tenant('a-b'), tenant('a_b')] })).toThrow(
+      expect.objectContaining({ path: 'tenants', value: ['a-b', 'a_b'] }),
+    );
+    const long = 'x'.repeat(32);
+    expect(() =>
+      parseConfig({
+        feeds,
+        storage: { ...storage, schema: 'y'.repeat(30) },
+        tenants: [tenant(long)],
+      }),
+    ).toThrow(expect.objectContaining({ path: 'tenants', value: long }));
+    // Without feeds there are no feed schemas; the environment's tenants are checked too.
+    expect(() => parseConfig({ storage, tenants: [tenant('a-b'), tenant('a_b')] })).not.toThrow();
+    expect(() =>
+      applyEnvironment(parseConfig({ feeds, storage, tenants: [tenant('a-b')] }), {
+        STREAM_SERVER_API_KEYS: 'a_b:read:a-long-enough-key',
+      }),
+    ).toThrow(expect.objectContaining({ path: 'tenants' }));
+  });
+
+  it('takes STREAM_SERVER_STORAGE=postgres and POSTGRES_URL from the environment', () => {
+    const config = applyEnvironment(parseConfig({}), {
+      STREAM_SERVER_STORAGE: 'postgres',
+      POSTGRES_URL: url,
+    });
+    expect(config.storage).toEqual({
+      type: 'postgres',
+      url,
+      schema: 'sf_stream_server',
+      poolSize: 10,
+    });
+    const kept = applyEnvironment(
+      parseConfig({ storage: { type: 'postgres', schema: 'mine', poolSize: 3 } }),
+      { STREAM_SERVER_STORAGE: 'postgres' },
+    );
+    expect(kept.storage).toEqual({ type: 'postgres', schema: 'mine', poolSize: 3 });
+    expect(() =>
+      applyEnvironment(parseConfig({}), {
+        STREAM_SERVER_STORAGE: 'postgres',
+        POSTGRES_URL: 'http://x',
+      }),
+    ).toThrow(expect.objectContaining({ path: 'POSTGRES_URL' }));
   });
 });

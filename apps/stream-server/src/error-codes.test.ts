@@ -1,8 +1,9 @@
-import { InvalidArgumentError, SfError } from '@sf/activity';
+import { InvalidArgumentError, SfError, StorageError, StorageUnavailableError } from '@sf/activity';
+import { StorageLockError } from '@sf/feeds';
 import { describe, expect, it } from 'vitest';
 import { RpcClient, StreamClient, StreamServerError } from './client.js';
 import { ConfigError, apiKeyTable, applyEnvironment, loadConfig, parseConfig } from './config.js';
-import { ApiError, PublishIncompleteError } from './errors.js';
+import { ApiError, PublishIncompleteError, toErrorBody } from './errors.js';
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -68,6 +69,24 @@ describe('API errors', () => {
       name: 'PublishIncompleteError',
       code: 'PUBLISH_INCOMPLETE',
       statusCode: 503,
+    });
+  });
+
+  it('answer storage failures by their generic class, whatever the backend', () => {
+    // PostgreSQL's lock and statement errors are StorageLockError and StorageError subclasses.
+    expect(toErrorBody(new StorageLockError('feed:1', 'feed:1 stayed locked'))).toMatchObject({
+      statusCode: 503,
+      code: 'FEED_LOCKED',
+      message: 'feed:1 stayed locked',
+    });
+    expect(toErrorBody(new StorageError('PostgreSQL failed on sf.activities'))).toMatchObject({
+      statusCode: 500,
+      code: 'STORAGE_ERROR',
+      message: 'PostgreSQL failed on sf.activities',
+    });
+    expect(toErrorBody(new StorageUnavailableError('down'))).toMatchObject({
+      statusCode: 503,
+      code: 'SF_STORAGE_UNAVAILABLE',
     });
   });
 });

@@ -3,9 +3,11 @@ import {
   InvalidArgumentError,
   SerializationIdError,
   SfError,
+  StorageError,
   StorageUnavailableError,
 } from '@sf/activity';
-import { RedisLockError, RedisReplyError } from '@sf/storage-redis';
+import { StorageLockError } from '@sf/feeds';
+import { RedisReplyError } from '@sf/storage-redis';
 
 /**
  * An error with an HTTP status and a stable code (the `code` of the response body, e.g.
@@ -110,11 +112,13 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof StorageUnavailableError)
     return body(503, error.code, 'the storage is unavailable; try again later');
   // Storage state the server cannot use, or a feed lock held too long: typed, naming the key.
-  if (error instanceof RedisLockError) return body(503, 'FEED_LOCKED', error.message);
+  if (error instanceof StorageLockError) return body(503, 'FEED_LOCKED', error.message);
   if (error instanceof RedisReplyError)
     return /WRONGTYPE/.test(error.message)
       ? body(500, 'CORRUPT_STORAGE', error.message)
       : body(500, 'STORAGE_ERROR', error.message);
+  // Any other storage failure (a PostgreSQL statement, a timeout): the message names the table.
+  if (error instanceof StorageError) return body(500, 'STORAGE_ERROR', error.message);
   if (error instanceof SfError && error.code === 'SF_FANOUT_FAILED')
     return body(503, 'FANOUT_FAILED', `${causeOf(error)}; the operation can be repeated`);
   if (error instanceof SfError) return body(500, 'INTERNAL', 'internal error');

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 /**
  * Starts the server: `node --conditions=@sf/source --import tsx src/main.ts [config.json]`.
  * The config path defaults to STREAM_SERVER_CONFIG, then ./stream-server.config.json; HOST,
- * PORT, REDIS_URL, REDIS_CLUSTER_NODES, STREAM_SERVER_STORAGE and STREAM_SERVER_API_KEYS
+ * PORT, REDIS_URL, REDIS_CLUSTER_NODES, POSTGRES_URL, STREAM_SERVER_STORAGE and STREAM_SERVER_API_KEYS
  * override it. LOG_LEVEL sets the log level (default info; `silent` for none).
  */
 async function main(): Promise<void> {

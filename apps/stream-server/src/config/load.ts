@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from './error.js';
 import { hashKey, parseApiKey, parseConfig, tenantPattern } from './parse.js';
+import { checkFeedSchemas, checkPostgresUrl, parseStorage } from './storage.js';
 import type { Access, ServerConfig } from './types.js';
 
 /**
- * Applies the environment: HOST, PORT, REDIS_URL, REDIS_CLUSTER_NODES, STREAM_SERVER_STORAGE
- * (`memory` | `redis`) and STREAM_SERVER_API_KEYS (`tenant:access:key,...`, adding tenants as
+ * Applies the environment: HOST, PORT, REDIS_URL, REDIS_CLUSTER_NODES, POSTGRES_URL,
+ * STREAM_SERVER_STORAGE (`memory` | `redis` | `postgres`) and STREAM_SERVER_API_KEYS (`tenant:access:key,...`, adding tenants as
  * needed).
  */
 export function applyEnvironment(
@@ -33,12 +34,20 @@ export function applyEnvironment(
     else if (storageType === 'redis')
       next.storage =
         next.storage.type === 'redis' ? next.storage : { type: 'redis', keyPrefix: 'sf:stream:' };
+    else if (storageType === 'postgres')
+      next.storage =
+        next.storage.type === 'postgres' ? next.storage : parseStorage({ type: 'postgres' });
     else
       throw new ConfigError(
-        `STREAM_SERVER_STORAGE must be memory or redis, got ${JSON.stringify(storageType)}`,
+        `STREAM_SERVER_STORAGE must be memory, redis or postgres, got ${JSON.stringify(storageType)}`,
         { path: 'STREAM_SERVER_STORAGE', value: storageType },
       );
   }
+  if (next.storage.type === 'postgres' && env.POSTGRES_URL)
+    next.storage = {
+      ...next.storage,
+      url: checkPostgresUrl('POSTGRES_URL', env.POSTGRES_URL),
+    };
   if (next.storage.type === 'redis') {
     const storage = { ...next.storage };
     if (env.REDIS_URL) storage.url = env.REDIS_URL;
@@ -76,6 +85,12 @@ export function applyEnvironment(
       tenant.apiKeys.push(apiKey);
     }
   }
+  checkFeedSchemas(
+    next.storage,
+    next.tenants.map((t) => t.id),
+    next.feeds.length,
+    'tenants',
+  );
   return next;
 }
 

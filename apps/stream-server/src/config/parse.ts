@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { defaultLimits } from './defaults.js';
-import { ConfigError } from './error.js';
+import { fail, isObject, only, positiveInteger } from './fields.js';
+import { checkFeedSchemas, parseStorage } from './storage.js';
 import type {
   ApiKeyConfig,
   FeedConfig,
   LimitsConfig,
   ServerConfig,
-  StorageConfig,
   TenantConfig,
   VerbConfig,
 } from './types.js';
@@ -15,35 +15,10 @@ export const tenantPattern = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const itemKeyPattern = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const feedNamePattern = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
 const keyFormatPattern = /^([A-Za-z0-9_-]+:)+\{userId\}$/;
-const redisPrefixPattern = /^[A-Za-z0-9_:.-]{0,64}$/;
 /** Key spaces the Redis feed storage uses itself (activity hashes, marker lists). */
 const reservedFeedPrefixes = ['global:', 'list:'];
 /** Item keys the query string uses for paging. */
 const reservedItemKeys = new Set(['start', 'end']);
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function fail(path: string, message: string, value?: unknown): never {
-  throw new ConfigError(`config ${path}: ${message}`, { path, value });
-}
-
-function only(path: string, value: Json, allowed: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key))
-      fail(path, `unknown field ${JSON.stringify(key)} (allowed: ${allowed.join(', ')})`, key);
-  }
-}
-
-function positiveInteger(path: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
-    fail(path, `must be a positive integer, got ${JSON.stringify(value)}`, value);
-  return value;
-}
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -262,46 +237,13 @@ export function parseConfig(raw: unknown): ServerConfig {
       tenants.map((t) => t.id),
     );
 
-  const storageRaw = raw.storage ?? { type: 'memory' };
-  if (!isObject(storageRaw))
-    fail('storage', 'must be an object { type: "memory" | "redis" }', storageRaw);
-  let storage: StorageConfig;
-  if (storageRaw.type === 'memory') {
-    only('storage', storageRaw, ['type']);
-    storage = { type: 'memory' };
-  } else if (storageRaw.type === 'redis') {
-    only('storage', storageRaw, ['type', 'url', 'clusterNodes', 'keyPrefix']);
-    const keyPrefix = storageRaw.keyPrefix ?? 'sf:stream:';
-    if (typeof keyPrefix !== 'string' || !redisPrefixPattern.test(keyPrefix))
-      fail(
-        'storage.keyPrefix',
-        'must be up to 64 letters, digits and _:.- (no hash tag braces)',
-        keyPrefix,
-      );
-    if (storageRaw.url !== undefined && typeof storageRaw.url !== 'string')
-      fail('storage.url', 'must be a redis:// URL', storageRaw.url);
-    if (
-      storageRaw.clusterNodes !== undefined &&
-      (!Array.isArray(storageRaw.clusterNodes) ||
-        storageRaw.clusterNodes.some((n) => typeof n !== 'string' || !/^[^:]+:\d+$/.test(n)))
-    ) {
-      fail('storage.clusterNodes', 'must be an array of "host:port"', storageRaw.clusterNodes);
-    }
-    storage = {
-      type: 'redis',
-      keyPrefix,
-      url: typeof storageRaw.url === 'string' ? storageRaw.url : undefined,
-      clusterNodes: Array.isArray(storageRaw.clusterNodes)
-        ? (storageRaw.clusterNodes as string[])
-        : undefined,
-    };
-  } else {
-    fail(
-      'storage.type',
-      `must be "memory" or "redis", got ${JSON.stringify(storageRaw.type)}`,
-      storageRaw.type,
-    );
-  }
+  const storage = parseStorage(raw.storage ?? { type: 'memory' });
+  checkFeedSchemas(
+    storage,
+    tenants.map((t) => t.id),
+    feeds.length,
+    'tenants',
+  );
 
   const limitsRaw = raw.limits ?? {};
   if (!isObject(limitsRaw)) fail('limits', 'must be an object', limitsRaw);

@@ -53,6 +53,18 @@ export type StorageConfig =
       clusterNodes?: string[];
       /** Prepended to every key of every tenant (default `sf:stream:`). */
       keyPrefix?: string;
+    }
+  | {
+      type: 'postgres';
+      /**
+       * `postgres://user:password@host:port/database`; the POSTGRES_URL environment variable
+       * wins. Absent: node-postgres's defaults (PGHOST, PGPORT, PGUSER, PGDATABASE, ...).
+       */
+      url?: string;
+      /** The schema of every table (default `sf_stream_server`), created at start if missing. */
+      schema?: string;
+      /** Most connections the server opens (default 10). */
+      poolSize?: number;
     };
 
 export interface LimitsConfig {

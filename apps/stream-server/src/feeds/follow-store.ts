@@ -11,7 +11,8 @@ export interface FollowStore {
   following(userId: string): Promise<string[]>;
 }
 
-const byNumber = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+export const byNumber = (a: string, b: string) =>
+  a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
 export class MemoryFollowStore implements FollowStore {
   readonly #following = new Map<string, Set<string>>();

@@ -35,7 +35,7 @@ export interface TenantItemStore {
 }
 
 export interface ItemStore {
-  readonly name: 'memory' | 'redis';
+  readonly name: 'memory' | 'redis' | 'postgres';
   forTenant(tenant: string): TenantItemStore;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { StreamClient } from '../../src/client.js';
 import { READ_KEY, WRITE_KEY, readmeEvents } from '../../src/test-config.js';
 import { contentOf, keysOf, startServer, targets } from './helpers.js';
 import type { RunningServer } from './helpers.js';
+import { postgresContents } from './postgres.js';
 
 for (const target of targets()) {
   describe(`bad requests change nothing (${target.name})`, () => {
@@ -16,7 +17,8 @@ for (const target of targets()) {
       for (const event of readmeEvents) await writer.insert(event);
       await writer.publish(1, { verb: 'pin', object: 1 });
       reader = new StreamClient({ baseUrl: server.baseUrl, apiKey: READ_KEY });
-      // Everything a bad request could have changed: the items, a feed, and (Redis) every key with its type and size.
+      // Everything a bad request could have changed: the items, a feed, and every Redis key with
+      // its type and content, or every row of the PostgreSQL tables.
       snapshot = async () => {
         const redis = server.redis;
         const keys = redis ? await keysOf(redis, server.prefix) : [];
@@ -27,6 +29,9 @@ for (const target of targets()) {
           items: await reader.items({ end: 1000 }),
           feed: (await reader.readFeed('user', 1)).items,
           contents,
+          rows: server.postgres
+            ? await postgresContents(server.postgres.pool, server.postgres.schema)
+            : {},
         };
       };
     });

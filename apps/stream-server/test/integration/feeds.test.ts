@@ -3,6 +3,7 @@ import { RpcClient, StreamClient, StreamServerError } from '../../src/client.js'
 import { OTHER_WRITE_KEY, WRITE_KEY } from '../../src/test-config.js';
 import { keysOf, startServer, targets } from './helpers.js';
 import type { RunningServer } from './helpers.js';
+import { postgresContents } from './postgres.js';
 
 const T0 = Date.UTC(2024, 4, 1, 12);
 const ids = (items: Array<{ id: string }>) => items.map((item) => item.id);
@@ -103,6 +104,23 @@ for (const target of targets()) {
       expect((await other.readFeed('timeline', 3)).items).toEqual([]);
       expect(await other.followers(1)).toEqual([]);
       await expect(other.readFeed('timeline', '../acme')).rejects.toBeInstanceOf(StreamServerError);
+      if (server.postgres) {
+        const { pool, schema } = server.postgres;
+        const rows = await postgresContents(pool, schema);
+        const count = (table: string) => (rows[table] as unknown[] | undefined)?.length ?? 0;
+        expect(count(`${schema}_t_acme.timeline_entries`)).toBeGreaterThan(0);
+        expect(count(`${schema}_t_acme.activities`)).toBeGreaterThan(0);
+        expect(count(`${schema}_t_other.timeline_entries`)).toBe(0);
+        expect(count(`${schema}_t_other.activities`)).toBe(0);
+        expect(rows[`${schema}.follows`]).toEqual(
+          expect.arrayContaining([{ tenant: 'acme', user_id: '3', target_id: '1' }]),
+        );
+        expect(
+          (rows[`${schema}.follows`] as Array<{ tenant: string }>).every(
+            (r) => r.tenant === 'acme',
+          ),
+        ).toBe(true);
+      }
       if (server.redis) {
         const keys = await keysOf(server.redis, server.prefix);
         expect(keys.length).toBeGreaterThan(0);

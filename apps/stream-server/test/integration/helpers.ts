@@ -2,15 +2,18 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { deleteKeysWithPrefix, keysWithPrefix } from '@sf/storage-redis';
 import { Cluster, Redis } from 'ioredis';
+import type pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import type { StorageConfig } from '../../src/config.js';
 import type { RedisClient } from '../../src/items/redis-store.js';
 import { testConfig } from '../../src/test-config.js';
+import { dropSchemas, postgresUrl, testPool, uniqueSchema } from './postgres.js';
 
 export interface Target {
-  name: 'memory' | 'redis' | 'cluster';
+  name: 'memory' | 'redis' | 'cluster' | 'postgres';
+  /** The storage of one server: a key prefix (Redis) or a schema (PostgreSQL) of its own. */
   storage(prefix: string): StorageConfig;
-  /** A client to inspect and clean the keys (null for memory). */
+  /** A client to inspect and clean the keys (null for memory and PostgreSQL). */
   connect(): RedisClient | null;
 }
 
@@ -28,6 +31,7 @@ export function targets(): Target[] {
       storage: (keyPrefix) => ({ type: 'redis', url: redisUrl, keyPrefix }),
       connect: () => new Redis(redisUrl),
     },
+    postgresTarget(),
   ];
   if (clusterNodes.length > 0) {
     const nodes = clusterNodes.map((node) => ({
@@ -41,6 +45,26 @@ export function targets(): Target[] {
     });
   }
   return list;
+}
+
+/** PostgreSQL at SF_POSTGRES_URL: a schema per server (and one per tenant's feeds), dropped when it stops. */
+function postgresTarget(): Target {
+  return {
+    name: 'postgres',
+    storage: (prefix) => ({ type: 'postgres', url: postgresUrl, schema: schemaOf(prefix) }),
+    connect: () => null,
+  };
+}
+
+/** The PostgreSQL schema of a server's prefix (made on first use). */
+const schemas = new Map<string, string>();
+function schemaOf(prefix: string): string {
+  let schema = schemas.get(prefix);
+  if (!schema) {
+    schema = uniqueSchema();
+    schemas.set(prefix, schema);
+  }
+  return schema;
 }
 
 const run = randomBytes(4).toString('hex');
@@ -84,6 +108,8 @@ export interface RunningServer {
   baseUrl: string;
   prefix: string;
   redis: RedisClient | null;
+  /** PostgreSQL targets: a pool on the test database and the server's schema. */
+  postgres: { pool: pg.Pool; schema: string } | null;
   stop(): Promise<void>;
 }
 
@@ -93,8 +119,11 @@ export async function startServer(
   overrides: Record<string, unknown> = {},
 ): Promise<RunningServer> {
   const prefix = uniquePrefix();
+  const storage = target.storage(prefix);
+  const postgres =
+    storage.type === 'postgres' ? { pool: testPool(), schema: storage.schema! } : null;
   const app = await buildApp({
-    config: testConfig({ storage: target.storage(prefix), ...overrides }),
+    config: testConfig({ storage, ...overrides }),
   });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const redis = target.connect();
@@ -103,11 +132,16 @@ export async function startServer(
     baseUrl,
     prefix,
     redis,
+    postgres,
     async stop() {
       await app.close();
       if (redis) {
         await cleanup(redis, prefix);
         await redis.quit();
+      }
+      if (postgres) {
+        await dropSchemas(postgres.pool, [postgres.schema]);
+        await postgres.pool.end();
       }
     },
   };

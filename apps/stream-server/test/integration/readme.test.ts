@@ -66,6 +66,24 @@ for (const target of targets()) {
     });
 
     it('keeps each tenant under its own keys and leaves no temporary keys', async () => {
+      if (server.postgres) {
+        const { pool, schema } = server.postgres;
+        const counts = await pool.query(
+          `SELECT tenant, count(*)::int AS n, max(id)::int AS last FROM "${schema}".items GROUP BY tenant ORDER BY tenant`,
+        );
+        expect(counts.rows).toEqual([
+          { tenant: 'acme', n: 5, last: 5 },
+          { tenant: 'other', n: 5, last: 5 },
+        ]);
+        const fifth = await pool.query(
+          `SELECT data FROM "${schema}".items WHERE tenant = 'acme' AND id = 5`,
+        );
+        expect(fifth.rows).toEqual([{ data: JSON.stringify(friend23) }]);
+        const index = await pool.query<{ id: number }>(
+          `SELECT id::int FROM "${schema}".item_index WHERE tenant = 'acme' AND key = 'user' AND value = '291' ORDER BY id`,
+        );
+        expect(index.rows.map((row) => row.id)).toEqual([1, 2, 3, 4]);
+      }
       if (!server.redis) return;
       const keys = await keysOf(server.redis, server.prefix);
       expect(keys.length).toBeGreaterThan(0);
