@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test of the repository: format, typecheck, lint, unit tests, then the integration tests against
-# real services (Redis, Redis Cluster, Cassandra), which this script starts when they are absent
+# real services (Redis, Redis Cluster, Cassandra, PostgreSQL), which this script starts when they are absent
 # and stops afterwards if it started them.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +15,7 @@ cleanup() {
     case "$service" in
       redis-cluster) scripts/redis-cluster.sh stop || true ;;
       cassandra) scripts/cassandra.sh stop || true ;;
+      postgres) scripts/postgres.sh stop || true ;;
     esac
   done
   exit "$status"
@@ -48,6 +49,15 @@ if [ -x scripts/cassandra.sh ] && [ -d packages/storage-cassandra ]; then
     scripts/cassandra.sh start
     started+=(cassandra)
   fi
+fi
+
+if [ -x scripts/postgres.sh ]; then
+  echo "--- services: postgres"
+  # Uses the server at SF_POSTGRES_URL (default 127.0.0.1:5432) when it answers, else runs a
+  # private cluster (stopped below); either way the tests get its URL.
+  if ! scripts/postgres.sh status >/dev/null 2>&1; then started+=(postgres); fi
+  postgres_env="$(scripts/postgres.sh start)"
+  export SF_POSTGRES_URL="${postgres_env#SF_POSTGRES_URL=}"
 fi
 
 if [ -x scripts/ensure-chromium.sh ]; then

@@ -3,7 +3,8 @@
  * same enqueue twice harmless; and waiting for the jobs of one enqueue.
  */
 import { Job } from 'bullmq';
-import type { BackoffOptions, KeepJobs, Queue } from 'bullmq';
+import type { BackoffOptions, KeepJobs } from 'bullmq';
+import type { FanoutBullmqQueue } from './backend.js';
 import { invalidOption, FanoutFailedError } from '../errors.js';
 import { FanoutPriority, fanoutPriorities } from '../fanout-queue.js';
 import type { ManagerTask, WaitOptions } from '../fanout-queue.js';
@@ -71,10 +72,7 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Adds jobs in slices of 500, each slice once more (same ids) if the first try failed. */
-export async function addJobs(
-  queue: Queue<ManagerTask>,
-  jobs: readonly FanoutJob[],
-): Promise<void> {
+export async function addJobs(queue: FanoutBullmqQueue, jobs: readonly FanoutJob[]): Promise<void> {
   for (let i = 0; i < jobs.length; i += 500) {
     const slice = jobs.slice(i, i + 500);
     try {
@@ -100,7 +98,7 @@ const WAIT_WINDOW = 256;
  * of jobs costs about one state read per job, not one per job per check.
  */
 export async function waitForJobs(
-  queueOf: (priority: FanoutPriority) => Queue<ManagerTask>,
+  queueOf: (priority: FanoutPriority) => FanoutBullmqQueue,
   refs: JobRefs,
   pollInterval: number,
   options: WaitOptions = {},

@@ -1,10 +1,9 @@
 /**
- * The BullMQ fanout queue. Its parts: the Redis connection (connection.ts), tasks as jobs and
- * waiting for them (jobs.ts), workers (worker.ts) and what a worker does with failures
- * (failures.ts).
+ * The BullMQ fanout queue. Its parts: the backend, Redis or PostgreSQL (backend.ts), the Redis
+ * connection (connection.ts), tasks as jobs and waiting for them (jobs.ts), workers (worker.ts)
+ * and what a worker does with failures (failures.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { FanoutQueueClosedError, invalidOption } from '../errors.js';
 import { FanoutPriority, fanoutPriorities } from '../fanout-queue.js';
 import type {
@@ -15,16 +14,26 @@ import type {
   WaitOptions,
 } from '../fanout-queue.js';
 import { positiveInteger } from '../options.js';
-import { queueConnection } from './connection.js';
-import type { FanoutConnection, QueueConnection } from './connection.js';
+import { createQueue, queueTarget } from './backend.js';
+import type { FanoutBullmqQueue, FanoutQueueBackend, QueueTarget } from './backend.js';
+import type { FanoutConnection } from './connection.js';
 import { addJobs, jobsByPriority, waitForJobs } from './jobs.js';
 import type { FanoutJobOptions, JobRefs } from './jobs.js';
 import { startWorker } from './worker.js';
 import type { FanoutWorker, FanoutWorkerOptions } from './worker.js';
 
 export interface BullmqFanoutQueueOptions {
-  connection: FanoutConnection;
-  /** BullMQ key prefix (default `bull`). Use a hash tag such as `{sf}` on Redis Cluster. */
+  /**
+   * Where the queues live: Redis (default, through `connection`) or PostgreSQL
+   * (`{ type: 'postgres', connectionString, schema }`, BullMQ's PostgreSQL backend; needs `pg`).
+   */
+  backend?: FanoutQueueBackend;
+  /** The Redis connection (a `redis://` URL, ioredis options or client); Redis backend only. */
+  connection?: FanoutConnection;
+  /**
+   * BullMQ key prefix (default `bull`); Redis backend only (on PostgreSQL, `backend.schema`
+   * namespaces the queues). Use a hash tag such as `{sf}` on Redis Cluster.
+   */
   prefix?: string;
   /** Queue name per priority (default `fanout-high` and `fanout-low`). */
   queueNames?: Partial<Record<FanoutPriority, string>>;
@@ -63,7 +72,7 @@ function checkQueueNames(
 }
 
 /**
- * The BullMQ fanout queue: one queue per priority in Redis, and workers in any number of
+ * The BullMQ fanout queue: one queue per priority in Redis or PostgreSQL, and workers in any number of
  * processes and machines (`createWorker`, or the `sf-fanout-worker` CLI).
  *
  * Jobs hold plain data only (follower ids, serialised activities, the feed's name); workers look
@@ -71,19 +80,25 @@ function checkQueueNames(
  * re-run after a worker crash (stalled jobs) leave feeds as a single run would.
  */
 export class BullmqFanoutQueue implements FanoutQueue {
+  /** Where the queues live: `redis` or `postgres`. */
+  readonly backend: 'redis' | 'postgres';
+  /** The namespace of the queues: the key prefix on Redis, the schema on PostgreSQL. */
   readonly prefix: string;
   readonly queueNames: Readonly<Record<FanoutPriority, string>>;
   readonly jobOptions: Required<FanoutJobOptions>;
   readonly waitPollInterval: number;
-  readonly #connection: QueueConnection;
-  readonly #queues = new Map<FanoutPriority, Queue<ManagerTask>>();
+  readonly #target: QueueTarget;
+  readonly #queues = new Map<FanoutPriority, FanoutBullmqQueue>();
   readonly #workers = new Set<FanoutWorker>();
   #executor: TaskExecutor | undefined;
   #closed = false;
 
   constructor(options: BullmqFanoutQueueOptions) {
-    this.#connection = queueConnection(options?.connection);
-    this.prefix = options.prefix ?? 'bull';
+    if (typeof options !== 'object' || options === null)
+      throw invalidOption('bullmqFanoutQueue needs options', 'options', options);
+    this.#target = queueTarget(options);
+    this.backend = this.#target.type;
+    this.prefix = this.#target.type === 'redis' ? this.#target.prefix : this.#target.schema;
     this.queueNames = Object.freeze(checkQueueNames(options.queueNames));
     const jobOptions = options.jobOptions ?? {};
     this.jobOptions = {
@@ -100,7 +115,7 @@ export class BullmqFanoutQueue implements FanoutQueue {
   }
 
   /** The BullMQ queue of a priority (created on first use). */
-  queue(priority: FanoutPriority): Queue<ManagerTask> {
+  queue(priority: FanoutPriority): FanoutBullmqQueue {
     if (!fanoutPriorities.includes(priority)) {
       throw invalidOption(
         `unknown fanout priority ${JSON.stringify(priority)}; use HIGH or LOW`,
@@ -111,12 +126,9 @@ export class BullmqFanoutQueue implements FanoutQueue {
     let queue = this.#queues.get(priority);
     if (!queue) {
       if (this.#closed) throw new FanoutQueueClosedError();
-      queue = new Queue<ManagerTask>(this.queueNames[priority], {
-        connection: this.#connection,
-        prefix: this.prefix,
-      });
+      queue = createQueue(this.#target, this.queueNames[priority]);
       queue.on('error', () => {
-        // Connection errors surface as rejected calls; ioredis reconnects by itself.
+        // Connection errors surface as rejected calls; ioredis and pg reconnect by themselves.
       });
       this.#queues.set(priority, queue);
     }
@@ -170,8 +182,7 @@ export class BullmqFanoutQueue implements FanoutQueue {
     if (this.#closed) throw new FanoutQueueClosedError();
     const worker = startWorker(
       {
-        connection: this.#connection,
-        prefix: this.prefix,
+        target: this.#target,
         queueNames: this.queueNames,
         executor: this.#executor,
         onClosed: (closed) => this.#workers.delete(closed),
@@ -197,7 +208,11 @@ export class BullmqFanoutQueue implements FanoutQueue {
   }
 }
 
-/** `bullmqFanoutQueue({ connection: 'redis://127.0.0.1:6379' })`: the fanout queue on BullMQ. */
+/**
+ * `bullmqFanoutQueue({ connection: 'redis://127.0.0.1:6379' })`, or
+ * `bullmqFanoutQueue({ backend: { type: 'postgres', connectionString: 'postgres://...' } })`:
+ * the fanout queue on BullMQ.
+ */
 export function bullmqFanoutQueue(options: BullmqFanoutQueueOptions): BullmqFanoutQueue {
   return new BullmqFanoutQueue(options);
 }

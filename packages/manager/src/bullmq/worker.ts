@@ -1,12 +1,11 @@
 /** Fanout workers: one BullMQ worker per priority queue, running the manager's tasks. */
 import { hostname } from 'node:os';
-import { Worker } from 'bullmq';
 import { FanoutQueueUnboundError, invalidOption } from '../errors.js';
 import { fanoutPriorities } from '../fanout-queue.js';
 import type { FanoutPriority, ManagerTask, TaskExecutor } from '../fanout-queue.js';
 import { positiveInteger } from '../options.js';
-import { workerConnections } from './connection.js';
-import type { QueueConnection } from './connection.js';
+import { workerFactory } from './backend.js';
+import type { FanoutBullmqWorker, QueueTarget } from './backend.js';
 import { jobProcessor, logFailedAttempt, logWorkerError } from './failures.js';
 
 export interface FanoutWorkerOptions {
@@ -28,7 +27,7 @@ export interface FanoutWorkerOptions {
   stalledInterval?: number;
   /** Times a job may stall before it fails for good (default 3; re-running a job is harmless). */
   maxStalledCount?: number;
-  /** Names this worker in Redis and in the jobs it ran (`job.processedBy`); default `<host>-<pid>`. */
+  /** Names this worker in Redis (PostgreSQL: `application_name`) and in the jobs it ran (`job.processedBy`); default `<host>-<pid>`. */
   name?: string;
   /** Called when a job failed an attempt (default: logs the error to the console). */
   onFailed?: (error: Error, task: ManagerTask | undefined, attemptsMade: number) => void;
@@ -39,17 +38,16 @@ export interface FanoutWorkerOptions {
 /** A running worker of one or more priority queues. */
 export interface FanoutWorker {
   readonly priorities: readonly FanoutPriority[];
-  readonly workers: readonly Worker<ManagerTask>[];
+  readonly workers: readonly FanoutBullmqWorker[];
   /** Resolves when every queue's worker is connected and taking jobs. */
   waitUntilReady(): Promise<void>;
   /** Stops taking jobs, waits for the running ones, then disconnects (`force`: do not wait). */
   close(force?: boolean): Promise<void>;
 }
 
-/** Where a worker runs: the queue's connection, prefix and names. */
+/** Where a worker runs: the queue's backend and names. */
 export interface WorkerTarget {
-  connection: QueueConnection;
-  prefix: string;
+  target: QueueTarget;
   queueNames: Readonly<Record<FanoutPriority, string>>;
   /** The manager bound to the queue, if any. */
   executor: TaskExecutor | undefined;
@@ -85,13 +83,11 @@ export function startWorker(target: WorkerTarget, options: FanoutWorkerOptions):
   const name = options.name ?? `${hostname()}-${process.pid}`;
   const onError = options.onError ?? logWorkerError;
   const onFailed = options.onFailed ?? logFailedAttempt;
-  const connections = workerConnections(target.connection);
+  const factory = workerFactory(target.target);
   const processor = jobProcessor(executor);
 
   const workers = priorities.map((priority) => {
-    const worker = new Worker<ManagerTask>(target.queueNames[priority], processor, {
-      connection: connections.next(),
-      prefix: target.prefix,
+    const worker = factory.create(target.queueNames[priority], processor, {
       name,
       concurrency,
       lockDuration,
@@ -115,7 +111,7 @@ export function startWorker(target: WorkerTarget, options: FanoutWorkerOptions):
         try {
           await Promise.all(workers.map((worker) => worker.close(force)));
         } finally {
-          await connections.closeAll();
+          await factory.closeAll();
           target.onClosed(handle);
         }
       })()),

@@ -3,20 +3,32 @@ import { SfError } from '@sf/activity';
 import { FanoutPriority } from '../../src/index.js';
 import type { FanoutTask, ManagerTask } from '../../src/index.js';
 import { BullmqFanoutQueue, bullmqFanoutQueue } from '../../src/bullmq.js';
-import { AUTHOR, HIGH_BASE, LOW_BASE, buildApp, followerIds, pin } from '../fixtures/app.js';
+import {
+  AUTHOR,
+  HIGH_BASE,
+  LOW_BASE,
+  buildApp,
+  followerIds,
+  pin,
+  queueLocation,
+} from '../fixtures/app.js';
 import type { App } from '../fixtures/app.js';
 import {
+  POSTGRES_URL,
   REDIS_URL,
   deleteKeys,
+  deleteQueue,
   fixture,
   prefixes,
+  queueBackends,
+  queueEnv,
   spawnNode,
   startWorker,
   stop,
   verifyFanout,
   workerCli,
 } from './helpers.js';
-import type { Child } from './helpers.js';
+import type { Child, QueueBackendKind } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -35,12 +47,16 @@ function app(options: {
   followers?: number;
   lowFollowers?: number;
   name: string;
-}): App & { keyPrefix: string; queuePrefix: string } {
-  const { keyPrefix, queuePrefix } = prefixes(options.name);
+  queueBackend: QueueBackendKind;
+}): App & { keyPrefix: string; queuePrefix: string; queueBackend: QueueBackendKind } {
+  const { queueBackend } = options;
+  const { keyPrefix, queuePrefix } = prefixes(options.name, queueBackend);
   const built = buildApp({
     redisUrl: REDIS_URL,
     keyPrefix,
+    queueBackend,
     queuePrefix,
+    postgresUrl: POSTGRES_URL,
     followers: options.followers ?? 0,
     lowFollowers: options.lowFollowers ?? 0,
     chunkSize: 100,
@@ -48,9 +64,10 @@ function app(options: {
   cleanups.push(async () => {
     await built.queue.obliterate().catch(() => undefined);
     await built.close();
-    await deleteKeys(keyPrefix, `${queuePrefix}:`);
+    await deleteKeys(keyPrefix);
+    await deleteQueue(queueBackend, queuePrefix);
   });
-  return { ...built, keyPrefix, queuePrefix };
+  return { ...built, keyPrefix, queuePrefix, queueBackend };
 }
 
 async function countsOf(queue: BullmqFanoutQueue, priority: FanoutPriority) {
@@ -59,18 +76,28 @@ async function countsOf(queue: BullmqFanoutQueue, priority: FanoutPriority) {
     .getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
 }
 
-describe('BullMQ fanout queue', () => {
+// The same tests with the queue on Redis and on PostgreSQL (BullMQ's PostgreSQL backend, a schema
+// per test); the feeds are on Redis in both.
+describe.each(queueBackends)('BullMQ fanout queue on %s', (queueBackend) => {
   it('puts HIGH and LOW tasks on their own (configurable) queues, as plain data with ids', async () => {
-    const { queuePrefix } = prefixes('names');
+    const { queuePrefix } = prefixes('names', queueBackend);
     const queue = bullmqFanoutQueue({
-      connection: REDIS_URL,
-      prefix: queuePrefix,
+      ...queueLocation({
+        redisUrl: REDIS_URL,
+        keyPrefix: '',
+        queueBackend,
+        queuePrefix,
+        postgresUrl: POSTGRES_URL,
+        followers: 0,
+        lowFollowers: 0,
+        chunkSize: 100,
+      }),
       queueNames: { HIGH: 'hi', LOW: 'lo' },
     });
     cleanups.push(async () => {
       await queue.obliterate();
       await queue.close();
-      await deleteKeys(`${queuePrefix}:`);
+      await deleteQueue(queueBackend, queuePrefix);
     });
     const task = (priority: FanoutPriority, userIds: number[]): FanoutTask => ({
       type: 'fanout',
@@ -116,7 +143,7 @@ describe('BullMQ fanout queue', () => {
   });
 
   it('retries failed jobs, fails bad ones at once, and wait() reports both', async () => {
-    const fixtureApp = app({ name: 'retry', followers: 150 });
+    const fixtureApp = app({ name: 'retry', followers: 150, queueBackend });
     let failures = 0;
     const flaky = {
       runTask: async (task: ManagerTask) => {
@@ -169,8 +196,8 @@ describe('BullMQ fanout queue', () => {
     expect(await fixtureApp.feeds.normal.for(42).count()).toBe(1);
   });
 
-  it('is idempotent on Redis: the same tasks delivered twice leave every feed as once', async () => {
-    const fixtureApp = app({ name: 'twice' });
+  it('is idempotent: the same tasks delivered twice leave every feed as once', async () => {
+    const fixtureApp = app({ name: 'twice', queueBackend });
     const worker = fixtureApp.queue.createWorker({ concurrency: 4 });
     cleanups.push(() => worker.close());
     const activity = pin(5);
@@ -192,7 +219,7 @@ describe('BullMQ fanout queue', () => {
   });
 
   it('a worker for HIGH only never takes LOW work', async () => {
-    const fixtureApp = app({ name: 'priorities', followers: 300, lowFollowers: 200 });
+    const fixtureApp = app({ name: 'priorities', followers: 300, lowFollowers: 200, queueBackend });
     const high = track(await startWorker({ ...fixtureApp, priorities: 'HIGH' }));
     const activity = pin(2);
     const handle = await fixtureApp.manager.addUserActivity(AUTHOR, activity);
@@ -229,13 +256,13 @@ describe('BullMQ fanout queue', () => {
   });
 
   it('a producer process and two worker processes fan one activity out to 5,000 followers', async () => {
-    const fixtureApp = app({ name: 'two-workers', followers: 5000 });
+    const fixtureApp = app({ name: 'two-workers', followers: 5000, queueBackend });
     const workers = await Promise.all([startWorker(fixtureApp), startWorker(fixtureApp)]);
     workers.forEach(track);
     const producer = spawnNode(fixture('producer.ts'), {
       REDIS_URL,
       SF_KEY_PREFIX: fixtureApp.keyPrefix,
-      SF_QUEUE_PREFIX: fixtureApp.queuePrefix,
+      ...queueEnv(queueBackend, fixtureApp.queuePrefix),
       SF_FOLLOWERS: '5000',
       SF_OBJECT: '3',
       SF_WAIT: '1',
@@ -256,7 +283,7 @@ describe('BullMQ fanout queue', () => {
   });
 
   it('recovers the jobs of a worker killed with SIGKILL during a 20,000-follower fanout', async () => {
-    const fixtureApp = app({ name: 'sigkill', followers: 20_000 });
+    const fixtureApp = app({ name: 'sigkill', followers: 20_000, queueBackend });
     const [victim, survivor] = await Promise.all([
       startWorker(fixtureApp),
       startWorker(fixtureApp),
@@ -290,7 +317,9 @@ describe('BullMQ fanout queue', () => {
       active: 0,
     });
   });
+});
 
+describe('sf-fanout-worker', () => {
   it('the worker CLI refuses to start without a manager module', async () => {
     const child = spawnNode(workerCli, { SF_MANAGER_MODULE: '' });
     const { code } = await child.exited;

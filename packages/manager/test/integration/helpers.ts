@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { deleteKeysWithPrefix } from '@sf/storage-redis';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import type { Activity } from '@sf/activity';
 import { forEachLimited } from '@sf/feeds/backend';
 import {
@@ -11,20 +12,59 @@ import {
   workerCli,
 } from '../../src/testing/index.js';
 import type { Child } from '../../src/testing/index.js';
-import type { App } from '../fixtures/app.js';
+import type { App, QueueBackendKind } from '../fixtures/app.js';
 
 export { stop, workerCli };
 export type { Child };
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+export const POSTGRES_URL =
+  process.env.SF_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The queue backends the BullMQ tests run on: the same tests, the queue on each. */
+export const queueBackends: readonly QueueBackendKind[] = ['redis', 'postgres'];
+export type { QueueBackendKind };
 export const packageDir = fileURLToPath(new URL('../../', import.meta.url));
 export const fixture = (name: string) =>
   fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
-/** Fresh key and queue prefixes for one test. */
-export function prefixes(name: string) {
-  const id = `${name}-${randomBytes(4).toString('hex')}`;
-  return { keyPrefix: `sf-test:${id}:`, queuePrefix: `sf-test-bull-${id}` };
+/**
+ * A fresh key prefix and queue namespace for one test: BullMQ's key prefix on Redis, a schema
+ * of its own on PostgreSQL (dropped by `deleteQueue`).
+ */
+export function prefixes(name: string, backend: QueueBackendKind = 'redis') {
+  const hex = randomBytes(4).toString('hex');
+  const id = `${name}-${hex}`;
+  return {
+    keyPrefix: `sf-test:${id}:`,
+    queuePrefix:
+      backend === 'postgres'
+        ? `sf_test_bull_${name.replace(/[^a-z0-9]+/g, '_')}_${hex}`
+        : `sf-test-bull-${id}`,
+  };
+}
+
+/** The environment that puts a child process's queue where the test's is. */
+export function queueEnv(backend: QueueBackendKind, queuePrefix: string): Record<string, string> {
+  return backend === 'postgres'
+    ? {
+        SF_QUEUE_BACKEND: 'postgres',
+        SF_QUEUE_POSTGRES_URL: POSTGRES_URL,
+        SF_QUEUE_SCHEMA: queuePrefix,
+      }
+    : { SF_QUEUE_PREFIX: queuePrefix };
+}
+
+/** Deletes a test's queue namespace: its keys on Redis, its schema on PostgreSQL. */
+export async function deleteQueue(backend: QueueBackendKind, queuePrefix: string): Promise<void> {
+  if (backend === 'redis') return deleteKeys(`${queuePrefix}:`);
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${queuePrefix}" CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Runs a TypeScript file of this package in a child Node process (workspace sources through tsx). */
@@ -34,6 +74,7 @@ export function spawnNode(file: string, env: Record<string, string>): Child {
 
 export interface WorkerEnv {
   keyPrefix: string;
+  queueBackend?: QueueBackendKind;
   queuePrefix: string;
   priorities?: string;
   concurrency?: number;
@@ -49,7 +90,7 @@ export async function startWorker(options: WorkerEnv): Promise<Child> {
     env: {
       REDIS_URL,
       SF_KEY_PREFIX: options.keyPrefix,
-      SF_QUEUE_PREFIX: options.queuePrefix,
+      ...queueEnv(options.queueBackend ?? 'redis', options.queuePrefix),
       SF_PRIORITIES: options.priorities ?? 'HIGH,LOW',
     },
   });
