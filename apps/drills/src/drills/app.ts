@@ -3,13 +3,15 @@
  * `sf-fanout-worker` with SF_MANAGER_MODULE pointing here) and the verifier. Configured from the
  * environment, so each process of a drill builds the same feeds on the same prefixes:
  *
- *   SF_DRILL_STORAGE      redis | cluster | cassandra (where the feeds live)
- *   SF_DRILL_FEEDS_URL    redis:// URL of the feeds (storage redis)
+ *   SF_DRILL_STORAGE      redis | cluster | cassandra | postgres (where the feeds live)
+ *   SF_DRILL_FEEDS_URL    redis:// URL of the feeds (storage redis), postgres:// URL (storage postgres)
  *   SF_DRILL_CLUSTER      host:port,... startup nodes (storage cluster)
- *   SF_DRILL_CASSANDRA    host:port,... contact points; SF_DRILL_KEYSPACE the keyspace (storage cassandra)
+ *   SF_DRILL_CASSANDRA    host:port,... contact points (storage cassandra)
+ *   SF_DRILL_KEYSPACE     the keyspace (storage cassandra) or schema (storage postgres)
  *   SF_KEY_PREFIX         prefix of every feed key
- *   REDIS_URL             redis:// URL of the BullMQ queue (always a single Redis of its own)
- *   SF_QUEUE_PREFIX       BullMQ prefix
+ *   SF_DRILL_QUEUE_BACKEND  redis (default) | postgres: where the BullMQ queue lives
+ *   REDIS_URL             URL of the BullMQ queue: a single Redis of its own, or a postgres:// URL
+ *   SF_QUEUE_PREFIX       BullMQ prefix (Redis), or the schema of BullMQ's tables (PostgreSQL)
  *   SF_DRILL_FEEDS        flat | flat,aggregated
  *   SF_DRILL_GRAPH        JSON GraphSpec (authors and followers)
  *   SF_CHUNK              followers per fanout job
@@ -22,12 +24,14 @@ import { Manager } from '@sf/manager';
 import { bullmqFanoutQueue } from '@sf/manager/bullmq';
 import { managerAppModule } from '@sf/manager/testing';
 import { cassandraStorage } from '@sf/storage-cassandra';
+import { postgresStorage } from '@sf/storage-postgres';
 import { deleteKeysWithPrefix, redisStorage } from '@sf/storage-redis';
 import { Cluster, Redis } from 'ioredis';
+import pg from 'pg';
 import { followersOf } from './graph.js';
 import type { GraphSpec } from './graph.js';
 
-export type StorageKind = 'redis' | 'cluster' | 'cassandra';
+export type StorageKind = 'redis' | 'cluster' | 'cassandra' | 'postgres';
 
 export interface DrillAppConfig {
   storage: StorageKind;
@@ -36,6 +40,8 @@ export interface DrillAppConfig {
   cassandraContactPoints: string;
   keyspace: string;
   keyPrefix: string;
+  /** Where the BullMQ queue lives (default redis). */
+  queueBackend?: 'redis' | 'postgres' | undefined;
   queueUrl: string;
   queuePrefix: string;
   feeds: Array<'flat' | 'aggregated'>;
@@ -55,6 +61,7 @@ export function configFromEnv(
     cassandraContactPoints: env.SF_DRILL_CASSANDRA || '127.0.0.1:9042',
     keyspace: env.SF_DRILL_KEYSPACE || 'sf_drill',
     keyPrefix: env.SF_KEY_PREFIX || 'sf-drill:',
+    queueBackend: env.SF_DRILL_QUEUE_BACKEND === 'postgres' ? 'postgres' : 'redis',
     queueUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     queuePrefix: env.SF_QUEUE_PREFIX || 'sf-drill-bull',
     feeds: (env.SF_DRILL_FEEDS || 'flat').split(',') as Array<'flat' | 'aggregated'>,
@@ -74,6 +81,7 @@ export function envOf(config: DrillAppConfig): Record<string, string> {
     SF_DRILL_CASSANDRA: config.cassandraContactPoints,
     SF_DRILL_KEYSPACE: config.keyspace,
     SF_KEY_PREFIX: config.keyPrefix,
+    SF_DRILL_QUEUE_BACKEND: config.queueBackend ?? 'redis',
     REDIS_URL: config.queueUrl,
     SF_QUEUE_PREFIX: config.queuePrefix,
     SF_DRILL_FEEDS: config.feeds.join(','),
@@ -111,6 +119,11 @@ export function buildStorage(config: DrillAppConfig): {
   close: () => Promise<void>;
   redis?: Redis | Cluster;
 } {
+  if (config.storage === 'postgres') {
+    // Its own pool (ended by close); the drill's tables are created (sync) before any traffic.
+    const storage = postgresStorage({ connectionString: config.feedsUrl, schema: config.keyspace });
+    return { storage, close: () => storage.close() };
+  }
   if (config.storage === 'cassandra') {
     const storage = cassandraStorage({
       contactPoints: config.cassandraContactPoints.split(','),
@@ -261,8 +274,15 @@ export function buildApp(config: DrillAppConfig): DrillApp {
     storage,
   });
   const queue = bullmqFanoutQueue({
-    connection: config.queueUrl,
-    prefix: config.queuePrefix,
+    ...(config.queueBackend === 'postgres'
+      ? {
+          backend: {
+            type: 'postgres' as const,
+            connectionString: config.queueUrl,
+            schema: config.queuePrefix,
+          },
+        }
+      : { connection: config.queueUrl, prefix: config.queuePrefix }),
     jobOptions: {
       attempts: config.attempts,
       backoff: { type: 'fixed', delay: config.backoffMs },
@@ -294,8 +314,12 @@ export function buildApp(config: DrillAppConfig): DrillApp {
   };
 }
 
-/** Deletes everything the drill wrote to the feeds' storage (keys under the prefix, or the keyspace). */
+/** Deletes everything the drill wrote to the feeds' storage (keys under the prefix, the keyspace or the schema). */
 export async function deleteFeedData(app: DrillApp): Promise<void> {
+  if (app.config.storage === 'postgres') {
+    await dropSchema(app.config.feedsUrl, app.config.keyspace);
+    return;
+  }
   if (app.config.storage === 'cassandra') {
     await (app.storage as unknown as { dropKeyspace(): Promise<void> }).dropKeyspace();
     return;
@@ -305,3 +329,15 @@ export async function deleteFeedData(app: DrillApp): Promise<void> {
 
 /** What `sf-fanout-worker` calls (SF_MANAGER_MODULE). */
 export const { createManager, closeManager } = managerAppModule(() => buildApp(configFromEnv()));
+
+/** Drops a PostgreSQL schema the drill made (its feeds' tables, or BullMQ's). */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

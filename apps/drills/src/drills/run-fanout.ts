@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteKeysWithPrefix } from '@sf/storage-redis';
 import { Redis } from 'ioredis';
-import { buildApp, deleteFeedData, envOf } from './app.js';
+import { buildApp, deleteFeedData, dropSchema, envOf } from './app.js';
 import type { ClientSummary, DrillApp, DrillAppConfig } from './app.js';
 import { FOLLOWER_BASE, expectedWrites, plannedActivities } from './graph.js';
 import { mergeFailureSnapshots } from '@sf/manager/bullmq';
@@ -115,7 +115,11 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
   const config: DrillAppConfig = {
     ...options.config,
     keyPrefix: `sf-drill:${options.label}:${id}:`,
-    queuePrefix: `sf-drill-bull-${options.label}-${id}`,
+    // On PostgreSQL the queue's namespace is a schema: lowercase letters, digits and _.
+    queuePrefix:
+      options.config.queueBackend === 'postgres'
+        ? `sf_drill_bull_${options.label}_${id}`
+        : `sf-drill-bull-${options.label}-${id}`,
   };
   const env = envOf(config);
   const dir = mkdtempSync(join(tmpdir(), `sf-${options.label}-`));
@@ -137,10 +141,11 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
   );
   let completed = 0;
   try {
-    if (config.storage === 'cassandra') {
-      // Tables first, as a deployment creates them before it takes traffic.
+    // Tables first, as a deployment creates them before it takes traffic.
+    if (config.storage === 'cassandra')
       await (app.storage as unknown as { syncSchema(): Promise<string[]> }).syncSchema();
-    }
+    if (config.storage === 'postgres')
+      await (app.storage as unknown as { sync(): Promise<unknown> }).sync();
     options.log(`starting ${options.workers} workers`);
     for (let i = 0; i < options.workers; i++)
       workers.push(await startWorker({ name: `${options.label}-worker-${i + 1}`, env }));
@@ -267,7 +272,11 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
     }
     await app.close().catch(() => undefined);
     if (process.env.SF_DRILL_KEEP !== '1')
-      await deleteQueueKeys(config.queueUrl, config.queuePrefix).catch(() => undefined);
+      await (
+        config.queueBackend === 'postgres'
+          ? dropSchema(config.queueUrl, config.queuePrefix)
+          : deleteQueueKeys(config.queueUrl, config.queuePrefix)
+      ).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }
