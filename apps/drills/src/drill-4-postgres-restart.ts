@@ -124,17 +124,19 @@ export async function runDrill4(
       const failures: string[] = [];
       const until = Date.now() + 240_000;
       while (fanout.completed() < fanout.expectedTasks / 4 && Date.now() < until) await sleep(100);
-      const atStop = fanout.completed();
       log(
-        `stopping PostgreSQL (pg_ctl stop -m immediate): ${atStop} of ~${fanout.expectedTasks} jobs done, ${fanout.published()} activities published`,
+        `stopping PostgreSQL (pg_ctl stop -m immediate): ${fanout.completed()} of ~${fanout.expectedTasks} jobs done, ${fanout.published()} activities published`,
       );
-      figures.push(['jobs done when PostgreSQL was stopped', atStop]);
       const stoppedAt = Date.now();
       try {
         await stopImmediate(dataDir, server.env);
       } catch (error) {
         failures.push(`pg_ctl stop -m immediate failed: ${String(error).slice(0, 300)}`);
       }
+      // No job completes while the server is down: the last count polled is the count at the stop.
+      await sleep(500);
+      const atStop = fanout.completed();
+      figures.push(['jobs done when PostgreSQL was stopped', atStop]);
       // Down for a while, so that jobs, publishes and the workers' connections fail.
       await sleep(5000);
       log('starting PostgreSQL again (crash recovery: WAL replay)');
