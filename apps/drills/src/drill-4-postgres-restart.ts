@@ -73,9 +73,10 @@ async function stopImmediate(dataDir: string, env: NodeJS.ProcessEnv): Promise<v
 
 export async function runDrill4(
   log: (message: string) => void = console.log,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<DrillResult> {
   const started = Date.now();
-  const server = drillPostgres();
+  const server = drillPostgres(env);
   const dataDir = join(server.dir, 'data');
   const result: DrillResult = {
     id: 'drill-4',
