@@ -1,9 +1,9 @@
 /**
  * `pnpm bench:explain` in packages/storage-postgres: where the fanout statement's time goes.
  * Fills FEEDS feeds with FILL entries each, then for one chunk of CHUNK feeds prints
- * `EXPLAIN (ANALYZE, BUFFERS)` of the storage's insert-and-trim statement and of the plain insert
- * (each in a transaction rolled back), then times SAMPLES fanout statements of each kind one at a
- * time, with synchronous_commit on and off. Prints; asserts nothing. Schema sf_explain_<hex>,
+ * `EXPLAIN (ANALYZE, BUFFERS)` of the storage's insert-and-trim statement, of a proposed one and
+ * of the plain insert (each in a transaction rolled back), then times SAMPLES fanout statements of
+ * each kind one at a time, with synchronous_commit on and off. Prints; asserts nothing. Schema sf_explain_<hex>,
  * dropped at the end.
  *
  * Environment: SF_POSTGRES_URL, BENCH_FEEDS (2000), BENCH_FILL (89), BENCH_MAX_LENGTH (90),
@@ -46,6 +46,38 @@ const trimSql = `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
   SELECT ((SELECT count(*) FROM ins) + (
     SELECT count(*) FROM pairs AS p WHERE p.id <= p.cut AND NOT EXISTS (
       SELECT 1 FROM ${t} AS e WHERE e.feed_key = p.feed_key AND e.id = p.id)))::int AS n`;
+// A proposal (not the storage's statement): the cut from a merge of two ordered inputs (UNION
+// ALL of the feed's newest maxLength + 1 and the new ids it lacks: no hash, no sort), and the
+// delete driven by the primary key per feed (ctids from a LATERAL index scan) instead of a hash
+// join the planner may put on a sequential scan of the whole table (OFFSET 0 keeps the LATERAL
+// from being flattened into such a join).
+const proposedSql = `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
+  n AS (SELECT * FROM unnest($2::numeric[], $3::bytea[]) AS n(id, value)),
+  cut AS (
+    SELECT k.feed_key, c.id FROM k CROSS JOIN LATERAL (
+      SELECT u.id FROM (
+        (SELECT id FROM ${t} AS e WHERE e.feed_key = k.feed_key ORDER BY id DESC LIMIT $4 + 1)
+        UNION ALL
+        (SELECT n.id FROM n WHERE NOT EXISTS (
+           SELECT 1 FROM ${t} AS x WHERE x.feed_key = k.feed_key AND x.id = n.id)
+         ORDER BY n.id DESC)) AS u
+      ORDER BY u.id DESC OFFSET $4 LIMIT 1) AS c),
+  del AS (
+    DELETE FROM ${t} AS e WHERE e.ctid = ANY (ARRAY(
+      SELECT d.ctid FROM cut CROSS JOIN LATERAL (
+        SELECT i.ctid FROM ${t} AS i WHERE i.feed_key = cut.feed_key AND i.id <= cut.id
+        OFFSET 0) AS d))
+    RETURNING 1),
+  pairs AS (
+    SELECT k.feed_key, n.id, n.value, cut.id AS cut FROM k CROSS JOIN n
+    LEFT JOIN cut ON cut.feed_key = k.feed_key),
+  ins AS (
+    INSERT INTO ${t} (feed_key, id, value)
+    SELECT feed_key, id, value FROM pairs WHERE cut IS NULL OR id > cut ORDER BY 1, 2
+    ON CONFLICT (feed_key, id) DO NOTHING RETURNING 1)
+  SELECT ((SELECT count(*) FROM ins) + (
+    SELECT count(*) FROM pairs AS p WHERE p.id <= p.cut AND NOT EXISTS (
+      SELECT 1 FROM ${t} AS e WHERE e.feed_key = p.feed_key AND e.id = p.id)))::int AS n`;
 const plainSql = `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
   n AS (SELECT * FROM unnest($2::numeric[], $3::bytea[]) AS n(id, value)),
   ins AS (
@@ -75,6 +107,7 @@ async function main(): Promise<void> {
     try {
       for (const [name, sql, values] of [
         ['insert + trim', trimSql, [keys(0), [id()], [null], MAX_LENGTH]],
+        ['proposed insert + trim', proposedSql, [keys(0), [id()], [null], MAX_LENGTH]],
         ['plain insert', plainSql, [keys(0), [id()], [null]]],
       ] as const) {
         await client.query('BEGIN');
@@ -90,6 +123,7 @@ async function main(): Promise<void> {
         await client.query(`SET synchronous_commit = ${sync}`);
         for (const [name, sql, trim] of [
           ['insert + trim', trimSql, true],
+          ['proposed insert + trim', proposedSql, true],
           ['plain insert', plainSql, false],
         ] as const) {
           const start = process.hrtime.bigint();
