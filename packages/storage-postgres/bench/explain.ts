@@ -95,7 +95,11 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   const storage = postgresStorage({ pool, schema, countsChannel: null });
   await storage.sync();
-  console.log(`load average ${loadavg().map((n) => n.toFixed(1)).join(' ')}`);
+  console.log(
+    `load average ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}`,
+  );
   try {
     await pool.query(
       `INSERT INTO ${t} (feed_key, id) SELECT 'feed:normal:' || f, 1000 * i

@@ -44,6 +44,8 @@ export interface FanoutRun {
   started: number;
   /** Jobs completed so far (polled). */
   completed(): number;
+  /** When the last poll of that count succeeded (ms since the epoch; 0 before the first). */
+  polledAt(): number;
   published(): number;
   expectedTasks: number;
 }
@@ -140,6 +142,7 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
     0,
   );
   let completed = 0;
+  let polledAt = 0;
   try {
     // Tables first, as a deployment creates them before it takes traffic.
     if (config.storage === 'cassandra')
@@ -165,6 +168,7 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
       started,
       expectedTasks,
       completed: () => completed,
+      polledAt: () => polledAt,
       published: () => {
         const last = [...producer!.lines]
           .reverse()
@@ -188,7 +192,10 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
               .catch(() => undefined),
           ),
         );
-        if (counts[0] !== undefined && counts[1] !== undefined) completed = counts[0] + counts[1];
+        if (counts[0] !== undefined && counts[1] !== undefined) {
+          completed = counts[0] + counts[1];
+          polledAt = Date.now();
+        }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     })();
