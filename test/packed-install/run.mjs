@@ -403,6 +403,7 @@ async function runExamples(project, blocks, tsc) {
       SF_KEY_PREFIX: `sf-packed-${id}:`,
       SF_QUEUE_PREFIX: `sf-packed-${id}-bull`,
       SF_KEYSPACE: `sf_packed_${id}`,
+      SF_SCHEMA: `sf_packed_${id}`,
       CASSANDRA_CONTACT_POINTS: cassandraContactPoints,
     };
     const since = Date.now();
@@ -426,7 +427,10 @@ async function runExamples(project, blocks, tsc) {
   }
 }
 
-/** Deletes what an example wrote: its Redis keys and BullMQ queues, its Cassandra keyspace. */
+/**
+ * Deletes what an example wrote: its Redis keys and BullMQ queues, its Cassandra keyspace, its
+ * PostgreSQL schema.
+ */
 async function cleanUp(project, block, env) {
   const scripts = [];
   if (needsRedis(block.imports)) {
@@ -452,6 +456,16 @@ async function cleanUp(project, block, env) {
       });
       await client.execute('DROP KEYSPACE IF EXISTS ' + process.env.SF_KEYSPACE);
       await client.shutdown();`);
+  }
+  if (block.imports.includes('@sf/storage-postgres')) {
+    scripts.push(`
+      import pg from 'pg';
+      const client = new pg.Client({
+        connectionString: process.env.SF_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test',
+      });
+      await client.connect();
+      await client.query('DROP SCHEMA IF EXISTS "' + process.env.SF_SCHEMA + '" CASCADE');
+      await client.end();`);
   }
   for (const script of scripts) {
     const file = path.join(project.dir, 'cleanup.mjs');

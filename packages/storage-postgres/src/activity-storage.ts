@@ -49,6 +49,7 @@ export class PostgresActivityStorage implements ActivityStorage {
       );
       if (inserted.length === ids.length) return inserted.length;
       const fresh = new Set(inserted.map((row) => row.id));
+      const position = new Map(ids.map((id, index) => [id, index]));
       const existing = ids.filter((id) => !fresh.has(id));
       const stored = await tx.query<{ id: string; value: Buffer }>(
         `SELECT id::text AS id, value FROM ${this.#table}
@@ -58,8 +59,7 @@ export class PostgresActivityStorage implements ActivityStorage {
       const changedIds: string[] = [];
       const changedValues: Buffer[] = [];
       for (const row of stored) {
-        const index = ids.indexOf(row.id);
-        const value = values[index]!;
+        const value = values[position.get(row.id)!]!;
         if (row.value.equals(value)) continue;
         let previous: Activity | undefined;
         try {
@@ -101,7 +101,7 @@ export class PostgresActivityStorage implements ActivityStorage {
     }
     for (const row of failed) {
       this.#context.failedRows(
-        this.#table,
+        this.#context.tables.label(this.#table),
         row.id,
         { kind: 'activity', format: this.#format, decoded: found.size },
         [row],

@@ -50,22 +50,37 @@ export class PostgresRunner {
     return this.pool.idleCount === 0 && this.pool.totalCount >= max;
   }
 
-  /** One statement: on the current transaction's client when there is one, else the pool. */
+  /**
+   * One statement: on the current transaction's client when there is one, else the pool. A
+   * statement of its own (atomic) that fails with a deadlock or serialization failure is sent
+   * again, up to `attempts` times (concurrent fanouts deleting the same feeds' rows in another
+   * order can deadlock), then PostgresConflictError.
+   */
   async query<R extends object>(
     context: PostgresOperationContext,
     text: string,
     values: readonly unknown[] = [],
   ): Promise<R[]> {
     const current = this.#current.getStore();
-    const full = current?.open ? false : this.#poolFull();
-    try {
-      const result =
-        current?.open === true
-          ? await current.client.query<R>(text, values as unknown[])
-          : await this.pool.query<R>(text, values as unknown[]);
-      return result.rows;
-    } catch (error) {
-      throw toStorageError(error, context, full);
+    if (current?.open === true) {
+      try {
+        return (await current.client.query<R>(text, values as unknown[])).rows;
+      } catch (error) {
+        // Mapped (and retried when it can be) by the transaction it belongs to.
+        throw new DriverFailure(error);
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      const full = this.#poolFull();
+      try {
+        return (await this.pool.query<R>(text, values as unknown[])).rows;
+      } catch (error) {
+        if (isRetryable(error)) {
+          if (attempt < this.attempts) continue;
+          throw new PostgresConflictError(context.key ?? '', attempt, { cause: error });
+        }
+        throw toStorageError(error, context, full);
+      }
     }
   }
 

@@ -153,16 +153,21 @@ export class PostgresAggregatedTimelineStorage<
     return added;
   }
 
-  /** Deletes the rows ranked beyond `maxLength` (newest first) in each of the feeds. */
+  /**
+   * Deletes the rows ranked beyond `maxLength` (newest first) in each of the feeds, by `ctid`
+   * found through per-feed index scans (`OFFSET 0` keeps the planner from hashing the table).
+   */
   async #trim(tx: Transaction, keys: readonly string[], maxLength: number): Promise<void> {
     const t = this.#table;
     await tx.query(
-      `DELETE FROM ${t} AS e USING (
-         SELECT k.feed_key, c.id, c.grp, c.digest FROM unnest($1::text[]) AS k(feed_key)
+      `DELETE FROM ${t} WHERE ctid = ANY (ARRAY(
+         SELECT x.ctid FROM unnest($1::text[]) AS k(feed_key)
          CROSS JOIN LATERAL (
            SELECT id, grp, digest FROM ${t} WHERE feed_key = k.feed_key
-           ORDER BY id DESC, grp DESC, digest DESC OFFSET $2 LIMIT 1) AS c) AS cut
-       WHERE e.feed_key = cut.feed_key AND (e.id, e.grp, e.digest) <= (cut.id, cut.grp, cut.digest)`,
+           ORDER BY id DESC, grp DESC, digest DESC OFFSET $2 LIMIT 1) AS cut
+         CROSS JOIN LATERAL (
+           SELECT ctid FROM ${t} AS e WHERE e.feed_key = k.feed_key
+           AND (e.id, e.grp, e.digest) <= (cut.id, cut.grp, cut.digest) OFFSET 0) AS x))`,
       [keys, maxLength],
     );
   }

@@ -9,6 +9,8 @@ export const REDIS_CLUSTER_NODES = process.env.REDIS_CLUSTER_NODES || '';
 export const CASSANDRA_CONTACT_POINTS = (process.env.CASSANDRA_CONTACT_POINTS || '127.0.0.1:9042')
   .split(',')
   .map((point) => point.trim());
+export const POSTGRES_URL =
+  process.env.SF_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A key prefix unique to this run and call. */
 export function uniquePrefix(label: string): string {

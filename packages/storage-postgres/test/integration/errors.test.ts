@@ -57,6 +57,38 @@ describe('typed errors', () => {
     }
   });
 
+  it('server gone mid-write: PostgresUnavailableError, nothing half-written, the pool recovers', async () => {
+    const storage = await testStorage(pool);
+    try {
+      const definition = AggregatedFeed.define({
+        name: 'aggregated',
+        keyFormat: 'feed:aggregated:{userId}',
+        storage,
+      });
+      const items = definition.aggregator.aggregate(makeActivities(1));
+      const other = createPool({ max: 1 });
+      const error = await definition.timeline
+        .modify('feed:aggregated:1', {}, async (read) => {
+          await read({ offset: 0, limit: 1 });
+          // the session of this transaction dies (as when the server restarts)
+          const [{ pid }] = (
+            await storage.pool.query<{ pid: number }>(
+              `SELECT pid FROM pg_stat_activity WHERE state = 'idle in transaction' AND query LIKE 'SELECT id::text AS id, value FROM "${storage.schema}"%'`,
+            )
+          ).rows as [{ pid: number }];
+          await other.query('SELECT pg_terminate_backend($1)', [pid]);
+          return { remove: [], add: items };
+        })
+        .catch((caught: unknown) => caught);
+      await other.end();
+      expect(error).toBeInstanceOf(PostgresUnavailableError);
+      expect((error as PostgresUnavailableError).key).toBe('feed:aggregated:1');
+      expect(await definition.timeline.count('feed:aggregated:1')).toBe(0);
+    } finally {
+      await dropStorage(storage);
+    }
+  });
+
   it('pool exhausted: PostgresPoolExhaustedError when no client frees up in time', async () => {
     const small = new pg.Pool({
       connectionString: postgresUrl(),

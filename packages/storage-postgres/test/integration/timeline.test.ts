@@ -1,0 +1,94 @@
+import { DehydratedActivity } from '@sf/activity';
+import type { TimelineStorage } from '@sf/feeds/backend';
+import type pg from 'pg';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PostgresStorage } from '../../src/index.js';
+import { createPool, dropStorage, testStorage } from './helpers.js';
+
+const pool = createPool();
+/** Statements sent through the pool (what the storages run outside transactions). */
+let statements: string[] = [];
+const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<pg.QueryResult>;
+(pool as unknown as { query: (...args: unknown[]) => Promise<pg.QueryResult> }).query = (
+  ...args: unknown[]
+) => {
+  statements.push(String(args[0]));
+  return query(...args);
+};
+
+const flatSerializer = {
+  name: 'test-flat',
+  dumps: (item: DehydratedActivity) => item.serializationId,
+  loads: (data: string) => new DehydratedActivity(data),
+};
+
+let storage: PostgresStorage;
+let timeline: TimelineStorage<DehydratedActivity>;
+beforeEach(async () => {
+  storage = await testStorage(pool);
+  timeline = storage.timelineStorage({ name: 'flat', kind: 'flat', serializer: flatSerializer });
+  statements = [];
+});
+afterEach(async () => {
+  await dropStorage(storage);
+});
+afterAll(async () => {
+  await pool.end();
+});
+
+const items = (...ids: string[]) => ids.map((id) => new DehydratedActivity(id));
+const idsOf = (list: readonly DehydratedActivity[]) => list.map((item) => item.serializationId);
+
+describe('flat timelines on PostgreSQL', () => {
+  it('orders and filters 46-digit ids exactly (no float on the way)', async () => {
+    const base = '1373266755000000000000000000000000000000000000';
+    const [a, b, c] = ['1', '2', '3'].map((digit) => base.slice(0, -1) + digit) as [
+      string,
+      string,
+      string,
+    ];
+    await timeline.add('feed:1', items(b, a, c));
+    expect(idsOf(await timeline.get('feed:1', { offset: 0, limit: null }))).toEqual([c, b, a]);
+    expect(
+      idsOf(await timeline.get('feed:1', { offset: 0, limit: null, filter: { lt: c, gt: a } })),
+    ).toEqual([b]);
+    expect(await timeline.indexOf('feed:1', a)).toBe(2);
+  });
+
+  it('fans out to a chunk of feeds in one statement, trimming each to maxLength exactly', async () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => `feed:${i}`);
+    await timeline.addToMany(keys, items('1', '2', '3', '4', '5'));
+    statements = [];
+    expect(await timeline.addToMany(keys, items('6', '7'), { maxLength: 3 })).toBe(2000);
+    expect(statements).toHaveLength(1);
+    for (const key of ['feed:0', 'feed:517', 'feed:999']) {
+      expect(idsOf(await timeline.get(key, { offset: 0, limit: null }))).toEqual(['7', '6', '5']);
+    }
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${storage.schema}".timeline_entries`,
+    );
+    expect(rows[0]!.n).toBe(3000);
+    statements = [];
+    expect(await timeline.removeIdsFromMany(keys, ['7', '5'])).toBe(2000);
+    expect(statements).toHaveLength(1);
+  });
+
+  it('splits a fanout into statements of at most 5000 rows', async () => {
+    const keys = Array.from({ length: 1200 }, (_, i) => `feed:${i}`);
+    expect(
+      await timeline.addToMany(keys, items('1', '2', '3', '4', '5', '6', '7', '8', '9', '10')),
+    ).toBe(12_000);
+    expect(statements).toHaveLength(3); // 500 feeds x 10 items per statement
+  });
+
+  it('counts new entries that the trim drops at once, as the contract asks', async () => {
+    await timeline.add('feed:1', items('5', '6', '7'));
+    // 1 and 2 are new but older than the 3 kept: counted, not stored
+    expect(await timeline.add('feed:1', items('1', '2', '8'), { maxLength: 3 })).toBe(3);
+    expect(idsOf(await timeline.get('feed:1', { offset: 0, limit: null }))).toEqual([
+      '8',
+      '7',
+      '6',
+    ]);
+  });
+});
