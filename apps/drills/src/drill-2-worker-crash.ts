@@ -2,7 +2,8 @@
  * Drill 2: worker crash and restart, on single-node Redis.
  *
  * Feeds (flat and aggregated) and the BullMQ queue on one Redis (REDIS_URL, default 6379, their
- * own prefixes). A producer publishes 12 activities of 3 authors (6,000 / 3,000 / 1,500
+ * own prefixes); with `queue: 'postgres'` (SF_DRILL_QUEUE=postgres) the queue is on PostgreSQL
+ * instead (BullMQ's PostgreSQL backend at SF_POSTGRES_URL, a schema of its own, dropped after). A producer publishes 12 activities of 3 authors (6,000 / 3,000 / 1,500
  * followers: 42,000 writes per feed type, 84,000 in all) while 2 worker processes fan them out.
  * Once a third of the jobs are done, one worker is killed with SIGKILL (its running jobs stay
  * "active" with an expiring lock, and aggregated feeds it was writing stay locked until their lock
@@ -15,7 +16,8 @@ import { startWorker } from './drills/processes.js';
 import { drillTable } from './drills/report.js';
 import type { DrillResult, Figure } from './drills/report.js';
 import { runFanoutDrill } from './drills/run-fanout.js';
-import { envOf } from './drills/app.js';
+import { DEFAULT_POSTGRES_URL, envOf } from './drills/app.js';
+import type { QueueKind } from './drills/app.js';
 
 export function drill2Graph(scale = 1): GraphSpec {
   return {
@@ -31,14 +33,19 @@ export function drill2Graph(scale = 1): GraphSpec {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runDrill2(
-  options: { scale?: number; log?: (message: string) => void } = {},
+  options: { scale?: number; log?: (message: string) => void; queue?: QueueKind } = {},
 ): Promise<DrillResult> {
   const started = Date.now();
   const log = options.log ?? console.log;
   const queueUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const queueBackend =
+    options.queue ?? (process.env.SF_DRILL_QUEUE === 'postgres' ? 'postgres' : 'redis');
   const result: DrillResult = {
     id: 'drill-2',
-    title: 'worker killed with SIGKILL mid-fanout, new worker started (single Redis)',
+    title:
+      queueBackend === 'postgres'
+        ? 'worker killed with SIGKILL mid-fanout, new worker started (feeds on Redis, queue on PostgreSQL)'
+        : 'worker killed with SIGKILL mid-fanout, new worker started (single Redis)',
     ok: false,
     figures: [],
     failures: [],
@@ -57,7 +64,9 @@ export async function runDrill2(
       clusterNodes: '',
       cassandraContactPoints: '',
       keyspace: '',
+      queueBackend,
       queueUrl,
+      queuePostgresUrl: process.env.SF_POSTGRES_URL || DEFAULT_POSTGRES_URL,
       feeds: ['flat', 'aggregated'],
       graph: drill2Graph(options.scale),
       chunkSize: 100,

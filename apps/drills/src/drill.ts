@@ -6,7 +6,8 @@
  *
  *   node --conditions=@sf/source --import tsx src/drill.ts [drill-1] [drill-2] [drill-3] [drill-4]
  *
- * SF_DRILL_RESULTS=<file> also writes the results as JSON.
+ * SF_DRILL_RESULTS=<file> also writes the results as JSON. SF_DRILL_QUEUE=postgres runs drill 2
+ * with its queue on PostgreSQL (SF_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test).
  */
 import { writeFileSync } from 'node:fs';
 import { runDrill1 } from './drill-1-cluster-failover.js';

@@ -9,9 +9,10 @@
  *   SF_DRILL_CASSANDRA    host:port,... contact points (storage cassandra)
  *   SF_DRILL_KEYSPACE     the keyspace (storage cassandra) or schema (storage postgres)
  *   SF_KEY_PREFIX         prefix of every feed key
- *   SF_DRILL_QUEUE_BACKEND  redis (default) | postgres: where the BullMQ queue lives
- *   REDIS_URL             URL of the BullMQ queue: a single Redis of its own, or a postgres:// URL
- *   SF_QUEUE_PREFIX       BullMQ prefix (Redis), or the schema of BullMQ's tables (PostgreSQL)
+ *   SF_QUEUE_BACKEND      redis (default) | postgres: where the BullMQ queue lives
+ *   REDIS_URL             redis:// URL of the BullMQ queue (always a single Redis of its own)
+ *   SF_QUEUE_PREFIX       BullMQ prefix (Redis)
+ *   SF_QUEUE_POSTGRES_URL postgres:// URL of the queue; SF_QUEUE_SCHEMA its schema (PostgreSQL)
  *   SF_DRILL_FEEDS        flat | flat,aggregated
  *   SF_DRILL_GRAPH        JSON GraphSpec (authors and followers)
  *   SF_CHUNK              followers per fanout job
@@ -22,6 +23,7 @@ import { AggregatedFeed, Feed } from '@sf/feeds';
 import type { AggregatedFeedDefinition, FeedDefinition, StorageBackend, UserId } from '@sf/feeds';
 import { Manager } from '@sf/manager';
 import { bullmqFanoutQueue } from '@sf/manager/bullmq';
+import type { BullmqFanoutQueueOptions } from '@sf/manager/bullmq';
 import { managerAppModule } from '@sf/manager/testing';
 import { cassandraStorage } from '@sf/storage-cassandra';
 import { postgresStorage } from '@sf/storage-postgres';
@@ -32,6 +34,9 @@ import { followersOf } from './graph.js';
 import type { GraphSpec } from './graph.js';
 
 export type StorageKind = 'redis' | 'cluster' | 'cassandra' | 'postgres';
+/** Where the BullMQ queue lives. */
+export type QueueKind = 'redis' | 'postgres';
+export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface DrillAppConfig {
   storage: StorageKind;
@@ -40,9 +45,12 @@ export interface DrillAppConfig {
   cassandraContactPoints: string;
   keyspace: string;
   keyPrefix: string;
-  /** Where the BullMQ queue lives (default redis). */
-  queueBackend?: 'redis' | 'postgres' | undefined;
+  /** Where the queue lives (default redis, at queueUrl). */
+  queueBackend?: QueueKind;
   queueUrl: string;
+  /** The queue's PostgreSQL URL (queueBackend postgres). */
+  queuePostgresUrl?: string;
+  /** The queue's namespace: BullMQ's key prefix on Redis, its schema on PostgreSQL. */
   queuePrefix: string;
   feeds: Array<'flat' | 'aggregated'>;
   graph: GraphSpec;
@@ -61,9 +69,12 @@ export function configFromEnv(
     cassandraContactPoints: env.SF_DRILL_CASSANDRA || '127.0.0.1:9042',
     keyspace: env.SF_DRILL_KEYSPACE || 'sf_drill',
     keyPrefix: env.SF_KEY_PREFIX || 'sf-drill:',
-    queueBackend: env.SF_DRILL_QUEUE_BACKEND === 'postgres' ? 'postgres' : 'redis',
+    queueBackend: env.SF_QUEUE_BACKEND === 'postgres' ? 'postgres' : 'redis',
     queueUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    queuePrefix: env.SF_QUEUE_PREFIX || 'sf-drill-bull',
+    queuePostgresUrl: env.SF_QUEUE_POSTGRES_URL || env.SF_POSTGRES_URL || DEFAULT_POSTGRES_URL,
+    queuePrefix:
+      (env.SF_QUEUE_BACKEND === 'postgres' ? env.SF_QUEUE_SCHEMA : env.SF_QUEUE_PREFIX) ||
+      'sf-drill-bull',
     feeds: (env.SF_DRILL_FEEDS || 'flat').split(',') as Array<'flat' | 'aggregated'>,
     graph: JSON.parse(env.SF_DRILL_GRAPH || '{"authors":[],"users":1}') as GraphSpec,
     chunkSize: Number(env.SF_CHUNK || 250),
@@ -81,15 +92,57 @@ export function envOf(config: DrillAppConfig): Record<string, string> {
     SF_DRILL_CASSANDRA: config.cassandraContactPoints,
     SF_DRILL_KEYSPACE: config.keyspace,
     SF_KEY_PREFIX: config.keyPrefix,
-    SF_DRILL_QUEUE_BACKEND: config.queueBackend ?? 'redis',
     REDIS_URL: config.queueUrl,
-    SF_QUEUE_PREFIX: config.queuePrefix,
+    ...(config.queueBackend === 'postgres'
+      ? {
+          SF_QUEUE_BACKEND: 'postgres',
+          SF_QUEUE_POSTGRES_URL: config.queuePostgresUrl ?? DEFAULT_POSTGRES_URL,
+          SF_QUEUE_SCHEMA: config.queuePrefix,
+        }
+      : { SF_QUEUE_PREFIX: config.queuePrefix }),
     SF_DRILL_FEEDS: config.feeds.join(','),
     SF_DRILL_GRAPH: JSON.stringify(config.graph),
     SF_CHUNK: String(config.chunkSize),
     SF_DRILL_ATTEMPTS: String(config.attempts),
     SF_DRILL_BACKOFF_MS: String(config.backoffMs),
   };
+}
+
+/** Where the drill's queue lives, as `bullmqFanoutQueue` takes it. */
+export function queueLocation(
+  config: DrillAppConfig,
+): Pick<BullmqFanoutQueueOptions, 'backend' | 'connection' | 'prefix'> {
+  if (config.queueBackend !== 'postgres')
+    return { connection: config.queueUrl, prefix: config.queuePrefix };
+  return {
+    backend: {
+      type: 'postgres',
+      connectionString: config.queuePostgresUrl ?? DEFAULT_POSTGRES_URL,
+      schema: config.queuePrefix,
+    },
+  };
+}
+
+/** Deletes the queue's namespace: its keys on Redis, its schema on PostgreSQL. */
+export async function deleteQueueData(config: DrillAppConfig): Promise<void> {
+  if (config.queueBackend === 'postgres') {
+    const client = new pg.Client({
+      connectionString: config.queuePostgresUrl ?? DEFAULT_POSTGRES_URL,
+    });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS "${config.queuePrefix}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const redis = new Redis(config.queueUrl);
+  try {
+    await deleteKeysWithPrefix(redis, `${config.queuePrefix}:`);
+  } finally {
+    await redis.quit();
+  }
 }
 
 function startupNodes(list: string) {
@@ -274,15 +327,7 @@ export function buildApp(config: DrillAppConfig): DrillApp {
     storage,
   });
   const queue = bullmqFanoutQueue({
-    ...(config.queueBackend === 'postgres'
-      ? {
-          backend: {
-            type: 'postgres' as const,
-            connectionString: config.queueUrl,
-            schema: config.queuePrefix,
-          },
-        }
-      : { connection: config.queueUrl, prefix: config.queuePrefix }),
+    ...queueLocation(config),
     jobOptions: {
       attempts: config.attempts,
       backoff: { type: 'fixed', delay: config.backoffMs },

@@ -6,9 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deleteKeysWithPrefix } from '@sf/storage-redis';
-import { Redis } from 'ioredis';
-import { buildApp, deleteFeedData, dropSchema, envOf } from './app.js';
+import { buildApp, deleteFeedData, deleteQueueData, envOf } from './app.js';
 import type { ClientSummary, DrillApp, DrillAppConfig } from './app.js';
 import { FOLLOWER_BASE, expectedWrites, plannedActivities } from './graph.js';
 import { mergeFailureSnapshots } from '@sf/manager/bullmq';
@@ -101,15 +99,6 @@ export function failureLines(snapshot: FailureSnapshot, since: number): string[]
   return lines;
 }
 
-async function deleteQueueKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    await deleteKeysWithPrefix(redis, `${prefix}:`);
-  } finally {
-    await redis.quit();
-  }
-}
-
 export async function runFanoutDrill(options: FanoutDrillOptions): Promise<FanoutDrillOutcome> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
@@ -117,10 +106,9 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
   const config: DrillAppConfig = {
     ...options.config,
     keyPrefix: `sf-drill:${options.label}:${id}:`,
-    // On PostgreSQL the queue's namespace is a schema: lowercase letters, digits and _.
     queuePrefix:
       options.config.queueBackend === 'postgres'
-        ? `sf_drill_bull_${options.label}_${id}`
+        ? `sf_drill_bull_${options.label.replace(/[^a-z0-9]+/g, '_')}_${id}`
         : `sf-drill-bull-${options.label}-${id}`,
   };
   const env = envOf(config);
@@ -280,12 +268,7 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
       );
     }
     await app.close().catch(() => undefined);
-    if (process.env.SF_DRILL_KEEP !== '1')
-      await (
-        config.queueBackend === 'postgres'
-          ? dropSchema(config.queueUrl, config.queuePrefix)
-          : deleteQueueKeys(config.queueUrl, config.queuePrefix)
-      ).catch(() => undefined);
+    if (process.env.SF_DRILL_KEEP !== '1') await deleteQueueData(config).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }

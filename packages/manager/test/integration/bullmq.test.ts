@@ -319,6 +319,38 @@ describe.each(queueBackends)('BullMQ fanout queue on %s', (queueBackend) => {
   });
 });
 
+describe.each(queueBackends)(
+  'sf-fanout-worker, queue on %s from the environment',
+  (queueBackend) => {
+    it('builds its queue from SF_QUEUE_* when the manager has none of its own', async () => {
+      const fixtureApp = app({ name: 'env-queue', followers: 300, queueBackend });
+      track(await startWorker({ ...fixtureApp, managerModule: fixture('env-queue-app.ts') }));
+      const activity = pin(6);
+      const handle = await fixtureApp.manager.addUserActivity(AUTHOR, activity);
+      await handle.wait();
+      expect(await verifyFanout(fixtureApp, followerIds(300, HIGH_BASE), activity)).toEqual([]);
+    });
+
+    it('exits 1 naming the variable when the queue settings are bad', async () => {
+      const bad: Record<string, string> =
+        queueBackend === 'postgres'
+          ? { SF_QUEUE_BACKEND: 'postgres', SF_QUEUE_POSTGRES_URL: 'mysql://db/app' }
+          : { SF_QUEUE_BACKEND: 'kafka' };
+      const child = spawnNode(workerCli, {
+        SF_MANAGER_MODULE: fixture('env-queue-app.ts'),
+        REDIS_URL,
+        ...bad,
+      });
+      expect((await child.exited).code).toBe(1);
+      expect(child.stderr.join('')).toMatch(
+        queueBackend === 'postgres'
+          ? /SF_QUEUE_POSTGRES_URL must be a postgres:\/\/ or postgresql:\/\/ URL/
+          : /SF_QUEUE_BACKEND is redis or postgres, got "kafka"/,
+      );
+    });
+  },
+);
+
 describe('sf-fanout-worker', () => {
   it('the worker CLI refuses to start without a manager module', async () => {
     const child = spawnNode(workerCli, { SF_MANAGER_MODULE: '' });

@@ -78,12 +78,16 @@ export interface WorkerEnv {
   queuePrefix: string;
   priorities?: string;
   concurrency?: number;
+  /** The fixture the worker builds its manager from (default app.ts). */
+  managerModule?: string;
+  /** More environment. */
+  env?: Record<string, string>;
 }
 
 /** Starts `sf-fanout-worker` (from source) on the fixture app; resolves when it is ready. */
 export async function startWorker(options: WorkerEnv): Promise<Child> {
   return startWorkerProcess({
-    managerModule: fixture('app.ts'),
+    managerModule: options.managerModule ?? fixture('app.ts'),
     cwd: packageDir,
     lineTimeoutMs: 30_000,
     concurrency: options.concurrency,
@@ -92,6 +96,7 @@ export async function startWorker(options: WorkerEnv): Promise<Child> {
       SF_KEY_PREFIX: options.keyPrefix,
       ...queueEnv(options.queueBackend ?? 'redis', options.queuePrefix),
       SF_PRIORITIES: options.priorities ?? 'HIGH,LOW',
+      ...options.env,
     },
   });
 }
