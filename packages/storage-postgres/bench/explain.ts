@@ -1,10 +1,10 @@
 /**
  * `pnpm bench:explain` in packages/storage-postgres: where the fanout statement's time goes.
  * Fills FEEDS feeds with FILL entries each, then for one chunk of CHUNK feeds prints
- * `EXPLAIN (ANALYZE, BUFFERS)` of the storage's insert-and-trim statement, of a proposed one and
- * of the plain insert (each in a transaction rolled back), then times SAMPLES fanout statements of
- * each kind one at a time, with synchronous_commit on and off. Prints; asserts nothing. Schema sf_explain_<hex>,
- * dropped at the end.
+ * `EXPLAIN (ANALYZE, BUFFERS)` of the flat insert-and-trim statement (its first version and the
+ * index-scan version) and of the plain insert (each in a transaction rolled back), then times
+ * SAMPLES fanout statements of each kind one at a time, with synchronous_commit on and off.
+ * Prints; asserts nothing. Schema sf_explain_<hex>, dropped at the end.
  *
  * Environment: SF_POSTGRES_URL, BENCH_FEEDS (2000), BENCH_FILL (89), BENCH_MAX_LENGTH (90),
  * BENCH_CHUNK (100), BENCH_SAMPLES (100).
@@ -24,7 +24,8 @@ const url = process.env.SF_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/t
 const schema = `sf_explain_${randomBytes(4).toString('hex')}`;
 const t = `"${schema}"."timeline_entries"`;
 
-// The statements of src/timeline-flat.ts (`#insertTrimSql`, `#insertSql`), copied to be explained.
+// The first version of src/timeline-flat.ts's `#insertTrimSql` (its DELETE hashed the whole
+// table), and `#insertSql`, copied to be explained.
 const trimSql = `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
   n AS (SELECT * FROM unnest($2::numeric[], $3::bytea[]) AS n(id, value)),
   cut AS (
@@ -46,7 +47,8 @@ const trimSql = `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
   SELECT ((SELECT count(*) FROM ins) + (
     SELECT count(*) FROM pairs AS p WHERE p.id <= p.cut AND NOT EXISTS (
       SELECT 1 FROM ${t} AS e WHERE e.feed_key = p.feed_key AND e.id = p.id)))::int AS n`;
-// A proposal (not the storage's statement): the cut from a merge of two ordered inputs (UNION
+// The index-scan version (what src/timeline-flat.ts now does, up to the ORDER BY of the new ids
+// that lets the planner merge the two inputs): the cut from a merge of two ordered inputs (UNION
 // ALL of the feed's newest maxLength + 1 and the new ids it lacks: no hash, no sort), and the
 // delete driven by the primary key per feed (ctids from a LATERAL index scan) instead of a hash
 // join the planner may put on a sequential scan of the whole table (OFFSET 0 keeps the LATERAL
@@ -110,8 +112,8 @@ async function main(): Promise<void> {
     const client = await pool.connect();
     try {
       for (const [name, sql, values] of [
-        ['insert + trim', trimSql, [keys(0), [id()], [null], MAX_LENGTH]],
-        ['proposed insert + trim', proposedSql, [keys(0), [id()], [null], MAX_LENGTH]],
+        ['insert + trim (first version)', trimSql, [keys(0), [id()], [null], MAX_LENGTH]],
+        ['insert + trim (index scans)', proposedSql, [keys(0), [id()], [null], MAX_LENGTH]],
         ['plain insert', plainSql, [keys(0), [id()], [null]]],
       ] as const) {
         await client.query('BEGIN');
@@ -126,8 +128,8 @@ async function main(): Promise<void> {
       for (const sync of ['on', 'off']) {
         await client.query(`SET synchronous_commit = ${sync}`);
         for (const [name, sql, trim] of [
-          ['insert + trim', trimSql, true],
-          ['proposed insert + trim', proposedSql, true],
+          ['insert + trim (first version)', trimSql, true],
+          ['insert + trim (index scans)', proposedSql, true],
           ['plain insert', plainSql, false],
         ] as const) {
           const start = process.hrtime.bigint();
