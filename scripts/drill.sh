@@ -3,7 +3,7 @@
 # need, runs the drills one after another (each bounded in time), prints a table of figures per
 # drill and a summary, stops what it started, and exits non-zero if an invariant failed.
 #
-# Usage: scripts/drill.sh [drill-1] [drill-2] [drill-3]     (default: all three)
+# Usage: scripts/drill.sh [drill-1] [drill-2] [drill-3] [drill-4]     (default: all four)
 #
 # Services:
 #   - Redis on 127.0.0.1:${REDIS_PORT:-6379} (scripts/redis-single.sh ensure): the BullMQ queue
@@ -16,6 +16,10 @@
 #     without touching a Cassandra others use. Stopped at the end if this script started it.
 #     SF_DRILL_SKIP_CASSANDRA=1 skips drill 3 (its first start downloads Cassandra from Maven
 #     Central and takes minutes).
+#   - drill 4: its OWN private PostgreSQL cluster (scripts/postgres.sh with SF_POSTGRES_URL on the
+#     spare port ${SF_DRILL_POSTGRES_PORT:-54349}, where nothing answers, so the script runs initdb
+#     and pg_ctl there); the drill stops it with `pg_ctl stop -m immediate` and starts it again.
+#     Stopped (and its folder deleted) at the end. Never the shared server on 5432.
 #
 # SF_DRILL_RESULTS=<file> writes the results as JSON too; SF_DRILL_KEEP=1 keeps the drills' data.
 set -euo pipefail
@@ -39,6 +43,8 @@ cassandra_port="${SF_DRILL_CASSANDRA_PORT:-9142}"
 # CASSANDRA_UNSAFE_SYSTEM=false: the script's default keeps schema changes out of the commit log,
 # so a node killed with SIGKILL (what drill 3 does) would forget the tables created since its
 # last flush. A production node logs them; so does the drill's.
+postgres_port="${SF_DRILL_POSTGRES_PORT:-54349}"
+postgres_env=(SF_POSTGRES_URL="postgres://postgres@127.0.0.1:$postgres_port/test" SF_POSTGRES_PORT="$postgres_port" SF_POSTGRES_DIR="${TMPDIR:-/tmp}/sf-drill-postgres-$postgres_port")
 cassandra_env=(CASSANDRA_PORT="$cassandra_port" CASSANDRA_STORAGE_PORT="$(( cassandra_port - 2032 ))" CASSANDRA_SSL_STORAGE_PORT="$(( cassandra_port - 2031 ))" CASSANDRA_UNSAFE_SYSTEM=false)
 
 started=()
@@ -49,6 +55,7 @@ cleanup() {
       redis-single) log "stopping the Redis this script started"; "$root/scripts/redis-single.sh" stop || true ;;
       redis-cluster) log "stopping the drill's Redis Cluster"; REDIS_CLUSTER_BASE_PORT="$cluster_port" REDIS_CLUSTER_REPLICAS=1 REDIS_CLUSTER_DIR="$cluster_dir" "$root/scripts/redis-cluster.sh" stop || true ;;
       cassandra) log "stopping the drill's Cassandra"; env "${cassandra_env[@]}" "$root/scripts/cassandra.sh" stop || true ;;
+      postgres) log "stopping the drill's PostgreSQL"; env "${postgres_env[@]}" "$root/scripts/postgres.sh" stop || true ;;
     esac
   done
   exit "$status"
@@ -84,6 +91,18 @@ if wants drill-3 && [[ "${SF_DRILL_SKIP_CASSANDRA:-}" != "1" ]]; then
 elif wants drill-3; then
   log "SF_DRILL_SKIP_CASSANDRA=1: drill 3 will be skipped"
   export SF_DRILL_CASSANDRA="127.0.0.1:1"
+fi
+
+if wants drill-4; then
+  [[ "$postgres_port" != 5432 ]] || { log "SF_DRILL_POSTGRES_PORT must not be 5432 (the shared server): drill 4 stops its server"; exit 2; }
+  log "starting a private PostgreSQL cluster for drill 4 on port $postgres_port"
+  started+=(postgres)
+  if url="$(env "${postgres_env[@]}" scripts/postgres.sh start | sed -n 's/^SF_POSTGRES_URL=//p')" && [[ -n "$url" ]]; then
+    export SF_DRILL_POSTGRES="$url"
+    export SF_DRILL_POSTGRES_DIR="${TMPDIR:-/tmp}/sf-drill-postgres-$postgres_port"
+  else
+    log "PostgreSQL did not start: drill 4 will be skipped"
+  fi
 fi
 
 cd apps/drills

@@ -121,6 +121,11 @@ export class PostgresRunner {
       const client = await this.connect(context);
       const state = { client, open: true };
       let broken: unknown;
+      // A checked-out client whose connection dies emits 'error'; unheard, that event would
+      // crash the process (pg-pool listens only while the client is idle). The statement that
+      // was running, or the next one, fails and is mapped below.
+      const onError = (error: unknown) => (broken ??= error);
+      client.on('error', onError);
       const tx: Transaction = {
         query: async <Q extends object>(text: string, values: readonly unknown[] = []) => {
           try {
@@ -150,6 +155,7 @@ export class PostgresRunner {
         throw caught instanceof DriverFailure ? toStorageError(error, context) : caught;
       } finally {
         state.open = false;
+        client.removeListener('error', onError);
         client.release(broken instanceof Error ? broken : undefined);
       }
     }

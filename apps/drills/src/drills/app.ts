@@ -3,10 +3,11 @@
  * `sf-fanout-worker` with SF_MANAGER_MODULE pointing here) and the verifier. Configured from the
  * environment, so each process of a drill builds the same feeds on the same prefixes:
  *
- *   SF_DRILL_STORAGE      redis | cluster | cassandra (where the feeds live)
- *   SF_DRILL_FEEDS_URL    redis:// URL of the feeds (storage redis)
+ *   SF_DRILL_STORAGE      redis | cluster | cassandra | postgres (where the feeds live)
+ *   SF_DRILL_FEEDS_URL    redis:// URL of the feeds (storage redis), postgres:// URL (storage postgres)
  *   SF_DRILL_CLUSTER      host:port,... startup nodes (storage cluster)
- *   SF_DRILL_CASSANDRA    host:port,... contact points; SF_DRILL_KEYSPACE the keyspace (storage cassandra)
+ *   SF_DRILL_CASSANDRA    host:port,... contact points (storage cassandra)
+ *   SF_DRILL_KEYSPACE     the keyspace (storage cassandra) or schema (storage postgres)
  *   SF_KEY_PREFIX         prefix of every feed key
  *   SF_QUEUE_BACKEND      redis (default) | postgres: where the BullMQ queue lives
  *   REDIS_URL             redis:// URL of the BullMQ queue (always a single Redis of its own)
@@ -25,13 +26,14 @@ import { bullmqFanoutQueue } from '@sf/manager/bullmq';
 import type { BullmqFanoutQueueOptions } from '@sf/manager/bullmq';
 import { managerAppModule } from '@sf/manager/testing';
 import { cassandraStorage } from '@sf/storage-cassandra';
+import { postgresStorage } from '@sf/storage-postgres';
 import { deleteKeysWithPrefix, redisStorage } from '@sf/storage-redis';
 import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import { followersOf } from './graph.js';
 import type { GraphSpec } from './graph.js';
 
-export type StorageKind = 'redis' | 'cluster' | 'cassandra';
+export type StorageKind = 'redis' | 'cluster' | 'cassandra' | 'postgres';
 /** Where the BullMQ queue lives. */
 export type QueueKind = 'redis' | 'postgres';
 export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -170,6 +172,11 @@ export function buildStorage(config: DrillAppConfig): {
   close: () => Promise<void>;
   redis?: Redis | Cluster;
 } {
+  if (config.storage === 'postgres') {
+    // Its own pool (ended by close); the drill's tables are created (sync) before any traffic.
+    const storage = postgresStorage({ connectionString: config.feedsUrl, schema: config.keyspace });
+    return { storage, close: () => storage.close() };
+  }
   if (config.storage === 'cassandra') {
     const storage = cassandraStorage({
       contactPoints: config.cassandraContactPoints.split(','),
@@ -352,8 +359,12 @@ export function buildApp(config: DrillAppConfig): DrillApp {
   };
 }
 
-/** Deletes everything the drill wrote to the feeds' storage (keys under the prefix, or the keyspace). */
+/** Deletes everything the drill wrote to the feeds' storage (keys under the prefix, the keyspace or the schema). */
 export async function deleteFeedData(app: DrillApp): Promise<void> {
+  if (app.config.storage === 'postgres') {
+    await dropSchema(app.config.feedsUrl, app.config.keyspace);
+    return;
+  }
   if (app.config.storage === 'cassandra') {
     await (app.storage as unknown as { dropKeyspace(): Promise<void> }).dropKeyspace();
     return;
@@ -363,3 +374,15 @@ export async function deleteFeedData(app: DrillApp): Promise<void> {
 
 /** What `sf-fanout-worker` calls (SF_MANAGER_MODULE). */
 export const { createManager, closeManager } = managerAppModule(() => buildApp(configFromEnv()));
+
+/** Drops a PostgreSQL schema the drill made (its feeds' tables, or BullMQ's). */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

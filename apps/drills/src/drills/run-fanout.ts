@@ -42,6 +42,8 @@ export interface FanoutRun {
   started: number;
   /** Jobs completed so far (polled). */
   completed(): number;
+  /** When the last poll of that count succeeded (ms since the epoch; 0 before the first). */
+  polledAt(): number;
   published(): number;
   expectedTasks: number;
 }
@@ -128,11 +130,13 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
     0,
   );
   let completed = 0;
+  let polledAt = 0;
   try {
-    if (config.storage === 'cassandra') {
-      // Tables first, as a deployment creates them before it takes traffic.
+    // Tables first, as a deployment creates them before it takes traffic.
+    if (config.storage === 'cassandra')
       await (app.storage as unknown as { syncSchema(): Promise<string[]> }).syncSchema();
-    }
+    if (config.storage === 'postgres')
+      await (app.storage as unknown as { sync(): Promise<unknown> }).sync();
     options.log(`starting ${options.workers} workers`);
     for (let i = 0; i < options.workers; i++)
       workers.push(await startWorker({ name: `${options.label}-worker-${i + 1}`, env }));
@@ -152,6 +156,7 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
       started,
       expectedTasks,
       completed: () => completed,
+      polledAt: () => polledAt,
       published: () => {
         const last = [...producer!.lines]
           .reverse()
@@ -165,15 +170,20 @@ export async function runFanoutDrill(options: FanoutDrillOptions): Promise<Fanou
     let polling = true;
     const poller = (async () => {
       while (polling) {
+        // A count that fails (the queue's server is down: drill 4) keeps the last one seen,
+        // instead of reading as 0 jobs done.
         const counts = await Promise.all(
           ['HIGH', 'LOW'].map((p) =>
             app.queue
               .queue(p as 'HIGH')
               .getCompletedCount()
-              .catch(() => 0),
+              .catch(() => undefined),
           ),
         );
-        completed = counts[0]! + counts[1]!;
+        if (counts[0] !== undefined && counts[1] !== undefined) {
+          completed = counts[0] + counts[1];
+          polledAt = Date.now();
+        }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     })();

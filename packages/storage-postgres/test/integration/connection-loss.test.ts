@@ -1,0 +1,61 @@
+/**
+ * A connection lost while a transaction holds it (the server stopped hard, or the backend
+ * terminated) must fail that call with a typed error, not crash the process: node-postgres emits
+ * 'error' on a checked-out client, and an 'error' event nobody listens to throws. Found by
+ * drill 4 (apps/drills): both fanout workers died when PostgreSQL stopped mid-fanout.
+ */
+import { randomBytes } from 'node:crypto';
+import { StorageError } from '@sf/activity';
+import { makeActivities } from '@sf/feeds/testing';
+import pg from 'pg';
+import { afterAll, expect, it } from 'vitest';
+import { PostgresUnavailableError } from '../../src/index.js';
+import { createPool, dropStorage, postgresUrl, testStorage } from './helpers.js';
+
+const admin = createPool({ max: 1 });
+afterAll(async () => {
+  await admin.end();
+});
+
+it('a transaction whose connection is terminated rejects with PostgresUnavailableError and the process survives', async () => {
+  const applicationName = `sf_conn_loss_${randomBytes(4).toString('hex')}`;
+  const pool = new pg.Pool({
+    connectionString: postgresUrl(),
+    max: 2,
+    application_name: applicationName,
+  });
+  pool.on('error', () => undefined);
+  const uncaught: unknown[] = [];
+  const onUncaught = (error: unknown) => uncaught.push(error);
+  process.prependListener('uncaughtException', onUncaught);
+  const storage = await testStorage(pool, { countsChannel: null });
+  try {
+    const timeline = storage.timelineStorage({
+      name: 'normal',
+      kind: 'flat',
+      serializer: storage.format.activitySerializer(),
+      format: storage.format.name,
+    });
+    const [activity] = makeActivities(1);
+    const error = await timeline
+      .modify('feed:loss:1', {}, async () => {
+        // Only this test's connections (its own application_name), never another client's.
+        await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+          [applicationName],
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200)); // the client sees its socket close
+        return { add: [activity!], remove: [] };
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PostgresUnavailableError);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(uncaught).toEqual([]);
+    // The pool replaced the broken client: the next call works.
+    expect(await timeline.count('feed:loss:1')).toBe(0);
+  } finally {
+    process.removeListener('uncaughtException', onUncaught);
+    await dropStorage(storage);
+    await pool.end();
+  }
+});
