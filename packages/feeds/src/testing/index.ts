@@ -10,3 +10,5 @@ export {
   verbs,
 } from './fixtures.js';
 export type { ActivityFixture } from './fixtures.js';
+export { runConcurrentWritersSuite } from './concurrent-writers.js';
+export type { ConcurrentWritersSuiteOptions } from './concurrent-writers.js';
