@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { GraphSpec } from './drills/graph.js';
 import { expectedWrites } from './drills/graph.js';
-import { drillTable } from './drills/report.js';
+import { drillTable, finishDrill, takeOutcome } from './drills/report.js';
 import type { DrillResult, Figure } from './drills/report.js';
 import { runFanoutDrill } from './drills/run-fanout.js';
 import type { FanoutRun } from './drills/run-fanout.js';
@@ -231,10 +231,7 @@ export async function runDrill1(
       return { figures, failures, notes };
     },
   });
-  result.figures = outcome.figures;
-  result.failures = outcome.failures;
-  result.notes = outcome.notes;
-  result.errors = outcome.errors;
+  takeOutcome(result, outcome);
   // Did every worker's Cluster client follow the failover? Compare the slot map each one had when
   // it stopped with the cluster's (the killed node is still down here).
   if (killed && fanoutRun) {
@@ -253,7 +250,7 @@ export async function runDrill1(
     let current = 0;
     for (const { worker, summary } of outcome.clients) {
       if (!summary) {
-        result.errors.push(`${worker}: no client summary`);
+        outcome.errors.push(`${worker}: no client summary`);
         continue;
       }
       const owners = Object.fromEntries(
@@ -264,11 +261,11 @@ export async function runDrill1(
         Object.keys(owners).length === Object.keys(actual).length &&
         Object.entries(actual).every(([node, slots]) => owners[node] === slots);
       if (same) current++;
-      result.errors.push(
+      outcome.errors.push(
         `${worker} client: ${summary.refreshes} slot-map refreshes, the last ${at(summary.lastRefresh)}; slot map at the end ${same ? 'current' : `STALE ${JSON.stringify(summary.owners)} (cluster: ${JSON.stringify(actual)})`}; pool masters ${summary.pool.masters.join(' ')}`,
       );
       for (const event of summary.events)
-        result.errors.push(
+        outcome.errors.push(
           `  ${event.count} x ${event.what} [${at(event.first)} to ${at(event.last)}]`,
         );
     }
@@ -309,9 +306,7 @@ export async function runDrill1(
       result.notes.push(`could not restart the killed node: ${String(error).slice(0, 200)}`);
     }
   }
-  result.ok = result.failures.length === 0;
-  result.durationMs = Date.now() - started;
-  return result;
+  return finishDrill(result, started);
 }
 
 export const drill1Writes = expectedWrites(graph);

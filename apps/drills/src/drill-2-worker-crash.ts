@@ -13,7 +13,7 @@
  */
 import type { GraphSpec } from './drills/graph.js';
 import { startWorker } from './drills/processes.js';
-import { drillTable } from './drills/report.js';
+import { drillTable, finishDrill, takeOutcome } from './drills/report.js';
 import type { DrillResult, Figure } from './drills/report.js';
 import { runFanoutDrill } from './drills/run-fanout.js';
 import { DEFAULT_POSTGRES_URL, envOf } from './drills/app.js';
@@ -98,17 +98,12 @@ export async function runDrill2(
       return { figures, failures, notes: [] };
     },
   });
-  result.figures = outcome.figures;
-  result.failures = outcome.failures;
-  result.notes = outcome.notes;
-  result.errors = outcome.errors;
+  takeOutcome(result, outcome);
   if (outcome.jobs.stalled === 0)
     result.notes.push(
       'no job was running in the killed worker when it died (no stalled job to recover this time)',
     );
-  result.ok = result.failures.length === 0;
-  result.durationMs = Date.now() - started;
-  return result;
+  return finishDrill(result, started);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { GraphSpec } from './drills/graph.js';
-import { drillTable } from './drills/report.js';
+import { drillTable, finishDrill, takeOutcome } from './drills/report.js';
 import type { DrillResult, Figure } from './drills/report.js';
 import { runFanoutDrill } from './drills/run-fanout.js';
 
@@ -168,13 +168,8 @@ export async function runDrill4(
       return { figures, failures, notes: [] };
     },
   });
-  result.figures = outcome.figures;
-  result.failures = outcome.failures;
-  result.notes = outcome.notes;
-  result.errors = outcome.errors;
-  result.ok = result.failures.length === 0;
-  result.durationMs = Date.now() - started;
-  return result;
+  takeOutcome(result, outcome);
+  return finishDrill(result, started);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -18,6 +18,24 @@ export interface DrillResult {
   durationMs: number;
 }
 
+/** Copies what a fanout run found (its figures, broken invariants, notes, errors) into a drill's result. */
+export function takeOutcome(
+  result: DrillResult,
+  outcome: Pick<DrillResult, 'figures' | 'failures' | 'notes' | 'errors'>,
+): void {
+  result.figures = outcome.figures;
+  result.failures = outcome.failures;
+  result.notes = outcome.notes;
+  result.errors = outcome.errors;
+}
+
+/** Ends a drill: it passed when no invariant broke. */
+export function finishDrill(result: DrillResult, startedAt: number): DrillResult {
+  result.ok = result.failures.length === 0;
+  result.durationMs = Date.now() - startedAt;
+  return result;
+}
+
 export function formatNumber(value: string | number): string {
   return typeof value === 'number' ? value.toLocaleString('en-US') : value;
 }
