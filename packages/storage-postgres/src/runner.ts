@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import {
   PostgresConflictError,
@@ -38,6 +39,23 @@ class HeldClient {
     const broken = this.broken;
     this.client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
   }
+}
+
+/**
+ * A statement's text, or a named (server-side prepared) one: PostgreSQL parses and plans it once
+ * per connection, then reuses it (after 5 executions, a generic plan when it costs no more).
+ */
+export type Statement = string | { readonly name: string; readonly text: string };
+
+/** `text` as a named statement; the name is a hash of the text (one name per distinct text). */
+export function prepared(text: string): Statement {
+  return { name: `sf_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`, text };
+}
+
+function config(statement: Statement, values: readonly unknown[]): pg.QueryConfig {
+  return typeof statement === 'string'
+    ? { text: statement, values: values as unknown[] }
+    : { name: statement.name, text: statement.text, values: values as unknown[] };
 }
 
 /** The statements of one transaction, on its client. */
@@ -83,13 +101,13 @@ export class PostgresRunner {
    */
   async query<R extends object>(
     context: PostgresOperationContext,
-    text: string,
+    statement: Statement,
     values: readonly unknown[] = [],
   ): Promise<R[]> {
     const current = this.#current.getStore();
     if (current?.open === true) {
       try {
-        return (await current.client.query<R>(text, values as unknown[])).rows;
+        return (await current.client.query<R>(config(statement, values))).rows;
       } catch (error) {
         // Mapped (and retried when it can be) by the transaction it belongs to.
         throw new DriverFailure(error);
@@ -98,7 +116,7 @@ export class PostgresRunner {
     for (let attempt = 1; ; attempt++) {
       const full = this.#poolFull();
       try {
-        return (await this.pool.query<R>(text, values as unknown[])).rows;
+        return (await this.pool.query<R>(config(statement, values))).rows;
       } catch (error) {
         if (isRetryable(error)) {
           if (attempt < this.attempts) continue;
