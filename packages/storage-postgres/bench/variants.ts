@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { DehydratedActivity } from '@sf/activity';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { postgresStorage } from '../src/index.js';
@@ -39,6 +40,8 @@ interface Variant {
   trim: boolean;
   chunk: number;
   inFlight: number;
+  /** Through the backend's `addToMany` with this `fanoutStatements` (0: unset), not raw SQL. */
+  backend?: number;
 }
 const all: Variant[] = [
   { name: 'baseline', named: false, trim: true, chunk: 100, inFlight: 8 },
@@ -47,6 +50,9 @@ const all: Variant[] = [
   { name: 'named-inflight4', named: true, trim: true, chunk: 100, inFlight: 4 },
   { name: 'named-inflight16', named: true, trim: true, chunk: 100, inFlight: 16 },
   { name: 'named-notrim', named: true, trim: false, chunk: 100, inFlight: 8 },
+  { name: 'backend', named: true, trim: true, chunk: 100, inFlight: 8, backend: 0 },
+  { name: 'backend-fanout2', named: true, trim: true, chunk: 100, inFlight: 8, backend: 2 },
+  { name: 'backend-fanout4', named: true, trim: true, chunk: 100, inFlight: 8, backend: 4 },
   { name: 'baseline-again', named: false, trim: true, chunk: 100, inFlight: 8 },
 ];
 const wanted = process.env.BENCH_VARIANTS?.split(',');
@@ -55,21 +61,41 @@ const variants = wanted === undefined ? all : all.filter((v) => wanted.includes(
 const keys = Array.from({ length: FEEDS }, (_, i) => `feed:normal:${String(i).padStart(6, '0')}`);
 const ids = Array.from({ length: ROUNDS }, (_, round) => `${1_700_000_000_000 + round}000000`);
 
+const items = ids.map((id) => new DehydratedActivity(id));
+const flatSerializer = {
+  name: 'bench-flat',
+  dumps: (item: DehydratedActivity) => item.serializationId,
+  loads: (data: string) => new DehydratedActivity(data),
+};
+
 async function run(variant: Variant): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: variant.inFlight });
   const text = variant.trim ? flatInsertTrimSql(table) : flatInsertSql(table);
   const statement = variant.named ? prepared(text) : text;
+  const timeline =
+    variant.backend === undefined
+      ? undefined
+      : postgresStorage({
+          pool,
+          schema,
+          countsChannel: null,
+          fanoutStatements: variant.backend === 0 ? undefined : variant.backend,
+        }).timelineStorage({ name: 'flat', kind: 'flat', serializer: flatSerializer });
   try {
     await pool.query(`TRUNCATE ${table}`);
     const chunks = Math.ceil(FEEDS / variant.chunk);
     const start = process.hrtime.bigint();
-    for (const id of ids) {
+    for (const [round, id] of ids.entries()) {
       let next = 0;
       await Promise.all(
         Array.from({ length: Math.min(variant.inFlight, chunks) }, async () => {
           while (next < chunks) {
             const chunk = next++;
             const slice = keys.slice(chunk * variant.chunk, (chunk + 1) * variant.chunk);
+            if (timeline !== undefined) {
+              await timeline.addToMany(slice, [items[round]!], { maxLength: MAX_LENGTH });
+              continue;
+            }
             const values = variant.trim ? [slice, [id], [null], MAX_LENGTH] : [slice, [id], [null]];
             await pool.query(
               typeof statement === 'string'
