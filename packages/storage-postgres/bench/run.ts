@@ -11,8 +11,7 @@
  * BENCH_CHUNK (100 feeds per addToMany call, the Manager's fanoutChunkSize), BENCH_IN_FLIGHT (8
  * calls in flight, as fanout workers; also the pool size), BENCH_AGGREGATED_FEEDS (1000),
  * BENCH_READS (2000), BENCH_UNLOGGED (1: the timeline table made UNLOGGED for both the fanout and
- * the COPY, to measure what WAL costs; default 0), BENCH_FANOUT_STATEMENTS (the backend's
- * `fanoutStatements`: most fanout statements in flight, calls beyond merged; default unset).
+ * the COPY, to measure what WAL costs; default 0).
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -33,8 +32,6 @@ const IN_FLIGHT = env('BENCH_IN_FLIGHT', 8);
 const AGGREGATED_FEEDS = env('BENCH_AGGREGATED_FEEDS', 1000);
 const READS = env('BENCH_READS', 2000);
 const UNLOGGED = env('BENCH_UNLOGGED', 0) === 1;
-const FANOUT_STATEMENTS =
-  process.env.BENCH_FANOUT_STATEMENTS === undefined ? undefined : env('BENCH_FANOUT_STATEMENTS', 0);
 const url = process.env.SF_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `sf_bench_${randomBytes(4).toString('hex')}`;
 const table = `"${schema}"."timeline_entries"`;
@@ -76,12 +73,7 @@ const userIds = Array.from({ length: FEEDS }, (_, i) => i + 1);
 const feedKey = (userId: number) => `feed:normal:${userId}`;
 
 const pool = new pg.Pool({ connectionString: url, max: IN_FLIGHT });
-const storage = postgresStorage({
-  pool,
-  schema,
-  countsChannel: null,
-  fanoutStatements: FANOUT_STATEMENTS,
-});
+const storage = postgresStorage({ pool, schema, countsChannel: null });
 const PinFeed = Feed.define({
   name: 'normal',
   keyFormat: 'feed:normal:{userId}',
@@ -178,7 +170,7 @@ async function main(): Promise<void> {
   const server = rows[0]!;
   console.log(
     `node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model.trim()}); PostgreSQL ${server.version} at ${url.replace(/\/\/[^@]*@/, '//')} (wal_level ${server.wal}, synchronous_commit ${server.sync}); load average ${load()}\n` +
-      `fanout: ${ROUNDS} activities to ${FEEDS.toLocaleString('en-US')} flat feeds each (maxLength ${MAX_LENGTH}), ${CHUNK} feeds per addToMany call, ${IN_FLIGHT} calls in flight (pool of ${IN_FLIGHT}), fanoutStatements ${FANOUT_STATEMENTS ?? 'unset'}; timeline table ${UNLOGGED ? 'UNLOGGED' : 'logged'}\n`,
+      `fanout: ${ROUNDS} activities to ${FEEDS.toLocaleString('en-US')} flat feeds each (maxLength ${MAX_LENGTH}), ${CHUNK} feeds per addToMany call, ${IN_FLIGHT} calls in flight (pool of ${IN_FLIGHT}); timeline table ${UNLOGGED ? 'UNLOGGED' : 'logged'}\n`,
   );
   await storage.sync();
   if (UNLOGGED) await pool.query(`ALTER TABLE ${table} SET UNLOGGED`);

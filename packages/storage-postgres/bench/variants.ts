@@ -11,7 +11,7 @@
  * Environment: SF_POSTGRES_URL, BENCH_FEEDS (2000), BENCH_ROUNDS (100), BENCH_MAX_LENGTH (90),
  * BENCH_VARIANTS (comma-separated names; default all). Schema sf_variants_<hex>, dropped at the end.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -19,7 +19,6 @@ import { DehydratedActivity } from '@sf/activity';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { postgresStorage } from '../src/index.js';
-import { prepared } from '../src/runner.js';
 import { flatInsertSql, flatInsertTrimSql } from '../src/timeline-flat.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -40,8 +39,8 @@ interface Variant {
   trim: boolean;
   chunk: number;
   inFlight: number;
-  /** Through the backend's `addToMany` with this `fanoutStatements` (0: unset), not raw SQL. */
-  backend?: number;
+  /** Through the backend's `addToMany` (its own statement and serialization), not raw SQL. */
+  backend?: boolean;
 }
 const all: Variant[] = [
   { name: 'baseline', named: false, trim: true, chunk: 100, inFlight: 8 },
@@ -50,9 +49,7 @@ const all: Variant[] = [
   { name: 'named-inflight4', named: true, trim: true, chunk: 100, inFlight: 4 },
   { name: 'named-inflight16', named: true, trim: true, chunk: 100, inFlight: 16 },
   { name: 'named-notrim', named: true, trim: false, chunk: 100, inFlight: 8 },
-  { name: 'backend', named: true, trim: true, chunk: 100, inFlight: 8, backend: 0 },
-  { name: 'backend-fanout2', named: true, trim: true, chunk: 100, inFlight: 8, backend: 2 },
-  { name: 'backend-fanout4', named: true, trim: true, chunk: 100, inFlight: 8, backend: 4 },
+  { name: 'backend', named: false, trim: true, chunk: 100, inFlight: 8, backend: true },
   { name: 'baseline-again', named: false, trim: true, chunk: 100, inFlight: 8 },
 ];
 const wanted = process.env.BENCH_VARIANTS?.split(',');
@@ -71,16 +68,15 @@ const flatSerializer = {
 async function run(variant: Variant): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: variant.inFlight });
   const text = variant.trim ? flatInsertTrimSql(table) : flatInsertSql(table);
-  const statement = variant.named ? prepared(text) : text;
+  const name = `sf_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
   const timeline =
-    variant.backend === undefined
-      ? undefined
-      : postgresStorage({
-          pool,
-          schema,
-          countsChannel: null,
-          fanoutStatements: variant.backend === 0 ? undefined : variant.backend,
-        }).timelineStorage({ name: 'flat', kind: 'flat', serializer: flatSerializer });
+    variant.backend === true
+      ? postgresStorage({ pool, schema, countsChannel: null }).timelineStorage({
+          name: 'flat',
+          kind: 'flat',
+          serializer: flatSerializer,
+        })
+      : undefined;
   try {
     await pool.query(`TRUNCATE ${table}`);
     const chunks = Math.ceil(FEEDS / variant.chunk);
@@ -97,11 +93,7 @@ async function run(variant: Variant): Promise<number> {
               continue;
             }
             const values = variant.trim ? [slice, [id], [null], MAX_LENGTH] : [slice, [id], [null]];
-            await pool.query(
-              typeof statement === 'string'
-                ? { text: statement, values }
-                : { ...statement, values },
-            );
+            await pool.query(variant.named ? { name, text, values } : { text, values });
           }
         }),
       );

@@ -2,7 +2,6 @@ import { KeyedMutex, detectFormatMismatch } from '@sf/feeds';
 import type { StoredValueKind } from '@sf/feeds';
 import { PostgresCorruptRowError } from './errors.js';
 import type { PostgresRunner } from './runner.js';
-import { FanoutBatcher } from './fanout-batcher.js';
 import type { Tables } from './schema.js';
 
 /** What reading a corrupt row does: `skip` it and report it (default), or `throw`. */
@@ -43,8 +42,6 @@ export class PostgresContext {
   readonly lockTimeout: number;
   /** Serializes `modify` calls on one feed within this process (PostgreSQL covers the rest). */
   readonly modifyQueue = new KeyedMutex();
-  /** Flat fanout statements in flight, merged beyond the limit (null: no limit, no merging). */
-  readonly fanouts: FanoutBatcher | null;
   readonly #onCorruptRow: (error: PostgresCorruptRowError) => void;
 
   constructor(options: {
@@ -54,7 +51,6 @@ export class PostgresContext {
     onCorruptRow: (error: PostgresCorruptRowError) => void;
     modifyMode: ModifyMode;
     lockTimeout: number;
-    fanoutStatements: number | null;
   }) {
     this.runner = options.runner;
     this.tables = options.tables;
@@ -62,10 +58,6 @@ export class PostgresContext {
     this.#onCorruptRow = options.onCorruptRow;
     this.modifyMode = options.modifyMode;
     this.lockTimeout = options.lockTimeout;
-    this.fanouts =
-      options.fanoutStatements === null
-        ? null
-        : new FanoutBatcher(options.runner, options.fanoutStatements);
   }
 
   /**

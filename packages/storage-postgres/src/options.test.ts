@@ -46,9 +46,6 @@ describe('postgresStorage options', () => {
     );
     expect(() => postgresStorage({ pool: pool(), lockTimeout: -1 })).toThrow(/lockTimeout/);
     expect(() => postgresStorage({ pool: pool(), attempts: 0 })).toThrow(/attempts/);
-    expect(() => postgresStorage({ pool: pool(), fanoutStatements: 0 })).toThrow(
-      /fanoutStatements/,
-    );
     expect(() => postgresStorage({ pool: pool(), countsChannel: '' })).toThrow(/countsChannel/);
   });
 

@@ -70,13 +70,6 @@ export interface PostgresStorageOptions {
   corruptRows?: CorruptRowPolicy | undefined;
   /** Receives skipped corrupt rows (default: `process.emitWarning`). */
   onCorruptRow?: ((error: PostgresCorruptRowError) => void) | undefined;
-  /**
-   * Most flat fanout statements (`add`/`addToMany`) in flight at once from this backend; calls
-   * beyond it wait and are merged, when they write the same items to other feeds, into
-   * statements of up to 5,000 rows (see the README: "Fanout statements"). Default: no limit, no
-   * merging (each call's chunk is its own statement).
-   */
-  fanoutStatements?: number | undefined;
 }
 
 function positiveInteger(value: unknown, name: string, fallback: number, min = 1): number {
@@ -162,10 +155,6 @@ export class PostgresStorage implements StorageBackend {
       onCorruptRow: options.onCorruptRow ?? warnCorruptRow,
       modifyMode,
       lockTimeout: positiveInteger(options.lockTimeout, 'lockTimeout', 10_000, 0),
-      fanoutStatements:
-        options.fanoutStatements === undefined
-          ? null
-          : positiveInteger(options.fanoutStatements, 'fanoutStatements', 1),
     });
     const channel = options.countsChannel === undefined ? tables.channel : options.countsChannel;
     if (

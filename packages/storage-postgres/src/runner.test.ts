@@ -6,24 +6,22 @@ import {
   PostgresQueryError,
   PostgresUnavailableError,
 } from './errors.js';
-import { PostgresRunner, prepared } from './runner.js';
+import { PostgresRunner } from './runner.js';
 
 /** A pool whose query answers from a script of results and errors. */
 function scriptedPool(script: Array<Error | object[]>, state = { idleCount: 1, totalCount: 1 }) {
   const calls: string[] = [];
-  const names: Array<string | undefined> = [];
   const pool = {
     options: { max: 1 },
     ...state,
-    query: async (config: pg.QueryConfig) => {
-      calls.push(config.text);
-      names.push(config.name);
+    query: async (text: string) => {
+      calls.push(text);
       const next = script.shift();
       if (next instanceof Error) throw next;
       return { rows: next ?? [] };
     },
   } as unknown as pg.Pool;
-  return { pool, calls, names };
+  return { pool, calls };
 }
 
 const sqlError = (code: string, message = `error ${code}`) =>
@@ -35,18 +33,6 @@ describe('PostgresRunner.query', () => {
     const runner = new PostgresRunner(pool, 3);
     expect(await runner.query({ operation: 'timeline.addToMany' }, 'INSERT 1')).toEqual([{ n: 1 }]);
     expect(calls).toEqual(['INSERT 1', 'INSERT 1', 'INSERT 1']);
-  });
-
-  it('sends a prepared statement by a name derived from its text', async () => {
-    const { pool, calls, names } = scriptedPool([[], [], []]);
-    const runner = new PostgresRunner(pool, 1);
-    await runner.query({ operation: 'timeline.add' }, prepared('SELECT 1'));
-    await runner.query({ operation: 'timeline.add' }, prepared('SELECT 2'));
-    await runner.query({ operation: 'timeline.add' }, 'SELECT 1');
-    expect(calls).toEqual(['SELECT 1', 'SELECT 2', 'SELECT 1']);
-    expect(names[0]).toMatch(/^sf_[0-9a-f]{24}$/);
-    expect(names[1]).not.toBe(names[0]);
-    expect(names[2]).toBeUndefined();
   });
 
   it('gives up after its attempts with PostgresConflictError', async () => {

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import {
   PostgresConflictError,
@@ -41,23 +40,6 @@ class HeldClient {
   }
 }
 
-/**
- * A statement's text, or a named (server-side prepared) one: PostgreSQL parses and plans it once
- * per connection, then reuses it (after 5 executions, a generic plan when it costs no more).
- */
-export type Statement = string | { readonly name: string; readonly text: string };
-
-/** `text` as a named statement; the name is a hash of the text (one name per distinct text). */
-export function prepared(text: string): Statement {
-  return { name: `sf_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`, text };
-}
-
-function config(statement: Statement, values: readonly unknown[]): pg.QueryConfig {
-  return typeof statement === 'string'
-    ? { text: statement, values: values as unknown[] }
-    : { name: statement.name, text: statement.text, values: values as unknown[] };
-}
-
 /** The statements of one transaction, on its client. */
 export interface Transaction {
   query<R extends object>(text: string, values?: readonly unknown[]): Promise<R[]>;
@@ -87,11 +69,6 @@ export class PostgresRunner {
     this.attempts = attempts;
   }
 
-  /** True inside a `transaction` (statements run on its client). */
-  inTransaction(): boolean {
-    return this.#current.getStore()?.open === true;
-  }
-
   /** True when the pool has no idle client and may not open another. */
   #poolFull(): boolean {
     const max = (this.pool.options as { max?: number }).max ?? 10;
@@ -106,13 +83,13 @@ export class PostgresRunner {
    */
   async query<R extends object>(
     context: PostgresOperationContext,
-    statement: Statement,
+    text: string,
     values: readonly unknown[] = [],
   ): Promise<R[]> {
     const current = this.#current.getStore();
     if (current?.open === true) {
       try {
-        return (await current.client.query<R>(config(statement, values))).rows;
+        return (await current.client.query<R>(text, values as unknown[])).rows;
       } catch (error) {
         // Mapped (and retried when it can be) by the transaction it belongs to.
         throw new DriverFailure(error);
@@ -121,7 +98,7 @@ export class PostgresRunner {
     for (let attempt = 1; ; attempt++) {
       const full = this.#poolFull();
       try {
-        return (await this.pool.query<R>(config(statement, values))).rows;
+        return (await this.pool.query<R>(text, values as unknown[])).rows;
       } catch (error) {
         if (isRetryable(error)) {
           if (attempt < this.attempts) continue;

@@ -17,8 +17,6 @@ import {
   pageClause,
   uniqueIds,
 } from './ids.js';
-import { prepared, type Statement } from './runner.js';
-import { signature } from './fanout-batcher.js';
 import { chunkKeys, lockFeed, sortedKeys } from './timeline-shared.js';
 
 interface FlatRow {
@@ -41,9 +39,13 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
   readonly #serializer: Serializer<T>;
   readonly #context: PostgresContext;
   readonly #format: string | undefined;
-  /** The fanout statements, named: planned once per connection (see `prepared`). */
-  readonly #insert: Statement;
-  readonly #insertTrim: Statement;
+  /**
+   * The fanout statements' texts. Not named (server-side prepared): after 5 executions
+   * PostgreSQL switches them to a generic plan, which `pnpm bench:variants` measured slower than
+   * planning each time (see the README: "Benchmark").
+   */
+  readonly #insert: string;
+  readonly #insertTrim: string;
 
   constructor(context: PostgresContext, options: TimelineStorageOptions<T>) {
     this.name = options.name;
@@ -51,8 +53,8 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
     this.#serializer = options.serializer;
     this.#context = context;
     this.#format = options.format;
-    this.#insert = prepared(flatInsertSql(context.tables.flat));
-    this.#insertTrim = prepared(flatInsertTrimSql(context.tables.flat));
+    this.#insert = flatInsertSql(context.tables.flat);
+    this.#insertTrim = flatInsertTrimSql(context.tables.flat);
   }
 
   get #table(): string {
@@ -116,27 +118,14 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
       operation: keys.length === 1 ? 'timeline.add' : 'timeline.addToMany',
       key: keys.length === 1 ? keys[0] : undefined,
     };
-    const statement = maxLength === null ? this.#insert : this.#insertTrim;
-    const chunks = chunkKeys(keys, ids.length);
-    if (this.#context.fanouts !== null && !this.#context.runner.inTransaction()) {
-      const counts = await Promise.all(
-        chunks.map((chunk) =>
-          this.#context.fanouts!.add(
-            { statement, ids, values, maxLength, signature: signature(ids, values, maxLength) },
-            chunk,
-          ),
-        ),
-      );
-      return counts.reduce((a, b) => a + b, 0);
-    }
     let added = 0;
-    for (const chunk of chunks) {
+    for (const chunk of chunkKeys(keys, ids.length)) {
       const rows = await this.#context.runner.query<{ n: number }>(
         context,
-        statement,
+        maxLength === null ? this.#insert : this.#insertTrim,
         maxLength === null ? [chunk, ids, values] : [chunk, ids, values, maxLength],
       );
-      for (const row of rows) added += row.n;
+      added += rows[0]?.n ?? 0;
     }
     return added;
   }
@@ -261,22 +250,21 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
   }
 }
 
-/** The flat fanout insert (no trim) into `table`: feeds x items; new rows counted per feed. */
+/** The flat fanout insert (no trim) into `table`: feeds x items, new rows counted. */
 export function flatInsertSql(table: string): string {
   return `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
       n AS (SELECT * FROM unnest($2::numeric[], $3::bytea[]) AS n(id, value)),
       ins AS (
         INSERT INTO ${table} (feed_key, id, value)
         SELECT k.feed_key, n.id, n.value FROM k CROSS JOIN n ORDER BY 1, 2
-        ON CONFLICT (feed_key, id) DO NOTHING RETURNING feed_key)
-      SELECT feed_key, count(*)::int AS n FROM ins GROUP BY feed_key`;
+        ON CONFLICT (feed_key, id) DO NOTHING RETURNING 1)
+      SELECT count(*)::int AS n FROM ins`;
 }
 
 /**
  * Insert and trim in one statement: `cut` is, per feed, the id ranked maxLength + 1 among the
  * stored newest maxLength + 1 and the new ids; rows at or below it are deleted, new ones at or
  * below it are not inserted (but count as added, as they would have been before a trim).
- * Returns the added count per feed (feeds with none left out).
  * `OFFSET 0` keeps the per-feed subqueries as index scans: joined or decorrelated, the planner
  * hashes the whole table instead (measured with EXPLAIN ANALYZE: a sequential scan per
  * statement, growing with the table).
@@ -303,11 +291,9 @@ export function flatInsertTrimSql(t: string): string {
       ins AS (
         INSERT INTO ${t} (feed_key, id, value)
         SELECT feed_key, id, value FROM pairs WHERE cut IS NULL OR id > cut ORDER BY 1, 2
-        ON CONFLICT (feed_key, id) DO NOTHING RETURNING feed_key),
-      dropped AS (
-        SELECT p.feed_key FROM pairs AS p WHERE p.id <= p.cut AND NOT EXISTS (
-          SELECT 1 FROM ${t} AS e WHERE e.feed_key = p.feed_key AND e.id = p.id OFFSET 0))
-      SELECT feed_key, count(*)::int AS n FROM (
-        SELECT feed_key FROM ins UNION ALL SELECT feed_key FROM dropped) AS a
-      GROUP BY feed_key`;
+        ON CONFLICT (feed_key, id) DO NOTHING RETURNING 1)
+      SELECT ((SELECT count(*) FROM ins) + (
+        SELECT count(*) FROM pairs AS p WHERE p.id <= p.cut AND NOT EXISTS (
+          SELECT 1 FROM ${t} AS e WHERE e.feed_key = p.feed_key AND e.id = p.id
+          OFFSET 0)))::int AS n`;
 }

@@ -4,7 +4,7 @@ import { createPool, dropStorage, testStorage } from './helpers.js';
 
 // The @sf/feeds conformance suite against a real PostgreSQL, unchanged, in the default JSON
 // format and in Stream Framework's wire format, and with serializable `modify`. Each test gets
-// its own schema, dropped afterwards. (Serializable `modify` is covered by concurrency.test.ts.)
+// its own schema, dropped afterwards.
 const pool = createPool();
 afterAll(async () => {
   await pool.end();
@@ -19,12 +19,3 @@ for (const format of ['json', 'stream-framework'] as const) {
     },
   });
 }
-
-// With flat fanout statements capped (calls beyond the cap merged).
-runStorageConformanceSuite({
-  name: 'postgres (json format, fanoutStatements 2)',
-  createBackend: async () => {
-    const backend = await testStorage(pool, { fanoutStatements: 2 });
-    return { backend, cleanup: () => dropStorage(backend) };
-  },
-});
