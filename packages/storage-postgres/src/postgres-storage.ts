@@ -203,23 +203,18 @@ export class PostgresStorage implements StorageBackend {
    * processes at once). Returns what this call applied.
    */
   async sync(): Promise<AppliedMigration[]> {
-    const client = await this.#context.runner.connect({ operation: 'sync' });
-    try {
-      return await applyMigrations(client, this.schema);
-    } finally {
-      client.release();
-    }
+    return this.#context.runner.withClient({ operation: 'sync' }, (client) =>
+      applyMigrations(client, this.schema),
+    );
   }
 
   /** The schema's version (0 when never synced) and the newest this package knows. */
   async schemaVersion(): Promise<{ current: number; latest: number }> {
-    const client = await this.#context.runner.connect({ operation: 'schema.version' });
-    try {
-      const versions = await appliedVersions(client, this.schema);
-      return { current: Math.max(0, ...versions), latest: SCHEMA_VERSION };
-    } finally {
-      client.release();
-    }
+    const versions = await this.#context.runner.withClient(
+      { operation: 'schema.version' },
+      (client) => appliedVersions(client, this.schema),
+    );
+    return { current: Math.max(0, ...versions), latest: SCHEMA_VERSION };
   }
 
   /** Stops listening for marker events and ends the pool when the backend opened it. */

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import {
   PostgresConflictError,
+  PostgresUnavailableError,
   toStorageError,
   isRetryable,
   isUnavailable,
@@ -12,6 +13,30 @@ import {
 class DriverFailure extends Error {
   constructor(readonly error: unknown) {
     super(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * A checked-out pool client, watched until released. A checked-out client whose connection dies
+ * emits 'error'; unheard, that event would crash the process (pg-pool listens only while the
+ * client is idle). The statement that was running, or the next one, fails; `release` then
+ * destroys the client instead of returning it to the pool.
+ */
+class HeldClient {
+  readonly client: pg.PoolClient;
+  /** Why the client must not be reused (its connection's error), once known. */
+  broken: unknown;
+  readonly #onError = (error: unknown) => (this.broken ??= error);
+
+  constructor(client: pg.PoolClient) {
+    this.client = client;
+    client.on('error', this.#onError);
+  }
+
+  release(): void {
+    this.client.removeListener('error', this.#onError);
+    const broken = this.broken;
+    this.client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
   }
 }
 
@@ -95,6 +120,26 @@ export class PostgresRunner {
   }
 
   /**
+   * Runs `work` on one pool client held for it (statements outside a transaction of the runner:
+   * migrations, schema reads), then releases it; destroyed, not reused, when its connection was
+   * lost meanwhile (see HeldClient). Errors of `work` pass through.
+   */
+  async withClient<R>(
+    context: PostgresOperationContext,
+    work: (client: pg.PoolClient) => Promise<R>,
+  ): Promise<R> {
+    const held = new HeldClient(await this.connect(context));
+    try {
+      return await work(held.client);
+    } catch (error) {
+      if (error instanceof PostgresUnavailableError || isUnavailable(error)) held.broken ??= error;
+      throw error;
+    } finally {
+      held.release();
+    }
+  }
+
+  /**
    * Runs `work` in a transaction on one client; retries the whole of it (`work` included) when
    * PostgreSQL reports a serialization failure or a deadlock, up to `attempts` times, then
    * throws PostgresConflictError. Errors of `work` itself (not of a statement) pass through.
@@ -118,14 +163,9 @@ export class PostgresRunner {
       });
     }
     for (let attempt = 1; ; attempt++) {
-      const client = await this.connect(context);
+      const held = new HeldClient(await this.connect(context));
+      const client = held.client;
       const state = { client, open: true };
-      let broken: unknown;
-      // A checked-out client whose connection dies emits 'error'; unheard, that event would
-      // crash the process (pg-pool listens only while the client is idle). The statement that
-      // was running, or the next one, fails and is mapped below.
-      const onError = (error: unknown) => (broken ??= error);
-      client.on('error', onError);
       const tx: Transaction = {
         query: async <Q extends object>(text: string, values: readonly unknown[] = []) => {
           try {
@@ -144,8 +184,8 @@ export class PostgresRunner {
         return result;
       } catch (caught) {
         const error = caught instanceof DriverFailure ? caught.error : caught;
-        if (isUnavailable(error)) broken = error;
-        else await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
+        if (isUnavailable(error)) held.broken ??= error;
+        else await client.query('ROLLBACK').catch((e: unknown) => (held.broken ??= e));
         if (isRetryable(error)) {
           if (attempt < this.attempts) continue;
           throw new PostgresConflictError(options.key ?? context.key ?? '', attempt, {
@@ -155,8 +195,7 @@ export class PostgresRunner {
         throw caught instanceof DriverFailure ? toStorageError(error, context) : caught;
       } finally {
         state.open = false;
-        client.removeListener('error', onError);
-        client.release(broken instanceof Error ? broken : undefined);
+        held.release();
       }
     }
   }

@@ -39,6 +39,13 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
   readonly #serializer: Serializer<T>;
   readonly #context: PostgresContext;
   readonly #format: string | undefined;
+  /**
+   * The fanout statements' texts. Not named (server-side prepared): after 5 executions
+   * PostgreSQL switches them to a generic plan, which `pnpm bench:variants` measured slower than
+   * planning each time (see the README: "Benchmark").
+   */
+  readonly #insert: string;
+  readonly #insertTrim: string;
 
   constructor(context: PostgresContext, options: TimelineStorageOptions<T>) {
     this.name = options.name;
@@ -46,6 +53,8 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
     this.#serializer = options.serializer;
     this.#context = context;
     this.#format = options.format;
+    this.#insert = flatInsertSql(context.tables.flat);
+    this.#insertTrim = flatInsertTrimSql(context.tables.flat);
   }
 
   get #table(): string {
@@ -113,60 +122,12 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
     for (const chunk of chunkKeys(keys, ids.length)) {
       const rows = await this.#context.runner.query<{ n: number }>(
         context,
-        maxLength === null ? this.#insertSql() : this.#insertTrimSql(),
+        maxLength === null ? this.#insert : this.#insertTrim,
         maxLength === null ? [chunk, ids, values] : [chunk, ids, values, maxLength],
       );
       added += rows[0]?.n ?? 0;
     }
     return added;
-  }
-
-  #insertSql(): string {
-    return `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
-      n AS (SELECT * FROM unnest($2::numeric[], $3::bytea[]) AS n(id, value)),
-      ins AS (
-        INSERT INTO ${this.#table} (feed_key, id, value)
-        SELECT k.feed_key, n.id, n.value FROM k CROSS JOIN n ORDER BY 1, 2
-        ON CONFLICT (feed_key, id) DO NOTHING RETURNING 1)
-      SELECT count(*)::int AS n FROM ins`;
-  }
-
-  /**
-   * Insert and trim in one statement: `cut` is, per feed, the id ranked maxLength + 1 among the
-   * stored newest maxLength + 1 and the new ids; rows at or below it are deleted, new ones at or
-   * below it are not inserted (but count as added, as they would have been before a trim).
-   * `OFFSET 0` keeps the per-feed subqueries as index scans: joined or decorrelated, the planner
-   * hashes the whole table instead (measured with EXPLAIN ANALYZE: a sequential scan per
-   * statement, growing with the table).
-   */
-  #insertTrimSql(): string {
-    const t = this.#table;
-    return `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
-      n AS (SELECT * FROM unnest($2::numeric[], $3::bytea[]) AS n(id, value)),
-      cut AS (
-        SELECT k.feed_key, c.id FROM k CROSS JOIN LATERAL (
-          SELECT u.id FROM (
-            (SELECT id FROM ${t} AS e WHERE e.feed_key = k.feed_key ORDER BY id DESC LIMIT $4 + 1)
-            UNION ALL (SELECT n.id FROM n WHERE NOT EXISTS (
-              SELECT 1 FROM ${t} AS e WHERE e.feed_key = k.feed_key AND e.id = n.id))) AS u
-          ORDER BY u.id DESC OFFSET $4 LIMIT 1) AS c),
-      del AS (
-        DELETE FROM ${t} WHERE ctid = ANY (ARRAY(
-          SELECT x.ctid FROM cut CROSS JOIN LATERAL (
-            SELECT ctid FROM ${t} AS e WHERE e.feed_key = cut.feed_key AND e.id <= cut.id
-            OFFSET 0) AS x))
-        RETURNING 1),
-      pairs AS (
-        SELECT k.feed_key, n.id, n.value, cut.id AS cut FROM k CROSS JOIN n
-        LEFT JOIN cut ON cut.feed_key = k.feed_key),
-      ins AS (
-        INSERT INTO ${t} (feed_key, id, value)
-        SELECT feed_key, id, value FROM pairs WHERE cut IS NULL OR id > cut ORDER BY 1, 2
-        ON CONFLICT (feed_key, id) DO NOTHING RETURNING 1)
-      SELECT ((SELECT count(*) FROM ins) + (
-        SELECT count(*) FROM pairs AS p WHERE p.id <= p.cut AND NOT EXISTS (
-          SELECT 1 FROM ${t} AS e WHERE e.feed_key = p.feed_key AND e.id = p.id
-          OFFSET 0)))::int AS n`;
   }
 
   async removeIds(feedKey: string, ids: readonly string[]): Promise<number> {
@@ -287,4 +248,52 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
       ),
     );
   }
+}
+
+/** The flat fanout insert (no trim) into `table`: feeds x items, new rows counted. */
+export function flatInsertSql(table: string): string {
+  return `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
+      n AS (SELECT * FROM unnest($2::numeric[], $3::bytea[]) AS n(id, value)),
+      ins AS (
+        INSERT INTO ${table} (feed_key, id, value)
+        SELECT k.feed_key, n.id, n.value FROM k CROSS JOIN n ORDER BY 1, 2
+        ON CONFLICT (feed_key, id) DO NOTHING RETURNING 1)
+      SELECT count(*)::int AS n FROM ins`;
+}
+
+/**
+ * Insert and trim in one statement: `cut` is, per feed, the id ranked maxLength + 1 among the
+ * stored newest maxLength + 1 and the new ids; rows at or below it are deleted, new ones at or
+ * below it are not inserted (but count as added, as they would have been before a trim).
+ * `OFFSET 0` keeps the per-feed subqueries as index scans: joined or decorrelated, the planner
+ * hashes the whole table instead (measured with EXPLAIN ANALYZE: a sequential scan per
+ * statement, growing with the table).
+ */
+export function flatInsertTrimSql(t: string): string {
+  return `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
+      n AS (SELECT * FROM unnest($2::numeric[], $3::bytea[]) AS n(id, value)),
+      cut AS (
+        SELECT k.feed_key, c.id FROM k CROSS JOIN LATERAL (
+          SELECT u.id FROM (
+            (SELECT id FROM ${t} AS e WHERE e.feed_key = k.feed_key ORDER BY id DESC LIMIT $4 + 1)
+            UNION ALL (SELECT n.id FROM n WHERE NOT EXISTS (
+              SELECT 1 FROM ${t} AS e WHERE e.feed_key = k.feed_key AND e.id = n.id))) AS u
+          ORDER BY u.id DESC OFFSET $4 LIMIT 1) AS c),
+      del AS (
+        DELETE FROM ${t} WHERE ctid = ANY (ARRAY(
+          SELECT x.ctid FROM cut CROSS JOIN LATERAL (
+            SELECT ctid FROM ${t} AS e WHERE e.feed_key = cut.feed_key AND e.id <= cut.id
+            OFFSET 0) AS x))
+        RETURNING 1),
+      pairs AS (
+        SELECT k.feed_key, n.id, n.value, cut.id AS cut FROM k CROSS JOIN n
+        LEFT JOIN cut ON cut.feed_key = k.feed_key),
+      ins AS (
+        INSERT INTO ${t} (feed_key, id, value)
+        SELECT feed_key, id, value FROM pairs WHERE cut IS NULL OR id > cut ORDER BY 1, 2
+        ON CONFLICT (feed_key, id) DO NOTHING RETURNING 1)
+      SELECT ((SELECT count(*) FROM ins) + (
+        SELECT count(*) FROM pairs AS p WHERE p.id <= p.cut AND NOT EXISTS (
+          SELECT 1 FROM ${t} AS e WHERE e.feed_key = p.feed_key AND e.id = p.id
+          OFFSET 0)))::int AS n`;
 }

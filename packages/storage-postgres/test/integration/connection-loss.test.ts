@@ -9,8 +9,15 @@ import { StorageError } from '@sf/activity';
 import { makeActivities } from '@sf/feeds/testing';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { PostgresUnavailableError } from '../../src/index.js';
-import { createPool, dropStorage, postgresUrl, testStorage } from './helpers.js';
+import { postgresStorage, PostgresUnavailableError } from '../../src/index.js';
+import {
+  createPool,
+  dropStorage,
+  eventually,
+  postgresUrl,
+  testStorage,
+  uniqueSchema,
+} from './helpers.js';
 
 const admin = createPool({ max: 1 });
 afterAll(async () => {
@@ -55,6 +62,53 @@ it('a transaction whose connection is terminated rejects with PostgresUnavailabl
     expect(await timeline.count('feed:loss:1')).toBe(0);
   } finally {
     process.removeListener('uncaughtException', onUncaught);
+    await dropStorage(storage);
+    await pool.end();
+  }
+});
+
+it('sync() whose connection is terminated while it waits rejects with PostgresUnavailableError and the process survives', async () => {
+  const applicationName = `sf_conn_loss_${randomBytes(4).toString('hex')}`;
+  const pool = new pg.Pool({
+    connectionString: postgresUrl(),
+    max: 2,
+    application_name: applicationName,
+  });
+  pool.on('error', () => undefined);
+  const uncaught: unknown[] = [];
+  const onUncaught = (error: unknown) => uncaught.push(error);
+  process.prependListener('uncaughtException', onUncaught);
+  const schema = uniqueSchema();
+  const storage = postgresStorage({ pool, schema, countsChannel: null });
+  // The lock sync() takes first: held here, sync() waits on it with its client checked out.
+  const holder = await admin.connect();
+  const lockKey = `sf-storage-postgres:migrate:${schema}`;
+  try {
+    await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]);
+    const pending = storage.sync().catch((caught: unknown) => caught);
+    await eventually(async () => {
+      const { rows } = await holder.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+        [applicationName],
+      );
+      return rows[0]!.n === 1;
+    });
+    await holder.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
+    );
+    const error = await pending;
+    await new Promise((resolve) => setTimeout(resolve, 200)); // a late 'error' would come now
+    expect(error).toBeInstanceOf(PostgresUnavailableError);
+    expect(uncaught).toEqual([]);
+    await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]);
+    // The broken client was not returned to the pool: the next calls work.
+    expect(await storage.sync()).not.toEqual([]);
+    expect((await storage.schemaVersion()).current).toBeGreaterThan(0);
+  } finally {
+    process.removeListener('uncaughtException', onUncaught);
+    holder.release();
     await dropStorage(storage);
     await pool.end();
   }
