@@ -285,6 +285,10 @@ export class PostgresAggregatedTimelineStorage<
           }
           if (change.add.length > 0) {
             await this.addToMany([feedKey], change.add, maxLength === null ? {} : { maxLength });
+          } else if (maxLength !== null) {
+            // A change that adds nothing (an activity the feed already holds) still leaves the
+            // feed within maxLength, as every other write does.
+            await this.#trim(tx, [feedKey], maxLength);
           }
           return change;
         },

@@ -92,3 +92,38 @@ describe('flat timelines on PostgreSQL', () => {
     ]);
   });
 });
+
+describe('aggregated timelines on PostgreSQL', () => {
+  interface Group {
+    serializationId: string;
+    group: string;
+  }
+  const groupSerializer = {
+    name: 'test-group',
+    dumps: (item: Group) => `${item.serializationId}|${item.group}`,
+    loads: (data: string) => {
+      const [serializationId, group] = data.split('|') as [string, string];
+      return { serializationId, group };
+    },
+  };
+
+  // Found by the drills' model-based properties (seed -1005044430): re-adding an activity the
+  // feed already holds changes nothing, and the feed stayed over maxLength.
+  it('trims to maxLength in a modify that adds nothing', async () => {
+    const aggregated = storage.timelineStorage<Group>({
+      name: 'aggregated',
+      kind: 'aggregated',
+      serializer: groupSerializer,
+    });
+    await aggregated.add('agg:1', [
+      { serializationId: '1', group: 'a' },
+      { serializationId: '2', group: 'b' },
+      { serializationId: '3', group: 'c' },
+    ]);
+    await aggregated.modify('agg:1', { maxLength: 2 }, async () => ({ remove: [], add: [] }));
+    expect(await aggregated.count('agg:1')).toBe(2);
+    expect(
+      (await aggregated.get('agg:1', { offset: 0, limit: null })).map((item) => item.group),
+    ).toEqual(['c', 'b']);
+  });
+});
