@@ -8,7 +8,8 @@
  *
  * Environment: BENCH_FEEDS (10000), BENCH_ROUNDS (100: feeds x rounds feed writes, one activity
  * per round as a Manager fanout writes it), BENCH_MAX_LENGTH (90: the last rounds trim),
- * BENCH_CHUNK (100 feeds per addToMany call, the Manager's fanoutChunkSize), BENCH_IN_FLIGHT (8
+ * BENCH_CHUNK (100 feeds per addToMany call, the Manager's default fanoutChunkSize),
+ * BENCH_WIDE_CHUNK (500: the fanout again with this fanoutChunkSize), BENCH_IN_FLIGHT (8
  * calls in flight, as fanout workers; also the pool size), BENCH_AGGREGATED_FEEDS (1000),
  * BENCH_READS (2000), BENCH_UNLOGGED (1: the timeline table made UNLOGGED for both the fanout and
  * the COPY, to measure what WAL costs; default 0).
@@ -28,6 +29,7 @@ const FEEDS = env('BENCH_FEEDS', 10_000);
 const ROUNDS = env('BENCH_ROUNDS', 100);
 const MAX_LENGTH = env('BENCH_MAX_LENGTH', 90);
 const CHUNK = env('BENCH_CHUNK', 100);
+const WIDE_CHUNK = env('BENCH_WIDE_CHUNK', 500);
 const IN_FLIGHT = env('BENCH_IN_FLIGHT', 8);
 const AGGREGATED_FEEDS = env('BENCH_AGGREGATED_FEEDS', 1000);
 const READS = env('BENCH_READS', 2000);
@@ -35,6 +37,7 @@ const UNLOGGED = env('BENCH_UNLOGGED', 0) === 1;
 const url = process.env.SF_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `sf_bench_${randomBytes(4).toString('hex')}`;
 const table = `"${schema}"."timeline_entries"`;
+const lengths = `"${schema}"."timeline_lengths"`;
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} /s`;
@@ -81,28 +84,37 @@ const PinFeed = Feed.define({
   storage,
 });
 
-async function tableBytes(): Promise<{ bytes: number; rows: number }> {
+/** Bytes of the timeline table (heap, primary key, TOAST) and of the feeds' lengths, and rows. */
+async function tableBytes(): Promise<{ bytes: number; lengthBytes: number; rows: number }> {
   await pool.query(`VACUUM ANALYZE ${table}`);
-  const { rows } = await pool.query<{ bytes: string; rows: number }>(
-    `SELECT pg_total_relation_size('${table}')::text AS bytes, (SELECT count(*)::int FROM ${table}) AS rows`,
+  await pool.query(`VACUUM ANALYZE ${lengths}`);
+  const { rows } = await pool.query<{ bytes: string; lengths: string; rows: number }>(
+    `SELECT pg_total_relation_size('${table}')::text AS bytes,
+       pg_total_relation_size('${lengths}')::text AS lengths,
+       (SELECT count(*)::int FROM ${table}) AS rows`,
   );
-  return { bytes: Number(rows[0]!.bytes), rows: rows[0]!.rows };
+  const row = rows[0]!;
+  return { bytes: Number(row.bytes), lengthBytes: Number(row.lengths), rows: row.rows };
 }
 
-/** The fanout: every activity to every feed, CHUNK feeds per addToMany, IN_FLIGHT at once. */
-async function fanout(): Promise<number> {
-  await PinFeed.insertActivities(activities);
-  const chunks = Math.ceil(FEEDS / CHUNK);
+/** The fanout: every activity to every feed, `chunk` feeds per addToMany, IN_FLIGHT at once. */
+async function fanout(chunk: number): Promise<number> {
+  await pool.query(`TRUNCATE ${table}, ${lengths}`);
+  const chunks = Math.ceil(FEEDS / chunk);
   const start = process.hrtime.bigint();
   for (const activity of activities) {
-    await limited(chunks, IN_FLIGHT, (chunk) =>
-      PinFeed.addToMany(userIds.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [activity]),
+    await limited(chunks, IN_FLIGHT, (index) =>
+      PinFeed.addToMany(userIds.slice(index * chunk, (index + 1) * chunk), [activity]),
     );
   }
   const elapsed = seconds(start);
+  const kept = Math.min(ROUNDS, MAX_LENGTH);
   const sample = await PinFeed.for(FEEDS).count();
-  if (sample !== Math.min(ROUNDS, MAX_LENGTH))
-    throw new Error(`feed length ${sample}, expected ${Math.min(ROUNDS, MAX_LENGTH)}`);
+  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+  if (sample !== kept || rows[0]!.n !== FEEDS * kept)
+    throw new Error(
+      `feed length ${sample} and ${rows[0]!.n} rows, expected ${kept} and ${FEEDS * kept}`,
+    );
   return (FEEDS * ROUNDS) / elapsed;
 }
 
@@ -170,29 +182,44 @@ async function main(): Promise<void> {
   const server = rows[0]!;
   console.log(
     `node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model.trim()}); PostgreSQL ${server.version} at ${url.replace(/\/\/[^@]*@/, '//')} (wal_level ${server.wal}, synchronous_commit ${server.sync}); load average ${load()}\n` +
-      `fanout: ${ROUNDS} activities to ${FEEDS.toLocaleString('en-US')} flat feeds each (maxLength ${MAX_LENGTH}), ${CHUNK} feeds per addToMany call, ${IN_FLIGHT} calls in flight (pool of ${IN_FLIGHT}); timeline table ${UNLOGGED ? 'UNLOGGED' : 'logged'}\n`,
+      `fanout: ${ROUNDS} activities to ${FEEDS.toLocaleString('en-US')} flat feeds each (maxLength ${MAX_LENGTH}), ${CHUNK} then ${WIDE_CHUNK} feeds per addToMany call, ${IN_FLIGHT} calls in flight (pool of ${IN_FLIGHT}); timeline table ${UNLOGGED ? 'UNLOGGED' : 'logged'}\n`,
   );
   await storage.sync();
   if (UNLOGGED) await pool.query(`ALTER TABLE ${table} SET UNLOGGED`);
   const results: Array<[string, string]> = [];
   try {
-    const writes = await fanout();
+    await PinFeed.insertActivities(activities);
+    const wide = await fanout(WIDE_CHUNK);
+    console.log(`fanout of ${WIDE_CHUNK} feeds per call done (load ${load()})`);
+    const writes = await fanout(CHUNK);
     const fanoutSize = await tableBytes();
-    console.log(`fanout done (load ${load()})`);
+    console.log(`fanout of ${CHUNK} feeds per call done (load ${load()})`);
     const read = await reads();
     const aggregated = await aggregatedFanout();
-    await pool.query(`TRUNCATE ${table}`);
+    await pool.query(`TRUNCATE ${table}, ${lengths}`);
     await pool.query(`CHECKPOINT`).catch(() => undefined); // needs superuser; not essential
     const ceiling = await copy();
     const copySize = await tableBytes();
     console.log(`COPY done (load ${load()})\n`);
     results.push(
-      [`fanout: flat feed writes/s (addToMany, trim on)`, rate(writes)],
+      [`fanout: flat feed writes/s (addToMany of ${CHUNK} feeds, trim on)`, rate(writes)],
+      [`fanout: flat feed writes/s (addToMany of ${WIDE_CHUNK} feeds, trim on)`, rate(wide)],
       [`ceiling: COPY of the same ${(FEEDS * ROUNDS).toLocaleString('en-US')} rows`, rate(ceiling)],
-      ['ratio fanout / COPY', `${Math.round((100 * writes) / ceiling)} %`],
+      [
+        `ratio fanout / COPY (${CHUNK} feeds per call)`,
+        `${Math.round((100 * writes) / ceiling)} %`,
+      ],
+      [
+        `ratio fanout / COPY (${WIDE_CHUNK} feeds per call)`,
+        `${Math.round((100 * wide) / ceiling)} %`,
+      ],
       [
         `bytes per entry after the fanout (${fanoutSize.rows.toLocaleString('en-US')} rows)`,
         (fanoutSize.bytes / fanoutSize.rows).toFixed(1),
+      ],
+      [
+        `  + timeline_lengths per entry (${FEEDS.toLocaleString('en-US')} feeds)`,
+        (fanoutSize.lengthBytes / fanoutSize.rows).toFixed(1),
       ],
       [
         `bytes per row after the COPY (${copySize.rows.toLocaleString('en-US')} rows)`,

@@ -1,17 +1,18 @@
 /**
- * `pnpm bench:variants` in packages/storage-postgres: the flat fanout statement of
- * `timeline-flat.ts` run as `addToMany` runs it (one activity to a chunk of feeds per statement,
- * several statements in flight), in variants, each on an emptied table, then `COPY` of the same
- * rows: the ceiling, in the same run. Prints a table; asserts nothing.
+ * `pnpm bench:variants` in packages/storage-postgres: the flat fanout as `addToMany` runs it (one
+ * activity to a chunk of feeds per call, several calls in flight), in variants, each on emptied
+ * tables, then `COPY` of the same rows: the ceiling, in the same run. Prints a table; asserts
+ * nothing.
  *
- * Variants (name: what changes): statements named or not (server-side prepared: planned once
- * per connection), feeds per statement (BENCH_CHUNK of run.ts), statements in flight (= pool
- * size), and the plain insert without trim (not a mode of the backend: what the trim costs).
+ * Variants (name: what changes): feeds per call, calls in flight (= pool size), the insert-and-trim
+ * statement of version 0.1.0 (it read each feed's newest maxLength + 1 ids to trim; kept here to
+ * compare), and a plain INSERT of the same rows without counting, trimming or duplicate handling
+ * (not a mode of the backend: the floor of one statement per chunk).
  *
  * Environment: SF_POSTGRES_URL, BENCH_FEEDS (2000), BENCH_ROUNDS (100), BENCH_MAX_LENGTH (90),
  * BENCH_VARIANTS (comma-separated names; default all). Schema sf_variants_<hex>, dropped at the end.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -19,7 +20,6 @@ import { DehydratedActivity } from '@sf/activity';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { postgresStorage } from '../src/index.js';
-import { flatInsertSql, flatInsertTrimSql } from '../src/timeline-flat.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const FEEDS = env('BENCH_FEEDS', 2000);
@@ -28,29 +28,68 @@ const MAX_LENGTH = env('BENCH_MAX_LENGTH', 90);
 const url = process.env.SF_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `sf_variants_${randomBytes(4).toString('hex')}`;
 const table = `"${schema}"."timeline_entries"`;
+const lengths = `"${schema}"."timeline_lengths"`;
 const load = () =>
   loadavg()
     .map((n) => n.toFixed(1))
     .join(' ');
 
+/** Version 0.1.0's flat insert-and-trim statement (replaced by the `flat_add` function). */
+const previousStatement = `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
+  n AS (SELECT * FROM unnest($2::numeric[], $3::bytea[]) AS n(id, value)),
+  cut AS (
+    SELECT k.feed_key, c.id FROM k CROSS JOIN LATERAL (
+      SELECT u.id FROM (
+        (SELECT id FROM ${table} AS e WHERE e.feed_key = k.feed_key ORDER BY id DESC LIMIT $4 + 1)
+        UNION ALL (SELECT n.id FROM n WHERE NOT EXISTS (
+          SELECT 1 FROM ${table} AS e WHERE e.feed_key = k.feed_key AND e.id = n.id))) AS u
+      ORDER BY u.id DESC OFFSET $4 LIMIT 1) AS c),
+  del AS (
+    DELETE FROM ${table} WHERE ctid = ANY (ARRAY(
+      SELECT x.ctid FROM cut CROSS JOIN LATERAL (
+        SELECT ctid FROM ${table} AS e WHERE e.feed_key = cut.feed_key AND e.id <= cut.id
+        OFFSET 0) AS x))
+    RETURNING 1),
+  pairs AS (
+    SELECT k.feed_key, n.id, n.value, cut.id AS cut FROM k CROSS JOIN n
+    LEFT JOIN cut ON cut.feed_key = k.feed_key),
+  ins AS (
+    INSERT INTO ${table} (feed_key, id, value)
+    SELECT feed_key, id, value FROM pairs WHERE cut IS NULL OR id > cut ORDER BY 1, 2
+    ON CONFLICT (feed_key, id) DO NOTHING RETURNING 1)
+  SELECT (SELECT count(*) FROM ins)::int AS n`;
+
+const plainInsert = `INSERT INTO ${table} (feed_key, id, value)
+  SELECT k, n.id, n.value FROM unnest($1::text[]) AS k
+  CROSS JOIN unnest($2::numeric[], $3::bytea[]) AS n(id, value)`;
+
 interface Variant {
   name: string;
-  named: boolean;
-  trim: boolean;
   chunk: number;
   inFlight: number;
-  /** Through the backend's `addToMany` (its own statement and serialization), not raw SQL. */
-  backend?: boolean;
+  /** Raw SQL sent per chunk instead of the backend's `addToMany`; `trim` says if it trims. */
+  raw?: { text: string; trim: boolean };
 }
 const all: Variant[] = [
-  { name: 'baseline', named: false, trim: true, chunk: 100, inFlight: 8 },
-  { name: 'named', named: true, trim: true, chunk: 100, inFlight: 8 },
-  { name: 'named-chunk500', named: true, trim: true, chunk: 500, inFlight: 8 },
-  { name: 'named-inflight4', named: true, trim: true, chunk: 100, inFlight: 4 },
-  { name: 'named-inflight16', named: true, trim: true, chunk: 100, inFlight: 16 },
-  { name: 'named-notrim', named: true, trim: false, chunk: 100, inFlight: 8 },
-  { name: 'backend', named: false, trim: true, chunk: 100, inFlight: 8, backend: true },
-  { name: 'baseline-again', named: false, trim: true, chunk: 100, inFlight: 8 },
+  { name: 'backend', chunk: 100, inFlight: 8 },
+  { name: 'backend-chunk500', chunk: 500, inFlight: 8 },
+  { name: 'backend-chunk1000', chunk: 1000, inFlight: 8 },
+  { name: 'backend-inflight4', chunk: 100, inFlight: 4 },
+  { name: 'backend-inflight16', chunk: 100, inFlight: 16 },
+  {
+    name: 'previous-statement',
+    chunk: 100,
+    inFlight: 8,
+    raw: { text: previousStatement, trim: true },
+  },
+  { name: 'plain-insert', chunk: 100, inFlight: 8, raw: { text: plainInsert, trim: false } },
+  {
+    name: 'plain-insert-chunk500',
+    chunk: 500,
+    inFlight: 8,
+    raw: { text: plainInsert, trim: false },
+  },
+  { name: 'backend-again', chunk: 100, inFlight: 8 },
 ];
 const wanted = process.env.BENCH_VARIANTS?.split(',');
 const variants = wanted === undefined ? all : all.filter((v) => wanted.includes(v.name));
@@ -67,18 +106,13 @@ const flatSerializer = {
 
 async function run(variant: Variant): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: variant.inFlight });
-  const text = variant.trim ? flatInsertTrimSql(table) : flatInsertSql(table);
-  const name = `sf_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-  const timeline =
-    variant.backend === true
-      ? postgresStorage({ pool, schema, countsChannel: null }).timelineStorage({
-          name: 'flat',
-          kind: 'flat',
-          serializer: flatSerializer,
-        })
-      : undefined;
+  const timeline = postgresStorage({ pool, schema, countsChannel: null }).timelineStorage({
+    name: 'flat',
+    kind: 'flat',
+    serializer: flatSerializer,
+  });
   try {
-    await pool.query(`TRUNCATE ${table}`);
+    await pool.query(`TRUNCATE ${table}, ${lengths}`);
     const chunks = Math.ceil(FEEDS / variant.chunk);
     const start = process.hrtime.bigint();
     for (const [round, id] of ids.entries()) {
@@ -88,12 +122,13 @@ async function run(variant: Variant): Promise<number> {
           while (next < chunks) {
             const chunk = next++;
             const slice = keys.slice(chunk * variant.chunk, (chunk + 1) * variant.chunk);
-            if (timeline !== undefined) {
+            if (variant.raw === undefined) {
               await timeline.addToMany(slice, [items[round]!], { maxLength: MAX_LENGTH });
-              continue;
+            } else {
+              const values: unknown[] = [slice, [id], [null]];
+              if (variant.raw.trim) values.push(MAX_LENGTH);
+              await pool.query(variant.raw.text, values);
             }
-            const values = variant.trim ? [slice, [id], [null], MAX_LENGTH] : [slice, [id], [null]];
-            await pool.query(variant.named ? { name, text, values } : { text, values });
           }
         }),
       );
@@ -103,7 +138,8 @@ async function run(variant: Variant): Promise<number> {
       `SELECT count(*)::int AS n FROM ${table} WHERE feed_key = $1`,
       [keys[0]],
     );
-    const expected = variant.trim ? Math.min(ROUNDS, MAX_LENGTH) : ROUNDS;
+    const trims = variant.raw === undefined || variant.raw.trim;
+    const expected = trims ? Math.min(ROUNDS, MAX_LENGTH) : ROUNDS;
     if (rows[0]!.n !== expected) throw new Error(`${variant.name}: ${rows[0]!.n} != ${expected}`);
     return rate;
   } finally {
@@ -115,7 +151,7 @@ async function copy(): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`TRUNCATE ${table}`);
+    await client.query(`TRUNCATE ${table}, ${lengths}`);
     function* lines(): Generator<string> {
       for (const id of ids) {
         let batch = '';

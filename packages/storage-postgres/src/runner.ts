@@ -69,6 +69,11 @@ export class PostgresRunner {
     this.attempts = attempts;
   }
 
+  /** True inside a `transaction` (statements run on its client; a failed one aborts it). */
+  get inTransaction(): boolean {
+    return this.#current.getStore()?.open === true;
+  }
+
   /** True when the pool has no idle client and may not open another. */
   #poolFull(): boolean {
     const max = (this.pool.options as { max?: number }).max ?? 10;

@@ -20,6 +20,13 @@ export class Tables {
   readonly schema: string;
   readonly activities: string;
   readonly flat: string;
+  /** Each flat feed's row count (`timeline_lengths`), kept by the `flat_*` functions. */
+  readonly flatLengths: string;
+  /** The functions that write flat timelines (see the migrations). */
+  readonly flatAdd: string;
+  readonly flatRemove: string;
+  readonly flatDelete: string;
+  readonly flatTrim: string;
   readonly aggregated: string;
   readonly markers: string;
   readonly migrations: string;
@@ -31,6 +38,11 @@ export class Tables {
     const q = (table: string) => `"${schema}"."${table}"`;
     this.activities = q('activities');
     this.flat = q('timeline_entries');
+    this.flatLengths = q('timeline_lengths');
+    this.flatAdd = q('flat_add');
+    this.flatRemove = q('flat_remove');
+    this.flatDelete = q('flat_delete');
+    this.flatTrim = q('flat_trim');
     this.aggregated = q('aggregated_entries');
     this.markers = q('markers');
     this.migrations = q('schema_migrations');
@@ -42,6 +54,150 @@ export class Tables {
     return table.replaceAll('"', '');
   }
 }
+
+/**
+ * Adds items to feeds and trims each to `max_length` (NULL: no bound), exactly, without reading
+ * the feeds: `timeline_lengths` keeps each feed's row count. Three statements, each with its own
+ * snapshot (READ COMMITTED): insert the rows; add to the feeds' lengths, which locks them in key
+ * order (so concurrent writers of one feed queue here) and says how many rows each feed has over
+ * `max_length`; delete that many of its oldest rows, seen from a snapshot taken after the lock,
+ * so a concurrent writer's committed rows are counted and trimmed too.
+ *
+ * `dedupe` false inserts without `ON CONFLICT` (a unique violation, 23505, fails the call: the
+ * caller sends it again with `dedupe` true); true skips rows already stored and counts only the
+ * new ones. A feed without a length row (new, or written before the lengths existed) is counted
+ * once with count(*). Returns how many rows were new.
+ */
+const FLAT_ADD_FUNCTION = `CREATE OR REPLACE FUNCTION {s}."flat_add"(
+    keys text[], ids numeric[], vals bytea[], max_length integer, dedupe boolean)
+  RETURNS integer LANGUAGE plpgsql AS $fn$
+DECLARE
+  bound integer := COALESCE(max_length, 2147483647);
+  added_keys text[];
+  added_counts integer[];
+  matched_keys text[];
+  over_keys text[];
+  over_counts integer[];
+BEGIN
+  IF dedupe THEN
+    WITH ins AS (
+      INSERT INTO {s}."timeline_entries" (feed_key, id, value)
+      SELECT k.feed_key, n.id, n.value
+        FROM unnest(keys) AS k(feed_key) CROSS JOIN unnest(ids, vals) AS n(id, value) ORDER BY 1, 2
+      ON CONFLICT (feed_key, id) DO NOTHING RETURNING feed_key)
+    SELECT array_agg(feed_key ORDER BY feed_key), array_agg(n ORDER BY feed_key)
+      INTO added_keys, added_counts
+      FROM (SELECT feed_key, count(*)::integer AS n FROM ins GROUP BY feed_key) AS per;
+    IF added_keys IS NULL THEN RETURN 0; END IF;
+  ELSE
+    INSERT INTO {s}."timeline_entries" (feed_key, id, value)
+    SELECT k.feed_key, n.id, n.value
+      FROM unnest(keys) AS k(feed_key) CROSS JOIN unnest(ids, vals) AS n(id, value) ORDER BY 1, 2;
+    added_keys := keys;
+    added_counts := array_fill(cardinality(ids), ARRAY[cardinality(keys)]);
+  END IF;
+  IF dedupe THEN
+    WITH up AS (
+      UPDATE {s}."timeline_lengths" AS l
+         SET length = LEAST(l.length + p.n, bound), trimmed = GREATEST(l.length + p.n - bound, 0)
+        FROM unnest(added_keys, added_counts) AS p(feed_key, n)
+       WHERE l.feed_key = p.feed_key
+      RETURNING l.feed_key, l.trimmed)
+    SELECT array_agg(feed_key), array_agg(feed_key) FILTER (WHERE trimmed > 0),
+           array_agg(trimmed) FILTER (WHERE trimmed > 0)
+      INTO matched_keys, over_keys, over_counts FROM up;
+  ELSE
+    -- The common case, every feed gets every item: one index scan in key order.
+    WITH up AS (
+      UPDATE {s}."timeline_lengths" AS l
+         SET length = LEAST(l.length + cardinality(ids), bound),
+             trimmed = GREATEST(l.length + cardinality(ids) - bound, 0)
+       WHERE l.feed_key = ANY (keys)
+      RETURNING l.feed_key, l.trimmed)
+    SELECT array_agg(feed_key), array_agg(feed_key) FILTER (WHERE trimmed > 0),
+           array_agg(trimmed) FILTER (WHERE trimmed > 0)
+      INTO matched_keys, over_keys, over_counts FROM up;
+  END IF;
+  IF COALESCE(cardinality(matched_keys), 0) < cardinality(added_keys) THEN
+    -- Feeds the UPDATE did not find: counted once. A concurrent writer may have created the row
+    -- since: then only this call's rows are added to its length (its count holds the rest).
+    WITH fresh AS (
+      INSERT INTO {s}."timeline_lengths" AS l (feed_key, length, trimmed)
+      SELECT p.feed_key, LEAST(c.n, bound), GREATEST(c.n - bound, 0)
+        FROM unnest(added_keys) AS p(feed_key)
+        LEFT JOIN unnest(matched_keys) AS m(feed_key) ON m.feed_key = p.feed_key
+        CROSS JOIN LATERAL (
+          SELECT count(*)::integer AS n FROM {s}."timeline_entries" AS e
+           WHERE e.feed_key = p.feed_key) AS c
+       WHERE m.feed_key IS NULL
+       ORDER BY 1
+      ON CONFLICT (feed_key) DO UPDATE
+        SET length = LEAST(l.length + (SELECT q.n FROM unnest(added_keys, added_counts) AS q(feed_key, n)
+                                        WHERE q.feed_key = l.feed_key), bound),
+            trimmed = GREATEST(l.length + (SELECT q.n FROM unnest(added_keys, added_counts) AS q(feed_key, n)
+                                            WHERE q.feed_key = l.feed_key) - bound, 0)
+      RETURNING l.feed_key, l.trimmed)
+    SELECT array_cat(over_keys, array_agg(feed_key)), array_cat(over_counts, array_agg(trimmed))
+      INTO over_keys, over_counts FROM fresh WHERE trimmed > 0;
+  END IF;
+  IF over_keys IS NOT NULL THEN
+    DELETE FROM {s}."timeline_entries" WHERE ctid = ANY (ARRAY(
+      SELECT x.ctid FROM unnest(over_keys, over_counts) AS o(feed_key, n)
+      CROSS JOIN LATERAL (
+        SELECT e.ctid FROM {s}."timeline_entries" AS e
+         WHERE e.feed_key = o.feed_key ORDER BY e.id ASC LIMIT o.n) AS x));
+  END IF;
+  RETURN (SELECT sum(n)::integer FROM unnest(added_counts) AS n);
+END
+$fn$`;
+
+/**
+ * Removes ids from feeds and subtracts them from the feeds' lengths. The lengths are locked first,
+ * in key order, as `flat_add` locks them, so that a removal and a trimming write cannot deadlock.
+ */
+const FLAT_REMOVE_FUNCTION = `CREATE OR REPLACE FUNCTION {s}."flat_remove"(keys text[], ids numeric[])
+  RETURNS integer LANGUAGE plpgsql AS $fn$
+DECLARE removed integer;
+BEGIN
+  PERFORM 1 FROM {s}."timeline_lengths" WHERE feed_key = ANY (keys) ORDER BY feed_key FOR UPDATE;
+  WITH del AS (
+    DELETE FROM {s}."timeline_entries" WHERE feed_key = ANY (keys) AND id = ANY (ids)
+    RETURNING feed_key),
+  per AS (SELECT feed_key, count(*)::integer AS n FROM del GROUP BY feed_key),
+  up AS (
+    UPDATE {s}."timeline_lengths" AS l SET length = GREATEST(l.length - per.n, 0), trimmed = 0
+      FROM per WHERE l.feed_key = per.feed_key)
+  SELECT COALESCE(sum(n), 0)::integer INTO removed FROM per;
+  RETURN removed;
+END
+$fn$`;
+
+/** Deletes a feed: its length first (the lock every writer of the feed takes), then its rows. */
+const FLAT_DELETE_FUNCTION = `CREATE OR REPLACE FUNCTION {s}."flat_delete"(key text)
+  RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  DELETE FROM {s}."timeline_lengths" WHERE feed_key = key;
+  DELETE FROM {s}."timeline_entries" WHERE feed_key = key;
+END
+$fn$`;
+
+/**
+ * Trims a feed to its newest `max_length` rows and counts it again (which also repairs a length
+ * that rows written around this package made wrong).
+ */
+const FLAT_TRIM_FUNCTION = `CREATE OR REPLACE FUNCTION {s}."flat_trim"(key text, max_length integer)
+  RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO {s}."timeline_lengths" (feed_key, length) VALUES (key, 0)
+    ON CONFLICT (feed_key) DO NOTHING;
+  PERFORM 1 FROM {s}."timeline_lengths" WHERE feed_key = key FOR UPDATE;
+  DELETE FROM {s}."timeline_entries" WHERE feed_key = key AND id <= (
+    SELECT id FROM {s}."timeline_entries" WHERE feed_key = key ORDER BY id DESC OFFSET max_length LIMIT 1);
+  UPDATE {s}."timeline_lengths"
+     SET length = (SELECT count(*) FROM {s}."timeline_entries" WHERE feed_key = key), trimmed = 0
+   WHERE feed_key = key;
+END
+$fn$`;
 
 export interface Migration {
   version: number;
@@ -83,6 +239,26 @@ export const migrations: readonly Migration[] = [
         unseen text[] NOT NULL DEFAULT '{}',
         unread text[] NOT NULL DEFAULT '{}'
       )`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'flat-lengths',
+    statements: [
+      // Old writers would add rows without counting them: they are held off until this commits.
+      `LOCK TABLE {s}."timeline_entries" IN SHARE MODE`,
+      `CREATE TABLE IF NOT EXISTS {s}."timeline_lengths" (
+        feed_key text COLLATE "C" PRIMARY KEY,
+        length integer NOT NULL,
+        trimmed integer NOT NULL DEFAULT 0
+      ) WITH (fillfactor = 70)`,
+      `INSERT INTO {s}."timeline_lengths" (feed_key, length)
+        SELECT feed_key, count(*) FROM {s}."timeline_entries" GROUP BY feed_key
+        ON CONFLICT (feed_key) DO NOTHING`,
+      FLAT_ADD_FUNCTION,
+      FLAT_REMOVE_FUNCTION,
+      FLAT_DELETE_FUNCTION,
+      FLAT_TRIM_FUNCTION,
     ],
   },
 ];

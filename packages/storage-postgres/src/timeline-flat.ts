@@ -9,6 +9,7 @@ import type {
 } from '@sf/feeds/backend';
 import type { Serializer } from '@sf/serializers';
 import { textOf, type FailedRow, type PostgresContext } from './context.js';
+import { PostgresQueryError } from './errors.js';
 import {
   checkId,
   checkMaxLength,
@@ -29,9 +30,10 @@ interface FlatRow {
  * `(feed_key, id)`: the serialization id as an exact `numeric`, `value` NULL when the serialized
  * item is its id (the activity lives in the activity table), else the serialized item.
  *
- * `add`/`addToMany` write a chunk of feeds in one statement (`unnest` of the keys CROSS JOIN
- * `unnest` of the items, `ON CONFLICT DO NOTHING`) that also trims each touched feed to
- * `maxLength` (see the README: "Trimming").
+ * Every write goes through the schema's `flat_*` functions, which keep each feed's row count in
+ * `timeline_lengths`: `add`/`addToMany` write a chunk of feeds in one call (`unnest` of the keys
+ * CROSS JOIN `unnest` of the items) that trims each touched feed to `maxLength` exactly, by its
+ * count, without reading the feed (see the README: "Trimming").
  */
 export class PostgresFlatTimelineStorage<T extends TimelineItem> implements TimelineStorage<T> {
   readonly name: string;
@@ -39,13 +41,6 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
   readonly #serializer: Serializer<T>;
   readonly #context: PostgresContext;
   readonly #format: string | undefined;
-  /**
-   * The fanout statements' texts. Not named (server-side prepared): after 5 executions
-   * PostgreSQL switches them to a generic plan, which `pnpm bench:variants` measured slower than
-   * planning each time (see the README: "Benchmark").
-   */
-  readonly #insert: string;
-  readonly #insertTrim: string;
 
   constructor(context: PostgresContext, options: TimelineStorageOptions<T>) {
     this.name = options.name;
@@ -53,8 +48,6 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
     this.#serializer = options.serializer;
     this.#context = context;
     this.#format = options.format;
-    this.#insert = flatInsertSql(context.tables.flat);
-    this.#insertTrim = flatInsertTrimSql(context.tables.flat);
   }
 
   get #table(): string {
@@ -118,13 +111,21 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
       operation: keys.length === 1 ? 'timeline.add' : 'timeline.addToMany',
       key: keys.length === 1 ? keys[0] : undefined,
     };
+    const { runner, tables } = this.#context;
+    const text = `SELECT ${tables.flatAdd}($1, $2, $3, $4, $5) AS n`;
+    // Inside a transaction a failed statement would abort it: dedupe from the start there.
+    const dedupeFirst = runner.inTransaction;
     let added = 0;
     for (const chunk of chunkKeys(keys, ids.length)) {
-      const rows = await this.#context.runner.query<{ n: number }>(
-        context,
-        maxLength === null ? this.#insert : this.#insertTrim,
-        maxLength === null ? [chunk, ids, values] : [chunk, ids, values, maxLength],
-      );
+      let rows: { n: number }[];
+      try {
+        rows = await runner.query(context, text, [chunk, ids, values, maxLength, dedupeFirst]);
+      } catch (error) {
+        // Some rows are stored already (a fanout sent again): skip those, count the rest.
+        if (dedupeFirst || !(error instanceof PostgresQueryError) || error.sqlState !== '23505')
+          throw error;
+        rows = await runner.query(context, text, [chunk, ids, values, maxLength, true]);
+      }
       added += rows[0]?.n ?? 0;
     }
     return added;
@@ -146,9 +147,7 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
     for (const chunk of chunkKeys(keys, unique.length)) {
       const rows = await this.#context.runner.query<{ n: number }>(
         context,
-        `WITH del AS (DELETE FROM ${this.#table}
-           WHERE feed_key = ANY($1::text[]) AND id = ANY($2::numeric[]) RETURNING 1)
-         SELECT count(*)::int AS n FROM del`,
+        `SELECT ${this.#context.tables.flatRemove}($1, $2) AS n`,
         [chunk, unique],
       );
       removed += rows[0]?.n ?? 0;
@@ -170,10 +169,11 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
     return this.#decode(feedKey, rows);
   }
 
+  /** The feed's length as the writes keep it (`timeline_lengths`): one index lookup. */
   async count(feedKey: string): Promise<number> {
     const rows = await this.#context.runner.query<{ n: number }>(
       { operation: 'timeline.count', key: feedKey },
-      `SELECT count(*)::int AS n FROM ${this.#table} WHERE feed_key = $1`,
+      `SELECT length AS n FROM ${this.#context.tables.flatLengths} WHERE feed_key = $1`,
       [feedKey],
     );
     return rows[0]?.n ?? 0;
@@ -182,7 +182,7 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
   async delete(feedKey: string): Promise<void> {
     await this.#context.runner.query(
       { operation: 'timeline.delete', key: feedKey },
-      `DELETE FROM ${this.#table} WHERE feed_key = $1`,
+      `SELECT ${this.#context.tables.flatDelete}($1)`,
       [feedKey],
     );
   }
@@ -191,8 +191,7 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
     const length = checkMaxLength(maxLength, 'maxLength')!;
     await this.#context.runner.query(
       { operation: 'timeline.trim', key: feedKey },
-      `DELETE FROM ${this.#table} WHERE feed_key = $1 AND id <= (
-         SELECT id FROM ${this.#table} WHERE feed_key = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)`,
+      `SELECT ${this.#context.tables.flatTrim}($1, $2)`,
       [feedKey, length],
     );
   }
@@ -248,52 +247,4 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
       ),
     );
   }
-}
-
-/** The flat fanout insert (no trim) into `table`: feeds x items, new rows counted. */
-export function flatInsertSql(table: string): string {
-  return `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
-      n AS (SELECT * FROM unnest($2::numeric[], $3::bytea[]) AS n(id, value)),
-      ins AS (
-        INSERT INTO ${table} (feed_key, id, value)
-        SELECT k.feed_key, n.id, n.value FROM k CROSS JOIN n ORDER BY 1, 2
-        ON CONFLICT (feed_key, id) DO NOTHING RETURNING 1)
-      SELECT count(*)::int AS n FROM ins`;
-}
-
-/**
- * Insert and trim in one statement: `cut` is, per feed, the id ranked maxLength + 1 among the
- * stored newest maxLength + 1 and the new ids; rows at or below it are deleted, new ones at or
- * below it are not inserted (but count as added, as they would have been before a trim).
- * `OFFSET 0` keeps the per-feed subqueries as index scans: joined or decorrelated, the planner
- * hashes the whole table instead (measured with EXPLAIN ANALYZE: a sequential scan per
- * statement, growing with the table).
- */
-export function flatInsertTrimSql(t: string): string {
-  return `WITH k AS (SELECT unnest($1::text[]) AS feed_key),
-      n AS (SELECT * FROM unnest($2::numeric[], $3::bytea[]) AS n(id, value)),
-      cut AS (
-        SELECT k.feed_key, c.id FROM k CROSS JOIN LATERAL (
-          SELECT u.id FROM (
-            (SELECT id FROM ${t} AS e WHERE e.feed_key = k.feed_key ORDER BY id DESC LIMIT $4 + 1)
-            UNION ALL (SELECT n.id FROM n WHERE NOT EXISTS (
-              SELECT 1 FROM ${t} AS e WHERE e.feed_key = k.feed_key AND e.id = n.id))) AS u
-          ORDER BY u.id DESC OFFSET $4 LIMIT 1) AS c),
-      del AS (
-        DELETE FROM ${t} WHERE ctid = ANY (ARRAY(
-          SELECT x.ctid FROM cut CROSS JOIN LATERAL (
-            SELECT ctid FROM ${t} AS e WHERE e.feed_key = cut.feed_key AND e.id <= cut.id
-            OFFSET 0) AS x))
-        RETURNING 1),
-      pairs AS (
-        SELECT k.feed_key, n.id, n.value, cut.id AS cut FROM k CROSS JOIN n
-        LEFT JOIN cut ON cut.feed_key = k.feed_key),
-      ins AS (
-        INSERT INTO ${t} (feed_key, id, value)
-        SELECT feed_key, id, value FROM pairs WHERE cut IS NULL OR id > cut ORDER BY 1, 2
-        ON CONFLICT (feed_key, id) DO NOTHING RETURNING 1)
-      SELECT ((SELECT count(*) FROM ins) + (
-        SELECT count(*) FROM pairs AS p WHERE p.id <= p.cut AND NOT EXISTS (
-          SELECT 1 FROM ${t} AS e WHERE e.feed_key = p.feed_key AND e.id = p.id
-          OFFSET 0)))::int AS n`;
 }

@@ -28,19 +28,57 @@ async function tablesOf(schema: string): Promise<string[]> {
   return rows.map((row) => row.name);
 }
 
+const applyAll = [
+  { version: 1, name: 'tables' },
+  { version: 2, name: 'flat-lengths' },
+];
+
 describe('migrations', () => {
+  it('version 2 counts the feeds a version 1 schema already holds', async () => {
+    const storage = postgresStorage({ pool, schema: uniqueSchema() });
+    await storage.sync();
+    const s = `"${storage.schema}"`;
+    // back to version 1: no lengths, no functions, rows written by version 1
+    await pool.query(`DROP TABLE ${s}.timeline_lengths`);
+    for (const fn of ['flat_add', 'flat_remove', 'flat_delete', 'flat_trim'])
+      await pool.query(`DROP FUNCTION ${s}.${fn}`);
+    await pool.query(`DELETE FROM ${s}.schema_migrations WHERE version = 2`);
+    await pool.query(
+      `INSERT INTO ${s}.timeline_entries (feed_key, id)
+       SELECT 'feed:normal:1', n FROM generate_series(1, 5) AS n`,
+    );
+    expect(await storage.sync()).toEqual([{ version: 2, name: 'flat-lengths' }]);
+    const feed = Feed.define({
+      name: 'normal',
+      keyFormat: 'feed:normal:{userId}',
+      storage,
+      maxLength: 6,
+    });
+    expect(await feed.for(1).count()).toBe(5);
+    const activity = makeActivity(9);
+    await feed.insertActivity(activity);
+    await feed.for(1).add(activity);
+    await feed.for(1).add(makeActivity(10));
+    expect(await feed.for(1).count()).toBe(6);
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${s}.timeline_entries WHERE feed_key = 'feed:normal:1'`,
+    );
+    expect(rows[0]!.n).toBe(6);
+  });
+
   it('sync creates the schema and its tables once; a second sync applies nothing', async () => {
     const storage = postgresStorage({ pool, schema: uniqueSchema() });
     expect(await storage.schemaVersion()).toEqual({ current: 0, latest: SCHEMA_VERSION });
-    expect(await storage.sync()).toEqual([{ version: 1, name: 'tables' }]);
+    expect(await storage.sync()).toEqual(applyAll);
     expect(await storage.sync()).toEqual([]);
-    expect(await storage.schemaVersion()).toEqual({ current: 1, latest: SCHEMA_VERSION });
+    expect(await storage.schemaVersion()).toEqual({ current: 2, latest: SCHEMA_VERSION });
     expect(await tablesOf(storage.schema)).toEqual([
       'activities',
       'aggregated_entries',
       'markers',
       'schema_migrations',
       'timeline_entries',
+      'timeline_lengths',
     ]);
   });
 
@@ -51,9 +89,11 @@ describe('migrations', () => {
       const applied = await Promise.all(
         pools.map((each) => postgresStorage({ pool: each, schema }).sync()),
       );
-      expect(applied.flat()).toEqual([{ version: 1, name: 'tables' }]);
-      const { rows } = await pool.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(applied.flat()).toEqual(applyAll);
+      const { rows } = await pool.query(
+        `SELECT version FROM "${schema}".schema_migrations ORDER BY 1`,
+      );
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       await Promise.all(pools.map((each) => each.end()));
     }
@@ -105,7 +145,9 @@ describe('migrations', () => {
     const schema = uniqueSchema();
     const args = ['--conditions=@sf/source', '--import', 'tsx', cli, '--url', postgresUrl()];
     const first = await run('node', [...args, '--schema', schema]);
-    expect(first.stdout).toBe(`applied 1 tables (schema ${schema})\n`);
+    expect(first.stdout).toBe(
+      `applied 1 tables (schema ${schema})\napplied 2 flat-lengths (schema ${schema})\n`,
+    );
     const second = await run('node', [...args, '--schema', schema]);
     expect(second.stdout).toBe(`schema ${schema} is up to date\n`);
     const bad = await run('node', [...args, '--schema', 'No-Such']).catch(

@@ -61,6 +61,7 @@ describe('flat timelines on PostgreSQL', () => {
     statements = [];
     expect(await timeline.addToMany(keys, items('6', '7'), { maxLength: 3 })).toBe(2000);
     expect(statements).toHaveLength(1);
+    expect(await timeline.count('feed:517')).toBe(3);
     for (const key of ['feed:0', 'feed:517', 'feed:999']) {
       expect(idsOf(await timeline.get(key, { offset: 0, limit: null }))).toEqual(['7', '6', '5']);
     }
@@ -90,6 +91,96 @@ describe('flat timelines on PostgreSQL', () => {
       '7',
       '6',
     ]);
+  });
+});
+
+describe('flat feed lengths (timeline_lengths)', () => {
+  const lengths = async () => {
+    const { rows } = await pool.query<{ feed_key: string; length: number; rows: number }>(
+      `SELECT l.feed_key, l.length,
+              (SELECT count(*)::int FROM "${storage.schema}".timeline_entries AS e
+                WHERE e.feed_key = l.feed_key) AS rows
+         FROM "${storage.schema}".timeline_lengths AS l ORDER BY 1`,
+    );
+    return rows;
+  };
+
+  it('a fanout sent again counts only its new rows, in one more statement', async () => {
+    const keys = ['feed:1', 'feed:2', 'feed:3'];
+    await timeline.add('feed:2', items('1'));
+    statements = [];
+    expect(await timeline.addToMany(keys, items('1', '2'), { maxLength: 10 })).toBe(5);
+    // the plain insert met the stored row (23505), then the deduplicating one
+    expect(statements).toHaveLength(2);
+    expect(await lengths()).toEqual([
+      { feed_key: 'feed:1', length: 2, rows: 2 },
+      { feed_key: 'feed:2', length: 2, rows: 2 },
+      { feed_key: 'feed:3', length: 2, rows: 2 },
+    ]);
+    expect(await timeline.addToMany(keys, items('1', '2'), { maxLength: 10 })).toBe(0);
+  });
+
+  it('count, removals, trim and delete keep each length equal to the rows', async () => {
+    await timeline.addToMany(['feed:a', 'feed:b'], items('1', '2', '3', '4'));
+    expect(await timeline.removeIdsFromMany(['feed:a', 'feed:b'], ['2', '9'])).toBe(2);
+    expect(await timeline.count('feed:a')).toBe(3);
+    await timeline.trim('feed:a', 2);
+    expect(idsOf(await timeline.get('feed:a', { offset: 0, limit: null }))).toEqual(['4', '3']);
+    await timeline.delete('feed:b');
+    expect(await timeline.count('feed:b')).toBe(0);
+    expect(await lengths()).toEqual([{ feed_key: 'feed:a', length: 2, rows: 2 }]);
+    await timeline.add('feed:b', items('7'), { maxLength: 1 });
+    expect(await lengths()).toEqual([
+      { feed_key: 'feed:a', length: 2, rows: 2 },
+      { feed_key: 'feed:b', length: 1, rows: 1 },
+    ]);
+  });
+
+  it('trim counts a feed again, repairing a length that rows written around it made wrong', async () => {
+    await timeline.add('feed:1', items('1', '2'));
+    await pool.query(
+      `INSERT INTO "${storage.schema}".timeline_entries (feed_key, id) VALUES ('feed:1', 3), ('feed:1', 4)`,
+    );
+    expect(await timeline.count('feed:1')).toBe(2);
+    await timeline.trim('feed:1', 3);
+    expect(await lengths()).toEqual([{ feed_key: 'feed:1', length: 3, rows: 3 }]);
+  });
+
+  it('stays exact under concurrent fanouts, removals, trims and deletes of the same feeds', async () => {
+    const keys = ['feed:0', 'feed:1', 'feed:2', 'feed:3', 'feed:4'];
+    let random = 7;
+    const next = (n: number) => {
+      random = (random * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return random % n;
+    };
+    const subset = () => keys.filter(() => next(2) === 0);
+    const operations: (() => Promise<unknown>)[] = [];
+    for (let i = 0; i < 300; i++) {
+      const kind = next(10);
+      const chosen = subset();
+      const id = String(1 + next(60));
+      if (kind < 6) {
+        operations.push(() =>
+          timeline.addToMany(chosen, items(id, String(1 + next(60))), { maxLength: 8 }),
+        );
+      } else if (kind < 8) {
+        operations.push(() => timeline.removeIdsFromMany(chosen, [id]));
+      } else if (kind === 8) {
+        operations.push(() => timeline.trim(keys[next(5)]!, 5));
+      } else {
+        operations.push(() => timeline.delete(keys[next(5)]!));
+      }
+    }
+    let position = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (position < operations.length) await operations[position++]!();
+      }),
+    );
+    for (const row of await lengths()) {
+      expect(row.length, row.feed_key).toBe(row.rows);
+      expect(row.rows, row.feed_key).toBeLessThanOrEqual(8);
+    }
   });
 });
 
