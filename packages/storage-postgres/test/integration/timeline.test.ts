@@ -224,10 +224,7 @@ describe('modify runs in one transaction on one client', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/refused by the test trigger/);
-    expect(groupsOf(await aggregated.get('agg:1', { offset: 0, limit: null }))).toEqual([
-      'b',
-      'a',
-    ]);
+    expect(groupsOf(await aggregated.get('agg:1', { offset: 0, limit: null }))).toEqual(['b', 'a']);
   });
 
   it('flat: an insert that fails rolls back the removals before it', async () => {
