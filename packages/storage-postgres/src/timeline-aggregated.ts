@@ -277,6 +277,9 @@ export class PostgresAggregatedTimelineStorage<
             );
           }
           if (change.add.length > 0) {
+            // addToMany's runner.transaction joins this one (the runner finds it open in its
+            // AsyncLocalStorage): its INSERT and trim run on this client, rolled back with the
+            // removal above if anything fails (see the timeline integration tests).
             await this.addToMany([feedKey], change.add, maxLength === null ? {} : { maxLength });
           } else if (maxLength !== null) {
             // A change that adds nothing (an activity the feed already holds) still leaves the
