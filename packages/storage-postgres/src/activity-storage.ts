@@ -2,7 +2,7 @@ import type { Activity } from '@sf/activity';
 import { activitiesById, checkActivityConflict } from '@sf/feeds/backend';
 import type { ActivityStorage } from '@sf/feeds/backend';
 import type { Serializer } from '@sf/serializers';
-import { textOf, type FailedRow, type PostgresContext } from './context.js';
+import { decodeRows, textOf, type PostgresContext } from './context.js';
 import { checkId, uniqueIds } from './ids.js';
 
 /**
@@ -90,15 +90,12 @@ export class PostgresActivityStorage implements ActivityStorage {
       `SELECT id::text AS id, value FROM ${this.#table} WHERE id = ANY($1::numeric[])`,
       [uniqueIds(ids)],
     );
-    const failed: FailedRow[] = [];
-    for (const row of rows) {
-      const value = textOf(row.value);
-      try {
-        found.set(row.id, this.#serializer.loads(value));
-      } catch (error) {
-        failed.push({ id: row.id, value, cause: error });
-      }
-    }
+    const { decoded, failed } = decodeRows(
+      rows,
+      (row) => textOf(row.value),
+      (value) => this.#serializer.loads(value),
+    );
+    for (const { row, item } of decoded) found.set(row.id, item);
     for (const row of failed) {
       this.#context.failedRows(
         this.#context.tables.label(this.#table),

@@ -21,6 +21,35 @@ export interface FailedRow {
   cause: unknown;
 }
 
+/** A row a read decoded: the row, the stored value it was decoded from, and the item. */
+export interface DecodedRow<R, T> {
+  row: R;
+  value: string;
+  item: T;
+}
+
+/**
+ * Decodes each row's stored value (`valueOf`) with `loads`, in order. A row whose value does not
+ * decode is collected in `failed` (not thrown), for the caller to report through `failedRows`.
+ */
+export function decodeRows<R extends { id: string }, T>(
+  rows: readonly R[],
+  valueOf: (row: R) => string,
+  loads: (value: string) => T,
+): { decoded: DecodedRow<R, T>[]; failed: FailedRow[] } {
+  const decoded: DecodedRow<R, T>[] = [];
+  const failed: FailedRow[] = [];
+  for (const row of rows) {
+    const value = valueOf(row);
+    try {
+      decoded.push({ row, value, item: loads(value) });
+    } catch (error) {
+      failed.push({ id: row.id, value, cause: error });
+    }
+  }
+  return { decoded, failed };
+}
+
 /** The default report of a skipped corrupt row: a process warning (stderr unless handled). */
 export function warnCorruptRow(error: PostgresCorruptRowError): void {
   process.emitWarning(error.message, { type: 'SfCorruptEntryWarning', code: error.code });
@@ -83,6 +112,28 @@ export class PostgresContext {
       if (mismatch) throw mismatch;
     }
     for (const row of failed) this.corrupt(table, key, row.id, row.cause);
+  }
+
+  /**
+   * Decodes the rows one read of the timeline `feedKey` in `table` returned (see `decodeRows`)
+   * and reports those that do not decode (see `failedRows`): the decoded ones, in order.
+   */
+  decodeTimeline<R extends { id: string }, T>(
+    table: string,
+    feedKey: string,
+    read: { kind: StoredValueKind; format: string | undefined },
+    rows: readonly R[],
+    valueOf: (row: R) => string,
+    loads: (value: string) => T,
+  ): DecodedRow<R, T>[] {
+    const { decoded, failed } = decodeRows(rows, valueOf, loads);
+    this.failedRows(
+      this.tables.label(table),
+      feedKey,
+      { ...read, decoded: decoded.length, feedKey },
+      failed,
+    );
+    return decoded;
   }
 
   /** A stored row could not be decoded: throw, or report it and let the caller skip it. */

@@ -1,5 +1,10 @@
 import { SerializationError, SfError, StorageError, StorageUnavailableError } from '@sf/activity';
-import { StorageConfigurationError, StorageLockError } from '@sf/feeds/backend';
+import {
+  StorageConfigurationError,
+  StorageLockError,
+  errorMessage,
+  isNetworkError,
+} from '@sf/feeds/backend';
 import type { StorageConfigurationErrorOptions } from '@sf/feeds/backend';
 
 /** Where a failed PostgreSQL call was made. */
@@ -16,11 +21,6 @@ function where(context: PostgresOperationContext): string {
     : `${context.operation} for ${JSON.stringify(context.key)}`;
 }
 
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
-
 /**
  * PostgreSQL could not be reached or is not serving: connection refused or lost, the server
  * shutting down or starting up, a connection that took longer than `connectionTimeoutMillis`.
@@ -31,7 +31,7 @@ export class PostgresUnavailableError extends StorageUnavailableError {
   readonly key: string | undefined;
 
   constructor(context: PostgresOperationContext, cause: unknown) {
-    super(`PostgreSQL is unavailable (${where(context)}): ${messageOf(cause)}`, { cause });
+    super(`PostgreSQL is unavailable (${where(context)}): ${errorMessage(cause)}`, { cause });
     this.operation = context.operation;
     this.key = context.key;
   }
@@ -47,7 +47,7 @@ export class PostgresPoolExhaustedError extends StorageError {
 
   constructor(context: PostgresOperationContext, cause: unknown) {
     super(
-      `PostgreSQL pool exhausted (${where(context)}): no client became free in time: ${messageOf(cause)}`,
+      `PostgreSQL pool exhausted (${where(context)}): no client became free in time: ${errorMessage(cause)}`,
       { cause, code: 'SF_POSTGRES_POOL_EXHAUSTED' },
     );
     this.operation = context.operation;
@@ -64,7 +64,7 @@ export class PostgresTimeoutError extends StorageError {
   readonly key: string | undefined;
 
   constructor(context: PostgresOperationContext, cause: unknown) {
-    super(`PostgreSQL statement timed out (${where(context)}): ${messageOf(cause)}`, {
+    super(`PostgreSQL statement timed out (${where(context)}): ${errorMessage(cause)}`, {
       cause,
       code: 'SF_POSTGRES_TIMEOUT',
     });
@@ -126,7 +126,7 @@ export class PostgresConflictError extends StorageLockError {
   constructor(key: string, attempts: number, options: { cause?: unknown } = {}) {
     super(
       key,
-      `PostgreSQL transaction for ${JSON.stringify(key)} kept conflicting with concurrent ones (${attempts} attempts): ${messageOf(options.cause)}`,
+      `PostgreSQL transaction for ${JSON.stringify(key)} kept conflicting with concurrent ones (${attempts} attempts): ${errorMessage(options.cause)}`,
       { ...options, code: 'SF_POSTGRES_CONFLICT' },
     );
     this.attempts = attempts;
@@ -154,32 +154,22 @@ export class PostgresCorruptRowError extends SerializationError {
   readonly id: string;
 
   constructor(table: string, key: string, id: string, cause: unknown) {
-    super(`corrupt row id=${id} of ${table} for key ${JSON.stringify(key)}: ${messageOf(cause)}`, {
-      cause,
-      field: key,
-    });
+    super(
+      `corrupt row id=${id} of ${table} for key ${JSON.stringify(key)}: ${errorMessage(cause)}`,
+      {
+        cause,
+        field: key,
+      },
+    );
     this.table = table;
     this.key = key;
     this.id = id;
   }
 }
 
-const unavailableCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  // SQLSTATEs: admin/crash shutdown, cannot connect now, too many connections
-  '57P01',
-  '57P02',
-  '57P03',
-  '53300',
-]);
+// SQLSTATEs (besides class 08, connection exceptions, and Node's socket errors: isNetworkError):
+// admin/crash shutdown, cannot connect now, too many connections.
+const unavailableSqlStates = new Set(['57P01', '57P02', '57P03', '53300']);
 
 const unavailableMessages = [
   /^Connection terminated/,
@@ -200,8 +190,9 @@ function sqlStateOf(error: unknown): string | undefined {
 /** True when `error` means PostgreSQL could not be reached or cannot serve right now. */
 export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  if (isNetworkError(error)) return true;
   const code = sqlStateOf(error);
-  if (code !== undefined && (unavailableCodes.has(code) || code.startsWith('08'))) return true;
+  if (code !== undefined && (unavailableSqlStates.has(code) || code.startsWith('08'))) return true;
   return unavailableMessages.some((pattern) => pattern.test(error.message));
 }
 
@@ -222,7 +213,7 @@ export function toStorageError(
 ): SfError {
   if (SfError.isInstance(error)) return error;
   const code = sqlStateOf(error);
-  const message = messageOf(error);
+  const message = errorMessage(error);
   if (poolTimeout.test(message))
     return poolFull
       ? new PostgresPoolExhaustedError(context, error)

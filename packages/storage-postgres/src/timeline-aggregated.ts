@@ -8,7 +8,7 @@ import type {
   TimelineWriteOptions,
 } from '@sf/feeds/backend';
 import type { Serializer } from '@sf/serializers';
-import { textOf, type FailedRow, type PostgresContext } from './context.js';
+import { textOf, type PostgresContext } from './context.js';
 import {
   checkId,
   checkMaxLength,
@@ -86,25 +86,18 @@ export class PostgresAggregatedTimelineStorage<
   }
 
   #decode(feedKey: string, rows: readonly AggregatedRow[]): T[] {
-    const items: T[] = [];
-    const failed: FailedRow[] = [];
-    for (const row of rows) {
-      const value = textOf(row.value);
-      try {
-        const item = this.#serializer.loads(value);
-        if (typeof item === 'object' && item !== null) this.#stored.set(item, value);
-        items.push(item);
-      } catch (error) {
-        failed.push({ id: row.id, value, cause: error });
-      }
-    }
-    this.#context.failedRows(
-      this.#context.tables.label(this.#table),
+    const decoded = this.#context.decodeTimeline(
+      this.#table,
       feedKey,
-      { kind: this.kind, format: this.#format, decoded: items.length, feedKey },
-      failed,
+      { kind: this.kind, format: this.#format },
+      rows,
+      (row) => textOf(row.value),
+      (value) => this.#serializer.loads(value),
     );
-    return items;
+    return decoded.map(({ value, item }) => {
+      if (typeof item === 'object' && item !== null) this.#stored.set(item, value);
+      return item;
+    });
   }
 
   async add(
@@ -284,6 +277,9 @@ export class PostgresAggregatedTimelineStorage<
             );
           }
           if (change.add.length > 0) {
+            // addToMany's runner.transaction joins this one (the runner finds it open in its
+            // AsyncLocalStorage): its INSERT and trim run on this client, rolled back with the
+            // removal above if anything fails (see the timeline integration tests).
             await this.addToMany([feedKey], change.add, maxLength === null ? {} : { maxLength });
           } else if (maxLength !== null) {
             // A change that adds nothing (an activity the feed already holds) still leaves the

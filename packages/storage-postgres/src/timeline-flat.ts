@@ -8,7 +8,7 @@ import type {
   TimelineWriteOptions,
 } from '@sf/feeds/backend';
 import type { Serializer } from '@sf/serializers';
-import { textOf, type FailedRow, type PostgresContext } from './context.js';
+import { textOf, type PostgresContext } from './context.js';
 import { PostgresQueryError } from './errors.js';
 import {
   checkId,
@@ -71,23 +71,16 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
   }
 
   #decode(feedKey: string, rows: readonly FlatRow[]): T[] {
-    const items: T[] = [];
-    const failed: FailedRow[] = [];
-    for (const row of rows) {
-      const value = row.value === null ? row.id : textOf(row.value);
-      try {
-        items.push(this.#serializer.loads(value));
-      } catch (error) {
-        failed.push({ id: row.id, value, cause: error });
-      }
-    }
-    this.#context.failedRows(
-      this.#context.tables.label(this.#table),
-      feedKey,
-      { kind: this.kind, format: this.#format, decoded: items.length, feedKey },
-      failed,
-    );
-    return items;
+    return this.#context
+      .decodeTimeline(
+        this.#table,
+        feedKey,
+        { kind: this.kind, format: this.#format },
+        rows,
+        (row) => (row.value === null ? row.id : textOf(row.value)),
+        (value) => this.#serializer.loads(value),
+      )
+      .map(({ item }) => item);
   }
 
   async add(

@@ -1,5 +1,10 @@
 import { SerializationError, SfError, StorageError, StorageUnavailableError } from '@sf/activity';
-import { StorageConfigurationError, StorageLockError } from '@sf/feeds/backend';
+import {
+  StorageConfigurationError,
+  StorageLockError,
+  errorMessage,
+  isNetworkError,
+} from '@sf/feeds/backend';
 import type { StorageConfigurationErrorOptions } from '@sf/feeds/backend';
 
 /** Where a failed Redis call was made. */
@@ -27,7 +32,7 @@ export class RedisUnavailableError extends StorageUnavailableError {
   readonly key: string | undefined;
 
   constructor(context: RedisOperationContext, cause: unknown) {
-    super(`Redis is unavailable (${where(context)}): ${messageOf(cause)}`, { cause });
+    super(`Redis is unavailable (${where(context)}): ${errorMessage(cause)}`, { cause });
     this.operation = context.operation;
     this.key = context.key;
   }
@@ -75,7 +80,7 @@ export class RedisSerializationError extends SerializationError {
 
   constructor(key: string, entry: string, cause: unknown) {
     super(
-      `corrupt entry ${JSON.stringify(truncate(entry))} in Redis key ${JSON.stringify(key)}: ${messageOf(cause)}`,
+      `corrupt entry ${JSON.stringify(truncate(entry))} in Redis key ${JSON.stringify(key)}: ${errorMessage(cause)}`,
       {
         cause,
         field: key,
@@ -89,23 +94,6 @@ export class RedisSerializationError extends SerializationError {
 function truncate(text: string): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
-
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
-
-const unavailableCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-]);
 
 const unavailableNames = new Set([
   'MaxRetriesPerRequestError',
@@ -130,9 +118,7 @@ const unavailableMessages = [
 /** True when `error` means Redis could not be reached or cannot serve right now. */
 export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (unavailableNames.has(error.name)) return true;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && unavailableCodes.has(code)) return true;
+  if (unavailableNames.has(error.name) || isNetworkError(error)) return true;
   return unavailableMessages.some((pattern) => pattern.test(error.message));
 }
 
@@ -140,5 +126,5 @@ export function isUnavailable(error: unknown): boolean {
 export function toStorageError(error: unknown, context: RedisOperationContext): SfError {
   if (SfError.isInstance(error)) return error;
   if (isUnavailable(error)) return new RedisUnavailableError(context, error);
-  return new RedisReplyError(context, messageOf(error), { cause: error });
+  return new RedisReplyError(context, errorMessage(error), { cause: error });
 }

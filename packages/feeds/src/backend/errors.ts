@@ -39,3 +39,40 @@ export class StorageConfigurationError extends InvalidArgumentError {
     });
   }
 }
+
+/**
+ * The message of anything a driver threw: an Error's `message`, else its string form. Backends
+ * put it in their errors' messages, after naming the operation that failed.
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/**
+ * Node's socket error codes (`error.code`) that mean the server could not be reached or the
+ * connection broke, whatever the driver: what every backend maps to its
+ * `StorageUnavailableError` before looking at its own protocol's codes.
+ */
+const networkErrorCodes: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/**
+ * True when `error` is an Error whose `code` is one of Node's socket error codes meaning the
+ * server could not be reached or the connection broke (`ECONNREFUSED`, `ECONNRESET`, `ETIMEDOUT`,
+ * `ENOTFOUND`, ...).
+ */
+export function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && networkErrorCodes.has(code);
+}

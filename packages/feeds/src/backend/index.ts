@@ -25,7 +25,12 @@ export type {
 } from './contracts.js';
 export { checkFeedName, defineCapabilities } from './capabilities.js';
 export type { BackendCapabilities, FeedNameRule, Reach } from './capabilities.js';
-export { StorageConfigurationError, StorageLockError } from './errors.js';
+export {
+  StorageConfigurationError,
+  StorageLockError,
+  errorMessage,
+  isNetworkError,
+} from './errors.js';
 export type { StorageConfigurationErrorOptions } from './errors.js';
 export { forEachLimited } from './concurrency.js';
 export { decodeMarkerEvent, encodeMarkerEvent } from './events.js';

@@ -2,7 +2,7 @@ import { DehydratedActivity } from '@sf/activity';
 import type { TimelineStorage } from '@sf/feeds/backend';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PostgresStorage } from '../../src/index.js';
+import { postgresStorage, type PostgresStorage } from '../../src/index.js';
 import { createPool, dropStorage, testStorage } from './helpers.js';
 
 const pool = createPool();
@@ -216,5 +216,119 @@ describe('aggregated timelines on PostgreSQL', () => {
     expect(
       (await aggregated.get('agg:1', { offset: 0, limit: null })).map((item) => item.group),
     ).toEqual(['c', 'b']);
+  });
+});
+
+// A modify holds the feed's lock in a transaction on one pool client: its reads, removals and
+// inserts must all run on that client, so that a pool of one client suffices (a second client
+// would never come: PostgresPoolExhaustedError after connectionTimeoutMillis instead of a hang)
+// and a failing insert rolls back the removals made before it.
+describe('modify runs in one transaction on one client', () => {
+  interface Group {
+    serializationId: string;
+    group: string;
+  }
+  const groupSerializer = {
+    name: 'test-group',
+    dumps: (item: Group) => `${item.serializationId}|${item.group}`,
+    loads: (data: string) => {
+      const [serializationId, group] = data.split('|') as [string, string];
+      return { serializationId, group };
+    },
+  };
+  const groupsOf = (list: readonly Group[]) => list.map((item) => item.group);
+
+  /** Makes every insert into `table` of the schema whose row matches `condition` fail. */
+  async function failInserts(table: string, condition: string): Promise<void> {
+    const schema = `"${storage.schema}"`;
+    await pool.query(
+      `CREATE FUNCTION ${schema}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'refused by the test trigger'; END $$`,
+    );
+    await pool.query(
+      `CREATE TRIGGER refuse BEFORE INSERT ON ${schema}.${table}
+       FOR EACH ROW WHEN (${condition}) EXECUTE FUNCTION ${schema}.refuse()`,
+    );
+  }
+
+  it('aggregated: reads, removes and adds with a pool of one client', async () => {
+    const small = createPool({ max: 1, connectionTimeoutMillis: 2000 });
+    try {
+      const one = postgresStorage({ pool: small, schema: storage.schema });
+      const aggregated = one.timelineStorage<Group>({
+        name: 'aggregated',
+        kind: 'aggregated',
+        serializer: groupSerializer,
+      });
+      await aggregated.add('agg:1', [
+        { serializationId: '1', group: 'a' },
+        { serializationId: '2', group: 'b' },
+      ]);
+      const change = await aggregated.modify('agg:1', { maxLength: 5 }, async (read) => {
+        const [newest] = await read({ offset: 0, limit: 1 });
+        return { remove: [newest!], add: [{ serializationId: '3', group: 'c' }] };
+      });
+      expect(groupsOf(change.remove)).toEqual(['b']);
+      expect(groupsOf(await aggregated.get('agg:1', { offset: 0, limit: null }))).toEqual([
+        'c',
+        'a',
+      ]);
+      await one.close();
+    } finally {
+      await small.end();
+    }
+  });
+
+  it('flat: reads, removes and adds with a pool of one client', async () => {
+    const small = createPool({ max: 1, connectionTimeoutMillis: 2000 });
+    try {
+      const one = postgresStorage({ pool: small, schema: storage.schema });
+      const flat = one.timelineStorage({ name: 'flat', kind: 'flat', serializer: flatSerializer });
+      await flat.add('feed:1', items('1', '2'));
+      await flat.modify('feed:1', { maxLength: 5 }, async (read) => {
+        const [newest] = await read({ offset: 0, limit: 1 });
+        return { remove: [newest!], add: items('3') };
+      });
+      expect(idsOf(await flat.get('feed:1', { offset: 0, limit: null }))).toEqual(['3', '1']);
+      await one.close();
+    } finally {
+      await small.end();
+    }
+  });
+
+  it('aggregated: an insert that fails rolls back the removals before it', async () => {
+    const aggregated = storage.timelineStorage<Group>({
+      name: 'aggregated',
+      kind: 'aggregated',
+      serializer: groupSerializer,
+    });
+    await aggregated.add('agg:1', [
+      { serializationId: '1', group: 'a' },
+      { serializationId: '2', group: 'b' },
+    ]);
+    await failInserts('aggregated_entries', `NEW.grp = 'refused'`);
+    const error = await aggregated
+      .modify('agg:1', {}, async (read) => ({
+        remove: await read({ offset: 0, limit: null }),
+        add: [{ serializationId: '3', group: 'refused' }],
+      }))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/refused by the test trigger/);
+    expect(groupsOf(await aggregated.get('agg:1', { offset: 0, limit: null }))).toEqual(['b', 'a']);
+  });
+
+  it('flat: an insert that fails rolls back the removals before it', async () => {
+    await timeline.add('feed:1', items('1', '2'));
+    await failInserts('timeline_entries', `NEW.id = 3`);
+    const error = await timeline
+      .modify('feed:1', {}, async (read) => ({
+        remove: await read({ offset: 0, limit: null }),
+        add: items('3'),
+      }))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/refused by the test trigger/);
+    expect(idsOf(await timeline.get('feed:1', { offset: 0, limit: null }))).toEqual(['2', '1']);
   });
 });
