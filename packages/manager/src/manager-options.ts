@@ -20,7 +20,10 @@ export interface ManagerOptions<F extends FanoutFeedDefinitions = FanoutFeedDefi
   getFollowerIds: (userId: UserId) => Promise<FollowerIds>;
   /** Where fanout tasks go (default: an in-process queue that runs them before returning). */
   queue?: FanoutQueue;
-  /** Follower ids per fanout task (default 100). */
+  /**
+   * Follower ids per fanout task. Default: the smallest `capabilities.fanoutChunkSize` among the
+   * fanout feeds' backends, 100 for a backend that declares none (PostgreSQL declares 500).
+   */
   fanoutChunkSize?: number;
   /** Activities copied from each followed user on follow (default 5000). */
   followActivityLimit?: number;
@@ -100,6 +103,17 @@ function optionalFunction(name: string, value: unknown, signature: string): void
     throw invalidOption(`${name} must be a function ${signature}`, name, value);
 }
 
+/** Stream Framework's fanout chunk: the default of a backend that declares no preference. */
+const DEFAULT_FANOUT_CHUNK_SIZE = 100;
+
+/** The smallest chunk the fanout feeds' backends prefer (each write goes to every feed). */
+function preferredChunkSize(definitions: readonly FeedDefinition[]): number {
+  const preferences = definitions.map(
+    (definition) => definition.storage.capabilities.fanoutChunkSize ?? DEFAULT_FANOUT_CHUNK_SIZE,
+  );
+  return preferences.length === 0 ? DEFAULT_FANOUT_CHUNK_SIZE : Math.min(...preferences);
+}
+
 export function resolveManagerOptions<F extends FanoutFeedDefinitions>(
   options: ManagerOptions<F>,
 ): ResolvedManagerOptions<F> {
@@ -118,7 +132,11 @@ export function resolveManagerOptions<F extends FanoutFeedDefinitions>(
     );
   }
   const feeds = checkFeedDefinitions(options.feeds ?? ({} as F));
-  const fanoutChunkSize = positiveInteger('fanoutChunkSize', options.fanoutChunkSize, 100);
+  const fanoutChunkSize = positiveInteger(
+    'fanoutChunkSize',
+    options.fanoutChunkSize,
+    preferredChunkSize(Object.values(feeds)),
+  );
   const followActivityLimit = positiveInteger(
     'followActivityLimit',
     options.followActivityLimit,

@@ -9,6 +9,7 @@ import {
   defineVerb,
 } from '@sf/activity';
 import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
+import { defineCapabilities } from '@sf/feeds/backend';
 import type { UserId } from '@sf/feeds';
 import { memoryStorage } from '@sf/storage-memory';
 import { FanoutPriority, InProcessFanoutQueue, Manager } from './index.js';
@@ -65,6 +66,50 @@ function setup(
   });
   return { manager, feeds, userFeed, storage };
 }
+
+describe('fanoutChunkSize', () => {
+  /** A memory backend that declares a preferred fanout chunk. */
+  const preferring = (fanoutChunkSize: number) => {
+    const storage = memoryStorage();
+    const capabilities = defineCapabilities({ ...storage.capabilities, fanoutChunkSize });
+    return new Proxy(storage, {
+      get: (target, property) => {
+        if (property === 'capabilities') return capabilities;
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value.bind(target) as unknown) : value;
+      },
+    });
+  };
+  const managerOf = (storages: ReturnType<typeof memoryStorage>[], fanoutChunkSize?: number) =>
+    new Manager({
+      feeds: Object.fromEntries(
+        storages.map((storage, i) => [
+          `f${i}`,
+          Feed.define({ name: `f${i}`, keyFormat: `feed:f${i}:{userId}`, storage }),
+        ]),
+      ),
+      userFeed: Feed.defineUserFeed({
+        name: 'user',
+        keyFormat: 'feed:user:{userId}',
+        storage: memoryStorage(),
+      }),
+      getFollowerIds: async () => [],
+      fanoutChunkSize,
+    });
+
+  it("defaults to the smallest chunk the fanout feeds' backends prefer, else 100", () => {
+    expect(managerOf([memoryStorage()]).fanoutChunkSize).toBe(100);
+    expect(managerOf([]).fanoutChunkSize).toBe(100);
+    expect(managerOf([preferring(500)]).fanoutChunkSize).toBe(500);
+    expect(managerOf([preferring(500), preferring(300)]).fanoutChunkSize).toBe(300);
+    // a backend that declares nothing wants Stream Framework's 100
+    expect(managerOf([preferring(500), memoryStorage()]).fanoutChunkSize).toBe(100);
+  });
+
+  it('takes the option over any preference', () => {
+    expect(managerOf([preferring(500)], 50).fanoutChunkSize).toBe(50);
+  });
+});
 
 describe('Manager on memory storage with the in-process queue', () => {
   it('runs the Pinterest flow: pin, fan out, follow, unfollow, remove', async () => {

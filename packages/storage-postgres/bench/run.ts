@@ -8,8 +8,9 @@
  *
  * Environment: BENCH_FEEDS (10000), BENCH_ROUNDS (100: feeds x rounds feed writes, one activity
  * per round as a Manager fanout writes it), BENCH_MAX_LENGTH (90: the last rounds trim),
- * BENCH_CHUNK (100 feeds per addToMany call, the Manager's default fanoutChunkSize),
- * BENCH_WIDE_CHUNK (500: the fanout again with this fanoutChunkSize), BENCH_IN_FLIGHT (8
+ * BENCH_CHUNK (100 feeds per addToMany call, Stream Framework's fanout chunk), BENCH_WIDE_CHUNK
+ * (500, `postgresCapabilities.fanoutChunkSize`: the Manager's default chunk on this backend),
+ * BENCH_IN_FLIGHT (8
  * calls in flight, as fanout workers; also the pool size), BENCH_AGGREGATED_FEEDS (1000),
  * BENCH_READS (2000), BENCH_UNLOGGED (1: the timeline table made UNLOGGED for both the fanout and
  * the COPY, to measure what WAL costs; default 0).
@@ -22,14 +23,14 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Activity, Love } from '@sf/activity';
 import { AggregatedFeed, Feed } from '@sf/feeds';
-import { postgresStorage } from '../src/index.js';
+import { postgresCapabilities, postgresStorage } from '../src/index.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const FEEDS = env('BENCH_FEEDS', 10_000);
 const ROUNDS = env('BENCH_ROUNDS', 100);
 const MAX_LENGTH = env('BENCH_MAX_LENGTH', 90);
 const CHUNK = env('BENCH_CHUNK', 100);
-const WIDE_CHUNK = env('BENCH_WIDE_CHUNK', 500);
+const WIDE_CHUNK = env('BENCH_WIDE_CHUNK', postgresCapabilities.fanoutChunkSize ?? 500);
 const IN_FLIGHT = env('BENCH_IN_FLIGHT', 8);
 const AGGREGATED_FEEDS = env('BENCH_AGGREGATED_FEEDS', 1000);
 const READS = env('BENCH_READS', 2000);

@@ -29,6 +29,14 @@ describe('defineCapabilities', () => {
     expect(() => defineCapabilities({ ...base, feedName: { pattern: 'x' } as never })).toThrow(
       /capabilities.feedName/,
     );
+    expect(() => defineCapabilities({ ...base, fanoutChunkSize: 0 })).toThrow(
+      /capabilities.fanoutChunkSize must be a positive integer or undefined, got 0/,
+    );
+  });
+
+  it('keeps a preferred fanout chunk size, and has none unless declared', () => {
+    expect(defineCapabilities({ ...base, fanoutChunkSize: 500 }).fanoutChunkSize).toBe(500);
+    expect('fanoutChunkSize' in defineCapabilities(base)).toBe(false);
   });
 });
 
