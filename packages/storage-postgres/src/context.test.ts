@@ -45,10 +45,8 @@ describe('PostgresContext.decodeTimeline', () => {
     { id: '1', text: '10' },
     { id: '2', text: 'x' },
   ];
-
-  it('returns the decoded rows and reports each corrupt one with its table, feed and id', () => {
-    const { context, reported } = contextWith('skip');
-    const decoded = context.decodeTimeline(
+  const decodeFeed = (context: PostgresContext) =>
+    context.decodeTimeline(
       '"sf"."timeline_entries"',
       'feed:1',
       { kind: 'flat', format: undefined },
@@ -56,6 +54,10 @@ describe('PostgresContext.decodeTimeline', () => {
       (row) => row.text,
       loads,
     );
+
+  it('returns the decoded rows and reports each corrupt one with its table, feed and id', () => {
+    const { context, reported } = contextWith('skip');
+    const decoded = decodeFeed(context);
     expect(decoded.map(({ item }) => item)).toEqual([{ n: 10 }]);
     expect(reported).toHaveLength(1);
     expect(reported[0]).toMatchObject({ table: 'sf.timeline_entries', key: 'feed:1', id: '2' });
@@ -63,15 +65,6 @@ describe('PostgresContext.decodeTimeline', () => {
 
   it('throws PostgresCorruptRowError under corruptRows: throw', () => {
     const { context } = contextWith('throw');
-    expect(() =>
-      context.decodeTimeline(
-        '"sf"."timeline_entries"',
-        'feed:1',
-        { kind: 'flat', format: undefined },
-        rows,
-        (row) => row.text,
-        loads,
-      ),
-    ).toThrow(PostgresCorruptRowError);
+    expect(() => decodeFeed(context)).toThrow(PostgresCorruptRowError);
   });
 });

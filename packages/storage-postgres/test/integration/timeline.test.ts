@@ -22,6 +22,20 @@ const flatSerializer = {
   loads: (data: string) => new DehydratedActivity(data),
 };
 
+/** An aggregated item reduced to its id and group. */
+interface Group {
+  serializationId: string;
+  group: string;
+}
+const groupSerializer = {
+  name: 'test-group',
+  dumps: (item: Group) => `${item.serializationId}|${item.group}`,
+  loads: (data: string) => {
+    const [serializationId, group] = data.split('|') as [string, string];
+    return { serializationId, group };
+  },
+};
+
 let storage: PostgresStorage;
 let timeline: TimelineStorage<DehydratedActivity>;
 beforeEach(async () => {
@@ -185,19 +199,6 @@ describe('flat feed lengths (timeline_lengths)', () => {
 });
 
 describe('aggregated timelines on PostgreSQL', () => {
-  interface Group {
-    serializationId: string;
-    group: string;
-  }
-  const groupSerializer = {
-    name: 'test-group',
-    dumps: (item: Group) => `${item.serializationId}|${item.group}`,
-    loads: (data: string) => {
-      const [serializationId, group] = data.split('|') as [string, string];
-      return { serializationId, group };
-    },
-  };
-
   // Found by the drills' model-based properties (seed -1005044430): re-adding an activity the
   // feed already holds changes nothing, and the feed stayed over maxLength.
   it('trims to maxLength in a modify that adds nothing', async () => {
@@ -224,18 +225,6 @@ describe('aggregated timelines on PostgreSQL', () => {
 // would never come: PostgresPoolExhaustedError after connectionTimeoutMillis instead of a hang)
 // and a failing insert rolls back the removals made before it.
 describe('modify runs in one transaction on one client', () => {
-  interface Group {
-    serializationId: string;
-    group: string;
-  }
-  const groupSerializer = {
-    name: 'test-group',
-    dumps: (item: Group) => `${item.serializationId}|${item.group}`,
-    loads: (data: string) => {
-      const [serializationId, group] = data.split('|') as [string, string];
-      return { serializationId, group };
-    },
-  };
   const groupsOf = (list: readonly Group[]) => list.map((item) => item.group);
 
   /** Makes every insert into `table` of the schema whose row matches `condition` fail. */
