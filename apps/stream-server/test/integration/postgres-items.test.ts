@@ -1,5 +1,6 @@
 import { StorageUnavailableError } from '@sf/activity';
-import type pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { PostgresFollowStore } from '../../src/feeds/postgres-follow-store.js';
@@ -196,6 +197,56 @@ describe('PostgreSQL item store', () => {
       ]);
     } finally {
       await app.close();
+    }
+  });
+
+  it('a connection terminated while creating the schema is a StorageUnavailableError, not a crash', async () => {
+    const schema = uniqueSchema();
+    schemas.push(schema);
+    const applicationName = `sf_stream_ddl_${randomBytes(4).toString('hex')}`;
+    const own = new pg.Pool({
+      connectionString: postgresUrl,
+      max: 1,
+      application_name: applicationName,
+    });
+    own.on('error', () => undefined);
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.prependListener('uncaughtException', onUncaught);
+    // The lock createSchema takes, held here: it waits with its client checked out.
+    const holder = await pool.connect();
+    const lockKey = `sf-stream-server:${schema}`;
+    try {
+      await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]);
+      const pending = createSchema(own, schema).catch((caught: unknown) => caught);
+      for (;;) {
+        const { rows } = await holder.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+          [applicationName],
+        );
+        if (rows[0]!.n === 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await holder.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [applicationName],
+      );
+      const error = await pending;
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a late 'error' would come now
+      expect(error).toBeInstanceOf(StorageUnavailableError);
+      expect((error as Error).message).toContain(`creating schema ${schema}`);
+      expect(uncaught).toEqual([]);
+      await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]);
+      // The broken client was destroyed (max: 1): the next call works on a new one.
+      await createSchema(own, schema);
+      expect(
+        (await own.query(`SELECT count(*)::int AS n FROM ${quoteIdentifier(schema)}.items`)).rows,
+      ).toEqual([{ n: 0 }]);
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+      holder.release();
+      await own.end();
     }
   });
 
