@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { PostgresFollowStore } from '../../src/feeds/postgres-follow-store.js';
-import { postgresItemStore } from '../../src/items/postgres-store.js';
+import { ItemStatements, postgresItemStore } from '../../src/items/postgres-store.js';
 import { indexEntries } from '../../src/items/store.js';
 import { createPool, createSchema, quoteIdentifier } from '../../src/postgres-state.js';
 import type { Queryable } from '../../src/postgres-state.js';
@@ -136,6 +136,60 @@ describe('PostgreSQL item store', () => {
       { tenant: 'a', n: 20 },
       { tenant: 'b', n: 20 },
     ]);
+  });
+
+  it('gives a tenant its ids in commit order: an insert waits for the previous one to commit', async () => {
+    // Why the ids come from an item_sequences row and not from a SEQUENCE (README, PostgreSQL):
+    // nextval is taken when the statement runs, so a later insert could commit, and be read,
+    // before an earlier id shows up below it. Here the second insert waits instead.
+    const schema = await schemaWithTables(pool);
+    schemas.push(schema);
+    const applicationName = `sf_stream_order_${randomBytes(4).toString('hex')}`;
+    const own = new pg.Pool({
+      connectionString: postgresUrl,
+      max: 1,
+      application_name: applicationName,
+    });
+    own.on('error', () => undefined);
+    const first = await pool.connect();
+    try {
+      await first.query('BEGIN');
+      const inserted = await first.query<{ id: string }>(new ItemStatements(schema).insert, [
+        'a',
+        '{"n":1}',
+        [],
+        [],
+      ]);
+      let settled = false;
+      const second = postgresItemStore({ db: own, schema })
+        .forTenant('a')
+        .insert('{"n":2}', [])
+        .finally(() => (settled = true));
+      // Until the second insert either finished or waits on a lock.
+      for (;;) {
+        const { rows } = await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+          [applicationName],
+        );
+        if (settled || rows[0]!.n === 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const reader = postgresItemStore({ db: pool, schema }).forTenant('a');
+      // Neither is visible yet: never id 2 without id 1 below it.
+      expect(await reader.query({ filters: [], start: 0, end: 10 })).toEqual([]);
+      expect(settled).toBe(false);
+      await first.query('COMMIT');
+      expect([inserted.rows[0]!.id, await second]).toEqual(['1', '2']);
+      expect(await reader.query({ filters: [], start: 0, end: 10 })).toEqual([
+        '{"n":2}',
+        '{"n":1}',
+      ]);
+    } finally {
+      await first.query('ROLLBACK').catch(() => undefined);
+      first.release();
+      await own.end();
+    }
   });
 
   it('creates its tables idempotently, also from servers starting at once', async () => {
