@@ -1,4 +1,5 @@
 import { StorageUnavailableError } from '@sf/activity';
+import { runLockedDdl } from '@sf/storage-postgres';
 import type { Pool } from 'pg';
 
 /**
@@ -81,23 +82,20 @@ function isConnectionError(error: unknown): boolean {
   );
 }
 
-/** Creates the schema and its missing tables in one transaction, one process at a time. */
+/**
+ * Creates the schema and its missing tables in one transaction, one process at a time (two
+ * processes starting at once would race on CREATE ... IF NOT EXISTS). @sf/storage-postgres's
+ * runLockedDdl holds the pool client safely: a connection lost meanwhile rejects with its
+ * PostgresUnavailableError (a StorageUnavailableError: the pages answer 503) instead of crashing
+ * the process with an unheard 'error' event of the checked-out client.
+ */
 export async function syncSchema(pool: Pool, schema: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    // Two processes starting at once would race on CREATE ... IF NOT EXISTS: one at a time.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-      `sf-pinterest-schema:${schema}`,
-    ]);
-    for (const statement of ddl(schema)) await client.query(statement);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  await runLockedDdl({
+    pool,
+    lockKey: `sf-pinterest-schema:${schema}`,
+    statements: ddl(schema),
+    operation: `creating schema ${schema}`,
+  });
 }
 
 /** A StorageUnavailableError for a connection error (the pages answer 503); others as they are. */

@@ -12,7 +12,10 @@ describe('PostgresStore without a server', () => {
     await expect(opening).rejects.toBeInstanceOf(StorageUnavailableError);
     await expect(opening).rejects.toMatchObject({
       code: 'SF_STORAGE_UNAVAILABLE',
-      message: expect.stringMatching(/^PostgreSQL is not reachable \(.*ECONNREFUSED/),
+      // @sf/storage-postgres's PostgresUnavailableError (runLockedDdl), naming what was being done.
+      message: expect.stringMatching(
+        /^PostgreSQL is unavailable \(creating schema pinterest\): .*ECONNREFUSED/,
+      ),
     });
   });
 

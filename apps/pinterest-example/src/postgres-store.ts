@@ -73,11 +73,8 @@ export class PostgresStore implements DomainStore {
 
   /** Creates the schema and the tables that are missing (idempotent; one process at a time). */
   async sync(): Promise<void> {
-    try {
-      await syncSchema(this.#pool, this.schema);
-    } catch (error) {
-      throw unavailableOr(error);
-    }
+    // Its errors are @sf/storage-postgres's typed ones already (unavailable: a StorageUnavailableError).
+    await syncSchema(this.#pool, this.schema);
   }
 
   async #query<R extends QueryResultRow>(text: string, values: unknown[] = []) {

@@ -1,4 +1,5 @@
 import { StorageUnavailableError } from '@sf/activity';
+import { runLockedDdl } from '@sf/storage-postgres';
 import pg from 'pg';
 import { redactedUrl } from './config/storage.js';
 import { ApiError } from './errors.js';
@@ -52,24 +53,32 @@ export function schemaStatements(schema: string): string[] {
   ];
 }
 
-/** Creates the schema's tables and indexes (see schemaStatements) in one transaction. */
+/**
+ * Creates the schema's tables and indexes (see schemaStatements) in one transaction, under the
+ * advisory lock of @sf/storage-postgres's runLockedDdl, which also holds the pool client safely:
+ * a connection lost meanwhile is a StorageUnavailableError (the server refuses to start), not a
+ * process crashed by an unheard 'error' event of the checked-out client.
+ */
 export async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
-  await postgresCall(`creating schema ${schema}`, async () => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `sf-stream-server:${schema}`,
-      ]);
-      for (const statement of schemaStatements(schema)) await client.query(statement);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  });
+  const what = `creating schema ${schema}`;
+  try {
+    await runLockedDdl({
+      pool,
+      lockKey: `sf-stream-server:${schema}`,
+      statements: schemaStatements(schema),
+      operation: what,
+    });
+  } catch (error) {
+    // Already typed (PostgresUnavailableError is one): wrapped again it would say it twice.
+    if (error instanceof StorageUnavailableError) throw error;
+    const state = (error as { sqlState?: unknown }).sqlState;
+    throw new ApiError(
+      500,
+      'STORAGE_ERROR',
+      `${(error as Error).message}${typeof state === 'string' ? ` (SQLSTATE ${state})` : ''}`,
+      { cause: error },
+    );
+  }
 }
 
 export interface PoolOptions {

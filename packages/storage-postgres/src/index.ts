@@ -8,6 +8,8 @@ export type { CorruptRowPolicy, ModifyMode } from './context.js';
 export { checkSchemaName, migrations, SCHEMA_VERSION } from './schema.js';
 export type { AppliedMigration, Migration } from './schema.js';
 export { migrate } from './migrate.js';
+export { runLockedDdl } from './ddl.js';
+export type { LockedDdlOptions } from './ddl.js';
 export type { MigrateOptions } from './migrate.js';
 export {
   PostgresConfigurationError,

@@ -2,7 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import {
   PostgresConflictError,
-  PostgresUnavailableError,
   toStorageError,
   isRetryable,
   isUnavailable,
@@ -126,8 +125,11 @@ export class PostgresRunner {
 
   /**
    * Runs `work` on one pool client held for it (statements outside a transaction of the runner:
-   * migrations, schema reads), then releases it; destroyed, not reused, when its connection was
-   * lost meanwhile (see HeldClient). Errors of `work` pass through.
+   * migrations, DDL, schema reads), then releases it; destroyed, not reused, when its connection
+   * was lost meanwhile (see HeldClient) or `work` failed: a failed `work` may leave the client
+   * inside a transaction whose ROLLBACK failed too, and these calls are rare enough that a new
+   * connection costs nothing next to reusing one in an unknown state. Errors of `work` pass
+   * through.
    */
   async withClient<R>(
     context: PostgresOperationContext,
@@ -137,7 +139,7 @@ export class PostgresRunner {
     try {
       return await work(held.client);
     } catch (error) {
-      if (error instanceof PostgresUnavailableError || isUnavailable(error)) held.broken ??= error;
+      held.broken ??= error;
       throw error;
     } finally {
       held.release();

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { lockedTransaction } from './ddl.js';
 import { PostgresConfigurationError, PostgresSchemaError, toStorageError } from './errors.js';
 
 /** What a valid schema name looks like (it is put into SQL quoted, but kept simple). */
@@ -283,47 +284,43 @@ export async function applyMigrations(
 ): Promise<AppliedMigration[]> {
   const tables = new Tables(checkSchemaName(schema));
   const quoted = `"${schema}"`;
-  const context = { operation: 'sync' };
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      `sf-storage-postgres:migrate:${schema}`,
-    ]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${tables.migrations} (
-        version integer PRIMARY KEY,
-        name text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now()
-      )`,
-    );
-    const { rows } = await client.query<{ version: number }>(
-      `SELECT version FROM ${tables.migrations}`,
-    );
-    const done = new Set(rows.map((row) => row.version));
-    const newest = Math.max(0, ...done);
-    if (newest > SCHEMA_VERSION) {
-      throw new PostgresSchemaError(
-        `schema ${quoted} is at version ${newest}, newer than this package's ${SCHEMA_VERSION}: upgrade @sf/storage-postgres`,
+  return lockedTransaction(
+    client,
+    `sf-storage-postgres:migrate:${schema}`,
+    { operation: 'sync' },
+    async () => {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${tables.migrations} (
+          version integer PRIMARY KEY,
+          name text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`,
       );
-    }
-    const applied: AppliedMigration[] = [];
-    for (const migration of migrations) {
-      if (done.has(migration.version)) continue;
-      for (const statement of migration.statements)
-        await client.query(statement.replaceAll('{s}', quoted));
-      await client.query(`INSERT INTO ${tables.migrations} (version, name) VALUES ($1, $2)`, [
-        migration.version,
-        migration.name,
-      ]);
-      applied.push({ version: migration.version, name: migration.name });
-    }
-    await client.query('COMMIT');
-    return applied;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw toStorageError(error, context);
-  }
+      const { rows } = await client.query<{ version: number }>(
+        `SELECT version FROM ${tables.migrations}`,
+      );
+      const done = new Set(rows.map((row) => row.version));
+      const newest = Math.max(0, ...done);
+      if (newest > SCHEMA_VERSION) {
+        throw new PostgresSchemaError(
+          `schema ${quoted} is at version ${newest}, newer than this package's ${SCHEMA_VERSION}: upgrade @sf/storage-postgres`,
+        );
+      }
+      const applied: AppliedMigration[] = [];
+      for (const migration of migrations) {
+        if (done.has(migration.version)) continue;
+        for (const statement of migration.statements)
+          await client.query(statement.replaceAll('{s}', quoted));
+        await client.query(`INSERT INTO ${tables.migrations} (version, name) VALUES ($1, $2)`, [
+          migration.version,
+          migration.name,
+        ]);
+        applied.push({ version: migration.version, name: migration.name });
+      }
+      return applied;
+    },
+  );
 }
 
 /** The versions recorded in the schema (empty when it was never synced). */

@@ -1,9 +1,10 @@
 import { StorageUnavailableError } from '@sf/activity';
-import type pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { PostgresFollowStore } from '../../src/feeds/postgres-follow-store.js';
-import { postgresItemStore } from '../../src/items/postgres-store.js';
+import { ItemStatements, postgresItemStore } from '../../src/items/postgres-store.js';
 import { indexEntries } from '../../src/items/store.js';
 import { createPool, createSchema, quoteIdentifier } from '../../src/postgres-state.js';
 import type { Queryable } from '../../src/postgres-state.js';
@@ -137,6 +138,60 @@ describe('PostgreSQL item store', () => {
     ]);
   });
 
+  it('gives a tenant its ids in commit order: an insert waits for the previous one to commit', async () => {
+    // Why the ids come from an item_sequences row and not from a SEQUENCE (README, PostgreSQL):
+    // nextval is taken when the statement runs, so a later insert could commit, and be read,
+    // before an earlier id shows up below it. Here the second insert waits instead.
+    const schema = await schemaWithTables(pool);
+    schemas.push(schema);
+    const applicationName = `sf_stream_order_${randomBytes(4).toString('hex')}`;
+    const own = new pg.Pool({
+      connectionString: postgresUrl,
+      max: 1,
+      application_name: applicationName,
+    });
+    own.on('error', () => undefined);
+    const first = await pool.connect();
+    try {
+      await first.query('BEGIN');
+      const inserted = await first.query<{ id: string }>(new ItemStatements(schema).insert, [
+        'a',
+        '{"n":1}',
+        [],
+        [],
+      ]);
+      let settled = false;
+      const second = postgresItemStore({ db: own, schema })
+        .forTenant('a')
+        .insert('{"n":2}', [])
+        .finally(() => (settled = true));
+      // Until the second insert either finished or waits on a lock.
+      for (;;) {
+        const { rows } = await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+          [applicationName],
+        );
+        if (settled || rows[0]!.n === 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const reader = postgresItemStore({ db: pool, schema }).forTenant('a');
+      // Neither is visible yet: never id 2 without id 1 below it.
+      expect(await reader.query({ filters: [], start: 0, end: 10 })).toEqual([]);
+      expect(settled).toBe(false);
+      await first.query('COMMIT');
+      expect([inserted.rows[0]!.id, await second]).toEqual(['1', '2']);
+      expect(await reader.query({ filters: [], start: 0, end: 10 })).toEqual([
+        '{"n":2}',
+        '{"n":1}',
+      ]);
+    } finally {
+      await first.query('ROLLBACK').catch(() => undefined);
+      first.release();
+      await own.end();
+    }
+  });
+
   it('creates its tables idempotently, also from servers starting at once', async () => {
     const schema = uniqueSchema();
     schemas.push(schema);
@@ -196,6 +251,56 @@ describe('PostgreSQL item store', () => {
       ]);
     } finally {
       await app.close();
+    }
+  });
+
+  it('a connection terminated while creating the schema is a StorageUnavailableError, not a crash', async () => {
+    const schema = uniqueSchema();
+    schemas.push(schema);
+    const applicationName = `sf_stream_ddl_${randomBytes(4).toString('hex')}`;
+    const own = new pg.Pool({
+      connectionString: postgresUrl,
+      max: 1,
+      application_name: applicationName,
+    });
+    own.on('error', () => undefined);
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.prependListener('uncaughtException', onUncaught);
+    // The lock createSchema takes, held here: it waits with its client checked out.
+    const holder = await pool.connect();
+    const lockKey = `sf-stream-server:${schema}`;
+    try {
+      await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]);
+      const pending = createSchema(own, schema).catch((caught: unknown) => caught);
+      for (;;) {
+        const { rows } = await holder.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+          [applicationName],
+        );
+        if (rows[0]!.n === 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await holder.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [applicationName],
+      );
+      const error = await pending;
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a late 'error' would come now
+      expect(error).toBeInstanceOf(StorageUnavailableError);
+      expect((error as Error).message).toContain(`creating schema ${schema}`);
+      expect(uncaught).toEqual([]);
+      await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]);
+      // The broken client was destroyed (max: 1): the next call works on a new one.
+      await createSchema(own, schema);
+      expect(
+        (await own.query(`SELECT count(*)::int AS n FROM ${quoteIdentifier(schema)}.items`)).rows,
+      ).toEqual([{ n: 0 }]);
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+      holder.release();
+      await own.end();
     }
   });
 
