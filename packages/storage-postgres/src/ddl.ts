@@ -1,6 +1,6 @@
 import type pg from 'pg';
+import { errorMessage } from '@sf/feeds/backend';
 import {
-  messageOf,
   PostgresConfigurationError,
   PostgresQueryError,
   PostgresSchemaError,
@@ -98,7 +98,7 @@ function statementError(error: unknown, context: PostgresOperationContext, index
   if (!(mapped instanceof PostgresQueryError || mapped instanceof PostgresSchemaError))
     return mapped;
   const sqlState = (error as { code?: unknown }).code;
-  return new PostgresQueryError(context, `statements[${index}]: ${messageOf(error)}`, {
+  return new PostgresQueryError(context, `statements[${index}]: ${errorMessage(error)}`, {
     cause: error,
     sqlState: typeof sqlState === 'string' ? sqlState : undefined,
   });
