@@ -100,13 +100,16 @@ describe('configuration', () => {
       path: 'SF_POSTGRES_URL',
       value: 'postgres://postgres:***@127.0.0.1:1/test',
     });
-  });
+    // The refusal is immediate; the time is the first import of pg, BullMQ and the storage through
+    // vitest's transform, which took 35 s on a 2-core machine at load average 50 (a CI run failed on
+    // the 30 s default).
+  }, 120_000);
 
   it('says clearly when Redis is not reachable', async () => {
     await expect(
       createRuntime({ storage: 'redis', redisUrl: 'redis://127.0.0.1:1' }),
     ).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
-  });
+  }, 120_000);
 });
 
 describe('stats', () => {
