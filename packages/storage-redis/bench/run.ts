@@ -8,7 +8,8 @@
  * Environment: BENCH_FEEDS (10000), BENCH_ROUNDS (100: feeds x rounds writes), BENCH_MAX_LENGTH
  * (90: the last rounds trim), BENCH_CHUNK (100 feeds per batch call, Stream Framework's
  * fanout_chunk_size), BENCH_IN_FLIGHT (16 batch calls in flight), BENCH_READS (10000),
- * BENCH_REPEAT (1: runs of both layouts).
+ * BENCH_REPEAT (1: runs of both layouts), BENCH_ID_SCHEME ('actor', the default 46-digit ids, or
+ * 'stream-framework', Python's 26-digit ids).
  *
  * Every key it writes is under a random `sfbench:<hex>:` prefix and deleted at the end.
  */
@@ -31,6 +32,7 @@ const CHUNK = env('BENCH_CHUNK', 100);
 const IN_FLIGHT = env('BENCH_IN_FLIGHT', 16);
 const READS = env('BENCH_READS', 10_000);
 const REPEAT = env('BENCH_REPEAT', 1);
+const ID_SCHEME = process.env.BENCH_ID_SCHEME === 'stream-framework' ? 'stream-framework' : 'actor';
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const runPrefix = `sfbench:${randomBytes(4).toString('hex')}:`;
 
@@ -102,6 +104,7 @@ const activities = Array.from(
       object: 1000 + round,
       time: Date.UTC(2024, 0, 1) + round * 1000,
       extraContext: { itemId: round },
+      idScheme: ID_SCHEME,
     }),
 );
 const userIds = Array.from({ length: FEEDS }, (_, i) => i + 1);
@@ -284,10 +287,10 @@ async function main(): Promise<void> {
   const version = /redis_version:(\S+)/.exec(server)?.[1];
   const clients = /connected_clients:(\d+)/.exec(await redis.info('clients'))?.[1];
   console.log(
-    `Redis ${version} at ${url} (${clients} connected clients: server times include the other clients' commands); node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model.trim()})\n` +
+    `Redis ${version} at ${url} (${clients} connected clients${clients === '1' ? '' : ": server times include the other clients' commands"}); node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model.trim()})\n` +
       `uptime at the start: ${uptime()}\n` +
       `${FEEDS.toLocaleString('en-US')} feeds x ${ROUNDS} activities = ${(FEEDS * ROUNDS).toLocaleString('en-US')} writes, ` +
-      `maxLength ${MAX_LENGTH}, ${CHUNK} feeds per batch call, ${IN_FLIGHT} calls in flight, ${REPEAT} run(s) of each layout\n`,
+      `maxLength ${MAX_LENGTH}, ${ID_SCHEME}-scheme ids (${activities[0]!.serializationId.length} digits), ${CHUNK} feeds per batch call, ${IN_FLIGHT} calls in flight, ${REPEAT} run(s) of each layout\n`,
   );
   const runs = new Map<RedisLayout, LayoutFigures[]>(REDIS_LAYOUTS.map((layout) => [layout, []]));
   let plain = 0;

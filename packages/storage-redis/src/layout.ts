@@ -27,7 +27,7 @@ export function resolveLayout(value: unknown): RedisLayout {
   if (typeof value === 'string' && (REDIS_LAYOUTS as readonly string[]).includes(value))
     return value as RedisLayout;
   throw new RedisConfigurationError(
-    `layout must be 'stream-framework' or 'compact', got ${JSON.stringify(value) ?? String(value)}`,
+    `layout must be 'stream-framework' or 'compact', got ${JSON.stringify(value) ?? typeof value}`,
     { path: 'redisStorage.layout', value },
   );
 }
@@ -73,8 +73,8 @@ export function compactBoundScore(id: string): string {
 
 /** How one timeline makes scores from ids: for entries, and for the bounds of filtered reads. */
 export interface TimelineScores {
-  score(id: string): string;
-  bound(id: string): string;
+  readonly score: (id: string) => string;
+  readonly bound: (id: string) => string;
 }
 
 /** Stream Framework's: the id is the score (Redis parses it as a double). */
@@ -97,13 +97,17 @@ export class TimelineLayout {
   readonly markerKey: string;
   readonly #runner: RedisRunner;
   #checked: Promise<void> | undefined;
-  /** True once the keyspace is known to be in this layout: no await on the hot path. */
-  ready = false;
+  #ready = false;
 
   constructor(name: RedisLayout, runner: RedisRunner, keyPrefix: string) {
     this.name = name;
     this.#runner = runner;
     this.markerKey = `${keyPrefix}sf:layout`;
+  }
+
+  /** True once the keyspace is known to be in this layout: no await on the hot path. */
+  get ready(): boolean {
+    return this.#ready;
   }
 
   /** The scores of a flat timeline (ids as members) or an aggregated one. */
@@ -118,7 +122,7 @@ export class TimelineLayout {
   check(): Promise<void> {
     this.#checked ??= this.#check().then(
       () => {
-        this.ready = true;
+        this.#ready = true;
       },
       (error: unknown) => {
         if (!(error instanceof RedisConfigurationError)) this.#checked = undefined;
