@@ -1,14 +1,19 @@
 /**
  * `pnpm bench` in packages/storage-redis: the Redis backend's fanout, read and memory figures on
- * the local Redis (REDIS_URL, default redis://127.0.0.1:6379). Prints a table; asserts nothing.
+ * the local Redis (REDIS_URL, default redis://127.0.0.1:6379), for both layouts side by side in
+ * the same run ('stream-framework' then 'compact', in the reverse order on every other repeat).
+ * Server time comes from `INFO commandstats` deltas: give it a Redis no other client uses (the
+ * connected clients are printed) for clean figures. Prints a table; asserts nothing.
  *
  * Environment: BENCH_FEEDS (10000), BENCH_ROUNDS (100: feeds x rounds writes), BENCH_MAX_LENGTH
  * (90: the last rounds trim), BENCH_CHUNK (100 feeds per batch call, Stream Framework's
- * fanout_chunk_size), BENCH_IN_FLIGHT (16 batch calls in flight), BENCH_READS (10000).
+ * fanout_chunk_size), BENCH_IN_FLIGHT (16 batch calls in flight), BENCH_READS (10000),
+ * BENCH_REPEAT (1: runs of both layouts), BENCH_ID_SCHEME ('actor', the default 46-digit ids, or
+ * 'stream-framework', Python's 26-digit ids).
  *
  * Every key it writes is under a random `sfbench:<hex>:` prefix and deleted at the end.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,7 +22,7 @@ import { once } from 'node:events';
 import { Activity, Love } from '@sf/activity';
 import { Feed } from '@sf/feeds';
 import { Redis } from 'ioredis';
-import { redisStorage } from '../src/index.js';
+import { REDIS_LAYOUTS, compactScore, redisStorage, type RedisLayout } from '../src/index.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const FEEDS = env('BENCH_FEEDS', 10_000);
@@ -26,8 +31,10 @@ const MAX_LENGTH = env('BENCH_MAX_LENGTH', 90);
 const CHUNK = env('BENCH_CHUNK', 100);
 const IN_FLIGHT = env('BENCH_IN_FLIGHT', 16);
 const READS = env('BENCH_READS', 10_000);
+const REPEAT = env('BENCH_REPEAT', 1);
+const ID_SCHEME = process.env.BENCH_ID_SCHEME === 'stream-framework' ? 'stream-framework' : 'actor';
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `sfbench:${randomBytes(4).toString('hex')}:`;
+const runPrefix = `sfbench:${randomBytes(4).toString('hex')}:`;
 
 const redis = new Redis(url, { maxRetriesPerRequest: 1 });
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
@@ -36,6 +43,33 @@ const formatRate = (n: number) => `${Math.round(n).toLocaleString('en-US')} /s`;
 async function usedMemory(): Promise<number> {
   const info = await redis.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1]);
+}
+
+/** `calls` and `usec` of every command in `INFO commandstats` (server-wide, since the last reset). */
+async function commandStats(): Promise<Map<string, { calls: number; usec: number }>> {
+  const stats = new Map<string, { calls: number; usec: number }>();
+  for (const match of (await redis.info('commandstats')).matchAll(
+    /^cmdstat_([a-z|_-]+):calls=(\d+),usec=(\d+)/gm,
+  ))
+    stats.set(match[1]!, { calls: Number(match[2]), usec: Number(match[3]) });
+  return stats;
+}
+
+/** What `run` cost Redis, per command: the commandstats after minus before. */
+async function serverTime<T>(
+  run: () => Promise<T>,
+): Promise<{ result: T; cost: (command: string) => { calls: number; usec: number } }> {
+  const before = await commandStats();
+  const result = await run();
+  const after = await commandStats();
+  return {
+    result,
+    cost: (command) => {
+      const a = after.get(command) ?? { calls: 0, usec: 0 };
+      const b = before.get(command) ?? { calls: 0, usec: 0 };
+      return { calls: a.calls - b.calls, usec: a.usec - b.usec };
+    },
+  };
 }
 
 async function deleteKeys(match: string): Promise<void> {
@@ -70,13 +104,14 @@ const activities = Array.from(
       object: 1000 + round,
       time: Date.UTC(2024, 0, 1) + round * 1000,
       extraContext: { itemId: round },
+      idScheme: ID_SCHEME,
     }),
 );
 const userIds = Array.from({ length: FEEDS }, (_, i) => i + 1);
-const rows: Array<[string, string]> = [];
+const rows: Array<[string, string, string, string]> = [];
 
 /** `MEMORY USAGE` of every feed key, summed: unaffected by other clients writing meanwhile. */
-async function feedKeysMemory(): Promise<number> {
+async function feedKeysMemory(prefix: string): Promise<number> {
   let total = 0;
   for (let start = 0; start < FEEDS; start += 1000) {
     const pipeline = redis.pipeline();
@@ -90,13 +125,18 @@ async function feedKeysMemory(): Promise<number> {
   return total;
 }
 
-async function fanout(): Promise<{
+interface FanoutFigures {
   rate: number;
   bytesPerEntry: number;
   keyBytesPerEntry: number;
-  entries: number;
-}> {
-  const storage = redisStorage({ redis, keyPrefix: prefix });
+  /** Server time per feed write: every EVALSHA's usec over the feed writes. */
+  usecPerWrite: number;
+  /** usec_per_call of the ZADDs the scripts ran. */
+  zaddUsec: number;
+}
+
+async function fanout(layout: RedisLayout, prefix: string): Promise<FanoutFigures> {
+  const storage = redisStorage({ redis, keyPrefix: prefix, layout });
   const PinFeed = Feed.define({
     name: 'normal',
     keyFormat: 'feed:normal:{userId}',
@@ -106,29 +146,36 @@ async function fanout(): Promise<{
   await PinFeed.insertActivities(activities);
   const before = await usedMemory();
   const chunks = Math.ceil(FEEDS / CHUNK);
-  const start = process.hrtime.bigint();
-  for (const activity of activities) {
-    await limited(chunks, IN_FLIGHT, (chunk) =>
-      PinFeed.addToMany(userIds.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [activity]),
-    );
-  }
-  const elapsed = seconds(start);
+  const { result: elapsed, cost } = await serverTime(async () => {
+    const start = process.hrtime.bigint();
+    for (const activity of activities) {
+      await limited(chunks, IN_FLIGHT, (chunk) =>
+        PinFeed.addToMany(userIds.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [activity]),
+      );
+    }
+    return seconds(start);
+  });
   const after = await usedMemory();
   const entries = FEEDS * Math.min(ROUNDS, MAX_LENGTH);
   const sample = await redis.zcard(`${prefix}feed:normal:${FEEDS}`);
   if (sample !== Math.min(ROUNDS, MAX_LENGTH))
     throw new Error(`feed length ${sample}, expected ${Math.min(ROUNDS, MAX_LENGTH)}`);
-  const keyBytes = await feedKeysMemory();
+  const keyBytes = await feedKeysMemory(prefix);
+  const zadd = cost('zadd');
   return {
     rate: (FEEDS * ROUNDS) / elapsed,
     bytesPerEntry: (after - before) / entries,
     keyBytesPerEntry: keyBytes / entries,
-    entries,
+    usecPerWrite: cost('evalsha').usec / (FEEDS * ROUNDS),
+    zaddUsec: zadd.usec / zadd.calls,
   };
 }
 
-async function reads(): Promise<{ p50: number; p99: number; mean: number }> {
-  const storage = redisStorage({ redis, keyPrefix: prefix });
+async function reads(
+  layout: RedisLayout,
+  prefix: string,
+): Promise<{ p50: number; p99: number; mean: number }> {
+  const storage = redisStorage({ redis, keyPrefix: prefix, layout });
   const PinFeed = Feed.define({
     name: 'normal',
     keyFormat: 'feed:normal:{userId}',
@@ -155,43 +202,54 @@ async function reads(): Promise<{ p50: number; p99: number; mean: number }> {
   };
 }
 
-/** The same ZADDs as RESP, sent with `redis-cli --pipe` (mass insertion). */
-async function massInsertion(): Promise<number> {
+/**
+ * The same ZADDs as RESP (scores of the layout), sent with `redis-cli --pipe` (mass insertion):
+ * writes/s and the server time per ZADD.
+ */
+async function massInsertion(
+  layout: RedisLayout,
+  prefix: string,
+): Promise<{ rate: number; zaddUsec: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'sf-bench-'));
   const file = join(dir, 'zadd.resp');
   const out = createWriteStream(file);
   const bulk = (text: string) => `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
   for (const activity of activities) {
     const id = activity.serializationId;
+    const score = layout === 'compact' ? compactScore(id) : id;
     let block = '';
     for (const userId of userIds)
-      block += `*4\r\n$4\r\nZADD\r\n${bulk(`${prefix}pipe:feed:${userId}`)}${bulk(id)}${bulk(id)}`;
+      block += `*4\r\n$4\r\nZADD\r\n${bulk(`${prefix}pipe:feed:${userId}`)}${bulk(score)}${bulk(id)}`;
     if (!out.write(block)) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
   const { hostname, port } = new URL(url);
-  const start = process.hrtime.bigint();
-  const child = spawn(
-    'redis-cli',
-    ['-h', hostname || '127.0.0.1', '-p', port || '6379', '--pipe'],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const { createReadStream } = await import('node:fs');
-  createReadStream(file).pipe(child.stdin);
   let output = '';
-  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  const elapsed = seconds(start);
+  const { result, cost } = await serverTime(async () => {
+    const start = process.hrtime.bigint();
+    const child = spawn(
+      'redis-cli',
+      ['-h', hostname || '127.0.0.1', '-p', port || '6379', '--pipe'],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const { createReadStream } = await import('node:fs');
+    createReadStream(file).pipe(child.stdin);
+    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    return { code, elapsed: seconds(start) };
+  });
+  const { code, elapsed } = result;
   rmSync(dir, { recursive: true, force: true });
   if (code !== 0 || !/errors: 0, replies: (\d+)/.test(output))
     throw new Error(`redis-cli --pipe failed: ${output}`);
   await deleteKeys(`${prefix}pipe:*`);
-  return (FEEDS * ROUNDS) / elapsed;
+  const zadd = cost('zadd');
+  return { rate: (FEEDS * ROUNDS) / elapsed, zaddUsec: zadd.usec / zadd.calls };
 }
 
 /** The same ZADDs through plain ioredis pipelines (one pipeline per activity). */
-async function plainPipeline(): Promise<number> {
+async function plainPipeline(prefix: string): Promise<number> {
   const start = process.hrtime.bigint();
   for (const activity of activities) {
     const id = activity.serializationId;
@@ -204,53 +262,112 @@ async function plainPipeline(): Promise<number> {
   return (FEEDS * ROUNDS) / elapsed;
 }
 
+interface LayoutFigures extends FanoutFigures {
+  read: { p50: number; p99: number; mean: number };
+  ceiling: { rate: number; zaddUsec: number };
+}
+
+/** One layout: fanout (with its server time and memory), reads, then the mass-insertion ceiling. */
+async function runLayout(layout: RedisLayout, prefix: string): Promise<LayoutFigures> {
+  try {
+    const written = await fanout(layout, prefix);
+    const read = await reads(layout, prefix);
+    await deleteKeys(`${prefix}*`);
+    const ceiling = await massInsertion(layout, prefix);
+    return { ...written, read, ceiling };
+  } finally {
+    await deleteKeys(`${prefix}*`);
+  }
+}
+
+const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
+
 async function main(): Promise<void> {
   const server = await redis.info('server');
   const version = /redis_version:(\S+)/.exec(server)?.[1];
+  const clients = /connected_clients:(\d+)/.exec(await redis.info('clients'))?.[1];
   console.log(
-    `Redis ${version} at ${url}; node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model.trim()}), load average ${loadavg()[0]!.toFixed(1)}\n` +
+    `Redis ${version} at ${url} (${clients} connected clients${clients === '1' ? '' : ": server times include the other clients' commands"}); node ${process.version}; ${cpus().length} cores (${cpus()[0]?.model.trim()})\n` +
+      `uptime at the start: ${uptime()}\n` +
       `${FEEDS.toLocaleString('en-US')} feeds x ${ROUNDS} activities = ${(FEEDS * ROUNDS).toLocaleString('en-US')} writes, ` +
-      `maxLength ${MAX_LENGTH}, ${CHUNK} feeds per batch call, ${IN_FLIGHT} calls in flight\n`,
+      `maxLength ${MAX_LENGTH}, ${ID_SCHEME}-scheme ids (${activities[0]!.serializationId.length} digits), ${CHUNK} feeds per batch call, ${IN_FLIGHT} calls in flight, ${REPEAT} run(s) of each layout\n`,
   );
+  const runs = new Map<RedisLayout, LayoutFigures[]>(REDIS_LAYOUTS.map((layout) => [layout, []]));
+  let plain = 0;
   try {
-    const written = await fanout();
-    rows.push(['fanout: feed writes/s (addToMany, trim included)', formatRate(written.rate)]);
-    rows.push([
-      'memory: bytes per feed entry (INFO used_memory after - before)',
-      written.bytesPerEntry.toFixed(1),
-    ]);
-    rows.push([
-      'memory: bytes per feed entry (MEMORY USAGE of the feed keys)',
-      written.keyBytesPerEntry.toFixed(1),
-    ]);
-    const latency = await reads();
-    rows.push([
-      `read: get({ limit: 25 }) + hydration, p50 (${READS.toLocaleString('en-US')} reads)`,
-      `${latency.p50.toFixed(3)} ms`,
-    ]);
-    rows.push(['read: p99', `${latency.p99.toFixed(3)} ms`]);
-    rows.push(['read: mean', `${latency.mean.toFixed(3)} ms`]);
-    await deleteKeys(`${prefix}*`);
-    const ceiling = await massInsertion();
-    rows.push(['ceiling: ZADD/s, redis-cli --pipe (mass insertion)', formatRate(ceiling)]);
-    const plain = await plainPipeline();
-    rows.push(['reference: ZADD/s, plain ioredis pipeline', formatRate(plain)]);
-    rows.push(['ratio fanout / ceiling', `${((written.rate / ceiling) * 100).toFixed(0)} %`]);
-    rows.push(['ratio fanout / plain ioredis pipeline', `${(written.rate / plain).toFixed(1)} x`]);
+    for (let repeat = 0; repeat < REPEAT; repeat++) {
+      const order = repeat % 2 === 0 ? REDIS_LAYOUTS : [...REDIS_LAYOUTS].reverse();
+      for (const layout of order)
+        runs.get(layout)!.push(await runLayout(layout, `${runPrefix}${layout}:${repeat}:`));
+    }
+    plain = await plainPipeline(runPrefix);
   } finally {
-    await deleteKeys(`${prefix}*`);
+    await deleteKeys(`${runPrefix}*`);
     await redis.quit();
   }
+  const [sf, compact] = REDIS_LAYOUTS.map((layout) => runs.get(layout)!);
+  const best = (list: LayoutFigures[], pick: (f: LayoutFigures) => number) =>
+    Math.max(...list.map(pick));
+  const mean = (list: LayoutFigures[], pick: (f: LayoutFigures) => number) =>
+    list.reduce((sum, f) => sum + pick(f), 0) / list.length;
+  const row = (
+    name: string,
+    pick: (f: LayoutFigures) => number,
+    format: (n: number) => string,
+    summary: 'best' | 'mean',
+  ) => {
+    const all = (list: LayoutFigures[]) => list.map((f) => format(pick(f))).join(' / ');
+    const of = summary === 'best' ? best : mean;
+    const ratio = of(compact!, pick) / of(sf!, pick);
+    rows.push([name, all(sf!), all(compact!), `${ratio.toFixed(2)} x`]);
+  };
+  const us = (n: number) => `${n.toFixed(2)} us`;
+  const bytes = (n: number) => n.toFixed(1);
+  const ms = (n: number) => `${n.toFixed(3)} ms`;
+  row('fanout: feed writes/s (addToMany, trim included)', (f) => f.rate, formatRate, 'best');
+  row('server time per feed write (EVALSHA usec / writes)', (f) => f.usecPerWrite, us, 'mean');
+  row('server time per ZADD inside the scripts (usec_per_call)', (f) => f.zaddUsec, us, 'mean');
+  row(
+    'memory: bytes per entry (MEMORY USAGE of the feeds)',
+    (f) => f.keyBytesPerEntry,
+    bytes,
+    'mean',
+  );
+  row('memory: bytes per entry (INFO used_memory delta)', (f) => f.bytesPerEntry, bytes, 'mean');
+  row(`read: get({ limit: 25 }) + hydration, p50`, (f) => f.read.p50, ms, 'mean');
+  row('read: p99', (f) => f.read.p99, ms, 'mean');
+  row(
+    'ceiling: ZADD/s, redis-cli --pipe (mass insertion)',
+    (f) => f.ceiling.rate,
+    formatRate,
+    'best',
+  );
+  row('ceiling: server time per ZADD (usec_per_call)', (f) => f.ceiling.zaddUsec, us, 'mean');
+  row(
+    'ratio fanout / ceiling',
+    (f) => f.rate / f.ceiling.rate,
+    (n) => `${(n * 100).toFixed(0)} %`,
+    'mean',
+  );
   rows.push([
-    'load average at the end (other processes compete for the cores)',
-    loadavg()[0]!.toFixed(1),
+    'reference: ZADD/s, plain ioredis pipeline (ids as scores)',
+    formatRate(plain),
+    '',
+    '',
   ]);
-  const width = Math.max(...rows.map(([name]) => name.length));
-  const valueWidth = Math.max(...rows.map(([, value]) => value.length));
-  console.log(`| ${'figure'.padEnd(width)} | ${'value'.padStart(valueWidth)} |`);
-  console.log(`| ${'-'.repeat(width)} | ${'-'.repeat(valueWidth - 1)}: |`);
-  for (const [name, value] of rows)
-    console.log(`| ${name.padEnd(width)} | ${value.padStart(valueWidth)} |`);
+  rows.push(['load average at the end (1 min)', loadavg()[0]!.toFixed(1), '', '']);
+  const headers = ['figure', 'stream-framework', 'compact', 'compact / sf'];
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...rows.map((r) => r[i]!.length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  console.log(line(headers));
+  console.log(
+    `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`,
+  );
+  for (const r of rows) console.log(line(r));
+  console.log(`\nuptime at the end: ${uptime()}`);
 }
 
 await main();

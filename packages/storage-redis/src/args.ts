@@ -4,22 +4,26 @@ import { boundsOf } from './ids.js';
 import type { MarkersSignature } from './lua/markers-2.js';
 import type { RangeArgs } from './lua/range-1.js';
 
-/** ARGV of `sfRangeV1` (see src/lua/range-1.ts). */
+/**
+ * ARGV of `sfRangeV1` (see src/lua/range-1.ts). `boundScore` gives a bound's score in the
+ * timeline's layout (default: the id itself, Stream Framework's scores).
+ */
 export function rangeArgs(
   order: TimelineOrder,
   idSource: 'member' | 'score',
   filter: IdFilter | undefined,
   offset: number,
   limit: number | null,
+  boundScore: (id: string) => string = (id) => id,
 ): RangeArgs {
   const { low, high } = boundsOf(filter);
   return [
     order,
     idSource,
-    low?.id ?? '-inf',
+    low ? boundScore(low.id) : '-inf',
     low?.id ?? '',
     low?.inclusive === false ? '0' : '1',
-    high?.id ?? '+inf',
+    high ? boundScore(high.id) : '+inf',
     high?.id ?? '',
     high?.inclusive === false ? '0' : '1',
     offset,

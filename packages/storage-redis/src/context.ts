@@ -3,6 +3,7 @@ import { RedisConfigurationError, RedisSerializationError } from './errors.js';
 import { KeyedMutex, detectFormatMismatch } from '@sf/feeds';
 import type { StoredValueKind } from '@sf/feeds';
 import type { RedisKeys } from './keys.js';
+import type { TimelineLayout } from './layout.js';
 
 /** How `modify` locks a feed (see the README: "Concurrency"). */
 export interface RedisLockOptions {
@@ -73,6 +74,8 @@ export function warnCorruptEntry(error: RedisSerializationError): void {
 export class RedisStorageContext {
   readonly runner: RedisRunner;
   readonly keys: RedisKeys;
+  /** How timelines score their entries, and the check of the keyspace's layout marker. */
+  readonly layout: TimelineLayout;
   readonly lock: Required<RedisLockOptions>;
   readonly corruptEntries: CorruptEntryPolicy;
   readonly #onCorruptEntry: (error: RedisSerializationError) => void;
@@ -82,12 +85,14 @@ export class RedisStorageContext {
   constructor(options: {
     runner: RedisRunner;
     keys: RedisKeys;
+    layout: TimelineLayout;
     lock: Required<RedisLockOptions>;
     corruptEntries: CorruptEntryPolicy;
     onCorruptEntry: (error: RedisSerializationError) => void;
   }) {
     this.runner = options.runner;
     this.keys = options.keys;
+    this.layout = options.layout;
     this.lock = options.lock;
     this.corruptEntries = options.corruptEntries;
     this.#onCorruptEntry = options.onCorruptEntry;

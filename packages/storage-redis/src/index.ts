@@ -1,5 +1,7 @@
 export { RedisStorage, redisCapabilities, redisStorage } from './redis-storage.js';
 export type { RedisStorageOptions } from './redis-storage.js';
+export { REDIS_LAYOUTS, compactScore } from './layout.js';
+export type { RedisLayout } from './layout.js';
 export { RedisTimelineStorage } from './redis-timeline-storage.js';
 export { RedisActivityStorage } from './redis-activity-storage.js';
 export { RedisMarkerStorage } from './redis-marker-storage.js';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidFormatError } from '@sf/serializers';
-import { redisCapabilities, redisStorage } from './index.js';
+import { RedisConfigurationError, redisCapabilities, redisStorage } from './index.js';
 
 // lazyConnect: building a backend must not need a server.
 const redis = new Redis({ lazyConnect: true });
@@ -32,6 +32,25 @@ describe('redisStorage options', () => {
     expect(() => redisStorage({ redis, serializer: 'pickle' as never })).toThrow(
       /^redisStorage\.serializer must be/,
     );
+  });
+
+  it("takes layout 'stream-framework' (default) or 'compact', and names a wrong one", () => {
+    expect(redisStorage({ redis }).layout).toBe('stream-framework');
+    expect(redisStorage({ redis, layout: 'compact' }).layout).toBe('compact');
+    for (const layout of ['Compact', 1, null]) {
+      let error: unknown;
+      try {
+        redisStorage({ redis, layout: layout as never });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(RedisConfigurationError);
+      expect(error).toMatchObject({
+        path: 'redisStorage.layout',
+        value: layout,
+        message: `layout must be 'stream-framework' or 'compact', got ${JSON.stringify(layout)}`,
+      });
+    }
   });
 });
 

@@ -20,6 +20,7 @@ import {
 } from './context.js';
 import { RedisConfigurationError, type RedisSerializationError } from './errors.js';
 import { RedisKeys, type MarkersKeyFormat } from './keys.js';
+import { TimelineLayout, resolveLayout, type RedisLayout } from './layout.js';
 import { RedisActivityStorage } from './redis-activity-storage.js';
 import { CountsSubscriber, RedisMarkerStorage } from './redis-marker-storage.js';
 import { RedisTimelineStorage } from './redis-timeline-storage.js';
@@ -48,6 +49,14 @@ export interface RedisStorageOptions {
    * Python deployment), or any SerializationFormat.
    */
   format?: FormatOption;
+  /**
+   * How flat timelines score their entries (see the README: "Layouts"): `'stream-framework'`
+   * (default: the serialization id as a double, as Python Stream Framework writes it) or
+   * `'compact'` (integer scores, the activity time in ms, ties ordered by id: less server time
+   * and memory per write, exact order; not readable by Python). A storage refuses a keyspace
+   * marked with the other layout (the marker key `<keyPrefix>sf:layout`).
+   */
+  layout?: RedisLayout;
   /** The same as `format` (the name the issue tracker and Stream Framework users reach for). */
   serializer?: FormatOption;
   /** Base key of the activity hashes (default 'global': `global:0` .. `global:9`). */
@@ -91,6 +100,7 @@ export class RedisStorage implements StorageBackend {
   readonly capabilities: BackendCapabilities;
   readonly format: SerializationFormat;
   readonly keys: RedisKeys;
+  readonly layout: RedisLayout;
   readonly countsChannel: string | null;
   readonly #context: RedisStorageContext;
   readonly #activityStorage: RedisActivityStorage;
@@ -153,9 +163,11 @@ export class RedisStorage implements StorageBackend {
         ? 'redisStorage.serializer'
         : 'redisStorage.format',
     );
+    this.layout = resolveLayout(options.layout);
     this.#context = new RedisStorageContext({
       runner,
       keys: this.keys,
+      layout: new TimelineLayout(this.layout, runner, keyPrefix),
       lock: resolveLockOptions(options.lock),
       corruptEntries,
       onCorruptEntry: options.onCorruptEntry ?? warnCorruptEntry,

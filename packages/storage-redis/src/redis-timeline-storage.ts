@@ -27,6 +27,7 @@ import { boundsOf, checkId } from './ids.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { groupBy } from './group.js';
 import { keySlot } from './slot.js';
+import type { TimelineLayout, TimelineScores } from './layout.js';
 
 /** Keys per `sfAddManyV1` call: bounds how long one script call keeps Redis busy. */
 const KEYS_PER_SCRIPT = 200;
@@ -79,7 +80,8 @@ function toStrings(reply: unknown, context: { operation: string; key?: string })
 
 /**
  * A feed as a Redis sorted set, as Stream Framework keeps it: the member is the serialized item
- * (for flat feeds: the serialization id), the score the serialization id as a number.
+ * (for flat feeds: the serialization id), the score the serialization id as a number (in the
+ * compact layout, an integer made from it: see layout.ts).
  *
  * - Pages are `ZREVRANGE`/`ZRANGE`; filtered pages run `sfRangeV1`, which compares ids exactly
  *   at the bounds (26-digit ids do not fit a double).
@@ -100,6 +102,8 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   readonly #flat: boolean;
   /** The name of the serializer's format, to tell a keyspace in another format from corrupt entries. */
   readonly #format: string | undefined;
+  /** Scores from ids, in the backend's layout (layout.ts). */
+  readonly #scores: TimelineScores;
 
   constructor(context: RedisStorageContext, options: TimelineStorageOptions<T>) {
     this.name = options.name;
@@ -108,6 +112,11 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     this.#context = context;
     this.#flat = options.kind === 'flat';
     this.#format = options.format;
+    this.#scores = context.layout.scores(this.#flat);
+  }
+
+  get #layout(): TimelineLayout {
+    return this.#context.layout;
   }
 
   get #runner(): RedisRunner {
@@ -126,7 +135,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
       const member = this.#members.get(item) ?? this.#serializer.dumps(item);
       if (seen.has(member)) continue;
       seen.add(member);
-      pairs.push(checkId(item.serializationId, 'serializationId'), member);
+      pairs.push(this.#scores.score(checkId(item.serializationId, 'serializationId')), member);
     }
     return pairs;
   }
@@ -160,6 +169,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   ): Promise<number> {
     const maxLength = checkMaxLength(options.maxLength);
     if (items.length === 0) return 0;
+    if (!this.#layout.ready) await this.#layout.check();
     const key = this.#key(feedKey);
     const pairs = this.#pairs(items);
     const context = { operation: 'timeline.add', key };
@@ -173,6 +183,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   ): Promise<number> {
     const maxLength = checkMaxLength(options.maxLength);
     if (feedKeys.length === 0 || items.length === 0) return 0;
+    if (!this.#layout.ready) await this.#layout.check();
     const pairs = this.#pairs(items);
     const args = [maxLength, ...pairs] as const;
     const keys = [...new Set(feedKeys)].map((feedKey) => this.#key(feedKey));
@@ -246,6 +257,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   async get(feedKey: string, query: TimelineQuery): Promise<T[]> {
     const { offset, limit } = checkQuery(query);
     if (limit === 0) return [];
+    if (!this.#layout.ready) await this.#layout.check();
     const key = this.#key(feedKey);
     const order = query.order ?? 'desc';
     const { low, high } = boundsOf(query.filter);
@@ -266,7 +278,14 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
         context,
       );
     } else {
-      const args = rangeArgs(order, this.#flat ? 'member' : 'score', query.filter, start, count);
+      const args = rangeArgs(
+        order,
+        this.#flat ? 'member' : 'score',
+        query.filter,
+        start,
+        count,
+        this.#scores.bound,
+      );
       members = await this.#runner.script(context, 'range', [key], args);
     }
     if (this.#flat) return this.#decode(feedKey, key, members);
@@ -373,6 +392,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     mutate: (read: (query: TimelineQuery) => Promise<T[]>) => Promise<TimelineChange<T>>,
   ): Promise<TimelineChange<T>> {
     const maxLength = checkMaxLength(options.maxLength);
+    if (!this.#layout.ready) await this.#layout.check();
     const key = this.#key(feedKey);
     const lockKey = this.#context.keys.lock(feedKey);
     return this.#context.modifyQueue.run(key, async () => {

@@ -24,9 +24,11 @@ export interface RangeSignature {
 /**
  * sfRangeV1 (range-1): a page of a timeline filtered by exact serialization ids.
  *
- * Scores are the ids as doubles, so 26-digit ids that differ only in their last digits may share
- * a score. Members whose score is strictly inside the bounds' scores are certainly inside the
- * bounds; members whose score EQUALS a bound's score are compared exactly (as decimal strings).
+ * A member's score orders like its id but may tie with other ids: in the Stream Framework
+ * layout scores are the ids as doubles, so 26-digit ids that differ only in their last digits
+ * may share a score; in the compact layout a score is an integer made from the id's length and
+ * leading digits (layout.ts). Members whose score is strictly inside the bounds' scores are
+ * certainly inside the bounds; members whose score EQUALS a bound's score are compared exactly (as decimal strings).
  * Members of equal score keep Redis' order (by member bytes, which is numeric order for
  * equal-length ids).
  *
@@ -34,7 +36,8 @@ export interface RangeSignature {
  *   ARGV[1]  'desc' (newest first) | 'asc'
  *   ARGV[2]  where a member's id comes from: 'member' (flat timelines: the member is the id) |
  *            'score' (aggregated timelines: ids are whole numbers the double holds exactly)
- *   ARGV[3]  low bound's score (the id itself, Redis parses it as a double) or '-inf'
+ *   ARGV[3]  low bound's score in the timeline's layout (Stream Framework's: the id itself,
+ *            parsed as a double; compact: see layout.ts) or '-inf'
  *   ARGV[4]  low bound's id ('' = unbounded)        ARGV[5] '1' = inclusive (gte), '0' = gt
  *   ARGV[6]  high bound's score or '+inf'
  *   ARGV[7]  high bound's id ('' = unbounded)       ARGV[8] '1' = inclusive (lte), '0' = lt

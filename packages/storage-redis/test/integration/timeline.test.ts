@@ -1,4 +1,3 @@
-import { DehydratedActivity } from '@sf/activity';
 import type { TimelineQuery } from '@sf/feeds';
 import type { Redis } from 'ioredis';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -12,42 +11,9 @@ import {
 import { keySlot } from '../../src/slot.js';
 import { targets, useRedis } from './helpers.js';
 import { Group, flatSerializer, groupSerializer, testFormat } from './test-format.js';
+import { dehydrated, idOf, ids, random, reference } from '../ids.js';
 
 const ms = 1_373_266_755_123n;
-/** A 26-digit id: epoch ms, object id padded to 10, verb id padded to 3. */
-const idOf = (millis: bigint, object: number, verb: number) =>
-  `${millis}${String(object).padStart(10, '0')}${String(verb).padStart(3, '0')}`;
-const dehydrated = (ids: string[]) => ids.map((id) => new DehydratedActivity(id));
-const ids = (items: ReadonlyArray<{ serializationId: string }>) =>
-  items.map((item) => item.serializationId);
-
-/** What a page must be, computed with exact integers. */
-function reference(all: string[], query: TimelineQuery): string[] {
-  const f = query.filter ?? {};
-  const kept = all
-    .filter((id) => {
-      const n = BigInt(id);
-      return (
-        (f.gte === undefined || n >= BigInt(f.gte)) &&
-        (f.gt === undefined || n > BigInt(f.gt)) &&
-        (f.lte === undefined || n <= BigInt(f.lte)) &&
-        (f.lt === undefined || n < BigInt(f.lt))
-      );
-    })
-    .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
-  if ((query.order ?? 'desc') === 'desc') kept.reverse();
-  return kept.slice(query.offset, query.limit === null ? undefined : query.offset + query.limit);
-}
-
-/** A deterministic pseudo-random sequence (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 for (const target of targets()) {
   describe(`RedisTimelineStorage (${target.name})`, () => {
