@@ -189,6 +189,42 @@ describe('flat timelines', () => {
     );
   });
 
+  it('writes no tombstone for an activity without a target (target left unset, not null)', async () => {
+    const storage = testStorage(client);
+    const definition = Feed.define({
+      name: 'untargeted',
+      keyFormat: 'feed:untargeted:{userId}',
+      storage,
+      maxLength: 10,
+    });
+    const [first, second] = makeActivities(2) as [Activity, Activity];
+    expect(first.targetId).toBeNull();
+    await definition.for(1).add(first); // one feed
+    await definition.addToMany([2, 3], [second]); // the fanout's batch interface
+    await definition.for(1).addMany([second], { trim: false }); // the path without trimming
+    // The node's trace of a read of the rows says how many tombstone cells it met.
+    const read = await client.execute(`SELECT * FROM ${cql('untargeted')}`, [], {
+      traceQuery: true,
+    });
+    expect(read.rows).toHaveLength(4);
+    const summaries: string[] = [];
+    for (let attempt = 0; attempt < 50 && summaries.length === 0; attempt++) {
+      const trace = await client.metadata.getTrace(read.info.traceId);
+      summaries.push(
+        ...trace.events
+          .map((event) => String(event.activity))
+          .filter((activity) => /live rows and \d+ tombstone cells/.test(activity)),
+      );
+      if (summaries.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(summaries.length).toBeGreaterThan(0);
+    const tombstones = summaries.map((activity) =>
+      Number(/(\d+) tombstone cells/.exec(activity)![1]),
+    );
+    expect(tombstones).toEqual(tombstones.map(() => 0));
+    expect(summaries.join('; ')).toMatch(/Read 4 live rows and 0 tombstone cells/);
+  });
+
   it('stores ids over 2^31 in bigint tables, and says so for int tables', async () => {
     const big = new Activity({
       actor: 3_000_000_000,
