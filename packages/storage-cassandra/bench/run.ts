@@ -175,10 +175,15 @@ async function run(storage: StorageBackend, probe?: CeilingProbe): Promise<Figur
   for (const [round, item] of activities.entries()) {
     if (probe) ceiling.push(await probe.singles(round));
     let start = process.hrtime.bigint();
+    let added = 0;
     await limited(chunks, IN_FLIGHT, (chunk) =>
-      PinFeed.addToMany(users.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [item]),
+      PinFeed.addToMany(users.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [item]).then((n) => {
+        added += n;
+      }),
     );
     fanoutRates.push(FEEDS / seconds(start));
+    if (added !== FEEDS)
+      throw new Error(`fanout round ${round + 1}: ${added} new entries, expected ${FEEDS}`);
     start = process.hrtime.bigint();
     await limited(chunks, IN_FLIGHT, (chunk) =>
       UntrimmedFeed.addToMany(users.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [item], {

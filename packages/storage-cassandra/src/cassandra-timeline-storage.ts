@@ -438,7 +438,9 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       const size = Math.max(1, Math.min(FEEDS_PER_READ, Math.floor(SINGLE_PAGE / perFeed)));
       for (let i = 0; i < unique.length; i += size) chunks.push(unique.slice(i, i + size));
       await forEachLimited(chunks, writes.limit, async (chunk) => {
-        added += await this.#addFlatChunk(statements, chunk, encoded, maxLength);
+        // Not `added += await ...`: that reads `added` before the await, losing concurrent counts.
+        const count = await this.#addFlatChunk(statements, chunk, encoded, maxLength);
+        added += count;
       });
       return added;
     }
@@ -493,11 +495,12 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     await forEachLimited(keys, keys.length, async (key, index) => {
       const feedId = feedIds[index]!;
       const ids = heads.get(feedId)!;
-      added += await writes.run(() =>
+      const count = await writes.run(() =>
         maxLength === undefined
           ? this.#writeFresh(statements, key, feedId, rows, new Set(ids))
           : this.#writeTrimmedFlat(statements, key, feedId, rows, maxLength, ids),
       );
+      added += count;
     });
     return added;
   }
