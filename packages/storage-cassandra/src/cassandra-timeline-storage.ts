@@ -109,10 +109,10 @@ function buildStatements(layout: TableLayout, kind: 'flat' | 'aggregated'): Stat
     top: `SELECT ${keyedByGroup ? 'activity_id, "group"' : 'activity_id'} FROM ${t} WHERE feed_id = ? ORDER BY activity_id DESC LIMIT ?`,
     topMany:
       flat && layout.clustering[0]?.order === 'DESC'
-        ? `SELECT feed_id, activity_id FROM ${t} WHERE feed_id IN ? PER PARTITION LIMIT ?`
+        ? `SELECT feed_id, activity_id FROM ${t} WHERE feed_id IN ? PER PARTITION LIMIT ? LIMIT ?`
         : undefined,
     presentMany: flat
-      ? `SELECT feed_id, activity_id FROM ${t} WHERE feed_id IN ? AND activity_id IN ?`
+      ? `SELECT feed_id, activity_id FROM ${t} WHERE feed_id IN ? AND activity_id IN ? LIMIT ?`
       : undefined,
     deleteIds: `DELETE FROM ${t} WHERE feed_id = ? AND activity_id IN ?`,
     deleteRow: keyedByGroup
@@ -484,11 +484,15 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
             per: rows.length,
           }
         : { cql: statements.topMany!, last: maxLength + 1, per: maxLength + 1 };
+    // The LIMIT (every row the read can return) at most the page size keeps the read unpaged:
+    // Cassandra then reads the partitions in parallel, where a paged read goes one by one.
+    const limit = feedIds.length * fetch.per;
     await writes.run(async () => {
-      for await (const row of this.#context.session.rows(fetch.cql, [feedIds, fetch.last], {
+      const result = await this.#context.session.execute(fetch.cql, [feedIds, fetch.last, limit], {
         ...context,
-        fetchSize: Math.min(SINGLE_PAGE, feedIds.length * fetch.per),
-      }))
+        fetchSize: limit,
+      });
+      for (const row of result.rows)
         heads.get(String(row.feed_id))?.push(varintText(row.activity_id));
     });
     let added = 0;
