@@ -121,18 +121,16 @@ interface CeilingProbe {
 }
 
 async function run(storage: StorageBackend, probe?: CeilingProbe): Promise<Figures> {
-  const PinFeed = Feed.define({
-    name: 'bench_normal',
-    keyFormat: 'feed:normal:{userId}',
-    maxLength: MAX_LENGTH,
-    storage,
-  });
-  const ReadFeed = Feed.define({
-    name: 'bench_read',
-    keyFormat: 'feed:read:{userId}',
-    maxLength: MAX_LENGTH,
-    storage,
-  });
+  /** A flat feed definition `bench_<name>`, keys `feed:<name>:<userId>`. */
+  const flatFeed = (name: string) =>
+    Feed.define({
+      name: `bench_${name}`,
+      keyFormat: `feed:${name}:{userId}`,
+      maxLength: MAX_LENGTH,
+      storage,
+    });
+  const PinFeed = flatFeed('normal');
+  const ReadFeed = flatFeed('read');
   const users = Array.from({ length: FEEDS }, (_, i) => i + 1);
   const chunks = Math.ceil(FEEDS / CHUNK);
   const activities = Array.from({ length: ROUNDS }, (_, round) => activity(round));
@@ -141,12 +139,7 @@ async function run(storage: StorageBackend, probe?: CeilingProbe): Promise<Figur
   await ReadFeed.for(0).count();
 
   // Warm-up (JIT, connection pools, prepared statements) on other feeds, not measured.
-  const WarmFeed = Feed.define({
-    name: 'bench_warm',
-    keyFormat: 'feed:warm:{userId}',
-    maxLength: MAX_LENGTH,
-    storage,
-  });
+  const WarmFeed = flatFeed('warm');
   await WarmFeed.insertActivities(activities);
   for (const item of activities) {
     await limited(Math.ceil(WARM_FEEDS / CHUNK), IN_FLIGHT, (chunk) =>
@@ -157,12 +150,7 @@ async function run(storage: StorageBackend, probe?: CeilingProbe): Promise<Figur
   }
 
   // What exact trimming costs: the same fanout without trimming (still counting new entries).
-  const UntrimmedFeed = Feed.define({
-    name: 'bench_untrimmed',
-    keyFormat: 'feed:untrimmed:{userId}',
-    maxLength: MAX_LENGTH,
-    storage,
-  });
+  const UntrimmedFeed = flatFeed('untrimmed');
   await UntrimmedFeed.insertActivities(activities);
   await UntrimmedFeed.for(0).count();
 

@@ -93,6 +93,15 @@ describe('schema', () => {
   });
 });
 
+/** A flat feed definition on a fresh test storage (its own key prefix). */
+const flatDefinition = (name: string, keyName: string, maxLength: number) =>
+  Feed.define({
+    name,
+    keyFormat: `feed:${keyName}:{userId}`,
+    storage: testStorage(client),
+    maxLength,
+  });
+
 describe('flat timelines', () => {
   it('pages with large offsets, filters and both orders, reading only keys up to the offset', async () => {
     const storage = testStorage(client, { fetchSize: 7 });
@@ -148,13 +157,7 @@ describe('flat timelines', () => {
   });
 
   it('trims with one range delete, also when written without trimming before', async () => {
-    const storage = testStorage(client);
-    const definition = Feed.define({
-      name: 'trimmed',
-      keyFormat: 'feed:trimmed:{userId}',
-      storage,
-      maxLength: 5,
-    });
+    const definition = flatDefinition('trimmed', 'trimmed', 5);
     const feed = definition.for(1);
     const activities = makeActivities(12);
     expect(await feed.addMany(activities.slice(0, 9), { trim: false })).toBe(9);
@@ -172,13 +175,7 @@ describe('flat timelines', () => {
   });
 
   it('counts an item present below the newest maxLength + 1 as present, though the same write trims it', async () => {
-    const storage = testStorage(client);
-    const definition = Feed.define({
-      name: 'trimmed',
-      keyFormat: 'feed:below:{userId}',
-      storage,
-      maxLength: 5,
-    });
+    const definition = flatDefinition('trimmed', 'below', 5);
     const feed = definition.for(1);
     const activities = makeActivities(11);
     expect(await feed.addMany(activities.slice(0, 9), { trim: false })).toBe(9);
@@ -190,13 +187,7 @@ describe('flat timelines', () => {
   });
 
   it('writes no tombstone for an activity without a target (target left unset, not null)', async () => {
-    const storage = testStorage(client);
-    const definition = Feed.define({
-      name: 'untargeted',
-      keyFormat: 'feed:untargeted:{userId}',
-      storage,
-      maxLength: 10,
-    });
+    const definition = flatDefinition('untargeted', 'untargeted', 10);
     const [first, second] = makeActivities(2) as [Activity, Activity];
     expect(first.targetId).toBeNull();
     await definition.for(1).add(first); // one feed
