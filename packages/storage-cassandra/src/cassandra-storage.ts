@@ -87,7 +87,7 @@ export interface CassandraStorageOptions {
    * call `syncSchema()` after defining the feeds). Handy for tests and development.
    */
   autoSchema?: boolean;
-  /** Feeds written at once by the fanout's batch interface (default 64). */
+  /** Requests of the fanout's batch interface (`addToMany`, `removeIdsFromMany`) in flight at once (default 256). */
   writeConcurrency?: number;
   /** How `modify` and marker updates are made atomic (default: lightweight-transaction locks). */
   lock?: CassandraLockOptions;
@@ -310,7 +310,7 @@ export class CassandraStorage implements StorageBackend {
         positive(
           'writeConcurrency',
           options.writeConcurrency,
-          Number(process.env.SF_CASSANDRA_WRITE_CONCURRENCY ?? 64),
+          Number(process.env.SF_CASSANDRA_WRITE_CONCURRENCY ?? 256),
         ),
       ),
       modifyConsistency,

@@ -20,6 +20,7 @@ import type {
   TimelineStorageOptions,
   TimelineWriteOptions,
 } from '@sf/feeds';
+import cassandra from 'cassandra-driver';
 import type { types } from 'cassandra-driver';
 import { AggregatedBlobCodec, idParameter, integerOf, varintText } from './codec.js';
 import type { ActivityFields } from './codec.js';
@@ -37,6 +38,18 @@ export const INLINE_OFFSET = 32;
 
 /** Reads of up to this many rows are fetched as one page; longer ones page by `fetchSize`. */
 const SINGLE_PAGE = 5000;
+
+/**
+ * Feeds whose newest ids (or present ids) one read fetches in a flat `addToMany`: one
+ * multi-partition `IN` query per this many feeds instead of one query per feed.
+ */
+export const FEEDS_PER_READ = 50;
+
+/**
+ * Bound for a column without a value: the driver's `unset` leaves the cell unwritten, where
+ * `null` would store a tombstone in every row.
+ */
+const UNSET: unknown = cassandra.types.unset;
 
 /** The primary key of a row within its partition. */
 interface RowKey {
@@ -59,6 +72,10 @@ interface Statements {
   insert: string;
   present: string;
   top: string;
+  /** Newest ids of many feeds: `feed_id IN ? PER PARTITION LIMIT ?` (flat tables, newest-first only). */
+  topMany: string | undefined;
+  /** Which of some ids many feeds hold (flat tables). */
+  presentMany: string | undefined;
   deleteIds: string;
   deleteRow: string;
   trimBelow: string;
@@ -90,6 +107,13 @@ function buildStatements(layout: TableLayout, kind: 'flat' | 'aggregated'): Stat
       : `INSERT INTO ${t} (feed_id, activity_id, "group", activities, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
     present: `SELECT ${keyedByGroup ? 'activity_id, "group"' : 'activity_id'} FROM ${t} WHERE feed_id = ? AND activity_id IN ?`,
     top: `SELECT ${keyedByGroup ? 'activity_id, "group"' : 'activity_id'} FROM ${t} WHERE feed_id = ? ORDER BY activity_id DESC LIMIT ?`,
+    topMany:
+      flat && layout.clustering[0]?.order === 'DESC'
+        ? `SELECT feed_id, activity_id FROM ${t} WHERE feed_id IN ? PER PARTITION LIMIT ? LIMIT ?`
+        : undefined,
+    presentMany: flat
+      ? `SELECT feed_id, activity_id FROM ${t} WHERE feed_id IN ? AND activity_id IN ? LIMIT ?`
+      : undefined,
     deleteIds: `DELETE FROM ${t} WHERE feed_id = ? AND activity_id IN ?`,
     deleteRow: keyedByGroup
       ? `DELETE FROM ${t} WHERE feed_id = ? AND activity_id = ? AND "group" = ?`
@@ -201,7 +225,9 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
           idParameter(fields.actor, types.actor, 'actor', table),
           fields.verb,
           idParameter(fields.object, types.object, 'object', table),
-          fields.target === null ? null : idParameter(fields.target, types.target, 'target', table),
+          fields.target === null
+            ? UNSET
+            : idParameter(fields.target, types.target, 'target', table),
           fields.time,
           fields.extraContext,
         ],
@@ -404,7 +430,21 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     const encoded = [...rows.values()];
     const writes = this.#context.writes;
     // A feed given twice is written once (two concurrent writes would both count the new rows).
-    await forEachLimited([...new Set(keys)], writes.limit, async (key) => {
+    const unique = [...new Set(keys)];
+    if (this.#tableKind === 'flat' && (maxLength === undefined || statements.topMany)) {
+      const chunks: string[][] = [];
+      // At most SINGLE_PAGE rows (or id combinations) per read.
+      const perFeed = maxLength === undefined ? encoded.length : maxLength + 1;
+      const size = Math.max(1, Math.min(FEEDS_PER_READ, Math.floor(SINGLE_PAGE / perFeed)));
+      for (let i = 0; i < unique.length; i += size) chunks.push(unique.slice(i, i + size));
+      await forEachLimited(chunks, writes.limit, async (chunk) => {
+        // Not `added += await ...`: that reads `added` before the await, losing concurrent counts.
+        const count = await this.#addFlatChunk(statements, chunk, encoded, maxLength);
+        added += count;
+      });
+      return added;
+    }
+    await forEachLimited(unique, writes.limit, async (key) => {
       const feedId = this.#feedId(key);
       const count = await writes.run(() =>
         this.#tableKind === 'flat' && maxLength !== undefined
@@ -414,6 +454,75 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       added += count;
     });
     return added;
+  }
+
+  /**
+   * A flat write to a chunk of feeds: one read for the whole chunk (with `maxLength`, the newest
+   * `maxLength + 1` ids of every feed through `PER PARTITION LIMIT`; without, which of the
+   * items the feeds hold), then per feed one write: a single INSERT, or a single-partition
+   * batch with the new rows and the trim when the feed goes past `maxLength`.
+   */
+  async #addFlatChunk(
+    statements: Statements,
+    keys: readonly string[],
+    rows: EncodedRow[],
+    maxLength: number | undefined,
+  ): Promise<number> {
+    const writes = this.#context.writes;
+    const feedIds = keys.map((key) => this.#feedId(key));
+    const context = {
+      operation: 'timeline.add',
+      table: statements.table,
+      key: keys.length === 1 ? keys[0] : `${keys[0]} and ${keys.length - 1} other feed(s)`,
+    };
+    const heads = new Map<string, string[]>(feedIds.map((feedId) => [feedId, []]));
+    const fetch =
+      maxLength === undefined
+        ? {
+            cql: statements.presentMany!,
+            last: rows.map((row) => row.key.activityId),
+            per: rows.length,
+          }
+        : { cql: statements.topMany!, last: maxLength + 1, per: maxLength + 1 };
+    // The LIMIT (every row the read can return) at most the page size keeps the read unpaged:
+    // Cassandra then reads the partitions in parallel, where a paged read goes one by one.
+    const limit = feedIds.length * fetch.per;
+    await writes.run(async () => {
+      const result = await this.#context.session.execute(fetch.cql, [feedIds, fetch.last, limit], {
+        ...context,
+        fetchSize: limit,
+      });
+      for (const row of result.rows)
+        heads.get(String(row.feed_id))?.push(varintText(row.activity_id));
+    });
+    let added = 0;
+    await forEachLimited(keys, keys.length, async (key, index) => {
+      const feedId = feedIds[index]!;
+      const ids = heads.get(feedId)!;
+      const count = await writes.run(() =>
+        maxLength === undefined
+          ? this.#writeFresh(statements, key, feedId, rows, new Set(ids))
+          : this.#writeTrimmedFlat(statements, key, feedId, rows, maxLength, ids),
+      );
+      added += count;
+    });
+    return added;
+  }
+
+  /** Writes the rows whose id is not in `present`; returns how many. */
+  async #writeFresh(
+    statements: Statements,
+    key: string,
+    feedId: string,
+    rows: EncodedRow[],
+    present: Set<string>,
+  ): Promise<number> {
+    const fresh = rows.filter((row) => !present.has(row.key.activityId));
+    await this.#context.session.writePartition(
+      fresh.map((row) => ({ query: statements.insert, params: [feedId, ...row.values] })),
+      { operation: 'timeline.add', table: statements.table, key },
+    );
+    return fresh.length;
   }
 
   /**
@@ -428,13 +537,32 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     rows: EncodedRow[],
     maxLength: number,
   ): Promise<number> {
-    const session = this.#context.session;
-    const context = { operation: 'timeline.add', table: statements.table, key };
-    const top = await session.execute(statements.top, [feedId, maxLength + 1], {
-      ...context,
+    const top = await this.#context.session.execute(statements.top, [feedId, maxLength + 1], {
+      operation: 'timeline.add',
+      table: statements.table,
+      key,
       fetchSize: maxLength + 1,
     });
     const topIds = top.rows.map((row) => varintText(row.activity_id));
+    return this.#writeTrimmedFlat(statements, key, feedId, rows, maxLength, topIds);
+  }
+
+  /**
+   * The write of a flat feed whose newest `maxLength + 1` ids are `topIds` (newest first): the
+   * new rows that stay within the newest `maxLength`, and a range delete of everything past
+   * them when the feed goes past `maxLength`, in one single-partition batch (a single INSERT
+   * when there is nothing to trim). Returns the number of new entries.
+   */
+  async #writeTrimmedFlat(
+    statements: Statements,
+    key: string,
+    feedId: string,
+    rows: EncodedRow[],
+    maxLength: number,
+    topIds: string[],
+  ): Promise<number> {
+    const session = this.#context.session;
+    const context = { operation: 'timeline.add', table: statements.table, key };
     const present = new Set(topIds);
     const floor = topIds.length === maxLength + 1 ? topIds[topIds.length - 1] : undefined;
     const fresh = rows.filter((row) => !present.has(row.key.activityId));

@@ -93,6 +93,15 @@ describe('schema', () => {
   });
 });
 
+/** A flat feed definition on a fresh test storage (its own key prefix). */
+const flatDefinition = (name: string, keyName: string, maxLength: number) =>
+  Feed.define({
+    name,
+    keyFormat: `feed:${keyName}:{userId}`,
+    storage: testStorage(client),
+    maxLength,
+  });
+
 describe('flat timelines', () => {
   it('pages with large offsets, filters and both orders, reading only keys up to the offset', async () => {
     const storage = testStorage(client, { fetchSize: 7 });
@@ -148,13 +157,7 @@ describe('flat timelines', () => {
   });
 
   it('trims with one range delete, also when written without trimming before', async () => {
-    const storage = testStorage(client);
-    const definition = Feed.define({
-      name: 'trimmed',
-      keyFormat: 'feed:trimmed:{userId}',
-      storage,
-      maxLength: 5,
-    });
+    const definition = flatDefinition('trimmed', 'trimmed', 5);
     const feed = definition.for(1);
     const activities = makeActivities(12);
     expect(await feed.addMany(activities.slice(0, 9), { trim: false })).toBe(9);
@@ -172,13 +175,7 @@ describe('flat timelines', () => {
   });
 
   it('counts an item present below the newest maxLength + 1 as present, though the same write trims it', async () => {
-    const storage = testStorage(client);
-    const definition = Feed.define({
-      name: 'trimmed',
-      keyFormat: 'feed:below:{userId}',
-      storage,
-      maxLength: 5,
-    });
+    const definition = flatDefinition('trimmed', 'below', 5);
     const feed = definition.for(1);
     const activities = makeActivities(11);
     expect(await feed.addMany(activities.slice(0, 9), { trim: false })).toBe(9);
@@ -187,6 +184,36 @@ describe('flat timelines', () => {
     expect(ids(await feed.get())).toEqual(
       ids([activities[10]!, ...activities.slice(5, 9).reverse()]),
     );
+  });
+
+  it('writes no tombstone for an activity without a target (target left unset, not null)', async () => {
+    const definition = flatDefinition('untargeted', 'untargeted', 10);
+    const [first, second] = makeActivities(2) as [Activity, Activity];
+    expect(first.targetId).toBeNull();
+    await definition.for(1).add(first); // one feed
+    await definition.addToMany([2, 3], [second]); // the fanout's batch interface
+    await definition.for(1).addMany([second], { trim: false }); // the path without trimming
+    // The node's trace of a read of the rows says how many tombstone cells it met.
+    const read = await client.execute(`SELECT * FROM ${cql('untargeted')}`, [], {
+      traceQuery: true,
+    });
+    expect(read.rows).toHaveLength(4);
+    const summaries: string[] = [];
+    for (let attempt = 0; attempt < 50 && summaries.length === 0; attempt++) {
+      const trace = await client.metadata.getTrace(read.info.traceId);
+      summaries.push(
+        ...trace.events
+          .map((event) => String(event.activity))
+          .filter((activity) => /live rows and \d+ tombstone cells/.test(activity)),
+      );
+      if (summaries.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(summaries.length).toBeGreaterThan(0);
+    const tombstones = summaries.map((activity) =>
+      Number(/(\d+) tombstone cells/.exec(activity)![1]),
+    );
+    expect(tombstones).toEqual(tombstones.map(() => 0));
+    expect(summaries.join('; ')).toMatch(/Read 4 live rows and 0 tombstone cells/);
   });
 
   it('stores ids over 2^31 in bigint tables, and says so for int tables', async () => {
