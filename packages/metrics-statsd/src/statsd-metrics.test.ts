@@ -45,6 +45,23 @@ describe('StatsdMetrics', () => {
     ]);
   });
 
+  it('counts activity cache events under activity_cache', () => {
+    const client = recorder();
+    const metrics = statsdMetrics({ client });
+    metrics.onActivityCache('hit', 20);
+    metrics.onActivityCache('miss', 5);
+    metrics.onActivityCache('eviction', 2);
+    metrics.onActivityCache('invalidation', 1);
+    metrics.onActivityCache('flush', 1);
+    expect(client.lines).toEqual([
+      'stream_framework.activity_cache.hits:20|c',
+      'stream_framework.activity_cache.misses:5|c',
+      'stream_framework.activity_cache.evictions:2|c',
+      'stream_framework.activity_cache.invalidations:1|c',
+      'stream_framework.activity_cache.flushes:1|c',
+    ]);
+  });
+
   it('times fanouts and reads in milliseconds, once per timer', async () => {
     const client = recorder();
     const metrics = new StatsdMetrics({ client, prefix: 'app.feeds.' });

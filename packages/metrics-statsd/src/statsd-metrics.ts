@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { StatsD } from 'hot-shots';
 import type { ClientOptions } from 'hot-shots';
-import type { Metrics, Timer } from '@sf/feeds';
+import type { ActivityCacheEvent, Metrics, Timer } from '@sf/feeds';
 
 /** The part of a StatsD client this package uses (hot-shots' `StatsD` has it). */
 export interface StatsdClientLike {
@@ -134,6 +134,11 @@ export class StatsdMetrics implements Metrics {
 
   onMissingActivities(feed: string, count: number): void {
     this.#count(this.metricName(feed, 'missing_activities'), count);
+  }
+
+  /** `activity_cache.hits`, `.misses`, `.evictions`, `.invalidations`, `.flushes`. */
+  onActivityCache(event: ActivityCacheEvent, count: number): void {
+    this.#count(this.metricName('activity_cache', `${event === 'miss' ? 'misse' : event}s`), count);
   }
 
   fanoutTimer(feed: string): Timer {
