@@ -1,6 +1,6 @@
 import type { Activity } from '@sf/activity';
 import type { Metrics } from '@sf/feeds';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { RedisConfigurationError } from './errors.js';
 import type { RedisClient } from './redis-runner.js';
 
@@ -39,6 +39,14 @@ export const DEFAULT_ACTIVITY_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Bytes counted per entry besides its stored value: the decoded activity, the map entry. */
 const ENTRY_OVERHEAD = 400;
+
+/**
+ * `CLIENT SETNAME` of the invalidation connection (seen in `CLIENT LIST`):
+ * `sf-activity-cache:<what its keys start with>`, anything but printable ASCII as `_`.
+ */
+export function activityCacheConnectionName(prefix: string): string {
+  return `sf-activity-cache:${prefix}`.replace(/[^\x21-\x7e]/g, '_');
+}
 
 /** Redis' invalidation channel for RESP2 clients (`CLIENT TRACKING ... REDIRECT`). */
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
@@ -278,12 +286,17 @@ export class InvalidationListener {
     if (this.#connection !== null || this.#closed) return;
     const client = this.#client as Redis;
     client.once('end', () => void this.close());
-    const connection = client.duplicate({
+    // RESP2 (ioredis 6 speaks RESP3 by default and drops RESP3 'invalidate' pushes; ioredis 5
+    // speaks only RESP2): Redis then publishes invalidations on __redis__:invalidate.
+    const options: RedisOptions & { protocol?: 2 | 3 } = {
+      protocol: 2,
+      connectionName: activityCacheConnectionName(this.#prefix),
       lazyConnect: true,
       autoResubscribe: false,
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
-    });
+    };
+    const connection = client.duplicate(options);
     this.#connection = connection;
     this.#subscribed = new Promise((resolve) => (this.#resolveSubscribed = resolve));
     // ioredis reconnects by itself; the cache reads from Redis meanwhile.

@@ -276,7 +276,7 @@ export class RedisActivityStorage implements ActivityStorage {
     this.#invalidate(ids);
     try {
       const replies = await this.#context.runner.batch(context, commands);
-        return replies.reduce<number>((sum, reply) => sum + integer(reply, context), 0);
+      return replies.reduce<number>((sum, reply) => sum + integer(reply, context), 0);
     } finally {
       this.#invalidate(ids);
     }
