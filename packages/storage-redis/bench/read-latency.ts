@@ -12,7 +12,8 @@
  * (active users read more). SF_BENCH_SHARDS (default 10, Stream Framework's) activity hashes.
  *
  * Phases: the activity cache off; on (after one pass over the feeds to warm it); on with hot
- * activities only (the 100 most read feeds). Floors, in each phase's own iterations: the read's
+ * activities only (the 100 most read feeds); on while another connection stores new activities
+ * at SF_BENCH_WRITES_PER_SECOND (default 100; each write invalidates its activity hash). Floors, in each phase's own iterations: the read's
  * own commands sent bare (ZREVRANGE 0 24, then its HMGETs corked into one write, no decoding),
  * and one bare command (ZREVRANGE 0 24). Allocation per read: young-generation bytes used across
  * batches of 50 reads that met no GC, median. GC pauses: perf_hooks 'gc' entries per phase.
@@ -148,11 +149,27 @@ interface Phase {
 const shardKeys = setup.keys.activityShardKeys();
 const readerFeed = zipf(FEEDS);
 
+/** Another process' writes: new activities stored at WRITES_PER_SECOND while a phase reads. */
+const WRITES_PER_SECOND = env('SF_BENCH_WRITES_PER_SECOND', 100);
+const writer = new Redis(url);
+const WriterFeed = Feed.define({
+  name: 'normal',
+  keyFormat: 'feed:normal:{userId}',
+  storage: redisStorage({
+    redis: writer,
+    keyPrefix: prefix,
+    activityShards: SHARDS,
+    activityCache: false,
+  }),
+});
+let written = ACTIVITIES;
+
 async function phase(
   name: string,
   cache: boolean,
   feeds: () => number,
   warm: number[],
+  writes = false,
 ): Promise<Phase> {
   const storage = redisStorage({
     redis,
@@ -174,6 +191,12 @@ async function phase(
     gcTime: 0,
     hitRate: '-',
   };
+  const writing = writes
+    ? setInterval(
+        () => void WriterFeed.insertActivity(activity(written++)),
+        1000 / WRITES_PER_SECOND,
+      )
+    : undefined;
   const gc0 = gcPauses;
   const gcTime0 = gcTime;
   let batchStart = newSpaceUsed();
@@ -212,13 +235,19 @@ async function phase(
     await redis.zrevrange(key, 0, 24);
     result.floorOne.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
+  clearInterval(writing);
   result.gcPauses = gcPauses - gc0;
   result.gcTime = gcTime - gcTime0;
   const after = storage.activityCache?.stats();
   if (before && after) {
     const hits = after.hits - before.hits;
     const misses = after.misses - before.misses;
-    result.hitRate = `${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)} %`;
+    const reused = after.revalidated - before.revalidated;
+    result.hitRate =
+      `${((100 * hits) / Math.max(1, hits + misses)).toFixed(1)} %` +
+      (reused > 0
+        ? ` (+${((100 * reused) / Math.max(1, hits + misses)).toFixed(1)} % reused)`
+        : '');
   }
   await storage.close();
   return result;
@@ -236,6 +265,13 @@ const phases = [
   await phase('cache off', false, () => readerFeed() + 1, []),
   await phase('cache on', true, () => readerFeed() + 1, everyFeed),
   await phase('cache on, hot', true, () => hotFeeds[readerFeed() % 100]!, hotFeeds),
+  await phase(
+    `cache on, ${WRITES_PER_SECOND} inserts/s`,
+    true,
+    () => readerFeed() + 1,
+    everyFeed,
+    true,
+  ),
 ];
 
 console.log(
@@ -265,3 +301,4 @@ if (process.env.SF_PYTHON_BENCH) {
 }
 await deleteKeysWithPrefix(redis, prefix);
 redis.disconnect();
+writer.disconnect();
