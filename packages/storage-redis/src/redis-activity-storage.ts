@@ -171,7 +171,7 @@ export class RedisActivityStorage implements ActivityStorage {
     const cache = this.#cache;
     if (cache !== undefined && !cache.active) this.#listener?.start();
     /** Ids to read by shard index; one array per shard that has any. */
-    const byShard = new Map<number, string[]>();
+    let byShard: Map<number, string[]> | undefined;
     const shards = this.#context.keys.activityShards;
     let hits = 0;
     let misses = 0;
@@ -185,6 +185,7 @@ export class RedisActivityStorage implements ActivityStorage {
         continue;
       }
       const shard = activityShard(id, shards);
+      byShard ??= new Map();
       const group = byShard.get(shard);
       if (group === undefined) byShard.set(shard, [id]);
       else if (!group.includes(id)) group.push(id);
@@ -192,7 +193,7 @@ export class RedisActivityStorage implements ActivityStorage {
       misses++;
     }
     if (cache !== undefined) cache.count(hits, misses);
-    if (byShard.size === 0) return found;
+    if (byShard === undefined) return found;
     const token = cache?.token() ?? null;
     const context = { operation: 'activities.getMany' };
     const shardKeys = this.#context.keys.activityShardKeys();
