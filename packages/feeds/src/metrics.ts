@@ -48,7 +48,7 @@ export class NoopMetrics implements Metrics {
   feedReadTimer(): Timer {
     return stoppedTimer;
   }
-  onActivityCache(): void {}
+  onActivityCache(_event: ActivityCacheEvent, _count: number): void {}
 }
 
 export const noopMetrics: Metrics = new NoopMetrics();

@@ -271,6 +271,7 @@ export class InvalidationListener {
   /** Moves on at every (re)connection: a setup that finishes late is ignored. */
   #session = 0;
   #closed = false;
+  readonly #onClientEnd = () => void this.close();
   #subscribed: Promise<void> | null = null;
   #resolveSubscribed: (() => void) | null = null;
 
@@ -285,7 +286,7 @@ export class InvalidationListener {
   start(): void {
     if (this.#connection !== null || this.#closed) return;
     const client = this.#client as Redis;
-    client.once('end', () => void this.close());
+    client.once('end', this.#onClientEnd);
     // RESP2 (ioredis 6 speaks RESP3 by default and drops RESP3 'invalidate' pushes; ioredis 5
     // speaks only RESP2): Redis then publishes invalidations on __redis__:invalidate.
     const options: RedisOptions & { protocol?: 2 | 3 } = {
@@ -370,6 +371,7 @@ export class InvalidationListener {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    (this.#client as Redis).off('end', this.#onClientEnd);
     this.#session += 1;
     this.#cache.setActive(false);
     this.#resolveSubscribed?.();
