@@ -161,10 +161,10 @@ export class ActivityCache {
   count(hits: number, misses: number): void {
     this.#stats.hits += hits;
     this.#stats.misses += misses;
-    const onActivityCache = this.#metrics?.onActivityCache;
-    if (onActivityCache === undefined) return;
-    if (hits > 0) onActivityCache.call(this.#metrics, 'hit', hits);
-    if (misses > 0) onActivityCache.call(this.#metrics, 'miss', misses);
+    const metrics = this.#metrics;
+    if (metrics?.onActivityCache === undefined) return;
+    if (hits > 0) metrics.onActivityCache('hit', hits);
+    if (misses > 0) metrics.onActivityCache('miss', misses);
   }
 
   /** Taken before a read's HMGETs are sent; `null` when the cache is not serving. */

@@ -77,7 +77,7 @@ export class RedisActivityStorage implements ActivityStorage {
       if (stored) checkActivityConflict(stored, byId.get(id)!);
       allowed.set(id, current);
     };
-    let pending = [...this.#byShard(values.keys())];
+    const pending = [...this.#byShard(values.keys())];
     if (pending.length > 1) {
       for (const [id, current] of await this.#current(pending)) allow(id, current);
     }
