@@ -34,6 +34,15 @@ export interface StatsdMetricsOptions {
 const NAME_PART = /[^A-Za-z0-9_.-]/g;
 
 /** Makes a metric name part safe for the StatsD line protocol (`:`, `|`, `@`, `#`, spaces...). */
+/** `Metrics.onActivityCache` events as counter names. */
+const CACHE_COUNTERS: Record<ActivityCacheEvent, string> = {
+  hit: 'hits',
+  miss: 'misses',
+  eviction: 'evictions',
+  invalidation: 'invalidations',
+  flush: 'flushes',
+};
+
 function clean(part: string): string {
   return part.replace(NAME_PART, '_');
 }
@@ -138,7 +147,7 @@ export class StatsdMetrics implements Metrics {
 
   /** `activity_cache.hits`, `.misses`, `.evictions`, `.invalidations`, `.flushes`. */
   onActivityCache(event: ActivityCacheEvent, count: number): void {
-    this.#count(this.metricName('activity_cache', `${event === 'miss' ? 'misse' : event}s`), count);
+    this.#count(this.metricName('activity_cache', CACHE_COUNTERS[event]), count);
   }
 
   fanoutTimer(feed: string): Timer {
