@@ -19,7 +19,17 @@ export interface Metrics {
   onMissingActivities(feed: string, count: number): void;
   fanoutTimer(feed: string): Timer;
   feedReadTimer(feed: string): Timer;
+  /**
+   * An in-process activity cache of a backend (e.g. `@sf/storage-redis`' `activityCache`):
+   * `hit` / `miss` = activities served from it / read from storage, `eviction` = activities
+   * dropped for its size bound, `invalidation` = change notices received, `flush` = times it
+   * was dropped whole. Optional: metrics written before it existed stay valid.
+   */
+  onActivityCache?(event: ActivityCacheEvent, count: number): void;
 }
+
+/** What `Metrics.onActivityCache` counts. */
+export type ActivityCacheEvent = 'hit' | 'miss' | 'eviction' | 'invalidation' | 'flush';
 
 const stoppedTimer: Timer = { stop() {} };
 
@@ -38,6 +48,7 @@ export class NoopMetrics implements Metrics {
   feedReadTimer(): Timer {
     return stoppedTimer;
   }
+  onActivityCache(_event: ActivityCacheEvent, _count: number): void {}
 }
 
 export const noopMetrics: Metrics = new NoopMetrics();

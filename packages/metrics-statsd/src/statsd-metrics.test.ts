@@ -33,6 +33,8 @@ describe('StatsdMetrics', () => {
     metrics.onActivityPublished();
     metrics.onActivityRemoved();
     metrics.onMissingActivities('normal', 4);
+    for (const event of ['hit', 'miss', 'eviction', 'invalidation', 'flush'] as const)
+      metrics.onActivityCache(event, 2);
     expect(client.lines).toEqual([
       'stream_framework.normal.reads:25|c',
       'stream_framework.normal.writes:3|c',
@@ -42,6 +44,11 @@ describe('StatsdMetrics', () => {
       'stream_framework.activities.published:1|c',
       'stream_framework.activities.removed:1|c',
       'stream_framework.normal.missing_activities:4|c',
+      'stream_framework.activity_cache.hits:2|c',
+      'stream_framework.activity_cache.misses:2|c',
+      'stream_framework.activity_cache.evictions:2|c',
+      'stream_framework.activity_cache.invalidations:2|c',
+      'stream_framework.activity_cache.flushes:2|c',
     ]);
   });
 

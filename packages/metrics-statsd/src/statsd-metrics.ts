@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { StatsD } from 'hot-shots';
 import type { ClientOptions } from 'hot-shots';
-import type { Metrics, Timer } from '@sf/feeds';
+import type { ActivityCacheEvent, Metrics, Timer } from '@sf/feeds';
 
 /** The part of a StatsD client this package uses (hot-shots' `StatsD` has it). */
 export interface StatsdClientLike {
@@ -34,6 +34,15 @@ export interface StatsdMetricsOptions {
 const NAME_PART = /[^A-Za-z0-9_.-]/g;
 
 /** Makes a metric name part safe for the StatsD line protocol (`:`, `|`, `@`, `#`, spaces...). */
+/** `Metrics.onActivityCache` events as counter names. */
+const CACHE_COUNTERS: Record<ActivityCacheEvent, string> = {
+  hit: 'hits',
+  miss: 'misses',
+  eviction: 'evictions',
+  invalidation: 'invalidations',
+  flush: 'flushes',
+};
+
 function clean(part: string): string {
   return part.replace(NAME_PART, '_');
 }
@@ -134,6 +143,11 @@ export class StatsdMetrics implements Metrics {
 
   onMissingActivities(feed: string, count: number): void {
     this.#count(this.metricName(feed, 'missing_activities'), count);
+  }
+
+  /** `activity_cache.hits`, `.misses`, `.evictions`, `.invalidations`, `.flushes`. */
+  onActivityCache(event: ActivityCacheEvent, count: number): void {
+    this.#count(this.metricName('activity_cache', CACHE_COUNTERS[event]), count);
   }
 
   fanoutTimer(feed: string): Timer {

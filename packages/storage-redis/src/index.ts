@@ -1,7 +1,9 @@
 export { RedisStorage, redisCapabilities, redisStorage } from './redis-storage.js';
-export type { RedisStorageOptions } from './redis-storage.js';
+export type { RedisActivityCacheHandle, RedisStorageOptions } from './redis-storage.js';
 export { REDIS_LAYOUTS, compactScore } from './layout.js';
 export type { RedisLayout } from './layout.js';
+export { DEFAULT_ACTIVITY_CACHE_MAX_BYTES } from './activity-cache.js';
+export type { ActivityCacheOptions, ActivityCacheStats } from './activity-cache.js';
 export { RedisTimelineStorage } from './redis-timeline-storage.js';
 export { RedisActivityStorage } from './redis-activity-storage.js';
 export { RedisMarkerStorage } from './redis-marker-storage.js';

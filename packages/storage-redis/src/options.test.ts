@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidFormatError } from '@sf/serializers';
 import { RedisConfigurationError, redisCapabilities, redisStorage } from './index.js';
@@ -50,6 +50,40 @@ describe('redisStorage options', () => {
         value: layout,
         message: `layout must be 'stream-framework' or 'compact', got ${JSON.stringify(layout)}`,
       });
+    }
+  });
+});
+
+describe('redisStorage activityCache', () => {
+  it('is on by default for a single Redis, off with activityCache: false', () => {
+    expect(redisStorage({ redis }).activityCache?.stats()).toMatchObject({
+      entries: 0,
+      active: false,
+    });
+    expect(redisStorage({ redis, activityCache: { maxBytes: 1024 } }).activityCache).not.toBeNull();
+    expect(redisStorage({ redis, activityCache: false }).activityCache).toBeNull();
+  });
+
+  it('refuses a bad maxBytes, naming it', () => {
+    for (const maxBytes of [0, -1, 1.5, Number.NaN]) {
+      expect(() => redisStorage({ redis, activityCache: { maxBytes } })).toThrow(
+        /activityCache\.maxBytes must be a positive integer/,
+      );
+    }
+    expect(() => redisStorage({ redis, activityCache: true as never })).toThrow(
+      RedisConfigurationError,
+    );
+  });
+
+  it('is off by default on a Cluster client and refused when asked for', () => {
+    const cluster = new Cluster([{ host: '127.0.0.1', port: 7001 }], { lazyConnect: true });
+    try {
+      expect(redisStorage({ redis: cluster }).activityCache).toBeNull();
+      expect(() => redisStorage({ redis: cluster, activityCache: {} })).toThrow(
+        /activityCache is not supported on a Redis Cluster client/,
+      );
+    } finally {
+      cluster.disconnect();
     }
   });
 });

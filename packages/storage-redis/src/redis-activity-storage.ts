@@ -1,12 +1,14 @@
 import type { Activity } from '@sf/activity';
 import { type ActivityStorage, activitiesById, checkActivityConflict } from '@sf/feeds';
 import type { Serializer } from '@sf/serializers';
-import { type BatchCommand, RedisRunner } from './redis-runner.js';
+import type { ActivityCache, CacheReadToken, InvalidationListener } from './activity-cache.js';
+import { type BatchCommand, type RedisClient, RedisRunner } from './redis-runner.js';
 import type { FailedEntry, RedisStorageContext } from './context.js';
 import { RedisReplyError } from './errors.js';
 import { scriptReply } from './lua/scripts.js';
 import { groupBy } from './group.js';
 import { checkId } from './ids.js';
+import { activityShard } from './keys.js';
 
 /** Times `addMany` writes a shard again after another process changed one of its fields. */
 const PUT_ATTEMPTS = 3;
@@ -21,12 +23,24 @@ export class RedisActivityStorage implements ActivityStorage {
   readonly #context: RedisStorageContext;
   readonly #serializer: Serializer<Activity>;
   readonly #format: string | undefined;
+  readonly #cache: ActivityCache | undefined;
+  readonly #listener: InvalidationListener | undefined;
 
-  /** `format`: the name of the serializer's format, to tell values in another format from corrupt ones. */
-  constructor(context: RedisStorageContext, serializer: Serializer<Activity>, format?: string) {
+  /**
+   * `format`: the name of the serializer's format, to tell values in another format from corrupt
+   * ones; `cache`: the activity cache and the connection that keeps it correct, if any.
+   */
+  constructor(
+    context: RedisStorageContext,
+    serializer: Serializer<Activity>,
+    format?: string,
+    cache?: { cache: ActivityCache; listener: InvalidationListener },
+  ) {
     this.#context = context;
     this.#serializer = serializer;
     this.#format = format;
+    this.#cache = cache?.cache;
+    this.#listener = cache?.listener;
   }
 
   /** Ids grouped by the shard key holding them. */
@@ -63,11 +77,27 @@ export class RedisActivityStorage implements ActivityStorage {
       if (stored) checkActivityConflict(stored, byId.get(id)!);
       allowed.set(id, current);
     };
-    let pending = [...this.#byShard(values.keys())];
+    const pending = [...this.#byShard(values.keys())];
     if (pending.length > 1) {
       for (const [id, current] of await this.#current(pending)) allow(id, current);
     }
     const context = { operation: 'activities.addMany' };
+    this.#invalidate(values.keys());
+    try {
+      return await this.#put(context, pending, values, allowed, allow);
+    } finally {
+      this.#invalidate(values.keys());
+    }
+  }
+
+  async #put(
+    context: { operation: string },
+    shardsToWrite: [string, string[]][],
+    values: ReadonlyMap<string, string>,
+    allowed: ReadonlyMap<string, string>,
+    allow: (id: string, current: string) => void,
+  ): Promise<number> {
+    let pending = shardsToWrite;
     let added = 0;
     for (let attempt = 1; pending.length > 0; attempt++) {
       const commands: BatchCommand[] = pending.map(([shard, ids]) => {
@@ -131,32 +161,64 @@ export class RedisActivityStorage implements ActivityStorage {
   /**
    * One HMGET per shard, all sent at once: one round trip, and the least work for Redis
    * (a Lua script doing the same costs the server ~10x more; an ioredis pipeline of them costs
-   * the client several times the garbage-collection time of plain commands).
+   * the client several times the garbage-collection time of plain commands). With the activity
+   * cache, activities it holds are not read at all: a page of cached activities costs no round
+   * trip here.
    */
   async getMany(ids: readonly string[]): Promise<Map<string, Activity>> {
     const found = new Map<string, Activity>();
     if (ids.length === 0) return found;
+    const cache = this.#cache;
+    if (cache !== undefined && !cache.active) this.#listener?.start();
+    /** Ids to read by shard index; one array per shard that has any. */
+    let byShard: Map<number, string[]> | undefined;
+    const shards = this.#context.keys.activityShards;
+    let hits = 0;
+    let misses = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = checkId(ids[i], 'id');
+      if (found.has(id)) continue;
+      const cached = cache?.get(id);
+      if (cached !== undefined) {
+        found.set(id, cached);
+        hits++;
+        continue;
+      }
+      const shard = activityShard(id, shards);
+      byShard ??= new Map();
+      const group = byShard.get(shard);
+      if (group === undefined) byShard.set(shard, [id]);
+      else if (!group.includes(id)) group.push(id);
+      else continue;
+      misses++;
+    }
+    if (cache !== undefined) cache.count(hits, misses);
+    if (byShard === undefined) return found;
+    const token = cache?.token() ?? null;
     const context = { operation: 'activities.getMany' };
-    const shards = [...this.#byShard(new Set(ids.map((id) => checkId(id, 'id'))))];
-    const replies = await this.#context.runner.all(
-      context,
-      shards.map(
-        ([shard, shardIds]) =>
-          (client) =>
-            client.hmget(shard, ...shardIds),
-      ),
-    );
-    const failures = shards.map(([shard, shardIds], index) =>
-      this.#collect(found, context, shard, shardIds, replies[index]),
-    );
+    const shardKeys = this.#context.keys.activityShardKeys();
+    const runs: ((client: RedisClient) => Promise<unknown>)[] = [];
+    for (const [shard, shardIds] of byShard) {
+      const key = shardKeys[shard]!;
+      runs.push((client) => client.hmget(key, ...shardIds));
+    }
+    const replies = await this.#context.runner.all(context, runs);
+    const failures: FailedEntry[][] = [];
+    let index = 0;
+    for (const [shard, shardIds] of byShard) {
+      failures.push(
+        this.#collect(found, context, shard, shardIds, replies[index++], token ?? undefined),
+      );
+    }
     // Reported once the whole read is decoded: when nothing decoded, it may be the wrong format.
-    shards.forEach(([shard], index) =>
+    index = 0;
+    for (const shard of byShard.keys()) {
       this.#context.failedEntries(
-        shard,
+        shardKeys[shard]!,
         { kind: 'activity', format: this.#format, decoded: found.size },
-        failures[index]!,
-      ),
-    );
+        failures[index++]!,
+      );
+    }
     return found;
   }
 
@@ -164,17 +226,19 @@ export class RedisActivityStorage implements ActivityStorage {
   #collect(
     found: Map<string, Activity>,
     context: { operation: string },
-    shard: string,
+    shard: number,
     ids: readonly string[],
     values: unknown,
+    token: CacheReadToken | undefined,
   ): FailedEntry[] {
     const failed: FailedEntry[] = [];
     if (!Array.isArray(values) || values.length !== ids.length) {
       throw new RedisReplyError(
-        { ...context, key: shard },
+        { ...context, key: this.#context.keys.activityShardKeys()[shard] },
         `expected ${ids.length} values from HMGET, got ${JSON.stringify(values)?.slice(0, 200)}`,
       );
     }
+    const cache = this.#cache;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const value: unknown = values[i];
@@ -182,12 +246,23 @@ export class RedisActivityStorage implements ActivityStorage {
       try {
         if (typeof value !== 'string')
           throw new TypeError(`expected a string value, got ${typeof value}`);
-        found.set(id, this.#serializer.loads(value));
+        const activity = cache?.reuse(id, value) ?? this.#serializer.loads(value);
+        found.set(id, activity);
+        if (token !== undefined) cache!.set(token, id, shard, value, activity);
       } catch (error) {
         failed.push({ entry: id, value: typeof value === 'string' ? value : '', cause: error });
       }
     }
     return failed;
+  }
+
+  /** Invalidates the cached activities of the shards holding `ids` (this process' own writes). */
+  #invalidate(ids: Iterable<string>): void {
+    const cache = this.#cache;
+    if (cache === undefined) return;
+    const shards = new Set<number>();
+    for (const id of ids) shards.add(activityShard(id, this.#context.keys.activityShards));
+    cache.invalidateShards(shards);
   }
 
   async removeMany(ids: readonly string[]): Promise<number> {
@@ -197,8 +272,15 @@ export class RedisActivityStorage implements ActivityStorage {
       commands.push({ key: shard, enqueue: (pipeline) => void pipeline.hdel(shard, ...shardIds) });
     }
     const context = { operation: 'activities.removeMany' };
-    const replies = await this.#context.runner.batch(context, commands);
-    return replies.reduce<number>((sum, reply) => sum + integer(reply, context), 0);
+    // Before: a read in flight does not cache what it reads; after: nor one that read meanwhile
+    // (Redis' invalidation message, on another connection, may arrive after this reply).
+    this.#invalidate(ids);
+    try {
+      const replies = await this.#context.runner.batch(context, commands);
+      return replies.reduce<number>((sum, reply) => sum + integer(reply, context), 0);
+    } finally {
+      this.#invalidate(ids);
+    }
   }
 }
 

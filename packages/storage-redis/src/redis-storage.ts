@@ -10,6 +10,14 @@ import type {
   TimelineStorage,
   TimelineStorageOptions,
 } from '@sf/feeds/backend';
+import type { Metrics } from '@sf/feeds';
+import {
+  ActivityCache,
+  InvalidationListener,
+  resolveActivityCacheOptions,
+  type ActivityCacheOptions,
+  type ActivityCacheStats,
+} from './activity-cache.js';
 import { RedisRunner, type RedisClient } from './redis-runner.js';
 import {
   RedisStorageContext,
@@ -89,6 +97,28 @@ export interface RedisStorageOptions {
   corruptEntries?: CorruptEntryPolicy;
   /** Receives skipped corrupt entries (default: `process.emitWarning`). */
   onCorruptEntry?: (error: RedisSerializationError) => void;
+  /**
+   * An in-process cache of decoded activities, kept correct across processes by Redis'
+   * client-side caching (`CLIENT TRACKING ... BCAST`, Redis 6 or later) on a connection of its
+   * own. Default: on with `maxBytes` 64 MiB for a single Redis, off for a Cluster client (where
+   * passing an object is refused). `false` turns it off.
+   */
+  activityCache?: ActivityCacheOptions | false;
+  /** Receives the activity cache's hits, misses, evictions (`Metrics.onActivityCache`). */
+  metrics?: Metrics;
+}
+
+/** The activity cache of a storage (`RedisStorage.activityCache`). */
+export interface RedisActivityCacheHandle {
+  /** Counters and current size. */
+  stats(): ActivityCacheStats;
+  /** Opens its connection if needed; resolves once it serves reads. */
+  ready(): Promise<void>;
+  /**
+   * Resolves once the invalidations of every write acknowledged before this call are applied
+   * (one PING on its connection). Reads are otherwise only as fresh as those messages' arrival.
+   */
+  sync(): Promise<void>;
 }
 
 /**
@@ -105,6 +135,9 @@ export class RedisStorage implements StorageBackend {
   readonly #context: RedisStorageContext;
   readonly #activityStorage: RedisActivityStorage;
   readonly #markerStorage: RedisMarkerStorage;
+  readonly #cacheListener: InvalidationListener | undefined;
+  /** The activity cache, or null when it is off. */
+  readonly activityCache: RedisActivityCacheHandle | null;
 
   constructor(options: RedisStorageOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -186,10 +219,36 @@ export class RedisStorage implements StorageBackend {
       channel === null
         ? defineCapabilities({ ...redisCapabilities, notificationEvents: 'none' })
         : redisCapabilities;
+    const cacheOptions = resolveActivityCacheOptions(options.activityCache, runner.isCluster);
+    let cache: { cache: ActivityCache; listener: InvalidationListener } | undefined;
+    if (cacheOptions !== null) {
+      // Redis reports keys as the server names them: with the client's own keyPrefix, if any.
+      const serverPrefix = clientPrefix ?? '';
+      const activityCache = new ActivityCache(
+        cacheOptions.maxBytes,
+        this.keys.activityShardKeys().map((key) => serverPrefix + key),
+        options.metrics,
+      );
+      const listener = new InvalidationListener(
+        client,
+        activityCache,
+        `${serverPrefix}${keyPrefix}${this.keys.activityKey}:`,
+      );
+      cache = { cache: activityCache, listener };
+      this.activityCache = {
+        stats: () => activityCache.stats(),
+        ready: () => listener.subscribed(),
+        sync: () => listener.sync(),
+      };
+    } else {
+      this.activityCache = null;
+    }
+    this.#cacheListener = cache?.listener;
     this.#activityStorage = new RedisActivityStorage(
       this.#context,
       this.format.activitySerializer(),
       this.format.name,
+      cache,
     );
     this.#markerStorage = new RedisMarkerStorage(
       this.#context,
@@ -214,6 +273,14 @@ export class RedisStorage implements StorageBackend {
 
   markerStorage(_options: { name: string }): MarkerStorage {
     return this.#markerStorage;
+  }
+
+  /**
+   * Closes the activity cache's connection (also closed by itself when the client ends). The
+   * client you passed is yours to close.
+   */
+  async close(): Promise<void> {
+    await this.#cacheListener?.close();
   }
 }
 
