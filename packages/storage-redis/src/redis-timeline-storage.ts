@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '@sf/activity';
 import type { ChainableCommander } from 'ioredis';
 import { InvalidQueryError } from '@sf/feeds';
 import type {
+  ModifyMany,
   TimelineChange,
   TimelineItem,
   TimelineKind,
@@ -27,6 +28,7 @@ import { boundsOf, checkId } from './ids.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { groupBy } from './group.js';
 import { keySlot } from './slot.js';
+import { BatchedModify } from './batched-modify.js';
 
 /** Keys per `sfAddManyV1` call: bounds how long one script call keeps Redis busy. */
 const KEYS_PER_SCRIPT = 200;
@@ -87,7 +89,10 @@ function toStrings(reply: unknown, context: { operation: string; key?: string })
  *   call per 200 feeds (per hash slot on a cluster), all in one pipeline per node.
  * - `modify` takes a per-feed lock (token + expiry), reads, lets the caller compute the change,
  *   then writes it with `sfCommitV1`, which checks the lock is still held and releases it.
- *   Removed items are removed by the exact member read from Redis.
+ *   Removed items are removed by the exact member read from Redis. It also increments the
+ *   feed's version key, which `modifyMany` checks.
+ * - `modifyMany` (aggregated and notification timelines, when the backend has batched writes
+ *   on): see ./batched-modify.ts.
  */
 export class RedisTimelineStorage<T extends TimelineItem> implements TimelineStorage<T> {
   readonly name: string;
@@ -100,14 +105,35 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   readonly #flat: boolean;
   /** The name of the serializer's format, to tell a keyspace in another format from corrupt entries. */
   readonly #format: string | undefined;
+  /** The batched read-modify-write of many feeds; absent for flat timelines or when turned off. */
+  readonly modifyMany?: ModifyMany<T>;
 
-  constructor(context: RedisStorageContext, options: TimelineStorageOptions<T>) {
+  /** `batched`: offer `modifyMany` (aggregated kinds only), publishing marker counts on `channel`. */
+  constructor(
+    context: RedisStorageContext,
+    options: TimelineStorageOptions<T>,
+    batched?: { channel: string | null },
+  ) {
     this.name = options.name;
     this.kind = options.kind;
     this.#serializer = options.serializer;
     this.#context = context;
     this.#flat = options.kind === 'flat';
     this.#format = options.format;
+    if (batched && !this.#flat) {
+      const runner = new BatchedModify<T>(
+        context,
+        {
+          decode: (feedKey, key, members) => this.#decode(feedKey, key, members),
+          pairs: (items) => this.#pairs(items),
+          membersToRemove: (items, read) => this.#membersToRemove(items, read),
+          get: (feedKey, query) => this.get(feedKey, query),
+        },
+        batched.channel,
+      );
+      this.modifyMany = (keys, options, mutate) =>
+        runner.run(keys, checkMaxLength(options.maxLength), options, mutate);
+    }
   }
 
   get #runner(): RedisRunner {
@@ -392,7 +418,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
           const reply = await this.#runner.script(
             context,
             'commit',
-            [key, lockKey],
+            [key, lockKey, this.#context.keys.version(feedKey)],
             [token, maxLength, remove.length, ...remove, ...this.#pairs(change.add)],
           );
           released = true;

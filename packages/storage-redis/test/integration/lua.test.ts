@@ -58,14 +58,16 @@ for (const target of targets()) {
         const runner = new RedisRunner(redis);
         const context = { operation: 'test' };
         // One hash tag: multi-key scripts need their keys in one cluster slot.
-        const [t1, t2, lockKey, unseen, unread, shard] = [
+        const [t1, t2, lockKey, unseen, unread, shard, versionKey] = [
           't1',
           't2',
           't1:lock',
           'unseen',
           'unread',
           'acts',
+          't1:version',
         ].map((name) => `${prefix}{lua}:${name}`) as [
+          string,
           string,
           string,
           string,
@@ -92,9 +94,10 @@ for (const target of targets()) {
           ReplyCode.LOCK_BUSY,
         );
         expect(
-          await runner.script(context, 'commit', [t1, lockKey], ['token', -1, 1, '3', '4', '4']),
+          await runner.script(context, 'commit', [t1, lockKey, versionKey], ['token', -1, 1, '3', '4', '4']),
         ).toEqual({ removed: 1, added: 1 });
-        expect(await runner.script(context, 'commit', [t1, lockKey], ['token', -1, 0])).toBe(
+        expect(await redis.get(versionKey)).toBe('1');
+        expect(await runner.script(context, 'commit', [t1, lockKey, versionKey], ['token', -1, 0])).toBe(
           ReplyCode.LOCK_LOST,
         );
         expect(await runner.script(context, 'lock', [lockKey], ['token', 10_000])).toBe(

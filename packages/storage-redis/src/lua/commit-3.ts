@@ -4,7 +4,7 @@ import { type LuaScript, isInteger } from './script.js';
 export type CommitReply = typeof ReplyCode.LOCK_LOST | { removed: number; added: number };
 
 export interface CommitSignature {
-  keys: readonly [timeline: string, lock: string];
+  keys: readonly [timeline: string, lock: string, version: string];
   /** `removeCount` members to remove, then score, member pairs to add. */
   args: readonly [
     token: string,
@@ -16,11 +16,14 @@ export interface CommitSignature {
 }
 
 /**
- * sfCommitV1 (commit-2): the write of a locked read-modify-write (`modify`). Applies the change
- * only while the caller still holds the lock, then releases it, atomically.
+ * sfCommitV2 (commit-3): the write of a locked read-modify-write (`modify`). Applies the change
+ * only while the caller still holds the lock, bumps the feed's version (so that a batched
+ * `sfModifyManyV1` writer that read the feed before sees the change) and releases the lock,
+ * atomically.
  *
  *   KEYS[1]  timeline sorted set
  *   KEYS[2]  its lock (same hash slot: see keys.ts)
+ *   KEYS[3]  its version counter (same hash slot)
  *   ARGV[1]  lock token of the caller
  *   ARGV[2]  maxLength: keep the `maxLength` highest-ranked entries; -1 = no trim
  *   ARGV[3]  number of members to remove, r
@@ -30,8 +33,8 @@ export interface CommitSignature {
  * Returns LOCK_LOST when the lock is no longer the caller's (nothing written), else {removed, added}.
  */
 export const commit: LuaScript<CommitReply> = {
-  name: 'sfCommitV1',
-  keys: 2,
+  name: 'sfCommitV2',
+  keys: 3,
   expected: 'LOCK_LOST or [removed, added]',
   reply: (raw) => {
     if (raw === ReplyCode.LOCK_LOST) return raw;
@@ -43,7 +46,7 @@ export const commit: LuaScript<CommitReply> = {
 --@include "codes"
 --@include "argv-chunks"
 --@include "trim"
-local key, lock = KEYS[1], KEYS[2]
+local key, lock, version = KEYS[1], KEYS[2], KEYS[3]
 if redis.call('GET', lock) ~= ARGV[1] then return LOCK_LOST end
 local maxLength = tonumber(ARGV[2])
 local lastRemove = 3 + tonumber(ARGV[3])
@@ -55,6 +58,7 @@ for from, to in argvChunks(lastRemove + 1, #ARGV) do
   added = added + redis.call('ZADD', key, unpack(ARGV, from, to))
 end
 trim(key, maxLength)
+redis.call('INCR', version)
 redis.call('DEL', lock)
 return { removed, added }
 `,
