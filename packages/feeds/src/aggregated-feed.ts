@@ -13,7 +13,6 @@ import type {
   ActivityStorage,
   BatchedTimelineChange,
   MarkerCounts,
-  ModifyMany,
   TimelineChange,
   TimelineKind,
   TimelineQuery,
@@ -266,13 +265,13 @@ export class AggregatedFeedDefinition<
   ): Promise<number> {
     validateActivities(activities, this.name);
     if (activities.length === 0) return 0;
-    const modifyMany = this.storage.capabilities.batchedAggregatedWrites
-      ? this.timeline.modifyMany
-      : undefined;
+    const batch =
+      this.storage.capabilities.batchedAggregatedWrites === true &&
+      this.timeline.modifyMany !== undefined;
     let remaining: readonly UserId[] = userIds;
     let changed = 0;
-    if (modifyMany !== undefined && userIds.length > 0) {
-      const batched = await this.addToManyBatched(modifyMany, userIds, activities, options);
+    if (batch && userIds.length > 0) {
+      const batched = await this.addToManyBatched(userIds, activities, options);
       changed += batched.changed;
       remaining = batched.skipped;
     }
@@ -285,7 +284,6 @@ export class AggregatedFeedDefinition<
 
   /** The batched fanout: returns how many aggregated activities changed and the users skipped. */
   private async addToManyBatched(
-    modifyMany: ModifyMany<A>,
     userIds: readonly UserId[],
     activities: readonly Activity[],
     options: WriteOptions,
@@ -294,7 +292,7 @@ export class AggregatedFeedDefinition<
     for (const userId of userIds) users.set(this.keyFor(userId), userId);
     const groups = new Set(activities.map((activity) => this.aggregator.getGroup(activity)));
     const load = coalescingActivityLoader((ids) => this.getActivities(ids));
-    const result = await modifyMany(
+    const result = await this.timeline.modifyMany!(
       [...users.keys()],
       { maxLength: options.trim === false ? undefined : this.maxLength },
       async (key, read): Promise<BatchedTimelineChange<A>> => {

@@ -21,7 +21,7 @@ import { keySlot } from './slot.js';
 
 /** Feeds per `sfModifyManyV1` call: bounds how long one script call keeps Redis busy. */
 const FEEDS_PER_SCRIPT = 200;
-const DEFAULT_ATTEMPTS = 4;
+const DEFAULT_ATTEMPTS = 3;
 
 /** What the batched path needs from the timeline storage it works for. */
 export interface BatchedModifyTarget<T extends TimelineItem> {
@@ -66,7 +66,8 @@ function checkAttempts(attempts: number | undefined): number {
  * Runs `modifyMany` for one timeline storage. Per attempt: every pending feed's `mutate` runs;
  * their reads, issued in the same turn of the event loop, go out in one pipeline (each feed's
  * first read preceded by a GET of its version); then all their changes go out in one pipeline
- * of sfModifyManyV1 calls. Feeds that changed meanwhile go round again.
+ * of sfModifyManyV1 calls. Feeds that changed meanwhile go round again; feeds a `modify` holds
+ * locked are left to the caller (its own `modify` waits for the lock).
  */
 export class BatchedModify<T extends TimelineItem> {
   readonly #context: RedisStorageContext;
@@ -201,7 +202,10 @@ export class BatchedModify<T extends TimelineItem> {
       }
       batch.forEach((write, i) => {
         const outcome = outcomes[i]!;
-        if (outcome === 'conflict') conflicts.push(write.feedKey);
+        if (outcome === 'changed') conflicts.push(write.feedKey);
+        // A locked writer is at work on it: waiting for its lock (the caller's modify) beats
+        // reading it again now.
+        else if (outcome === 'locked') result.skipped.push(write.feedKey);
         else if (outcome === 'written') result.written.set(write.feedKey, { change: write.change });
         else result.written.set(write.feedKey, { change: write.change, counts: outcome });
       });

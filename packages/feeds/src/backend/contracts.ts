@@ -111,8 +111,12 @@ export interface TimelineStorage<T extends TimelineItem> {
     options: TimelineWriteOptions,
     mutate: (read: (query: TimelineQuery) => Promise<T[]>) => Promise<TimelineChange<T>>,
   ): Promise<TimelineChange<T>>;
-  /** Present when the backend declares `capabilities.batchedAggregatedWrites` (see `ModifyMany`). */
-  readonly modifyMany?: ModifyMany<T> | undefined;
+  /**
+   * Present when the backend declares `capabilities.batchedAggregatedWrites` (see `ModifyMany`).
+   * Method syntax: a timeline of notification activities stays assignable to one of aggregated
+   * activities, as with `modify`.
+   */
+  modifyMany?(...args: Parameters<ModifyMany<T>>): ReturnType<ModifyMany<T>>;
 }
 
 /**
@@ -143,7 +147,7 @@ export interface ModifyManyResult<T extends TimelineItem> {
 }
 
 export interface ModifyManyOptions extends TimelineWriteOptions {
-  /** Read-merge-write rounds before a feed that keeps changing is skipped (default 4). */
+  /** Read-merge-write rounds before a feed that keeps changing is skipped (default: the backend's; Redis 3). */
   attempts?: number | undefined;
 }
 
@@ -153,7 +157,8 @@ export interface ModifyManyOptions extends TimelineWriteOptions {
  * `modify`; the backend coalesces the reads of all feeds into as few round trips as it can, then
  * writes every feed's change in one atomic step per batch that applies a feed's change only if
  * no writer (batched or `modify`) changed that feed since `mutate`'s first read. Feeds that
- * changed are read and merged again, up to `attempts` rounds, then reported as `skipped`.
+ * changed are read and merged again, up to `attempts` rounds, then reported as `skipped` (a
+ * backend may also skip at once a feed a `modify` holds: that writer is still at work on it).
  * Reads through `read` come newest first; items of equal id may come in any order.
  */
 export type ModifyMany<T extends TimelineItem> = (

@@ -2,7 +2,7 @@ import type { MarkerCounts } from '@sf/feeds';
 import { type LuaScript, isInteger } from './script.js';
 
 /** What `sfModifyManyV1` did to one feed. */
-export type ModifyManyOutcome = 'conflict' | 'written' | MarkerCounts;
+export type ModifyManyOutcome = 'changed' | 'locked' | 'written' | MarkerCounts;
 
 export interface ModifyManySignature {
   /** Per feed, `stride` keys: timeline, version, lock (then unseen, unread when stride is 5). */
@@ -14,7 +14,8 @@ export interface ModifyManySignature {
 }
 
 function outcome(raw: unknown): ModifyManyOutcome | undefined {
-  if (raw === 0) return 'conflict';
+  if (raw === 0) return 'changed';
+  if (raw === 2) return 'locked';
   if (raw === 1) return 'written';
   if (Array.isArray(raw) && raw.length === 2 && isInteger(raw[0]) && isInteger(raw[1]))
     return { unseen: raw[0], unread: raw[1] };
@@ -39,14 +40,15 @@ function outcome(raw: unknown): ModifyManyOutcome | undefined {
  *     and with stride 5: markers key (for the published event), markers maxLength, then the
  *     `apply-markers` arguments (two clear flags, four counted id groups).
  *
- * Returns one outcome per feed: 0 = changed since the read, nothing written; 1 = written;
+ * Returns one outcome per feed: 0 = changed since the read, nothing written; 2 = a `modify`
+ * holds its lock, nothing written; 1 = written;
  * {unseen, unread} = written, with the marker counts after it (stride 5; published on change as
  * sfMarkersV1 does).
  */
 export const modifyMany: LuaScript<ModifyManyOutcome[]> = {
   name: 'sfModifyManyV1',
   keys: 'n',
-  expected: 'one outcome per feed (0, 1 or [unseen, unread])',
+  expected: 'one outcome per feed (0, 1, 2 or [unseen, unread])',
   reply: (raw) => {
     if (!Array.isArray(raw)) return undefined;
     const outcomes: ModifyManyOutcome[] = [];
@@ -72,7 +74,9 @@ for feed = 1, #KEYS / stride do
   local after = position + 1 + tonumber(ARGV[position])
   local expected = ARGV[position + 1]
   local current = redis.call('GET', version) or ''
-  if redis.call('EXISTS', lock) == 1 or (expected ~= '*' and current ~= expected) then
+  if redis.call('EXISTS', lock) == 1 then
+    replies[feed] = 2
+  elseif expected ~= '*' and current ~= expected then
     replies[feed] = 0
   else
     local removeFirst = position + 3

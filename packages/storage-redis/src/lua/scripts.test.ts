@@ -147,8 +147,9 @@ describe('replies', () => {
     expect(scriptReply('markers', [1, 2], context)).toEqual({ unseen: 1, unread: 2 });
     expect(scriptReply('range', ['1', '2'], context)).toEqual(['1', '2']);
     expect(scriptReply('addMany', 7, context)).toBe(7);
-    expect(scriptReply('modifyMany', [0, 1, [2, 3]], context)).toEqual([
-      'conflict',
+    expect(scriptReply('modifyMany', [0, 2, 1, [2, 3]], context)).toEqual([
+      'changed',
+      'locked',
       'written',
       { unseen: 2, unread: 3 },
     ]);
@@ -162,7 +163,7 @@ describe('replies', () => {
       ['markers', [1]],
       ['range', [1]],
       ['addMany', null],
-      ['modifyMany', [2]],
+      ['modifyMany', [3]],
     ] as const) {
       expect(() => scriptReply(name, raw, context), name).toThrow(RedisReplyError);
       expect(() => scriptReply(name, raw, context), name).toThrow(
