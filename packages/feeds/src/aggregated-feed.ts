@@ -1,7 +1,7 @@
 import { Activity, AggregatedActivity, OpaqueActivity } from '@sf/activity';
 import type { ActivityOrId, DehydratedActivity } from '@sf/activity';
-import { RecentVerbAggregator } from '@sf/aggregators';
-import type { AggregatedActivityClass, BaseAggregator } from '@sf/aggregators';
+import { BaseAggregator, RecentVerbAggregator } from '@sf/aggregators';
+import type { AggregatedActivityClass } from '@sf/aggregators';
 import { forEachLimited } from './backend/concurrency.js';
 import { BaseFeed, BaseFeedDefinition, idOf, validateActivities } from './base-feed.js';
 import { InvalidFeedOptionError } from './errors.js';
@@ -218,7 +218,13 @@ export class AggregatedFeedDefinition<
       });
       candidates.push(...older.filter((item) => groups.has(item.group) && !found.has(item.group)));
     }
-    return this.hydratePairs(key, candidates, true, load);
+    // BaseAggregator's merge only looks at the groups of the new activities: hydrating the
+    // others (every activity of every recent group) would be wasted. A custom merge gets all.
+    const needed =
+      this.aggregator.merge === BaseAggregator.prototype.merge
+        ? candidates.filter((item) => groups.has(item.group))
+        : candidates;
+    return this.hydratePairs(key, needed, true, load);
   }
 
   /** Removes activities from one user's feed atomically; returns the changed aggregated activities. */

@@ -5,6 +5,8 @@
  * Environment: BENCH_FEEDS (10000), BENCH_ROUNDS (100: feeds x rounds writes), BENCH_MAX_LENGTH
  * (90: the last rounds trim), BENCH_CHUNK (100 feeds per batch call, Stream Framework's
  * fanout_chunk_size), BENCH_IN_FLIGHT (16 batch calls in flight), BENCH_READS (10000).
+ * Aggregated fanout: see bench/aggregated-fanout.ts (BENCH_AGG_*, SF_PYTHON_BENCH).
+ * BENCH_ONLY=aggregated runs the flat and aggregated fanouts only (for profiling).
  *
  * Every key it writes is under a random `sfbench:<hex>:` prefix and deleted at the end.
  */
@@ -18,6 +20,7 @@ import { Activity, Love } from '@sf/activity';
 import { Feed } from '@sf/feeds';
 import { Redis } from 'ioredis';
 import { redisStorage } from '../src/index.js';
+import { aggregatedFanout } from './aggregated-fanout.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const FEEDS = env('BENCH_FEEDS', 10_000);
@@ -215,28 +218,72 @@ async function main(): Promise<void> {
   try {
     const written = await fanout();
     rows.push(['fanout: feed writes/s (addToMany, trim included)', formatRate(written.rate)]);
+    const aggregated = await aggregatedFanout(redis, prefix, {
+      chunk: CHUNK,
+      inFlight: IN_FLIGHT,
+      maxLength: MAX_LENGTH,
+    });
+    const writes = aggregated.writes.toLocaleString('en-US');
     rows.push([
-      'memory: bytes per feed entry (INFO used_memory after - before)',
-      written.bytesPerEntry.toFixed(1),
+      `aggregated fanout: writes/s, batched (modifyMany), ${writes} writes`,
+      formatRate(aggregated.batched.rate),
     ]);
     rows.push([
-      'memory: bytes per feed entry (MEMORY USAGE of the feed keys)',
-      written.keyBytesPerEntry.toFixed(1),
+      'aggregated fanout: client CPU per write, batched',
+      `${aggregated.batched.cpuMicros.toFixed(1)} us`,
     ]);
-    const latency = await reads();
     rows.push([
-      `read: get({ limit: 25 }) + hydration, p50 (${READS.toLocaleString('en-US')} reads)`,
-      `${latency.p50.toFixed(3)} ms`,
+      `aggregated fanout: writes/s, locked per feed (batchedAggregatedWrites: false)`,
+      formatRate(aggregated.locked.rate),
     ]);
-    rows.push(['read: p99', `${latency.p99.toFixed(3)} ms`]);
-    rows.push(['read: mean', `${latency.mean.toFixed(3)} ms`]);
-    await deleteKeys(`${prefix}*`);
-    const ceiling = await massInsertion();
-    rows.push(['ceiling: ZADD/s, redis-cli --pipe (mass insertion)', formatRate(ceiling)]);
-    const plain = await plainPipeline();
-    rows.push(['reference: ZADD/s, plain ioredis pipeline', formatRate(plain)]);
-    rows.push(['ratio fanout / ceiling', `${((written.rate / ceiling) * 100).toFixed(0)} %`]);
-    rows.push(['ratio fanout / plain ioredis pipeline', `${(written.rate / plain).toFixed(1)} x`]);
+    rows.push([
+      'aggregated fanout: client CPU per write, locked',
+      `${aggregated.locked.cpuMicros.toFixed(1)} us`,
+    ]);
+    rows.push([
+      'aggregated fanout: Python SF 1.4 (SF_PYTHON_BENCH)',
+      aggregated.python === null ? 'not run' : formatRate(aggregated.python),
+    ]);
+    rows.push([
+      'ratio aggregated batched / locked',
+      `${(aggregated.batched.rate / aggregated.locked.rate).toFixed(1)} x`,
+    ]);
+    rows.push([
+      'ratio aggregated batched / flat fanout (target >= 33 %)',
+      `${((aggregated.batched.rate / written.rate) * 100).toFixed(0)} %`,
+    ]);
+    if (aggregated.python !== null)
+      rows.push([
+        'ratio aggregated batched / Python SF (target >= 30 x)',
+        `${(aggregated.batched.rate / aggregated.python).toFixed(1)} x`,
+      ]);
+    if (process.env.BENCH_ONLY !== 'aggregated') {
+      rows.push([
+        'memory: bytes per feed entry (INFO used_memory after - before)',
+        written.bytesPerEntry.toFixed(1),
+      ]);
+      rows.push([
+        'memory: bytes per feed entry (MEMORY USAGE of the feed keys)',
+        written.keyBytesPerEntry.toFixed(1),
+      ]);
+      const latency = await reads();
+      rows.push([
+        `read: get({ limit: 25 }) + hydration, p50 (${READS.toLocaleString('en-US')} reads)`,
+        `${latency.p50.toFixed(3)} ms`,
+      ]);
+      rows.push(['read: p99', `${latency.p99.toFixed(3)} ms`]);
+      rows.push(['read: mean', `${latency.mean.toFixed(3)} ms`]);
+      await deleteKeys(`${prefix}*`);
+      const ceiling = await massInsertion();
+      rows.push(['ceiling: ZADD/s, redis-cli --pipe (mass insertion)', formatRate(ceiling)]);
+      const plain = await plainPipeline();
+      rows.push(['reference: ZADD/s, plain ioredis pipeline', formatRate(plain)]);
+      rows.push(['ratio fanout / ceiling', `${((written.rate / ceiling) * 100).toFixed(0)} %`]);
+      rows.push([
+        'ratio fanout / plain ioredis pipeline',
+        `${(written.rate / plain).toFixed(1)} x`,
+      ]);
+    }
   } finally {
     await deleteKeys(`${prefix}*`);
     await redis.quit();

@@ -54,10 +54,10 @@ interface PendingRead {
 function checkAttempts(attempts: number | undefined): number {
   if (attempts === undefined) return DEFAULT_ATTEMPTS;
   if (!Number.isSafeInteger(attempts) || attempts < 1) {
-    throw new InvalidArgumentError(
-      `attempts must be a positive integer, got ${String(attempts)}`,
-      { path: 'options.attempts', value: attempts },
-    );
+    throw new InvalidArgumentError(`attempts must be a positive integer, got ${String(attempts)}`, {
+      path: 'options.attempts',
+      value: attempts,
+    });
   }
   return attempts;
 }
@@ -251,7 +251,10 @@ class CoalescedReader<T extends TimelineItem> {
       const range =
         query.limit === 0
           ? null
-          : { start: query.offset, stop: query.limit === null ? -1 : query.offset + query.limit - 1 };
+          : {
+              start: query.offset,
+              stop: query.limit === null ? -1 : query.offset + query.limit - 1,
+            };
       if (range === null && !first) return [];
       const reply = await this.#enqueue(feedKey, first, range);
       if (first) state.version = reply.version;
@@ -311,7 +314,10 @@ class CoalescedReader<T extends TimelineItem> {
         if (request.version) {
           const version = replies[index++];
           if (version !== null && typeof version !== 'string')
-            throw new RedisReplyError(context, `expected a version, got ${JSON.stringify(version)}`);
+            throw new RedisReplyError(
+              context,
+              `expected a version, got ${JSON.stringify(version)}`,
+            );
           reply.version = version ?? '';
         }
         if (request.range) {

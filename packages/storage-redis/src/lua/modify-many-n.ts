@@ -8,7 +8,12 @@ export interface ModifyManySignature {
   /** Per feed, `stride` keys: timeline, version, lock (then unseen, unread when stride is 5). */
   keys: readonly string[];
   /** Then one block per feed, each starting with its own length (see the script). */
-  args: readonly [maxLength: number, stride: 3 | 5, channel: string, ...blocks: (string | number)[]];
+  args: readonly [
+    maxLength: number,
+    stride: 3 | 5,
+    channel: string,
+    ...blocks: (string | number)[],
+  ];
   /** One outcome per feed, in KEYS order. */
   reply: ModifyManyOutcome[];
 }
