@@ -32,6 +32,9 @@ export interface AggregatedFeedOptions<
 /** Limit on concurrent per-feed writes of a fanout to aggregated feeds. */
 const FANOUT_CONCURRENCY = 16;
 
+/** The memo key of a batched merge into a feed holding none of the new activities' groups. */
+const NO_CANDIDATE = {};
+
 /** Looks activities up by id (the activity storage, or a batch's coalescing loader). */
 type ActivityLoader = (ids: readonly string[]) => Promise<Map<string, Activity>>;
 
@@ -179,9 +182,31 @@ export class AggregatedFeedDefinition<
     read: (query: TimelineQuery) => Promise<A[]>,
     groups: Set<string>,
     activities: readonly Activity[],
+    batch?: { load: ActivityLoader; merges: WeakMap<object, Promise<TimelineChange<A>>> },
+  ): Promise<TimelineChange<A>> {
+    const candidates = await this.readForMerge(key, read, groups);
+    if (batch === undefined || candidates.length > 1)
+      return this.mergeCandidates(key, candidates, activities, batch?.load);
+    // Encode once: the feeds of a fanout mostly hold the same group (a backend that decodes
+    // equal stored entries once hands them the same object) or none of the new activities'
+    // groups, and the same activities give them the same change.
+    const memoKey = candidates[0] ?? NO_CANDIDATE;
+    let change = batch.merges.get(memoKey);
+    if (change === undefined) {
+      change = this.mergeCandidates(key, candidates, activities, batch.load);
+      batch.merges.set(memoKey, change);
+    }
+    return change;
+  }
+
+  /** The change merging activities into these stored aggregated activities (hydrated here). */
+  private async mergeCandidates(
+    key: string,
+    candidates: readonly A[],
+    activities: readonly Activity[],
     load?: ActivityLoader,
   ): Promise<TimelineChange<A>> {
-    const current = await this.readForMerge(key, read, groups, load);
+    const current = await this.hydratePairs(key, candidates, true, load);
     const sources = new Map(current.map((pair) => [pair.hydrated, pair.source]));
     const merged = this.aggregator.merge(
       current.map((pair) => pair.hydrated),
@@ -201,8 +226,7 @@ export class AggregatedFeedDefinition<
     key: string,
     read: (query: TimelineQuery) => Promise<A[]>,
     groups: Set<string>,
-    load?: ActivityLoader,
-  ): Promise<Array<{ source: A; hydrated: A }>> {
+  ): Promise<A[]> {
     const recent = await read({ offset: 0, limit: this.mergeMaxLength });
     const candidates = [...recent];
     const found = new Set(recent.map((item) => item.group));
@@ -220,11 +244,9 @@ export class AggregatedFeedDefinition<
     }
     // BaseAggregator's merge only looks at the groups of the new activities: hydrating the
     // others (every activity of every recent group) would be wasted. A custom merge gets all.
-    const needed =
-      this.aggregator.merge === BaseAggregator.prototype.merge
-        ? candidates.filter((item) => groups.has(item.group))
-        : candidates;
-    return this.hydratePairs(key, needed, true, load);
+    return this.aggregator.merge === BaseAggregator.prototype.merge
+      ? candidates.filter((item) => groups.has(item.group))
+      : candidates;
   }
 
   /** Removes activities from one user's feed atomically; returns the changed aggregated activities. */
@@ -297,12 +319,15 @@ export class AggregatedFeedDefinition<
     const users = new Map<string, UserId>();
     for (const userId of userIds) users.set(this.keyFor(userId), userId);
     const groups = new Set(activities.map((activity) => this.aggregator.getGroup(activity)));
-    const load = coalescingActivityLoader((ids) => this.getActivities(ids));
+    const batch = {
+      load: coalescingActivityLoader((ids) => this.getActivities(ids)),
+      merges: new WeakMap<object, Promise<TimelineChange<A>>>(),
+    };
     const result = await this.timeline.modifyMany!(
       [...users.keys()],
       { maxLength: options.trim === false ? undefined : this.maxLength },
       async (key, read): Promise<BatchedTimelineChange<A>> => {
-        const change = await this.mergeInto(key, read, groups, activities, load);
+        const change = await this.mergeInto(key, read, groups, activities, batch);
         if (change.add.length === 0 && change.remove.length === 0) return change;
         return { ...change, markers: this.batchedMarkers(users.get(key)!, change) };
       },

@@ -25,8 +25,11 @@ const DEFAULT_ATTEMPTS = 3;
 
 /** What the batched path needs from the timeline storage it works for. */
 export interface BatchedModifyTarget<T extends TimelineItem> {
-  /** Decodes members read from a timeline (and remembers each item's exact member). */
-  decode(feedKey: string, key: string, members: readonly string[]): T[];
+  /**
+   * Decodes members read from a timeline (and remembers each item's exact member); a member in
+   * `shared` is not decoded again: the feeds of a batch share its item (read-only).
+   */
+  decode(feedKey: string, key: string, members: readonly string[], shared: Map<string, T>): T[];
   /** `score, member` pairs of items to add. */
   pairs(items: readonly T[]): string[];
   /** The exact members to remove for items a mutate asked to remove. */
@@ -96,9 +99,11 @@ export class BatchedModify<T extends TimelineItem> {
     const attempts = checkAttempts(options.attempts);
     const result: ModifyManyResult<T> = { written: new Map(), skipped: [] };
     let pending = [...new Set(feedKeys)];
+    // Followers' feeds hold many equal entries: each distinct member is decoded once per call.
+    const decoded = new Map<string, T>();
     for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
       const reads = new Map<string, FeedRead<T>>();
-      const reader = new CoalescedReader(this.#context, this.#target, reads);
+      const reader = new CoalescedReader(this.#context, this.#target, reads, decoded);
       const changes = await Promise.all(
         pending.map((feedKey) =>
           mutate(feedKey, (query) => reader.read(feedKey, query)).then((change) => ({
@@ -223,6 +228,7 @@ class CoalescedReader<T extends TimelineItem> {
   readonly #context: RedisStorageContext;
   readonly #target: BatchedModifyTarget<T>;
   readonly #reads: Map<string, FeedRead<T>>;
+  readonly #decoded: Map<string, T>;
   #queue: PendingRead[] = [];
   #scheduled = false;
 
@@ -230,10 +236,12 @@ class CoalescedReader<T extends TimelineItem> {
     context: RedisStorageContext,
     target: BatchedModifyTarget<T>,
     reads: Map<string, FeedRead<T>>,
+    decoded: Map<string, T>,
   ) {
     this.#context = context;
     this.#target = target;
     this.#reads = reads;
+    this.#decoded = decoded;
   }
 
   async read(feedKey: string, query: TimelineQuery): Promise<T[]> {
@@ -259,7 +267,8 @@ class CoalescedReader<T extends TimelineItem> {
       const reply = await this.#enqueue(feedKey, first, range);
       if (first) state.version = reply.version;
       const key = this.#context.keys.timeline(feedKey);
-      items = range === null ? [] : this.#target.decode(feedKey, key, reply.members ?? []);
+      items =
+        range === null ? [] : this.#target.decode(feedKey, key, reply.members ?? [], this.#decoded);
     } else {
       if (first) state.version = (await this.#enqueue(feedKey, true, null)).version;
       items = await this.#target.get(feedKey, query);

@@ -124,7 +124,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
       const runner = new BatchedModify<T>(
         context,
         {
-          decode: (feedKey, key, members) => this.#decode(feedKey, key, members),
+          decode: (feedKey, key, members, shared) => this.#decode(feedKey, key, members, shared),
           pairs: (items) => this.#pairs(items),
           membersToRemove: (items, read) => this.#membersToRemove(items, read),
           get: (feedKey, query) => this.get(feedKey, query),
@@ -149,7 +149,13 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     const pairs: string[] = [];
     const seen = new Set<string>();
     for (const item of items) {
-      const member = this.#members.get(item) ?? this.#serializer.dumps(item);
+      let member = this.#members.get(item);
+      if (member === undefined) {
+        member = this.#serializer.dumps(item);
+        // Encode once: a batched fanout writes the same new item to many feeds.
+        if (!this.#flat && typeof item === 'object' && item !== null)
+          this.#members.set(item, member);
+      }
       if (seen.has(member)) continue;
       seen.add(member);
       pairs.push(checkId(item.serializationId, 'serializationId'), member);
@@ -157,10 +163,16 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     return pairs;
   }
 
-  #decode(feedKey: string, key: string, members: readonly string[]): T[] {
+  /** `shared`: items already decoded from the same member, reused (the batched path's cache). */
+  #decode(feedKey: string, key: string, members: readonly string[], shared?: Map<string, T>): T[] {
     const items: T[] = [];
     const failed: FailedEntry[] = [];
     for (const member of members) {
+      const known = shared?.get(member);
+      if (known !== undefined) {
+        items.push(known);
+        continue;
+      }
       let item: T;
       try {
         item = this.#serializer.loads(member);
@@ -169,6 +181,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
         continue;
       }
       if (!this.#flat && typeof item === 'object' && item !== null) this.#members.set(item, member);
+      shared?.set(member, item);
       items.push(item);
     }
     this.#context.failedEntries(
