@@ -336,7 +336,7 @@ class CoalescedReader<T extends TimelineItem> {
               context,
               `expected a list of members, got ${JSON.stringify(members)?.slice(0, 200)}`,
             );
-          reply.members = members as string[];
+          reply.members = members;
         }
       } catch (error) {
         request.reject(error);

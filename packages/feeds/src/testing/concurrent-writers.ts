@@ -2,7 +2,6 @@ import { Activity, Love } from '@sf/activity';
 import type { AggregatedActivity } from '@sf/activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AggregatedFeed } from '../aggregated-feed.js';
-import type { AggregatedFeedDefinition } from '../aggregated-feed.js';
 import type { StorageBackend } from '../backend/contracts.js';
 import { NotificationFeed } from '../notification-feed.js';
 import type { NotificationFeedDefinition } from '../notification-feed.js';
@@ -246,9 +245,7 @@ export function runConcurrentWritersSuite(options: ConcurrentWritersSuiteOptions
           expect(expected.length).toBeGreaterThan(1);
           expect(await contentsOf(fanout!.for(userId))).toEqual(expected);
           const expectedNotifications = await contentsOf(notificationReference!.for(userId));
-          expect(await contentsOf(notificationFanout!.for(userId))).toEqual(
-            expectedNotifications,
-          );
+          expect(await contentsOf(notificationFanout!.for(userId))).toEqual(expectedNotifications);
           expect(
             await notificationFanout!.markers.get(notificationFanout!.markersKeyFor(userId)),
           ).toEqual(
@@ -267,10 +264,18 @@ export function runConcurrentWritersSuite(options: ConcurrentWritersSuiteOptions
         const activities = [1, 2, 3, 4, 5].map(
           (object) => new Activity({ actor: 9, verb: Love, object, time: BASE + object * 1000 }),
         );
-        const [a1, a2, a3, a4, a5] = activities as [Activity, Activity, Activity, Activity, Activity];
+        const [a1, a2, a3, a4, a5] = activities as [
+          Activity,
+          Activity,
+          Activity,
+          Activity,
+          Activity,
+        ];
         const byId = new Map(activities.map((activity) => [activity.serializationId, activity]));
         await definition!.insertActivities(activities);
-        const modifyMany = definition!.timeline.modifyMany!;
+        const timeline = definition!.timeline;
+        const modifyMany = (...args: Parameters<NonNullable<typeof timeline.modifyMany>>) =>
+          timeline.modifyMany!(...args);
         /** Merges `activity` into what was read, as the aggregated feed does. */
         const mergeInto = (current: AggregatedActivity[], activity: Activity) => {
           const hydrated = current.map((item) => item.hydrate(byId));
