@@ -94,12 +94,17 @@ for (const target of targets()) {
           ReplyCode.LOCK_BUSY,
         );
         expect(
-          await runner.script(context, 'commit', [t1, lockKey, versionKey], ['token', -1, 1, '3', '4', '4']),
+          await runner.script(
+            context,
+            'commit',
+            [t1, lockKey, versionKey],
+            ['token', -1, 1, '3', '4', '4'],
+          ),
         ).toEqual({ removed: 1, added: 1 });
         expect(await redis.get(versionKey)).toBe('1');
-        expect(await runner.script(context, 'commit', [t1, lockKey, versionKey], ['token', -1, 0])).toBe(
-          ReplyCode.LOCK_LOST,
-        );
+        expect(
+          await runner.script(context, 'commit', [t1, lockKey, versionKey], ['token', -1, 0]),
+        ).toBe(ReplyCode.LOCK_LOST);
         expect(await runner.script(context, 'lock', [lockKey], ['token', 10_000])).toBe(
           ReplyCode.LOCK_TAKEN,
         );
