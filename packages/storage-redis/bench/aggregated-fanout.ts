@@ -11,6 +11,7 @@
 import { execSync } from 'node:child_process';
 import { Activity, Love } from '@sf/activity';
 import { AggregatedFeed } from '@sf/feeds';
+import { forEachLimited } from '@sf/feeds/backend';
 import type { Redis } from 'ioredis';
 import { redisStorage } from '../src/index.js';
 
@@ -27,20 +28,6 @@ export interface AggregatedFanoutFigures {
   locked: FanoutRate;
   writes: number;
   python: number | null;
-}
-
-/** Runs tasks with at most `limit` in flight. */
-async function limited(
-  count: number,
-  limit: number,
-  task: (index: number) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, count) }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
 }
 
 /** Python SF's figure, when SF_PYTHON_BENCH names a command that measures it. */
@@ -90,13 +77,15 @@ export async function aggregatedFanout(
       storage,
     });
     await definition.insertActivities(activities);
-    const chunks = Math.ceil(feeds / chunk);
+    const chunks = Array.from({ length: Math.ceil(feeds / chunk) }, (_, index) =>
+      userIds.slice(index * chunk, (index + 1) * chunk),
+    );
     const start = process.hrtime.bigint();
     const cpu = process.cpuUsage();
     for (const activity of activities) {
-      await limited(chunks, inFlight, (index) =>
-        definition.addToMany(userIds.slice(index * chunk, (index + 1) * chunk), [activity]),
-      );
+      await forEachLimited(chunks, inFlight, async (users) => {
+        await definition.addToMany(users, [activity]);
+      });
     }
     const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
     const used = process.cpuUsage(cpu);

@@ -41,32 +41,26 @@ async function race(
   );
 }
 
-/** The activities of the aggregated tests: GROUPS groups (verb + day) of 12 or 13 each. */
-function aggregatedActivities(count: number): Activity[] {
-  return Array.from(
-    { length: count },
-    (_, k) =>
-      new Activity({
-        actor: k % 20,
-        verb: Love,
-        object: k,
-        time: BASE + (k % GROUPS) * DAY + Math.floor(k / GROUPS) * 1000,
-      }),
-  );
-}
-
-/** The activities of the notification tests: GROUPS groups (verb + object + day). */
-function notificationActivities(count: number): Activity[] {
-  return Array.from(
-    { length: count },
-    (_, k) =>
-      new Activity({
-        actor: k % 20,
-        verb: Love,
-        object: k % GROUPS,
-        time: BASE + k * 1000,
-        extraContext: { k },
-      }),
+/**
+ * The activities of the tests, GROUPS groups: for aggregated feeds by verb + day (12 or 13 each
+ * for 1,000 activities), for notification feeds by verb + object + day.
+ */
+function writerActivities(count: number, kind: 'aggregated' | 'notification'): Activity[] {
+  return Array.from({ length: count }, (_, k) =>
+    kind === 'aggregated'
+      ? new Activity({
+          actor: k % 20,
+          verb: Love,
+          object: k,
+          time: BASE + (k % GROUPS) * DAY + Math.floor(k / GROUPS) * 1000,
+        })
+      : new Activity({
+          actor: k % 20,
+          verb: Love,
+          object: k % GROUPS,
+          time: BASE + k * 1000,
+          extraContext: { k },
+        }),
   );
 }
 
@@ -145,7 +139,7 @@ export function runConcurrentWritersSuite(options: ConcurrentWritersSuiteOptions
       `${writers} writers x ${PER_WRITER} activities into one aggregated feed: each activity exactly once`,
       { timeout },
       async () => {
-        const all = aggregatedActivities(writers * PER_WRITER);
+        const all = writerActivities(writers * PER_WRITER, 'aggregated');
         const definitions = aggregated();
         await definitions[0]!.insertActivities(all);
         await race(split(all, writers), (writer, activity) =>
@@ -159,7 +153,7 @@ export function runConcurrentWritersSuite(options: ConcurrentWritersSuiteOptions
       `${writers} writers x ${PER_WRITER} activities into one notification feed: each once, unseen count right`,
       { timeout },
       async () => {
-        const all = notificationActivities(writers * PER_WRITER);
+        const all = writerActivities(writers * PER_WRITER, 'notification');
         const definitions = notification();
         await race(split(all, writers), (writer, activity) =>
           definitions[writer]!.for(21).add(activity),
@@ -172,7 +166,7 @@ export function runConcurrentWritersSuite(options: ConcurrentWritersSuiteOptions
       `${writers} writers fan out ${PER_WRITER_FANOUT} activities each to the same 3 aggregated feeds (addToMany${batched ? ', batched' : ''}): each exactly once`,
       { timeout },
       async () => {
-        const all = aggregatedActivities(writers * PER_WRITER_FANOUT);
+        const all = writerActivities(writers * PER_WRITER_FANOUT, 'aggregated');
         const definitions = aggregated();
         await definitions[0]!.insertActivities(all);
         await race(split(all, writers), (writer, activity) =>
@@ -187,7 +181,7 @@ export function runConcurrentWritersSuite(options: ConcurrentWritersSuiteOptions
       `${writers} writers, half fanning out (addToMany) and half writing one feed at a time (add), on the same aggregated and notification feeds: no group lost or duplicated`,
       { timeout },
       async () => {
-        const all = aggregatedActivities(writers * PER_WRITER_FANOUT);
+        const all = writerActivities(writers * PER_WRITER_FANOUT, 'aggregated');
         const aggregatedDefinitions = aggregated();
         await aggregatedDefinitions[0]!.insertActivities(all);
         await race(split(all, writers), async (writer, activity) => {
@@ -198,7 +192,7 @@ export function runConcurrentWritersSuite(options: ConcurrentWritersSuiteOptions
         for (const userId of [201, 202])
           await expectAggregatedExactlyOnce(aggregatedDefinitions[0]!.for(userId), all);
 
-        const notifications = notificationActivities(writers * PER_WRITER_FANOUT);
+        const notifications = writerActivities(writers * PER_WRITER_FANOUT, 'notification');
         const notificationDefinitions = notification();
         await race(split(notifications, writers), async (writer, activity) => {
           const definition = notificationDefinitions[writer]!;
