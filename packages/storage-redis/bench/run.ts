@@ -95,6 +95,7 @@ async function feedKeysMemory(): Promise<number> {
 
 async function fanout(): Promise<{
   rate: number;
+  cpuMicros: number;
   bytesPerEntry: number;
   keyBytesPerEntry: number;
   entries: number;
@@ -110,12 +111,14 @@ async function fanout(): Promise<{
   const before = await usedMemory();
   const chunks = Math.ceil(FEEDS / CHUNK);
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   for (const activity of activities) {
     await limited(chunks, IN_FLIGHT, (chunk) =>
       PinFeed.addToMany(userIds.slice(chunk * CHUNK, (chunk + 1) * CHUNK), [activity]),
     );
   }
   const elapsed = seconds(start);
+  const used = process.cpuUsage(cpu);
   const after = await usedMemory();
   const entries = FEEDS * Math.min(ROUNDS, MAX_LENGTH);
   const sample = await redis.zcard(`${prefix}feed:normal:${FEEDS}`);
@@ -124,6 +127,7 @@ async function fanout(): Promise<{
   const keyBytes = await feedKeysMemory();
   return {
     rate: (FEEDS * ROUNDS) / elapsed,
+    cpuMicros: (used.user + used.system) / (FEEDS * ROUNDS),
     bytesPerEntry: (after - before) / entries,
     keyBytesPerEntry: keyBytes / entries,
     entries,
@@ -218,6 +222,7 @@ async function main(): Promise<void> {
   try {
     const written = await fanout();
     rows.push(['fanout: feed writes/s (addToMany, trim included)', formatRate(written.rate)]);
+    rows.push(['fanout: client CPU per write', `${written.cpuMicros.toFixed(1)} us`]);
     const aggregated = await aggregatedFanout(redis, prefix, {
       chunk: CHUNK,
       inFlight: IN_FLIGHT,
