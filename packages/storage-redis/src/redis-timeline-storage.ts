@@ -432,7 +432,14 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
             context,
             'commit',
             [key, lockKey, this.#context.keys.version(feedKey)],
-            [token, maxLength, remove.length, ...remove, ...this.#pairs(change.add)],
+            [
+              token,
+              maxLength,
+              this.modifyMany === undefined ? '0' : '1',
+              remove.length,
+              ...remove,
+              ...this.#pairs(change.add),
+            ],
           );
           released = true;
           if (reply === ReplyCode.LOCK_LOST) {

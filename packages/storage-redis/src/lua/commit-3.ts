@@ -1,5 +1,5 @@
 import { ReplyCode } from './codes.js';
-import { type LuaScript, isInteger } from './script.js';
+import { type LuaFlag, type LuaScript, isInteger } from './script.js';
 
 export type CommitReply = typeof ReplyCode.LOCK_LOST | { removed: number; added: number };
 
@@ -9,6 +9,7 @@ export interface CommitSignature {
   args: readonly [
     token: string,
     maxLength: number,
+    bumpVersion: LuaFlag,
     removeCount: number,
     ...membersThenPairs: string[],
   ];
@@ -17,18 +18,19 @@ export interface CommitSignature {
 
 /**
  * sfCommitV2 (commit-3): the write of a locked read-modify-write (`modify`). Applies the change
- * only while the caller still holds the lock, bumps the feed's version (so that a batched
- * `sfModifyManyV1` writer that read the feed before sees the change) and releases the lock,
- * atomically.
+ * only while the caller still holds the lock, bumps the feed's version when asked (when batched
+ * writes are on, so that a batched `sfModifyManyV1` writer that read the feed before sees the
+ * change; off, nothing but Python's keys is written) and releases the lock, atomically.
  *
  *   KEYS[1]  timeline sorted set
  *   KEYS[2]  its lock (same hash slot: see keys.ts)
  *   KEYS[3]  its version counter (same hash slot)
  *   ARGV[1]  lock token of the caller
  *   ARGV[2]  maxLength: keep the `maxLength` highest-ranked entries; -1 = no trim
- *   ARGV[3]  number of members to remove, r
- *   ARGV[4 .. 3+r]      members to remove (exact raw members as read)
- *   ARGV[4+r ..]        score, member pairs to add
+ *   ARGV[3]  '1' = increment the version counter
+ *   ARGV[4]  number of members to remove, r
+ *   ARGV[5 .. 4+r]      members to remove (exact raw members as read)
+ *   ARGV[5+r ..]        score, member pairs to add
  *
  * Returns LOCK_LOST when the lock is no longer the caller's (nothing written), else {removed, added}.
  */
@@ -49,16 +51,16 @@ export const commit: LuaScript<CommitReply> = {
 local key, lock, version = KEYS[1], KEYS[2], KEYS[3]
 if redis.call('GET', lock) ~= ARGV[1] then return LOCK_LOST end
 local maxLength = tonumber(ARGV[2])
-local lastRemove = 3 + tonumber(ARGV[3])
+local lastRemove = 4 + tonumber(ARGV[4])
 local removed, added = 0, 0
-for from, to in argvChunks(4, lastRemove) do
+for from, to in argvChunks(5, lastRemove) do
   removed = removed + redis.call('ZREM', key, unpack(ARGV, from, to))
 end
 for from, to in argvChunks(lastRemove + 1, #ARGV) do
   added = added + redis.call('ZADD', key, unpack(ARGV, from, to))
 end
 trim(key, maxLength)
-redis.call('INCR', version)
+if ARGV[3] == '1' then redis.call('INCR', version) end
 redis.call('DEL', lock)
 return { removed, added }
 `,

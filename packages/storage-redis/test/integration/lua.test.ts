@@ -98,12 +98,31 @@ for (const target of targets()) {
             context,
             'commit',
             [t1, lockKey, versionKey],
-            ['token', -1, 1, '3', '4', '4'],
+            ['token', -1, '1', 1, '3', '4', '4'],
           ),
         ).toEqual({ removed: 1, added: 1 });
         expect(await redis.get(versionKey)).toBe('1');
+        // Batched write: applied while the version is the one read and no lock is held.
         expect(
-          await runner.script(context, 'commit', [t1, lockKey, versionKey], ['token', -1, 0]),
+          await runner.script(
+            context,
+            'modifyMany',
+            [t1, versionKey, lockKey],
+            [-1, 3, '', 5, '1', 0, 2, '5', '5'],
+          ),
+        ).toEqual(['written']);
+        expect(await redis.get(versionKey)).toBe('2');
+        expect(
+          await runner.script(
+            context,
+            'modifyMany',
+            [t1, versionKey, lockKey],
+            [-1, 3, '', 5, '1', 0, 2, '6', '6'],
+          ),
+        ).toEqual(['changed']);
+        expect(await redis.zrange(t1, 0, -1)).toEqual(['2', '4', '5']);
+        expect(
+          await runner.script(context, 'commit', [t1, lockKey, versionKey], ['token', -1, '1', 0]),
         ).toBe(ReplyCode.LOCK_LOST);
         expect(await runner.script(context, 'lock', [lockKey], ['token', 10_000])).toBe(
           ReplyCode.LOCK_TAKEN,
