@@ -24,7 +24,7 @@ export interface ConcurrentWritersSuiteOptions {
 
 const PER_WRITER = 50;
 /** Per writer in the fanout tests (each write goes to several feeds). */
-const PER_WRITER_FANOUT = 20;
+const PER_WRITER_FANOUT = 10;
 const GROUPS = 80; // 12 or 13 activities per group: below the 15 an aggregated activity keeps
 const BASE = Date.UTC(2024, 0, 1);
 const DAY = 86_400_000;
