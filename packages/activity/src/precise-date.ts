@@ -20,7 +20,13 @@ export function dateFromEpochMicroseconds(epochMicroseconds: bigint | number): D
     typeof epochMicroseconds === 'number'
       ? new Date(Math.floor(epochMicroseconds / 1000))
       : new Date(Number(floorToMilliseconds(epochMicroseconds)));
-  if (!Number.isNaN(date.getTime())) remembered.set(date, epochMicroseconds);
+  // A whole millisecond needs no remembering (a Date without an entry is its milliseconds x
+  // 1000): no WeakMap entry, the costliest part of making a Date here, for most times.
+  const whole =
+    typeof epochMicroseconds === 'number'
+      ? epochMicroseconds % 1000 === 0
+      : epochMicroseconds % 1000n === 0n;
+  if (!whole && !Number.isNaN(date.getTime())) remembered.set(date, epochMicroseconds);
   return date;
 }
 
@@ -39,6 +45,9 @@ export function epochMicrosecondsOfDate(date: Date): bigint {
 
 /** An independent copy of a Date that keeps its microseconds. */
 export function copyPreciseDate(date: Date): Date {
+  const milliseconds = date.getTime();
+  // Nothing remembered: its milliseconds are all there is (no bigint work on the hot path).
+  if (!remembered.has(date) && !Number.isNaN(milliseconds)) return new Date(milliseconds);
   return dateFromEpochMicroseconds(epochMicrosecondsOfDate(date));
 }
 

@@ -1,15 +1,18 @@
 import { Activity, AggregatedActivity, OpaqueActivity } from '@sf/activity';
 import type { ActivityOrId, DehydratedActivity } from '@sf/activity';
-import { RecentVerbAggregator } from '@sf/aggregators';
-import type { AggregatedActivityClass, BaseAggregator } from '@sf/aggregators';
+import { BaseAggregator, RecentVerbAggregator } from '@sf/aggregators';
+import type { AggregatedActivityClass } from '@sf/aggregators';
 import { forEachLimited } from './backend/concurrency.js';
 import { BaseFeed, BaseFeedDefinition, idOf, validateActivities } from './base-feed.js';
 import { InvalidFeedOptionError } from './errors.js';
 import type { BaseFeedOptions, FeedView } from './base-feed.js';
 import type { FeedUpdate, WriteOptions } from './feed.js';
 import type { UserId } from './keys.js';
+import { coalescingActivityLoader } from './activity-loader.js';
 import type {
   ActivityStorage,
+  BatchedTimelineChange,
+  MarkerCounts,
   TimelineChange,
   TimelineKind,
   TimelineQuery,
@@ -28,6 +31,12 @@ export interface AggregatedFeedOptions<
 
 /** Limit on concurrent per-feed writes of a fanout to aggregated feeds. */
 const FANOUT_CONCURRENCY = 16;
+
+/** The memo key of a batched merge into a feed holding none of the new activities' groups. */
+const NO_CANDIDATE = {};
+
+/** Looks activities up by id (the activity storage, or a batch's coalescing loader). */
+type ActivityLoader = (ids: readonly string[]) => Promise<Map<string, Activity>>;
 
 /**
  * An aggregated feed definition. Writes re-aggregate through the aggregator against the current
@@ -106,9 +115,10 @@ export class AggregatedFeedDefinition<
     key: string,
     items: readonly A[],
     keep: boolean,
+    load: ActivityLoader = (ids) => this.getActivities(ids),
   ): Promise<Array<{ source: A; hydrated: A }>> {
     const ids = items.filter((item) => item.isDehydrated).flatMap((item) => item.activityIds);
-    const activities = ids.length > 0 ? await this.getActivities(ids) : new Map<string, Activity>();
+    const activities = ids.length > 0 ? await load(ids) : new Map<string, Activity>();
     if (keep) {
       for (const id of ids) {
         if (!activities.has(id)) {
@@ -159,20 +169,53 @@ export class AggregatedFeedDefinition<
       key,
       { maxLength: options.trim === false ? undefined : this.maxLength },
       async (read) => {
-        const current = await this.readForMerge(key, read, groups);
-        const sources = new Map(current.map((pair) => [pair.hydrated, pair.source]));
-        const merged = this.aggregator.merge(
-          current.map((pair) => pair.hydrated),
-          activities,
-        );
-        const change = {
-          remove: merged.changed.map(([from]) => sources.get(from) ?? from),
-          add: [...merged.new, ...merged.changed.map(([, to]) => to)],
-        };
+        const change = await this.mergeInto(key, read, groups, activities);
         await beforeCommit?.(change);
         return change;
       },
     );
+  }
+
+  /** The change that merges activities into one feed, read through `read` (inside a write). */
+  private async mergeInto(
+    key: string,
+    read: (query: TimelineQuery) => Promise<A[]>,
+    groups: Set<string>,
+    activities: readonly Activity[],
+    batch?: { load: ActivityLoader; merges: WeakMap<object, Promise<TimelineChange<A>>> },
+  ): Promise<TimelineChange<A>> {
+    const candidates = await this.readForMerge(key, read, groups);
+    if (batch === undefined || candidates.length > 1)
+      return this.mergeCandidates(key, candidates, activities, batch?.load);
+    // Encode once: the feeds of a fanout mostly hold the same group (a backend that decodes
+    // equal stored entries once hands them the same object) or none of the new activities'
+    // groups, and the same activities give them the same change.
+    const memoKey = candidates[0] ?? NO_CANDIDATE;
+    let change = batch.merges.get(memoKey);
+    if (change === undefined) {
+      change = this.mergeCandidates(key, candidates, activities, batch.load);
+      batch.merges.set(memoKey, change);
+    }
+    return change;
+  }
+
+  /** The change merging activities into these stored aggregated activities (hydrated here). */
+  private async mergeCandidates(
+    key: string,
+    candidates: readonly A[],
+    activities: readonly Activity[],
+    load?: ActivityLoader,
+  ): Promise<TimelineChange<A>> {
+    const current = await this.hydratePairs(key, candidates, true, load);
+    const sources = new Map(current.map((pair) => [pair.hydrated, pair.source]));
+    const merged = this.aggregator.merge(
+      current.map((pair) => pair.hydrated),
+      activities,
+    );
+    return {
+      remove: merged.changed.map(([from]) => sources.get(from) ?? from),
+      add: [...merged.new, ...merged.changed.map(([, to]) => to)],
+    };
   }
 
   /**
@@ -183,7 +226,7 @@ export class AggregatedFeedDefinition<
     key: string,
     read: (query: TimelineQuery) => Promise<A[]>,
     groups: Set<string>,
-  ): Promise<Array<{ source: A; hydrated: A }>> {
+  ): Promise<A[]> {
     const recent = await read({ offset: 0, limit: this.mergeMaxLength });
     const candidates = [...recent];
     const found = new Set(recent.map((item) => item.group));
@@ -199,7 +242,11 @@ export class AggregatedFeedDefinition<
       });
       candidates.push(...older.filter((item) => groups.has(item.group) && !found.has(item.group)));
     }
-    return this.hydratePairs(key, candidates, true);
+    // BaseAggregator's merge only looks at the groups of the new activities: hydrating the
+    // others (every activity of every recent group) would be wasted. A custom merge gets all.
+    return this.aggregator.merge === BaseAggregator.prototype.merge
+      ? candidates.filter((item) => groups.has(item.group))
+      : candidates;
   }
 
   /** Removes activities from one user's feed atomically; returns the changed aggregated activities. */
@@ -232,7 +279,13 @@ export class AggregatedFeedDefinition<
     });
   }
 
-  /** Fanout: adds activities to many users' feeds (one atomic merge per feed, bounded concurrency). */
+  /**
+   * Fanout: adds activities to many users' feeds; returns how many aggregated activities were
+   * new or changed. When the backend declares `batchedAggregatedWrites`, the feeds are read,
+   * merged and written back together (`modifyMany`), each feed written only if unchanged since
+   * its read; the feeds it gives up on (and every feed on other backends) get one atomic merge
+   * each, with bounded concurrency.
+   */
   async addToMany(
     userIds: readonly UserId[],
     activities: readonly Activity[],
@@ -240,13 +293,75 @@ export class AggregatedFeedDefinition<
   ): Promise<number> {
     validateActivities(activities, this.name);
     if (activities.length === 0) return 0;
+    const batch =
+      this.storage.capabilities.batchedAggregatedWrites === true &&
+      this.timeline.modifyMany !== undefined;
+    let remaining: readonly UserId[] = userIds;
     let changed = 0;
-    await forEachLimited(userIds, FANOUT_CONCURRENCY, async (userId) => {
+    if (batch && userIds.length > 0) {
+      const batched = await this.addToManyBatched(userIds, activities, options);
+      changed += batched.changed;
+      remaining = batched.skipped;
+    }
+    await forEachLimited(remaining, FANOUT_CONCURRENCY, async (userId) => {
       const result = await this.for(userId).addMany(activities, options);
       changed += result.length;
     });
     return changed;
   }
+
+  /** The batched fanout: returns how many aggregated activities changed and the users skipped. */
+  private async addToManyBatched(
+    userIds: readonly UserId[],
+    activities: readonly Activity[],
+    options: WriteOptions,
+  ): Promise<{ changed: number; skipped: UserId[] }> {
+    const users = new Map<string, UserId>();
+    for (const userId of userIds) users.set(this.keyFor(userId), userId);
+    const groups = new Set(activities.map((activity) => this.aggregator.getGroup(activity)));
+    const batch = {
+      load: coalescingActivityLoader((ids) => this.getActivities(ids)),
+      merges: new WeakMap<object, Promise<TimelineChange<A>>>(),
+    };
+    const result = await this.timeline.modifyMany!(
+      [...users.keys()],
+      { maxLength: options.trim === false ? undefined : this.maxLength },
+      async (key, read): Promise<BatchedTimelineChange<A>> => {
+        const change = await this.mergeInto(key, read, groups, activities, batch);
+        if (change.add.length === 0 && change.remove.length === 0) return change;
+        return { ...change, markers: this.batchedMarkers(users.get(key)!, change) };
+      },
+    );
+    let changed = 0;
+    for (const [key, { change, counts }] of result.written) {
+      const userId = users.get(key)!;
+      this.metrics.onFeedWrite(this.name, activities.length);
+      if (counts !== undefined) this.markersWritten(userId, counts);
+      changed += change.add.length;
+      if (change.add.length === 0 && change.remove.length === 0) continue;
+      await this.notifyUpdate({
+        feedKey: key,
+        userId,
+        added: change.add,
+        removed: change.remove.map((item) => item.serializationId),
+      });
+    }
+    return { changed, skipped: result.skipped.map((key) => users.get(key)!) };
+  }
+
+  /**
+   * The marker change a batched write of one feed makes in the same atomic step (notification
+   * feeds; none here).
+   */
+  protected batchedMarkers(
+    _userId: UserId,
+    _change: TimelineChange<A>,
+  ): BatchedTimelineChange<A>['markers'] {
+    return undefined;
+  }
+
+  /** After a batched write changed a feed's markers (notification feeds announce the counts). */
+  protected markersWritten(_userId: UserId, _counts: MarkerCounts): void {}
 
   async removeFromMany(
     userIds: readonly UserId[],

@@ -29,6 +29,7 @@ export { activitiesById, checkActivityConflict } from './backend/activity-confli
 export type { ActivityCacheEvent, Metrics, Timer } from './metrics.js';
 export type {
   ActivityStorage,
+  BatchedTimelineChange,
   FlatTimelineItem,
   IdFilter,
   MarkerCounts,
@@ -36,6 +37,9 @@ export type {
   MarkerLists,
   MarkerStorage,
   MarkerUpdate,
+  ModifyMany,
+  ModifyManyOptions,
+  ModifyManyResult,
   StorageBackend,
   TimelineChange,
   TimelineItem,

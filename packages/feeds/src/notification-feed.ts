@@ -9,6 +9,7 @@ import { InvalidFeedOptionError } from './errors.js';
 import { formatFeedKey, userIdFromKey, validateKeyFormat } from './keys.js';
 import type { UserId } from './keys.js';
 import type {
+  BatchedTimelineChange,
   MarkerCounts,
   MarkerStorage,
   MarkerUpdate,
@@ -116,6 +117,39 @@ export class NotificationFeedDefinition<
     return counts;
   }
 
+  /**
+   * The marker change of a timeline change: changed aggregated activities are unseen and unread
+   * again (as in Stream Framework); `null` when nothing changed.
+   */
+  markerUpdateOf(change: TimelineChange<A>): MarkerUpdate | null {
+    if (change.add.length === 0 && change.remove.length === 0) return null;
+    const removed = change.remove.map((item) => item.serializationId);
+    // Oldest first, so the newest end of the capped marker lists holds the newest ids.
+    const added = change.add.map((item) => item.serializationId).sort(compareSerializationIds);
+    return {
+      remove: { unseen: removed, unread: removed },
+      add: { unseen: added, unread: added },
+    };
+  }
+
+  protected override batchedMarkers(
+    userId: UserId,
+    change: TimelineChange<A>,
+  ): BatchedTimelineChange<A>['markers'] {
+    const update = this.markerUpdateOf(change);
+    if (update === null) return undefined;
+    return {
+      key: this.markersKeyFor(userId),
+      update: this.onlyTracked(update),
+      maxLength: this.markersMaxLength,
+    };
+  }
+
+  protected override markersWritten(userId: UserId, counts: MarkerCounts): void {
+    const key = this.markersKeyFor(userId);
+    this.events.emit('update', { userId: String(userId), key, ...counts });
+  }
+
   private onlyTracked(update: MarkerUpdate): MarkerUpdate {
     const pick = (lists: MarkerUpdate['add']) =>
       lists && {
@@ -176,15 +210,8 @@ export class NotificationFeed<
   }
 
   protected override async beforeCommit(change: TimelineChange<A>): Promise<void> {
-    if (change.add.length === 0 && change.remove.length === 0) return;
-    const removed = change.remove.map((item) => item.serializationId);
-    // Oldest first, so the newest end of the capped marker lists holds the newest ids.
-    const added = change.add.map((item) => item.serializationId).sort(compareSerializationIds);
-    // A changed aggregated activity is unseen and unread again (as in Stream Framework).
-    await this.definition.updateMarkers(this.userId, {
-      remove: { unseen: removed, unread: removed },
-      add: { unseen: added, unread: added },
-    });
+    const update = this.definition.markerUpdateOf(change);
+    if (update !== null) await this.definition.updateMarkers(this.userId, update);
   }
 
   /** Unseen and unread counts in one round trip. */

@@ -10,6 +10,9 @@
  * fanout_chunk_size), BENCH_IN_FLIGHT (16 batch calls in flight), BENCH_READS (10000),
  * BENCH_REPEAT (1: runs of both layouts), BENCH_ID_SCHEME ('actor', the default 46-digit ids, or
  * 'stream-framework', Python's 26-digit ids).
+ * Aggregated fanout (batched `modifyMany` against the locked path, beside the flat fanout): see
+ * bench/aggregated-fanout.ts (BENCH_AGG_*, SF_PYTHON_BENCH). BENCH_ONLY=aggregated runs one flat
+ * fanout and the aggregated fanouts only (for profiling).
  *
  * Every key it writes is under a random `sfbench:<hex>:` prefix and deleted at the end.
  */
@@ -23,6 +26,7 @@ import { Activity, Love } from '@sf/activity';
 import { Feed } from '@sf/feeds';
 import { Redis } from 'ioredis';
 import { REDIS_LAYOUTS, compactScore, redisStorage, type RedisLayout } from '../src/index.js';
+import { aggregatedFanout } from './aggregated-fanout.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const FEEDS = env('BENCH_FEEDS', 10_000);
@@ -127,6 +131,8 @@ async function feedKeysMemory(prefix: string): Promise<number> {
 
 interface FanoutFigures {
   rate: number;
+  /** Client CPU (user + system) per feed write, in microseconds. */
+  cpuMicros: number;
   bytesPerEntry: number;
   keyBytesPerEntry: number;
   /** Server time per feed write: every EVALSHA's usec over the feed writes. */
@@ -146,6 +152,7 @@ async function fanout(layout: RedisLayout, prefix: string): Promise<FanoutFigure
   await PinFeed.insertActivities(activities);
   const before = await usedMemory();
   const chunks = Math.ceil(FEEDS / CHUNK);
+  const cpu = process.cpuUsage();
   const { result: elapsed, cost } = await serverTime(async () => {
     const start = process.hrtime.bigint();
     for (const activity of activities) {
@@ -155,6 +162,7 @@ async function fanout(layout: RedisLayout, prefix: string): Promise<FanoutFigure
     }
     return seconds(start);
   });
+  const used = process.cpuUsage(cpu);
   const after = await usedMemory();
   const entries = FEEDS * Math.min(ROUNDS, MAX_LENGTH);
   const sample = await redis.zcard(`${prefix}feed:normal:${FEEDS}`);
@@ -164,6 +172,7 @@ async function fanout(layout: RedisLayout, prefix: string): Promise<FanoutFigure
   const zadd = cost('zadd');
   return {
     rate: (FEEDS * ROUNDS) / elapsed,
+    cpuMicros: (used.user + used.system) / (FEEDS * ROUNDS),
     bytesPerEntry: (after - before) / entries,
     keyBytesPerEntry: keyBytes / entries,
     usecPerWrite: cost('evalsha').usec / (FEEDS * ROUNDS),
@@ -280,6 +289,61 @@ async function runLayout(layout: RedisLayout, prefix: string): Promise<LayoutFig
   }
 }
 
+function printTable(headers: readonly string[], body: readonly (readonly string[])[]): void {
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...body.map((r) => r[i]!.length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  console.log(line(headers));
+  console.log(
+    `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`,
+  );
+  for (const r of body) console.log(line(r));
+}
+
+/** Aggregated fanout, batched and locked, beside the flat fanout of the same run. */
+function printAggregated(
+  flat: FanoutFigures,
+  aggregated: Awaited<ReturnType<typeof aggregatedFanout>>,
+): void {
+  const us = (n: number) => `${n.toFixed(1)} us`;
+  const body: [string, string][] = [
+    ['flat fanout: feed writes/s (stream-framework layout)', formatRate(flat.rate)],
+    ['flat fanout: client CPU per write', us(flat.cpuMicros)],
+    [
+      `aggregated fanout: writes/s, batched (modifyMany), ${aggregated.writes.toLocaleString('en-US')} writes`,
+      formatRate(aggregated.batched.rate),
+    ],
+    ['aggregated fanout: client CPU per write, batched', us(aggregated.batched.cpuMicros)],
+    [
+      'aggregated fanout: writes/s, locked per feed (batchedAggregatedWrites: false)',
+      formatRate(aggregated.locked.rate),
+    ],
+    ['aggregated fanout: client CPU per write, locked', us(aggregated.locked.cpuMicros)],
+    [
+      'aggregated fanout: Python SF 1.4 (SF_PYTHON_BENCH)',
+      aggregated.python === null ? 'not run' : formatRate(aggregated.python),
+    ],
+    [
+      'ratio aggregated batched / locked',
+      `${(aggregated.batched.rate / aggregated.locked.rate).toFixed(1)} x`,
+    ],
+    [
+      'ratio aggregated batched / flat fanout (target >= 33 %)',
+      `${((aggregated.batched.rate / flat.rate) * 100).toFixed(0)} %`,
+    ],
+  ];
+  if (aggregated.python !== null)
+    body.push([
+      'ratio aggregated batched / Python SF (target >= 30 x)',
+      `${(aggregated.batched.rate / aggregated.python).toFixed(1)} x`,
+    ]);
+  body.push(['load average (1 min)', loadavg()[0]!.toFixed(1)]);
+  console.log('');
+  printTable(['aggregated fanout', 'value'], body);
+}
+
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
 async function main(): Promise<void> {
@@ -294,13 +358,34 @@ async function main(): Promise<void> {
   );
   const runs = new Map<RedisLayout, LayoutFigures[]>(REDIS_LAYOUTS.map((layout) => [layout, []]));
   let plain = 0;
+  let aggregated: Awaited<ReturnType<typeof aggregatedFanout>>;
+  let flat: FanoutFigures;
   try {
+    if (process.env.BENCH_ONLY === 'aggregated') {
+      flat = await fanout('stream-framework', `${runPrefix}flat:`);
+      await deleteKeys(`${runPrefix}*`);
+      aggregated = await aggregatedFanout(redis, `${runPrefix}agg:`, {
+        chunk: CHUNK,
+        inFlight: IN_FLIGHT,
+        maxLength: MAX_LENGTH,
+      });
+      printAggregated(flat, aggregated);
+      return;
+    }
     for (let repeat = 0; repeat < REPEAT; repeat++) {
       const order = repeat % 2 === 0 ? REDIS_LAYOUTS : [...REDIS_LAYOUTS].reverse();
       for (const layout of order)
         runs.get(layout)!.push(await runLayout(layout, `${runPrefix}${layout}:${repeat}:`));
     }
     plain = await plainPipeline(runPrefix);
+    flat = runs
+      .get('stream-framework')!
+      .reduce((fastest, run) => (run.rate > fastest.rate ? run : fastest));
+    aggregated = await aggregatedFanout(redis, `${runPrefix}agg:`, {
+      chunk: CHUNK,
+      inFlight: IN_FLIGHT,
+      maxLength: MAX_LENGTH,
+    });
   } finally {
     await deleteKeys(`${runPrefix}*`);
     await redis.quit();
@@ -325,6 +410,7 @@ async function main(): Promise<void> {
   const bytes = (n: number) => n.toFixed(1);
   const ms = (n: number) => `${n.toFixed(3)} ms`;
   row('fanout: feed writes/s (addToMany, trim included)', (f) => f.rate, formatRate, 'best');
+  row('fanout: client CPU per feed write', (f) => f.cpuMicros, us, 'mean');
   row('server time per feed write (EVALSHA usec / writes)', (f) => f.usecPerWrite, us, 'mean');
   row('server time per ZADD inside the scripts (usec_per_call)', (f) => f.zaddUsec, us, 'mean');
   row(
@@ -356,17 +442,8 @@ async function main(): Promise<void> {
     '',
   ]);
   rows.push(['load average at the end (1 min)', loadavg()[0]!.toFixed(1), '', '']);
-  const headers = ['figure', 'stream-framework', 'compact', 'compact / sf'];
-  const widths = headers.map((header, i) =>
-    Math.max(header.length, ...rows.map((r) => r[i]!.length)),
-  );
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
-  console.log(line(headers));
-  console.log(
-    `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`,
-  );
-  for (const r of rows) console.log(line(r));
+  printTable(['figure', 'stream-framework', 'compact', 'compact / sf'], rows);
+  printAggregated(flat, aggregated);
   console.log(`\nuptime at the end: ${uptime()}`);
 }
 

@@ -59,11 +59,13 @@ function formatMarkersKey(format: string, key: string, list: MarkerList): string
  *
  * Single node (default, `hashTags: false`): exactly Stream Framework's keys:
  * timelines `<prefix><feed key>`, activities `<prefix>global:0..9`, markers
- * `<prefix>list:<markers key>:unseen|unread`, plus the `modify` locks `<prefix><feed key>:lock`.
+ * `<prefix>list:<markers key>:unseen|unread`, plus the `modify` locks `<prefix><feed key>:lock` and the
+ * aggregated feeds' version counters `<prefix><feed key>:version`.
  *
  * Cluster (`hashTags: true`): timelines and activity shards keep their names (each is used
  * alone); the two marker lists of a feed become `list:{<markers key>}:unseen|unread` so that one
- * script can update both; a feed's lock becomes `{<prefix><feed key>}:lock`, in the feed's slot
+ * script can update both; a feed's lock becomes `{<prefix><feed key>}:lock` (its version
+ * `{<prefix><feed key>}:version`), in the feed's slot
  * (the braces hash exactly the feed key). Keys that already carry a hash tag are left as they are.
  */
 export class RedisKeys {
@@ -123,6 +125,16 @@ export class RedisKeys {
     const timeline = this.timeline(feedKey);
     if (!this.hashTags || hashTagOf(timeline) !== null) return `${timeline}:lock`;
     return `{${timeline}}:lock`;
+  }
+
+  /**
+   * The version counter of an aggregated feed, incremented by every locked (`modify`) and batched
+   * (`modifyMany`) write; in the feed's hash slot when hash tags are on, as the lock.
+   */
+  version(feedKey: string): string {
+    const timeline = this.timeline(feedKey);
+    if (!this.hashTags || hashTagOf(timeline) !== null) return `${timeline}:version`;
+    return `{${timeline}}:version`;
   }
 
   /** The activity hash holding `id`. */

@@ -36,7 +36,9 @@ import { RedisTimelineStorage } from './redis-timeline-storage.js';
 /**
  * What the Redis backend declares: timelines hold ids (activities in the `global:*` hashes), any
  * feed name, marker count events to every process (pub/sub; `'none'` with `countsChannel: null`),
- * `modify` under a lock held in Redis, data shared by every process.
+ * `modify` under a lock held in Redis, data shared by every process, batched aggregated writes
+ * (`modifyMany`; off with `batchedAggregatedWrites: false`, and by default in the Stream Framework
+ * format, whose Python writers do not bump the feed versions these writes check).
  */
 export const redisCapabilities: BackendCapabilities = defineCapabilities({
   storesFullActivities: false,
@@ -44,6 +46,7 @@ export const redisCapabilities: BackendCapabilities = defineCapabilities({
   notificationEvents: 'cross-process',
   atomicAggregatedWrites: 'cross-process',
   shared: true,
+  batchedAggregatedWrites: true,
 });
 
 export interface RedisStorageOptions {
@@ -87,6 +90,15 @@ export interface RedisStorageOptions {
    * they share a cluster slot. `'auto'` (default): on for a Cluster client, off otherwise.
    */
   hashTags?: boolean | 'auto';
+  /**
+   * Aggregated fanout in batches (`modifyMany`): a chunk of feeds is read in one round trip,
+   * merged in Node and written back in one script call that writes each feed only if its
+   * version (a counter key per feed, bumped by every aggregated write of this package) is
+   * unchanged. Default: on, except with the `'stream-framework'` format (a keyspace shared with
+   * Python Stream Framework, whose writers lock but do not bump versions): there every feed is
+   * a locked read-modify-write, as in Python.
+   */
+  batchedAggregatedWrites?: boolean;
   /** The lock of `modify` (aggregated and notification feeds). */
   lock?: RedisLockOptions;
   /**
@@ -138,6 +150,7 @@ export class RedisStorage implements StorageBackend {
   readonly #cacheListener: InvalidationListener | undefined;
   /** The activity cache, or null when it is off. */
   readonly activityCache: RedisActivityCacheHandle | null;
+  readonly #batched: { channel: string | null } | undefined;
 
   constructor(options: RedisStorageOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -215,9 +228,20 @@ export class RedisStorage implements StorageBackend {
       );
     }
     this.countsChannel = channel;
+    const batched = options.batchedAggregatedWrites ?? this.format.name !== 'stream-framework';
+    if (typeof batched !== 'boolean') {
+      throw new RedisConfigurationError(
+        `batchedAggregatedWrites must be a boolean, got ${JSON.stringify(batched)}`,
+      );
+    }
+    this.#batched = batched ? { channel } : undefined;
     this.capabilities =
-      channel === null
-        ? defineCapabilities({ ...redisCapabilities, notificationEvents: 'none' })
+      channel === null || !batched
+        ? defineCapabilities({
+            ...redisCapabilities,
+            notificationEvents: channel === null ? 'none' : redisCapabilities.notificationEvents,
+            batchedAggregatedWrites: batched,
+          })
         : redisCapabilities;
     const cacheOptions = resolveActivityCacheOptions(options.activityCache, runner.isCluster);
     let cache: { cache: ActivityCache; listener: InvalidationListener } | undefined;
@@ -263,7 +287,7 @@ export class RedisStorage implements StorageBackend {
   }
 
   timelineStorage<T extends TimelineItem>(options: TimelineStorageOptions<T>): TimelineStorage<T> {
-    return new RedisTimelineStorage<T>(this.#context, options);
+    return new RedisTimelineStorage<T>(this.#context, options, this.#batched);
   }
 
   /** One activity storage (the `global:*` hashes) shared by every feed of this backend. */

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '@sf/activity';
 import type { ChainableCommander } from 'ioredis';
 import { InvalidQueryError } from '@sf/feeds';
 import type {
+  ModifyMany,
   TimelineChange,
   TimelineItem,
   TimelineKind,
@@ -28,6 +29,7 @@ import { acquireLock, releaseLock } from './lock.js';
 import { groupBy } from './group.js';
 import { keySlot } from './slot.js';
 import type { TimelineLayout, TimelineScores } from './layout.js';
+import { BatchedModify } from './batched-modify.js';
 
 /** Keys per `sfAddManyV1` call: bounds how long one script call keeps Redis busy. */
 const KEYS_PER_SCRIPT = 200;
@@ -89,7 +91,10 @@ function toStrings(reply: unknown, context: { operation: string; key?: string })
  *   call per 200 feeds (per hash slot on a cluster), all in one pipeline per node.
  * - `modify` takes a per-feed lock (token + expiry), reads, lets the caller compute the change,
  *   then writes it with `sfCommitV1`, which checks the lock is still held and releases it.
- *   Removed items are removed by the exact member read from Redis.
+ *   Removed items are removed by the exact member read from Redis. It also increments the
+ *   feed's version key, which `modifyMany` checks.
+ * - `modifyMany` (aggregated and notification timelines, when the backend has batched writes
+ *   on): see ./batched-modify.ts.
  */
 export class RedisTimelineStorage<T extends TimelineItem> implements TimelineStorage<T> {
   readonly name: string;
@@ -104,8 +109,15 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   readonly #format: string | undefined;
   /** Scores from ids, in the backend's layout (layout.ts). */
   readonly #scores: TimelineScores;
+  /** The batched read-modify-write of many feeds; absent for flat timelines or when turned off. */
+  readonly modifyMany?: ModifyMany<T>;
 
-  constructor(context: RedisStorageContext, options: TimelineStorageOptions<T>) {
+  /** `batched`: offer `modifyMany` (aggregated kinds only), publishing marker counts on `channel`. */
+  constructor(
+    context: RedisStorageContext,
+    options: TimelineStorageOptions<T>,
+    batched?: { channel: string | null },
+  ) {
     this.name = options.name;
     this.kind = options.kind;
     this.#serializer = options.serializer;
@@ -113,6 +125,22 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     this.#flat = options.kind === 'flat';
     this.#format = options.format;
     this.#scores = context.layout.scores(this.#flat);
+    if (batched && !this.#flat) {
+      const runner = new BatchedModify<T>(
+        context,
+        {
+          decode: (feedKey, key, members, shared) => this.#decode(feedKey, key, members, shared),
+          pairs: (items) => this.#pairs(items),
+          membersToRemove: (items, read) => this.#membersToRemove(items, read),
+          get: (feedKey, query) => this.get(feedKey, query),
+        },
+        batched.channel,
+      );
+      this.modifyMany = async (keys, options, mutate) => {
+        if (!this.#layout.ready) await this.#layout.check();
+        return runner.run(keys, checkMaxLength(options.maxLength), options, mutate);
+      };
+    }
   }
 
   get #layout(): TimelineLayout {
@@ -132,7 +160,13 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     const pairs: string[] = [];
     const seen = new Set<string>();
     for (const item of items) {
-      const member = this.#members.get(item) ?? this.#serializer.dumps(item);
+      let member = this.#members.get(item);
+      if (member === undefined) {
+        member = this.#serializer.dumps(item);
+        // Encode once: a batched fanout writes the same new item to many feeds.
+        if (!this.#flat && typeof item === 'object' && item !== null)
+          this.#members.set(item, member);
+      }
       if (seen.has(member)) continue;
       seen.add(member);
       pairs.push(this.#scores.score(checkId(item.serializationId, 'serializationId')), member);
@@ -140,10 +174,16 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     return pairs;
   }
 
-  #decode(feedKey: string, key: string, members: readonly string[]): T[] {
+  /** `shared`: items already decoded from the same member, reused (the batched path's cache). */
+  #decode(feedKey: string, key: string, members: readonly string[], shared?: Map<string, T>): T[] {
     const items: T[] = [];
     const failed: FailedEntry[] = [];
     for (const member of members) {
+      const known = shared?.get(member);
+      if (known !== undefined) {
+        items.push(known);
+        continue;
+      }
       let item: T;
       try {
         item = this.#serializer.loads(member);
@@ -152,6 +192,7 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
         continue;
       }
       if (!this.#flat && typeof item === 'object' && item !== null) this.#members.set(item, member);
+      shared?.set(member, item);
       items.push(item);
     }
     this.#context.failedEntries(
@@ -412,8 +453,15 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
           const reply = await this.#runner.script(
             context,
             'commit',
-            [key, lockKey],
-            [token, maxLength, remove.length, ...remove, ...this.#pairs(change.add)],
+            [key, lockKey, this.#context.keys.version(feedKey)],
+            [
+              token,
+              maxLength,
+              this.modifyMany === undefined ? '0' : '1',
+              remove.length,
+              ...remove,
+              ...this.#pairs(change.add),
+            ],
           );
           released = true;
           if (reply === ReplyCode.LOCK_LOST) {

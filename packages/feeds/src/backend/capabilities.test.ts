@@ -29,6 +29,9 @@ describe('defineCapabilities', () => {
     expect(() => defineCapabilities({ ...base, feedName: { pattern: 'x' } as never })).toThrow(
       /capabilities.feedName/,
     );
+    expect(() => defineCapabilities({ ...base, batchedAggregatedWrites: 'yes' as never })).toThrow(
+      /capabilities.batchedAggregatedWrites must be a boolean or undefined, got "yes"/,
+    );
     expect(() => defineCapabilities({ ...base, fanoutChunkSize: 0 })).toThrow(
       /capabilities.fanoutChunkSize must be a positive integer or undefined, got 0/,
     );

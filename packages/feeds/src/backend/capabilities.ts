@@ -49,6 +49,13 @@ export interface BackendCapabilities {
    * about the same for 100 feeds as for 500.
    */
   readonly fanoutChunkSize?: number | undefined;
+  /**
+   * The backend's aggregated and notification timelines offer `modifyMany`: a fanout reads a
+   * whole chunk of feeds at once and writes it back in one atomic step per batch, each feed only
+   * if unchanged since its read (interoperating with concurrent `modify` writers). Default false:
+   * feeds then write each feed with `modify`.
+   */
+  readonly batchedAggregatedWrites?: boolean | undefined;
 }
 
 /**
@@ -79,6 +86,7 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
     atomicAggregatedWrites,
     shared,
     fanoutChunkSize,
+    batchedAggregatedWrites,
   } = capabilities;
   if (typeof storesFullActivities !== 'boolean')
     invalid('storesFullActivities', storesFullActivities, 'a boolean');
@@ -109,8 +117,12 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
   ) {
     invalid('fanoutChunkSize', fanoutChunkSize, 'a positive integer or undefined');
   }
+  if (batchedAggregatedWrites !== undefined && typeof batchedAggregatedWrites !== 'boolean') {
+    invalid('batchedAggregatedWrites', batchedAggregatedWrites, 'a boolean or undefined');
+  }
   return Object.freeze({
     ...(fanoutChunkSize === undefined ? {} : { fanoutChunkSize }),
+    ...(batchedAggregatedWrites === undefined ? {} : { batchedAggregatedWrites }),
     storesFullActivities,
     feedName:
       feedName === null

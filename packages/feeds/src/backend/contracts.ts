@@ -111,7 +111,64 @@ export interface TimelineStorage<T extends TimelineItem> {
     options: TimelineWriteOptions,
     mutate: (read: (query: TimelineQuery) => Promise<T[]>) => Promise<TimelineChange<T>>,
   ): Promise<TimelineChange<T>>;
+  /**
+   * Present when the backend declares `capabilities.batchedAggregatedWrites` (see `ModifyMany`).
+   * Method syntax: a timeline of notification activities stays assignable to one of aggregated
+   * activities, as with `modify`.
+   */
+  modifyMany?(...args: Parameters<ModifyMany<T>>): ReturnType<ModifyMany<T>>;
 }
+
+/**
+ * One feed's write in a `modifyMany`: what to remove (items it read) and add, and, for
+ * notification feeds, the change of its marker lists to apply in the same atomic write.
+ */
+export interface BatchedTimelineChange<T extends TimelineItem> extends TimelineChange<T> {
+  markers?:
+    | {
+        /** The markers key (`MarkerStorage`'s key, e.g. `notification_feed:21`). */
+        key: string;
+        update: MarkerUpdate;
+        /** Each list keeps its newest `maxLength` ids. */
+        maxLength: number;
+      }
+    | undefined;
+}
+
+/** What a `modifyMany` wrote, and the feeds it left to the caller. */
+export interface ModifyManyResult<T extends TimelineItem> {
+  /** Feed key -> the change written (and the marker counts after it, when it had markers). */
+  written: Map<string, { change: TimelineChange<T>; counts?: MarkerCounts | undefined }>;
+  /**
+   * Feeds not written: changed by another writer on every attempt, or whose keys this backend
+   * cannot write in one atomic step. The caller writes them with `modify`.
+   */
+  skipped: string[];
+}
+
+export interface ModifyManyOptions extends TimelineWriteOptions {
+  /** Read-merge-write rounds before a feed that keeps changing is skipped (default: the backend's; Redis 3). */
+  attempts?: number | undefined;
+}
+
+/**
+ * The batched read-modify-write of many timelines (aggregated fanout), offered by backends that
+ * declare `capabilities.batchedAggregatedWrites`. `mutate` runs once per feed and attempt, as in
+ * `modify`; the backend coalesces the reads of all feeds into as few round trips as it can, then
+ * writes every feed's change in one atomic step per batch that applies a feed's change only if
+ * no writer (batched or `modify`) changed that feed since `mutate`'s first read. Feeds that
+ * changed are read and merged again, up to `attempts` rounds, then reported as `skipped` (a
+ * backend may also skip at once a feed a `modify` holds: that writer is still at work on it).
+ * Reads through `read` come newest first; items of equal id may come in any order.
+ */
+export type ModifyMany<T extends TimelineItem> = (
+  keys: readonly string[],
+  options: ModifyManyOptions,
+  mutate: (
+    key: string,
+    read: (query: TimelineQuery) => Promise<T[]>,
+  ) => Promise<BatchedTimelineChange<T>>,
+) => Promise<ModifyManyResult<T>>;
 
 /** Where whole activities live when timelines store only their ids. */
 export interface ActivityStorage {

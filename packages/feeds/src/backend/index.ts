@@ -6,6 +6,7 @@
  */
 export type {
   ActivityStorage,
+  BatchedTimelineChange,
   FlatTimelineItem,
   IdFilter,
   MarkerCounts,
@@ -13,6 +14,9 @@ export type {
   MarkerLists,
   MarkerStorage,
   MarkerUpdate,
+  ModifyMany,
+  ModifyManyOptions,
+  ModifyManyResult,
   StorageBackend,
   TimelineChange,
   TimelineItem,

@@ -10,7 +10,7 @@ export const ReplyCode = {
   LOCK_TAKEN: 1,
   /** sfLockV1: another holder has the lock. */
   LOCK_BUSY: 0,
-  /** sfCommitV1: the lock is no longer the caller's (it expired); nothing was written. */
+  /** sfCommitV2: the lock is no longer the caller's (it expired); nothing was written. */
   LOCK_LOST: -1,
   /** sfUnlockV1: the caller's lock was released. */
   UNLOCKED: 1,

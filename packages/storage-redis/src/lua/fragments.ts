@@ -29,4 +29,45 @@ local function trim(key, maxLength)
     redis.call('ZREMRANGEBYRANK', key, 0, size - maxLength - 1)
   end
 end`,
+
+  /**
+   * `applyMarkers(lists, maxLength, at)`: one change of a notification feed's unseen / unread
+   * lists (`lists` = { unseen key, unread key }) read from ARGV at `at`: two clear flags ('1' =
+   * empty the list first), then four counted groups `n, id1 .. idn` (remove from unseen, remove
+   * from unread, add to unseen, add to unread). An added id moves to the newest end; each list
+   * keeps its newest `maxLength` ids (0 = no cap). Returns whether anything changed. Needs
+   * "argv-chunks".
+   */
+  'apply-markers': `
+local function applyMarkers(lists, maxLength, at)
+  local changed = false
+  for i = 1, 2 do
+    if ARGV[at + i - 1] == '1' and redis.call('DEL', lists[i]) > 0 then changed = true end
+  end
+  local position = at + 2
+  local function group()
+    local n = tonumber(ARGV[position])
+    local first = position + 1
+    position = position + n + 1
+    return first, first + n - 1
+  end
+  for i = 1, 2 do
+    local first, last = group()
+    for j = first, last do
+      if redis.call('LREM', lists[i], 0, ARGV[j]) > 0 then changed = true end
+    end
+  end
+  for i = 1, 2 do
+    local first, last = group()
+    if last >= first then
+      changed = true
+      for j = first, last do redis.call('LREM', lists[i], 0, ARGV[j]) end
+      for from, to in argvChunks(first, last) do
+        redis.call('RPUSH', lists[i], unpack(ARGV, from, to))
+      end
+      if maxLength > 0 then redis.call('LTRIM', lists[i], -maxLength, -1) end
+    end
+  end
+  return changed
+end`,
 };

@@ -41,37 +41,11 @@ export const markers: LuaScript<MarkerCounts> = {
       : undefined,
   source: `
 --@include "argv-chunks"
+--@include "apply-markers"
 local lists = { KEYS[1], KEYS[2] }
 local maxLength = tonumber(ARGV[1])
 local channel, feedKey = ARGV[2], ARGV[3]
-local changed = false
-for i = 1, 2 do
-  if ARGV[3 + i] == '1' and redis.call('DEL', lists[i]) > 0 then changed = true end
-end
-local position = 6
-local function group()
-  local n = tonumber(ARGV[position])
-  local first = position + 1
-  position = position + n + 1
-  return first, first + n - 1
-end
-for i = 1, 2 do
-  local first, last = group()
-  for j = first, last do
-    if redis.call('LREM', lists[i], 0, ARGV[j]) > 0 then changed = true end
-  end
-end
-for i = 1, 2 do
-  local first, last = group()
-  if last >= first then
-    changed = true
-    for j = first, last do redis.call('LREM', lists[i], 0, ARGV[j]) end
-    for from, to in argvChunks(first, last) do
-      redis.call('RPUSH', lists[i], unpack(ARGV, from, to))
-    end
-    if maxLength > 0 then redis.call('LTRIM', lists[i], -maxLength, -1) end
-  end
-end
+local changed = applyMarkers(lists, maxLength, 4)
 local unseen = redis.call('LLEN', lists[1])
 local unread = redis.call('LLEN', lists[2])
 if changed and channel ~= '' then

@@ -6,9 +6,10 @@ import { ReplyCode, codesFragment, lockError } from './codes.js';
 import { fragments } from './fragments.js';
 import { expandIncludes } from './include.js';
 import * as addManyModule from './add-many-n.js';
-import * as commitModule from './commit-2.js';
+import * as commitModule from './commit-3.js';
 import * as lockModule from './lock-1.js';
 import * as markersModule from './markers-2.js';
+import * as modifyManyModule from './modify-many-n.js';
 import * as putActivitiesModule from './put-activities-1.js';
 import * as rangeModule from './range-1.js';
 import type { LuaScript } from './script.js';
@@ -62,7 +63,7 @@ describe('the scripts', () => {
   });
 
   it('share the trim block instead of repeating it', () => {
-    for (const name of ['addMany', 'commit'] as const) {
+    for (const name of ['addMany', 'commit', 'modifyMany'] as const) {
       expect(scripts[name].source).not.toContain('ZREMRANGEBYRANK');
       expect(scripts[name].lua.match(/ZREMRANGEBYRANK/g)).toHaveLength(1);
     }
@@ -81,9 +82,10 @@ describe('the scripts', () => {
   it('follow the <name>-<keys>.ts file convention, one script per file, under unchanged versioned names', () => {
     const modules: Record<string, Record<string, unknown>> = {
       'add-many-n.ts': addManyModule,
-      'commit-2.ts': commitModule,
+      'commit-3.ts': commitModule,
       'lock-1.ts': lockModule,
       'markers-2.ts': markersModule,
+      'modify-many-n.ts': modifyManyModule,
       'put-activities-1.ts': putActivitiesModule,
       'range-1.ts': rangeModule,
       'unlock-1.ts': unlockModule,
@@ -105,9 +107,10 @@ describe('the scripts', () => {
     expect(found.sort()).toEqual(names.map((name) => scripts[name].name).sort());
     expect(found).toEqual([
       'sfAddManyV1',
-      'sfCommitV1',
+      'sfCommitV2',
       'sfLockV1',
       'sfMarkersV1',
+      'sfModifyManyV1',
       'sfPutActivitiesV1',
       'sfRangeV1',
       'sfUnlockV1',
@@ -144,6 +147,12 @@ describe('replies', () => {
     expect(scriptReply('markers', [1, 2], context)).toEqual({ unseen: 1, unread: 2 });
     expect(scriptReply('range', ['1', '2'], context)).toEqual(['1', '2']);
     expect(scriptReply('addMany', 7, context)).toBe(7);
+    expect(scriptReply('modifyMany', [0, 2, 1, [2, 3]], context)).toEqual([
+      'changed',
+      'locked',
+      'written',
+      { unseen: 2, unread: 3 },
+    ]);
   });
 
   it('of another shape are a RedisReplyError naming the script', () => {
@@ -154,6 +163,7 @@ describe('replies', () => {
       ['markers', [1]],
       ['range', [1]],
       ['addMany', null],
+      ['modifyMany', [3]],
     ] as const) {
       expect(() => scriptReply(name, raw, context), name).toThrow(RedisReplyError);
       expect(() => scriptReply(name, raw, context), name).toThrow(

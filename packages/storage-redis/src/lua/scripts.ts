@@ -1,10 +1,11 @@
 import { RedisReplyError, type RedisOperationContext } from '../errors.js';
 import { type AddManySignature, addMany } from './add-many-n.js';
-import { type CommitSignature, commit } from './commit-2.js';
+import { type CommitSignature, commit } from './commit-3.js';
 import { fragments } from './fragments.js';
 import { expandIncludes } from './include.js';
 import { type LockSignature, lock } from './lock-1.js';
 import { type MarkersSignature, markers } from './markers-2.js';
+import { type ModifyManySignature, modifyMany } from './modify-many-n.js';
 import { type PutActivitiesSignature, putActivities } from './put-activities-1.js';
 import { type RangeSignature, range } from './range-1.js';
 import type { LuaScript } from './script.js';
@@ -18,6 +19,7 @@ export interface ScriptSignatures {
   lock: LockSignature;
   unlock: UnlockSignature;
   markers: MarkersSignature;
+  modifyMany: ModifyManySignature;
   putActivities: PutActivitiesSignature;
 }
 
@@ -43,6 +45,7 @@ export const scripts: { readonly [N in ScriptName]: LoadedScript<ScriptReply<N>>
   lock: load(lock),
   unlock: load(unlock),
   markers: load(markers),
+  modifyMany: load(modifyMany),
   putActivities: load(putActivities),
 };
 

@@ -18,5 +18,8 @@ for (const target of targets()) {
       await cleanupKeys(clients[0]!, prefix);
       await Promise.all(clients.map((client) => client.quit()));
     },
+    // The fanout tests contend hard (20 writers on the same 2-3 feeds); on a loaded machine
+    // they need more than the default 120 s.
+    timeout: 300_000,
   });
 }

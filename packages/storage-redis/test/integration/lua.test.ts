@@ -58,14 +58,16 @@ for (const target of targets()) {
         const runner = new RedisRunner(redis);
         const context = { operation: 'test' };
         // One hash tag: multi-key scripts need their keys in one cluster slot.
-        const [t1, t2, lockKey, unseen, unread, shard] = [
+        const [t1, t2, lockKey, unseen, unread, shard, versionKey] = [
           't1',
           't2',
           't1:lock',
           'unseen',
           'unread',
           'acts',
+          't1:version',
         ].map((name) => `${prefix}{lua}:${name}`) as [
+          string,
           string,
           string,
           string,
@@ -92,11 +94,36 @@ for (const target of targets()) {
           ReplyCode.LOCK_BUSY,
         );
         expect(
-          await runner.script(context, 'commit', [t1, lockKey], ['token', -1, 1, '3', '4', '4']),
+          await runner.script(
+            context,
+            'commit',
+            [t1, lockKey, versionKey],
+            ['token', -1, '1', 1, '3', '4', '4'],
+          ),
         ).toEqual({ removed: 1, added: 1 });
-        expect(await runner.script(context, 'commit', [t1, lockKey], ['token', -1, 0])).toBe(
-          ReplyCode.LOCK_LOST,
-        );
+        expect(await redis.get(versionKey)).toBe('1');
+        // Batched write: applied while the version is the one read and no lock is held.
+        expect(
+          await runner.script(
+            context,
+            'modifyMany',
+            [t1, versionKey, lockKey],
+            [-1, 3, '', 5, '1', 0, 2, '5', '5'],
+          ),
+        ).toEqual(['written']);
+        expect(await redis.get(versionKey)).toBe('2');
+        expect(
+          await runner.script(
+            context,
+            'modifyMany',
+            [t1, versionKey, lockKey],
+            [-1, 3, '', 5, '1', 0, 2, '6', '6'],
+          ),
+        ).toEqual(['changed']);
+        expect(await redis.zrange(t1, 0, -1)).toEqual(['2', '4', '5']);
+        expect(
+          await runner.script(context, 'commit', [t1, lockKey, versionKey], ['token', -1, '1', 0]),
+        ).toBe(ReplyCode.LOCK_LOST);
         expect(await runner.script(context, 'lock', [lockKey], ['token', 10_000])).toBe(
           ReplyCode.LOCK_TAKEN,
         );
