@@ -89,7 +89,9 @@ BEGIN
     SELECT array_agg(feed_key ORDER BY feed_key), array_agg(n ORDER BY feed_key)
       INTO added_keys, added_counts
       FROM (SELECT feed_key, count(*)::integer AS n FROM ins GROUP BY feed_key) AS per;
-    IF added_keys IS NULL THEN RETURN 0; END IF;
+    -- With a bound, a feed that gets nothing new is still trimmed to it (an earlier unbounded
+    -- add may have left it longer), as every other backend does.
+    IF added_keys IS NULL AND max_length IS NULL THEN RETURN 0; END IF;
   ELSE
     INSERT INTO {s}."timeline_entries" (feed_key, id, value)
     SELECT k.feed_key, n.id, n.value
@@ -98,13 +100,16 @@ BEGIN
     added_counts := array_fill(cardinality(ids), ARRAY[cardinality(keys)]);
   END IF;
   IF dedupe THEN
+    -- Every feed of the call, so that one that got nothing new but is past the bound is trimmed.
     WITH up AS (
       UPDATE {s}."timeline_lengths" AS l
          SET length = LEAST(l.length + p.n, bound), trimmed = GREATEST(l.length + p.n - bound, 0)
-        FROM unnest(added_keys, added_counts) AS p(feed_key, n)
-       WHERE l.feed_key = p.feed_key
-      RETURNING l.feed_key, l.trimmed)
-    SELECT array_agg(feed_key), array_agg(feed_key) FILTER (WHERE trimmed > 0),
+        FROM (SELECT k.feed_key, COALESCE(a.n, 0) AS n
+                FROM unnest(keys) AS k(feed_key)
+                LEFT JOIN unnest(added_keys, added_counts) AS a(feed_key, n) USING (feed_key)) AS p
+       WHERE l.feed_key = p.feed_key AND (p.n > 0 OR l.length > bound)
+      RETURNING l.feed_key, l.trimmed, p.n)
+    SELECT array_agg(feed_key) FILTER (WHERE n > 0), array_agg(feed_key) FILTER (WHERE trimmed > 0),
            array_agg(trimmed) FILTER (WHERE trimmed > 0)
       INTO matched_keys, over_keys, over_counts FROM up;
   ELSE
@@ -148,7 +153,7 @@ BEGIN
         SELECT e.ctid FROM {s}."timeline_entries" AS e
          WHERE e.feed_key = o.feed_key ORDER BY e.id ASC LIMIT o.n) AS x));
   END IF;
-  RETURN (SELECT sum(n)::integer FROM unnest(added_counts) AS n);
+  RETURN COALESCE((SELECT sum(n)::integer FROM unnest(added_counts) AS n), 0);
 END
 $fn$`;
 

@@ -134,6 +134,30 @@ describe('flat feed lengths (timeline_lengths)', () => {
     expect(await timeline.addToMany(keys, items('1', '2'), { maxLength: 10 })).toBe(0);
   });
 
+  it('trims to maxLength in an add that adds nothing new (the drills property test, seed -964145413)', async () => {
+    await timeline.addToMany(['feed:1', 'feed:2'], items('1', '2', '3', '4'));
+    // an add without a bound leaves the feeds past the next call's maxLength
+    await timeline.add('feed:1', items('5'));
+    await timeline.addToMany(['feed:1', 'feed:2'], items('4', '5'), { maxLength: 3 });
+    expect(idsOf(await timeline.get('feed:1', { offset: 0, limit: null }))).toEqual([
+      '5',
+      '4',
+      '3',
+    ]);
+    expect(await lengths()).toEqual([
+      { feed_key: 'feed:1', length: 3, rows: 3 },
+      { feed_key: 'feed:2', length: 3, rows: 3 },
+    ]);
+    // nothing new for either feed: still trimmed
+    await timeline.add('feed:1', items('6'));
+    await timeline.add('feed:2', items('6'));
+    expect(await timeline.addToMany(['feed:1', 'feed:2'], items('6'), { maxLength: 2 })).toBe(0);
+    expect(await lengths()).toEqual([
+      { feed_key: 'feed:1', length: 2, rows: 2 },
+      { feed_key: 'feed:2', length: 2, rows: 2 },
+    ]);
+  });
+
   it('count, removals, trim and delete keep each length equal to the rows', async () => {
     await timeline.addToMany(['feed:a', 'feed:b'], items('1', '2', '3', '4'));
     expect(await timeline.removeIdsFromMany(['feed:a', 'feed:b'], ['2', '9'])).toBe(2);
