@@ -5,11 +5,14 @@
  *    (`sf-fanout-worker`): time until the last follower can read it, feed writes per second, and
  *    the Redis server's CPU seconds for the whole fanout (feed writes and queue traffic), so
  *    writes per Redis core-second.
+ * 3. (printed last) What an 800-entry home timeline (Twitter's) takes in Redis memory, per entry,
+ *    in both layouts: past 128 entries a sorted set is no longer a listpack.
  * 2. What a read costs: a stored page (`get({ limit: 25 })`, hydrated) against a push/pull read
  *    (`manager.readFeed`) that merges the user feeds of k pulled authors in, for k = 1, 5, 20, 100.
  *
  *   pnpm bench:scale
  *   SF_SCALE_FOLLOWERS=200000 SF_SCALE_WORKERS=2 SF_SCALE_READS=1000 pnpm bench:scale
+ *   SF_SCALE_FOLLOWERS=0 pnpm bench:scale      # the reads only
  */
 import { performance } from 'node:perf_hooks';
 import { Activity } from '@sf/activity';
@@ -199,6 +202,46 @@ async function readRun() {
   }
 }
 
+/** MEMORY USAGE per entry of feeds of `length` entries (default-scheme ids), by layout. */
+async function memoryRun(length: number) {
+  const results: Array<{ layout: string; bytesPerEntry: number; encoding: string }> = [];
+  for (const layout of ['stream-framework', 'compact'] as const) {
+    const { keyPrefix } = prefixes(`scale-memory-${layout}`);
+    const redis = new Redis(REDIS_URL);
+    const storage = redisStorage({ redis, keyPrefix, layout });
+    const home = Feed.define({
+      name: 'home',
+      keyFormat: 'feed:home:{userId}',
+      storage,
+      maxLength: length,
+    });
+    const base = Date.UTC(2026, 0, 1);
+    try {
+      const activities = Array.from(
+        { length },
+        (_, i) =>
+          new Activity({
+            actor: 1_000_000 + (i % 500),
+            verb: Pin,
+            object: 5_000_000 + i,
+            time: base + i * 37_000,
+          }),
+      );
+      const users = Array.from({ length: 20 }, (_, i) => 1 + i);
+      await home.addToMany(users, activities);
+      let bytes = 0;
+      for (const user of users)
+        bytes += Number(await redis.memory('USAGE', `${keyPrefix}${home.keyFor(user)}`)) || 0;
+      const encoding = String(await redis.object('ENCODING', `${keyPrefix}${home.keyFor(1)}`));
+      results.push({ layout, bytesPerEntry: bytes / users.length / length, encoding });
+    } finally {
+      await deleteKeys(keyPrefix);
+      await redis.quit();
+    }
+  }
+  return results;
+}
+
 const started = new Date().toISOString();
 const redis = new Redis(REDIS_URL);
 const server = (await redis.info('server')).match(/redis_version:([0-9.]+)/)?.[1] ?? '?';
@@ -211,29 +254,33 @@ console.log(
     .map((n) => n.toFixed(1))
     .join(' ')}`,
 );
-process.stdout.write(
-  `\n1. one activity to ${fmt(followers)} followers (flat feed only), ${workerCount} worker process(es) x concurrency ${concurrency}, ${chunkSize} feeds per job... `,
-);
-const fan = await fanoutRun();
-console.log('done');
-console.log('| figure | value |\n|---|---:|');
-console.log(`| jobs | ${fmt(fan.jobs)} |`);
-console.log(`| enqueue (addUserActivity until the jobs are in Redis) | ${fmt(fan.enqueueMs)} ms |`);
-console.log(`| last follower can read it (last job finished) | ${fmt(fan.visibleMs)} ms |`);
-console.log(`| handle.wait() resolved | ${fmt(fan.waitMs)} ms |`);
-console.log(
-  `| feed writes/s (followers / last follower can read) | ${fmt(followers / (fan.visibleMs / 1000))} |`,
-);
-console.log(
-  `| jobs/s per worker process | ${fmt(fan.jobs / (fan.visibleMs / 1000) / workerCount, 1)} |`,
-);
-console.log(`| Redis CPU seconds for the fanout (user + sys) | ${fmt(fan.cpuSeconds, 2)} s |`);
-console.log(
-  `| feed writes per Redis core-second (incl. queue traffic) | ${fmt(followers / fan.cpuSeconds)} |`,
-);
-console.log(
-  `| MEMORY USAGE of a 1-entry feed (200 sampled) | ${fmt(fan.bytesPerOneEntryFeed)} B |`,
-);
+if (followers > 0) {
+  process.stdout.write(
+    `\n1. one activity to ${fmt(followers)} followers (flat feed only), ${workerCount} worker process(es) x concurrency ${concurrency}, ${chunkSize} feeds per job... `,
+  );
+  const fan = await fanoutRun();
+  console.log('done');
+  console.log('| figure | value |\n|---|---:|');
+  console.log(`| jobs | ${fmt(fan.jobs)} |`);
+  console.log(
+    `| enqueue (addUserActivity until the jobs are in Redis) | ${fmt(fan.enqueueMs)} ms |`,
+  );
+  console.log(`| last follower can read it (last job finished) | ${fmt(fan.visibleMs)} ms |`);
+  console.log(`| handle.wait() resolved | ${fmt(fan.waitMs)} ms |`);
+  console.log(
+    `| feed writes/s (followers / last follower can read) | ${fmt(followers / (fan.visibleMs / 1000))} |`,
+  );
+  console.log(
+    `| jobs/s per worker process | ${fmt(fan.jobs / (fan.visibleMs / 1000) / workerCount, 1)} |`,
+  );
+  console.log(`| Redis CPU seconds for the fanout (user + sys) | ${fmt(fan.cpuSeconds, 2)} s |`);
+  console.log(
+    `| feed writes per Redis core-second (incl. queue traffic) | ${fmt(followers / fan.cpuSeconds)} |`,
+  );
+  console.log(
+    `| MEMORY USAGE of a 1-entry feed (200 sampled) | ${fmt(fan.bytesPerOneEntryFeed)} B |`,
+  );
+}
 console.log(
   `\n2. reads (${fmt(reads)} per row, after 100 warm-up reads; 25 items, hydrated, activity cache on)`,
 );
@@ -251,3 +298,8 @@ const most = readRows.at(-1)!;
 console.log(
   `\nextra mean cost per pulled author (readFeed 0 -> ${pulledCounts.at(-1)}): ${fmt(((most.mean - plain.mean) / pulledCounts.at(-1)!) * 1000, 1)} µs`,
 );
+const timelineLength = 800;
+console.log(`\n3. memory of ${timelineLength}-entry home timelines (20 feeds, MEMORY USAGE)`);
+console.log('| layout | encoding | bytes per entry |\n|---|---|---:|');
+for (const row of await memoryRun(timelineLength))
+  console.log(`| ${row.layout} | ${row.encoding} | ${fmt(row.bytesPerEntry, 1)} |`);
