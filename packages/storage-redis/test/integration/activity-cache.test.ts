@@ -150,7 +150,7 @@ describe('activity cache (single Redis)', () => {
         expect(cached.get(id)!.extraContext).toEqual({ title: 'old', likes: 1 });
       }
       const updated = original.withExtraContext({ title: 'new', likes: 2 });
-      expect(await writer.activityStorage({ name: 'normal' }).updateMany([updated])).toBe(1);
+      expect(await writer.activityStorage({ name: 'normal' }).updateMany!([updated])).toBe(1);
       // The writing process: at once, without waiting for Redis' message.
       const own = await writer.activityStorage({ name: 'normal' }).getMany([id]);
       expect(own.get(id)!.extraContext).toEqual({ title: 'new', likes: 2 });
