@@ -32,7 +32,7 @@ describe('an activity updated in place', () => {
     expect(read.epochMicroseconds).toBe(original.epochMicroseconds);
   });
 
-  it("Stream Framework format: actor, verb, object, target and time are identical, only the pickle differs", () => {
+  it('Stream Framework format: actor, verb, object, target and time are identical, only the pickle differs', () => {
     const serializer = streamFrameworkFormat().activitySerializer();
     const fields = (activity: Activity) => serializer.dumps(activity).split(',');
     const [before, after] = [fields(original), fields(updated)];
