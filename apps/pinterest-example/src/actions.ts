@@ -100,6 +100,28 @@ export async function deletePin(runtime: Runtime, user: User, pinId: number): Pr
   return pin;
 }
 
+/**
+ * Renames one of the user's pins: the store records the new title, then the pin's activity is
+ * updated in place (`Manager.updateActivity`, the title is in its extraContext): every feed that
+ * holds it shows the new version, in the same position, with no new fanout where feeds hold ids
+ * (memory, Redis, PostgreSQL) and a batched re-fanout where they hold copies (Cassandra).
+ */
+export async function renamePin(
+  runtime: Runtime,
+  user: User,
+  pinId: number,
+  title: string,
+): Promise<Pin> {
+  const pin = await runtime.store.getPin(pinId);
+  if (!pin) throw notFound(`There is no pin with id ${pinId}.`);
+  if (pin.userId !== user.id) throw forbidden('You can only rename your own pins.');
+  const renamed = await runtime.store.renamePin(pin.id, title);
+  if (!renamed) throw notFound(`There is no pin with id ${pinId}.`);
+  const handle = await runtime.manager.updateActivity(pinActivity(renamed));
+  if (!runtime.backgroundFanout) await handle.wait();
+  return renamed;
+}
+
 /** Creates a board for the user (names are unique per user, ignoring case). */
 export async function createBoard(runtime: Runtime, user: User, name: string): Promise<Board> {
   const boards = await runtime.store.listBoards(user.id);

@@ -207,6 +207,14 @@ export class PostgresStore implements DomainStore {
     return this.#byIds(this.#t.app_pins, ids, this.#pin);
   }
 
+  async renamePin(id: number, title: string): Promise<Pin | undefined> {
+    const { rows } = await this.#query(
+      `UPDATE ${this.#t.app_pins} SET title = $2 WHERE id = $1 RETURNING *`,
+      [id, title],
+    );
+    return rows[0] ? this.#pin(rows[0]) : undefined;
+  }
+
   async deletePin(id: number): Promise<boolean> {
     const { rows } = await this.#query(
       `WITH pin AS (DELETE FROM ${this.#t.app_pins} WHERE id = $1 RETURNING id),

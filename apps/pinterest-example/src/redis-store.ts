@@ -196,6 +196,18 @@ export class RedisStore implements DomainStore {
     return this.#records('p', ids, (id, hash) => this.#pin(id, hash));
   }
 
+  async renamePin(id: number, title: string): Promise<Pin | undefined> {
+    // HSET only if the pin exists (a deleted pin is not brought back as a title alone).
+    const key = this.#k('p', id);
+    const renamed = await this.#redis.eval(
+      "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'title', ARGV[1]) return 1 end return 0",
+      1,
+      key,
+      title,
+    );
+    return renamed === 1 ? this.getPin(id) : undefined;
+  }
+
   async deletePin(id: number): Promise<boolean> {
     const pin = await this.getPin(id);
     if (!pin) return false;

@@ -124,6 +124,54 @@ describe('the feeds through the app', () => {
     });
   });
 
+  it("renaming a pin updates it in place: every follower's feeds show the new title, same place", async () => {
+    const author = await join('Renaming Author');
+    const reader = await join('Renaming Reader');
+    await post(`/u/${author.id}/follow`, {}, reader.cookies);
+    const board = (await runtime.store.listBoards(author.id))[0]!;
+    const created = await post(
+      '/pins',
+      { title: 'Frist pin', boardId: String(board.id) },
+      author.cookies,
+    );
+    const pinId = Number(created.headers.location!.split('/').pop());
+    await post('/pins', { title: 'Second pin', boardId: String(board.id) }, author.cookies);
+    const before = pinIds((await get('/', reader.cookies)).body);
+    const beforeIds = (await runtime.feeds.normal.for(reader.id).get()).map(
+      (a) => a.serializationId,
+    );
+    expect(before).toContain(pinId);
+
+    expect(
+      (await post(`/pins/${pinId}/title`, { title: 'Stolen' }, reader.cookies)).statusCode,
+    ).toBe(403);
+    const renamed = await post(`/pins/${pinId}/title`, { title: 'First pin' }, author.cookies, {
+      accept: 'application/json',
+    });
+    expect(renamed.statusCode).toBe(200);
+    expect(renamed.json()).toMatchObject({ ok: true, pin: pinId, title: 'First pin' });
+
+    // The pages and the stored activities: new title, same order, same ids.
+    const home = await get('/', reader.cookies);
+    expect(pinIds(home.body)).toEqual(before);
+    expect(textOf(home.body)).toContain('First pin');
+    expect(textOf(home.body)).not.toContain('Frist pin');
+    expect(textOf((await get(`/pins/${pinId}`)).body)).toContain('First pin');
+    const activities = await runtime.feeds.normal.for(reader.id).get();
+    expect(activities.map((a) => a.serializationId)).toEqual(beforeIds);
+    const titleOf = (
+      list: readonly { objectId: number; extraContext: Record<string, unknown> }[],
+    ) => list.find((a) => a.objectId === pinId)?.extraContext.title;
+    expect(titleOf(activities)).toBe('First pin');
+    expect(titleOf(await runtime.feeds.user.for(author.id).get())).toBe('First pin');
+    const groups = await runtime.feeds.aggregated.for(reader.id).get();
+    expect(titleOf(groups.flatMap((group) => group.activities))).toBe('First pin');
+    expect((await post(`/pins/${pinId}/title`, { title: '' }, author.cookies)).statusCode).toBe(
+      400,
+    );
+    expect((await post('/pins/999999/title', { title: 'x' }, author.cookies)).statusCode).toBe(404);
+  });
+
   it('deleting a pin removes it from followers', async () => {
     const author = await join('Deleting Author');
     const reader = await join('Deleting Reader');

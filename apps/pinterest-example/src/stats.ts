@@ -41,7 +41,7 @@ export class StatsMetrics implements Metrics {
     this.#add(`remove.${feed}`, count);
   }
 
-  onFanout(feed: string, operation: 'add' | 'remove', count: number): void {
+  onFanout(feed: string, operation: 'add' | 'remove' | 'update', count: number): void {
     this.#add(`fanout_tasks.${feed}`, 1);
     this.#add(`fanout_${operation}.${feed}`, count);
   }

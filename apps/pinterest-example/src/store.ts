@@ -78,6 +78,8 @@ export interface DomainStore {
   getPin(id: number): Promise<Pin | undefined>;
   getPins(ids: readonly number[]): Promise<Map<number, Pin>>;
   deletePin(id: number): Promise<boolean>;
+  /** Changes a pin's title; the pin as it is now, or undefined when there is no such pin. */
+  renamePin(id: number, title: string): Promise<Pin | undefined>;
   /** A board's pins, newest first, optionally older than a pin (by time, then id). */
   listBoardPins(boardId: number, options: { limit: number; before?: Pin }): Promise<Pin[]>;
   countBoardPins(boardIds: readonly number[]): Promise<Map<number, number>>;
@@ -219,6 +221,14 @@ export class MemoryStore implements DomainStore {
       if (pin) result.set(id, { ...pin });
     }
     return result;
+  }
+
+  async renamePin(id: number, title: string): Promise<Pin | undefined> {
+    const pin = this.#pins.get(id);
+    if (!pin) return undefined;
+    const renamed = { ...pin, title };
+    this.#pins.set(id, renamed);
+    return { ...renamed };
   }
 
   async deletePin(id: number): Promise<boolean> {

@@ -139,8 +139,12 @@ export function describeDomainStore(name: string, open: () => Promise<StoreUnder
       expect(await store().lovedBy(bo.id, [pin.id, 99])).toEqual(new Set([pin.id]));
       expect(await store().lovedBy(bo.id, [])).toEqual(new Set());
       expect((await store().totals()).loves).toBe(2);
+      const renamed = await store().renamePin(pin.id, 'Renamed pin');
+      expect(renamed).toEqual({ ...(await store().getPin(pin.id)), title: 'Renamed pin' });
+      expect((await store().getPin(pin.id))?.title).toBe('Renamed pin');
       expect(await store().deletePin(pin.id)).toBe(true);
       expect(await store().deletePin(pin.id)).toBe(false);
+      expect(await store().renamePin(pin.id, 'Gone')).toBeUndefined();
       expect(await store().getPin(pin.id)).toBeUndefined();
       expect(await store().listBoardPins(board.id, { limit: 5 })).toEqual([]);
       expect(await store().loveCounts([pin.id])).toEqual(new Map([[pin.id, 0]]));

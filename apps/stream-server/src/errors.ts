@@ -1,4 +1,5 @@
 import {
+  ActivityNotFoundError,
   ActivityConflictError,
   InvalidArgumentError,
   SerializationIdError,
@@ -109,6 +110,8 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (InvalidArgumentError.isInstance(error) || error instanceof SerializationIdError)
     return body(400, error.code, error.message);
   if (error instanceof ActivityConflictError) return body(409, error.code, error.message);
+  // An update in place of an activity that is not stored (it creates nothing).
+  if (error instanceof ActivityNotFoundError) return body(404, 'NOT_FOUND', error.message);
   if (error instanceof StorageUnavailableError)
     return body(503, error.code, 'the storage is unavailable; try again later');
   // Storage state the server cannot use, or a feed lock held too long: typed, naming the key.

@@ -201,6 +201,125 @@ describe('publishing and following', () => {
   });
 });
 
+describe('updating a published activity in place', () => {
+  interface Updated {
+    id: string;
+    fanoutTasks: number;
+    activity: { extraContext: Record<string, unknown> };
+  }
+  const contextsOf = (items: Item[]) =>
+    items.map((item) => (item as unknown as { extraContext: unknown }).extraContext);
+
+  it('every feed shows the new extraContext, same id and position; nothing is created', async () => {
+    await send('PUT', '/users/2/following/1');
+    const first = await send('POST', '/users/1/activities', {
+      verb: 'pin',
+      object: 10,
+      time: T0,
+      extraContext: { title: 'Cats', likes: 0 },
+    });
+    const second = await send('POST', '/users/1/activities', {
+      verb: 'pin',
+      object: 11,
+      time: T0 + 1000,
+    });
+    const id = first.body!.id;
+    const before = ids((await feed('timeline', 2)).items);
+    const response = await app.inject({
+      method: 'PUT',
+      url: `/users/1/activities/${id}`,
+      headers: write,
+      payload: { extraContext: { title: 'Cats!', likes: 3 } },
+    });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<Updated>();
+    expect(body.id).toBe(id);
+    expect(body.activity.extraContext).toEqual({ title: 'Cats!', likes: 3 });
+    expect(body.fanoutTasks).toBe(0); // memory feeds hold ids: no fanout needed
+    const timeline = (await feed('timeline', 2)).items;
+    expect(ids(timeline)).toEqual(before);
+    expect(contextsOf(timeline)).toEqual([{}, { title: 'Cats!', likes: 3 }]);
+    expect(contextsOf((await feed('user', 1)).items)).toEqual([{}, { title: 'Cats!', likes: 3 }]);
+    const [group] = (await feed('aggregated', 2)).items as unknown as Array<{
+      activities: Array<{ id: string; extraContext: unknown }>;
+    }>;
+    expect(group!.activities.map((a) => a.extraContext)).toContainEqual({
+      title: 'Cats!',
+      likes: 3,
+    });
+
+    // Not published by this user, or not at all: 404, nothing created.
+    const missing = await send('PUT', `/users/2/activities/${second.body!.id}`, {
+      extraContext: { title: 'x' },
+    });
+    expect(missing.status).toBe(404);
+    expect((await send('PUT', '/users/1/activities/123', { extraContext: {} })).status).toBe(404);
+    // Only extraContext may change.
+    const invalid = await send('PUT', `/users/1/activities/${id}`, { verb: 'love' });
+    expect(invalid.status).toBe(400);
+    expect(
+      (await send('PUT', `/users/1/activities/${id}`, { extraContext: {} }, read)).status,
+    ).toBe(403);
+    expect(ids((await feed('timeline', 2)).items)).toEqual(before);
+  });
+
+  it('re-fans out to notification feeds that get fanouts, over REST and JSON-RPC', async () => {
+    await app.close();
+    const config = testConfig();
+    app = await buildApp({
+      config: {
+        ...config,
+        feeds: config.feeds.map((definition) =>
+          definition.type === 'notification' ? { ...definition, fanout: true } : definition,
+        ),
+      },
+    });
+    await send('PUT', '/users/2/following/1');
+    await send('PUT', '/users/3/following/1');
+    const published = await send('POST', '/users/1/activities', {
+      verb: 'love',
+      object: 5,
+      time: T0,
+      extraContext: { n: 1 },
+    });
+    const id = published.body!.id;
+    const rpc = await app.inject({
+      method: 'POST',
+      url: '/rpc',
+      headers: write,
+      payload: {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'updateActivity',
+        params: { userId: 1, activityId: id, extraContext: { n: 2 } },
+      },
+    });
+    const result = rpc.json<{ result: Updated }>().result;
+    expect(result.fanoutTasks).toBe(1); // one chunk of followers, the notification feed only
+    for (const user of [2, 3]) {
+      const notification = await feed('notification', user);
+      const [item] = notification.items as unknown as Array<{
+        id: string;
+        activities: Array<{ extraContext: unknown }>;
+      }>;
+      expect(item!.activities.map((a) => a.extraContext)).toEqual([{ n: 2 }]);
+      expect(notification.unseen).toBe(1);
+    }
+    const notFound = await app.inject({
+      method: 'POST',
+      url: '/rpc',
+      headers: write,
+      payload: {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'updateActivity',
+        params: [1, '123', { n: 3 }],
+      },
+    });
+    expect(notFound.json<{ error: { code: number } }>().error.code).toBe(-32004);
+  });
+});
+
 describe('feeds written directly', () => {
   it('adds to and removes from flat and aggregated feeds without fanout', async () => {
     await send('PUT', '/users/2/following/1');

@@ -279,6 +279,45 @@ export function operationTable(operations: Operations, schemas: Schemas): Operat
       },
     },
     {
+      method: 'updateActivity',
+      access: 'write',
+      summary:
+        "Update a user's published activity in place (new extraContext): every feed holding it shows the new version, same id and position.",
+      feeds: true,
+      params: object(
+        {
+          userId: schemas.userIdParam,
+          activityId: schemas.activityId,
+          extraContext: schemas.extraContext,
+        },
+        ['userId', 'activityId', 'extraContext'],
+      ),
+      positional: ['userId', 'activityId', 'extraContext'],
+      run: async (tenant, params) =>
+        feedsOf(tenant).update(user(params.userId), params.activityId as string, {
+          extraContext: params.extraContext as Record<string, unknown>,
+        }),
+      rest: {
+        method: 'PUT',
+        url: '/users/:userId/activities/:activityId',
+        tag: 'users',
+        summary:
+          'Update a published activity in place (new extraContext); every feed holding it shows the new version.',
+        description:
+          'The activity keeps its id, actor, verb, object and time, and its place in every feed. Feeds that hold activity ids show the new version with no fanout; feeds holding copies (notification feeds; every feed on Cassandra) are rewritten by update tasks (fanoutTasks). Nothing is created: 404 when the user did not publish the activity.',
+        body: {
+          fields: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['extraContext'],
+            properties: { extraContext: schemas.extraContext },
+          },
+        },
+        response: added,
+        errors: [400, 401, 403, 404],
+      },
+    },
+    {
       method: 'follow',
       access: 'write',
       summary: "Follow a user: their recent activities are copied into the follower's feeds.",

@@ -108,6 +108,12 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
     },
   };
 
+  const extraContext: JsonSchema = {
+    type: 'object',
+    maxProperties: 64,
+    description: 'Free-form JSON data carried with the activity.',
+  };
+
   const activity: JsonSchema = {
     type: 'object',
     additionalProperties: false,
@@ -128,11 +134,7 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
         maxLength: 40,
         description: 'ISO 8601 date-time or epoch milliseconds (default now).',
       },
-      extraContext: {
-        type: 'object',
-        maxProperties: 64,
-        description: 'Free-form JSON data carried with the activity.',
-      },
+      extraContext,
     },
     examples: [
       { verb: verbs.list()[0]?.infinitive ?? 'add', object: 42, extraContext: { title: 'hello' } },
@@ -261,6 +263,7 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
     itemsQuery,
     itemsParams,
     activity,
+    extraContext,
     activityOut,
     aggregatedOut,
     feedName,

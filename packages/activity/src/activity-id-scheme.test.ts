@@ -101,6 +101,35 @@ describe('Activity id schemes (issue 12 item 3)', () => {
     expect(computeActorSerializationId(0, 0, 1, 0)).toBe('100000000000000000000');
   });
 
+  it('withExtraContext keeps the class, every other field and the serialization id (update in place)', () => {
+    class PinActivity extends Activity {}
+    for (const idScheme of ['actor', 'stream-framework'] as const) {
+      const activity = new PinActivity({
+        actor: { id: 3 },
+        verb: Add,
+        object: 42,
+        target: 9,
+        epochMicroseconds: T * 1000 + 456,
+        extraContext: { title: 'cats', likes: 1 },
+        idScheme,
+      });
+      const edited = activity.withExtraContext({ title: 'dogs', likes: 2 });
+      expect(edited).toBeInstanceOf(PinActivity);
+      expect(edited).not.toBe(activity);
+      expect(edited.serializationId).toBe(activity.serializationId);
+      expect(edited.idScheme).toBe(idScheme);
+      expect([edited.actor, edited.verb, edited.object, edited.target]).toEqual([
+        { id: 3 },
+        Add,
+        42,
+        9,
+      ]);
+      expect(edited.epochMicroseconds).toBe(T * 1000 + 456);
+      expect(edited.extraContext).toEqual({ title: 'dogs', likes: 2 });
+      expect(activity.extraContext).toEqual({ title: 'cats', likes: 1 });
+    }
+  });
+
   it('withIdScheme keeps every field and the class, and returns the same instance for the same scheme', () => {
     class PinActivity extends Activity {}
     const activity = new PinActivity({

@@ -235,6 +235,23 @@ export class Activity {
   }
 
   /**
+   * The same activity (same fields and class, so the same serialization id) with new
+   * `extraContext`: the new version an update in place stores (`Manager.updateActivity`).
+   */
+  withExtraContext(extraContext: ExtraContext): this {
+    const ActivityClass = this.constructor as new (init: ActivityInit) => this;
+    return new ActivityClass({
+      actor: this.actor,
+      verb: this.verb,
+      object: this.object,
+      target: this.target,
+      epochMicroseconds: this.epochMicroseconds,
+      extraContext,
+      idScheme: this.idScheme,
+    });
+  }
+
+  /**
    * When the activity happened: a Date (milliseconds) that remembers `epochMicroseconds`, so
    * aggregated activities built from it keep the microseconds (see `epochMicrosecondsOfDate`).
    */

@@ -86,7 +86,13 @@ export class AggregatedFeedDefinition<
     this.activityStorage =
       kind === 'notification' ? null : this.storage.activityStorage({ name: this.name });
     this.#hooks = { onUpdateFeed: options.onUpdateFeed };
+    // Notification timelines hold whole activities everywhere; aggregated ones where the backend
+    // stores whole activities in its timelines (Cassandra's blobs), ids elsewhere.
+    this.holdsActivityCopies =
+      kind === 'notification' || this.storage.capabilities.storesFullActivities;
   }
+
+  readonly holdsActivityCopies: boolean;
 
   for(userId: UserId): AggregatedFeed<A> {
     return new AggregatedFeed(this, userId);
@@ -363,6 +369,39 @@ export class AggregatedFeedDefinition<
   /** After a batched write changed a feed's markers (notification feeds announce the counts). */
   protected markersWritten(_userId: UserId, _counts: MarkerCounts): void {}
 
+  /**
+   * Update in place: in each feed of `userIds`, every aggregated activity holding one of the
+   * activities (whole) is rewritten with the new version of it, keeping its group, dates, id and
+   * so its position (and the notification markers, which name aggregated ids, untouched). Feeds
+   * holding ids only need nothing (`holdsActivityCopies` false: returns 0). One atomic
+   * read-modify-write per feed, batched with `modifyMany` where the backend declares
+   * `batchedAggregatedWrites`. Returns how many aggregated activities were rewritten.
+   */
+  async replaceInMany(
+    userIds: readonly UserId[],
+    activities: readonly Activity[],
+  ): Promise<number> {
+    validateActivities(activities, this.name);
+    if (!this.holdsActivityCopies || userIds.length === 0 || activities.length === 0) return 0;
+    const byId = new Map(activities.map((activity) => [activity.serializationId, activity]));
+    const mutate = async (read: (query: TimelineQuery) => Promise<A[]>) =>
+      replaceActivities(await read({ offset: 0, limit: null }), byId);
+    const keys = [...new Set(userIds.map((userId) => this.keyFor(userId)))];
+    let remaining: readonly string[] = keys;
+    let replaced = 0;
+    if (this.storage.capabilities.batchedAggregatedWrites === true && this.timeline.modifyMany) {
+      const result = await this.timeline.modifyMany(keys, {}, async (_key, read) => mutate(read));
+      for (const { change } of result.written.values()) replaced += change.add.length;
+      remaining = result.skipped;
+    }
+    await forEachLimited(remaining, FANOUT_CONCURRENCY, async (key) => {
+      const change = await this.timeline.modify(key, {}, mutate);
+      replaced += change.add.length;
+    });
+    this.metrics.onFeedWrite(this.name, replaced);
+    return replaced;
+  }
+
   async removeFromMany(
     userIds: readonly UserId[],
     activities: readonly (ActivityOrId | DehydratedActivity)[],
@@ -375,6 +414,26 @@ export class AggregatedFeedDefinition<
     });
     return changed;
   }
+}
+
+/**
+ * The change that puts new versions of activities (by id) into the aggregated activities that
+ * hold them whole; dehydrated ones (ids only) need none.
+ */
+function replaceActivities<A extends AggregatedActivity>(
+  items: readonly A[],
+  byId: ReadonlyMap<string, Activity>,
+): TimelineChange<A> {
+  const change: TimelineChange<A> = { remove: [], add: [] };
+  for (const item of items) {
+    if (item.isDehydrated || !item.activities.some((a) => byId.has(a.serializationId))) continue;
+    const activities = new Map<string, Activity>();
+    for (const activity of item.activities)
+      activities.set(activity.serializationId, byId.get(activity.serializationId) ?? activity);
+    change.remove.push(item);
+    change.add.push(item.dehydrate().hydrate(activities));
+  }
+  return change;
 }
 
 /** One user's aggregated feed: aggregated activities, most recently updated first. */

@@ -15,6 +15,7 @@ import type { Metrics } from './metrics.js';
 import { toIdFilter, toOrder, validatePage } from './query.js';
 import type { FeedFilter, FeedOrdering, PageOptions } from './query.js';
 import { checkFeedName } from './backend/capabilities.js';
+import { updateStoredActivities } from './backend/activity-update.js';
 import type {
   ActivityStorage,
   IdFilter,
@@ -155,6 +156,41 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
   async insertActivity(activity: Activity): Promise<void> {
     await this.insertActivities([activity]);
   }
+
+  /**
+   * Whether this feed's timelines hold whole copies of activities (notification feeds; flat and
+   * aggregated feeds on a backend declaring `capabilities.storesFullActivities`): an update in
+   * place must then rewrite each feed holding the activity (`replaceInMany`). False when they
+   * hold ids, which show the updated activity with no write to any feed.
+   */
+  abstract readonly holdsActivityCopies: boolean;
+
+  /**
+   * Update in place: overwrites activities in the activity storage, all or none, creating
+   * nothing (see `ActivityStorage.updateMany`). Feeds holding ids show the new versions on their
+   * next read; feeds holding copies (`holdsActivityCopies`) also need `replaceInMany`. Returns
+   * how many were updated (0 when this feed keeps no activity storage).
+   * @throws ActivityNotFoundError when one is not stored; ActivityConflictError when one is
+   *   another actor's (nothing updated)
+   */
+  async updateActivities(activities: readonly Activity[]): Promise<number> {
+    validateActivities(activities, this.name);
+    if (!this.activityStorage || activities.length === 0) return 0;
+    const updated = await updateStoredActivities(this.activityStorage, activities);
+    this.metrics.onFeedWrite(this.name, updated);
+    return updated;
+  }
+
+  /**
+   * The fanout of an update in place: in each feed of `userIds` that holds one of the
+   * activities (same serialization id), replaces it with the new version, keeping its position;
+   * never adds it to a feed that lacks it. Does nothing (returns 0) when the feed holds ids
+   * (`holdsActivityCopies` false). Returns how many entries were rewritten.
+   */
+  abstract replaceInMany(
+    userIds: readonly UserId[],
+    activities: readonly Activity[],
+  ): Promise<number>;
 
   /** Removes activities from the activity storage (timelines keep their ids until removed). */
   async removeActivities(

@@ -1,4 +1,4 @@
-import { Activity, DehydratedActivity } from '@sf/activity';
+import { Activity, DehydratedActivity, StorageError } from '@sf/activity';
 import type { ActivityOrId } from '@sf/activity';
 import { BaseFeed, BaseFeedDefinition, idOf, validateActivities } from './base-feed.js';
 import type { BaseFeedOptions, FeedView } from './base-feed.js';
@@ -43,6 +43,30 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
       ? null
       : this.storage.activityStorage({ name: this.name });
     this.onUpdateFeed = options.onUpdateFeed;
+    this.holdsActivityCopies = this.storage.capabilities.storesFullActivities;
+  }
+
+  readonly holdsActivityCopies: boolean;
+
+  /**
+   * Rewrites the activities in the feeds of `userIds` that hold them (timelines holding whole
+   * activities, through `TimelineStorage.replaceInMany`); 0 without a write when they hold ids.
+   */
+  async replaceInMany(
+    userIds: readonly UserId[],
+    activities: readonly Activity[],
+  ): Promise<number> {
+    validateActivities(activities, this.name);
+    if (!this.holdsActivityCopies || userIds.length === 0 || activities.length === 0) return 0;
+    if (!this.timeline.replaceInMany) {
+      throw new StorageError(
+        `feed ${this.name}: the ${this.storage.name} backend declares storesFullActivities but its flat timelines have no replaceInMany, so activities cannot be updated in place`,
+      );
+    }
+    const keys = userIds.map((id) => this.keyFor(validateUserId(id)));
+    const replaced = await this.timeline.replaceInMany(keys, activities);
+    this.metrics.onFeedWrite(this.name, replaced);
+    return replaced;
   }
 
   for(userId: UserId): Feed {

@@ -26,6 +26,7 @@ export { StorageConfigurationError, StorageLockError } from './backend/errors.js
 export { KeyedMutex } from './backend/keyed-mutex.js';
 export { applyMarkerUpdate } from './backend/marker-update.js';
 export { activitiesById, checkActivityConflict } from './backend/activity-conflicts.js';
+export { checkActivityUpdate, updateStoredActivities } from './backend/activity-update.js';
 export type { ActivityCacheEvent, Metrics, Timer } from './metrics.js';
 export type {
   ActivityStorage,

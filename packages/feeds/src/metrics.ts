@@ -12,9 +12,11 @@ export interface Metrics {
   onFeedWrite(feed: string, count: number): void;
   onFeedRemove(feed: string, count: number): void;
   /** `count` = activities × feeds of one fanout task. */
-  onFanout(feed: string, operation: 'add' | 'remove', count: number): void;
+  onFanout(feed: string, operation: 'add' | 'remove' | 'update', count: number): void;
   onActivityPublished(): void;
   onActivityRemoved(): void;
+  /** An activity was updated in place (`Manager.updateActivity`). Optional, as onActivityCache. */
+  onActivityUpdated?(): void;
   /** Timeline entries whose activity was not in the activity storage (skipped on read). */
   onMissingActivities(feed: string, count: number): void;
   fanoutTimer(feed: string): Timer;

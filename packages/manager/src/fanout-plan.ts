@@ -7,7 +7,7 @@ import type { UserId } from '@sf/feeds';
 import type { Serializer } from '@sf/serializers';
 import { invalidOption } from './errors.js';
 import { FanoutPriority, fanoutPriorities } from './fanout-queue.js';
-import type { FanoutTask } from './fanout-queue.js';
+import type { FanoutOperation, FanoutTask } from './fanout-queue.js';
 import type { FollowerIds } from './manager-options.js';
 
 /** Followers by priority, in priority order. */
@@ -89,7 +89,7 @@ export function fanoutTasks(
   serializer: Serializer<Activity>,
   chunkSize: number,
   followers: ReadonlyArray<[FanoutPriority, UserId[]]>,
-  operation: 'add' | 'remove',
+  operation: FanoutOperation,
   activities: readonly Activity[],
   trim: boolean,
   feeds: readonly string[],

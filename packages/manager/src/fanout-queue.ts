@@ -16,13 +16,20 @@ export const fanoutPriorities: readonly FanoutPriority[] = [
   FanoutPriority.LOW,
 ];
 
+/** What a fanout task does to its feeds. */
+export type FanoutOperation = 'add' | 'remove' | 'update';
+
 /**
  * One chunk of a fanout: apply an operation to the feeds of up to `fanoutChunkSize` users.
  * Tasks carry only data (ids and serialized activities), so any process can run them.
  */
 export interface FanoutTask {
   type: 'fanout';
-  operation: 'add' | 'remove';
+  /**
+   * `update`: replace the activities (same ids, new versions) in the feeds that hold them (feeds
+   * holding whole activities); never adds them to a feed that lacks them.
+   */
+  operation: FanoutOperation;
   /** The feed definition's name in the manager's `feeds`. */
   feed: string;
   userIds: UserId[];

@@ -8,6 +8,7 @@ export type {
   ManagerOptions,
   ReadFeedOptions,
   RemoveActivityOptions,
+  UpdateActivityOptions,
 } from './manager-options.js';
 export {
   FanoutFailedError,
@@ -21,6 +22,7 @@ export type { InProcessFanoutQueueOptions } from './in-process-queue.js';
 export { FanoutPriority, fanoutPriorities } from './fanout-queue.js';
 export type {
   EnqueueResult,
+  FanoutOperation,
   FanoutProgress,
   FanoutQueue,
   FanoutTask,

@@ -62,6 +62,15 @@ export interface RemoveActivityOptions {
   forcePush?: boolean;
 }
 
+/** Options of `Manager.updateActivity`. */
+export interface UpdateActivityOptions {
+  /**
+   * Fan the update out even when the author is over `maxFanoutFollowers` (to the pull feeds
+   * too, for activities pushed before the author crossed the threshold). Default false.
+   */
+  forcePush?: boolean;
+}
+
 /** A page of `readFeed`: Python's `feed[offset:offset + limit]`, optionally filtered by id. */
 export interface ReadFeedOptions {
   offset?: number;

@@ -361,6 +361,74 @@ describe('Manager: updates, progress, unfollow of imported history', () => {
     expect(await manager.getUserFeed(13).count()).toBe(1);
   });
 
+  it('updateActivity: feeds holding ids need no fanout; the update creates nothing and refuses another actor', async () => {
+    const followers = new Map([[13, [21, 22]]]);
+    const { manager, feeds, storage } = setup({ followers });
+    const original = pin(13, 1);
+    await manager.addUserActivity(13, original);
+    const tasks: ManagerTask[] = [];
+    const run = manager.runTask.bind(manager);
+    manager.runTask = async (task) => {
+      tasks.push(task);
+      return run(task);
+    };
+    const handle = await manager.updateActivity(original.withExtraContext({ title: 'edited' }));
+    expect(handle.tasks).toBe(0);
+    expect(tasks).toEqual([]);
+    expect((await feeds.normal.for(22).get())[0]!.extraContext).toEqual({ title: 'edited' });
+    expect(
+      (await feeds.aggregated.for(21).get())[0]!.activities.map((a) => a.extraContext),
+    ).toEqual([{ title: 'edited' }]);
+    expect((await manager.getUserFeed(13).get())[0]!.extraContext).toEqual({ title: 'edited' });
+    // Never published: refused, nothing stored.
+    const unpublished = pin(13, 2);
+    await expect(manager.updateActivity(unpublished)).rejects.toMatchObject({
+      code: 'SF_ACTIVITY_NOT_FOUND',
+      activityId: unpublished.serializationId,
+    });
+    expect((await storage.activityStorage().getMany([unpublished.serializationId])).size).toBe(0);
+    await expect(manager.updateActivity('x' as unknown as Activity)).rejects.toBeInstanceOf(
+      InvalidActivityError,
+    );
+  });
+
+  it('updateActivity re-fans out to notification feeds only, as update tasks in chunks', async () => {
+    const storage = memoryStorage();
+    const feeds = {
+      normal: Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage }),
+      notification: NotificationFeed.define({
+        name: 'notification',
+        keyFormat: 'feed:notification:{userId}',
+        storage,
+      }),
+    };
+    const tasks: FanoutTask[] = [];
+    const manager = new Manager({
+      feeds,
+      userFeed: Feed.defineUserFeed({ name: 'user', keyFormat: 'feed:user:{userId}', storage }),
+      getFollowerIds: async () => [21, 22, 23],
+      fanoutChunkSize: 2,
+    });
+    const original = pin(13, 1);
+    await manager.addUserActivity(13, original);
+    const run = manager.runTask.bind(manager);
+    manager.runTask = async (task) => {
+      if (task.type === 'fanout') tasks.push(task);
+      return run(task);
+    };
+    const handle = await manager.updateActivity(original.withExtraContext({ title: 'new' }));
+    expect(handle.tasks).toBe(2);
+    expect(tasks.map((task) => [task.operation, task.feed, task.userIds])).toEqual([
+      ['update', 'notification', [21, 22]],
+      ['update', 'notification', [23]],
+    ]);
+    for (const follower of [21, 22, 23]) {
+      const [item] = await feeds.notification.for(follower).get();
+      expect(item!.activities.map((a) => a.extraContext)).toEqual([{ title: 'new' }]);
+      expect(await feeds.notification.for(follower).countUnseen()).toBe(1);
+    }
+  });
+
   it('reports the progress of a background fanout and of a batch import', async () => {
     const queue = new InProcessFanoutQueue({ mode: 'background', concurrency: 1 });
     const followers = new Map([[13, Array.from({ length: 30 }, (_, i) => 100 + i)]]);

@@ -4,7 +4,7 @@
  * and unfollow copies (follow-copy.ts), batch import (batch-import.ts) and push/pull reads
  * (read-feed.ts); the queue contract is fanout-queue.ts.
  */
-import { Activity, InvalidActivityError } from '@sf/activity';
+import { Activity, ActivityNotFoundError, InvalidActivityError } from '@sf/activity';
 import { validateUserId } from '@sf/feeds';
 import type { Feed, FeedDefinition, Metrics, UserId } from '@sf/feeds';
 import { jsonFormat } from '@sf/serializers';
@@ -16,6 +16,7 @@ import type { FanoutHandle } from './fanout-handle.js';
 import { FanoutPlanner, fanoutTasks } from './fanout-plan.js';
 import { FanoutPriority } from './fanout-queue.js';
 import type {
+  FanoutOperation,
   FanoutQueue,
   FanoutTask,
   FollowTask,
@@ -33,6 +34,7 @@ import type {
   ManagerOptions,
   ReadFeedOptions,
   RemoveActivityOptions,
+  UpdateActivityOptions,
 } from './manager-options.js';
 import { readMergedFeed } from './read-feed.js';
 
@@ -102,7 +104,7 @@ export class Manager<
   /** One task per chunk of followers, per feed (default: every feed), per priority. */
   createFanoutTasks(
     followers: ReadonlyArray<[FanoutPriority, UserId[]]>,
-    operation: 'add' | 'remove',
+    operation: FanoutOperation,
     activities: readonly Activity[],
     trim: boolean,
     feeds: readonly string[] = Object.keys(this.feeds),
@@ -166,6 +168,55 @@ export class Manager<
     ]);
     this.metrics.onActivityRemoved();
     return handle;
+  }
+
+  /**
+   * Update in place (a pin's title changed, a like count in extraContext grew): the new version
+   * of a stored activity (same serialization id: same actor, verb, object, time and id scheme;
+   * new extraContext or target, e.g. `activity.withExtraContext({...})`) replaces the old one
+   * once, and every feed holding it shows it on its next read, in the same position. Feeds whose
+   * timelines hold ids (flat and aggregated feeds on Redis, memory, PostgreSQL) need no fanout:
+   * the activity storage is updated (all caches invalidated). Feeds holding whole copies
+   * (`holdsActivityCopies`: notification feeds; every feed on Cassandra) get a batched re-fanout
+   * (`update` tasks, chunks of `fanoutChunkSize`, on the queue) that rewrites the activity where
+   * a feed holds it and never adds it anywhere. When no feed holds copies, nothing is enqueued.
+   *
+   * Unlike `updateUserActivity` (Stream Framework's `update_user_activities`, which adds the
+   * activity again), an update creates nothing.
+   * @throws ActivityNotFoundError when the activity is not stored (not in the user feed's
+   *   activity storage, or, when the user feed holds whole activities, not in the actor's user
+   *   feed); ActivityConflictError when its id holds another actor's activity. Nothing changed.
+   */
+  async updateActivity(
+    activity: Activity,
+    options: UpdateActivityOptions = {},
+  ): Promise<FanoutHandle> {
+    if (!(activity instanceof Activity)) {
+      throw new InvalidActivityError(`updateActivity takes an Activity, got ${String(activity)}`, {
+        value: activity,
+      });
+    }
+    const actorId = validateUserId(activity.actorId);
+    const userFeed = this.userFeed;
+    if (userFeed.activityStorage) {
+      await userFeed.updateActivities([activity]);
+    } else if (!(await userFeed.for(actorId).contains(activity))) {
+      throw new ActivityNotFoundError(
+        activity.serializationId,
+        `the user feed of actor ${String(actorId)} (${userFeed.keyFor(actorId)}): an update changes stored activities only, nothing was updated`,
+      );
+    }
+    await userFeed.replaceInMany([actorId], [activity]);
+    const copies = Object.keys(this.feeds).filter((name) => this.feeds[name]!.holdsActivityCopies);
+    this.metrics.onActivityUpdated?.();
+    if (copies.length === 0) return combine([]);
+    const { feeds, followers } = await this.#planner.plan(actorId, options.forcePush);
+    const names = feeds.filter((name) => copies.includes(name));
+    return combine([
+      await this.queue.enqueue(
+        this.createFanoutTasks(followers, 'update', [activity], false, names),
+      ),
+    ]);
   }
 
   /** Re-publishes activities (e.g. after editing them): each goes to its actor's followers again. */
@@ -286,6 +337,8 @@ export class Manager<
     try {
       if (task.operation === 'add')
         await definition.addToMany(task.userIds, activities, { trim: task.trim });
+      else if (task.operation === 'update')
+        await definition.replaceInMany(task.userIds, activities);
       else await definition.removeFromMany(task.userIds, activities);
     } finally {
       timer.stop();

@@ -129,7 +129,7 @@ export class StatsdMetrics implements Metrics {
     this.#count(this.metricName(feed, 'deletes'), count);
   }
 
-  onFanout(feed: string, operation: 'add' | 'remove', count: number): void {
+  onFanout(feed: string, operation: 'add' | 'remove' | 'update', count: number): void {
     this.#count(this.metricName(feed, 'fanout', operation), count);
   }
 

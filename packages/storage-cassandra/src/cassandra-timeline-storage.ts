@@ -618,6 +618,75 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     return fresh.length;
   }
 
+  /**
+   * Update in place of flat timelines (whole activities): per chunk of up to 50 feeds, one read
+   * of which of them hold which of the ids (`feed_id IN ? AND activity_id IN ?`), then per feed
+   * holding any, one single-partition write of those rows again (an INSERT is an upsert, keeping
+   * the row's place: same clustering key). Feeds without the activity get nothing. A read then a
+   * write: an entry removed by another writer between the two is written again (see the README).
+   */
+  async replaceInMany(keys: readonly string[], items: readonly T[]): Promise<number> {
+    if (this.#tableKind !== 'flat') {
+      throw new InvalidArgumentError(
+        `replaceInMany rewrites flat timelines; feed ${this.name} is ${this.kind} (aggregated and notification feeds replace through modify)`,
+        { path: 'kind', value: this.kind },
+      );
+    }
+    if (keys.length === 0 || items.length === 0) return 0;
+    const statements = await this.#ready();
+    const rows = new Map<string, EncodedRow>();
+    for (const item of items) {
+      const row = this.#encode(statements, keys[0]!, item);
+      // A replaced row must lose a target the new version no longer has (unset would keep it).
+      row.values = row.values.map((value) => (value === UNSET ? null : value));
+      rows.set(row.key.activityId, row);
+    }
+    const ids = [...rows.keys()];
+    const unique = [...new Set(keys)];
+    const size = Math.max(1, Math.min(FEEDS_PER_READ, Math.floor(SINGLE_PAGE / ids.length)));
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += size) chunks.push(unique.slice(i, i + size));
+    const writes = this.#context.writes;
+    let replaced = 0;
+    await forEachLimited(chunks, writes.limit, async (chunk) => {
+      const feedIds = chunk.map((key) => this.#feedId(key));
+      const keyOf = new Map(chunk.map((key, index) => [feedIds[index]!, key]));
+      const context = {
+        operation: 'timeline.replace',
+        table: statements.table,
+        key: chunk.length === 1 ? chunk[0] : `${chunk[0]} and ${chunk.length - 1} other feed(s)`,
+      };
+      const limit = feedIds.length * ids.length;
+      const held = new Map<string, string[]>();
+      await writes.run(async () => {
+        const result = await this.#context.session.execute(
+          statements.presentMany!,
+          [feedIds, ids, limit],
+          { ...context, fetchSize: limit },
+        );
+        for (const row of result.rows) {
+          const feedId = String(row.feed_id);
+          const list = held.get(feedId) ?? [];
+          list.push(varintText(row.activity_id));
+          held.set(feedId, list);
+        }
+      });
+      await forEachLimited([...held], writes.limit, async ([feedId, present]) => {
+        await writes.run(() =>
+          this.#context.session.writePartition(
+            present.map((id) => ({
+              query: statements.insert,
+              params: [feedId, ...rows.get(id)!.values],
+            })),
+            { ...context, key: keyOf.get(feedId) },
+          ),
+        );
+        replaced += present.length;
+      });
+    });
+    return replaced;
+  }
+
   async removeIds(key: string, ids: readonly string[]): Promise<number> {
     return this.removeIdsFromMany([key], ids);
   }

@@ -6,6 +6,7 @@ import {
   activitiesById,
   applyMarkerUpdate,
   checkActivityConflict,
+  checkActivityUpdate,
   defineCapabilities,
   resolveFormat,
 } from '@sf/feeds/backend';
@@ -199,6 +200,23 @@ export class MemoryActivityStorage implements ActivityStorage {
       this.#activities.set(id, activity);
     }
     return added;
+  }
+
+  /**
+   * Overwrites stored activities, all or none (in one synchronous step: nothing runs between
+   * the check and the write).
+   * @throws ActivityNotFoundError, ActivityConflictError (nothing stored)
+   */
+  async updateMany(activities: readonly Activity[]): Promise<number> {
+    const byId = activitiesById(activities);
+    const stored = new Map<string, Activity>();
+    for (const id of byId.keys()) {
+      const activity = this.#activities.get(id);
+      if (activity) stored.set(id, activity);
+    }
+    checkActivityUpdate(byId, stored);
+    for (const [id, activity] of byId) this.#activities.set(id, activity);
+    return byId.size;
   }
 
   async getMany(ids: readonly string[]): Promise<Map<string, Activity>> {

@@ -1,5 +1,5 @@
 import type { Activity } from '@sf/activity';
-import { activitiesById, checkActivityConflict } from '@sf/feeds/backend';
+import { activitiesById, checkActivityConflict, checkActivityUpdate } from '@sf/feeds/backend';
 import type { ActivityStorage } from '@sf/feeds/backend';
 import type { Serializer } from '@sf/serializers';
 import { decodeRows, textOf, type PostgresContext } from './context.js';
@@ -79,6 +79,52 @@ export class PostgresActivityStorage implements ActivityStorage {
         );
       }
       return inserted.length;
+    });
+  }
+
+  /**
+   * Update in place, one transaction of two statements: lock the rows (`FOR UPDATE`, in id order)
+   * and check them (all stored, same actor), then `UPDATE ... FROM unnest(...)` the ones whose
+   * value changes. All or none.
+   * @throws ActivityNotFoundError when an id is not stored; ActivityConflictError when it holds
+   *   another actor's activity (nothing written)
+   */
+  async updateMany(activities: readonly Activity[]): Promise<number> {
+    if (activities.length === 0) return 0;
+    const byId = activitiesById(activities);
+    const ids = [...byId.keys()].map((id) => checkId(id, 'serializationId'));
+    ids.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+    const values = new Map(
+      ids.map((id) => [id, Buffer.from(this.#serializer.dumps(byId.get(id)!), 'utf8')]),
+    );
+    const context = { operation: 'activities.updateMany' };
+    return this.#context.runner.transaction(context, async (tx) => {
+      const rows = await tx.query<{ id: string; value: Buffer }>(
+        `SELECT id::text AS id, value FROM ${this.#table}
+         WHERE id = ANY($1::numeric[]) ORDER BY id FOR UPDATE`,
+        [ids],
+      );
+      const stored = new Map<string, Activity | null>();
+      const changed: string[] = [];
+      for (const row of rows) {
+        let previous: Activity | null = null;
+        try {
+          previous = this.#serializer.loads(textOf(row.value));
+        } catch {
+          // An undecodable value holds no activity to protect: overwritten, as addMany does.
+        }
+        stored.set(row.id, previous);
+        if (!row.value.equals(values.get(row.id)!)) changed.push(row.id);
+      }
+      checkActivityUpdate(byId, stored);
+      if (changed.length > 0) {
+        await tx.query(
+          `UPDATE ${this.#table} AS a SET value = v.value
+           FROM unnest($1::numeric[], $2::bytea[]) AS v(id, value) WHERE a.id = v.id`,
+          [changed, changed.map((id) => values.get(id)!)],
+        );
+      }
+      return ids.length;
     });
   }
 

@@ -1,5 +1,10 @@
 import type { Activity } from '@sf/activity';
-import { type ActivityStorage, activitiesById, checkActivityConflict } from '@sf/feeds';
+import {
+  type ActivityStorage,
+  activitiesById,
+  checkActivityConflict,
+  checkActivityUpdate,
+} from '@sf/feeds';
 import type { Serializer } from '@sf/serializers';
 import type { ActivityCache, CacheReadToken, InvalidationListener } from './activity-cache.js';
 import { type BatchCommand, type RedisClient, RedisRunner } from './redis-runner.js';
@@ -131,9 +136,92 @@ export class RedisActivityStorage implements ActivityStorage {
     return added;
   }
 
+  /**
+   * Update in place, in two round trips: one HMGET of every shard holding the ids (checked: all
+   * stored, same actor), then one `sfUpdateActivitiesV1` per shard in one pipeline (one per node
+   * on a cluster), which overwrites a shard's fields only if each still holds the value read
+   * (else it writes nothing and the shard is checked and tried again, up to 3 times). One
+   * activity, or activities of one shard, are updated atomically; across shards, a removal by
+   * another process between the check and the write is refused but may leave other shards
+   * written. The activity cache is invalidated around the write (this process reads the new
+   * version at once; other processes when Redis' invalidation reaches them).
+   * @throws ActivityNotFoundError when an id is not stored; ActivityConflictError when it holds
+   *   another actor's activity (nothing written)
+   */
+  async updateMany(activities: readonly Activity[]): Promise<number> {
+    if (activities.length === 0) return 0;
+    const byId = activitiesById(activities);
+    const values = new Map<string, string>();
+    for (const [id, activity] of byId)
+      values.set(checkId(id, 'serializationId'), this.#serializer.dumps(activity));
+    const read = new Map<string, string>();
+    const check = (current: ReadonlyMap<string, string>, ids: readonly string[]) => {
+      const stored = new Map<string, Activity | null>();
+      const part = new Map<string, Activity>();
+      for (const id of ids) {
+        part.set(id, byId.get(id)!);
+        const value = current.get(id);
+        if (value === undefined) continue;
+        read.set(id, value);
+        let activity: Activity | null = null;
+        try {
+          activity = this.#serializer.loads(value);
+        } catch {
+          // An undecodable value holds no activity to protect: overwritten, as addMany does.
+        }
+        stored.set(id, activity);
+      }
+      checkActivityUpdate(part, stored);
+    };
+    let pending = [...this.#byShard(values.keys())];
+    check(await this.#current(pending, 'activities.updateMany (check)'), [...values.keys()]);
+    const context = { operation: 'activities.updateMany' };
+    this.#invalidate(values.keys());
+    try {
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const commands: BatchCommand[] = pending.map(([shard, ids]) => {
+          const args: string[] = [];
+          for (const id of ids) args.push(id, values.get(id)!, read.get(id)!);
+          return {
+            key: shard,
+            enqueue: (pipeline) =>
+              RedisRunner.enqueueScript(pipeline, 'updateActivities', [shard], args),
+          };
+        });
+        const replies = await this.#context.runner.batch(context, commands);
+        const again: typeof pending = [];
+        replies.forEach((raw, index) => {
+          const reply = scriptReply('updateActivities', raw, context);
+          if ('updated' in reply) return;
+          const [shard, ids] = pending[index]!;
+          const current = new Map(ids.map((id) => [id, read.get(id)!]));
+          for (const [id, value] of reply.changed) {
+            if (value === '') current.delete(id);
+            else current.set(id, value);
+          }
+          check(current, ids);
+          again.push([shard, ids]);
+        });
+        if (again.length > 0 && attempt >= PUT_ATTEMPTS) {
+          throw new RedisReplyError(
+            context,
+            `the activities kept changing while they were updated (${PUT_ATTEMPTS} attempts)`,
+          );
+        }
+        pending = again;
+      }
+    } finally {
+      this.#invalidate(values.keys());
+    }
+    return byId.size;
+  }
+
   /** What the shards hold for their ids (absent ids are left out), in one round trip. */
-  async #current(shards: ReadonlyArray<[string, string[]]>): Promise<Map<string, string>> {
-    const context = { operation: 'activities.addMany (check)' };
+  async #current(
+    shards: ReadonlyArray<[string, string[]]>,
+    operation = 'activities.addMany (check)',
+  ): Promise<Map<string, string>> {
+    const context = { operation };
     const replies = await this.#context.runner.all(
       context,
       shards.map(

@@ -123,6 +123,14 @@ export function registerPinRoutes(app: FastifyInstance, ctx: RouteContext): void
     });
   });
 
+  app.post('/pins/:pinId/title', async (request, reply) => {
+    const user = requireUser(request);
+    const pinId = parseId((request.params as { pinId: string }).pinId, 'pin id');
+    const title = parseText(formFields(request.body).title, 'title', { min: 1, max: 80 });
+    const pin = await actions.renamePin(runtime, user, pinId, title);
+    return afterForm(request, reply, `/pins/${pin.id}`, { pin: pin.id, title: pin.title });
+  });
+
   app.post('/pins/:pinId/delete', async (request, reply) => {
     const user = requireUser(request);
     const pinId = parseId((request.params as { pinId: string }).pinId, 'pin id');

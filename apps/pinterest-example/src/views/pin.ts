@@ -32,7 +32,23 @@ export function pinPage(ctx: PageContext, view: PinView): SafeHtml {
         <p>${loveButton(pin, view.loves, view.loved, ctx.user !== null, ctx.path)}</p>
         ${
           own
-            ? html`<form method="post" action="/pins/${pin.id}/delete" class="inline">
+            ? html`<form method="post" action="/pins/${pin.id}/title" class="inline">
+                  <input
+                    name="title"
+                    value="${pin.title}"
+                    maxlength="80"
+                    required
+                    aria-label="Title"
+                    data-testid="pin-title-input"
+                  />
+                  <button class="btn btn-small" type="submit" data-testid="rename-pin">
+                    Rename
+                  </button>
+                </form>
+                <p class="muted small">
+                  Renaming updates the pin in place in every feed (updateActivity).
+                </p>
+                <form method="post" action="/pins/${pin.id}/delete" class="inline">
                   <button class="btn btn-danger btn-small" type="submit" data-testid="delete-pin">
                     Delete pin
                   </button>

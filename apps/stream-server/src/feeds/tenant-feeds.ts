@@ -275,6 +275,31 @@ export class TenantFeeds {
     return { removed: true, fanoutTasks: enqueued.tasks };
   }
 
+  /**
+   * Updates a published activity in place: the same activity (same id, actor, verb, object,
+   * time) with new extraContext, and a new target when one is given. Every feed holding it shows
+   * the new version on its next read, in the same position; feeds holding copies (notification
+   * feeds; every feed on Cassandra) are rewritten by a fanout of update tasks. Nothing is created:
+   * an activity the user did not publish is a 404.
+   */
+  async update(
+    userId: string,
+    activityId: string,
+    change: { extraContext: Record<string, unknown> },
+  ): Promise<{ id: string; activity: ActivityOutput; fanoutTasks: number }> {
+    numericUser(userId, 'update');
+    const activity = await this.#published(userId, activityId);
+    if (!activity) throw notFound(`user ${userId} has no activity ${activityId}`);
+    const updated = activity.withExtraContext(change.extraContext);
+    this.#serializer.dumps(updated);
+    const handle = await this.manager.updateActivity(updated);
+    return {
+      id: updated.serializationId,
+      activity: activityOutput(updated),
+      fanoutTasks: handle.tasks,
+    };
+  }
+
   async #published(userId: string, activityId: string): Promise<Activity | undefined> {
     const [activity] = await this.manager.userFeed
       .for(userId)

@@ -21,8 +21,11 @@ export interface FeedNameRule {
 export interface BackendCapabilities {
   /**
    * Flat timelines hold whole activities (Cassandra, as Stream Framework's Cassandra backend):
-   * feeds keep no separate activity storage for them and reads need no hydration. False when
-   * timelines hold ids and activities live in the activity storage (Redis, memory).
+   * feeds keep no separate activity storage for them and reads need no hydration (its aggregated
+   * timelines hold whole activities too). False when timelines hold ids and activities live in
+   * the activity storage (Redis, memory, PostgreSQL). An update in place (`updateActivity`) must
+   * rewrite every feed holding a copy when true (`TimelineStorage.replaceInMany`, required then),
+   * and writes no feed when false.
    */
   readonly storesFullActivities: boolean;
   /** The rule feed names must follow on this backend; `null`: any non-empty name. */

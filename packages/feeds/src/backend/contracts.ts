@@ -117,6 +117,14 @@ export interface TimelineStorage<T extends TimelineItem> {
    * activities, as with `modify`.
    */
   modifyMany?(...args: Parameters<ModifyMany<T>>): ReturnType<ModifyMany<T>>;
+  /**
+   * Update in place (flat timelines that hold whole activities: required when the backend
+   * declares `capabilities.storesFullActivities`). Rewrites, in each timeline of `keys` that holds
+   * an entry with an item's serialization id, that entry with the item, keeping its position;
+   * never adds an entry to a timeline that lacks it, never trims. Batched per chunk of feeds.
+   * Returns how many entries were rewritten.
+   */
+  replaceInMany?(keys: readonly string[], items: readonly T[]): Promise<number>;
 }
 
 /**
@@ -182,6 +190,15 @@ export interface ActivityStorage {
   getMany(ids: readonly string[]): Promise<Map<string, Activity>>;
   /** Returns how many were removed. */
   removeMany(ids: readonly string[]): Promise<number>;
+  /**
+   * Update in place: overwrites activities that are stored, all or none. Nothing is created:
+   * when an id is not stored the whole call throws `ActivityNotFoundError` (naming it) and
+   * stores nothing; when an id holds another actor's activity it throws `ActivityConflictError`
+   * and stores nothing (`checkActivityUpdate` does both checks). Returns how many activities
+   * were updated (distinct ids). Optional for backends written before it: feeds then fall back
+   * to `getMany` + `addMany` (`updateStoredActivities`), which a concurrent removal can race.
+   */
+  updateMany?(activities: readonly Activity[]): Promise<number>;
 }
 
 /** Unseen / unread counts of a notification feed. */

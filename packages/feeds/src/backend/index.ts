@@ -42,6 +42,7 @@ export type { MarkerEventMessage } from './events.js';
 export { KeyedMutex } from './keyed-mutex.js';
 export { applyMarkerUpdate } from './marker-update.js';
 export { activitiesById, checkActivityConflict } from './activity-conflicts.js';
+export { checkActivityUpdate, updateStoredActivities } from './activity-update.js';
 export { FormatMismatchError, detectFormatMismatch } from '../format-mismatch.js';
 export type { StoredValueKind } from '../format-mismatch.js';
 // One parser of every backend's `format` option (`'json'`, `'stream-framework'` or a format).

@@ -7,6 +7,7 @@ import type { ConformanceContext } from './conformance-context.js';
 import { markerTests } from './conformance-markers.js';
 import { notificationTests } from './conformance-notification.js';
 import { timelineTests } from './conformance-timeline.js';
+import { updateTests } from './conformance-update.js';
 import { idSchemeFor, makeActivities, makeActivity } from './fixtures.js';
 
 export interface ConformanceBackend {
@@ -76,5 +77,6 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
     notificationTests(ctx);
     markerTests(ctx);
     concurrencyTests(ctx);
+    updateTests(ctx);
   });
 }

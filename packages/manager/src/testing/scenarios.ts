@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Activity, Love } from '@sf/activity';
-import { AggregatedFeed, Feed } from '@sf/feeds';
+import { Activity, ActivityNotFoundError, Love } from '@sf/activity';
+import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
 import type { StorageBackend, UserId } from '@sf/feeds';
 import { idSchemeFor } from '@sf/feeds/testing';
 import { FanoutPriority } from '../fanout-queue.js';
@@ -67,6 +67,11 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
           keyFormat: 'feed:aggregated:{userId}',
           storage,
         }),
+        notification: NotificationFeed.define({
+          name: 'notification',
+          keyFormat: 'feed:notification:{userId}',
+          storage,
+        }),
       };
       const userFeed = Feed.defineUserFeed({
         name: 'user',
@@ -86,12 +91,13 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
         followActivityLimit: config.limit ?? 5000,
       });
       // Object `object` pinned by `actor`, `object` minutes after BASE (ids the backend's format stores).
-      const pin = (actor: number, object: number) =>
+      const pin = (actor: number, object: number, extraContext: Record<string, unknown> = {}) =>
         new Activity({
           actor,
           verb: Love,
           object,
           time: BASE + object * 60_000,
+          extraContext,
           idScheme: idSchemeFor(storage.format),
         });
       return { manager, feeds, followers, pin };
@@ -104,7 +110,7 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
       const followerIds = Array.from({ length: 7 }, (_, i) => 100 + i);
       const { manager, feeds, pin } = setup({ followers: new Map([[13, followerIds]]), chunk: 3 });
       const handle = await manager.addUserActivity(13, pin(13, 1));
-      expect(handle.tasks).toBe(6); // 3 chunks x 2 feeds
+      expect(handle.tasks).toBe(9); // 3 chunks x 3 feeds
       await manager.addUserActivity(13, pin(13, 2));
       for (const follower of followerIds) {
         expect(objects(await feeds.normal.for(follower).get())).toEqual([2, 1]);
@@ -144,7 +150,7 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
         onProgress: (p) => progress.push(p.imported),
       });
       expect(progress).toEqual([25, 50, 60]);
-      expect(handle.tasks).toBe(6); // 3 chunks x 2 feeds
+      expect(handle.tasks).toBe(9); // 3 chunks x 3 feeds
       expect(await manager.getUserFeed(13).count()).toBe(60);
       expect(await feeds.normal.for(22).count()).toBe(60); // maxLength 50, but imports do not trim
       expect((await feeds.normal.for(21).get({ limit: 1 }))[0]!.objectId).toBe(60);
@@ -168,13 +174,50 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
       }
     });
 
+    it('updates an activity in place: every feed shows the new version, re-fanned out only to feeds holding copies', async () => {
+      const followerIds = [21, 22, 23];
+      const { manager, feeds, pin } = setup({ followers: new Map([[13, followerIds]]), chunk: 2 });
+      const [first, edited] = [pin(13, 1, { title: 'one' }), pin(13, 2, { title: 'draft' })];
+      await manager.addUserActivity(13, first);
+      await manager.addUserActivity(13, edited);
+      const before = await feeds.normal.for(21).get();
+      const counts = await feeds.notification.for(21).counts();
+      const update = edited.withExtraContext({ title: 'final', likes: 5 });
+      const handle = await manager.updateActivity(update);
+      await handle.wait();
+      // One task per chunk of followers (2) per feed holding whole activities; none elsewhere.
+      const copies = Object.values(feeds).filter((definition) => definition.holdsActivityCopies);
+      expect(handle.tasks).toBe(2 * copies.length);
+      const titles = (activities: readonly Activity[]) =>
+        activities.map((activity) => activity.extraContext.title);
+      expect(titles(await manager.getUserFeed(13).get())).toEqual(['final', 'one']);
+      for (const follower of followerIds) {
+        const read = await feeds.normal.for(follower).get();
+        expect(read.map((a) => a.serializationId)).toEqual(before.map((a) => a.serializationId));
+        expect(titles(read)).toEqual(['final', 'one']);
+        expect(read[0]!.extraContext).toEqual({ title: 'final', likes: 5 });
+        const [group] = await feeds.aggregated.for(follower).get();
+        expect(titles(group!.activities)).toEqual(['one', 'final']);
+        const notifications = await feeds.notification.for(follower).get();
+        expect(titles(notifications.flatMap((item) => item.activities))).toEqual(['final', 'one']);
+        expect(await feeds.notification.for(follower).counts()).toEqual(counts);
+      }
+      expect(await feeds.normal.for(99).count()).toBe(0);
+      // Nothing is created by an update: an activity never published is refused.
+      await expect(manager.updateActivity(pin(13, 3, { title: 'new' }))).rejects.toBeInstanceOf(
+        ActivityNotFoundError,
+      );
+      expect(await manager.getUserFeed(13).count()).toBe(2);
+      expect(await feeds.normal.for(21).count()).toBe(2);
+    });
+
     it('fans out to high and low priority followers, one task set per priority', async () => {
       const { manager, feeds, pin } = setup({
         followers: new Map([[13, [21, 22]]]),
         low: new Map([[13, [31]]]),
       });
       const handle = await manager.addUserActivity(13, pin(13, 1));
-      expect(handle.tasks).toBe(4); // (HIGH, LOW) x (normal, aggregated)
+      expect(handle.tasks).toBe(6); // (HIGH, LOW) x (normal, aggregated, notification)
       for (const follower of [21, 22, 31]) {
         expect(objects(await feeds.normal.for(follower).get())).toEqual([1]);
         expect(await feeds.aggregated.for(follower).count()).toBe(1);

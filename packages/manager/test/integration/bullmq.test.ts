@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SfError } from '@sf/activity';
-import { FanoutPriority } from '../../src/index.js';
+import { NotificationFeed } from '@sf/feeds';
+import { FanoutPriority, Manager } from '../../src/index.js';
 import type { FanoutTask, ManagerTask } from '../../src/index.js';
 import { BullmqFanoutQueue, bullmqFanoutQueue } from '../../src/bullmq.js';
 import {
@@ -216,6 +217,62 @@ describe.each(queueBackends)('BullMQ fanout queue on %s', (queueBackend) => {
     await Promise.all([first.wait(), second.wait()]);
     await (await fixtureApp.queue.enqueue(tasks)).wait();
     expect(await verifyFanout(fixtureApp, ids, activity)).toEqual([]);
+  });
+
+  it('runs an update in place as fanout.update jobs, only for the feeds holding copies', async () => {
+    const fixtureApp = app({ name: 'update', queueBackend });
+    const { queuePrefix } = prefixes('update-queue', queueBackend);
+    const queue = bullmqFanoutQueue({
+      ...queueLocation({
+        redisUrl: REDIS_URL,
+        keyPrefix: fixtureApp.keyPrefix,
+        queueBackend,
+        queuePrefix,
+        postgresUrl: POSTGRES_URL,
+        followers: 0,
+        lowFollowers: 0,
+        chunkSize: 100,
+      }),
+      waitPollInterval: 100,
+    });
+    const notification = NotificationFeed.define({
+      name: 'notification',
+      keyFormat: 'feed:notification:{userId}',
+      storage: fixtureApp.storage,
+    });
+    const followers = followerIds(150, HIGH_BASE);
+    const manager = new Manager({
+      feeds: { normal: fixtureApp.feeds.normal, notification },
+      userFeed: fixtureApp.userFeed,
+      queue,
+      fanoutChunkSize: 100,
+      getFollowerIds: async () => followers,
+    });
+    const worker = queue.createWorker({ manager });
+    cleanups.push(async () => {
+      await worker.close();
+      await queue.obliterate().catch(() => undefined);
+      await queue.close();
+      await deleteQueue(queueBackend, queuePrefix);
+    });
+    await worker.waitUntilReady();
+    const activity = pin(3);
+    await (await manager.addUserActivity(AUTHOR, activity)).wait();
+    const handle = await manager.updateActivity(activity.withExtraContext({ title: 'renamed' }));
+    expect(handle.tasks).toBe(2); // 2 chunks of followers x the notification feed (ids elsewhere)
+    await handle.wait();
+    const names = (await queue.queue('HIGH').getJobs(['completed'])).map((job) => job.name);
+    expect(names.filter((name) => name.startsWith('fanout.update'))).toEqual([
+      'fanout.update.notification',
+      'fanout.update.notification',
+    ]);
+    for (const follower of [followers[0]!, followers.at(-1)!]) {
+      const [item] = await notification.for(follower).get();
+      expect(item!.activities[0]!.extraContext).toEqual({ title: 'renamed' });
+      expect(item!.activities[0]!.serializationId).toBe(activity.serializationId);
+      const [read] = await fixtureApp.feeds.normal.for(follower).get();
+      expect(read!.extraContext).toEqual({ title: 'renamed' });
+    }
   });
 
   it('a worker for HIGH only never takes LOW work', async () => {

@@ -11,6 +11,7 @@ import * as lockModule from './lock-1.js';
 import * as markersModule from './markers-2.js';
 import * as modifyManyModule from './modify-many-n.js';
 import * as putActivitiesModule from './put-activities-1.js';
+import * as updateActivitiesModule from './update-activities-1.js';
 import * as rangeModule from './range-1.js';
 import type { LuaScript } from './script.js';
 import * as unlockModule from './unlock-1.js';
@@ -89,6 +90,7 @@ describe('the scripts', () => {
       'put-activities-1.ts': putActivitiesModule,
       'range-1.ts': rangeModule,
       'unlock-1.ts': unlockModule,
+      'update-activities-1.ts': updateActivitiesModule,
     };
     const files = readdirSync(new URL('.', import.meta.url)).filter((file) =>
       /^[a-z-]+-(\d+|n)\.ts$/.test(file),
@@ -114,6 +116,7 @@ describe('the scripts', () => {
       'sfPutActivitiesV1',
       'sfRangeV1',
       'sfUnlockV1',
+      'sfUpdateActivitiesV1',
     ]);
   });
 
@@ -144,6 +147,13 @@ describe('replies', () => {
         ['2', 'b'],
       ],
     });
+    expect(scriptReply('updateActivities', 2, context)).toEqual({ updated: 2 });
+    expect(scriptReply('updateActivities', ['1', '', '2', 'b'], context)).toEqual({
+      changed: [
+        ['1', ''],
+        ['2', 'b'],
+      ],
+    });
     expect(scriptReply('markers', [1, 2], context)).toEqual({ unseen: 1, unread: 2 });
     expect(scriptReply('range', ['1', '2'], context)).toEqual(['1', '2']);
     expect(scriptReply('addMany', 7, context)).toBe(7);
@@ -160,6 +170,7 @@ describe('replies', () => {
       ['lock', 2],
       ['commit', 'OK'],
       ['putActivities', ['1']],
+      ['updateActivities', ['1', 2]],
       ['markers', [1]],
       ['range', [1]],
       ['addMany', null],

@@ -10,6 +10,7 @@ import { type PutActivitiesSignature, putActivities } from './put-activities-1.j
 import { type RangeSignature, range } from './range-1.js';
 import type { LuaScript } from './script.js';
 import { type UnlockSignature, unlock } from './unlock-1.js';
+import { type UpdateActivitiesSignature, updateActivities } from './update-activities-1.js';
 
 /** Every script by the name callers use: what a call passes (KEYS, ARGV) and gets back. */
 export interface ScriptSignatures {
@@ -21,6 +22,7 @@ export interface ScriptSignatures {
   markers: MarkersSignature;
   modifyMany: ModifyManySignature;
   putActivities: PutActivitiesSignature;
+  updateActivities: UpdateActivitiesSignature;
 }
 
 export type ScriptName = keyof ScriptSignatures;
@@ -47,6 +49,7 @@ export const scripts: { readonly [N in ScriptName]: LoadedScript<ScriptReply<N>>
   markers: load(markers),
   modifyMany: load(modifyMany),
   putActivities: load(putActivities),
+  updateActivities: load(updateActivities),
 };
 
 /** A script's raw reply, typed; a reply of another shape is a RedisReplyError. */

@@ -132,6 +132,36 @@ describe('activity cache (single Redis)', () => {
     });
   }
 
+  for (const format of ['json', 'stream-framework'] as const) {
+    it(`shows an update in place on the next read, here at once and in another process (${format} format)`, async () => {
+      const writer = await cachedStorage({ format });
+      const reader = await cachedStorage({ format });
+      const original = activity(6, { title: 'old', likes: 1 });
+      await writer.activityStorage({ name: 'normal' }).addMany([original]);
+      await writer.activityCache.sync();
+      await reader.activityCache.sync();
+      const id = original.serializationId;
+      // Both processes hold the old version in their caches.
+      for (const storage of [writer, reader]) {
+        await storage.activityStorage({ name: 'normal' }).getMany([id]);
+        const before = storage.activityCache.stats();
+        const cached = await storage.activityStorage({ name: 'normal' }).getMany([id]);
+        expect(delta(storage.activityCache.stats(), before)).toEqual({ hits: 1, misses: 0 });
+        expect(cached.get(id)!.extraContext).toEqual({ title: 'old', likes: 1 });
+      }
+      const updated = original.withExtraContext({ title: 'new', likes: 2 });
+      expect(await writer.activityStorage({ name: 'normal' }).updateMany!([updated])).toBe(1);
+      // The writing process: at once, without waiting for Redis' message.
+      const own = await writer.activityStorage({ name: 'normal' }).getMany([id]);
+      expect(own.get(id)!.extraContext).toEqual({ title: 'new', likes: 2 });
+      // Another process: once Redis' invalidation (sent with the write) has arrived.
+      await reader.activityCache.sync();
+      const other = await reader.activityStorage({ name: 'normal' }).getMany([id]);
+      expect(other.get(id)!.extraContext).toEqual({ title: 'new', likes: 2 });
+      expect(other.get(id)!.serializationId).toBe(id);
+    });
+  }
+
   it("sees this process' own removals at once, without waiting for Redis' message", async () => {
     const storage = await cachedStorage();
     const activities = storage.activityStorage({ name: 'normal' });

@@ -147,6 +147,19 @@ for (const target of targets()) {
         expect(await runner.script(context, 'putActivities', [shard], ['1', 'w', ''])).toEqual({
           conflicts: [['1', 'v']],
         });
+        // Update in place: only fields that still hold the value read; never creates one.
+        expect(await runner.script(context, 'updateActivities', [shard], ['1', 'w', 'v'])).toEqual({
+          updated: 1,
+        });
+        expect(
+          await runner.script(context, 'updateActivities', [shard], ['1', 'x', 'v', '2', 'y', 'v']),
+        ).toEqual({
+          changed: [
+            ['1', 'w'],
+            ['2', ''],
+          ],
+        });
+        expect(await redis.hgetall(shard)).toEqual({ '1': 'w' });
 
         const expected = new Map(names.map((name) => [sha1(scripts[name].lua), name]));
         // EVALSHA names the script by the SHA of its source; EVAL (after NOSCRIPT) sends the source.
