@@ -78,7 +78,8 @@ async function redisFigures(): Promise<void> {
       `redis updateActivity (flat + aggregated feeds, ids: no fanout): ${((total * 1000) / UPDATES).toFixed(0)} µs per call, ${(commands / UPDATES).toFixed(1)} commands per call (${UPDATES} calls)`,
     );
     const [read] = await m.getFeeds(21).normal!.get({ limit: 1 });
-    if (read?.extraContext.likes !== UPDATES - 1) throw new Error('the last update is not read');
+    if (!(read instanceof Activity) || read.extraContext.likes !== UPDATES - 1)
+      throw new Error('the last update is not read');
   } finally {
     await storage.close();
     let cursor = '0';
@@ -115,7 +116,8 @@ async function cassandraFigures(): Promise<void> {
       publish.push(published);
       update.push(updated);
       const [read] = await m.getFeeds(followers.at(-1)!).normal!.get({ limit: 1 });
-      if (read?.extraContext.title !== 'new') throw new Error('the update is not read');
+      if (!(read instanceof Activity) || read.extraContext.title !== 'new')
+        throw new Error('the update is not read');
     }
     const per1000 = (values: number[]) =>
       ((values.reduce((a, b) => a + b, 0) / values.length) * 1000) / FOLLOWERS;
