@@ -3,6 +3,7 @@ import type { StorageBackend } from '../backend/contracts.js';
 import { activityTests } from './conformance-activities.js';
 import { aggregatedTests } from './conformance-aggregated.js';
 import { concurrencyTests } from './conformance-concurrency.js';
+import { filterTests } from './conformance-filters.js';
 import type { ConformanceContext } from './conformance-context.js';
 import { markerTests } from './conformance-markers.js';
 import { notificationTests } from './conformance-notification.js';
@@ -76,5 +77,6 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
     notificationTests(ctx);
     markerTests(ctx);
     concurrencyTests(ctx);
+    filterTests(ctx);
   });
 }
