@@ -2,6 +2,7 @@ import { RedisReplyError, type RedisOperationContext } from '../errors.js';
 import { type AddManySignature, addMany } from './add-many-n.js';
 import { type CommitSignature, commit } from './commit-3.js';
 import { fragments } from './fragments.js';
+import { type IndexedSignature, indexed } from './indexed-n.js';
 import { expandIncludes } from './include.js';
 import { type LockSignature, lock } from './lock-1.js';
 import { type MarkersSignature, markers } from './markers-2.js';
@@ -21,6 +22,7 @@ export interface ScriptSignatures {
   markers: MarkersSignature;
   modifyMany: ModifyManySignature;
   putActivities: PutActivitiesSignature;
+  indexed: IndexedSignature;
 }
 
 export type ScriptName = keyof ScriptSignatures;
@@ -47,6 +49,7 @@ export const scripts: { readonly [N in ScriptName]: LoadedScript<ScriptReply<N>>
   markers: load(markers),
   modifyMany: load(modifyMany),
   putActivities: load(putActivities),
+  indexed: load(indexed),
 };
 
 /** A script's raw reply, typed; a reply of another shape is a RedisReplyError. */
