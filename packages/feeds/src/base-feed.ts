@@ -7,7 +7,7 @@ import {
   toSerializationId,
 } from '@sf/activity';
 import { InvalidFeedOptionError, InvalidQueryError } from './errors.js';
-import type { ActivityOrId } from '@sf/activity';
+import type { ActivityOrId, VerbRegistry } from '@sf/activity';
 import type { SerializationFormat } from '@sf/serializers';
 import { formatFeedKey, validateKeyFormat, validateUserId } from './keys.js';
 import type { UserId } from './keys.js';
@@ -436,11 +436,15 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
    * Entries per verb (keyed by infinitive) or per value of the declared `extraContext` field, in
    * the whole feed (filters do not apply); values with no entry are absent. From the backend's
    * indexes when it keeps them, else by scanning the feed. An aggregated entry counts once for
-   * each verb (value) its activities hold.
+   * each verb (value) its activities hold. Verb names come from `options.verbRegistry` (default:
+   * the process-wide registry); a verb it does not know is keyed by its id.
    *
    * @throws InvalidQueryError for a dimension the definition's `index` does not declare
    */
-  async countBy(dimension: 'verb' | (string & {})): Promise<Record<string, number>> {
+  async countBy(
+    dimension: 'verb' | (string & {}),
+    options: { verbRegistry?: VerbRegistry } = {},
+  ): Promise<Record<string, number>> {
     const definition = this.definition;
     const index = definition.index;
     let kind: TimelineDimension;
@@ -474,7 +478,7 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
     }
     const result: Record<string, number> = {};
     for (const [value, count] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      result[kind === 'verb' ? verbName(value) : value] = count;
+      result[kind === 'verb' ? verbName(value, options.verbRegistry) : value] = count;
     }
     return result;
   }
@@ -509,9 +513,9 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
 }
 
 /** A verb id's infinitive, or the id itself for a verb this process has not registered. */
-function verbName(id: string): string {
+function verbName(id: string, registry?: VerbRegistry): string {
   try {
-    return getVerbById(Number(id)).infinitive;
+    return (registry ? registry.get(Number(id)) : getVerbById(Number(id))).infinitive;
   } catch {
     return id;
   }

@@ -1,4 +1,9 @@
-import { InvalidActivityError, defaultVerbRegistry, toSerializationId } from '@sf/activity';
+import {
+  InvalidActivityError,
+  MAX_VERB_ID,
+  defaultVerbRegistry,
+  toSerializationId,
+} from '@sf/activity';
 import type { Verb } from '@sf/activity';
 import { InvalidQueryError } from './errors.js';
 import type { IdFilter, TimelineOrder } from './backend/contracts.js';
@@ -67,8 +72,9 @@ export function resolveVerbId(value: unknown, path = 'filter.verb'): number {
   } else if (typeof value === 'number') {
     found = verbs.find((verb) => verb.id === value);
   } else if (typeof value === 'object' && value !== null && 'id' in value) {
+    // A Verb object is taken at its word (it may come from another registry than the default).
     const id = (value as { id: unknown }).id;
-    found = verbs.find((verb) => verb.id === id);
+    if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= MAX_VERB_ID) return id;
   }
   if (!found) {
     const known = verbs.map((verb) => verb.infinitive).join(', ');
