@@ -37,7 +37,7 @@ export interface FeedConfig {
   aggregator?: 'verb-day' | 'verb-object-day';
   /**
    * What reads may filter and count by: the verb (`?verb=love`) and one `extraContext` field
-   * (`?board=b12`), kept as indexes at write time on flat feeds of Redis and PostgreSQL.
+   * (`?board=b12`), kept as indexes at write time on flat feeds (memory, Redis, PostgreSQL).
    */
   index?: { verb?: boolean; field?: string };
 }
