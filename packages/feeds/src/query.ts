@@ -73,7 +73,7 @@ export function resolveVerbId(value: unknown, path = 'filter.verb'): number {
     found = verbs.find((verb) => verb.id === value);
   } else if (typeof value === 'object' && value !== null && 'id' in value) {
     // A Verb object is taken at its word (it may come from another registry than the default).
-    const id = (value as { id: unknown }).id;
+    const id = value.id;
     if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= MAX_VERB_ID) return id;
   }
   if (!found) {

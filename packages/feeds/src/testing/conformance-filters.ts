@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Activity } from '@sf/activity';
 import { AggregatedFeed } from '../aggregated-feed.js';
-import { InvalidQueryError } from '../errors.js';
+import { InvalidFeedOptionError, InvalidQueryError } from '../errors.js';
 import { Feed } from '../feed.js';
 import type { FeedIndexOptions } from '../base-feed.js';
 import { ids, verbs } from './fixtures.js';
@@ -42,8 +42,12 @@ export function filterTests(ctx: ConformanceContext): void {
       ids([...activities].reverse().filter(keep));
 
     const isVerb = (id: number) => (activity: Activity) => activity.verb.id === id;
-    const onBoard = (value: string) => (activity: Activity) =>
-      activity.extraContext.board !== undefined && String(activity.extraContext.board) === value;
+    /** The test's boards are strings or integers (see boardOf). */
+    const boardKey = (activity: Activity): string | undefined => {
+      const board = activity.extraContext.board as string | number | undefined;
+      return board === undefined ? undefined : String(board);
+    };
+    const onBoard = (value: string) => (activity: Activity) => boardKey(activity) === value;
 
     async function seeded(count: number, maxLength = 100) {
       const definition = define(maxLength);
@@ -118,8 +122,8 @@ export function filterTests(ctx: ConformanceContext): void {
       const byBoard: Record<string, number> = {};
       for (const activity of activities) {
         byVerb[activity.verb.infinitive] = (byVerb[activity.verb.infinitive] ?? 0) + 1;
-        const board = activity.extraContext.board;
-        if (board !== undefined) byBoard[String(board)] = (byBoard[String(board)] ?? 0) + 1;
+        const board = boardKey(activity);
+        if (board !== undefined) byBoard[board] = (byBoard[board] ?? 0) + 1;
       }
       expect(await feed.countBy('verb')).toEqual(byVerb);
       expect(await feed.countBy('board')).toEqual(byBoard);
@@ -213,6 +217,10 @@ export function filterTests(ctx: ConformanceContext): void {
       expect(() => full.filter({ verb: 998 })).toThrow(/998/);
       expect(() => full.filter({ extraContext: { board: 1.5 } })).toThrow(InvalidQueryError);
       expect(() => full.filter({ extraContext: { topic: 'x' } })).toThrow(/extraContext\.topic/);
+      // The declaration itself is checked when the feed is defined.
+      expect(() => define(100, { verb: 'yes' as never })).toThrow(InvalidFeedOptionError);
+      expect(() => define(100, { field: 'a-b' })).toThrow(/index\.field of feed filtered/);
+      expect(() => define(100, { fields: ['a'] } as never)).toThrow(/takes verb and field/);
     });
 
     it('filters aggregated feeds by the verbs their aggregated activities hold', async () => {
