@@ -47,7 +47,11 @@
           if (target) target.insertAdjacentHTML('beforeend', page.html);
           if (page.cursor) {
             link.dataset.cursor = page.cursor;
-            link.href = link.dataset.more + '?before=' + encodeURIComponent(page.cursor);
+            link.href =
+              link.dataset.more +
+              (link.dataset.more.indexOf('?') >= 0 ? '&' : '?') +
+              'before=' +
+              encodeURIComponent(page.cursor);
             link.removeAttribute('aria-busy');
           } else {
             var end = document.createElement('p');

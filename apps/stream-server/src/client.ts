@@ -27,6 +27,10 @@ export interface FeedPageOptions {
   idLte?: string;
   idGt?: string;
   idGte?: string;
+  /** Only activities of this verb (a feed declaring index.verb). */
+  verb?: string;
+  /** `board: 'b12'`: the value of the feed's indexed extraContext field. */
+  [field: string]: string | number | undefined;
 }
 
 export interface MarkOptions {
@@ -210,6 +214,21 @@ export class StreamClient {
     for (const [key, value] of Object.entries(page))
       if (value !== undefined) params.set(key, String(value));
     return this.#call('GET', `/feeds/${segment(feed)}/${segment(userId)}`, undefined, params);
+  }
+
+  /** Entries of a user's feed per verb (`by` 'verb', the default) or per indexed field value. */
+  async countFeed(
+    feed: string,
+    userId: UserId,
+    by = 'verb',
+  ): Promise<{ feed: string; userId: string; by: string; counts: Record<string, number> }> {
+    const params = new URLSearchParams({ by });
+    return this.#call(
+      'GET',
+      `/feeds/${segment(feed)}/${segment(userId)}/counts`,
+      undefined,
+      params,
+    );
   }
 
   /** Adds an activity to one user's feed (no fanout). */

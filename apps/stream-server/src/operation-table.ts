@@ -140,6 +140,28 @@ export function operationTable(operations: Operations, schemas: Schemas): Operat
       },
     },
     {
+      method: 'countFeed',
+      access: 'read',
+      summary:
+        "Entries of a user's feed per verb (or per value of its indexed extraContext field).",
+      feeds: true,
+      params: object({ ...feedRef, ...schemas.feedCountBy }, ['feed', 'userId']),
+      positional: ['feed', 'userId', 'by'],
+      run: async (tenant, params) => {
+        const { feed, userId, by } = params as unknown as FeedParams & { by?: string };
+        return feedsOf(tenant).countBy(feed, user(userId), by ?? 'verb');
+      },
+      rest: {
+        method: 'GET',
+        url: '/feeds/:feed/:userId/counts',
+        tag: 'feeds',
+        summary: "Entries of a user's feed per verb (`?by=verb`) or per indexed field value.",
+        query: { type: 'object', additionalProperties: false, properties: schemas.feedCountBy },
+        response: schemas.feedCounts,
+        errors: [400, 401],
+      },
+    },
+    {
       method: 'addToFeed',
       access: 'write',
       summary: "Add an activity to one user's feed (no fanout).",

@@ -209,6 +209,50 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
     idLte: idBound,
     idGt: { ...idBound, description: 'Only activities with a greater id (newer).' },
     idGte: idBound,
+    verb: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      description:
+        'Only activities of this verb (infinitive or id), on a feed whose config declares index.verb.',
+    },
+    // The extraContext fields some feed declares in index.field: `?board=b12`.
+    ...Object.fromEntries(
+      [...new Set(config.feeds.flatMap((feed) => feed.index?.field ?? []))].map((field) => [
+        field,
+        {
+          type: 'string',
+          minLength: 1,
+          maxLength: 256,
+          description: `Only activities whose extraContext.${field} is this value (feeds declaring index.field "${field}").`,
+        },
+      ]),
+    ),
+  };
+
+  const feedCountBy = {
+    by: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      default: 'verb',
+      description: '`verb`, or the extraContext field the feed declares in index.field.',
+    },
+  };
+
+  const feedCounts: JsonSchema = {
+    type: 'object',
+    required: ['feed', 'userId', 'by', 'counts'],
+    properties: {
+      feed: { type: 'string' },
+      userId: { type: 'string' },
+      by: { type: 'string' },
+      counts: {
+        type: 'object',
+        additionalProperties: { type: 'integer' },
+        description: 'Entries per verb infinitive (or field value); values with none are absent.',
+      },
+    },
   };
 
   const mark = {
@@ -271,6 +315,8 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
     userIdParam,
     activityId,
     feedPage,
+    feedCountBy,
+    feedCounts,
     mark,
     counts,
     feedRead,

@@ -16,8 +16,20 @@ export function testConfig(overrides: Record<string, unknown> = {}): ServerConfi
     ],
     feeds: [
       { name: 'user', type: 'flat', keyFormat: 'user:{userId}', maxLength: 1000, role: 'user' },
-      { name: 'timeline', type: 'flat', keyFormat: 'feed:{userId}', maxLength: 100 },
-      { name: 'aggregated', type: 'aggregated', keyFormat: 'aggregated:{userId}', maxLength: 50 },
+      {
+        name: 'timeline',
+        type: 'flat',
+        keyFormat: 'feed:{userId}',
+        maxLength: 100,
+        index: { verb: true, field: 'board' },
+      },
+      {
+        name: 'aggregated',
+        type: 'aggregated',
+        keyFormat: 'aggregated:{userId}',
+        maxLength: 50,
+        index: { verb: true },
+      },
       {
         name: 'notification',
         type: 'notification',

@@ -456,6 +456,11 @@ export class AggregatedFeed<A extends AggregatedActivity = AggregatedActivity> e
     return this.definition.hydrate(this.key, items);
   }
 
+  /** Verb and field filters keep the aggregated activities holding a matching activity. */
+  protected activitiesOf(item: A): readonly Activity[] {
+    return item.activities;
+  }
+
   async add(activity: Activity, options?: WriteOptions): Promise<A[]> {
     return this.addMany([activity], options);
   }

@@ -1,21 +1,24 @@
 import {
   Activity,
   DehydratedActivity,
+  getVerbById,
   InvalidActivityError,
   InvalidArgumentError,
   toSerializationId,
 } from '@sf/activity';
 import { InvalidFeedOptionError, InvalidQueryError } from './errors.js';
-import type { ActivityOrId } from '@sf/activity';
+import type { ActivityOrId, VerbRegistry } from '@sf/activity';
 import type { SerializationFormat } from '@sf/serializers';
 import { formatFeedKey, validateKeyFormat, validateUserId } from './keys.js';
 import type { UserId } from './keys.js';
 import { noopMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
-import { toIdFilter, toOrder, validatePage } from './query.js';
+import { toOrder, toViewFilter, validatePage } from './query.js';
 import type { FeedFilter, FeedOrdering, PageOptions } from './query.js';
 import { checkFeedName } from './backend/capabilities.js';
 import { updateStoredActivities } from './backend/activity-update.js';
+import { indexedValuesOf, isEmptyWhere, matchesWhere } from './backend/indexes.js';
+import type { TimelineDimension, TimelineIndex, TimelineWhere } from './backend/indexes.js';
 import type {
   ActivityStorage,
   IdFilter,
@@ -43,6 +46,57 @@ export interface BaseFeedOptions {
   metrics?: Metrics;
   /** Called with the ids that a read skipped because their activity was missing or could not be read. */
   onMissingActivities?: (feedKey: string, ids: string[]) => void;
+  /**
+   * What `filter({ verb })`, `filter({ extraContext: { [field]: value } })` and `countBy` may
+   * use: the verb, and one `extraContext` field (values strings or integers). On a backend
+   * declaring `capabilities.indexedFilters`, flat timelines keep an index per value at write
+   * time; elsewhere (and for aggregated feeds) reads scan the timeline.
+   */
+  index?: FeedIndexOptions;
+}
+
+/** The `index` option of a feed definition. */
+export interface FeedIndexOptions {
+  verb?: boolean;
+  /** One `extraContext` field, e.g. `'board'`. */
+  field?: string;
+}
+
+/** Entries read per round trip when a filter scans the timeline. */
+const SCAN_BATCH = 200;
+
+function validateIndex(index: FeedIndexOptions | undefined, feedName: string): TimelineIndex {
+  if (index === undefined) return Object.freeze({ verb: false, field: null });
+  if (typeof index !== 'object' || index === null) {
+    throw new InvalidFeedOptionError(
+      `index of feed ${feedName} must be an object like { verb: true, field: 'board' }, got ${String(index)}`,
+      { path: 'options.index', value: index },
+    );
+  }
+  for (const key of Object.keys(index)) {
+    if (key !== 'verb' && key !== 'field') {
+      throw new InvalidFeedOptionError(
+        `index of feed ${feedName} takes verb and field (one extraContext field), got ${JSON.stringify(key)}`,
+        { path: `options.index.${key}`, value: (index as Record<string, unknown>)[key] },
+      );
+    }
+  }
+  if (index.verb !== undefined && typeof index.verb !== 'boolean') {
+    throw new InvalidFeedOptionError(
+      `index.verb of feed ${feedName} must be a boolean, got ${String(index.verb)}`,
+      { path: 'options.index.verb', value: index.verb },
+    );
+  }
+  if (
+    index.field !== undefined &&
+    (typeof index.field !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(index.field))
+  ) {
+    throw new InvalidFeedOptionError(
+      `index.field of feed ${feedName} must name one extraContext field (letters, digits, _; max 63), got ${JSON.stringify(index.field) ?? String(index.field)}`,
+      { path: 'options.index.field', value: index.field },
+    );
+  }
+  return Object.freeze({ verb: index.verb === true, field: index.field ?? null });
 }
 
 export function idOf(activity: ActivityOrId | DehydratedActivity): string {
@@ -86,6 +140,8 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
   readonly format: SerializationFormat;
   readonly metrics: Metrics;
   readonly onMissingActivities: ((feedKey: string, ids: string[]) => void) | undefined;
+  /** The declared indexed dimensions (`index` option). */
+  readonly index: TimelineIndex;
   abstract readonly timeline: TimelineStorage<T>;
   /** Where activities live when the timeline holds ids (null when this feed needs none). */
   abstract readonly activityStorage: ActivityStorage | null;
@@ -131,6 +187,15 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
     this.format = options.format ?? options.storage.format;
     this.metrics = options.metrics ?? noopMetrics;
     this.onMissingActivities = options.onMissingActivities;
+    this.index = validateIndex(options.index, this.name);
+  }
+
+  /**
+   * Whether filtered reads and `countBy` use the timeline's own indexes (flat feeds on a backend
+   * declaring `capabilities.indexedFilters`); false: they scan the timeline.
+   */
+  get indexedReads(): boolean {
+    return false;
   }
 
   keyFor(userId: UserId): string {
@@ -255,6 +320,8 @@ export interface FeedView {
   userId: UserId;
   filter: IdFilter;
   order: TimelineOrder;
+  /** Indexed values (verb, declared field) entries must have. */
+  where?: TimelineWhere;
 }
 
 /** The read side shared by every feed type: paging, filtering, ordering, counting. */
@@ -268,7 +335,12 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
     this.definition = definition;
     this.userId = validateUserId(userId);
     this.key = definition.keyFor(this.userId);
-    this.view = { userId: this.userId, filter: view?.filter ?? {}, order: view?.order ?? 'desc' };
+    this.view = {
+      userId: this.userId,
+      filter: view?.filter ?? {},
+      order: view?.order ?? 'desc',
+      where: view?.where ?? {},
+    };
   }
 
   protected abstract withView(view: FeedView): this;
@@ -276,9 +348,28 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
   /** Turns stored items into what the feed returns (hydration). */
   protected abstract materialize(items: T[]): Promise<R[]>;
 
-  /** A copy of this feed that only returns items matching the filter (combined with any earlier one). */
+  /** The activities an item holds (itself for flat feeds): what verb and field filters look at. */
+  protected abstract activitiesOf(item: R): readonly Activity[];
+
+  /**
+   * A copy of this feed that only returns items matching the filter (combined with any earlier
+   * one): id bounds, and on a feed declaring them, `verb` and the declared `extraContext` field.
+   *
+   * @throws InvalidQueryError for a dimension the definition's `index` does not declare
+   */
   filter(filter: FeedFilter): this {
-    return this.withView({ ...this.view, filter: toIdFilter(this.view.filter, filter) });
+    const next = toViewFilter(
+      { filter: this.view.filter, where: this.view.where ?? {} },
+      filter,
+      this.definition.index,
+      this.definition.name,
+    );
+    return this.withView({ ...this.view, ...next });
+  }
+
+  /** The current verb / field filter (verb id, field value in index form). */
+  get whereFilter(): Readonly<TimelineWhere> {
+    return this.view.where ?? {};
   }
 
   /** A copy of this feed in the given order. */
@@ -297,10 +388,17 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
     if (page.limit === 0) return [];
     const timer = this.definition.metrics.feedReadTimer(this.definition.name);
     try {
+      const where = this.view.where;
+      if (!isEmptyWhere(where) && !this.definition.indexedReads) {
+        const results = await this.#scan(where!, page.offset, page.limit);
+        this.definition.metrics.onFeedRead(this.definition.name, results.length);
+        return results;
+      }
       const items = await this.definition.timeline.get(this.key, {
         ...page,
         filter: this.view.filter,
         order: this.view.order,
+        ...(isEmptyWhere(where) ? {} : { where }),
       });
       const results = await this.materialize(items);
       this.definition.metrics.onFeedRead(this.definition.name, results.length);
@@ -329,9 +427,96 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
     return item;
   }
 
+  /**
+   * The scan behind filtered reads on backends without indexes (and aggregated feeds): reads the
+   * timeline in its order, `SCAN_BATCH` entries per round trip, materializes each batch and
+   * keeps the items holding an activity with the wanted values.
+   */
+  async #scan(where: TimelineWhere, offset: number, limit: number | null): Promise<R[]> {
+    const results: R[] = [];
+    let skip = offset;
+    for (let start = 0; ; start += SCAN_BATCH) {
+      const items = await this.definition.timeline.get(this.key, {
+        offset: start,
+        limit: SCAN_BATCH,
+        filter: this.view.filter,
+        order: this.view.order,
+      });
+      if (items.length === 0) return results;
+      for (const item of await this.materialize(items)) {
+        if (!this.#matches(item, where)) continue;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        results.push(item);
+        if (limit !== null && results.length >= limit) return results;
+      }
+      if (items.length < SCAN_BATCH) return results;
+    }
+  }
+
+  #matches(item: R, where: TimelineWhere): boolean {
+    const index = this.definition.index;
+    return this.activitiesOf(item).some((activity) =>
+      matchesWhere(indexedValuesOf(activity, index), where),
+    );
+  }
+
   /** Entries in the feed (filters do not apply). */
   async count(): Promise<number> {
     return this.definition.timeline.count(this.key);
+  }
+
+  /**
+   * Entries per verb (keyed by infinitive) or per value of the declared `extraContext` field, in
+   * the whole feed (filters do not apply); values with no entry are absent. From the backend's
+   * indexes when it keeps them, else by scanning the feed. An aggregated entry counts once for
+   * each verb (value) its activities hold. Verb names come from `options.verbRegistry` (default:
+   * the process-wide registry); a verb it does not know is keyed by its id.
+   *
+   * @throws InvalidQueryError for a dimension the definition's `index` does not declare
+   */
+  async countBy(
+    dimension: 'verb' | (string & {}),
+    options: { verbRegistry?: VerbRegistry } = {},
+  ): Promise<Record<string, number>> {
+    const definition = this.definition;
+    const index = definition.index;
+    let kind: TimelineDimension;
+    if (dimension === 'verb' && index.verb) kind = 'verb';
+    else if (index.field !== null && dimension === index.field) kind = 'field';
+    else {
+      throw new InvalidQueryError(
+        `feed ${definition.name} cannot count by ${JSON.stringify(dimension)}: declare it with Feed.define({ index: ${dimension === 'verb' ? '{ verb: true }' : `{ field: ${JSON.stringify(dimension)} }`} })`,
+        { path: 'countBy', value: dimension },
+      );
+    }
+    let counts: Map<string, number>;
+    const timeline = definition.timeline;
+    if (definition.indexedReads && timeline.countBy) {
+      counts = await timeline.countBy(this.key, kind);
+    } else {
+      counts = new Map();
+      for (let start = 0; ; start += SCAN_BATCH) {
+        const items = await timeline.get(this.key, { offset: start, limit: SCAN_BATCH });
+        if (items.length === 0) break;
+        for (const item of await this.materialize(items)) {
+          const values = new Set<string>();
+          for (const activity of this.activitiesOf(item)) {
+            const value = indexedValuesOf(activity, index)[kind];
+            if (value !== undefined) values.add(String(value));
+          }
+          for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+        }
+        if (items.length < SCAN_BATCH) break;
+      }
+    }
+    const result: Record<string, number> = {};
+    for (const [value, count] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      result[kind === 'verb' ? verbName(value, options.verbRegistry) : value] = count;
+    }
+    return result;
   }
 
   /** Removes the whole feed (the activity storage is untouched). */
@@ -360,6 +545,15 @@ export abstract class BaseFeed<T extends TimelineItem, R, D extends BaseFeedDefi
 
   async contains(item: ActivityOrId | TimelineItem): Promise<boolean> {
     return this.definition.timeline.contains(this.key, entryId(item));
+  }
+}
+
+/** A verb id's infinitive, or the id itself for a verb this process has not registered. */
+function verbName(id: string, registry?: VerbRegistry): string {
+  try {
+    return (registry ? registry.get(Number(id)) : getVerbById(Number(id))).infinitive;
+  } catch {
+    return id;
   }
 }
 

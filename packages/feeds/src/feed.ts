@@ -38,6 +38,7 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
       kind: 'flat',
       serializer: this.format.timelineSerializer(),
       format: this.format.name,
+      ...(this.index.verb || this.index.field !== null ? { index: this.index } : {}),
     });
     this.activityStorage = this.storage.capabilities.storesFullActivities
       ? null
@@ -67,6 +68,13 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
     const replaced = await this.timeline.replaceInMany(keys, activities);
     this.metrics.onFeedWrite(this.name, replaced);
     return replaced;
+  }
+
+  override get indexedReads(): boolean {
+    return (
+      this.storage.capabilities.indexedFilters === true &&
+      typeof this.timeline.countBy === 'function'
+    );
   }
 
   for(userId: UserId): Feed {
@@ -164,6 +172,10 @@ export class Feed extends BaseFeed<FlatTimelineItem, Activity, FeedDefinition> {
 
   protected materialize(items: FlatTimelineItem[]): Promise<Activity[]> {
     return this.definition.hydrate(this.key, items);
+  }
+
+  protected activitiesOf(item: Activity): readonly Activity[] {
+    return [item];
   }
 
   async add(activity: Activity, options?: WriteOptions): Promise<number> {

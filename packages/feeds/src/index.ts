@@ -13,10 +13,17 @@ export type {
   NotificationFeedOptions,
 } from './notification-feed.js';
 export { BaseFeed, BaseFeedDefinition } from './base-feed.js';
-export type { BaseFeedOptions, FeedView } from './base-feed.js';
+export type { BaseFeedOptions, FeedIndexOptions, FeedView } from './base-feed.js';
 export { formatFeedKey, userIdFromKey, validateKeyFormat, validateUserId } from './keys.js';
 export type { UserId } from './keys.js';
 export type { FeedFilter, FeedOrdering, PageOptions } from './query.js';
+export { resolveVerbId } from './query.js';
+export type {
+  IndexedValues,
+  TimelineDimension,
+  TimelineIndex,
+  TimelineWhere,
+} from './backend/indexes.js';
 export { NoopMetrics, noopMetrics } from './metrics.js';
 export { FormatMismatchError, detectFormatMismatch } from './format-mismatch.js';
 export { InvalidFeedOptionError, InvalidQueryError } from './errors.js';

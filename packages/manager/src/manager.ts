@@ -351,7 +351,9 @@ export class Manager<
    * (`getPulledAuthorIds`) merged in: newest first, de-duplicated by activity id. The merged feed
    * is, like a stored one, the newest `maxLength` activities; filters and pages apply within it,
    * so a reader gets the same page as if those authors had been pushed. The merge works on ids
-   * (one range read per source) and hydrates only the page. Feeds not in `pullFeeds`, and
+   * (one range read per source) and hydrates only the page; with a verb or field filter
+   * (`filter: { verb: 'love' }`, on a feed declaring `index`) it hydrates the merge (up to
+   * `maxLength`) and filters it before cutting the page. Feeds not in `pullFeeds`, and
    * readers who pull nobody, are read exactly as `feed.get()` reads them.
    */
   async readFeed(

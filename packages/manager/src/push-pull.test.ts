@@ -7,6 +7,7 @@ import { Manager } from './index.js';
 import type { ManagerOptions, ReadFeedOptions } from './index.js';
 
 const Pin = defineVerb({ id: 5, infinitive: 'pin', pastTense: 'pinned' });
+const Like = defineVerb({ id: 6, infinitive: 'like', pastTense: 'liked' });
 const base = Date.UTC(2026, 0, 1, 12);
 const pin = (actor: number, object: number) =>
   new Activity({
@@ -38,6 +39,7 @@ function world(g: ReturnType<typeof graph>, options: Partial<ManagerOptions> = {
       keyFormat: 'feed:normal:{userId}',
       storage,
       maxLength: 20,
+      index: { verb: true, field: 'board' },
     }),
     aggregated: AggregatedFeed.define({
       name: 'aggregated',
@@ -57,6 +59,50 @@ function world(g: ReturnType<typeof graph>, options: Partial<ManagerOptions> = {
 const ids = (activities: Activity[]) => activities.map((a) => a.objectId);
 
 describe('push/pull for large accounts', () => {
+  it('verb and field filters give the same pages whether large authors are pushed or pulled', async () => {
+    const g = graph();
+    const push = world(g);
+    const pull = world(g, {
+      maxFanoutFollowers: 2,
+      getPulledAuthorIds: async (reader) =>
+        g.following(Number(reader)).filter((author) => g.followers.get(author)!.size > 2),
+    });
+    for (const reader of [13, 14]) g.followers.get(1)!.add(reader);
+    for (let i = 1; i <= 30; i++) {
+      const actor = 1 + (i % 3);
+      const activity = new Activity({
+        actor,
+        verb: i % 2 === 0 ? Like : Pin,
+        object: i,
+        time: base + i * 60_000,
+        extraContext: { board: `b${i % 4}` },
+      });
+      await push.manager.addUserActivity(actor, activity);
+      await pull.manager.addUserActivity(actor, activity);
+    }
+    const pages: ReadFeedOptions[] = [
+      { filter: { verb: 'like' } },
+      { limit: 3, filter: { verb: 'pin' } },
+      { offset: 2, limit: 4, filter: { extraContext: { board: 'b1' } } },
+      { filter: { verb: 'like', extraContext: { board: 'b2' } } },
+      { limit: 5, filter: { verb: Pin, activityIdLt: pin(1, 20).serializationId } },
+    ];
+    let nonEmpty = 0;
+    for (const reader of [10, 11, 13]) {
+      for (const page of pages) {
+        const expected = ids(await push.manager.readFeed(reader, 'normal', page));
+        const stored = ids(await push.feeds.normal.for(reader).filter(page.filter!).get(page));
+        expect(expected).toEqual(stored);
+        if (expected.length > 0) nonEmpty++;
+        expect(
+          ids(await pull.manager.readFeed(reader, 'normal', page)),
+          `reader ${reader} page ${JSON.stringify(page)}`,
+        ).toEqual(expected);
+      }
+    }
+    expect(nonEmpty).toBeGreaterThan(8);
+  });
+
   it('a reader sees the same pages whether large authors are pushed or pulled', async () => {
     const g = graph();
     const push = world(g);

@@ -6,6 +6,7 @@ import { InvalidArgumentError, compareSerializationIds } from '@sf/activity';
 import type { Activity } from '@sf/activity';
 import { FeedDefinition, validateUserId } from '@sf/feeds';
 import type { FlatTimelineItem, IdFilter, Metrics, UserId } from '@sf/feeds';
+import { indexedValuesOf, isEmptyWhere, matchesWhere } from '@sf/feeds/backend';
 import { invalidOption } from './errors.js';
 import type { FanoutFeedDefinition } from './feed-registry.js';
 import type { ReadFeedOptions } from './manager-options.js';
@@ -90,9 +91,14 @@ export async function readMergedFeed(
       })),
     ];
     const bounds = own.idFilter;
-    // The newest `end` of the merge are among the newest `end` of each source; an id filter
-    // applies within the merged feed's newest maxLength, so then every source gives that many.
-    const filtered = Object.values(bounds).some((bound) => bound !== undefined);
+    // A verb / field filter needs the activities: the merge is hydrated whole (up to maxLength)
+    // and filtered before the page is cut; id bounds alone cut the page before hydrating.
+    const where = own.whereFilter;
+    const filtering = !isEmptyWhere(where);
+    // The newest `end` of the merge are among the newest `end` of each source; an id, verb or
+    // field filter applies within the merged feed's newest maxLength, so then every source
+    // gives that many.
+    const filtered = filtering || Object.values(bounds).some((bound) => bound !== undefined);
     const window = filtered ? definition.maxLength : end;
     const lists = await Promise.all(
       sources.map((source) =>
@@ -104,11 +110,11 @@ export async function readMergedFeed(
       for (const item of items)
         if (!merged.has(item.serializationId)) merged.set(item.serializationId, { item, source });
     });
-    const page = [...merged.values()]
+    const candidates = [...merged.values()]
       .sort((a, b) => compareSerializationIds(b.item.serializationId, a.item.serializationId))
       .slice(0, definition.maxLength)
-      .filter(({ item }) => withinBounds(item.serializationId, bounds))
-      .slice(offset, end);
+      .filter(({ item }) => withinBounds(item.serializationId, bounds));
+    const page = filtering ? candidates : candidates.slice(offset, end);
     const hydrated = new Map<string, Activity>();
     await Promise.all(
       sources.map(async (source, index) => {
@@ -118,7 +124,12 @@ export async function readMergedFeed(
           hydrated.set(activity.serializationId, activity);
       }),
     );
-    const result = page.flatMap(({ item }) => hydrated.get(item.serializationId) ?? []);
+    let result = page.flatMap(({ item }) => hydrated.get(item.serializationId) ?? []);
+    if (filtering) {
+      result = result
+        .filter((activity) => matchesWhere(indexedValuesOf(activity, definition.index), where))
+        .slice(offset, end);
+    }
     metrics.onFeedRead(definition.name, result.length);
     return result;
   } finally {

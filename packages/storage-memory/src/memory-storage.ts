@@ -8,6 +8,7 @@ import {
   checkActivityConflict,
   checkActivityUpdate,
   defineCapabilities,
+  indexedValuesOf,
   resolveFormat,
 } from '@sf/feeds/backend';
 import type {
@@ -20,6 +21,8 @@ import type {
   MarkerUpdate,
   StorageBackend,
   TimelineChange,
+  TimelineDimension,
+  TimelineIndex,
   TimelineItem,
   TimelineKind,
   TimelineQuery,
@@ -40,10 +43,13 @@ export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineSt
   readonly #timelines: Map<string, SortedTimeline<string>>;
   readonly #members = new WeakMap<object, string>();
   readonly #mutex = new KeyedMutex();
+  /** Flat timelines: the dimensions each entry carries its values of. */
+  readonly #index: TimelineIndex | undefined;
 
   constructor(options: TimelineStorageOptions<T>, timelines: Map<string, SortedTimeline<string>>) {
     this.name = options.name;
     this.kind = options.kind;
+    this.#index = options.kind === 'flat' ? options.index : undefined;
     this.#serializer = options.serializer;
     this.#timelines = timelines;
   }
@@ -84,7 +90,8 @@ export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineSt
       const member = this.#memberOf(item);
       // Aggregated items of equal id come by group (the contract), whatever the member looks like.
       const tie = this.kind === 'flat' ? undefined : (item as unknown as { group: string }).group;
-      if (timeline.add({ id: item.serializationId, member, tie, item: member })) added++;
+      const values = this.#index ? indexedValuesOf(item, this.#index) : undefined;
+      if (timeline.add({ id: item.serializationId, member, tie, item: member, values })) added++;
     }
     if (options.maxLength !== undefined) timeline.trim(options.maxLength);
     return added;
@@ -107,7 +114,7 @@ export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineSt
     const timeline = this.#timeline(key);
     if (!timeline) return [];
     return timeline
-      .page(query.filter ?? {}, query.order ?? 'desc', query.offset, query.limit)
+      .page(query.filter ?? {}, query.order ?? 'desc', query.offset, query.limit, query.where)
       .map((entry) => this.#load(key, entry.member));
   }
 
@@ -141,6 +148,11 @@ export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineSt
 
   async count(key: string): Promise<number> {
     return this.#timeline(key)?.size ?? 0;
+  }
+
+  /** Counted from the values each entry carries (removed, trimmed and deleted with it). */
+  async countBy(key: string, dimension: TimelineDimension): Promise<Map<string, number>> {
+    return this.#timeline(key)?.countBy(dimension) ?? new Map();
   }
 
   async delete(key: string): Promise<void> {
@@ -290,6 +302,7 @@ export const memoryCapabilities: BackendCapabilities = defineCapabilities({
   notificationEvents: 'in-process',
   atomicAggregatedWrites: 'in-process',
   shared: false,
+  indexedFilters: true,
 });
 
 export interface MemoryStorageOptions {

@@ -1,5 +1,12 @@
 import { compareSerializationIds } from '@sf/activity';
-import type { IdFilter, TimelineOrder } from '@sf/feeds';
+import { isEmptyWhere, matchesWhere } from '@sf/feeds/backend';
+import type {
+  IdFilter,
+  IndexedValues,
+  TimelineDimension,
+  TimelineOrder,
+  TimelineWhere,
+} from '@sf/feeds/backend';
 
 export interface TimelineEntry<T> {
   id: string;
@@ -7,6 +14,8 @@ export interface TimelineEntry<T> {
   /** What orders entries of equal id before the member: the group of an aggregated item. */
   tie?: string | undefined;
   item: T;
+  /** The entry's indexed values (verb id, declared field value), kept with it. */
+  values?: IndexedValues | undefined;
 }
 
 /** Strings in the order of their UTF-8 bytes (code point order), as Redis and Cassandra compare. */
@@ -113,8 +122,30 @@ export class SortedTimeline<T> {
     order: TimelineOrder,
     offset: number,
     limit: number | null,
+    where?: TimelineWhere,
   ): TimelineEntry<T>[] {
     const [start, end] = this.range(filter);
+    if (!isEmptyWhere(where)) {
+      // Each entry carries its indexed values: a filtered page walks the id range in order.
+      const result: TimelineEntry<T>[] = [];
+      let skip = offset;
+      const step = order === 'desc' ? 1 : -1;
+      for (
+        let index = order === 'desc' ? start : end - 1;
+        index >= start && index < end;
+        index += step
+      ) {
+        const entry = this.entries[index]!;
+        if (!matchesWhere(entry.values ?? {}, where)) continue;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        if (limit !== null && result.length >= limit) break;
+        result.push(entry);
+      }
+      return result;
+    }
     const count = Math.max(0, Math.min(limit ?? Infinity, end - start - offset));
     if (count === 0) return [];
     if (order === 'desc') return this.entries.slice(start + offset, start + offset + count);
@@ -144,6 +175,18 @@ export class SortedTimeline<T> {
       result.push(this.entries[index]!);
     }
     return result;
+  }
+
+  /** Entries per value of an indexed dimension. */
+  countBy(dimension: TimelineDimension): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const entry of this.entries) {
+      const value = entry.values?.[dimension];
+      if (value === undefined) continue;
+      const key = String(value);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
   }
 
   indexOfId(id: string): number {

@@ -28,6 +28,8 @@ export class Tables {
   readonly flatRemove: string;
   readonly flatDelete: string;
   readonly flatTrim: string;
+  /** `flat_add` for feeds declaring `index`: also writes each row's verb id and field value. */
+  readonly flatAddIndexed: string;
   readonly aggregated: string;
   readonly markers: string;
   readonly migrations: string;
@@ -44,6 +46,7 @@ export class Tables {
     this.flatRemove = q('flat_remove');
     this.flatDelete = q('flat_delete');
     this.flatTrim = q('flat_trim');
+    this.flatAddIndexed = q('flat_add_indexed');
     this.aggregated = q('aggregated_entries');
     this.markers = q('markers');
     this.migrations = q('schema_migrations');
@@ -205,6 +208,48 @@ BEGIN
 END
 $fn$`;
 
+/**
+ * `flat_add` that also writes `verb_id` and `field_value` (the indexed values of feeds declaring
+ * `index`): the same function with two more arrays, parallel to `ids`. Derived from the released
+ * text, so both trim and count alike.
+ */
+function flatAddIndexedFunction(): string {
+  const replacements: Array<[string, string]> = [
+    [
+      `"flat_add"(
+    keys text[], ids numeric[], vals bytea[], max_length integer, dedupe boolean)`,
+      `"flat_add_indexed"(
+    keys text[], ids numeric[], vals bytea[], verbs smallint[], fields text[],
+    max_length integer, dedupe boolean)`,
+    ],
+    [
+      `INSERT INTO {s}."timeline_entries" (feed_key, id, value)
+      SELECT k.feed_key, n.id, n.value
+        FROM unnest(keys) AS k(feed_key) CROSS JOIN unnest(ids, vals) AS n(id, value) ORDER BY 1, 2`,
+      `INSERT INTO {s}."timeline_entries" (feed_key, id, value, verb_id, field_value)
+      SELECT k.feed_key, n.id, n.value, n.verb_id, n.field_value
+        FROM unnest(keys) AS k(feed_key)
+        CROSS JOIN unnest(ids, vals, verbs, fields) AS n(id, value, verb_id, field_value) ORDER BY 1, 2`,
+    ],
+    [
+      `INSERT INTO {s}."timeline_entries" (feed_key, id, value)
+    SELECT k.feed_key, n.id, n.value
+      FROM unnest(keys) AS k(feed_key) CROSS JOIN unnest(ids, vals) AS n(id, value) ORDER BY 1, 2`,
+      `INSERT INTO {s}."timeline_entries" (feed_key, id, value, verb_id, field_value)
+    SELECT k.feed_key, n.id, n.value, n.verb_id, n.field_value
+      FROM unnest(keys) AS k(feed_key)
+      CROSS JOIN unnest(ids, vals, verbs, fields) AS n(id, value, verb_id, field_value) ORDER BY 1, 2`,
+    ],
+  ];
+  let text = FLAT_ADD_FUNCTION;
+  for (const [from, to] of replacements) {
+    if (!text.includes(from))
+      throw new Error(`flat_add_indexed: flat_add no longer contains ${from}`);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
 export interface Migration {
   version: number;
   name: string;
@@ -265,6 +310,20 @@ export const migrations: readonly Migration[] = [
       FLAT_REMOVE_FUNCTION,
       FLAT_DELETE_FUNCTION,
       FLAT_TRIM_FUNCTION,
+    ],
+  },
+  {
+    version: 3,
+    name: 'flat-indexes',
+    statements: [
+      // Nullable columns without a default: a catalog change, no table rewrite.
+      `ALTER TABLE {s}."timeline_entries" ADD COLUMN IF NOT EXISTS verb_id smallint,
+        ADD COLUMN IF NOT EXISTS field_value text COLLATE "C"`,
+      `CREATE INDEX IF NOT EXISTS "timeline_entries_verb" ON {s}."timeline_entries"
+        (feed_key, verb_id, id) WHERE verb_id IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS "timeline_entries_field" ON {s}."timeline_entries"
+        (feed_key, field_value, id) WHERE field_value IS NOT NULL`,
+      flatAddIndexedFunction(),
     ],
   },
 ];

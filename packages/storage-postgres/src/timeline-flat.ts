@@ -1,3 +1,5 @@
+import { indexedValuesOf, isEmptyWhere } from '@sf/feeds/backend';
+import type { TimelineDimension, TimelineIndex } from '@sf/feeds/backend';
 import type {
   TimelineChange,
   TimelineItem,
@@ -10,6 +12,7 @@ import type {
 import type { Serializer } from '@sf/serializers';
 import { textOf, type PostgresContext } from './context.js';
 import { PostgresQueryError } from './errors.js';
+import { InvalidQueryError } from '@sf/feeds';
 import {
   checkId,
   checkMaxLength,
@@ -41,10 +44,14 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
   readonly #serializer: Serializer<T>;
   readonly #context: PostgresContext;
   readonly #format: string | undefined;
+  /** Feeds declaring `index`: rows carry `verb_id` / `field_value` (schema version 3). */
+  readonly #index: TimelineIndex | undefined;
 
   constructor(context: PostgresContext, options: TimelineStorageOptions<T>) {
     this.name = options.name;
     this.kind = options.kind;
+    const index = options.index;
+    this.#index = index && (index.verb || index.field !== null) ? index : undefined;
     this.#serializer = options.serializer;
     this.#context = context;
     this.#format = options.format;
@@ -54,10 +61,17 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
     return this.#context.tables.flat;
   }
 
-  /** Ids and stored values of items (duplicate ids collapse to the first). */
-  #rows(items: readonly T[]): { ids: string[]; values: (Buffer | null)[] } {
+  /** Ids, stored values and indexed values of items (duplicate ids collapse to the first). */
+  #rows(items: readonly T[]): {
+    ids: string[];
+    values: (Buffer | null)[];
+    verbs: (number | null)[];
+    fields: (string | null)[];
+  } {
     const ids: string[] = [];
     const values: (Buffer | null)[] = [];
+    const verbs: (number | null)[] = [];
+    const fields: (string | null)[] = [];
     const seen = new Set<string>();
     for (const item of items) {
       const id = checkId(item.serializationId, 'serializationId');
@@ -66,8 +80,13 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
       const dumped = this.#serializer.dumps(item);
       ids.push(id);
       values.push(dumped === id ? null : Buffer.from(dumped, 'utf8'));
+      if (this.#index) {
+        const indexed = indexedValuesOf(item, this.#index);
+        verbs.push(indexed.verb ?? null);
+        fields.push(indexed.field ?? null);
+      }
     }
-    return { ids, values };
+    return { ids, values, verbs, fields };
   }
 
   #decode(feedKey: string, rows: readonly FlatRow[]): T[] {
@@ -98,26 +117,36 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
   ): Promise<number> {
     const maxLength = checkMaxLength(options.maxLength);
     if (feedKeys.length === 0 || items.length === 0) return 0;
-    const { ids, values } = this.#rows(items);
+    const { ids, values, verbs, fields } = this.#rows(items);
     const keys = sortedKeys(feedKeys);
     const context = {
       operation: keys.length === 1 ? 'timeline.add' : 'timeline.addToMany',
       key: keys.length === 1 ? keys[0] : undefined,
     };
     const { runner, tables } = this.#context;
-    const text = `SELECT ${tables.flatAdd}($1, $2, $3, $4, $5) AS n`;
+    const text = this.#index
+      ? `SELECT ${tables.flatAddIndexed}($1, $2, $3, $6, $7, $4, $5) AS n`
+      : `SELECT ${tables.flatAdd}($1, $2, $3, $4, $5) AS n`;
+    const extra = this.#index ? [verbs, fields] : [];
     // Inside a transaction a failed statement would abort it: dedupe from the start there.
     const dedupeFirst = runner.inTransaction;
     let added = 0;
     for (const chunk of chunkKeys(keys, ids.length)) {
       let rows: { n: number }[];
       try {
-        rows = await runner.query(context, text, [chunk, ids, values, maxLength, dedupeFirst]);
+        rows = await runner.query(context, text, [
+          chunk,
+          ids,
+          values,
+          maxLength,
+          dedupeFirst,
+          ...extra,
+        ]);
       } catch (error) {
         // Some rows are stored already (a fanout sent again): skip those, count the rest.
         if (dedupeFirst || !(error instanceof PostgresQueryError) || error.sqlState !== '23505')
           throw error;
-        rows = await runner.query(context, text, [chunk, ids, values, maxLength, true]);
+        rows = await runner.query(context, text, [chunk, ids, values, maxLength, true, ...extra]);
       }
       added += rows[0]?.n ?? 0;
     }
@@ -153,6 +182,23 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
     if (limit === 0) return [];
     const values: unknown[] = [feedKey];
     const conditions = ['feed_key = $1', ...filterConditions(query.filter, values)];
+    const where = query.where;
+    if (!isEmptyWhere(where)) {
+      if (!this.#index) {
+        throw new InvalidQueryError(
+          `timeline ${this.name} keeps no index: declare index on the feed definition to filter by verb or field`,
+          { path: 'query.where', value: where },
+        );
+      }
+      if (where!.verb !== undefined) {
+        values.push(where!.verb);
+        conditions.push(`verb_id = $${values.length}::smallint`);
+      }
+      if (where!.field !== undefined) {
+        values.push(where!.field);
+        conditions.push(`field_value = $${values.length}`);
+      }
+    }
     const rows = await this.#context.runner.query<FlatRow>(
       { operation: 'timeline.get', key: feedKey },
       `SELECT id::text AS id, value FROM ${this.#table} WHERE ${conditions.join(' AND ')}
@@ -170,6 +216,21 @@ export class PostgresFlatTimelineStorage<T extends TimelineItem> implements Time
       [feedKey],
     );
     return rows[0]?.n ?? 0;
+  }
+
+  /** Rows per indexed value, from the partial index on the feed's rows (one statement). */
+  async countBy(feedKey: string, dimension: TimelineDimension): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (!this.#index) return counts;
+    const column = dimension === 'verb' ? 'verb_id' : 'field_value';
+    const rows = await this.#context.runner.query<{ value: string; n: number }>(
+      { operation: 'timeline.countBy', key: feedKey },
+      `SELECT ${column}::text AS value, count(*)::int AS n FROM ${this.#table}
+        WHERE feed_key = $1 AND ${column} IS NOT NULL GROUP BY ${column}`,
+      [feedKey],
+    );
+    for (const row of rows) counts.set(row.value, row.n);
+    return counts;
   }
 
   async delete(feedKey: string): Promise<void> {

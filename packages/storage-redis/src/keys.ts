@@ -137,6 +137,16 @@ export class RedisKeys {
     return `{${timeline}}:version`;
   }
 
+  /**
+   * Where the indexes of a flat timeline declaring `index` live: `<timeline>:sfidx:` + suffix;
+   * `{<timeline>}:sfidx:` + suffix when hash tags are on, in the feed's slot, as the lock.
+   */
+  indexBase(feedKey: string): string {
+    const timeline = this.timeline(feedKey);
+    if (!this.hashTags || hashTagOf(timeline) !== null) return `${timeline}:sfidx:`;
+    return `{${timeline}}:sfidx:`;
+  }
+
   /** The activity hash holding `id`. */
   activityShardKey(id: string): string {
     return this.#shardKeys[activityShard(id, this.activityShards)]!;

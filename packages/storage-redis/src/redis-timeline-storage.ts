@@ -5,6 +5,8 @@
 import { InvalidArgumentError } from '@sf/activity';
 import type { ChainableCommander } from 'ioredis';
 import { InvalidQueryError } from '@sf/feeds';
+import { indexedValuesOf, isEmptyWhere } from '@sf/feeds/backend';
+import type { TimelineDimension, TimelineIndex, TimelineWhere } from '@sf/feeds/backend';
 import type {
   ModifyMany,
   TimelineChange,
@@ -111,6 +113,8 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   readonly #scores: TimelineScores;
   /** The batched read-modify-write of many feeds; absent for flat timelines or when turned off. */
   readonly modifyMany?: ModifyMany<T>;
+  /** Flat timelines declaring `index`: every write goes through `sfIndexedV1`. */
+  readonly #index: TimelineIndex | undefined;
 
   /** `batched`: offer `modifyMany` (aggregated kinds only), publishing marker counts on `channel`. */
   constructor(
@@ -125,6 +129,9 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     this.#flat = options.kind === 'flat';
     this.#format = options.format;
     this.#scores = context.layout.scores(this.#flat);
+    const index = options.index;
+    this.#index =
+      this.#flat && index !== undefined && (index.verb || index.field !== null) ? index : undefined;
     if (batched && !this.#flat) {
       const runner = new BatchedModify<T>(
         context,
@@ -203,6 +210,89 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     return items;
   }
 
+  /** The index suffixes of an item (`v:<verb id>`, `f:<value>`, `vf:<verb id>:<value>`), as JSON. */
+  #suffixes(item: T): string {
+    const values = indexedValuesOf(item, this.#index);
+    const suffixes: string[] = [];
+    if (values.verb !== undefined) suffixes.push(`v:${values.verb}`);
+    if (values.field !== undefined) suffixes.push(`f:${values.field}`);
+    if (values.verb !== undefined && values.field !== undefined)
+      suffixes.push(`vf:${values.verb}:${values.field}`);
+    return suffixes.length === 0 ? '' : JSON.stringify(suffixes);
+  }
+
+  /** `score, member, suffixes` triples of items for `sfIndexedV1` (duplicates collapse). */
+  #indexedTriples(items: readonly T[]): string[] {
+    const triples: string[] = [];
+    const seen = new Set<string>();
+    for (const item of items) {
+      const member = this.#serializer.dumps(item);
+      if (seen.has(member)) continue;
+      seen.add(member);
+      triples.push(
+        this.#scores.score(checkId(item.serializationId, 'serializationId')),
+        member,
+        this.#suffixes(item),
+      );
+    }
+    return triples;
+  }
+
+  /** The index key a filtered read uses: the pair index when both dimensions are given. */
+  #whereKey(feedKey: string, where: TimelineWhere): string {
+    const base = this.#context.keys.indexBase(feedKey);
+    if (where.verb !== undefined && where.field !== undefined)
+      return `${base}vf:${where.verb}:${where.field}`;
+    return where.verb !== undefined ? `${base}v:${where.verb}` : `${base}f:${where.field}`;
+  }
+
+  /** One `sfIndexedV1` call per slot group and chunk of feeds, in one pipeline per node. */
+  async #indexedWrite(
+    operation: string,
+    op: 'add' | 'remove' | 'trim' | 'delete',
+    feedKeys: readonly string[],
+    maxLength: number,
+    items: readonly string[],
+  ): Promise<number> {
+    const byKey = new Map<string, string>();
+    for (const feedKey of new Set(feedKeys))
+      byKey.set(this.#key(feedKey), this.#context.keys.indexBase(feedKey));
+    const commands: BatchCommand[] = [];
+    for (const group of this.#slotGroups([...byKey.keys()])) {
+      for (let start = 0; start < group.length; start += KEYS_PER_SCRIPT) {
+        const chunk = group.slice(start, start + KEYS_PER_SCRIPT);
+        const args = [op, maxLength, ...chunk.map((key) => byKey.get(key)!), ...items] as const;
+        commands.push({
+          key: chunk[0]!,
+          enqueue: (pipeline: ChainableCommander) =>
+            RedisRunner.enqueueScript(pipeline, 'indexed', chunk, args),
+        });
+      }
+    }
+    const context = {
+      operation,
+      key: byKey.size === 1 ? [...byKey.keys()][0] : undefined,
+    };
+    const replies = await this.#runner.batch(context, commands);
+    return replies.reduce<number>((sum, reply) => sum + scriptReply('indexed', reply, context), 0);
+  }
+
+  /** Entries per indexed value, from the counts `sfIndexedV1` keeps (`HGETALL`, one round trip). */
+  async countBy(feedKey: string, dimension: TimelineDimension): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (!this.#index) return counts;
+    const key = `${this.#context.keys.indexBase(feedKey)}counts`;
+    const all = await this.#runner.call({ operation: 'timeline.countBy', key }, (client) =>
+      client.hgetall(key),
+    );
+    const prefix = dimension === 'verb' ? 'v:' : 'f:';
+    for (const [suffix, count] of Object.entries(all)) {
+      const value = Number(count);
+      if (suffix.startsWith(prefix) && value > 0) counts.set(suffix.slice(prefix.length), value);
+    }
+    return counts;
+  }
+
   async add(
     feedKey: string,
     items: readonly T[],
@@ -211,6 +301,14 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     const maxLength = checkMaxLength(options.maxLength);
     if (items.length === 0) return 0;
     if (!this.#layout.ready) await this.#layout.check();
+    if (this.#index)
+      return this.#indexedWrite(
+        'timeline.add',
+        'add',
+        [feedKey],
+        maxLength,
+        this.#indexedTriples(items),
+      );
     const key = this.#key(feedKey);
     const pairs = this.#pairs(items);
     const context = { operation: 'timeline.add', key };
@@ -225,6 +323,14 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     const maxLength = checkMaxLength(options.maxLength);
     if (feedKeys.length === 0 || items.length === 0) return 0;
     if (!this.#layout.ready) await this.#layout.check();
+    if (this.#index)
+      return this.#indexedWrite(
+        'timeline.addToMany',
+        'add',
+        feedKeys,
+        maxLength,
+        this.#indexedTriples(items),
+      );
     const pairs = this.#pairs(items);
     const args = [maxLength, ...pairs] as const;
     const keys = [...new Set(feedKeys)].map((feedKey) => this.#key(feedKey));
@@ -266,6 +372,8 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   async removeIds(feedKey: string, ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
     const unique = [...new Set(ids.map((id) => checkId(id, 'id')))];
+    if (this.#index)
+      return this.#indexedWrite('timeline.removeIds', 'remove', [feedKey], -1, unique);
     const key = this.#key(feedKey);
     const context = { operation: 'timeline.removeIds', key };
     const replies = await this.#runner.pipeline(context, (pipeline) =>
@@ -277,6 +385,8 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   async removeIdsFromMany(feedKeys: readonly string[], ids: readonly string[]): Promise<number> {
     if (ids.length === 0 || feedKeys.length === 0) return 0;
     const unique = [...new Set(ids.map((id) => checkId(id, 'id')))];
+    if (this.#index)
+      return this.#indexedWrite('timeline.removeIdsFromMany', 'remove', feedKeys, -1, unique);
     const commands: BatchCommand[] = [];
     for (const feedKey of new Set(feedKeys)) {
       const key = this.#key(feedKey);
@@ -299,7 +409,14 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
     const { offset, limit } = checkQuery(query);
     if (limit === 0) return [];
     if (!this.#layout.ready) await this.#layout.check();
-    const key = this.#key(feedKey);
+    const where = query.where;
+    if (!isEmptyWhere(where) && !this.#index) {
+      throw new InvalidQueryError(
+        `timeline ${this.name} keeps no index: declare index on the feed definition to filter by verb or field`,
+        { path: 'query.where', value: where },
+      );
+    }
+    const key = isEmptyWhere(where) ? this.#key(feedKey) : this.#whereKey(feedKey, where!);
     const order = query.order ?? 'desc';
     const { low, high } = boundsOf(query.filter);
     const context = { operation: 'timeline.get', key };
@@ -380,6 +497,10 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
   }
 
   async delete(feedKey: string): Promise<void> {
+    if (this.#index) {
+      await this.#indexedWrite('timeline.delete', 'delete', [feedKey], -1, []);
+      return;
+    }
     const key = this.#key(feedKey);
     await this.#runner.call({ operation: 'timeline.delete', key }, (client) => client.del(key));
   }
@@ -393,6 +514,10 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
           value: maxLength,
         },
       );
+    }
+    if (this.#index) {
+      await this.#indexedWrite('timeline.trim', 'trim', [feedKey], maxLength, []);
+      return;
     }
     const key = this.#key(feedKey);
     await this.#runner.call({ operation: 'timeline.trim', key }, (client) =>

@@ -1,7 +1,7 @@
 import type { Activity } from '@sf/activity';
 import type { FastifyInstance } from 'fastify';
 import type { Board, User } from '../store.js';
-import { parseCursor } from '../validation.js';
+import { parseCursor, parseId } from '../validation.js';
 import * as views from '../views/index.js';
 import type { GroupView } from '../views/index.js';
 import { cursorOf } from './context.js';
@@ -13,10 +13,13 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
   const { runtime, store, pageSize, groupPageSize } = ctx;
   const { feeds, manager } = runtime;
 
-  async function homePage(user: User, before: string | undefined) {
+  async function homePage(user: User, before: string | undefined, board?: number) {
     const activities: Activity[] = await manager.readFeed(user.id, 'normal', {
       limit: pageSize,
-      ...(before ? { filter: { activityIdLt: before } } : {}),
+      filter: {
+        ...(before ? { activityIdLt: before } : {}),
+        ...(board === undefined ? {} : { extraContext: { board } }),
+      },
     });
     return {
       views: await ctx.pinViews(
@@ -71,17 +74,32 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
     return { views: groupViews, cursor: cursorOf(groups, groupPageSize) };
   }
 
+  /** The boards of the home feed's pins with their counts (from the feed's board index), most first. */
+  async function boardFilters(user: User, current: number | undefined) {
+    const counts = await feeds.normal.for(user.id).countBy('board');
+    const boards = await store.getBoards(Object.keys(counts).map(Number));
+    return Object.entries(counts)
+      .flatMap(([id, count]) => {
+        const board = boards.get(Number(id));
+        return board ? [{ board, count, current: board.id === current }] : [];
+      })
+      .sort((a, b) => b.count - a.count || a.board.id - b.board.id)
+      .slice(0, 12);
+  }
+
   app.get('/', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const before = parseCursor(query.before);
+    const board =
+      query.board === undefined || query.board === '' ? undefined : parseId(query.board, 'board');
     const page = await ctx.pageContext(request);
     if (!page.user) {
       const people = await ctx.peopleWithState(await ctx.allUsers(), null);
       people.sort((a, b) => b.followers - a.followers || a.user.id - b.user.id);
       return sendPage(reply, views.pickUserPage(page, people));
     }
-    const [home, following, pulled] = await Promise.all([
-      homePage(page.user, before),
+    const [home, following, pulled, filters] = await Promise.all([
+      homePage(page.user, before, board),
       store.followingCount(page.user.id),
       runtime.config.maxFanoutFollowers === undefined
         ? Promise.resolve(0)
@@ -90,14 +108,21 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
             return ids.filter((id) => (counts.get(id) ?? 0) > runtime.config.maxFanoutFollowers!)
               .length;
           }),
+      boardFilters(page.user, board),
     ]);
-    return sendPage(reply, views.homePage(page, home.views, home.cursor, { following, pulled }));
+    return sendPage(
+      reply,
+      views.homePage(page, home.views, home.cursor, { following, pulled, filters, board }),
+    );
   });
 
   app.get('/more/home', async (request) => {
     const user = requireUser(request);
-    const before = parseCursor((request.query as Record<string, unknown>).before);
-    const page = await homePage(user, before);
+    const query = request.query as Record<string, unknown>;
+    const before = parseCursor(query.before);
+    const board =
+      query.board === undefined || query.board === '' ? undefined : parseId(query.board, 'board');
+    const page = await homePage(user, before, board);
     return { html: views.pinCards(page.views, user, '/').value, cursor: page.cursor };
   });
 

@@ -2,6 +2,33 @@ import { html } from '../html.js';
 import type { SafeHtml } from '../html.js';
 import { emptyState, loadMore, pinCards } from './components.js';
 import type { PinView } from './components.js';
+import type { Board } from '../store.js';
+
+/** A board of the home feed's pins, with how many there are (the feed's board index). */
+export interface BoardFilter {
+  board: Board;
+  count: number;
+  current: boolean;
+}
+
+function boardFilterBar(filters: readonly BoardFilter[], board: number | undefined): SafeHtml {
+  if (filters.length === 0 && board === undefined) return html``;
+  return html`<nav class="board-filters" data-testid="board-filters" aria-label="Filter by board">
+    <a href="/" class="chip${board === undefined ? ' chip-on' : ''}" data-testid="board-filter-all"
+      >All boards</a
+    >
+    ${filters.map(
+      (filter) =>
+        html`<a
+          href="/?board=${filter.board.id}"
+          class="chip${filter.current ? ' chip-on' : ''}"
+          data-testid="board-filter"
+          data-board="${filter.board.id}"
+          >${filter.board.name} <span class="muted">${filter.count}</span></a
+        >`,
+    )}
+  </nav>`;
+}
 import { plural } from './format.js';
 import { layout } from './layout.js';
 import type { PageContext } from './layout.js';
@@ -10,21 +37,33 @@ export function homePage(
   ctx: PageContext,
   views: readonly PinView[],
   cursor: string | null,
-  info: { following: number; pulled: number },
+  info: {
+    following: number;
+    pulled: number;
+    filters?: readonly BoardFilter[];
+    board?: number | undefined;
+  },
 ): SafeHtml {
+  const board = info.board;
   const body =
-    views.length === 0 && !cursor
+    views.length === 0 && !cursor && board !== undefined
       ? emptyState(
-          'Your home feed is empty',
-          info.following === 0
-            ? 'Follow a few people and their pins show up here, newest first.'
-            : 'The people you follow have not pinned anything yet.',
-          html`<a class="btn btn-primary" href="/people">Find people to follow</a>`,
+          'No pins to this board in your feed',
+          'Pins to it by people you follow show up here.',
+          html`<a class="btn btn-secondary" href="/">Show all boards</a>`,
         )
-      : html`<div class="grid" id="home-grid" data-testid="home-grid">
-            ${pinCards(views, ctx.user, ctx.path)}
-          </div>
-          ${loadMore('/more/home', cursor, 'home-grid')}`;
+      : views.length === 0 && !cursor
+        ? emptyState(
+            'Your home feed is empty',
+            info.following === 0
+              ? 'Follow a few people and their pins show up here, newest first.'
+              : 'The people you follow have not pinned anything yet.',
+            html`<a class="btn btn-primary" href="/people">Find people to follow</a>`,
+          )
+        : html`<div class="grid" id="home-grid" data-testid="home-grid">
+              ${pinCards(views, ctx.user, ctx.path)}
+            </div>
+            ${loadMore(board === undefined ? '/more/home' : `/more/home?board=${board}`, cursor, 'home-grid')}`;
   return layout(ctx, {
     title: 'Home',
     active: 'home',
@@ -41,6 +80,6 @@ export function homePage(
           }
         </p>
       </div>
-      ${body}`,
+      ${boardFilterBar(info.filters ?? [], board)} ${body}`,
   });
 }

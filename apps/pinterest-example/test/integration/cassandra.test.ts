@@ -177,6 +177,19 @@ describe.skipIf(process.env.SF_CASSANDRA === '0')(
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
       }
+      // The board filter of the home page (Cassandra declares no indexes: the feed is scanned).
+      const onBoard = await app.inject({
+        method: 'GET',
+        url: `/?board=${board.id}`,
+        cookies: reader,
+      });
+      expect(onBoard.body).toContain(`/img/pins/${pinId}.svg`);
+      const elsewhere = await app.inject({ method: 'GET', url: '/?board=999999', cookies: reader });
+      expect(elsewhere.statusCode).toBe(200);
+      expect(elsewhere.body).not.toContain(`/img/pins/${pinId}.svg`);
+      expect(
+        (await runtime.feeds.normal.for(3).countBy('board'))[String(board.id)],
+      ).toBeGreaterThan(0);
       const notifications = await runtime.feeds.notification.for(4).get({ limit: 5 });
       expect(
         notifications.some((n) => n.verbs[0]?.infinitive === 'follow' && n.actorIds.includes(3)),

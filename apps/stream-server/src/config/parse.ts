@@ -50,7 +50,16 @@ export function parseApiKey(path: string, value: unknown): ApiKeyConfig {
 
 function parseFeed(path: string, value: unknown): FeedConfig {
   if (!isObject(value)) fail(path, 'must be an object { name, type, keyFormat, ... }', value);
-  only(path, value, ['name', 'type', 'keyFormat', 'maxLength', 'role', 'fanout', 'aggregator']);
+  only(path, value, [
+    'name',
+    'type',
+    'keyFormat',
+    'maxLength',
+    'role',
+    'fanout',
+    'aggregator',
+    'index',
+  ]);
   const { name, type, keyFormat } = value;
   if (typeof name !== 'string' || !feedNamePattern.test(name))
     fail(
@@ -117,7 +126,46 @@ function parseFeed(path: string, value: unknown): FeedConfig {
       fail(`${path}.aggregator`, 'must be "verb-day" or "verb-object-day"', value.aggregator);
     feed.aggregator = value.aggregator;
   }
+  if (value.index !== undefined) feed.index = parseIndex(`${path}.index`, value.index);
   return feed;
+}
+
+/** Query parameters of a feed read: an indexed field may not take one of these names. */
+export const FEED_QUERY_PARAMS = [
+  'offset',
+  'limit',
+  'idLt',
+  'idLte',
+  'idGt',
+  'idGte',
+  'verb',
+  'by',
+];
+
+function parseIndex(path: string, value: unknown): { verb?: boolean; field?: string } {
+  if (!isObject(value)) fail(path, 'must be an object { verb?, field? }', value);
+  only(path, value, ['verb', 'field']);
+  const index: { verb?: boolean; field?: string } = {};
+  if (value.verb !== undefined) {
+    if (typeof value.verb !== 'boolean') fail(`${path}.verb`, 'must be a boolean', value.verb);
+    index.verb = value.verb;
+  }
+  if (value.field !== undefined) {
+    if (typeof value.field !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value.field))
+      fail(
+        `${path}.field`,
+        `must name one extraContext field (a letter or _, then letters, digits or _; max 63), got ${JSON.stringify(value.field)}`,
+        value.field,
+      );
+    if (FEED_QUERY_PARAMS.includes(value.field))
+      fail(
+        `${path}.field`,
+        `must not be a query parameter of feed reads (${FEED_QUERY_PARAMS.join(', ')})`,
+        value.field,
+      );
+    index.field = value.field;
+  }
+  return index;
 }
 
 /** Validates a parsed config file (and applies defaults); throws ConfigError naming the bad field. */

@@ -35,6 +35,11 @@ export interface FeedConfig {
   fanout?: boolean;
   /** Aggregated feeds: group by verb and day (default) or by verb, object and day. */
   aggregator?: 'verb-day' | 'verb-object-day';
+  /**
+   * What reads may filter and count by: the verb (`?verb=love`) and one `extraContext` field
+   * (`?board=b12`), kept as indexes at write time on flat feeds (memory, Redis, PostgreSQL).
+   */
+  index?: { verb?: boolean; field?: string };
 }
 
 export interface VerbConfig {

@@ -25,6 +25,17 @@ export interface FeedPage {
   idLte?: string;
   idGt?: string;
   idGte?: string;
+  /** Only activities of this verb (infinitive or id): feeds declaring `index.verb`. */
+  verb?: string;
+  /** `?board=b12`: the value of an extraContext field some feed declares in `index.field`. */
+  [field: string]: string | number | undefined;
+}
+
+export interface FeedCounts {
+  feed: string;
+  userId: string;
+  by: string;
+  counts: Record<string, number>;
 }
 
 export interface FeedRead {
@@ -89,6 +100,7 @@ export class TenantFeeds {
         maxLength: config.maxLength,
         storage: options.storage,
         format,
+        ...(config.index ? { index: config.index } : {}),
       };
       let definition: AnyDefinition;
       if (config.type === 'flat') {
@@ -141,6 +153,24 @@ export class TenantFeeds {
     return feed;
   }
 
+  /** The extraContext fields the configured feeds index (query parameters of reads). */
+  get #indexedFields(): string[] {
+    return [
+      ...new Set([...this.#feeds.values()].flatMap(({ config }) => config.index?.field ?? [])),
+    ];
+  }
+
+  /** Entries per verb or per value of the feed's indexed field (`GET /feeds/:feed/:userId/counts`). */
+  async countBy(name: string, userId: string, by: string): Promise<FeedCounts> {
+    const { config, definition } = this.#feed(name);
+    if (by === 'verb' ? !config.index?.verb : config.index?.field !== by)
+      throw badRequest(
+        `feed ${name} cannot count by ${JSON.stringify(by)}: its config declares ${config.index ? JSON.stringify(config.index) : 'no index'}`,
+      );
+    const counts = await definition.for(userId).countBy(by, { verbRegistry: this.#verbs.registry });
+    return { feed: name, userId, by, counts };
+  }
+
   async read(name: string, userId: string, page: FeedPage): Promise<FeedRead> {
     const { config, definition } = this.#feed(name);
     const filter: FeedFilter = {};
@@ -148,6 +178,23 @@ export class TenantFeeds {
     if (page.idLte !== undefined) filter.activityIdLte = page.idLte;
     if (page.idGt !== undefined) filter.activityIdGt = page.idGt;
     if (page.idGte !== undefined) filter.activityIdGte = page.idGte;
+    if (page.verb !== undefined) {
+      if (!config.index?.verb)
+        throw badRequest(
+          `feed ${name} does not filter by verb: declare "index": { "verb": true } in its config`,
+        );
+      const verb = /^[0-9]{1,3}$/.test(page.verb) ? Number(page.verb) : page.verb;
+      filter.verb = this.#verbs.resolve(verb);
+    }
+    for (const field of this.#indexedFields) {
+      const value = page[field];
+      if (value === undefined) continue;
+      if (config.index?.field !== field)
+        throw badRequest(
+          `feed ${name} does not filter by ${field}: declare "index": { "field": ${JSON.stringify(field)} } in its config`,
+        );
+      filter.extraContext = { [field]: String(value) };
+    }
     const result: FeedRead = {
       feed: name,
       type: config.type,

@@ -55,6 +55,40 @@ for (const target of targets()) {
       expect(await c.following(2)).toEqual([]);
     });
 
+    it('filters pages by verb and board and counts them (indexes on this storage)', async () => {
+      await c.follow(22, 21);
+      const published: Array<{ id: string; verb: string; board: string }> = [];
+      for (let i = 0; i < 9; i++) {
+        const verb = i % 3 === 0 ? 'love' : 'pin';
+        const board = i % 2 === 0 ? 'cats' : 'dogs';
+        const { id } = await c.publish(21, {
+          verb,
+          object: 500 + i,
+          time: T0 + i * 1000,
+          extraContext: { board },
+        });
+        published.unshift({ id, verb, board });
+      }
+      const read = async (page: Record<string, string | number>) =>
+        ids((await c.readFeed('timeline', 22, page)).items);
+      const of = (keep: (a: { verb: string; board: string }) => boolean) =>
+        published.filter(keep).map((a) => a.id);
+      expect(await read({ verb: 'love' })).toEqual(of((a) => a.verb === 'love'));
+      expect(await read({ board: 'dogs', limit: 2, offset: 1 })).toEqual(
+        of((a) => a.board === 'dogs').slice(1, 3),
+      );
+      expect(await read({ verb: 'pin', board: 'cats' })).toEqual(
+        of((a) => a.verb === 'pin' && a.board === 'cats'),
+      );
+      expect((await c.countFeed('timeline', 22)).counts).toEqual({ love: 3, pin: 6 });
+      expect((await c.countFeed('timeline', 22, 'board')).counts).toEqual({ cats: 5, dogs: 4 });
+      await c.unpublish(21, published[0]!.id);
+      expect((await c.countFeed('timeline', 22, 'board')).counts).toEqual({ cats: 4, dogs: 4 });
+      await expect(c.readFeed('timeline', 22, { verb: 'cuddle' })).rejects.toThrow(
+        StreamServerError,
+      );
+    });
+
     it('tracks notifications', async () => {
       await c.addToFeed('notification', 9, { actor: 1, verb: 'love', object: 5, time: T0 });
       await c.addToFeed('notification', 9, { actor: 2, verb: 'love', object: 5, time: T0 + 1000 });

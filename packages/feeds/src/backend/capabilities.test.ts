@@ -32,6 +32,11 @@ describe('defineCapabilities', () => {
     expect(() => defineCapabilities({ ...base, batchedAggregatedWrites: 'yes' as never })).toThrow(
       /capabilities.batchedAggregatedWrites must be a boolean or undefined, got "yes"/,
     );
+    expect(() => defineCapabilities({ ...base, indexedFilters: 1 as never })).toThrow(
+      /capabilities.indexedFilters must be a boolean or undefined, got 1/,
+    );
+    expect(defineCapabilities({ ...base, indexedFilters: true }).indexedFilters).toBe(true);
+    expect(defineCapabilities(base).indexedFilters).toBeUndefined();
     expect(() => defineCapabilities({ ...base, fanoutChunkSize: 0 })).toThrow(
       /capabilities.fanoutChunkSize must be a positive integer or undefined, got 0/,
     );

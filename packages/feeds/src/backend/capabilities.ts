@@ -59,6 +59,12 @@ export interface BackendCapabilities {
    * feeds then write each feed with `modify`.
    */
   readonly batchedAggregatedWrites?: boolean | undefined;
+  /**
+   * Flat timelines keep the indexes a feed declares (`index: { verb, field }`) at write time, in
+   * the same write as the timeline: filtered reads and `countBy` use them. Default false: feeds
+   * filter by scanning the timeline (reading and hydrating it page by page).
+   */
+  readonly indexedFilters?: boolean | undefined;
 }
 
 /**
@@ -90,6 +96,7 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
     shared,
     fanoutChunkSize,
     batchedAggregatedWrites,
+    indexedFilters,
   } = capabilities;
   if (typeof storesFullActivities !== 'boolean')
     invalid('storesFullActivities', storesFullActivities, 'a boolean');
@@ -123,7 +130,11 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
   if (batchedAggregatedWrites !== undefined && typeof batchedAggregatedWrites !== 'boolean') {
     invalid('batchedAggregatedWrites', batchedAggregatedWrites, 'a boolean or undefined');
   }
+  if (indexedFilters !== undefined && typeof indexedFilters !== 'boolean') {
+    invalid('indexedFilters', indexedFilters, 'a boolean or undefined');
+  }
   return Object.freeze({
+    ...(indexedFilters === undefined ? {} : { indexedFilters }),
     ...(fanoutChunkSize === undefined ? {} : { fanoutChunkSize }),
     ...(batchedAggregatedWrites === undefined ? {} : { batchedAggregatedWrites }),
     storesFullActivities,

@@ -1,6 +1,7 @@
 import type { Activity, DehydratedActivity } from '@sf/activity';
 import type { SerializationFormat, Serializer } from '@sf/serializers';
 import type { BackendCapabilities } from './capabilities.js';
+import type { TimelineDimension, TimelineIndex, TimelineWhere } from './indexes.js';
 
 /** Anything a timeline holds: it is ordered by its serialization id. */
 export interface TimelineItem {
@@ -36,6 +37,11 @@ export interface TimelineQuery {
   limit: number | null;
   filter?: IdFilter | undefined;
   order?: TimelineOrder | undefined;
+  /**
+   * Only entries with these indexed values (flat timelines created with `index`, on a backend
+   * declaring `capabilities.indexedFilters`); offset and limit count matching entries only.
+   */
+  where?: TimelineWhere | undefined;
 }
 
 export interface TimelineWriteOptions {
@@ -63,6 +69,11 @@ export interface TimelineStorageOptions<T extends TimelineItem> {
    * shared backends use it to tell a keyspace written in another format from corrupt entries.
    */
   format?: string | undefined;
+  /**
+   * Flat timelines: the dimensions to index at write time, for `TimelineQuery.where` and
+   * `countBy` (only asked of backends declaring `capabilities.indexedFilters`).
+   */
+  index?: TimelineIndex | undefined;
 }
 
 /**
@@ -94,6 +105,12 @@ export interface TimelineStorage<T extends TimelineItem> {
   /** A page of the timeline (hydration is the feed's job). */
   get(key: string, query: TimelineQuery): Promise<T[]>;
   count(key: string): Promise<number>;
+  /**
+   * Entries per value of an indexed dimension (verb ids as decimal strings, or field values),
+   * exact and kept at write time; values with no entry are absent. Present on flat timelines
+   * created with `index` when the backend declares `capabilities.indexedFilters`.
+   */
+  countBy?(key: string, dimension: TimelineDimension): Promise<Map<string, number>>;
   delete(key: string): Promise<void>;
   /** Keeps the newest `maxLength` entries. */
   trim(key: string, maxLength: number): Promise<void>;

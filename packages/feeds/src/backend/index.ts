@@ -27,6 +27,8 @@ export type {
   TimelineStorageOptions,
   TimelineWriteOptions,
 } from './contracts.js';
+export { indexValue, indexedValuesOf, isEmptyWhere, matchesWhere } from './indexes.js';
+export type { IndexedValues, TimelineDimension, TimelineIndex, TimelineWhere } from './indexes.js';
 export { checkFeedName, defineCapabilities } from './capabilities.js';
 export type { BackendCapabilities, FeedNameRule, Reach } from './capabilities.js';
 export {

@@ -3,6 +3,7 @@ import type { StorageBackend } from '../backend/contracts.js';
 import { activityTests } from './conformance-activities.js';
 import { aggregatedTests } from './conformance-aggregated.js';
 import { concurrencyTests } from './conformance-concurrency.js';
+import { filterTests } from './conformance-filters.js';
 import type { ConformanceContext } from './conformance-context.js';
 import { markerTests } from './conformance-markers.js';
 import { notificationTests } from './conformance-notification.js';
@@ -78,5 +79,6 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
     markerTests(ctx);
     concurrencyTests(ctx);
     updateTests(ctx);
+    filterTests(ctx);
   });
 }

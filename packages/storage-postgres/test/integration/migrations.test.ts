@@ -31,6 +31,7 @@ async function tablesOf(schema: string): Promise<string[]> {
 const applyAll = [
   { version: 1, name: 'tables' },
   { version: 2, name: 'flat-lengths' },
+  { version: 3, name: 'flat-indexes' },
 ];
 
 describe('migrations', () => {
@@ -71,7 +72,7 @@ describe('migrations', () => {
     expect(await storage.schemaVersion()).toEqual({ current: 0, latest: SCHEMA_VERSION });
     expect(await storage.sync()).toEqual(applyAll);
     expect(await storage.sync()).toEqual([]);
-    expect(await storage.schemaVersion()).toEqual({ current: 2, latest: SCHEMA_VERSION });
+    expect(await storage.schemaVersion()).toEqual({ current: 3, latest: SCHEMA_VERSION });
     expect(await tablesOf(storage.schema)).toEqual([
       'activities',
       'aggregated_entries',
@@ -93,7 +94,7 @@ describe('migrations', () => {
       const { rows } = await pool.query(
         `SELECT version FROM "${schema}".schema_migrations ORDER BY 1`,
       );
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     } finally {
       await Promise.all(pools.map((each) => each.end()));
     }
@@ -146,7 +147,9 @@ describe('migrations', () => {
     const args = ['--conditions=@sf/source', '--import', 'tsx', cli, '--url', postgresUrl()];
     const first = await run('node', [...args, '--schema', schema]);
     expect(first.stdout).toBe(
-      `applied 1 tables (schema ${schema})\napplied 2 flat-lengths (schema ${schema})\n`,
+      applyAll
+        .map(({ version, name }) => `applied ${version} ${name} (schema ${schema})\n`)
+        .join(''),
     );
     const second = await run('node', [...args, '--schema', schema]);
     expect(second.stdout).toBe(`schema ${schema} is up to date\n`);

@@ -7,6 +7,7 @@ import { fragments } from './fragments.js';
 import { expandIncludes } from './include.js';
 import * as addManyModule from './add-many-n.js';
 import * as commitModule from './commit-3.js';
+import * as indexedModule from './indexed-n.js';
 import * as lockModule from './lock-1.js';
 import * as markersModule from './markers-2.js';
 import * as modifyManyModule from './modify-many-n.js';
@@ -84,6 +85,7 @@ describe('the scripts', () => {
     const modules: Record<string, Record<string, unknown>> = {
       'add-many-n.ts': addManyModule,
       'commit-3.ts': commitModule,
+      'indexed-n.ts': indexedModule,
       'lock-1.ts': lockModule,
       'markers-2.ts': markersModule,
       'modify-many-n.ts': modifyManyModule,
@@ -110,6 +112,7 @@ describe('the scripts', () => {
     expect(found).toEqual([
       'sfAddManyV1',
       'sfCommitV2',
+      'sfIndexedV1',
       'sfLockV1',
       'sfMarkersV1',
       'sfModifyManyV1',

@@ -2,6 +2,7 @@ import { RedisReplyError, type RedisOperationContext } from '../errors.js';
 import { type AddManySignature, addMany } from './add-many-n.js';
 import { type CommitSignature, commit } from './commit-3.js';
 import { fragments } from './fragments.js';
+import { type IndexedSignature, indexed } from './indexed-n.js';
 import { expandIncludes } from './include.js';
 import { type LockSignature, lock } from './lock-1.js';
 import { type MarkersSignature, markers } from './markers-2.js';
@@ -23,6 +24,7 @@ export interface ScriptSignatures {
   modifyMany: ModifyManySignature;
   putActivities: PutActivitiesSignature;
   updateActivities: UpdateActivitiesSignature;
+  indexed: IndexedSignature;
 }
 
 export type ScriptName = keyof ScriptSignatures;
@@ -50,6 +52,7 @@ export const scripts: { readonly [N in ScriptName]: LoadedScript<ScriptReply<N>>
   modifyMany: load(modifyMany),
   putActivities: load(putActivities),
   updateActivities: load(updateActivities),
+  indexed: load(indexed),
 };
 
 /** A script's raw reply, typed; a reply of another shape is a RedisReplyError. */
