@@ -27,6 +27,9 @@ export interface FeedPageOptions {
   idLte?: string;
   idGt?: string;
   idGte?: string;
+  /** A ranking of the feed; page on with `cursor` (the previous page's `nextCursor`). */
+  ranking?: string;
+  cursor?: string;
 }
 
 export interface MarkOptions {

@@ -16,7 +16,13 @@ export function testConfig(overrides: Record<string, unknown> = {}): ServerConfi
     ],
     feeds: [
       { name: 'user', type: 'flat', keyFormat: 'user:{userId}', maxLength: 1000, role: 'user' },
-      { name: 'timeline', type: 'flat', keyFormat: 'feed:{userId}', maxLength: 100 },
+      {
+        name: 'timeline',
+        type: 'flat',
+        keyFormat: 'feed:{userId}',
+        maxLength: 100,
+        rankings: { popular: { candidates: 50, halfLifeHours: 24, popularityField: 'likes' } },
+      },
       { name: 'aggregated', type: 'aggregated', keyFormat: 'aggregated:{userId}', maxLength: 50 },
       {
         name: 'notification',

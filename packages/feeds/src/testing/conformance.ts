@@ -6,6 +6,7 @@ import { concurrencyTests } from './conformance-concurrency.js';
 import type { ConformanceContext } from './conformance-context.js';
 import { markerTests } from './conformance-markers.js';
 import { notificationTests } from './conformance-notification.js';
+import { rankedTests } from './conformance-ranked.js';
 import { timelineTests } from './conformance-timeline.js';
 import { idSchemeFor, makeActivities, makeActivity } from './fixtures.js';
 
@@ -76,5 +77,6 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
     notificationTests(ctx);
     markerTests(ctx);
     concurrencyTests(ctx);
+    rankedTests(ctx);
   });
 }
