@@ -16,6 +16,23 @@ export interface FeedStorages {
    */
   notifications: StorageBackend;
   metrics?: Metrics;
+  /**
+   * Love counts of pins, from the app's store (one query for many pins): the "popular" ranking
+   * of the home feed scores with it. Without it, pins score by recency alone.
+   */
+  loveCounts?: (pinIds: readonly number[]) => Promise<Map<number, number>>;
+}
+
+/** The recency half-life of the "popular" tab: a pin's score halves every 24 hours. */
+export const POPULAR_HALF_LIFE_HOURS = 24;
+
+/**
+ * The score of the "popular" tab: recency decay times (1 + loves), as its base-2 logarithm
+ * (`log2(1 + loves) - ageHours / 24`, which ranks the same and does not underflow).
+ */
+export function popularScore(loves: number, pinTime: number, now: number): number {
+  const ageHours = Math.max(0, now - pinTime) / 3_600_000;
+  return Math.log2(1 + Math.max(0, loves)) - ageHours / POPULAR_HALF_LIFE_HOURS;
 }
 
 /** Pins kept in a home feed. */
@@ -28,7 +45,7 @@ export const HOME_MAX_LENGTH = 200;
  * - `notification`: follows and loves, grouped by verb, object and day, with unseen/unread;
  * - `user`: a person's own pins (what followers get copied on follow).
  */
-export function definePinterestFeeds({ feeds, notifications, metrics }: FeedStorages) {
+export function definePinterestFeeds({ feeds, notifications, metrics, loveCounts }: FeedStorages) {
   return {
     normal: Feed.define({
       name: 'normal',
@@ -39,6 +56,21 @@ export function definePinterestFeeds({ feeds, notifications, metrics }: FeedStor
       // "Only pins to this board" on the home page, and the per-board counts beside it: kept as
       // indexes at write time (memory, Redis, PostgreSQL); Cassandra scans the feed.
       index: { verb: true, field: 'board' },
+      rankings: {
+        // The "popular" tab: every pin of the home feed is a candidate; the love counts come
+        // from the app's store in one batch per page (they change after the pin is fanned out).
+        popular: {
+          candidates: HOME_MAX_LENGTH,
+          scoreMany: async (activities, { now }) => {
+            const counts = loveCounts
+              ? await loveCounts([...new Set(activities.map((a) => a.objectId))])
+              : new Map<number, number>();
+            return activities.map((a) =>
+              popularScore(counts.get(a.objectId) ?? 0, a.time.getTime(), now),
+            );
+          },
+        },
+      },
     }),
     aggregated: AggregatedFeed.define({
       name: 'aggregated',

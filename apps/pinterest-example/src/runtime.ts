@@ -72,6 +72,7 @@ export function buildRuntime(parts: RuntimeParts): Runtime {
     feeds: parts.feedStorage,
     notifications: parts.notificationStorage,
     metrics,
+    loveCounts: (pinIds) => store.loveCounts(pinIds),
   });
   const threshold = config.maxFanoutFollowers;
   const manager = new Manager({

@@ -117,6 +117,17 @@ export function parseCursor(value: unknown): string | undefined {
   return value.replace(/^0+(?=\d)/, '');
 }
 
+/** The cursor of a ranked page (the library checks its content): base64url, bounded. */
+export function parseRankedCursor(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,16384}$/.test(value)) {
+    throw badRequest(
+      `The paging cursor "before" of a ranked page is not valid, got ${shown(value)}.`,
+    );
+  }
+  return value;
+}
+
 /** An aggregated (notification) activity id: digits. */
 export function parseActivityId(value: unknown): string {
   if (typeof value !== 'string' || !/^\d{1,30}$/.test(value)) {

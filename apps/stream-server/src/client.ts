@@ -31,6 +31,9 @@ export interface FeedPageOptions {
   verb?: string;
   /** `board: 'b12'`: the value of the feed's indexed extraContext field. */
   [field: string]: string | number | undefined;
+  /** A ranking of the feed; page on with `cursor` (the previous page's `nextCursor`). */
+  ranking?: string;
+  cursor?: string;
 }
 
 export interface MarkOptions {

@@ -209,6 +209,17 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
     idLte: idBound,
     idGt: { ...idBound, description: 'Only activities with a greater id (newer).' },
     idGte: idBound,
+    ranking: {
+      type: 'string',
+      pattern: '^[A-Za-z][A-Za-z0-9_-]{0,47}$',
+      description: 'A ranking of the feed: the page is ranked, paged by cursor (not offset).',
+    },
+    cursor: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_-]+$',
+      maxLength: 16384,
+      description: 'nextCursor of the previous ranked page.',
+    },
     verb: {
       type: 'string',
       minLength: 1,
@@ -288,6 +299,12 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
       },
       unseen: { type: 'integer' },
       unread: { type: 'integer' },
+      ranking: { type: 'string' },
+      scores: { type: 'array', items: { type: 'number' } },
+      nextCursor: {
+        type: ['string', 'null'],
+        description: 'Ranked reads: the cursor of the next page, null after the last.',
+      },
     },
   };
 

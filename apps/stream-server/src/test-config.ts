@@ -22,6 +22,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): ServerConfi
         keyFormat: 'feed:{userId}',
         maxLength: 100,
         index: { verb: true, field: 'board' },
+        rankings: { popular: { candidates: 50, halfLifeHours: 24, popularityField: 'likes' } },
       },
       {
         name: 'aggregated',

@@ -60,6 +60,12 @@ export class AggregatedFeedDefinition<
     defaultAggregator?: BaseAggregator<A>,
   ) {
     super(options, 100);
+    if ('rankings' in options && (options as { rankings?: unknown }).rankings !== undefined) {
+      throw new InvalidFeedOptionError(
+        `feed ${this.name}: rankings are for flat feeds (Feed.define); an aggregated activity changes its id as activities join it, so a ranked page of one cannot stay stable. Rank the flat feed the activities are fanned out to.`,
+        { path: 'options.rankings', value: (options as { rankings?: unknown }).rankings },
+      );
+    }
     this.aggregator =
       options.aggregator ??
       defaultAggregator ??

@@ -6,6 +6,7 @@ import {
   FormatMismatchError,
   InvalidFeedOptionError,
   InvalidQueryError,
+  RankingScoreError,
   StorageConfigurationError,
   StorageLockError,
 } from './index.js';
@@ -16,6 +17,7 @@ const errors: Record<string, () => SfError> = {
     new InvalidFeedOptionError('x', { path: 'options.maxLength', value: 0 }),
   InvalidQueryError: () => new InvalidQueryError('x', { path: 'query.limit', value: -1 }),
   StorageLockError: () => new StorageLockError('feed:1', 'x'),
+  RankingScoreError: () => new RankingScoreError('x', { ranking: 'popular', value: Number.NaN }),
   StorageConfigurationError: () =>
     new StorageConfigurationError('x', { path: 'options.url', value: 'x' }),
   FormatMismatchError: () =>

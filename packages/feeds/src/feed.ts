@@ -6,6 +6,8 @@ import type { UserId } from './keys.js';
 import { validateUserId } from './keys.js';
 import { FormatMismatchError } from './format-mismatch.js';
 import type { ActivityStorage, FlatTimelineItem, TimelineStorage } from './backend/contracts.js';
+import { RankedFeed, defineRankings, rankingNamed } from './ranking.js';
+import type { Ranking, RankingDefinition } from './ranking.js';
 
 /** What changed in a feed, for `onUpdateFeed`. */
 export interface FeedUpdate<TAdded = Activity> {
@@ -18,6 +20,11 @@ export interface FeedUpdate<TAdded = Activity> {
 export interface FeedOptions extends BaseFeedOptions {
   /** Called after every write to a feed of this definition (also on fanout writes). */
   onUpdateFeed?: (update: FeedUpdate) => void | Promise<void>;
+  /**
+   * Named rankings, read with `feed.ranked(name).page({ limit, cursor })`; plain reads stay
+   * newest first. See "Ranked feeds" in the README.
+   */
+  rankings?: Readonly<Record<string, RankingDefinition>>;
 }
 
 export interface WriteOptions {
@@ -30,9 +37,12 @@ export class FeedDefinition extends BaseFeedDefinition<FlatTimelineItem> {
   readonly timeline: TimelineStorage<FlatTimelineItem>;
   readonly activityStorage: ActivityStorage | null;
   readonly onUpdateFeed: FeedOptions['onUpdateFeed'];
+  /** The definition's rankings, by name. */
+  readonly rankings: ReadonlyMap<string, Ranking>;
 
   constructor(options: FeedOptions, defaultMaxLength = 100) {
     super(options, defaultMaxLength);
+    this.rankings = defineRankings(this.name, options.rankings);
     this.timeline = this.storage.timelineStorage<FlatTimelineItem>({
       name: this.name,
       kind: 'flat',
@@ -172,6 +182,26 @@ export class Feed extends BaseFeed<FlatTimelineItem, Activity, FeedDefinition> {
 
   protected materialize(items: FlatTimelineItem[]): Promise<Activity[]> {
     return this.definition.hydrate(this.key, items);
+  }
+
+  /**
+   * This feed read through one of its definition's rankings (`rankings` of `Feed.define`): the
+   * newest `candidates` activities (within this view's filter) by score, paged with a cursor.
+   */
+  ranked(name: string): RankedFeed {
+    const definition = this.definition;
+    return new RankedFeed(
+      {
+        key: this.key,
+        userId: this.userId,
+        filter: this.view.filter,
+        read: (filter, limit) =>
+          definition.timeline.get(this.key, { offset: 0, limit, filter, order: 'desc' }),
+        hydrate: (items) => definition.hydrate(this.key, items),
+        metrics: { metrics: definition.metrics, feedName: definition.name },
+      },
+      rankingNamed(definition.name, definition.rankings, name),
+    );
   }
 
   protected activitiesOf(item: Activity): readonly Activity[] {

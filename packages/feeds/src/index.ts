@@ -13,6 +13,16 @@ export type {
   NotificationFeedOptions,
 } from './notification-feed.js';
 export { BaseFeed, BaseFeedDefinition } from './base-feed.js';
+export { RankedFeed, RankingScoreError, decayedPopularity } from './ranking.js';
+export type {
+  DecayedPopularityOptions,
+  RankedPage,
+  RankedPageOptions,
+  RankedSource,
+  Ranking,
+  RankingContext,
+  RankingDefinition,
+} from './ranking.js';
 export type { BaseFeedOptions, FeedIndexOptions, FeedView } from './base-feed.js';
 export { formatFeedKey, userIdFromKey, validateKeyFormat, validateUserId } from './keys.js';
 export type { UserId } from './keys.js';

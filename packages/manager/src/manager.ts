@@ -6,7 +6,7 @@
  */
 import { Activity, ActivityNotFoundError, InvalidActivityError } from '@sf/activity';
 import { validateUserId } from '@sf/feeds';
-import type { Feed, FeedDefinition, Metrics, UserId } from '@sf/feeds';
+import type { Feed, FeedDefinition, FeedFilter, Metrics, RankedFeed, UserId } from '@sf/feeds';
 import { jsonFormat } from '@sf/serializers';
 import type { Serializer } from '@sf/serializers';
 import { batchImport } from './batch-import.js';
@@ -36,7 +36,7 @@ import type {
   RemoveActivityOptions,
   UpdateActivityOptions,
 } from './manager-options.js';
-import { readMergedFeed } from './read-feed.js';
+import { rankedMergedFeed, readMergedFeed } from './read-feed.js';
 
 /**
  * Fan-out on write: puts a user's activities into the feeds of their followers through many
@@ -372,6 +372,32 @@ export class Manager<
       readerId,
       feedName,
       options,
+    );
+  }
+
+  /**
+   * A ranking (`rankings` of the feed's definition) of a reader's flat feed, with the authors the
+   * reader pulls merged into the candidates as `readFeed` merges them: page it with
+   * `.page({ limit, cursor })`. Readers who pull nobody get `getFeeds(id)[feedName].ranked(name)`.
+   */
+  rankedFeed(
+    readerId: UserId,
+    feedName: string,
+    ranking: string,
+    options: { filter?: FeedFilter } = {},
+  ): RankedFeed {
+    return rankedMergedFeed(
+      {
+        feed: (name) => this.#feed(name, 'feedName'),
+        userFeed: this.userFeed,
+        pullFeeds: this.pullFeeds,
+        getPulledAuthorIds: this.#getPulledAuthorIds,
+        metrics: this.metrics,
+      },
+      readerId,
+      feedName,
+      ranking,
+      options.filter,
     );
   }
 }

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, compareSerializationIds } from '@sf/activity';
 import type { Activity } from '@sf/activity';
-import { FeedDefinition, validateUserId } from '@sf/feeds';
+import { FeedDefinition, RankedFeed, validateUserId } from '@sf/feeds';
 import type { FlatTimelineItem, IdFilter, Metrics, UserId } from '@sf/feeds';
 import { indexedValuesOf, isEmptyWhere, matchesWhere } from '@sf/feeds/backend';
 import { invalidOption } from './errors.js';
@@ -135,4 +135,90 @@ export async function readMergedFeed(
   } finally {
     timer.stop();
   }
+}
+
+/**
+ * See `Manager.rankedFeed`: a ranking of the reader's flat feed over the merged candidates (own
+ * feed + pulled authors' user feeds), one range read per source and one hydration per source
+ * per page.
+ */
+export function rankedMergedFeed(
+  context: ReadFeedContext,
+  readerId: UserId,
+  feedName: string,
+  rankingName: string,
+  filter?: ReadFeedOptions['filter'],
+): RankedFeed {
+  validateUserId(readerId);
+  const definition = context.feed(feedName);
+  if (!(definition instanceof FeedDefinition)) {
+    throw invalidOption(
+      `rankedFeed ranks flat feeds only; ${JSON.stringify(feedName)} is aggregated`,
+      'feedName',
+      feedName,
+    );
+  }
+  const own = filter ? definition.for(readerId).filter(filter) : definition.for(readerId);
+  const plain = own.ranked(rankingName);
+  if (!context.pullFeeds.has(feedName) || !context.getPulledAuthorIds) return plain;
+  const getPulledAuthorIds = context.getPulledAuthorIds;
+  const { userFeed } = context;
+  /** Which source each read entry came from, for the hydration of the same page. */
+  const sourceOf = new WeakMap<FlatTimelineItem, { definition: FeedDefinition; key: string }>();
+  return new RankedFeed(
+    {
+      key: own.key,
+      userId: own.userId,
+      filter: own.idFilter,
+      read: async (bounds, limit) => {
+        const pulled = [
+          ...new Set((await getPulledAuthorIds(readerId)).map((id) => String(validateUserId(id)))),
+        ];
+        const sources = [
+          { definition, key: own.key },
+          ...pulled.map((authorId) => ({ definition: userFeed, key: userFeed.keyFor(authorId) })),
+        ];
+        const lists = await Promise.all(
+          sources.map((source) =>
+            source.definition.getEntries(source.key, {
+              offset: 0,
+              limit,
+              filter: bounds,
+              order: 'desc',
+            }),
+          ),
+        );
+        const merged = new Map<string, FlatTimelineItem>();
+        lists.forEach((items, index) => {
+          for (const item of items) {
+            if (merged.has(item.serializationId)) continue;
+            merged.set(item.serializationId, item);
+            sourceOf.set(item, sources[index]!);
+          }
+        });
+        return [...merged.values()]
+          .sort((a, b) => compareSerializationIds(b.serializationId, a.serializationId))
+          .slice(0, limit);
+      },
+      hydrate: async (items) => {
+        const groups = new Map<string, { definition: FeedDefinition; items: FlatTimelineItem[] }>();
+        for (const item of items) {
+          const source = sourceOf.get(item) ?? { definition, key: own.key };
+          const group = groups.get(source.key) ?? { definition: source.definition, items: [] };
+          group.items.push(item);
+          groups.set(source.key, group);
+        }
+        const hydrated = new Map<string, Activity>();
+        await Promise.all(
+          [...groups].map(async ([key, group]) => {
+            for (const activity of await group.definition.hydrate(key, group.items))
+              hydrated.set(activity.serializationId, activity);
+          }),
+        );
+        return items.flatMap((item) => hydrated.get(item.serializationId) ?? []);
+      },
+      metrics: { metrics: context.metrics, feedName: definition.name },
+    },
+    plain.ranking,
+  );
 }

@@ -1,7 +1,8 @@
+import { InvalidArgumentError } from '@sf/activity';
 import type { Activity } from '@sf/activity';
 import type { FastifyInstance } from 'fastify';
 import type { Board, User } from '../store.js';
-import { parseCursor, parseId } from '../validation.js';
+import { badRequest, parseCursor, parseId, parseRankedCursor } from '../validation.js';
 import * as views from '../views/index.js';
 import type { GroupView } from '../views/index.js';
 import { cursorOf } from './context.js';
@@ -27,6 +28,27 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
         user,
       ),
       cursor: cursorOf(activities, pageSize),
+    };
+  }
+
+  /** A page of the "popular" tab: the home feed's "popular" ranking (pulled authors merged in). */
+  async function popularPage(user: User, cursor: string | undefined) {
+    let page;
+    try {
+      page = await manager
+        .rankedFeed(user.id, 'normal', 'popular')
+        .page({ limit: pageSize, cursor });
+    } catch (error) {
+      if (InvalidArgumentError.isInstance(error))
+        throw badRequest(`The paging cursor of the popular tab is not valid: ${error.message}`);
+      throw error;
+    }
+    return {
+      views: await ctx.pinViews(
+        page.items.map((a) => a.objectId),
+        user,
+      ),
+      cursor: page.nextCursor,
     };
   }
 
@@ -124,6 +146,23 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
       query.board === undefined || query.board === '' ? undefined : parseId(query.board, 'board');
     const page = await homePage(user, before, board);
     return { html: views.pinCards(page.views, user, '/').value, cursor: page.cursor };
+  });
+
+  app.get('/popular', async (request, reply) => {
+    const user = requireUser(request);
+    const cursor = parseRankedCursor((request.query as Record<string, unknown>).before);
+    const page = await popularPage(user, cursor);
+    return sendPage(
+      reply,
+      views.popularPage(await ctx.pageContext(request), page.views, page.cursor),
+    );
+  });
+
+  app.get('/more/popular', async (request) => {
+    const user = requireUser(request);
+    const cursor = parseRankedCursor((request.query as Record<string, unknown>).before);
+    const page = await popularPage(user, cursor);
+    return { html: views.pinCards(page.views, user, '/popular').value, cursor: page.cursor };
   });
 
   app.get('/grouped', async (request, reply) => {

@@ -83,3 +83,36 @@ export function homePage(
       ${boardFilterBar(info.filters ?? [], board)} ${body}`,
   });
 }
+
+/** The "popular" tab: the home feed ranked by loves and recency, paged by a ranked cursor. */
+export function popularPage(
+  ctx: PageContext,
+  views: readonly PinView[],
+  cursor: string | null,
+): SafeHtml {
+  const body =
+    views.length === 0 && !cursor
+      ? emptyState(
+          'Nothing popular yet',
+          'Follow a few people: the pins of your home feed show up here, most loved first.',
+          html`<a class="btn btn-primary" href="/people">Find people to follow</a>`,
+        )
+      : html`<div class="grid" id="popular-grid" data-testid="popular-grid">
+            ${pinCards(views, ctx.user, ctx.path)}
+          </div>
+          ${loadMore('/more/popular', cursor, 'popular-grid')}`;
+  return layout(ctx, {
+    title: 'Popular',
+    active: 'popular',
+    wide: true,
+    body: html`<div class="page-head">
+        <h1>Popular</h1>
+        <p class="muted">
+          The pins of your home feed, most loved first with the newer ahead (a pin's score halves
+          every day): a ranked read of your flat feed. Pages stay stable: pins pinned or loved
+          meanwhile show up when you reload.
+        </p>
+      </div>
+      ${body}`,
+  });
+}

@@ -13,7 +13,7 @@ export {
 export type { PinView } from './components.js';
 export { layout } from './layout.js';
 export type { PageContext, PageOptions } from './layout.js';
-export { homePage } from './home.js';
+export { homePage, popularPage } from './home.js';
 export { describeGroup, groupCard, groupedPage } from './grouped.js';
 export type { GroupView } from './grouped.js';
 export { notificationItem, notificationsPage } from './notifications.js';

@@ -16,7 +16,8 @@ export interface PageContext {
 
 export interface PageOptions {
   title: string;
-  active?: 'home' | 'grouped' | 'notifications' | 'people' | 'stats' | 'new' | 'profile';
+  active?:
+    'home' | 'popular' | 'grouped' | 'notifications' | 'people' | 'stats' | 'new' | 'profile';
   body: SafeHtml;
   /** Extra class on <main>. */
   wide?: boolean;
@@ -29,6 +30,7 @@ const NAV: Array<{
   needsUser: boolean;
 }> = [
   { key: 'home', href: '/', label: 'Home', needsUser: true },
+  { key: 'popular', href: '/popular', label: 'Popular', needsUser: true },
   { key: 'grouped', href: '/grouped', label: 'Grouped', needsUser: true },
   { key: 'notifications', href: '/notifications', label: 'Notifications', needsUser: true },
   { key: 'people', href: '/people', label: 'People', needsUser: false },

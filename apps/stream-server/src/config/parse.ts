@@ -6,6 +6,7 @@ import type {
   ApiKeyConfig,
   FeedConfig,
   LimitsConfig,
+  RankingConfig,
   ServerConfig,
   TenantConfig,
   VerbConfig,
@@ -59,6 +60,7 @@ function parseFeed(path: string, value: unknown): FeedConfig {
     'fanout',
     'aggregator',
     'index',
+    'rankings',
   ]);
   const { name, type, keyFormat } = value;
   if (typeof name !== 'string' || !feedNamePattern.test(name))
@@ -127,6 +129,10 @@ function parseFeed(path: string, value: unknown): FeedConfig {
     feed.aggregator = value.aggregator;
   }
   if (value.index !== undefined) feed.index = parseIndex(`${path}.index`, value.index);
+  if (value.rankings !== undefined) {
+    if (type !== 'flat') fail(`${path}.rankings`, 'only flat feeds have rankings', value.rankings);
+    feed.rankings = parseRankings(`${path}.rankings`, value.rankings);
+  }
   return feed;
 }
 
@@ -140,6 +146,8 @@ export const FEED_QUERY_PARAMS = [
   'idGte',
   'verb',
   'by',
+  'ranking',
+  'cursor',
 ];
 
 function parseIndex(path: string, value: unknown): { verb?: boolean; field?: string } {
@@ -166,6 +174,46 @@ function parseIndex(path: string, value: unknown): { verb?: boolean; field?: str
     index.field = value.field;
   }
   return index;
+}
+
+const rankingNamePattern = /^[A-Za-z][A-Za-z0-9_-]{0,47}$/;
+const extraFieldPattern = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+function parseRankings(path: string, value: unknown): Record<string, RankingConfig> {
+  if (!isObject(value)) fail(path, 'must be an object of named rankings', value);
+  const rankings: Record<string, RankingConfig> = {};
+  for (const [name, ranking] of Object.entries(value)) {
+    const at = `${path}.${name}`;
+    if (!rankingNamePattern.test(name))
+      fail(at, `a ranking name is a letter then letters, digits, _ or - (max 48)`, name);
+    if (!isObject(ranking))
+      fail(at, 'must be an object { candidates, halfLifeHours, popularityField }', ranking);
+    only(at, ranking, ['candidates', 'halfLifeHours', 'popularityField']);
+    const candidates = positiveInteger(`${at}.candidates`, ranking.candidates, 100);
+    if (candidates > 10_000) fail(`${at}.candidates`, 'must be at most 10000', candidates);
+    const halfLifeHours = ranking.halfLifeHours ?? 24;
+    if (typeof halfLifeHours !== 'number' || !Number.isFinite(halfLifeHours) || halfLifeHours <= 0)
+      fail(
+        `${at}.halfLifeHours`,
+        `must be a positive number, got ${JSON.stringify(halfLifeHours)}`,
+        halfLifeHours,
+      );
+    const config: RankingConfig = { candidates, halfLifeHours };
+    if (ranking.popularityField !== undefined) {
+      if (
+        typeof ranking.popularityField !== 'string' ||
+        !extraFieldPattern.test(ranking.popularityField)
+      )
+        fail(
+          `${at}.popularityField`,
+          'must be an extraContext field name (letters, digits, _)',
+          ranking.popularityField,
+        );
+      config.popularityField = ranking.popularityField;
+    }
+    rankings[name] = config;
+  }
+  return rankings;
 }
 
 /** Validates a parsed config file (and applies defaults); throws ConfigError naming the bad field. */

@@ -40,6 +40,21 @@ export interface FeedConfig {
    * (`?board=b12`), kept as indexes at write time on flat feeds (memory, Redis, PostgreSQL).
    */
   index?: { verb?: boolean; field?: string };
+  /** Flat feeds: named rankings, read with `?ranking=<name>` (see "Ranked reads" in the README). */
+  rankings?: Record<string, RankingConfig>;
+}
+
+/**
+ * A ranking of a flat feed: the newest `candidates` activities scored by recency decay times
+ * popularity, `0.5 ^ (ageHours / halfLifeHours) * (1 + extraContext[popularityField])`.
+ */
+export interface RankingConfig {
+  /** How many of the newest activities are ranked (default 100, at most 10,000). */
+  candidates: number;
+  /** The age at which the recency factor halves (default 24). */
+  halfLifeHours: number;
+  /** A numeric field of extraContext (a count of likes, saves...); absent: recency only. */
+  popularityField?: string;
 }
 
 export interface VerbConfig {

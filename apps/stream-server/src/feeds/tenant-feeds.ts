@@ -4,14 +4,15 @@ import { NotificationAggregator, RecentVerbAggregator } from '@sf/aggregators';
 import {
   AggregatedFeedDefinition,
   Feed,
+  decayedPopularity,
   FeedDefinition,
   NotificationFeedDefinition,
 } from '@sf/feeds';
-import type { FeedFilter, StorageBackend } from '@sf/feeds';
+import type { FeedFilter, RankingDefinition, StorageBackend } from '@sf/feeds';
 import { FanoutPriority, InProcessFanoutQueue, Manager } from '@sf/manager';
 import type { FanoutFeedDefinition, FanoutHandle } from '@sf/manager';
 import type { Serializer } from '@sf/serializers';
-import type { FeedConfig, FeedType } from '../config.js';
+import type { FeedConfig, FeedType, RankingConfig } from '../config.js';
 import { ApiError, PublishIncompleteError, badRequest, notFound, toErrorBody } from '../errors.js';
 import { activityOutput, aggregatedOutput, toActivity } from './activity-json.js';
 import type { ActivityInput, ActivityOutput, AggregatedOutput, Verbs } from './activity-json.js';
@@ -25,6 +26,10 @@ export interface FeedPage {
   idLte?: string;
   idGt?: string;
   idGte?: string;
+  /** A ranking of the feed (flat feeds): the page is ranked, paged by `cursor` instead of offset. */
+  ranking?: string;
+  /** `nextCursor` of the previous ranked page. */
+  cursor?: string;
   /** Only activities of this verb (infinitive or id): feeds declaring `index.verb`. */
   verb?: string;
   /** `?board=b12`: the value of an extraContext field some feed declares in `index.field`. */
@@ -45,6 +50,10 @@ export interface FeedRead {
   offset: number;
   limit: number;
   items: Array<ActivityOutput | AggregatedOutput>;
+  /** Ranked reads only: the ranking, the items' scores, and the cursor of the next page (null at the end). */
+  ranking?: string;
+  scores?: number[];
+  nextCursor?: string | null;
   /** Notification feeds only. */
   unseen?: number;
   unread?: number;
@@ -104,7 +113,7 @@ export class TenantFeeds {
       };
       let definition: AnyDefinition;
       if (config.type === 'flat') {
-        definition = Feed.define(common);
+        definition = Feed.define({ ...common, rankings: rankingsOf(config.rankings) });
       } else if (config.type === 'aggregated') {
         definition = new AggregatedFeedDefinition<AggregatedActivity>({
           ...common,
@@ -203,7 +212,26 @@ export class TenantFeeds {
       limit: page.limit,
       items: [],
     };
-    if (definition instanceof FeedDefinition) {
+    if (page.ranking !== undefined || page.cursor !== undefined) {
+      if (page.ranking === undefined)
+        throw badRequest('a cursor needs the ranking it was read with (ranking=<name>)');
+      if (!(definition instanceof FeedDefinition) || !config.rankings?.[page.ranking]) {
+        const known = Object.keys(config.rankings ?? {});
+        throw badRequest(
+          `feed ${name} has no ranking ${JSON.stringify(page.ranking)}${known.length > 0 ? `; rankings: ${known.join(', ')}` : ' (rankings are configured on flat feeds)'}`,
+        );
+      }
+      if (page.offset !== 0) throw badRequest('a ranked read pages with cursor, not offset');
+      const ranked = await definition
+        .for(userId)
+        .filter(filter)
+        .ranked(page.ranking)
+        .page({ limit: page.limit, cursor: page.cursor });
+      result.items = ranked.items.map(activityOutput);
+      result.ranking = page.ranking;
+      result.scores = ranked.scores;
+      result.nextCursor = ranked.nextCursor;
+    } else if (definition instanceof FeedDefinition) {
       const activities = await definition
         .for(userId)
         .filter(filter)
@@ -385,6 +413,27 @@ export class TenantFeeds {
   async close(): Promise<void> {
     await this.#queue.close();
   }
+}
+
+/** A configured ranking: recency decay times an extraContext count (see RankingConfig). */
+function rankingsOf(
+  rankings: Readonly<Record<string, RankingConfig>> | undefined,
+): Record<string, RankingDefinition> | undefined {
+  if (!rankings) return undefined;
+  return Object.fromEntries(
+    Object.entries(rankings).map(([name, ranking]) => {
+      const field = ranking.popularityField;
+      return [
+        name,
+        decayedPopularity({
+          candidates: ranking.candidates,
+          halfLifeHours: ranking.halfLifeHours,
+          popularity:
+            field === undefined ? undefined : (activity) => Number(activity.extraContext[field]),
+        }),
+      ];
+    }),
+  );
 }
 
 /** Activities need integer actors: a publishing user id must be a decimal integer. */

@@ -7,6 +7,7 @@ import { filterTests } from './conformance-filters.js';
 import type { ConformanceContext } from './conformance-context.js';
 import { markerTests } from './conformance-markers.js';
 import { notificationTests } from './conformance-notification.js';
+import { rankedTests } from './conformance-ranked.js';
 import { timelineTests } from './conformance-timeline.js';
 import { updateTests } from './conformance-update.js';
 import { idSchemeFor, makeActivities, makeActivity } from './fixtures.js';
@@ -80,5 +81,6 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
     concurrencyTests(ctx);
     updateTests(ctx);
     filterTests(ctx);
+    rankedTests(ctx);
   });
 }
