@@ -77,7 +77,7 @@ async function redisFigures(): Promise<void> {
     console.log(
       `redis updateActivity (flat + aggregated feeds, ids: no fanout): ${((total * 1000) / UPDATES).toFixed(0)} µs per call, ${(commands / UPDATES).toFixed(1)} commands per call (${UPDATES} calls)`,
     );
-    const [read] = await m.getFeeds(21).normal!.get({ limit: 1 });
+    const [read] = (await m.getFeeds(21).normal!.get({ limit: 1 })) as Activity[];
     if (read?.extraContext.likes !== UPDATES - 1) throw new Error('the last update is not read');
   } finally {
     await storage.close();
@@ -114,7 +114,7 @@ async function cassandraFigures(): Promise<void> {
       if (round === 0) continue; // warm-up
       publish.push(published);
       update.push(updated);
-      const [read] = await m.getFeeds(followers.at(-1)!).normal!.get({ limit: 1 });
+      const [read] = (await m.getFeeds(followers.at(-1)!).normal!.get({ limit: 1 })) as Activity[];
       if (read?.extraContext.title !== 'new') throw new Error('the update is not read');
     }
     const per1000 = (values: number[]) =>
