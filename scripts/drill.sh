@@ -3,7 +3,7 @@
 # need, runs the drills one after another (each bounded in time), prints a table of figures per
 # drill and a summary, stops what it started, and exits non-zero if an invariant failed.
 #
-# Usage: scripts/drill.sh [drill-1] [drill-2] [drill-3] [drill-4]     (default: all four)
+# Usage: scripts/drill.sh [drill-1] [drill-2] [drill-3] [drill-4] [drill-5]     (default: all five)
 #
 # Services:
 #   - Redis on 127.0.0.1:${REDIS_PORT:-6379} (scripts/redis-single.sh ensure): the BullMQ queue
@@ -20,6 +20,10 @@
 #     spare port ${SF_DRILL_POSTGRES_PORT:-54349}, where nothing answers, so the script runs initdb
 #     and pg_ctl there); the drill stops it with `pg_ctl stop -m immediate` and starts it again.
 #     Stopped (and its folder deleted) at the end. Never the shared server on 5432.
+#   - drill 5: its OWN redis-server (the drill starts it on a free loopback port and kills it:
+#     it sends FLUSHALL there), PostgreSQL as the durable store: drill 4's private cluster when
+#     it runs, else SF_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test), in a schema
+#     of its own dropped at the end.
 #
 # SF_DRILL_RESULTS=<file> writes the results as JSON too; SF_DRILL_KEEP=1 keeps the drills' data.
 set -euo pipefail
@@ -103,6 +107,10 @@ if wants drill-4; then
   else
     log "PostgreSQL did not start: drill 4 will be skipped"
   fi
+fi
+
+if wants drill-5 && [[ -n "${SF_DRILL_POSTGRES:-}" ]]; then
+  export SF_DRILL_TIERED_POSTGRES="$SF_DRILL_POSTGRES"
 fi
 
 cd apps/drills

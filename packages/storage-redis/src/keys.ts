@@ -137,6 +137,16 @@ export class RedisKeys {
     return `{${timeline}}:version`;
   }
 
+  /**
+   * The cache-tier state of a feed (`c:<token>` complete, `l:<token>` a fill in progress: see
+   * `RedisTimelineStorage.addToCached`); in the feed's hash slot when hash tags are on, as the lock.
+   */
+  cacheState(feedKey: string): string {
+    const timeline = this.timeline(feedKey);
+    if (!this.hashTags || hashTagOf(timeline) !== null) return `${timeline}:cached`;
+    return `{${timeline}}:cached`;
+  }
+
   /** The activity hash holding `id`. */
   activityShardKey(id: string): string {
     return this.#shardKeys[activityShard(id, this.activityShards)]!;

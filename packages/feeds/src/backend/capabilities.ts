@@ -56,6 +56,12 @@ export interface BackendCapabilities {
    * feeds then write each feed with `modify`.
    */
   readonly batchedAggregatedWrites?: boolean | undefined;
+  /**
+   * The backend's flat timelines offer the cache-tier methods (`addToCached`, `readCached`,
+   * `beginFill`, `fill`, `evict`): it can be the cache of a tiered backend (`@sf/storage-tiered`).
+   * Default false.
+   */
+  readonly cacheTier?: boolean | undefined;
 }
 
 /**
@@ -87,6 +93,7 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
     shared,
     fanoutChunkSize,
     batchedAggregatedWrites,
+    cacheTier,
   } = capabilities;
   if (typeof storesFullActivities !== 'boolean')
     invalid('storesFullActivities', storesFullActivities, 'a boolean');
@@ -120,7 +127,11 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
   if (batchedAggregatedWrites !== undefined && typeof batchedAggregatedWrites !== 'boolean') {
     invalid('batchedAggregatedWrites', batchedAggregatedWrites, 'a boolean or undefined');
   }
+  if (cacheTier !== undefined && typeof cacheTier !== 'boolean') {
+    invalid('cacheTier', cacheTier, 'a boolean or undefined');
+  }
   return Object.freeze({
+    ...(cacheTier === undefined ? {} : { cacheTier }),
     ...(fanoutChunkSize === undefined ? {} : { fanoutChunkSize }),
     ...(batchedAggregatedWrites === undefined ? {} : { batchedAggregatedWrites }),
     storesFullActivities,

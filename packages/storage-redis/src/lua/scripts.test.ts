@@ -6,6 +6,8 @@ import { ReplyCode, codesFragment, lockError } from './codes.js';
 import { fragments } from './fragments.js';
 import { expandIncludes } from './include.js';
 import * as addManyModule from './add-many-n.js';
+import * as cacheAddModule from './cache-add-n.js';
+import * as cacheFillModule from './cache-fill-2.js';
 import * as commitModule from './commit-3.js';
 import * as lockModule from './lock-1.js';
 import * as markersModule from './markers-2.js';
@@ -82,6 +84,8 @@ describe('the scripts', () => {
   it('follow the <name>-<keys>.ts file convention, one script per file, under unchanged versioned names', () => {
     const modules: Record<string, Record<string, unknown>> = {
       'add-many-n.ts': addManyModule,
+      'cache-add-n.ts': cacheAddModule,
+      'cache-fill-2.ts': cacheFillModule,
       'commit-3.ts': commitModule,
       'lock-1.ts': lockModule,
       'markers-2.ts': markersModule,
@@ -107,6 +111,8 @@ describe('the scripts', () => {
     expect(found.sort()).toEqual(names.map((name) => scripts[name].name).sort());
     expect(found).toEqual([
       'sfAddManyV1',
+      'sfCacheAddV1',
+      'sfCacheFillV1',
       'sfCommitV2',
       'sfLockV1',
       'sfMarkersV1',

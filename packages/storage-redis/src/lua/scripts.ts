@@ -1,5 +1,7 @@
 import { RedisReplyError, type RedisOperationContext } from '../errors.js';
 import { type AddManySignature, addMany } from './add-many-n.js';
+import { type CacheAddSignature, cacheAdd } from './cache-add-n.js';
+import { type CacheFillSignature, cacheFill } from './cache-fill-2.js';
 import { type CommitSignature, commit } from './commit-3.js';
 import { fragments } from './fragments.js';
 import { expandIncludes } from './include.js';
@@ -21,6 +23,8 @@ export interface ScriptSignatures {
   markers: MarkersSignature;
   modifyMany: ModifyManySignature;
   putActivities: PutActivitiesSignature;
+  cacheAdd: CacheAddSignature;
+  cacheFill: CacheFillSignature;
 }
 
 export type ScriptName = keyof ScriptSignatures;
@@ -47,6 +51,8 @@ export const scripts: { readonly [N in ScriptName]: LoadedScript<ScriptReply<N>>
   markers: load(markers),
   modifyMany: load(modifyMany),
   putActivities: load(putActivities),
+  cacheAdd: load(cacheAdd),
+  cacheFill: load(cacheFill),
 };
 
 /** A script's raw reply, typed; a reply of another shape is a RedisReplyError. */
