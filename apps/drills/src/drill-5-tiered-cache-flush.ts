@@ -72,6 +72,7 @@ async function startPrivateRedis(): Promise<{ port: number; process: ChildProces
     { stdio: 'ignore' },
   );
   const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  probe.on('error', () => undefined); // refused until the server listens
   const until = Date.now() + 20_000;
   for (;;) {
     try {
