@@ -1,5 +1,5 @@
 /**
- * Drill 5: the cache of a tiered backend flushed (FLUSHALL) again and again during fanout and
+ * Drill 6: the cache of a tiered backend flushed (FLUSHALL) again and again during fanout and
  * reads.
  *
  * Flat feeds on `@sf/storage-tiered`: a PRIVATE redis-server (started here on a free loopback
@@ -33,7 +33,7 @@ import type { DrillResult } from './drills/report.js';
 const Post = defineVerb({ id: 51, infinitive: 'post', pastTense: 'posted' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export interface Drill5Options {
+export interface Drill6Options {
   users?: number;
   authors?: number;
   followersPerAuthor?: number;
@@ -107,9 +107,9 @@ function random(seed: number): () => number {
   };
 }
 
-export async function runDrill5(
+export async function runDrill6(
   log: (message: string) => void = console.log,
-  options: Drill5Options = {},
+  options: Drill6Options = {},
 ): Promise<DrillResult> {
   const started = Date.now();
   const users = options.users ?? 1000;
@@ -127,7 +127,7 @@ export async function runDrill5(
       process.env.SF_POSTGRES_URL ||
       'postgres://postgres@127.0.0.1:5432/test');
   const result: DrillResult = {
-    id: 'drill-5',
+    id: 'drill-6',
     title:
       'tiered feeds: the Redis cache FLUSHALLed repeatedly during fanout and reads (PostgreSQL durable)',
     ok: false,
@@ -161,7 +161,7 @@ export async function runDrill5(
   );
   const redis = new Redis(cacheServer.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
   const admin = new Redis(cacheServer.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
-  const schema = `sf_drill5_${Date.now().toString(36)}`;
+  const schema = `sf_drill6_${Date.now().toString(36)}`;
   const durable = postgresStorage({ pool, schema });
   const cache = redisStorage({ redis, activityCache: false });
   // Each read's source, through the metrics callback running in the read's async context.
@@ -393,7 +393,7 @@ export async function runDrill5(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await runDrill5();
+  const result = await runDrill6();
   console.log(drillTable(result));
   process.exitCode = result.ok || result.skipped ? 0 : 1;
 }

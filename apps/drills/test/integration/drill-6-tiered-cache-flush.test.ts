@@ -1,16 +1,16 @@
 /**
- * Drill 5, small, as an integration test: a private redis-server as the cache (the drill starts
+ * Drill 6, small, as an integration test: a private redis-server as the cache (the drill starts
  * and kills it; never the shared Redis), PostgreSQL (SF_POSTGRES_URL) as the durable store,
  * FLUSHALL on the cache several times during fanout and reads; nothing lost, every read answered,
  * the cache refilled and equal to PostgreSQL.
  */
 import { expect, it } from 'vitest';
-import { runDrill5 } from '../../src/drill-5-tiered-cache-flush.js';
+import { runDrill6 } from '../../src/drill-6-tiered-cache-flush.js';
 import { drillTable } from '../../src/drills/report.js';
 import { POSTGRES_URL } from './services.js';
 
-it('drill 5: FLUSHALL on the cache of a tiered backend during fanout loses nothing and every read answers', async () => {
-  const result = await runDrill5(() => undefined, {
+it('drill 6: FLUSHALL on the cache of a tiered backend during fanout loses nothing and every read answers', async () => {
+  const result = await runDrill6(() => undefined, {
     users: 300,
     authors: 10,
     followersPerAuthor: 60,
