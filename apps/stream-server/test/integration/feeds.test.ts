@@ -129,7 +129,11 @@ for (const target of [...targets(), cachedPostgresTarget()]) {
           keys.every(
             (key) =>
               key.startsWith(`${server.prefix}acme:feeds:`) ||
-              key.startsWith(`${server.prefix}acme:graph:`),
+              key.startsWith(`${server.prefix}acme:graph:`) ||
+              // the feed cache: the other tenant's empty feed read above, cached as complete
+              (target.name === 'postgres + redis cache' &&
+                key.startsWith(`${server.prefix}other:feeds:`) &&
+                key.endsWith(':cached')),
           ),
         ).toBe(true);
       }
