@@ -3,7 +3,7 @@
 # need, runs the drills one after another (each bounded in time), prints a table of figures per
 # drill and a summary, stops what it started, and exits non-zero if an invariant failed.
 #
-# Usage: scripts/drill.sh [drill-1] [drill-2] [drill-3] [drill-4] [drill-5]     (default: all five)
+# Usage: scripts/drill.sh [drill-1] [drill-2] [drill-3] [drill-4] [drill-5] [drill-6]     (default: all six)
 #
 # Services:
 #   - Redis on 127.0.0.1:${REDIS_PORT:-6379} (scripts/redis-single.sh ensure): the BullMQ queue
@@ -24,6 +24,10 @@
 #     ${SF_DRILL_CASSANDRA_CLUSTER_PORT:-9242} (scripts/cassandra.sh cluster, 512 MB heaps); the
 #     drill kills node 2 and starts it again. Stopped at the end if this script started it.
 #     SF_DRILL_SKIP_CASSANDRA=1 skips it too.
+#   - drill 6: its OWN redis-server (the drill starts it on a free loopback port and kills it:
+#     it sends FLUSHALL there), PostgreSQL as the durable store: drill 4's private cluster when
+#     it runs, else SF_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test), in a schema
+#     of its own dropped at the end.
 #
 # SF_DRILL_RESULTS=<file> writes the results as JSON too; SF_DRILL_KEEP=1 keeps the drills' data.
 set -euo pipefail
@@ -124,6 +128,10 @@ if wants drill-5 && [[ "${SF_DRILL_SKIP_CASSANDRA:-}" != "1" ]]; then
 elif wants drill-5; then
   log "SF_DRILL_SKIP_CASSANDRA=1: drill 5 will be skipped"
   export SF_DRILL_CASSANDRA_CLUSTER_PORT=1
+fi
+
+if wants drill-6 && [[ -n "${SF_DRILL_POSTGRES:-}" ]]; then
+  export SF_DRILL_TIERED_POSTGRES="$SF_DRILL_POSTGRES"
 fi
 
 cd apps/drills

@@ -15,6 +15,11 @@ export interface PostgresConfig {
   url: string;
   /** The schema that holds every table of the app: feeds, domain records and fanout jobs. */
   schema: string;
+  /**
+   * `redis` (SF_FEED_CACHE): the flat feeds get a Redis cache (`@sf/storage-tiered`, at
+   * REDIS_URL, keys under `<SF_KEY_PREFIX>cache:`) in front of PostgreSQL, which stays the truth.
+   */
+  feedCache?: 'redis' | undefined;
 }
 
 export interface RuntimeConfig {
@@ -110,7 +115,17 @@ export function postgresFromEnv(env: Record<string, string | undefined>): Postgr
       { path: 'SF_POSTGRES_SCHEMA', value: schema },
     );
   }
-  return { url, schema };
+  const feedCache = env.SF_FEED_CACHE || undefined;
+  if (feedCache !== undefined && feedCache !== 'redis') {
+    throw new ConfigError(
+      `SF_FEED_CACHE must be redis or unset, got ${JSON.stringify(feedCache)}`,
+      {
+        path: 'SF_FEED_CACHE',
+        value: feedCache,
+      },
+    );
+  }
+  return { url, schema, ...(feedCache ? { feedCache } : {}) };
 }
 
 /** The runtime configuration from environment variables (see the README's table). */

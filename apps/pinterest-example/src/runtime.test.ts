@@ -47,6 +47,19 @@ describe('configuration', () => {
     expect(() => configFromEnv({ SF_FANOUT_CHUNK_SIZE: '0' })).toThrow(/SF_FANOUT_CHUNK_SIZE/);
   });
 
+  it('reads the Redis feed cache of the postgres mode (SF_FEED_CACHE)', () => {
+    expect(configFromEnv({ SF_STORAGE: 'postgres' }).postgres.feedCache).toBeUndefined();
+    expect(
+      configFromEnv({ SF_STORAGE: 'postgres', SF_FEED_CACHE: 'redis' }).postgres.feedCache,
+    ).toBe('redis');
+    expect(() => configFromEnv({ SF_STORAGE: 'postgres', SF_FEED_CACHE: 'memcached' })).toThrow(
+      new ConfigError('SF_FEED_CACHE must be redis or unset, got "memcached"', {
+        path: 'SF_FEED_CACHE',
+        value: 'memcached',
+      }),
+    );
+  });
+
   it('reads the postgres mode and checks its URL and schema', () => {
     expect(configFromEnv({ SF_STORAGE: 'postgres' })).toMatchObject({
       storage: 'postgres',

@@ -4,6 +4,8 @@ import { memoryStorage } from '@sf/storage-memory';
 import { postgresStorage } from '@sf/storage-postgres';
 import type { PostgresStorage } from '@sf/storage-postgres';
 import { redisStorage } from '@sf/storage-redis';
+import { tieredStorage } from '@sf/storage-tiered';
+import type { TieredStorage } from '@sf/storage-tiered';
 import { Cluster, Redis } from 'ioredis';
 import type pg from 'pg';
 import type { ServerConfig } from './config.js';
@@ -54,6 +56,9 @@ export class Backend {
   readonly #tenants = new Map<string, Tenant>();
   /** PostgreSQL: each configured tenant's feed storage (its own schema), made ready by start(). */
   readonly #feedStorages = new Map<string, PostgresStorage>();
+  /** PostgreSQL with `feedCache`: each tenant's Redis cache in front of its feed storage. */
+  readonly #tieredStorages = new Map<string, TieredStorage>();
+  #cacheRedis: Redis | null = null;
   readonly #onFanoutError: (error: unknown) => void;
 
   constructor(options: BackendOptions) {
@@ -105,6 +110,24 @@ export class Backend {
       });
       this.#feedStorages.set(tenant.id, storage);
       await storage.sync();
+      const cache =
+        this.config.storage.type === 'postgres' ? this.config.storage.feedCache : undefined;
+      if (cache) {
+        this.#cacheRedis ??= connect(cache.url, undefined) as Redis;
+        this.#tieredStorages.set(
+          tenant.id,
+          tieredStorage({
+            cache: redisStorage({
+              redis: this.#cacheRedis,
+              keyPrefix: `${cache.keyPrefix ?? 'sf:stream:cache:'}${tenant.id}:feeds:`,
+              format,
+            }),
+            durable: storage,
+            cacheMaxLength: cache.maxLength ?? 100,
+            onCacheError: (error) => console.error('feed cache:', error.message),
+          }),
+        );
+      }
     }
   }
 
@@ -140,7 +163,7 @@ export class Backend {
         const prepared = this.#feedStorages.get(id);
         // Authenticated tenant ids are configured ones, prepared by start().
         if (!prepared) throw new Error(`tenant ${id} has no feed storage: was start() called?`);
-        storage = prepared;
+        storage = this.#tieredStorages.get(id) ?? prepared;
         follows = new PostgresFollowStore(this.postgres, this.#schema(), id);
       } else {
         storage = memoryStorage({ format });
@@ -170,6 +193,15 @@ export class Backend {
   async close(): Promise<void> {
     await Promise.all([...this.#tenants.values()].map(async (tenant) => tenant.feeds?.close()));
     this.#tenants.clear();
+    await Promise.all(
+      [...this.#tieredStorages.values()].map(async (storage) => {
+        await storage.settled();
+        await (storage.cache as ReturnType<typeof redisStorage>).close();
+      }),
+    );
+    this.#tieredStorages.clear();
+    await this.#cacheRedis?.quit().catch(() => undefined);
+    this.#cacheRedis = null;
     await Promise.all([...this.#feedStorages.values()].map(async (storage) => storage.close()));
     this.#feedStorages.clear();
     await this.items.close();

@@ -19,6 +19,28 @@ const feeds = [
 ];
 
 describe('parseConfig', () => {
+  it('reads the Redis feed cache of the postgres storage, from the file or the environment', () => {
+    expect(
+      parseConfig({ storage: { type: 'postgres', feedCache: { maxLength: 50 } } }).storage,
+    ).toMatchObject({
+      type: 'postgres',
+      feedCache: { keyPrefix: 'sf:stream:cache:', maxLength: 50 },
+    });
+    expect(() =>
+      parseConfig({ storage: { type: 'postgres', feedCache: { url: 'http://x', maxLength: 0 } } }),
+    ).toThrow('storage.feedCache.url');
+    const fromEnv = applyEnvironment(parseConfig({ storage: { type: 'postgres' } }), {
+      STREAM_SERVER_FEED_CACHE: 'redis',
+      REDIS_URL: 'redis://10.0.0.5:6379',
+    });
+    expect(fromEnv.storage).toMatchObject({
+      feedCache: { url: 'redis://10.0.0.5:6379', maxLength: 100 },
+    });
+    expect(() => applyEnvironment(parseConfig({}), { STREAM_SERVER_FEED_CACHE: 'redis' })).toThrow(
+      'STREAM_SERVER_FEED_CACHE must be redis, with the postgres storage',
+    );
+  });
+
   it('loads the checked-in example', () => {
     const config = loadConfig(
       fileURLToPath(new URL('../stream-server.config.json', import.meta.url)),

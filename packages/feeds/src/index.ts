@@ -48,6 +48,7 @@ export type { ActivityCacheEvent, Metrics, Timer } from './metrics.js';
 export type {
   ActivityStorage,
   BatchedTimelineChange,
+  CachedPage,
   FlatTimelineItem,
   IdFilter,
   MarkerCounts,

@@ -14,6 +14,7 @@ import {
 import type {
   ActivityStorage,
   BackendCapabilities,
+  CachedPage,
   MarkerCounts,
   MarkerEvent,
   MarkerLists,
@@ -45,13 +46,21 @@ export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineSt
   readonly #mutex = new KeyedMutex();
   /** Flat timelines: the dimensions each entry carries its values of. */
   readonly #index: TimelineIndex | undefined;
+  /** Cache-tier state of each feed: `c:<token>` complete, `l:<token>` a fill in progress. */
+  readonly #cacheStates: Map<string, string>;
+  #tokens = 0;
 
-  constructor(options: TimelineStorageOptions<T>, timelines: Map<string, SortedTimeline<string>>) {
+  constructor(
+    options: TimelineStorageOptions<T>,
+    timelines: Map<string, SortedTimeline<string>>,
+    cacheStates: Map<string, string> = new Map(),
+  ) {
     this.name = options.name;
     this.kind = options.kind;
     this.#index = options.kind === 'flat' ? options.index : undefined;
     this.#serializer = options.serializer;
     this.#timelines = timelines;
+    this.#cacheStates = cacheStates;
   }
 
   #memberOf(item: T): string {
@@ -189,6 +198,69 @@ export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineSt
       return change;
     });
   }
+
+  // The cache tier (capabilities.cacheTier): each method checks and writes under the feed's
+  // mutex, so the completeness check and the write are one step, as in Redis's scripts.
+
+  async addToCached(
+    keys: readonly string[],
+    items: readonly T[],
+    options: TimelineWriteOptions = {},
+  ): Promise<number> {
+    let added = 0;
+    for (const key of new Set(keys)) {
+      added += await this.#mutex.run(key, async () => {
+        const state = this.#cacheStates.get(key);
+        if (state?.startsWith('c:')) return this.#addNow(key, items, options);
+        if (state !== undefined) this.#cacheStates.delete(key); // spoils the fill in progress
+        return 0;
+      });
+    }
+    return added;
+  }
+
+  async readCached(key: string, query: TimelineQuery): Promise<CachedPage<T>> {
+    return this.#mutex.run(key, async () => {
+      if (!this.#cacheStates.get(key)?.startsWith('c:'))
+        return { complete: false, size: 0, items: [] };
+      return {
+        complete: true,
+        size: this.#timeline(key)?.size ?? 0,
+        items: this.#getNow(key, query),
+      };
+    });
+  }
+
+  async beginFill(key: string): Promise<string> {
+    const token = String(++this.#tokens);
+    await this.#mutex.run(key, async () => void this.#cacheStates.set(key, `l:${token}`));
+    return token;
+  }
+
+  async fill(
+    key: string,
+    token: string,
+    items: readonly T[],
+    options: TimelineWriteOptions = {},
+  ): Promise<boolean> {
+    return this.#mutex.run(key, async () => {
+      if (this.#cacheStates.get(key) !== `l:${token}`) return false;
+      this.#timelines.delete(key);
+      this.#addNow(key, items, options);
+      if (this.#timeline(key)?.size === 0) this.#timelines.delete(key);
+      this.#cacheStates.set(key, `c:${token}`);
+      return true;
+    });
+  }
+
+  async evict(keys: readonly string[]): Promise<void> {
+    for (const key of new Set(keys)) {
+      await this.#mutex.run(key, async () => {
+        this.#timelines.delete(key);
+        this.#cacheStates.delete(key);
+      });
+    }
+  }
 }
 
 /** Activities by id, in process memory (kept as the immutable objects they are). */
@@ -303,6 +375,7 @@ export const memoryCapabilities: BackendCapabilities = defineCapabilities({
   atomicAggregatedWrites: 'in-process',
   shared: false,
   indexedFilters: true,
+  cacheTier: true,
 });
 
 export interface MemoryStorageOptions {
@@ -322,6 +395,7 @@ export class MemoryStorage implements StorageBackend {
   readonly capabilities = memoryCapabilities;
   readonly format: SerializationFormat;
   readonly #timelines = new Map<string, Map<string, SortedTimeline<string>>>();
+  readonly #cacheStates = new Map<string, Map<string, string>>();
   readonly #activities = new Map<string, Activity>();
   readonly #markers = new Map<string, MarkerLists>();
   readonly #markerEvents = new EventEmitter<{ change: [MarkerEvent] }>();
@@ -339,7 +413,12 @@ export class MemoryStorage implements StorageBackend {
       timelines = new Map();
       this.#timelines.set(space, timelines);
     }
-    return new MemoryTimelineStorage<T>(options, timelines);
+    let cacheStates = this.#cacheStates.get(space);
+    if (!cacheStates) {
+      cacheStates = new Map();
+      this.#cacheStates.set(space, cacheStates);
+    }
+    return new MemoryTimelineStorage<T>(options, timelines, cacheStates);
   }
 
   activityStorage(): ActivityStorage {
@@ -352,7 +431,11 @@ export class MemoryStorage implements StorageBackend {
 
   /** Forgets everything (for tests and demos). */
   clear(): void {
+    // Inner maps too: definitions made before keep references to them.
+    for (const timelines of this.#timelines.values()) timelines.clear();
+    for (const states of this.#cacheStates.values()) states.clear();
     this.#timelines.clear();
+    this.#cacheStates.clear();
     this.#activities.clear();
     this.#markers.clear();
   }

@@ -138,6 +138,16 @@ export class RedisKeys {
   }
 
   /**
+   * The cache-tier state of a feed (`c:<token>` complete, `l:<token>` a fill in progress: see
+   * `RedisTimelineStorage.addToCached`); in the feed's hash slot when hash tags are on, as the lock.
+   */
+  cacheState(feedKey: string): string {
+    const timeline = this.timeline(feedKey);
+    if (!this.hashTags || hashTagOf(timeline) !== null) return `${timeline}:cached`;
+    return `{${timeline}}:cached`;
+  }
+
+  /**
    * Where the indexes of a flat timeline declaring `index` live: `<timeline>:sfidx:` + suffix;
    * `{<timeline>}:sfidx:` + suffix when hash tags are on, in the feed's slot, as the lock.
    */

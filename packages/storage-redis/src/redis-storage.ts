@@ -48,6 +48,7 @@ export const redisCapabilities: BackendCapabilities = defineCapabilities({
   shared: true,
   batchedAggregatedWrites: true,
   indexedFilters: true,
+  cacheTier: true,
 });
 
 export interface RedisStorageOptions {

@@ -8,6 +8,7 @@ import { InvalidQueryError } from '@sf/feeds';
 import { indexedValuesOf, isEmptyWhere } from '@sf/feeds/backend';
 import type { TimelineDimension, TimelineIndex, TimelineWhere } from '@sf/feeds/backend';
 import type {
+  CachedPage,
   ModifyMany,
   TimelineChange,
   TimelineItem,
@@ -19,9 +20,10 @@ import type {
   TimelineWriteOptions,
 } from '@sf/feeds';
 import type { Serializer } from '@sf/serializers';
-import { RedisRunner, type BatchCommand } from './redis-runner.js';
+import { randomUUID } from 'node:crypto';
+import { RedisRunner, checkReplies, type BatchCommand } from './redis-runner.js';
 import type { FailedEntry, RedisStorageContext } from './context.js';
-import { RedisReplyError } from './errors.js';
+import { RedisConfigurationError, RedisReplyError } from './errors.js';
 import { ReplyCode, lockError } from './lua/codes.js';
 import { scriptReply } from './lua/scripts.js';
 import { rangeArgs } from './args.js';
@@ -601,6 +603,129 @@ export class RedisTimelineStorage<T extends TimelineItem> implements TimelineSto
         }
       }
     });
+  }
+
+  // The cache tier (capabilities.cacheTier, flat timelines): a feed's cache state lives in
+  // `keys.cacheState(feedKey)` (`c:<token>` complete, `l:<token>` a fill in progress), in the
+  // feed's hash slot, so every check and write below is one atomic command, script or MULTI.
+
+  #cacheOnly(operation: string): void {
+    if (!this.#flat) {
+      throw new RedisConfigurationError(
+        `${operation} is offered by flat timelines only (the cache tier), not by ${this.kind} timeline ${JSON.stringify(this.name)}`,
+      );
+    }
+  }
+
+  /** `sfCacheAddV1`: one call per 100 feeds (per hash slot on a cluster), one pipeline per node. */
+  async addToCached(
+    feedKeys: readonly string[],
+    items: readonly T[],
+    options: TimelineWriteOptions = {},
+  ): Promise<number> {
+    this.#cacheOnly('addToCached');
+    const maxLength = checkMaxLength(options.maxLength);
+    if (feedKeys.length === 0 || items.length === 0) return 0;
+    if (!this.#layout.ready) await this.#layout.check();
+    const args = [maxLength, ...this.#pairs(items)] as const;
+    const unique = [...new Set(feedKeys)];
+    const groups = this.#runner.isCluster
+      ? [...groupBy(unique, (feedKey) => keySlot(this.#key(feedKey))).values()]
+      : [unique];
+    const commands: BatchCommand[] = [];
+    for (const group of groups) {
+      for (let start = 0; start < group.length; start += KEYS_PER_SCRIPT / 2) {
+        const keys = group
+          .slice(start, start + KEYS_PER_SCRIPT / 2)
+          .flatMap((feedKey) => [this.#key(feedKey), this.#context.keys.cacheState(feedKey)]);
+        commands.push({
+          key: keys[0]!,
+          enqueue: (pipeline) => RedisRunner.enqueueScript(pipeline, 'cacheAdd', keys, args),
+        });
+      }
+    }
+    const context = { operation: 'timeline.addToCached' };
+    const replies = await this.#runner.batch(context, commands);
+    return replies.reduce<number>((sum, reply) => sum + scriptReply('cacheAdd', reply, context), 0);
+  }
+
+  /** One MULTI: the cache state, the size and the page (`ZREVRANGE`/`ZRANGE`, or `sfRangeV1`). */
+  async readCached(feedKey: string, query: TimelineQuery): Promise<CachedPage<T>> {
+    this.#cacheOnly('readCached');
+    const { offset, limit } = checkQuery(query);
+    if (!this.#layout.ready) await this.#layout.check();
+    const key = this.#key(feedKey);
+    const stateKey = this.#context.keys.cacheState(feedKey);
+    const order = query.order ?? 'desc';
+    const { low, high } = boundsOf(query.filter);
+    const context = { operation: 'timeline.readCached', key };
+    const replies = await this.#runner.call(context, async (client) => {
+      const multi = client.multi();
+      multi.get(stateKey);
+      multi.zcard(key);
+      if (limit === 0) {
+        // no page
+      } else if (low === null && high === null) {
+        const stop = limit === null ? -1 : offset + limit - 1;
+        if (order === 'desc') multi.zrevrange(key, offset, stop);
+        else multi.zrange(key, offset, stop);
+      } else {
+        const args = rangeArgs(order, 'member', query.filter, offset, limit, this.#scores.bound);
+        RedisRunner.enqueueScript(multi, 'range', [key], args);
+      }
+      return checkReplies(context, await multi.exec(), limit === 0 ? 2 : 3);
+    });
+    const state = replies[0];
+    if (typeof state !== 'string' || !state.startsWith('c:')) {
+      return { complete: false, size: 0, items: [] };
+    }
+    const members = limit === 0 ? [] : toStrings(replies[2], context);
+    return {
+      complete: true,
+      size: toInteger(replies[1], context),
+      items: this.#decode(feedKey, key, members),
+    };
+  }
+
+  async beginFill(feedKey: string): Promise<string> {
+    this.#cacheOnly('beginFill');
+    const token = randomUUID();
+    const stateKey = this.#context.keys.cacheState(feedKey);
+    await this.#runner.call({ operation: 'timeline.beginFill', key: stateKey }, (client) =>
+      client.set(stateKey, `l:${token}`),
+    );
+    return token;
+  }
+
+  /** `sfCacheFillV1`: replaces the feed and marks it complete if the fill is still current. */
+  async fill(
+    feedKey: string,
+    token: string,
+    items: readonly T[],
+    options: TimelineWriteOptions = {},
+  ): Promise<boolean> {
+    this.#cacheOnly('fill');
+    const maxLength = checkMaxLength(options.maxLength);
+    if (!this.#layout.ready) await this.#layout.check();
+    const key = this.#key(feedKey);
+    const reply = await this.#runner.script(
+      { operation: 'timeline.fill', key },
+      'cacheFill',
+      [key, this.#context.keys.cacheState(feedKey)],
+      [token, maxLength, ...this.#pairs(items)],
+    );
+    return reply === 1;
+  }
+
+  /** One `DEL timeline state` per feed, in one pipeline per node. */
+  async evict(feedKeys: readonly string[]): Promise<void> {
+    this.#cacheOnly('evict');
+    const commands: BatchCommand[] = [...new Set(feedKeys)].map((feedKey) => {
+      const key = this.#key(feedKey);
+      const stateKey = this.#context.keys.cacheState(feedKey);
+      return { key, enqueue: (pipeline) => void pipeline.del(key, stateKey) };
+    });
+    await this.#runner.batch({ operation: 'timeline.evict' }, commands);
   }
 
   /**

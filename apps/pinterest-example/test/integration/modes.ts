@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { deleteKeysWithPrefix } from '@sf/storage-redis';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { expect } from 'vitest';
 import type { RuntimeConfig } from '../../src/config.js';
@@ -30,7 +32,7 @@ export interface ModeSetup {
 }
 
 export interface SharedMode {
-  name: 'redis' | 'postgres';
+  name: 'redis' | 'postgres' | 'postgres-cache';
   /** What the mode keeps where, for test names. */
   label: string;
   /** Where BullMQ keeps the fanout jobs (the stats page says so). */
@@ -147,8 +149,59 @@ const postgresMode: SharedMode = {
   },
 };
 
+/**
+ * PostgreSQL with a Redis cache in front of the flat feeds (SF_FEED_CACHE=redis,
+ * `@sf/storage-tiered`): the web process and the workers write both; reads fill the cache.
+ */
+const postgresCacheMode: SharedMode = {
+  name: 'postgres-cache',
+  label: 'PostgreSQL + a Redis feed cache (SF_FEED_CACHE=redis)',
+  queueService: 'PostgreSQL',
+  async setup(tag) {
+    const url = postgresUrl();
+    const schema = runSchema(`pinterest_${tag.replace(/-/g, '_')}`);
+    const redisUrl = ensureRedis();
+    const keyPrefix = `pinterest-test-${tag}-${process.pid}-${Date.now().toString(36)}:`;
+    const overrides: Partial<RuntimeConfig> = {
+      storage: 'postgres',
+      postgres: { url, schema, feedCache: 'redis' },
+      redisUrl,
+      keyPrefix,
+    };
+    return {
+      overrides,
+      env: {
+        SF_STORAGE: 'postgres',
+        SF_POSTGRES_URL: url,
+        SF_POSTGRES_SCHEMA: schema,
+        SF_FEED_CACHE: 'redis',
+        REDIS_URL: redisUrl,
+        SF_KEY_PREFIX: keyPrefix,
+      },
+      async expectDataStored(runtime) {
+        expect((await runtime.store.totals()).users).toBeGreaterThan(0);
+        const redis = new Redis(redisUrl);
+        try {
+          // Feeds read were filled into the cache: timelines and their `:cached` states.
+          const [, keys] = await redis.scan('0', 'MATCH', `${keyPrefix}cache:*`, 'COUNT', 10_000);
+          expect(keys.some((key) => key.endsWith(':cached'))).toBe(true);
+        } finally {
+          await redis.quit();
+        }
+      },
+      async finish() {
+        const redis = new Redis(redisUrl);
+        await deleteKeysWithPrefix(redis, keyPrefix);
+        await redis.quit();
+        await dropSchema(url, schema);
+        await dropSchema(url, queueSchemaOf(schema));
+      },
+    };
+  },
+};
+
 /** The modes whose processes share their storage: every test here runs in each. */
-export const SHARED_MODES: SharedMode[] = [redisMode, postgresMode];
+export const SHARED_MODES: SharedMode[] = [redisMode, postgresMode, postgresCacheMode];
 
 export interface WorkerProcess {
   child: ChildProcessByStdio<null, Readable, Readable>;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from './error.js';
 import { hashKey, parseApiKey, parseConfig, tenantPattern } from './parse.js';
-import { checkFeedSchemas, checkPostgresUrl, parseStorage } from './storage.js';
+import { checkFeedSchemas, checkPostgresUrl, parseFeedCache, parseStorage } from './storage.js';
 import type { Access, ServerConfig } from './types.js';
 
 /**
@@ -48,6 +48,26 @@ export function applyEnvironment(
       ...next.storage,
       url: checkPostgresUrl('POSTGRES_URL', env.POSTGRES_URL),
     };
+  const feedCache = env.STREAM_SERVER_FEED_CACHE;
+  if (feedCache !== undefined && feedCache !== '') {
+    if (feedCache !== 'redis' || next.storage.type !== 'postgres')
+      throw new ConfigError(
+        `STREAM_SERVER_FEED_CACHE must be redis, with the postgres storage, got ${JSON.stringify(feedCache)} with ${next.storage.type}`,
+        { path: 'STREAM_SERVER_FEED_CACHE', value: feedCache },
+      );
+    next.storage = {
+      ...next.storage,
+      feedCache: {
+        ...parseFeedCache(next.storage.feedCache ?? {}),
+        ...(env.REDIS_URL ? { url: env.REDIS_URL } : {}),
+      },
+    };
+  } else if (next.storage.type === 'postgres' && next.storage.feedCache && env.REDIS_URL) {
+    next.storage = {
+      ...next.storage,
+      feedCache: { ...next.storage.feedCache, url: env.REDIS_URL },
+    };
+  }
   if (next.storage.type === 'redis') {
     const storage = { ...next.storage };
     if (env.REDIS_URL) storage.url = env.REDIS_URL;

@@ -76,7 +76,7 @@ export function parseStorage(storageRaw: unknown): StorageConfig {
     };
   }
   if (storageRaw.type === 'postgres') {
-    only('storage', storageRaw, ['type', 'url', 'schema', 'poolSize']);
+    only('storage', storageRaw, ['type', 'url', 'schema', 'poolSize', 'feedCache']);
     const schema = storageRaw.schema ?? defaultPostgresSchema;
     if (typeof schema !== 'string' || !schemaPattern.test(schema) || schema.startsWith('pg_'))
       fail(
@@ -93,6 +93,9 @@ export function parseStorage(storageRaw: unknown): StorageConfig {
         storageRaw.url === undefined ? undefined : checkPostgresUrl('storage.url', storageRaw.url),
       schema,
       poolSize,
+      ...(storageRaw.feedCache === undefined
+        ? {}
+        : { feedCache: parseFeedCache(storageRaw.feedCache) }),
     };
   }
   return fail(
@@ -100,6 +103,31 @@ export function parseStorage(storageRaw: unknown): StorageConfig {
     `must be ${storageTypes}, got ${JSON.stringify(storageRaw.type)}`,
     storageRaw.type,
   );
+}
+
+/** `storage.feedCache` of the postgres storage: a Redis cache in front of the flat feeds. */
+export function parseFeedCache(raw: unknown): {
+  url?: string;
+  keyPrefix: string;
+  maxLength: number;
+} {
+  if (!isObject(raw)) return fail('storage.feedCache', 'must be an object', raw);
+  only('storage.feedCache', raw, ['url', 'keyPrefix', 'maxLength']);
+  if (raw.url !== undefined && (typeof raw.url !== 'string' || !/^rediss?:\/\//.test(raw.url)))
+    fail('storage.feedCache.url', 'must be a redis:// URL', raw.url);
+  const keyPrefix = raw.keyPrefix ?? 'sf:stream:cache:';
+  if (typeof keyPrefix !== 'string' || !redisPrefixPattern.test(keyPrefix))
+    fail(
+      'storage.feedCache.keyPrefix',
+      `must be up to 64 of A-Z a-z 0-9 _ : . -, got ${JSON.stringify(keyPrefix)}`,
+      keyPrefix,
+    );
+  const maxLength = positiveInteger('storage.feedCache.maxLength', raw.maxLength, 100);
+  return {
+    ...(typeof raw.url === 'string' ? { url: raw.url } : {}),
+    keyPrefix,
+    maxLength,
+  };
 }
 
 /**

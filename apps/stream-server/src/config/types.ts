@@ -85,6 +85,13 @@ export type StorageConfig =
       schema?: string;
       /** Most connections the server opens (default 10). */
       poolSize?: number;
+      /**
+       * A Redis cache in front of the flat feeds (`@sf/storage-tiered`): each feed's newest
+       * `maxLength` entries (default 100) at `url` (default redis://127.0.0.1:6379; REDIS_URL
+       * wins), keys `<keyPrefix><tenant>:feeds:*` (default `sf:stream:cache:`). PostgreSQL stays
+       * the truth. STREAM_SERVER_FEED_CACHE=redis turns it on.
+       */
+      feedCache?: { url?: string; keyPrefix?: string; maxLength?: number };
     };
 
 export interface LimitsConfig {

@@ -10,7 +10,7 @@ import { testConfig } from '../../src/test-config.js';
 import { dropSchemas, postgresUrl, testPool, uniqueSchema } from './postgres.js';
 
 export interface Target {
-  name: 'memory' | 'redis' | 'cluster' | 'postgres';
+  name: 'memory' | 'redis' | 'cluster' | 'postgres' | 'postgres + redis cache';
   /** The storage of one server: a key prefix (Redis) or a schema (PostgreSQL) of its own. */
   storage(prefix: string): StorageConfig;
   /** A client to inspect and clean the keys (null for memory and PostgreSQL). */
@@ -53,6 +53,23 @@ function postgresTarget(): Target {
     name: 'postgres',
     storage: (prefix) => ({ type: 'postgres', url: postgresUrl, schema: schemaOf(prefix) }),
     connect: () => null,
+  };
+}
+
+/**
+ * PostgreSQL with a Redis cache in front of the flat feeds (`storage.feedCache`): the cache's keys
+ * live under the server's prefix (deleted when it stops).
+ */
+export function cachedPostgresTarget(): Target {
+  return {
+    name: 'postgres + redis cache',
+    storage: (prefix) => ({
+      type: 'postgres',
+      url: postgresUrl,
+      schema: schemaOf(prefix),
+      feedCache: { url: redisUrl, keyPrefix: prefix, maxLength: 2 },
+    }),
+    connect: () => new Redis(redisUrl),
   };
 }
 

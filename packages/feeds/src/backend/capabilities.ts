@@ -65,6 +65,12 @@ export interface BackendCapabilities {
    * filter by scanning the timeline (reading and hydrating it page by page).
    */
   readonly indexedFilters?: boolean | undefined;
+  /**
+   * The backend's flat timelines offer the cache-tier methods (`addToCached`, `readCached`,
+   * `beginFill`, `fill`, `evict`): it can be the cache of a tiered backend (`@sf/storage-tiered`).
+   * Default false.
+   */
+  readonly cacheTier?: boolean | undefined;
 }
 
 /**
@@ -97,6 +103,7 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
     fanoutChunkSize,
     batchedAggregatedWrites,
     indexedFilters,
+    cacheTier,
   } = capabilities;
   if (typeof storesFullActivities !== 'boolean')
     invalid('storesFullActivities', storesFullActivities, 'a boolean');
@@ -133,8 +140,12 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
   if (indexedFilters !== undefined && typeof indexedFilters !== 'boolean') {
     invalid('indexedFilters', indexedFilters, 'a boolean or undefined');
   }
+  if (cacheTier !== undefined && typeof cacheTier !== 'boolean') {
+    invalid('cacheTier', cacheTier, 'a boolean or undefined');
+  }
   return Object.freeze({
     ...(indexedFilters === undefined ? {} : { indexedFilters }),
+    ...(cacheTier === undefined ? {} : { cacheTier }),
     ...(fanoutChunkSize === undefined ? {} : { fanoutChunkSize }),
     ...(batchedAggregatedWrites === undefined ? {} : { batchedAggregatedWrites }),
     storesFullActivities,

@@ -142,6 +142,47 @@ export interface TimelineStorage<T extends TimelineItem> {
    * Returns how many entries were rewritten.
    */
   replaceInMany?(keys: readonly string[], items: readonly T[]): Promise<number>;
+  // The cache tier (present when the backend declares `capabilities.cacheTier`; flat timelines
+  // only): what a tiered backend needs of the timelines it uses as a cache. A feed is *complete*
+  // in the cache once `fill` wrote it; `addToCached` writes only complete feeds, so a feed the
+  // cache lost (flushed, evicted, failed over) is never read back partial. See `CachedPage`.
+  /**
+   * Adds items to the feeds among `keys` that are complete in the cache, atomically with that
+   * check (one script per chunk on Redis); a feed with a fill in progress gets its fill spoiled
+   * instead (`fill` then writes nothing), an absent feed is left absent. Returns entries new.
+   */
+  addToCached?(
+    keys: readonly string[],
+    items: readonly T[],
+    options?: TimelineWriteOptions,
+  ): Promise<number>;
+  /** A page and the feed's completeness and size, read in one atomic step. */
+  readCached?(key: string, query: TimelineQuery): Promise<CachedPage<T>>;
+  /** Starts a fill of a feed (spoiling any earlier one): call before reading what to fill. */
+  beginFill?(key: string): Promise<string>;
+  /**
+   * Replaces the feed's entries with `items` (trimmed to `maxLength`) and marks it complete,
+   * atomically, if the fill `token` is still current (no write or eviction since `beginFill`).
+   * Returns whether it wrote.
+   */
+  fill?(
+    key: string,
+    token: string,
+    items: readonly T[],
+    options?: TimelineWriteOptions,
+  ): Promise<boolean>;
+  /** Drops feeds from the cache: their entries and their completeness, in one step per feed. */
+  evict?(keys: readonly string[]): Promise<void>;
+}
+
+/** What `TimelineStorage.readCached` read. */
+export interface CachedPage<T extends TimelineItem> {
+  /** The feed is complete in the cache (filled, and kept up to date by `addToCached` since). */
+  complete: boolean;
+  /** How many entries the cache holds for the feed (0 when not complete). */
+  size: number;
+  /** The page, from the cache (empty when not complete). */
+  items: T[];
 }
 
 /**

@@ -7,6 +7,7 @@
 export type {
   ActivityStorage,
   BatchedTimelineChange,
+  CachedPage,
   FlatTimelineItem,
   IdFilter,
   MarkerCounts,

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { StorageBackend } from '../backend/contracts.js';
 import { activityTests } from './conformance-activities.js';
 import { aggregatedTests } from './conformance-aggregated.js';
+import { cacheTierTests } from './conformance-cache-tier.js';
 import { concurrencyTests } from './conformance-concurrency.js';
 import { filterTests } from './conformance-filters.js';
 import type { ConformanceContext } from './conformance-context.js';
@@ -82,5 +83,6 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
     updateTests(ctx);
     filterTests(ctx);
     rankedTests(ctx);
+    cacheTierTests(ctx);
   });
 }

@@ -6,6 +6,8 @@ import { ReplyCode, codesFragment, lockError } from './codes.js';
 import { fragments } from './fragments.js';
 import { expandIncludes } from './include.js';
 import * as addManyModule from './add-many-n.js';
+import * as cacheAddModule from './cache-add-n.js';
+import * as cacheFillModule from './cache-fill-2.js';
 import * as commitModule from './commit-3.js';
 import * as indexedModule from './indexed-n.js';
 import * as lockModule from './lock-1.js';
@@ -84,6 +86,8 @@ describe('the scripts', () => {
   it('follow the <name>-<keys>.ts file convention, one script per file, under unchanged versioned names', () => {
     const modules: Record<string, Record<string, unknown>> = {
       'add-many-n.ts': addManyModule,
+      'cache-add-n.ts': cacheAddModule,
+      'cache-fill-2.ts': cacheFillModule,
       'commit-3.ts': commitModule,
       'indexed-n.ts': indexedModule,
       'lock-1.ts': lockModule,
@@ -111,6 +115,8 @@ describe('the scripts', () => {
     expect(found.sort()).toEqual(names.map((name) => scripts[name].name).sort());
     expect(found).toEqual([
       'sfAddManyV1',
+      'sfCacheAddV1',
+      'sfCacheFillV1',
       'sfCommitV2',
       'sfIndexedV1',
       'sfLockV1',

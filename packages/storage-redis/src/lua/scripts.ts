@@ -1,5 +1,7 @@
 import { RedisReplyError, type RedisOperationContext } from '../errors.js';
 import { type AddManySignature, addMany } from './add-many-n.js';
+import { type CacheAddSignature, cacheAdd } from './cache-add-n.js';
+import { type CacheFillSignature, cacheFill } from './cache-fill-2.js';
 import { type CommitSignature, commit } from './commit-3.js';
 import { fragments } from './fragments.js';
 import { type IndexedSignature, indexed } from './indexed-n.js';
@@ -25,6 +27,8 @@ export interface ScriptSignatures {
   putActivities: PutActivitiesSignature;
   updateActivities: UpdateActivitiesSignature;
   indexed: IndexedSignature;
+  cacheAdd: CacheAddSignature;
+  cacheFill: CacheFillSignature;
 }
 
 export type ScriptName = keyof ScriptSignatures;
@@ -53,6 +57,8 @@ export const scripts: { readonly [N in ScriptName]: LoadedScript<ScriptReply<N>>
   putActivities: load(putActivities),
   updateActivities: load(updateActivities),
   indexed: load(indexed),
+  cacheAdd: load(cacheAdd),
+  cacheFill: load(cacheFill),
 };
 
 /** A script's raw reply, typed; a reply of another shape is a RedisReplyError. */
