@@ -211,7 +211,7 @@ describe('StreamFrameworkActivitySerializer refuses bad input with a Serializati
     [
       'an object id with 11 digits',
       '1,3,12345678901,0,1.000000,',
-      undefined,
+      'object',
       'more than 10 digits',
     ],
     ['a pickle char above U+00FF', '1,3,2,0,1.000000,\u20ac', 'extraContext', 'not a latin1 byte'],
