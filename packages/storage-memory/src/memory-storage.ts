@@ -181,9 +181,22 @@ export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineSt
 /** Activities by id, in process memory (kept as the immutable objects they are). */
 export class MemoryActivityStorage implements ActivityStorage {
   readonly #activities: Map<string, Activity>;
+  /** Foreign id -> ids of the stored activities carrying it. */
+  readonly #foreignIds: Map<string, Set<string>>;
 
-  constructor(activities: Map<string, Activity>) {
+  constructor(
+    activities: Map<string, Activity>,
+    foreignIds: Map<string, Set<string>> = new Map(),
+  ) {
     this.#activities = activities;
+    this.#foreignIds = foreignIds;
+  }
+
+  #unindex(activity: Activity | undefined): void {
+    if (activity?.foreignId == null) return;
+    const ids = this.#foreignIds.get(activity.foreignId);
+    ids?.delete(activity.serializationId);
+    if (ids?.size === 0) this.#foreignIds.delete(activity.foreignId);
   }
 
   /** @throws ActivityConflictError (storing nothing) when an id is another actor's */
@@ -195,10 +208,26 @@ export class MemoryActivityStorage implements ActivityStorage {
     }
     let added = 0;
     for (const [id, activity] of byId) {
-      if (!this.#activities.has(id)) added++;
+      const stored = this.#activities.get(id);
+      if (stored === undefined) added++;
+      else this.#unindex(stored);
       this.#activities.set(id, activity);
+      if (activity.foreignId !== null) {
+        let ids = this.#foreignIds.get(activity.foreignId);
+        if (ids === undefined) this.#foreignIds.set(activity.foreignId, (ids = new Set()));
+        ids.add(id);
+      }
     }
     return added;
+  }
+
+  async idsByForeignIds(foreignIds: readonly string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    for (const foreignId of foreignIds) {
+      const ids = this.#foreignIds.get(foreignId);
+      if (ids !== undefined && ids.size > 0) found.set(foreignId, sortIds([...ids]));
+    }
+    return found;
   }
 
   async getMany(ids: readonly string[]): Promise<Map<string, Activity>> {
@@ -212,7 +241,13 @@ export class MemoryActivityStorage implements ActivityStorage {
 
   async removeMany(ids: readonly string[]): Promise<number> {
     let removed = 0;
-    for (const id of ids) if (this.#activities.delete(id)) removed++;
+    for (const id of ids) {
+      const stored = this.#activities.get(id);
+      if (stored === undefined) continue;
+      this.#activities.delete(id);
+      this.#unindex(stored);
+      removed++;
+    }
     return removed;
   }
 }
@@ -272,7 +307,12 @@ export const memoryCapabilities: BackendCapabilities = defineCapabilities({
   notificationEvents: 'in-process',
   atomicAggregatedWrites: 'in-process',
   shared: false,
+  foreignIds: true,
 });
+
+function sortIds(ids: string[]): string[] {
+  return ids.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+}
 
 export interface MemoryStorageOptions {
   /**
@@ -292,6 +332,7 @@ export class MemoryStorage implements StorageBackend {
   readonly format: SerializationFormat;
   readonly #timelines = new Map<string, Map<string, SortedTimeline<string>>>();
   readonly #activities = new Map<string, Activity>();
+  readonly #foreignIds = new Map<string, Set<string>>();
   readonly #markers = new Map<string, MarkerLists>();
   readonly #markerEvents = new EventEmitter<{ change: [MarkerEvent] }>();
 
@@ -312,7 +353,7 @@ export class MemoryStorage implements StorageBackend {
   }
 
   activityStorage(): ActivityStorage {
-    return new MemoryActivityStorage(this.#activities);
+    return new MemoryActivityStorage(this.#activities, this.#foreignIds);
   }
 
   markerStorage(): MarkerStorage {
@@ -323,6 +364,7 @@ export class MemoryStorage implements StorageBackend {
   clear(): void {
     this.#timelines.clear();
     this.#activities.clear();
+    this.#foreignIds.clear();
     this.#markers.clear();
   }
 }

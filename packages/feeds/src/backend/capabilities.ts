@@ -56,6 +56,12 @@ export interface BackendCapabilities {
    * feeds then write each feed with `modify`.
    */
   readonly batchedAggregatedWrites?: boolean | undefined;
+  /**
+   * The activity storage keeps an index from foreign ids to activity ids
+   * (`ActivityStorage.idsByForeignIds`): feeds and the Manager find and remove activities by
+   * `foreignId`. Default false: those calls throw `StorageConfigurationError`.
+   */
+  readonly foreignIds?: boolean | undefined;
 }
 
 /**
@@ -87,6 +93,7 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
     shared,
     fanoutChunkSize,
     batchedAggregatedWrites,
+    foreignIds,
   } = capabilities;
   if (typeof storesFullActivities !== 'boolean')
     invalid('storesFullActivities', storesFullActivities, 'a boolean');
@@ -120,7 +127,11 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
   if (batchedAggregatedWrites !== undefined && typeof batchedAggregatedWrites !== 'boolean') {
     invalid('batchedAggregatedWrites', batchedAggregatedWrites, 'a boolean or undefined');
   }
+  if (foreignIds !== undefined && typeof foreignIds !== 'boolean') {
+    invalid('foreignIds', foreignIds, 'a boolean or undefined');
+  }
   return Object.freeze({
+    ...(foreignIds === undefined ? {} : { foreignIds }),
     ...(fanoutChunkSize === undefined ? {} : { fanoutChunkSize }),
     ...(batchedAggregatedWrites === undefined ? {} : { batchedAggregatedWrites }),
     storesFullActivities,

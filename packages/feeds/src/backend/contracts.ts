@@ -182,6 +182,13 @@ export interface ActivityStorage {
   getMany(ids: readonly string[]): Promise<Map<string, Activity>>;
   /** Returns how many were removed. */
   removeMany(ids: readonly string[]): Promise<number>;
+  /**
+   * Present when the backend declares `capabilities.foreignIds`: for each foreign id, the ids of
+   * the stored activities carrying it (`Activity.foreignId`), ascending; foreign ids with none
+   * are absent. The index behind it is written by `addMany` with the activities and dropped by
+   * `removeMany` with them (see each backend's README for how atomically).
+   */
+  idsByForeignIds?(foreignIds: readonly string[]): Promise<Map<string, string[]>>;
 }
 
 /** Unseen / unread counts of a notification feed. */

@@ -4,6 +4,7 @@ import { activityTests } from './conformance-activities.js';
 import { aggregatedTests } from './conformance-aggregated.js';
 import { concurrencyTests } from './conformance-concurrency.js';
 import type { ConformanceContext } from './conformance-context.js';
+import { foreignIdTests } from './conformance-foreign-ids.js';
 import { markerTests } from './conformance-markers.js';
 import { notificationTests } from './conformance-notification.js';
 import { timelineTests } from './conformance-timeline.js';
@@ -76,5 +77,6 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
     notificationTests(ctx);
     markerTests(ctx);
     concurrencyTests(ctx);
+    foreignIdTests(ctx);
   });
 }
