@@ -47,6 +47,7 @@ export const redisCapabilities: BackendCapabilities = defineCapabilities({
   atomicAggregatedWrites: 'cross-process',
   shared: true,
   batchedAggregatedWrites: true,
+  foreignIds: true,
 });
 
 export interface RedisStorageOptions {
