@@ -46,6 +46,7 @@ export const postgresCapabilities: BackendCapabilities = defineCapabilities({
   shared: true,
   // One flat_add call costs about as much for 500 feeds as for 100 (see the README: "Benchmark").
   fanoutChunkSize: 500,
+  foreignIds: true,
 });
 
 export interface PostgresStorageOptions {

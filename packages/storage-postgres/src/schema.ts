@@ -30,6 +30,8 @@ export class Tables {
   readonly flatTrim: string;
   readonly aggregated: string;
   readonly markers: string;
+  /** The foreign-id index (`activity_foreign_ids`, schema version 3). */
+  readonly foreignIds: string;
   readonly migrations: string;
   /** The LISTEN/NOTIFY channel of marker count events. */
   readonly channel: string;
@@ -46,6 +48,7 @@ export class Tables {
     this.flatTrim = q('flat_trim');
     this.aggregated = q('aggregated_entries');
     this.markers = q('markers');
+    this.foreignIds = q('activity_foreign_ids');
     this.migrations = q('schema_migrations');
     this.channel = `${schema}.marker_counts`;
   }
@@ -265,6 +268,20 @@ export const migrations: readonly Migration[] = [
       FLAT_REMOVE_FUNCTION,
       FLAT_DELETE_FUNCTION,
       FLAT_TRIM_FUNCTION,
+    ],
+  },
+  {
+    version: 3,
+    name: 'foreign-ids',
+    statements: [
+      // Activities with a foreign id did not exist before: nothing to backfill. Removing an
+      // activity removes its index rows (ON DELETE CASCADE, through the index on id).
+      `CREATE TABLE IF NOT EXISTS {s}."activity_foreign_ids" (
+        foreign_id text COLLATE "C" NOT NULL,
+        id numeric NOT NULL REFERENCES {s}."activities" (id) ON DELETE CASCADE,
+        PRIMARY KEY (foreign_id, id)
+      )`,
+      `CREATE INDEX IF NOT EXISTS "activity_foreign_ids_id" ON {s}."activity_foreign_ids" (id)`,
     ],
   },
 ];

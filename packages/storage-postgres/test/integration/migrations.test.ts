@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Activity, Love } from '@sf/activity';
 import { Feed } from '@sf/feeds';
 import { makeActivity } from '@sf/feeds/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,7 @@ async function tablesOf(schema: string): Promise<string[]> {
 const applyAll = [
   { version: 1, name: 'tables' },
   { version: 2, name: 'flat-lengths' },
+  { version: 3, name: 'foreign-ids' },
 ];
 
 describe('migrations', () => {
@@ -66,14 +68,50 @@ describe('migrations', () => {
     expect(rows[0]!.n).toBe(6);
   });
 
+  it('version 3 adds the foreign-id index to a version 2 schema, keeping its activities readable', async () => {
+    const storage = postgresStorage({ pool, schema: uniqueSchema() });
+    await storage.sync();
+    const s = `"${storage.schema}"`;
+    // back to version 2: no foreign-id index
+    await pool.query(`DROP TABLE ${s}.activity_foreign_ids`);
+    await pool.query(`DELETE FROM ${s}.schema_migrations WHERE version = 3`);
+    const feed = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage });
+    const old = makeActivity(3);
+    await feed.insertActivity(old);
+    await feed.for(1).add(old);
+    // an old schema fails lookups by foreign id with a clear error naming the fix
+    const error = await feed.getByForeignId('pin:1').then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(PostgresSchemaError);
+    expect(String((error as Error).message)).toMatch(/sync|migrate/);
+    expect(await storage.sync()).toEqual([{ version: 3, name: 'foreign-ids' }]);
+    const pin = new Activity({ actor: 'alice', verb: Love, object: 'pin-1', foreignId: 'pin:1' });
+    await feed.insertActivity(pin);
+    await feed.for(1).add(pin);
+    expect((await feed.for(1).get()).map((a) => a.serializationId)).toEqual(
+      [pin, old]
+        .map((a) => a.serializationId)
+        .sort()
+        .reverse(),
+    );
+    expect((await feed.getByForeignId('pin:1')).map((a) => a.objectId)).toEqual(['pin-1']);
+    await feed.removeActivitiesByForeignId('pin:1');
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${s}.activity_foreign_ids`);
+    expect(rows[0]).toEqual({ n: 0 });
+    await storage.close();
+  });
+
   it('sync creates the schema and its tables once; a second sync applies nothing', async () => {
     const storage = postgresStorage({ pool, schema: uniqueSchema() });
     expect(await storage.schemaVersion()).toEqual({ current: 0, latest: SCHEMA_VERSION });
     expect(await storage.sync()).toEqual(applyAll);
     expect(await storage.sync()).toEqual([]);
-    expect(await storage.schemaVersion()).toEqual({ current: 2, latest: SCHEMA_VERSION });
+    expect(await storage.schemaVersion()).toEqual({ current: 3, latest: SCHEMA_VERSION });
     expect(await tablesOf(storage.schema)).toEqual([
       'activities',
+      'activity_foreign_ids',
       'aggregated_entries',
       'markers',
       'schema_migrations',
@@ -93,7 +131,7 @@ describe('migrations', () => {
       const { rows } = await pool.query(
         `SELECT version FROM "${schema}".schema_migrations ORDER BY 1`,
       );
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     } finally {
       await Promise.all(pools.map((each) => each.end()));
     }
@@ -146,7 +184,7 @@ describe('migrations', () => {
     const args = ['--conditions=@sf/source', '--import', 'tsx', cli, '--url', postgresUrl()];
     const first = await run('node', [...args, '--schema', schema]);
     expect(first.stdout).toBe(
-      `applied 1 tables (schema ${schema})\napplied 2 flat-lengths (schema ${schema})\n`,
+      `applied 1 tables (schema ${schema})\napplied 2 flat-lengths (schema ${schema})\napplied 3 foreign-ids (schema ${schema})\n`,
     );
     const second = await run('node', [...args, '--schema', schema]);
     expect(second.stdout).toBe(`schema ${schema} is up to date\n`);
