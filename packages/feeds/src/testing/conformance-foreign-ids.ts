@@ -67,10 +67,19 @@ export function foreignIdTests(ctx: ConformanceContext): void {
       expect(newest?.actorId).toBe('bob');
     });
 
-    it('round-trips snowflake ids beyond 2^53 exactly', async () => {
+    it('round-trips snowflake ids beyond 2^53 exactly', async ({ skip }) => {
       const objectId = isStreamFramework() ? 42 : SNOWFLAKE + 5n;
       const stored = activity({ actor: SNOWFLAKE, object: objectId, target: SNOWFLAKE + 1n });
-      const [read] = await roundTrip([stored]);
+      const result = await roundTrip([stored]).catch((error: unknown) => error);
+      if (isStreamFramework() && result instanceof SerializationError) {
+        // Stream Framework's own tables (Cassandra) have 32-bit int id columns.
+        expect(result.message).toMatch(/1790000000000000001/);
+        skip(
+          'refused with a clear error: this backend stores the Stream Framework format in 32-bit id columns',
+        );
+      }
+      if (!Array.isArray(result)) throw result;
+      const [read] = result as Activity[];
       expect(read?.serializationId).toBe(stored.serializationId);
       expect([read?.actorId, read?.objectId, read?.targetId]).toEqual([
         SNOWFLAKE,
