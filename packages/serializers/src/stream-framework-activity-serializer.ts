@@ -250,9 +250,10 @@ export class StreamFrameworkActivitySerializer implements Serializer<Activity> {
       extraContext = value;
     }
     let foreignId: string | null = null;
-    if (typeof extraContext[FOREIGN_ID_KEY] === 'string') {
-      const { [FOREIGN_ID_KEY]: carried, ...rest } = extraContext;
-      foreignId = carried as string;
+    const carried = extraContext[FOREIGN_ID_KEY];
+    if (typeof carried === 'string') {
+      const { [FOREIGN_ID_KEY]: _carried, ...rest } = extraContext;
+      foreignId = carried;
       extraContext = rest;
     }
     return buildActivity(
