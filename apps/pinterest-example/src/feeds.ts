@@ -62,8 +62,29 @@ export function definePinterestFeeds({ feeds, notifications, metrics }: FeedStor
 
 export type PinterestFeeds = ReturnType<typeof definePinterestFeeds>;
 
-/** The activity of a pin: `<user> pinned <pin> to <board>`; its id derives from the pin's time and id. */
+/** The foreign id of a pin's activity: `pin:<id>`. */
+export function pinForeignId(pinId: number): string {
+  return `pin:${pinId}`;
+}
+
+/**
+ * The activity of a pin: `<user> pinned <pin> to <board>`, with the foreign id `pin:<id>`; its
+ * id derives from the pin's time and foreign id, and deleting the pin removes it by foreign id.
+ */
 export function pinActivity(pin: PinRecord): Activity {
+  return new Activity({
+    actor: pin.userId,
+    verb: Pin,
+    object: pin.id,
+    target: pin.boardId,
+    time: pin.createdAt,
+    extraContext: { title: pin.title },
+    foreignId: pinForeignId(pin.id),
+  });
+}
+
+/** A pin's activity as written before pins had foreign ids (data from earlier versions). */
+export function legacyPinActivity(pin: PinRecord): Activity {
   return new Activity({
     actor: pin.userId,
     verb: Pin,

@@ -20,7 +20,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
     });
     return {
       views: await ctx.pinViews(
-        activities.map((a) => a.objectId),
+        activities.map((a) => Number(a.objectId)),
         user,
       ),
       cursor: cursorOf(activities, pageSize),
@@ -39,7 +39,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
       for (const activity of group.lastActivities) {
         actorIds.add(Number(activity.actorId));
         if (activity.targetId !== null) boardIds.add(Number(activity.targetId));
-        pinIds.add(activity.objectId);
+        pinIds.add(Number(activity.objectId));
       }
     }
     const [users, boards, pins] = await Promise.all([
@@ -63,7 +63,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
         )
           .map((id) => boards.get(id))
           .filter((b): b is Board => b !== undefined),
-        pins: uniq(latest.map((a) => a.objectId))
+        pins: uniq(latest.map((a) => Number(a.objectId)))
           .map((id) => pins.get(id))
           .filter((p) => p !== undefined),
       };
