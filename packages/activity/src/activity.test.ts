@@ -174,9 +174,9 @@ describe('Activity construction', () => {
   });
 
   it('throws SerializationIdError when the verb id does not fit (object ids take a stand-in)', () => {
-    expect(
-      new Activity({ actor: 1, verb: Love, object: 10_000_000_000, time: T0 }).objectId,
-    ).toBe(10_000_000_000);
+    expect(new Activity({ actor: 1, verb: Love, object: 10_000_000_000, time: T0 }).objectId).toBe(
+      10_000_000_000,
+    );
     const bigVerb: Verb = { id: 1000, infinitive: 'big', pastTense: 'bigged' };
     expect(() => new Activity({ actor: 1, verb: bigVerb, object: 1, time: T0 })).toThrow(
       SerializationIdError,

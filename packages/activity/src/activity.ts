@@ -304,7 +304,11 @@ export class Activity {
    */
   protected computeSerializationId(): string {
     if (this.idScheme === 'stream-framework') {
-      return computeSerializationId(this.epochMicroseconds, objectDigits(this.objectId), this.verb.id);
+      return computeSerializationId(
+        this.epochMicroseconds,
+        objectDigits(this.objectId),
+        this.verb.id,
+      );
     }
     // With a foreign id, the id is made from (time, foreignId) alone: unique with its time.
     if (this.foreignId !== null) {

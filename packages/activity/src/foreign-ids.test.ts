@@ -75,7 +75,13 @@ describe('foreign ids (issue 16)', () => {
   it('makes the id from (time, foreignId) alone, so a re-add is the same activity', () => {
     const first = new Activity({ actor: 1, verb: Add, object: 123, time: T, foreignId: 'pin:123' });
     const again = new Activity({ actor: 1, verb: Love, object: 9, time: T, foreignId: 'pin:123' });
-    const later = new Activity({ actor: 1, verb: Add, object: 123, time: T + 1, foreignId: 'pin:123' });
+    const later = new Activity({
+      actor: 1,
+      verb: Add,
+      object: 123,
+      time: T + 1,
+      foreignId: 'pin:123',
+    });
     const other = new Activity({ actor: 1, verb: Add, object: 123, time: T, foreignId: 'pin:124' });
     expect(first.foreignId).toBe('pin:123');
     expect(again.serializationId).toBe(first.serializationId);
@@ -85,7 +91,13 @@ describe('foreign ids (issue 16)', () => {
   });
 
   it('keeps the Stream Framework id in the stream-framework scheme, and survives withIdScheme', () => {
-    const activity = new Activity({ actor: 1, verb: Love, object: 42, time: T, foreignId: 'pin:42' });
+    const activity = new Activity({
+      actor: 1,
+      verb: Love,
+      object: 42,
+      time: T,
+      foreignId: 'pin:42',
+    });
     const python = activity.withIdScheme('stream-framework');
     expect(python.serializationId).toBe('17040672000000000000042003');
     expect(python.foreignId).toBe('pin:42');

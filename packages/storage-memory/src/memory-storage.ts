@@ -184,10 +184,7 @@ export class MemoryActivityStorage implements ActivityStorage {
   /** Foreign id -> ids of the stored activities carrying it. */
   readonly #foreignIds: Map<string, Set<string>>;
 
-  constructor(
-    activities: Map<string, Activity>,
-    foreignIds: Map<string, Set<string>> = new Map(),
-  ) {
+  constructor(activities: Map<string, Activity>, foreignIds: Map<string, Set<string>> = new Map()) {
     this.#activities = activities;
     this.#foreignIds = foreignIds;
   }

@@ -362,7 +362,7 @@ export class RedisActivityStorage implements ActivityStorage {
       const foreignId = unique[index]!;
       const ids: string[] = [];
       const gone: string[] = [];
-      for (const id of reply as string[]) {
+      for (const id of reply) {
         if (activities.get(id)?.foreignId === foreignId) ids.push(id);
         else gone.push(id);
       }
