@@ -1,6 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { FanoutHandle } from '@sf/manager';
-import { followActivity, loveActivity, pinActivity } from './feeds.js';
+import {
+  followActivity,
+  legacyPinActivity,
+  loveActivity,
+  pinActivity,
+  pinForeignId,
+} from './feeds.js';
 import type { Runtime } from './runtime.js';
 import type { Board, Pattern, Pin, User } from './store.js';
 import { HttpError, badRequest, forbidden, notFound } from './validation.js';
@@ -89,13 +95,23 @@ export async function createPin(runtime: Runtime, user: User, input: NewPin): Pr
   return { pin, fanout };
 }
 
-/** Deletes one of the user's pins and removes it from their followers' feeds. */
+/**
+ * Deletes one of the user's pins and removes it from every feed it was fanned out to, by its
+ * foreign id `pin:<id>` (pins written before foreign ids are removed by their activity).
+ */
 export async function deletePin(runtime: Runtime, user: User, pinId: number): Promise<Pin> {
   const pin = await runtime.store.getPin(pinId);
   if (!pin) throw notFound(`There is no pin with id ${pinId}.`);
   if (pin.userId !== user.id) throw forbidden('You can only delete your own pins.');
   await runtime.store.deletePin(pin.id);
-  const handle = await runtime.manager.removeUserActivity(user.id, pinActivity(pin));
+  const byForeignId = await runtime.manager.removeActivityByForeignId(
+    user.id,
+    pinForeignId(pin.id),
+  );
+  const handle =
+    byForeignId.activities.length > 0
+      ? byForeignId
+      : await runtime.manager.removeUserActivity(user.id, legacyPinActivity(pin));
   if (!runtime.backgroundFanout) await handle.wait();
   return pin;
 }

@@ -97,11 +97,30 @@ export function definePinterestFeeds({ feeds, notifications, metrics, loveCounts
 
 export type PinterestFeeds = ReturnType<typeof definePinterestFeeds>;
 
+/** The foreign id of a pin's activity: `pin:<id>`. */
+export function pinForeignId(pinId: number): string {
+  return `pin:${pinId}`;
+}
+
 /**
- * The activity of a pin: `<user> pinned <pin> to <board>`; its id derives from the pin's time and
- * id. `extraContext.board` (the board id again) is what the home feed indexes for its filter.
+ * The activity of a pin: `<user> pinned <pin> to <board>`, with the foreign id `pin:<id>`; its
+ * id derives from the pin's time and foreign id, and deleting the pin removes it by foreign id.
+ * `extraContext.board` (the board id again) is what the home feed indexes for its filter.
  */
 export function pinActivity(pin: PinRecord): Activity {
+  return new Activity({
+    actor: pin.userId,
+    verb: Pin,
+    object: pin.id,
+    target: pin.boardId,
+    time: pin.createdAt,
+    extraContext: { title: pin.title, board: pin.boardId },
+    foreignId: pinForeignId(pin.id),
+  });
+}
+
+/** A pin's activity as written before pins had foreign ids (data from earlier versions). */
+export function legacyPinActivity(pin: PinRecord): Activity {
   return new Activity({
     actor: pin.userId,
     verb: Pin,

@@ -184,9 +184,16 @@ describe('the feeds through the app', () => {
     );
     const pinId = Number(created.headers.location!.split('/').pop());
     expect(pinIds((await get('/', reader.cookies)).body)).toContain(pinId);
+    // the pin's activity carries the foreign id pin:<id> (issue 16)
+    const [stored] = await runtime.feeds.user.getByForeignId(`pin:${pinId}`);
+    expect(stored?.objectId).toBe(pinId);
+    expect(await runtime.feeds.normal.for(reader.id).contains(stored!)).toBe(true);
     expect((await post(`/pins/${pinId}/delete`, {}, reader.cookies)).statusCode).toBe(403);
     expect((await post(`/pins/${pinId}/delete`, {}, author.cookies)).statusCode).toBe(303);
     expect(pinIds((await get('/', reader.cookies)).body)).not.toContain(pinId);
+    // removed by foreign id: from the reader's feed and the activity storage
+    expect(await runtime.feeds.normal.for(reader.id).contains(stored!)).toBe(false);
+    expect(await runtime.feeds.user.getByForeignId(`pin:${pinId}`)).toEqual([]);
     expect((await get(`/pins/${pinId}`)).statusCode).toBe(404);
   });
 

@@ -23,6 +23,7 @@ export function pathParamSchemas(schemas: Schemas): Record<string, JsonSchema> {
     userId: schemas.userIdPath,
     targetId: schemas.userIdPath,
     activityId: schemas.activityId,
+    foreignId: schemas.foreignId,
   };
 }
 
@@ -336,6 +337,58 @@ export function operationTable(operations: Operations, schemas: Schemas): Operat
           },
         },
         response: added,
+        errors: [400, 401, 403, 404],
+      },
+    },
+    {
+      method: 'activitiesByForeignId',
+      access: 'read',
+      summary: "A user's published activities carrying a foreign id (e.g. pin:123), oldest first.",
+      feeds: true,
+      params: object({ userId: schemas.userIdParam, foreignId: schemas.foreignId }, [
+        'userId',
+        'foreignId',
+      ]),
+      positional: ['userId', 'foreignId'],
+      run: async (tenant, params) =>
+        feedsOf(tenant).byForeignId(user(params.userId), params.foreignId as string),
+      rest: {
+        method: 'GET',
+        url: '/users/:userId/foreign-ids/:foreignId',
+        tag: 'users',
+        summary: "A user's published activities carrying a foreign id.",
+        response: {
+          type: 'object',
+          required: ['activities'],
+          properties: { activities: { type: 'array', items: schemas.activityOut } },
+        },
+        errors: [400, 401, 403],
+      },
+    },
+    {
+      method: 'unpublishByForeignId',
+      access: 'write',
+      summary:
+        "Remove a user's activities carrying a foreign id from their feed and their followers' feeds.",
+      feeds: true,
+      params: object({ userId: schemas.userIdParam, foreignId: schemas.foreignId }, [
+        'userId',
+        'foreignId',
+      ]),
+      positional: ['userId', 'foreignId'],
+      run: async (tenant, params) =>
+        feedsOf(tenant).unpublishByForeignId(user(params.userId), params.foreignId as string),
+      rest: {
+        method: 'DELETE',
+        url: '/users/:userId/foreign-ids/:foreignId',
+        tag: 'users',
+        summary:
+          "Remove a user's activities carrying a foreign id everywhere they were fanned out.",
+        response: {
+          type: 'object',
+          required: ['removed'],
+          properties: { removed: { type: 'integer' }, fanoutTasks: { type: 'integer' } },
+        },
         errors: [400, 401, 403, 404],
       },
     },

@@ -155,8 +155,8 @@ describe('JSON-RPC errors', () => {
     ],
     [
       'publish',
-      { userId: 'alice', activity: { verb: 'pin', object: 1 } },
-      'needs a numeric user id',
+      { userId: 1, activity: { verb: 'pin', object: 1, foreignId: '' } },
+      'params/activity/foreignId must NOT have fewer than 1 characters',
     ],
   ])('-32602 for %s with %j', async (method, params, message) => {
     const before = await count();

@@ -120,14 +120,36 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
     required: ['verb', 'object'],
     properties: {
       actor: {
-        type: 'integer',
+        type: ['integer', 'string'],
         minimum: 0,
         maximum: Number.MAX_SAFE_INTEGER,
-        description: 'Who did it (defaults to the publishing user).',
+        minLength: 1,
+        maxLength: 256,
+        description: 'Who did it (defaults to the publishing user): an integer or a string id.',
       },
       verb: { enum: verbs.names(), description: 'A configured verb, by infinitive or id.' },
-      object: { type: 'integer', minimum: 0, maximum: MAX_OBJECT_ID },
-      target: { type: ['integer', 'null'], minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+      object: {
+        type: ['integer', 'string'],
+        minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
+        minLength: 1,
+        maxLength: 256,
+        description: `An integer (up to ${MAX_OBJECT_ID} as is, larger ones hashed into the id) or a string id (a UUID, a slug).`,
+      },
+      target: {
+        type: ['integer', 'string', 'null'],
+        minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
+        minLength: 1,
+        maxLength: 256,
+      },
+      foreignId: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 256,
+        description:
+          "Your own id of the activity (GetStream's foreign_id, e.g. 'pin:123'): unique with its time; publishing it again is a no-op, and it can be read and removed by it.",
+      },
       time: {
         type: ['string', 'integer'],
         minimum: 0,
@@ -146,10 +168,11 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
     required: ['id', 'actor', 'verb', 'object', 'target', 'time', 'extraContext'],
     properties: {
       id: { type: 'string', description: 'Serialization id (time, object, verb, actor).' },
-      actor: { type: 'integer' },
+      actor: { type: ['integer', 'string'] },
       verb: { type: 'string' },
-      object: { type: 'integer' },
-      target: { type: ['integer', 'null'] },
+      object: { type: ['integer', 'string'] },
+      target: { type: ['integer', 'string', 'null'] },
+      foreignId: { type: ['string', 'null'] },
       time: { type: 'string', format: 'date-time' },
       extraContext: { type: 'object', additionalProperties: true },
     },
@@ -164,7 +187,7 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
       verbs: { type: 'array', items: { type: 'string' } },
       activityCount: { type: 'integer' },
       actorCount: { type: 'integer' },
-      actorIds: { type: 'array', items: { type: 'integer' } },
+      actorIds: { type: 'array', items: { type: ['integer', 'string'] } },
       createdAt: { type: ['string', 'null'] },
       updatedAt: { type: ['string', 'null'] },
       activities: { type: 'array', items: activityOut },
@@ -194,6 +217,12 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
     type: 'string',
     pattern: ACTIVITY_ID_PATTERN,
     description: 'An activity serialization id.',
+  };
+  const foreignId: JsonSchema = {
+    type: 'string',
+    minLength: 1,
+    maxLength: 256,
+    description: "An activity's foreign id (e.g. pin:123).",
   };
   const idBound = { type: 'string', pattern: ACTIVITY_ID_PATTERN };
 
@@ -331,6 +360,7 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
     userIdPath,
     userIdParam,
     activityId,
+    foreignId,
     feedPage,
     feedCountBy,
     feedCounts,

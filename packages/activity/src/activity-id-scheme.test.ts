@@ -78,10 +78,13 @@ describe('Activity id schemes (issue 12 item 3)', () => {
     ).toBe('1003' + '00009007199254740991');
   });
 
-  it('refuses actor ids of more than 20 digits in the actor scheme, and takes them in the Stream Framework one', () => {
-    expect(() => new Activity({ actor: 10n ** 20n, verb: Love, object: 1, time: 0 })).toThrow(
+  it('gives actor ids of more than 20 digits a stand-in in the actor scheme, and takes them in the Stream Framework one', () => {
+    expect(() => computeActorSerializationId(0, 1, 3, 10n ** 20n)).toThrow(
       /actor id 100000000000000000000 has more than 20 digits/,
     );
+    const huge = new Activity({ actor: 10n ** 20n, verb: Love, object: 1, time: 0 });
+    expect(huge.actorId).toBe(10n ** 20n);
+    expect(huge.serializationId).toMatch(/^1003[0-9]{20}$/);
     const python = new Activity({
       actor: 10n ** 20n,
       verb: Love,

@@ -1,6 +1,8 @@
 import { InvalidActivityError } from './errors.js';
 import {
   type ActivityIdScheme,
+  ACTOR_ID_DIGITS,
+  MAX_OBJECT_ID,
   compareSerializationIds,
   computeActorSerializationId,
   computeSerializationId,
@@ -8,13 +10,21 @@ import {
 import type { Verb } from './verb.js';
 import { DehydratedActivity } from './dehydrated-activity.js';
 import { dateFromEpochMicroseconds } from './precise-date.js';
+import { actorStandIn, foreignIdStandIn, objectStandIn } from './ref-hash.js';
 
 /**
- * An actor, object or target: an id, or any object with an `id`. Ids beyond 2^53 (64-bit
- * "snowflake" ids) are given as bigints and kept exactly; object ids must stay safe integers
- * (a serialization id holds 10 digits of them).
+ * The id of an actor, object or target: a non-negative integer (a bigint beyond 2^53, e.g. 64-bit
+ * "snowflake" ids) or a string (a UUID, a slug: 1 to 256 characters, well-formed Unicode). Every
+ * kind is kept exactly, in the activity and in the stored value; ids that do not fit the digits
+ * of a serialization id (strings, object ids beyond 10 digits) take a hashed stand-in there.
  */
-export type ActivityRef = number | bigint | { readonly id: number | bigint };
+export type RefId = number | bigint | string;
+
+/** An actor, object or target: an id, or any object with an `id`. */
+export type ActivityRef = RefId | { readonly id: RefId };
+
+/** The longest string id (and foreign id), in UTF-16 code units. */
+export const MAX_STRING_ID_LENGTH = 256;
 
 /** Free-form data carried with an activity. Serializers decide which values they can carry. */
 export type ExtraContext = Readonly<Record<string, unknown>>;
@@ -32,6 +42,13 @@ export interface ActivityInit {
    */
   epochMicroseconds?: number | undefined;
   extraContext?: ExtraContext | undefined;
+  /**
+   * The application's own id of the activity (GetStream's `foreign_id`, e.g. `'pin:123'`): an
+   * activity is unique by its foreign id and time. In the default `'actor'` id scheme the
+   * serialization id is made from them alone, so adding the same (foreignId, time) again stores
+   * nothing new; feeds and storages find and remove activities by it.
+   */
+  foreignId?: string | null | undefined;
   /**
    * How the serialization id is made: `'actor'` (default; cannot collide for different actors)
    * or `'stream-framework'` (Python's id, required by the Stream Framework format).
@@ -52,19 +69,15 @@ const MAX_TIME_ISO = new Date(MAX_ACTIVITY_TIME_MS).toISOString();
 const TIME_RANGE = `allowed: 1970-01-01T00:00:00.000Z to ${MAX_TIME_ISO} (epoch milliseconds 0 to ${MAX_ACTIVITY_TIME_MS})`;
 const MICROSECONDS_RANGE = `allowed: 0 to ${MAX_EPOCH_MICROSECONDS} (1970-01-01T00:00:00.000Z to ${MAX_TIME_ISO})`;
 
-/** A non-negative integer id: a number when it is a safe integer, else (when allowed) a bigint. */
-function refId(field: string, value: unknown, big: true): number | bigint;
-function refId(field: string, value: unknown, big: false): number;
-function refId(field: string, value: unknown, big: boolean): number | bigint {
+/**
+ * An id: a number when it is a safe integer, a bigint beyond 2^53, or a string.
+ */
+function refId(field: string, value: unknown): RefId {
   const id = typeof value === 'object' && value !== null && 'id' in value ? value.id : value;
   if (typeof id === 'bigint' && id >= 0n) {
-    if (id <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(id);
-    if (big) return id;
-    throw new InvalidActivityError(
-      `activity ${field} id ${id} is beyond 2^53 (only actor and target ids may be that large), got ${describe(value)}`,
-      { field, value },
-    );
+    return id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id;
   }
+  if (typeof id === 'string') return checkedString(field, id, value);
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
     throw new InvalidActivityError(
       `activity ${field} must be a non-negative integer id (or an object with one), got ${describe(value)}`,
@@ -72,6 +85,44 @@ function refId(field: string, value: unknown, big: boolean): number | bigint {
     );
   }
   return id;
+}
+
+function checkedString(field: string, text: string, value: unknown = text): string {
+  if (text.length === 0 || text.length > MAX_STRING_ID_LENGTH || !isWellFormed(text)) {
+    throw new InvalidActivityError(
+      `activity ${field} must be a non-negative integer id or a string of 1 to ${MAX_STRING_ID_LENGTH} characters of well-formed Unicode, got ${describe(value)}`,
+      { field, value },
+    );
+  }
+  return text;
+}
+
+function isWellFormed(text: string): boolean {
+  // eslint-disable-next-line no-control-regex -- lone surrogates cannot be written as UTF-8
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
+function foreignIdOf(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') {
+    throw new InvalidActivityError(
+      `activity foreignId must be a string (e.g. 'pin:123') or null, got ${describe(value)}`,
+      { field: 'foreignId', value },
+    );
+  }
+  return checkedString('foreignId', value);
+}
+
+/** What fills the 10 object digits of a serialization id. */
+function objectDigits(id: RefId): number {
+  return typeof id === 'number' && id <= MAX_OBJECT_ID ? id : objectStandIn(id);
+}
+
+/** What fills the 20 actor digits of an `'actor'`-scheme serialization id. */
+function actorDigits(id: RefId): number | bigint {
+  if (typeof id === 'number') return id;
+  if (typeof id === 'bigint' && id.toString().length <= ACTOR_ID_DIGITS) return id;
+  return actorStandIn(id);
 }
 
 function describe(value: unknown): string {
@@ -165,11 +216,14 @@ export class Activity {
   readonly verb: Verb;
   readonly object: ActivityRef;
   readonly target: ActivityRef | null;
-  /** A number, or a bigint when beyond 2^53. */
-  readonly actorId: number | bigint;
-  readonly objectId: number;
-  /** A number, or a bigint when beyond 2^53; null without a target. */
-  readonly targetId: number | bigint | null;
+  /** A number, a bigint when beyond 2^53, or a string. */
+  readonly actorId: RefId;
+  /** A number, a bigint when beyond 2^53, or a string. */
+  readonly objectId: RefId;
+  /** A number, a bigint when beyond 2^53, or a string; null without a target. */
+  readonly targetId: RefId | null;
+  /** The application's id of the activity (`ActivityInit.foreignId`), or null. */
+  readonly foreignId: string | null;
   /** Epoch microseconds; `time` is this truncated to milliseconds. */
   readonly epochMicroseconds: number;
   readonly extraContext: ExtraContext;
@@ -191,10 +245,11 @@ export class Activity {
       );
     }
     this.verb = verb;
-    this.actorId = refId('actor', init.actor, true);
-    this.objectId = refId('object', init.object, false);
+    this.actorId = refId('actor', init.actor);
+    this.objectId = refId('object', init.object);
     this.targetId =
-      init.target === undefined || init.target === null ? null : refId('target', init.target, true);
+      init.target === undefined || init.target === null ? null : refId('target', init.target);
+    this.foreignId = foreignIdOf(init.foreignId);
     this.actor = init.actor;
     this.object = init.object;
     this.target = init.target ?? null;
@@ -230,6 +285,7 @@ export class Activity {
       target: this.target,
       epochMicroseconds: this.epochMicroseconds,
       extraContext: this.extraContext,
+      foreignId: this.foreignId,
       idScheme,
     });
   }
@@ -264,14 +320,28 @@ export class Activity {
    * string and must only use fields set by this constructor.
    */
   protected computeSerializationId(): string {
-    return this.idScheme === 'stream-framework'
-      ? computeSerializationId(this.epochMicroseconds, this.objectId, this.verb.id)
-      : computeActorSerializationId(
-          this.epochMicroseconds,
-          this.objectId,
-          this.verb.id,
-          this.actorId,
-        );
+    if (this.idScheme === 'stream-framework') {
+      return computeSerializationId(
+        this.epochMicroseconds,
+        objectDigits(this.objectId),
+        this.verb.id,
+      );
+    }
+    // With a foreign id, the id is made from (time, foreignId) alone: unique with its time.
+    if (this.foreignId !== null) {
+      return computeActorSerializationId(
+        this.epochMicroseconds,
+        0,
+        0,
+        foreignIdStandIn(this.foreignId),
+      );
+    }
+    return computeActorSerializationId(
+      this.epochMicroseconds,
+      objectDigits(this.objectId),
+      this.verb.id,
+      actorDigits(this.actorId),
+    );
   }
 
   equals(other: Activity): boolean {
@@ -288,7 +358,7 @@ export class Activity {
   }
 
   toString(): string {
-    return `Activity(${this.verb.pastTense}) ${this.actorId} ${this.objectId}`;
+    return `Activity(${this.verb.pastTense}) ${String(this.actorId)} ${String(this.objectId)}`;
   }
 }
 

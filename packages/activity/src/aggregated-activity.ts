@@ -1,4 +1,4 @@
-import { Activity } from './activity.js';
+import { Activity, type RefId } from './activity.js';
 import {
   ActivityNotFoundError,
   DuplicateActivityError,
@@ -227,7 +227,7 @@ export class AggregatedActivity {
     );
   }
 
-  get actorIds(): Array<number | bigint> {
+  get actorIds(): RefId[] {
     return uniqueBy(this.#activities, (a) => a.actorId);
   }
 
@@ -240,7 +240,7 @@ export class AggregatedActivity {
     return this.actorCount - 1;
   }
 
-  get objectIds(): number[] {
+  get objectIds(): RefId[] {
     return uniqueBy(this.#activities, (a) => a.objectId);
   }
 

@@ -122,24 +122,44 @@ export class ActivityNotFoundError extends SfError {
 export class ActivityConflictError extends SfError {
   readonly activityId: string;
   /** The actor of the activity already stored under `activityId` (kept). */
-  readonly storedActorId: number | bigint;
+  readonly storedActorId: number | bigint | string;
   /** The actor of the activity that was refused. */
-  readonly newActorId: number | bigint;
+  readonly newActorId: number | bigint | string;
+  /**
+   * What differs: `actor` (Stream Framework ids have no actor), or `object` / `foreignId` when
+   * two different string ids or foreign ids got the same hashed stand-in in the same millisecond.
+   */
+  readonly field: 'actor' | 'object' | 'foreignId';
+  /** The differing values, stored then refused (for `actor`: the actor ids). */
+  readonly storedValue: unknown;
+  readonly newValue: unknown;
 
   constructor(
     activityId: string,
-    storedActorId: number | bigint,
-    newActorId: number | bigint,
-    options: SfErrorOptions = {},
+    storedActorId: number | bigint | string,
+    newActorId: number | bigint | string,
+    options: SfErrorOptions & {
+      field?: 'actor' | 'object' | 'foreignId' | undefined;
+      storedValue?: unknown;
+      newValue?: unknown;
+    } = {},
   ) {
+    const field = options.field ?? 'actor';
+    const show = (value: unknown) =>
+      typeof value === 'string' ? JSON.stringify(value) : String(value);
     super(
       'SF_ACTIVITY_CONFLICT',
-      `activity ${activityId} of actor ${newActorId} was refused: an activity of actor ${storedActorId} is stored under the same serialization id (Stream Framework ids have no actor: same time in ms, object and verb); create activities with the default idScheme 'actor' (JSON format) to store both`,
+      field === 'actor'
+        ? `activity ${activityId} of actor ${show(newActorId)} was refused: an activity of actor ${show(storedActorId)} is stored under the same serialization id (Stream Framework ids have no actor: same time in ms, object and verb); create activities with the default idScheme 'actor' (JSON format) to store both`
+        : `activity ${activityId} with ${field} ${show(options.newValue)} was refused: an activity with ${field} ${show(options.storedValue)} is stored under the same serialization id (their hashed stand-ins collide in the same millisecond); store it with another time`,
       options,
     );
     this.activityId = activityId;
     this.storedActorId = storedActorId;
     this.newActorId = newActorId;
+    this.field = field;
+    this.storedValue = field === 'actor' ? storedActorId : options.storedValue;
+    this.newValue = field === 'actor' ? newActorId : options.newValue;
   }
 }
 

@@ -25,6 +25,7 @@ describe('public API', () => {
       'MAX_EPOCH_MICROSECONDS',
       'MAX_OBJECT_ID',
       'MAX_SERIALIZATION_ID_LENGTH',
+      'MAX_STRING_ID_LENGTH',
       'MAX_VERB_ID',
       'NotificationActivity',
       'OpaqueActivity',

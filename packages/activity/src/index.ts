@@ -2,9 +2,10 @@ export {
   Activity,
   MAX_ACTIVITY_TIME_MS,
   MAX_EPOCH_MICROSECONDS,
+  MAX_STRING_ID_LENGTH,
   sortActivities,
 } from './activity.js';
-export type { ActivityInit, ActivityRef, ExtraContext } from './activity.js';
+export type { ActivityInit, ActivityRef, ExtraContext, RefId } from './activity.js';
 export {
   AggregatedActivity,
   MAX_AGGREGATED_ACTIVITIES_LENGTH,

@@ -492,6 +492,15 @@ export class AggregatedFeed<A extends AggregatedActivity = AggregatedActivity> e
   }
 
   /** Removes activities from their aggregated activities (deleting emptied ones); returns the changed ones. */
+  /**
+   * Removes the activities carrying `foreignId` (found through the backend's foreign-id index)
+   * from this feed's aggregated activities; returns the aggregated activities changed.
+   */
+  async removeByForeignId(foreignId: string): Promise<A[]> {
+    const activities = await this.definition.getByForeignId(foreignId);
+    return activities.length === 0 ? [] : this.removeMany(activities);
+  }
+
   async removeMany(activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<A[]> {
     const definition = this.definition;
     if (activities.length === 0) return [];

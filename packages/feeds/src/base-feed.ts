@@ -19,6 +19,7 @@ import { checkFeedName } from './backend/capabilities.js';
 import { updateStoredActivities } from './backend/activity-update.js';
 import { indexedValuesOf, isEmptyWhere, matchesWhere } from './backend/indexes.js';
 import type { TimelineDimension, TimelineIndex, TimelineWhere } from './backend/indexes.js';
+import { activitiesByForeignId, foreignIdStorage, idsByForeignId } from './foreign-ids.js';
 import type {
   ActivityStorage,
   IdFilter,
@@ -213,6 +214,14 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
   /** Stores activities in the activity storage (what Manager does before a fanout). */
   async insertActivities(activities: readonly Activity[]): Promise<void> {
     validateActivities(activities, this.name);
+    if (!this.activityStorage && this.storage.capabilities.foreignIds === true) {
+      // Timelines hold whole activities: only those with a foreign id are stored, for its index.
+      const withForeignId = activities.filter((activity) => activity.foreignId !== null);
+      if (withForeignId.length > 0) {
+        await foreignIdStorage(this.storage, null, this.name).addMany(withForeignId);
+      }
+      return;
+    }
     if (!this.activityStorage || activities.length === 0) return;
     await this.activityStorage.addMany(activities);
     this.metrics.onFeedWrite(this.name, activities.length);
@@ -269,6 +278,42 @@ export abstract class BaseFeedDefinition<T extends TimelineItem> {
 
   async removeActivity(activity: ActivityOrId | DehydratedActivity): Promise<number> {
     return this.removeActivities([activity]);
+  }
+
+  /** The ids of the stored activities carrying `foreignId` (GetStream's `foreign_id`), oldest first. */
+  async getActivityIdsByForeignId(foreignId: string): Promise<string[]> {
+    return idsByForeignId(
+      foreignIdStorage(this.storage, this.activityStorage, this.name),
+      foreignId,
+    );
+  }
+
+  /**
+   * The stored activities carrying `foreignId`, oldest first (one per time it was added at),
+   * found through the backend's foreign-id index without knowing their ids.
+   * @throws StorageConfigurationError when the backend keeps no foreign-id index
+   */
+  async getByForeignId(foreignId: string): Promise<Activity[]> {
+    return activitiesByForeignId(
+      foreignIdStorage(this.storage, this.activityStorage, this.name),
+      foreignId,
+    );
+  }
+
+  /**
+   * Removes the activities carrying `foreignId` from the activity storage (and its index);
+   * returns them. Timelines keep their ids until removed (`feed.removeByForeignId`, or the
+   * Manager's `removeActivityByForeignId` for every feed it was fanned out to).
+   */
+  async removeActivitiesByForeignId(foreignId: string): Promise<Activity[]> {
+    const storage = foreignIdStorage(this.storage, this.activityStorage, this.name);
+    const activities = await activitiesByForeignId(storage, foreignId);
+    if (activities.length === 0) return [];
+    const removed = await storage.removeMany(
+      activities.map((activity) => activity.serializationId),
+    );
+    this.metrics.onFeedRemove(this.name, removed);
+    return activities;
   }
 
   /** Looks up whole activities by id; ids not stored are absent from the map. */

@@ -234,6 +234,15 @@ export class Feed extends BaseFeed<FlatTimelineItem, Activity, FeedDefinition> {
     return this.removeMany([activity]);
   }
 
+  /**
+   * Removes from this feed the activities carrying `foreignId` (every time it was added at),
+   * found through the backend's foreign-id index; returns how many entries were present.
+   */
+  async removeByForeignId(foreignId: string): Promise<number> {
+    const ids = await this.definition.getActivityIdsByForeignId(foreignId);
+    return ids.length === 0 ? 0 : this.removeMany(ids);
+  }
+
   /** Removes activities (or ids) from this feed; returns how many were present. */
   async removeMany(activities: readonly (ActivityOrId | DehydratedActivity)[]): Promise<number> {
     const definition = this.definition;

@@ -219,6 +219,29 @@ export class Manager<
     ]);
   }
 
+  /**
+   * Removes the activities carrying `foreignId` (GetStream's `foreign_id`, e.g. `'pin:123'`)
+   * without knowing their ids: finds them through the user feed storage's foreign-id index, then
+   * removes each as `removeUserActivity` does (the user's feed, and a removal fanout to every
+   * follower's feeds), and finally drops them from the activity storage and its index. Resolves
+   * with the fanout handle once the removals are enqueued; `activities` are the ones removed.
+   * @throws StorageConfigurationError when the backend keeps no foreign-id index
+   */
+  async removeActivityByForeignId(
+    userId: UserId,
+    foreignId: string,
+    options: RemoveActivityOptions = {},
+  ): Promise<FanoutHandle & { activities: Activity[] }> {
+    validateUserId(userId);
+    const activities = await this.userFeed.getByForeignId(foreignId);
+    const handles: FanoutHandle[] = [];
+    for (const activity of activities) {
+      handles.push(await this.removeUserActivity(userId, activity, options));
+    }
+    if (activities.length > 0) await this.userFeed.removeActivitiesByForeignId(foreignId);
+    return Object.assign(combine(handles), { activities });
+  }
+
   /** Re-publishes activities (e.g. after editing them): each goes to its actor's followers again. */
   async updateUserActivities(activities: readonly Activity[]): Promise<FanoutHandle> {
     const handles: FanoutHandle[] = [];

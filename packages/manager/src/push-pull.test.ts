@@ -191,7 +191,7 @@ describe('push/pull for large accounts', () => {
     const all = ids(await pull.manager.readFeed(10, 'normal'));
     expect(all).toHaveLength(20);
     expect(new Set(all).size).toBe(20);
-    expect(all).toEqual([...all].sort((a, b) => b - a));
+    expect(all).toEqual([...all].sort((a, b) => Number(b) - Number(a)));
     expect(pulled.length).toBeGreaterThan(0);
 
     // Removing a pin of the large author: gone for readers at once (it leaves the user feed);

@@ -3,6 +3,7 @@ import {
   type ActivityIdScheme,
   type OpaqueActivity,
   type ExtraContext,
+  type RefId,
   SerializationError,
   UnknownVerbError,
   type Verb,
@@ -34,12 +35,13 @@ export function resolveVerb(registry: VerbRegistry, id: number, field: string): 
 }
 
 export interface ActivityFields {
-  actor: number | bigint;
+  actor: RefId;
   verb: Verb;
-  object: number;
-  target: number | bigint | null;
+  object: RefId;
+  target: RefId | null;
   epochMicroseconds: number;
   extraContext: ExtraContext;
+  foreignId?: string | null | undefined;
   idScheme: ActivityIdScheme;
 }
 

@@ -31,6 +31,7 @@ describe('public API', () => {
       'PythonDateTime',
       'PythonFrozenSet',
       'PythonTimedelta',
+      'STREAM_FRAMEWORK_FOREIGN_ID_KEY',
       'SimpleTimelineSerializer',
       'StreamFrameworkActivitySerializer',
       'StreamFrameworkAggregatedActivitySerializer',

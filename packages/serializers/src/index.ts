@@ -15,7 +15,10 @@ export { JsonActivitySerializer } from './json-activity-serializer.js';
 export type { JsonActivitySerializerOptions } from './json-activity-serializer.js';
 export { JsonAggregatedActivitySerializer } from './json-aggregated-activity-serializer.js';
 export type { JsonAggregatedActivitySerializerOptions } from './json-aggregated-activity-serializer.js';
-export { StreamFrameworkActivitySerializer } from './stream-framework-activity-serializer.js';
+export {
+  FOREIGN_ID_KEY as STREAM_FRAMEWORK_FOREIGN_ID_KEY,
+  StreamFrameworkActivitySerializer,
+} from './stream-framework-activity-serializer.js';
 export type { StreamFrameworkActivitySerializerOptions } from './stream-framework-activity-serializer.js';
 export { StreamFrameworkAggregatedActivitySerializer } from './stream-framework-aggregated-activity-serializer.js';
 export type { StreamFrameworkAggregatedActivitySerializerOptions } from './stream-framework-aggregated-activity-serializer.js';

@@ -3,6 +3,7 @@ import {
   Activity,
   type ActivityIdScheme,
   OpaqueActivity,
+  type RefId,
   SerializationError,
   type VerbRegistry,
   defaultVerbRegistry,
@@ -15,7 +16,7 @@ import {
   resolveVerb,
 } from './activity-fields.js';
 import { isPlainObject } from './field-path.js';
-import { JSON_PREFIX, checkKeys, parseEnvelope, readId, readInteger } from './json-envelope.js';
+import { JSON_PREFIX, checkKeys, parseEnvelope, readInteger, readRef } from './json-envelope.js';
 import { checkJsonDepth, encodeJsonValue } from './json-value.js';
 import type { ActivityClass, Serializer } from './serializer.js';
 
@@ -28,9 +29,15 @@ export interface JsonActivitySerializerOptions {
 
 const KEYS = ['actor', 'verb', 'object', 'target', 'epochMicroseconds', 'extraContext'] as const;
 const KEYS_WITH_SCHEME = [...KEYS, 'idScheme'] as const;
+const KEYS_WITH_FOREIGN_ID = [...KEYS, 'foreignId'] as const;
+const KEYS_WITH_BOTH = [...KEYS, 'foreignId', 'idScheme'] as const;
 
-/** An actor or target id: a JSON number, or a decimal string beyond 2^53 (kept exactly). */
-function jsonId(id: number | bigint): string {
+/**
+ * An actor, object or target id: a JSON number, a decimal string beyond 2^53 (kept exactly), or
+ * `{"string":"..."}` for a string id.
+ */
+function jsonId(id: RefId): string {
+  if (typeof id === 'string') return `{"string":${JSON.stringify(id)}}`;
   return typeof id === 'bigint' ? `"${id}"` : String(id);
 }
 
@@ -64,8 +71,9 @@ export function decodeNestedJsonActivityOrOpaque(
     try {
       const micros = readInteger(object.epochMicroseconds, 'epochMicroseconds');
       const verb = readInteger(object.verb, 'verb');
-      const objectId = readInteger(object.object, 'object');
-      const target = object.target === null ? null : readId(object.target, 'target');
+      const objectId = readRef(object.object, 'object');
+      const target = object.target === null ? null : readRef(object.target, 'target');
+      const foreignId = typeof object.foreignId === 'string' ? object.foreignId : null;
       // The id the value was stored under: its scheme is written with it ('stream-framework' when absent).
       const idScheme =
         object.idScheme === undefined
@@ -73,16 +81,17 @@ export function decodeNestedJsonActivityOrOpaque(
           : readIdScheme(object.idScheme, 'idScheme');
       return new OpaqueActivity({
         serializationId: new Activity({
-          actor: readId(object.actor, 'actor'),
+          actor: readRef(object.actor, 'actor'),
           verb: { id: verb, infinitive: 'unknown', pastTense: 'unknown' },
           object: objectId,
           target,
           epochMicroseconds: micros,
+          foreignId,
           idScheme,
         }).serializationId,
         raw: JSON.stringify(object),
         reason: error,
-        actor: readId(object.actor, 'actor'),
+        actor: readRef(object.actor, 'actor'),
         verb,
         object: objectId,
         target,
@@ -99,7 +108,9 @@ export function decodeNestedJsonActivityOrOpaque(
  * The JSON format's activity serializer:
  * `j1:{"actor":13,"verb":3,"object":42,"target":null,"epochMicroseconds":1373266755123456,"extraContext":{"x":1},"idScheme":"actor"}`.
  * Every field round-trips exactly (target 0 stays 0, null stays null; microseconds are kept;
- * actor and target ids beyond 2^53, bigints, are written as decimal strings: `"actor":"1234567890123456789"`).
+ * ids beyond 2^53, bigints, are written as decimal strings: `"actor":"1234567890123456789"`;
+ * string ids as `{"string":"..."}`: `"object":{"string":"3f2b8c1e-..."}`; a `foreignId` as
+ * `"foreignId":"pin:123"`, only when there is one).
  * `extraContext` keys are written sorted, so equal activities give equal strings.
  *
  * The id scheme is kept so that `loads` rebuilds the very same serialization id: an activity of
@@ -141,9 +152,10 @@ export class JsonActivitySerializer implements Serializer<Activity> {
     if (activity instanceof OpaqueActivity) return opaqueText(activity, prefix);
     const extraContext = encodeJsonValue(activity.extraContext, fieldName(prefix, 'extraContext'));
     return (
-      `{"actor":${jsonId(activity.actorId)},"verb":${activity.verb.id},"object":${activity.objectId},` +
+      `{"actor":${jsonId(activity.actorId)},"verb":${activity.verb.id},"object":${jsonId(activity.objectId)},` +
       `"target":${activity.targetId === null ? 'null' : jsonId(activity.targetId)},` +
       `"epochMicroseconds":${activity.epochMicroseconds},"extraContext":${extraContext}` +
+      `${activity.foreignId === null ? '' : `,"foreignId":${JSON.stringify(activity.foreignId)}`}` +
       `${activity.idScheme === 'stream-framework' ? '' : `,"idScheme":"${activity.idScheme}"`}}`
     );
   }
@@ -156,12 +168,33 @@ export class JsonActivitySerializer implements Serializer<Activity> {
       });
     }
     const hasScheme = Object.hasOwn(object, 'idScheme');
-    checkKeys(object, hasScheme ? KEYS_WITH_SCHEME : KEYS, prefix);
+    const hasForeignId = Object.hasOwn(object, 'foreignId');
+    checkKeys(
+      object,
+      hasForeignId
+        ? hasScheme
+          ? KEYS_WITH_BOTH
+          : KEYS_WITH_FOREIGN_ID
+        : hasScheme
+          ? KEYS_WITH_SCHEME
+          : KEYS,
+      prefix,
+    );
     const idScheme = hasScheme ? readIdScheme(object.idScheme, at('idScheme')) : 'stream-framework';
-    const actor = readId(object.actor, at('actor'));
+    const actor = readRef(object.actor, at('actor'));
     const verb = resolveVerb(this.#verbs, readInteger(object.verb, at('verb')), at('verb'));
-    const objectId = readInteger(object.object, at('object'));
-    const target = object.target === null ? null : readId(object.target, at('target'));
+    const objectId = readRef(object.object, at('object'));
+    const target = object.target === null ? null : readRef(object.target, at('target'));
+    let foreignId: string | null = null;
+    if (hasForeignId) {
+      if (typeof object.foreignId !== 'string') {
+        throw new SerializationError(
+          `${at('foreignId')}: expected a string, got ${JSON.stringify(object.foreignId) ?? typeof object.foreignId}`,
+          { field: at('foreignId') },
+        );
+      }
+      foreignId = object.foreignId;
+    }
     const epochMicroseconds = readInteger(object.epochMicroseconds, at('epochMicroseconds'));
     const extraContext = object.extraContext;
     if (!isPlainObject(extraContext)) {
@@ -180,6 +213,7 @@ export class JsonActivitySerializer implements Serializer<Activity> {
         target,
         epochMicroseconds,
         extraContext: Object.freeze(extraContext),
+        foreignId,
         idScheme,
       },
       prefix,

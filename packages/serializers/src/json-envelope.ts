@@ -62,6 +62,27 @@ export function checkKeys(
  * writes for ids beyond 2^53), read as a bigint when beyond 2^53.
  */
 export function readId(value: unknown, field: string): number | bigint {
+  return readIntegerId(value, field);
+}
+
+/**
+ * An actor, object or target id as the JSON format writes it: a number, a decimal string beyond
+ * 2^53 (a bigint), or `{"string":"..."}` (a string id; never ambiguous with a bigint).
+ */
+export function readRef(value: unknown, field: string): number | bigint | string {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    const text = (value as { string?: unknown }).string;
+    if (keys.length === 1 && typeof text === 'string') return text;
+    throw new SerializationError(
+      `${field}: expected an integer, a decimal string or {"string": "..."}, got ${JSON.stringify(value)?.slice(0, 80)}`,
+      { field },
+    );
+  }
+  return readIntegerId(value, field);
+}
+
+function readIntegerId(value: unknown, field: string): number | bigint {
   // Only beyond 2^53, so each id has one representation.
   if (typeof value === 'string' && /^[1-9][0-9]{15,39}$/.test(value)) {
     const id = BigInt(value);

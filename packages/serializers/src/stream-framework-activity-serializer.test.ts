@@ -208,12 +208,7 @@ describe('StreamFrameworkActivitySerializer refuses bad input with a Serializati
     ['an exponent epoch', '1,3,2,0,1e9,', 'time', 'epoch seconds'],
     ['7 decimals', '1,3,2,0,1.0000001,', 'time', 'epoch seconds'],
     ['a negative epoch', '1,3,2,0,-1.000000,', 'time', 'out of range'],
-    [
-      'an object id with 11 digits',
-      '1,3,12345678901,0,1.000000,',
-      undefined,
-      'more than 10 digits',
-    ],
+    ['an object id with 11 digits', '1,3,12345678901,0,1.000000,', 'object', 'more than 10 digits'],
     ['a pickle char above U+00FF', '1,3,2,0,1.000000,\u20ac', 'extraContext', 'not a latin1 byte'],
     ['a truncated pickle', '1,3,2,0,1.000000,\x80\x04\x95\n\x00\x00', 'extraContext', 'truncated'],
     ['a pickled list', '1,3,2,0,1.000000,\x80\x04]\x94.', 'extraContext', 'expected a dict'],

@@ -1,6 +1,8 @@
 import {
   Activity,
+  MAX_OBJECT_ID,
   OpaqueActivity,
+  type RefId,
   SerializationError,
   type VerbRegistry,
   defaultVerbRegistry,
@@ -109,7 +111,12 @@ export function decodeNestedActivityOrOpaque(
  *   is written back empty). Besides plain data it reads and writes back, byte for byte, what
  *   Python deployments put there: `datetime`/`date`/`timedelta` (`PythonDateTime`...), sets
  *   (`Set`, `PythonFrozenSet`) and dicts with int keys (`Map`); see `pickleLoads`' `pythonTypes`;
- * - actor and target ids beyond 2^53 (64-bit ids) are read as bigints and written exactly.
+ * - actor and target ids beyond 2^53 (64-bit ids) are read as bigints and written exactly;
+ * - a `foreignId` travels in the pickled extra context under the key `foreign_id` (first), so
+ *   Python keeps it; `loads` takes a string `foreign_id` back out of the extra context;
+ * - what Python 1.4 cannot read is refused with a `SerializationError` naming the field: string
+ *   ids (its `ActivitySerializer.loads` reads every id with `int()`) and object ids of more than
+ *   10 digits (its `serialization_id` raises "object_id / verb have too many digits").
  */
 export class StreamFrameworkActivitySerializer implements Serializer<Activity> {
   readonly name: string = 'stream-framework/activity';
@@ -152,7 +159,20 @@ export class StreamFrameworkActivitySerializer implements Serializer<Activity> {
         { field },
       );
     }
-    const context = activity.extraContext;
+    pythonId(activity.actorId, fieldName(prefix, 'actor'));
+    pythonId(activity.objectId, fieldName(prefix, 'object'));
+    if (activity.targetId !== null) pythonId(activity.targetId, fieldName(prefix, 'target'));
+    let context = activity.extraContext;
+    if (activity.foreignId !== null) {
+      if (Object.hasOwn(context, FOREIGN_ID_KEY)) {
+        const field = fieldName(prefix, `extraContext.${FOREIGN_ID_KEY}`);
+        throw new SerializationError(
+          `${field}: the Stream Framework format carries foreignId ${JSON.stringify(activity.foreignId)} in extra_context.${FOREIGN_ID_KEY}, which the activity's extraContext already uses (${JSON.stringify(context[FOREIGN_ID_KEY]) ?? typeof context[FOREIGN_ID_KEY]})`,
+          { field },
+        );
+      }
+      context = { [FOREIGN_ID_KEY]: activity.foreignId, ...context };
+    }
     let pickle = '';
     if (Object.keys(context).length > 0 || Object.getOwnPropertySymbols(context).length > 0) {
       pickle = bytesToLatin1(
@@ -206,6 +226,7 @@ export class StreamFrameworkActivitySerializer implements Serializer<Activity> {
     const actor = bigId(parts[0]!, 'actor');
     const verb = resolveVerb(this.#verbs, integer(parts[1]!, 'verb'), at('verb'));
     const object = integer(parts[2]!, 'object');
+    pythonId(object, at('object'));
     const target = bigId(parts[3]!, 'target');
     const micros = parseEpochMicroseconds(parts[4]!, at('time'));
     if (micros < 0n || micros > BigInt(Number.MAX_SAFE_INTEGER)) {
@@ -228,6 +249,13 @@ export class StreamFrameworkActivitySerializer implements Serializer<Activity> {
       }
       extraContext = value;
     }
+    let foreignId: string | null = null;
+    const carried = extraContext[FOREIGN_ID_KEY];
+    if (typeof carried === 'string') {
+      const { [FOREIGN_ID_KEY]: _carried, ...rest } = extraContext;
+      foreignId = carried;
+      extraContext = rest;
+    }
     return buildActivity(
       this.#activityClass,
       {
@@ -237,9 +265,33 @@ export class StreamFrameworkActivitySerializer implements Serializer<Activity> {
         target: target === 0 ? null : target,
         epochMicroseconds: Number(micros),
         extraContext,
+        foreignId,
         idScheme: 'stream-framework',
       },
       prefix,
+    );
+  }
+}
+
+/** The extra context key that carries an activity's `foreignId` in the Stream Framework format. */
+export const FOREIGN_ID_KEY = 'foreign_id';
+
+/**
+ * Checks that Python 1.4 reads this id back: `ActivitySerializer.loads` reads ids with `int()`
+ * and `serialization_id` refuses object ids of more than 10 digits.
+ * @throws SerializationError naming the field and the value
+ */
+function pythonId(id: RefId, field: string): void {
+  if (typeof id === 'string') {
+    throw new SerializationError(
+      `${field}: the Stream Framework format cannot store the string id ${JSON.stringify(id)} (Python reads ids with int()); use the JSON format for string ids`,
+      { field },
+    );
+  }
+  if (field.endsWith('object') && id > MAX_OBJECT_ID) {
+    throw new SerializationError(
+      `${field}: the Stream Framework format cannot store object id ${id} (more than 10 digits: Python's serialization_id raises "object_id / verb have too many digits"); use the JSON format`,
+      { field },
     );
   }
 }

@@ -1,6 +1,15 @@
-import type { Activity } from '@sf/activity';
-import { ActivityConflictError, InvalidActivityError } from '@sf/activity';
-import { type ActivityStorage, activitiesById, checkActivityUpdate } from '@sf/feeds';
+import {
+  type Activity,
+  ActivityConflictError,
+  InvalidActivityError,
+  compareSerializationIds,
+} from '@sf/activity';
+import {
+  type ActivityStorage,
+  activitiesById,
+  checkActivityConflict,
+  checkActivityUpdate,
+} from '@sf/feeds';
 import { bigIdOf, idParameter, varintText } from './codec.js';
 import type { StorageContext, TableHandle } from './context.js';
 import { CassandraSerializationError } from './errors.js';
@@ -24,26 +33,90 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export class CassandraActivityStorage implements ActivityStorage {
   readonly #context: StorageContext;
   readonly #table: TableHandle;
+  readonly #foreignIds: TableHandle;
 
-  constructor(context: StorageContext, table: TableHandle) {
+  constructor(context: StorageContext, table: TableHandle, foreignIds: TableHandle) {
     this.#context = context;
     this.#table = table;
+    this.#foreignIds = foreignIds;
   }
 
-  /** The stored ids among `ids`, with the actor stored under each. */
-  async #present(ids: readonly string[]): Promise<Map<string, unknown>> {
+  /**
+   * The stored ids among `ids`, with the activity stored under each (undefined when its row
+   * cannot be decoded: nothing to protect, it is overwritten).
+   */
+  async #present(ids: readonly string[]): Promise<Map<string, Activity | undefined>> {
     const table = this.#table.qualified;
     const cql = this.#table.cql;
-    const present = new Map<string, unknown>();
+    const present = new Map<string, Activity | undefined>();
     for (const part of chunks(ids, CHUNK)) {
       const result = await this.#context.session.execute(
-        `SELECT activity_id, actor FROM ${cql} WHERE key_prefix = ? AND activity_id IN ?`,
+        `SELECT activity_id, actor, verb, object, target, time, extra_context FROM ${cql} WHERE key_prefix = ? AND activity_id IN ?`,
         [this.#context.keyPrefix, part],
         { operation: 'activities.get', table },
       );
-      for (const row of result.rows) present.set(varintText(row.activity_id), row.actor);
+      for (const row of result.rows) {
+        let activity: Activity | undefined;
+        try {
+          activity = this.#context.activityCodec.decode(row as never);
+        } catch {
+          activity = undefined;
+        }
+        present.set(varintText(row.activity_id), activity);
+      }
     }
     return present;
+  }
+
+  /** Writes (or deletes) foreign-id index rows: one statement each, `writes.limit` at once. */
+  async #index(verb: 'INSERT' | 'DELETE', entries: ReadonlyArray<[string, string]>): Promise<void> {
+    if (entries.length === 0) return;
+    const layout = await this.#foreignIds.layout();
+    const cql =
+      verb === 'INSERT'
+        ? `INSERT INTO ${layout.cql} (key_prefix, foreign_id, activity_id) VALUES (?, ?, ?)`
+        : `DELETE FROM ${layout.cql} WHERE key_prefix = ? AND foreign_id = ? AND activity_id = ?`;
+    await forEachLimited(entries, this.#context.writes.limit, async ([foreignId, id]) => {
+      await this.#context.session.execute(cql, [this.#context.keyPrefix, foreignId, id], {
+        operation: verb === 'INSERT' ? 'foreignIds.add' : 'foreignIds.remove',
+        table: layout.qualified,
+      });
+    });
+  }
+
+  /**
+   * One read per foreign id (its partition), then the activities, to check each id still holds
+   * an activity carrying that foreign id (index rows are written before the activities, so a
+   * failed write can leave one behind); those that do not are dropped from the index.
+   */
+  async idsByForeignIds(foreignIds: readonly string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    const unique = [...new Set(foreignIds)];
+    if (unique.length === 0) return found;
+    const layout = await this.#foreignIds.layout();
+    const candidates = new Map<string, string[]>();
+    await forEachLimited(unique, this.#context.writes.limit, async (foreignId) => {
+      const result = await this.#context.session.execute(
+        `SELECT activity_id FROM ${layout.cql} WHERE key_prefix = ? AND foreign_id = ?`,
+        [this.#context.keyPrefix, foreignId],
+        { operation: 'foreignIds.get', table: layout.qualified },
+      );
+      if (result.rows.length > 0)
+        candidates.set(
+          foreignId,
+          result.rows.map((row) => varintText(row.activity_id)),
+        );
+    });
+    if (candidates.size === 0) return found;
+    const activities = await this.getMany([...candidates.values()].flat());
+    const stale: Array<[string, string]> = [];
+    for (const [foreignId, ids] of candidates) {
+      const live = ids.filter((id) => activities.get(id)?.foreignId === foreignId);
+      for (const id of ids) if (!live.includes(id)) stale.push([foreignId, id]);
+      if (live.length > 0) found.set(foreignId, live.sort(compareSerializationIds));
+    }
+    await this.#index('DELETE', stale);
+    return found;
   }
 
   async addMany(activities: readonly Activity[]): Promise<number> {
@@ -51,12 +124,10 @@ export class CassandraActivityStorage implements ActivityStorage {
     await this.#table.layout(); // the table (created first when autoSchema is on)
     const unique = activitiesById(activities);
     const present = await this.#present([...unique.keys()]);
-    // Another actor's activity under the same id is refused before anything is written (a read
+    // A different activity under the same id is refused before anything is written (a read
     // then a write: two concurrent writers are not both caught, see the README).
-    for (const [id, storedActor] of present) {
-      const actor = bigIdOf(storedActor, 'actor');
-      const incoming = unique.get(id)!;
-      if (actor !== incoming.actorId) throw new ActivityConflictError(id, actor, incoming.actorId);
+    for (const [id, stored] of present) {
+      if (stored) checkActivityConflict(stored, unique.get(id)!);
     }
     await this.#write(unique.values());
     return [...unique.keys()].filter((id) => !present.has(id)).length;
@@ -83,6 +154,13 @@ export class CassandraActivityStorage implements ActivityStorage {
         fields.extraContext,
       ];
     });
+    // The index first: it may name an activity whose write failed (lookups check), never miss one.
+    await this.#index(
+      'INSERT',
+      [...unique].flatMap(([id, activity]) =>
+        activity.foreignId === null ? [] : [[activity.foreignId, id] as [string, string]],
+      ),
+    );
     await forEachLimited(rows, this.#context.writes.limit, async (params) => {
       await this.#context.session.execute(
         `INSERT INTO ${cql} (key_prefix, activity_id, actor, verb, object, target, time, extra_context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -149,7 +227,8 @@ export class CassandraActivityStorage implements ActivityStorage {
     const layout = await this.#table.layout();
     const table = layout.qualified;
     const cql = layout.cql;
-    const present = [...(await this.#present([...new Set(ids)])).keys()];
+    const stored = await this.#present([...new Set(ids)]);
+    const present = [...stored.keys()];
     for (const part of chunks(present, CHUNK)) {
       await this.#context.session.execute(
         `DELETE FROM ${cql} WHERE key_prefix = ? AND activity_id IN ?`,
@@ -160,6 +239,12 @@ export class CassandraActivityStorage implements ActivityStorage {
         },
       );
     }
+    await this.#index(
+      'DELETE',
+      [...stored].flatMap(([id, activity]) =>
+        activity?.foreignId == null ? [] : [[activity.foreignId, id] as [string, string]],
+      ),
+    );
     return present.length;
   }
 }

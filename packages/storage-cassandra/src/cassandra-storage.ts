@@ -24,6 +24,7 @@ import { ActivityCodec } from './codec.js';
 import type { StorageContext, TableHandle } from './context.js';
 import {
   activityTableSpec,
+  foreignIdTableSpec,
   cqlTable,
   quoted,
   aggregatedTableSpec,
@@ -81,7 +82,7 @@ export interface CassandraStorageOptions {
   /** Table of a feed definition (default: its name, lower-cased). */
   tableName?: (feed: { name: string; kind: TimelineTableKind }) => string;
   /** Tables of the activity storage, the notification markers and the locks. */
-  tables?: { activities?: string; markers?: string; locks?: string };
+  tables?: { activities?: string; markers?: string; locks?: string; foreignIds?: string };
   /** CQL type of actor, object and target ids in tables this package creates (default 'int', as Stream Framework). */
   idType?: IdColumnType;
   /** Options appended to `CREATE TABLE ... WITH` of timeline tables, e.g. `"gc_grace_seconds = 86400"`. */
@@ -211,7 +212,7 @@ interface RegisteredTable {
   spec: TableSpec;
   allowances: LayoutAllowances;
   timeline: boolean;
-  kind: TimelineTableKind | 'activities' | 'markers' | 'locks';
+  kind: TimelineTableKind | 'activities' | 'markers' | 'locks' | 'foreign-ids';
 }
 
 /**
@@ -229,6 +230,7 @@ export const cassandraCapabilities: BackendCapabilities = defineCapabilities({
   notificationEvents: 'in-process',
   atomicAggregatedWrites: 'cross-process',
   shared: true,
+  foreignIds: true,
 });
 
 /**
@@ -378,7 +380,13 @@ export class CassandraStorage implements StorageBackend {
       markerTableSpec(tableIdentifier(tables.markers ?? 'sf_markers', 'tables.markers')),
       'markers',
     );
-    this.#activityStorage = new CassandraActivityStorage(this.#context, activities);
+    const foreignIds = this.#register(
+      foreignIdTableSpec(
+        tableIdentifier(tables.foreignIds ?? 'sf_foreign_ids', 'tables.foreignIds'),
+      ),
+      'foreign-ids',
+    );
+    this.#activityStorage = new CassandraActivityStorage(this.#context, activities, foreignIds);
     this.#markerStorage = new CassandraMarkerStorage(this.#context, markers, this.#markerEvents);
     this.#markerEvents.setMaxListeners(0);
   }

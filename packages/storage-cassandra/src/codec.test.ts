@@ -115,7 +115,7 @@ describe('ActivityCodec', () => {
       // a bigint column reads back as a bigint
       const back = codec.decode({
         ...row(fields),
-        actor: BigInt(fields.actor),
+        actor: BigInt(fields.actor!),
         target: BigInt(fields.target!),
       });
       expect([back.actorId, back.targetId]).toEqual([1234567890123456789n, 2n ** 62n]);

@@ -1,4 +1,10 @@
-import { Activity, AggregatedActivity, Love, SerializationError } from '@sf/activity';
+import {
+  Activity,
+  AggregatedActivity,
+  Love,
+  MAX_OBJECT_ID,
+  SerializationError,
+} from '@sf/activity';
 import type { SerializationFormat, Serializer } from '@sf/serializers';
 import type { IdColumnType } from './cql.js';
 
@@ -20,10 +26,14 @@ const INT_MAX = 2_147_483_647;
 /** The activity fields a row stores, independent of the table's id column types. */
 export interface ActivityFields {
   activityId: string;
-  /** A bigint beyond 2^53 (written to bigint columns only). */
-  actor: number | bigint;
+  /**
+   * A bigint beyond 2^53 (written to bigint columns only). Null (like `object` and `target`)
+   * when the activity has a string id, an object id beyond 10 digits or a foreign id: the
+   * `extra_context` blob then holds the whole activity in the JSON format (`j1:{...}`).
+   */
+  actor: number | bigint | null;
   verb: number;
-  object: number;
+  object: number | bigint | null;
   target: number | bigint | null;
   /** Milliseconds: `timestamp` columns have no finer precision. */
   time: Date;
@@ -150,6 +160,20 @@ export class ActivityCodec {
     if (cached) return cached;
     const serialized = this.#serializer.dumps(activity);
     let extraContext: Buffer;
+    if (this.encoding === 'json' && needsWholeActivity(activity)) {
+      // The id columns are integers: the whole activity goes to the blob, ids null.
+      const fields: ActivityFields = {
+        activityId: activity.serializationId,
+        actor: null,
+        verb: activity.verb.id,
+        object: null,
+        target: null,
+        time: activity.time,
+        extraContext: Buffer.from(serialized, 'utf8'),
+      };
+      this.#cache.set(activity, fields);
+      return fields;
+    }
     if (this.encoding === 'json') {
       const parsed = JSON.parse(serialized.slice(this.#jsonPrefix.length)) as {
         extraContext: unknown;
@@ -163,10 +187,10 @@ export class ActivityCodec {
     }
     const fields: ActivityFields = {
       activityId: activity.serializationId,
-      actor: activity.actorId,
+      actor: activity.actorId as number | bigint,
       verb: activity.verb.id,
-      object: activity.objectId,
-      target: activity.targetId,
+      object: activity.objectId as number | bigint,
+      target: activity.targetId as number | bigint | null,
       time: activity.time,
       extraContext,
     };
@@ -179,6 +203,10 @@ export class ActivityCodec {
     const blob = bytesOf(row.extra_context);
     if (this.encoding === 'opaque')
       return this.#serializer.loads(decodeUtf8(blob, 'extra_context'));
+    if (this.encoding === 'json' && startsWith(blob, this.#jsonPrefix)) {
+      // A whole activity (string ids, foreign id): an extraContext blob starts with `{`.
+      return this.#serializer.loads(decodeUtf8(blob, 'extra_context'));
+    }
     const actor = bigIdOf(row.actor, 'actor');
     const verb = integerOf(row.verb, 'verb');
     const object = integerOf(row.object, 'object');
@@ -222,6 +250,23 @@ export class ActivityCodec {
   }
 }
 
+/** String ids, object ids beyond 10 digits and foreign ids do not fit the integer columns. */
+function needsWholeActivity(activity: Activity): boolean {
+  return (
+    activity.foreignId !== null ||
+    typeof activity.actorId === 'string' ||
+    typeof activity.objectId === 'string' ||
+    typeof activity.targetId === 'string' ||
+    activity.objectId > MAX_OBJECT_ID
+  );
+}
+
+function startsWith(blob: Buffer, prefix: string): boolean {
+  if (prefix === '' || blob.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (blob[i] !== prefix.charCodeAt(i)) return false;
+  return true;
+}
+
 function afterFifthComma(text: string): string {
   let index = -1;
   for (let i = 0; i < 5; i++) {
@@ -236,11 +281,12 @@ function afterFifthComma(text: string): string {
 
 /** Column values of an id (`actor`, `object`, `target`) for a column of this type. */
 export function idParameter(
-  value: number | bigint,
+  value: number | bigint | null,
   type: IdColumnType,
   column: string,
   table: string,
-): number | string {
+): number | string | null {
+  if (value === null) return null;
   if (type === 'bigint') return String(value);
   if (value > INT_MAX) {
     throw new SerializationError(

@@ -127,6 +127,22 @@ export function activityTableSpec(name: string, idType: IdColumnType): TableSpec
   };
 }
 
+/**
+ * The foreign-id index: one partition per foreign id (and key prefix), its activity ids as
+ * clustering keys, ascending.
+ */
+export function foreignIdTableSpec(name: string): TableSpec {
+  return {
+    name,
+    partitionKey: [
+      { name: 'key_prefix', type: 'ascii' },
+      { name: 'foreign_id', type: 'text' },
+    ],
+    clustering: [{ name: 'activity_id', type: 'varint', order: 'ASC' }],
+    columns: [],
+  };
+}
+
 /** Notification markers: both lists of a feed in one row, with a version for compare-and-set. */
 export function markerTableSpec(name: string): TableSpec {
   return {

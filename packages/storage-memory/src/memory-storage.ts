@@ -266,9 +266,19 @@ export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineSt
 /** Activities by id, in process memory (kept as the immutable objects they are). */
 export class MemoryActivityStorage implements ActivityStorage {
   readonly #activities: Map<string, Activity>;
+  /** Foreign id -> ids of the stored activities carrying it. */
+  readonly #foreignIds: Map<string, Set<string>>;
 
-  constructor(activities: Map<string, Activity>) {
+  constructor(activities: Map<string, Activity>, foreignIds: Map<string, Set<string>> = new Map()) {
     this.#activities = activities;
+    this.#foreignIds = foreignIds;
+  }
+
+  #unindex(activity: Activity | undefined): void {
+    if (activity?.foreignId == null) return;
+    const ids = this.#foreignIds.get(activity.foreignId);
+    ids?.delete(activity.serializationId);
+    if (ids?.size === 0) this.#foreignIds.delete(activity.foreignId);
   }
 
   /** @throws ActivityConflictError (storing nothing) when an id is another actor's */
@@ -280,8 +290,15 @@ export class MemoryActivityStorage implements ActivityStorage {
     }
     let added = 0;
     for (const [id, activity] of byId) {
-      if (!this.#activities.has(id)) added++;
+      const stored = this.#activities.get(id);
+      if (stored === undefined) added++;
+      else this.#unindex(stored);
       this.#activities.set(id, activity);
+      if (activity.foreignId !== null) {
+        let ids = this.#foreignIds.get(activity.foreignId);
+        if (ids === undefined) this.#foreignIds.set(activity.foreignId, (ids = new Set()));
+        ids.add(id);
+      }
     }
     return added;
   }
@@ -303,6 +320,15 @@ export class MemoryActivityStorage implements ActivityStorage {
     return byId.size;
   }
 
+  async idsByForeignIds(foreignIds: readonly string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    for (const foreignId of foreignIds) {
+      const ids = this.#foreignIds.get(foreignId);
+      if (ids !== undefined && ids.size > 0) found.set(foreignId, sortIds([...ids]));
+    }
+    return found;
+  }
+
   async getMany(ids: readonly string[]): Promise<Map<string, Activity>> {
     const found = new Map<string, Activity>();
     for (const id of ids) {
@@ -314,7 +340,13 @@ export class MemoryActivityStorage implements ActivityStorage {
 
   async removeMany(ids: readonly string[]): Promise<number> {
     let removed = 0;
-    for (const id of ids) if (this.#activities.delete(id)) removed++;
+    for (const id of ids) {
+      const stored = this.#activities.get(id);
+      if (stored === undefined) continue;
+      this.#activities.delete(id);
+      this.#unindex(stored);
+      removed++;
+    }
     return removed;
   }
 }
@@ -376,7 +408,12 @@ export const memoryCapabilities: BackendCapabilities = defineCapabilities({
   shared: false,
   indexedFilters: true,
   cacheTier: true,
+  foreignIds: true,
 });
+
+function sortIds(ids: string[]): string[] {
+  return ids.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+}
 
 export interface MemoryStorageOptions {
   /**
@@ -397,6 +434,7 @@ export class MemoryStorage implements StorageBackend {
   readonly #timelines = new Map<string, Map<string, SortedTimeline<string>>>();
   readonly #cacheStates = new Map<string, Map<string, string>>();
   readonly #activities = new Map<string, Activity>();
+  readonly #foreignIds = new Map<string, Set<string>>();
   readonly #markers = new Map<string, MarkerLists>();
   readonly #markerEvents = new EventEmitter<{ change: [MarkerEvent] }>();
 
@@ -422,7 +460,7 @@ export class MemoryStorage implements StorageBackend {
   }
 
   activityStorage(): ActivityStorage {
-    return new MemoryActivityStorage(this.#activities);
+    return new MemoryActivityStorage(this.#activities, this.#foreignIds);
   }
 
   markerStorage(): MarkerStorage {
@@ -437,6 +475,7 @@ export class MemoryStorage implements StorageBackend {
     this.#timelines.clear();
     this.#cacheStates.clear();
     this.#activities.clear();
+    this.#foreignIds.clear();
     this.#markers.clear();
   }
 }

@@ -40,6 +40,7 @@ export class PostgresActivityStorage implements ActivityStorage {
     ids.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
     const values = ids.map((id) => Buffer.from(this.#serializer.dumps(byId.get(id)!), 'utf8'));
     const context = { operation: 'activities.addMany' };
+    const foreign = ids.filter((id) => byId.get(id)!.foreignId !== null);
     return this.#context.runner.transaction(context, async (tx) => {
       const inserted = await tx.query<{ id: string }>(
         `INSERT INTO ${this.#table} (id, value)
@@ -47,6 +48,15 @@ export class PostgresActivityStorage implements ActivityStorage {
          ON CONFLICT (id) DO NOTHING RETURNING id::text AS id`,
         [ids, values],
       );
+      // The foreign-id index, in the same transaction as the activities (schema version 4).
+      if (foreign.length > 0) {
+        await tx.query(
+          `INSERT INTO ${this.#context.tables.foreignIds} (foreign_id, id)
+           SELECT * FROM unnest($1::text[], $2::numeric[]) ORDER BY 1, 2
+           ON CONFLICT DO NOTHING`,
+          [foreign.map((id) => byId.get(id)!.foreignId), foreign],
+        );
+      }
       if (inserted.length === ids.length) return inserted.length;
       const fresh = new Set(inserted.map((row) => row.id));
       const position = new Map(ids.map((id, index) => [id, index]));
@@ -153,6 +163,25 @@ export class PostgresActivityStorage implements ActivityStorage {
     return found;
   }
 
+  /** One statement: the index rows of the foreign ids, ascending by id. */
+  async idsByForeignIds(foreignIds: readonly string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    if (foreignIds.length === 0) return found;
+    const rows = await this.#context.runner.query<{ foreign_id: string; id: string }>(
+      { operation: 'activities.idsByForeignIds' },
+      `SELECT foreign_id, id::text AS id FROM ${this.#context.tables.foreignIds}
+       WHERE foreign_id = ANY($1::text[]) ORDER BY foreign_id, id`,
+      [[...new Set(foreignIds)]],
+    );
+    for (const row of rows) {
+      const ids = found.get(row.foreign_id);
+      if (ids) ids.push(row.id);
+      else found.set(row.foreign_id, [row.id]);
+    }
+    return found;
+  }
+
+  /** One statement; the foreign-id index rows go with the activities (ON DELETE CASCADE). */
   async removeMany(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
     const rows = await this.#context.runner.query<{ n: number }>(

@@ -47,6 +47,7 @@ export const postgresCapabilities: BackendCapabilities = defineCapabilities({
   // One flat_add call costs about as much for 500 feeds as for 100 (see the README: "Benchmark").
   fanoutChunkSize: 500,
   indexedFilters: true,
+  foreignIds: true,
 });
 
 export interface PostgresStorageOptions {

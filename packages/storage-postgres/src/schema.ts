@@ -32,6 +32,8 @@ export class Tables {
   readonly flatAddIndexed: string;
   readonly aggregated: string;
   readonly markers: string;
+  /** The foreign-id index (`activity_foreign_ids`, schema version 4). */
+  readonly foreignIds: string;
   readonly migrations: string;
   /** The LISTEN/NOTIFY channel of marker count events. */
   readonly channel: string;
@@ -49,6 +51,7 @@ export class Tables {
     this.flatAddIndexed = q('flat_add_indexed');
     this.aggregated = q('aggregated_entries');
     this.markers = q('markers');
+    this.foreignIds = q('activity_foreign_ids');
     this.migrations = q('schema_migrations');
     this.channel = `${schema}.marker_counts`;
   }
@@ -324,6 +327,20 @@ export const migrations: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS "timeline_entries_field" ON {s}."timeline_entries"
         (feed_key, field_value, id) WHERE field_value IS NOT NULL`,
       flatAddIndexedFunction(),
+    ],
+  },
+  {
+    version: 4,
+    name: 'foreign-ids',
+    statements: [
+      // Activities with a foreign id did not exist before: nothing to backfill. Removing an
+      // activity removes its index rows (ON DELETE CASCADE, through the index on id).
+      `CREATE TABLE IF NOT EXISTS {s}."activity_foreign_ids" (
+        foreign_id text COLLATE "C" NOT NULL,
+        id numeric NOT NULL REFERENCES {s}."activities" (id) ON DELETE CASCADE,
+        PRIMARY KEY (foreign_id, id)
+      )`,
+      `CREATE INDEX IF NOT EXISTS "activity_foreign_ids_id" ON {s}."activity_foreign_ids" (id)`,
     ],
   },
 ];

@@ -162,6 +162,14 @@ export class RedisKeys {
     return this.#shardKeys[activityShard(id, this.activityShards)]!;
   }
 
+  /**
+   * The set of the ids of the activities carrying a foreign id: `<prefix><activityKey>_fid:<foreignId>`
+   * (`global_fid:pin:123`); outside the `global:*` hashes Stream Framework scans.
+   */
+  foreignIdKey(foreignId: string): string {
+    return `${this.keyPrefix}${this.activityKey}_fid:${foreignId}`;
+  }
+
   /** Every activity hash (`global:0` .. `global:<shards-1>`). */
   activityShardKeys(): readonly string[] {
     return this.#shardKeys;

@@ -1,4 +1,4 @@
-import type { Activity } from '@sf/activity';
+import { type Activity, compareSerializationIds } from '@sf/activity';
 import {
   type ActivityStorage,
   activitiesById,
@@ -87,9 +87,18 @@ export class RedisActivityStorage implements ActivityStorage {
       for (const [id, current] of await this.#current(pending)) allow(id, current);
     }
     const context = { operation: 'activities.addMany' };
+    // The foreign-id index is written in the same pipeline as the activities, before them (a
+    // set per foreign id, in its own slot): it may hold an id whose write failed, never miss one;
+    // `idsByForeignIds` checks every id it returns against the stored activity.
+    const index: BatchCommand[] = [];
+    for (const [id, activity] of byId) {
+      if (activity.foreignId === null) continue;
+      const key = this.#context.keys.foreignIdKey(activity.foreignId);
+      index.push({ key, enqueue: (pipeline) => void pipeline.sadd(key, id) });
+    }
     this.#invalidate(values.keys());
     try {
-      return await this.#put(context, pending, values, allowed, allow);
+      return await this.#put(context, pending, values, allowed, allow, index);
     } finally {
       this.#invalidate(values.keys());
     }
@@ -101,10 +110,12 @@ export class RedisActivityStorage implements ActivityStorage {
     values: ReadonlyMap<string, string>,
     allowed: ReadonlyMap<string, string>,
     allow: (id: string, current: string) => void,
+    index: readonly BatchCommand[] = [],
   ): Promise<number> {
     let pending = shardsToWrite;
     let added = 0;
     for (let attempt = 1; pending.length > 0; attempt++) {
+      const first = attempt === 1 ? index : [];
       const commands: BatchCommand[] = pending.map(([shard, ids]) => {
         const args: string[] = [];
         for (const id of ids) args.push(id, values.get(id)!, allowed.get(id) ?? '');
@@ -114,7 +125,9 @@ export class RedisActivityStorage implements ActivityStorage {
             RedisRunner.enqueueScript(pipeline, 'putActivities', [shard], args),
         };
       });
-      const replies = await this.#context.runner.batch(context, commands);
+      const replies = (await this.#context.runner.batch(context, [...first, ...commands])).slice(
+        first.length,
+      );
       const again: typeof pending = [];
       replies.forEach((raw, index) => {
         const reply = scriptReply('putActivities', raw, context);
@@ -353,22 +366,102 @@ export class RedisActivityStorage implements ActivityStorage {
     cache.invalidateShards(shards);
   }
 
+  /**
+   * Removes activities and their foreign-id index entries: one HMGET round trip reads the
+   * activities being removed (for their foreign ids), then one pipeline deletes them and their
+   * index entries.
+   */
   async removeMany(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
+    const unique = new Set(ids.map((id) => checkId(id, 'id')));
     const commands: BatchCommand[] = [];
-    for (const [shard, shardIds] of this.#byShard(new Set(ids.map((id) => checkId(id, 'id'))))) {
+    for (const [shard, shardIds] of this.#byShard(unique)) {
       commands.push({ key: shard, enqueue: (pipeline) => void pipeline.hdel(shard, ...shardIds) });
     }
+    const deletes = commands.length;
     const context = { operation: 'activities.removeMany' };
+    for (const [foreignId, foreignIds] of await this.#foreignIdsOf([...unique])) {
+      const key = this.#context.keys.foreignIdKey(foreignId);
+      commands.push({ key, enqueue: (pipeline) => void pipeline.srem(key, ...foreignIds) });
+    }
     // Before: a read in flight does not cache what it reads; after: nor one that read meanwhile
     // (Redis' invalidation message, on another connection, may arrive after this reply).
-    this.#invalidate(ids);
+    this.#invalidate(unique);
     try {
       const replies = await this.#context.runner.batch(context, commands);
-      return replies.reduce<number>((sum, reply) => sum + integer(reply, context), 0);
+      return replies
+        .slice(0, deletes)
+        .reduce<number>((sum, reply) => sum + integer(reply, context), 0);
     } finally {
-      this.#invalidate(ids);
+      this.#invalidate(unique);
     }
+  }
+
+  /** Foreign id -> ids, of the stored activities among `ids` that carry one. */
+  async #foreignIdsOf(ids: readonly string[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>();
+    const current = await this.#current([...this.#byShard(ids)]);
+    for (const [id, value] of current) {
+      // Only values that mention a foreign id are decoded.
+      if (!value.includes('foreignId') && !value.includes('foreign_id')) continue;
+      let activity: Activity;
+      try {
+        activity = this.#serializer.loads(value);
+      } catch {
+        continue;
+      }
+      if (activity.foreignId === null) continue;
+      const list = result.get(activity.foreignId);
+      if (list) list.push(id);
+      else result.set(activity.foreignId, [id]);
+    }
+    return result;
+  }
+
+  /**
+   * The ids in each foreign id's set (one SMEMBERS per foreign id, sent together), checked
+   * against the stored activities (one HMGET per shard): an id whose activity is gone, or no
+   * longer carries the foreign id, is left out and dropped from the set.
+   */
+  async idsByForeignIds(foreignIds: readonly string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    const unique = [...new Set(foreignIds)];
+    if (unique.length === 0) return found;
+    const context = { operation: 'activities.idsByForeignIds' };
+    const keys = unique.map((foreignId) => this.#context.keys.foreignIdKey(foreignId));
+    const members = await this.#context.runner.all(
+      context,
+      keys.map((key) => (client) => client.smembers(key)),
+    );
+    const candidates = new Set<string>();
+    members.forEach((reply, index) => {
+      if (!Array.isArray(reply)) {
+        throw new RedisReplyError(
+          { ...context, key: keys[index] },
+          `expected a set from SMEMBERS, got ${JSON.stringify(reply)?.slice(0, 200)}`,
+        );
+      }
+      for (const id of reply) if (typeof id === 'string') candidates.add(id);
+    });
+    if (candidates.size === 0) return found;
+    const activities = await this.getMany([...candidates]);
+    const stale: BatchCommand[] = [];
+    members.forEach((reply, index) => {
+      const foreignId = unique[index]!;
+      const ids: string[] = [];
+      const gone: string[] = [];
+      for (const id of reply) {
+        if (activities.get(id)?.foreignId === foreignId) ids.push(id);
+        else gone.push(id);
+      }
+      if (ids.length > 0) found.set(foreignId, ids.sort(compareSerializationIds));
+      if (gone.length > 0) {
+        const key = keys[index]!;
+        stale.push({ key, enqueue: (pipeline) => void pipeline.srem(key, ...gone) });
+      }
+    });
+    if (stale.length > 0) await this.#context.runner.batch(context, stale);
+    return found;
   }
 }
 

@@ -49,6 +49,7 @@ export const redisCapabilities: BackendCapabilities = defineCapabilities({
   batchedAggregatedWrites: true,
   indexedFilters: true,
   cacheTier: true,
+  foreignIds: true,
 });
 
 export interface RedisStorageOptions {

@@ -24,7 +24,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
     });
     return {
       views: await ctx.pinViews(
-        activities.map((a) => a.objectId),
+        activities.map((a) => Number(a.objectId)),
         user,
       ),
       cursor: cursorOf(activities, pageSize),
@@ -64,7 +64,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
       for (const activity of group.lastActivities) {
         actorIds.add(Number(activity.actorId));
         if (activity.targetId !== null) boardIds.add(Number(activity.targetId));
-        pinIds.add(activity.objectId);
+        pinIds.add(Number(activity.objectId));
       }
     }
     const [users, boards, pins] = await Promise.all([
@@ -88,7 +88,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
         )
           .map((id) => boards.get(id))
           .filter((b): b is Board => b !== undefined),
-        pins: uniq(latest.map((a) => a.objectId))
+        pins: uniq(latest.map((a) => Number(a.objectId)))
           .map((id) => pins.get(id))
           .filter((p) => p !== undefined),
       };

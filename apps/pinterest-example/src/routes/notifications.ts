@@ -21,7 +21,7 @@ export function registerNotificationRoutes(app: FastifyInstance, ctx: RouteConte
     const pinIds = new Set<number>();
     for (const item of items) {
       for (const activity of item.lastActivities) actorIds.add(Number(activity.actorId));
-      if (item.verbs[0]?.id === Love.id) for (const id of item.objectIds) pinIds.add(id);
+      if (item.verbs[0]?.id === Love.id) for (const id of item.objectIds) pinIds.add(Number(id));
     }
     const [users, pins] = await Promise.all([
       store.getUsers([...actorIds]),
@@ -32,7 +32,7 @@ export function registerNotificationRoutes(app: FastifyInstance, ctx: RouteConte
       actors: [...new Set(item.lastActivities.map((a) => Number(a.actorId)))]
         .map((id) => users.get(id))
         .filter((u): u is User => u !== undefined),
-      pin: item.verbs[0]?.id === Love.id ? pins.get(item.objectIds[0] ?? 0) : undefined,
+      pin: item.verbs[0]?.id === Love.id ? pins.get(Number(item.objectIds[0] ?? 0)) : undefined,
     }));
     const page = await ctx.pageContext(request);
     page.unseen = counts.unseen;

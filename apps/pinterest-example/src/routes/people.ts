@@ -19,7 +19,7 @@ export function registerPeopleRoutes(app: FastifyInstance, ctx: RouteContext): v
     });
     return {
       views: await ctx.pinViews(
-        activities.map((a) => a.objectId),
+        activities.map((a) => Number(a.objectId)),
         viewer,
       ),
       cursor: cursorOf(activities, pageSize),

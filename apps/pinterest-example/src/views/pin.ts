@@ -54,7 +54,8 @@ export function pinPage(ctx: PageContext, view: PinView): SafeHtml {
                   </button>
                 </form>
                 <p class="muted small">
-                  Deleting removes it from every follower's feeds (removeUserActivity).
+                  Deleting removes it from every follower's feeds by its foreign id
+                  (removeActivityByForeignId).
                 </p>`
             : ''
         }

@@ -16,11 +16,14 @@ import { badRequest } from '../errors.js';
 /** An activity as the API takes it. */
 export interface ActivityInput {
   /** Defaults to the publishing user (POST /users/:userId/activities). */
-  actor?: number;
+  actor?: number | string;
   /** A verb's infinitive (`"pin"`) or id. */
   verb: string | number;
-  object: number;
-  target?: number | null;
+  /** An integer or a string id. */
+  object: number | string;
+  target?: number | string | null;
+  /** The application's id of the activity (GetStream's foreign_id): unique with its time. */
+  foreignId?: string;
   /** ISO 8601 date-time or epoch milliseconds; default now. */
   time?: string | number;
   extraContext?: Record<string, unknown>;
@@ -30,10 +33,11 @@ export interface ActivityInput {
 export interface ActivityOutput {
   /** The serialization id: time, object id, verb id and actor id, as decimal digits. */
   id: string;
-  actor: number;
+  actor: number | string;
   verb: string;
-  object: number;
-  target: number | null;
+  object: number | string;
+  target: number | string | null;
+  foreignId: string | null;
   time: string;
   extraContext: Record<string, unknown>;
 }
@@ -44,7 +48,7 @@ export interface AggregatedOutput {
   verbs: string[];
   activityCount: number;
   actorCount: number;
-  actorIds: number[];
+  actorIds: Array<number | string>;
   createdAt: string | null;
   updatedAt: string | null;
   activities: ActivityOutput[];
@@ -133,7 +137,7 @@ function parseTime(time: string | number | undefined): number | undefined {
 }
 
 /** Builds an Activity from validated input; library validation errors become 400s. */
-export function toActivity(input: ActivityInput, verbs: Verbs, actor?: number): Activity {
+export function toActivity(input: ActivityInput, verbs: Verbs, actor?: number | string): Activity {
   if (actor !== undefined && input.actor !== undefined && input.actor !== actor) {
     throw badRequest(
       `activity actor ${input.actor} is not the publishing user ${actor}; omit actor or send the same id`,
@@ -148,6 +152,7 @@ export function toActivity(input: ActivityInput, verbs: Verbs, actor?: number): 
     target: input.target ?? null,
     time: parseTime(input.time),
     extraContext: input.extraContext ?? {},
+    foreignId: input.foreignId ?? null,
   });
   try {
     verbs.serializer.dumps(activity);
@@ -159,14 +164,19 @@ export function toActivity(input: ActivityInput, verbs: Verbs, actor?: number): 
   return activity;
 }
 
+/** Ids as JSON: numbers and strings as they are, bigints (beyond 2^53) as decimal strings. */
+function outputId(id: number | bigint | string): number | string {
+  return typeof id === 'bigint' ? id.toString() : id;
+}
+
 export function activityOutput(activity: Activity): ActivityOutput {
   return {
     id: activity.serializationId,
-    // This server only accepts safe-integer ids (its schemas), so these are numbers.
-    actor: Number(activity.actorId),
+    actor: outputId(activity.actorId),
     verb: activity.verb.infinitive,
-    object: activity.objectId,
-    target: activity.targetId === null ? null : Number(activity.targetId),
+    object: outputId(activity.objectId),
+    target: activity.targetId === null ? null : outputId(activity.targetId),
+    foreignId: activity.foreignId,
     time: activity.time.toISOString(),
     extraContext: { ...activity.extraContext },
   };
@@ -179,7 +189,7 @@ export function aggregatedOutput(aggregated: AggregatedActivity): AggregatedOutp
     verbs: aggregated.verbs.map((verb) => verb.infinitive),
     activityCount: aggregated.activityCount,
     actorCount: aggregated.actorCount,
-    actorIds: aggregated.actorIds.map(Number),
+    actorIds: aggregated.actorIds.map(outputId),
     createdAt: aggregated.createdAt?.toISOString() ?? null,
     updatedAt: aggregated.updatedAt?.toISOString() ?? null,
     activities: aggregated.lastActivities.map(activityOutput),

@@ -311,7 +311,7 @@ export class TenantFeeds {
     userId: string,
     input: ActivityInput,
   ): Promise<{ id: string; activity: ActivityOutput; fanoutTasks: number }> {
-    const actor = numericUser(userId, 'publish');
+    const actor = actorOf(userId);
     const activity = toActivity(input, this.#verbs, actor);
     const output = activityOutput(activity);
     this.#serializer.dumps(activity);
@@ -375,6 +375,42 @@ export class TenantFeeds {
     };
   }
 
+  /** The activities of a user's feed carrying a foreign id, oldest first. */
+  async byForeignId(userId: string, foreignId: string): Promise<{ activities: ActivityOutput[] }> {
+    const actor = actorOf(userId);
+    const activities = await this.manager.userFeed.getByForeignId(foreignId);
+    return {
+      activities: activities.filter((a) => a.actorId === actor).map(activityOutput),
+    };
+  }
+
+  /**
+   * Removes the user's activities carrying a foreign id (every time it was published at) from
+   * every follower's feeds, then from the user feed and the activity storage, as `unpublish`.
+   */
+  async unpublishByForeignId(
+    userId: string,
+    foreignId: string,
+  ): Promise<{ removed: number; fanoutTasks: number }> {
+    const actor = actorOf(userId);
+    const activities = (await this.manager.userFeed.getByForeignId(foreignId)).filter(
+      (activity) => activity.actorId === actor,
+    );
+    if (activities.length === 0)
+      throw notFound(`user ${userId} has no activity with foreign id ${JSON.stringify(foreignId)}`);
+    const followers = await this.#follows.followers(userId);
+    const tasks = this.manager.createFanoutTasks(
+      [[FanoutPriority.HIGH, followers]],
+      'remove',
+      activities,
+      false,
+    );
+    const enqueued = await this.manager.queue.enqueue(tasks);
+    await this.manager.userFeed.for(userId).removeMany(activities);
+    await this.manager.userFeed.removeActivitiesByForeignId(foreignId);
+    return { removed: activities.length, fanoutTasks: enqueued.tasks };
+  }
+
   async #published(userId: string, activityId: string): Promise<Activity | undefined> {
     const [activity] = await this.manager.userFeed
       .for(userId)
@@ -413,6 +449,13 @@ export class TenantFeeds {
   async close(): Promise<void> {
     await this.#queue.close();
   }
+}
+
+/** The actor of a publishing user: its number when it is a decimal integer, else the string id. */
+function actorOf(userId: string): number | string {
+  return /^(0|[1-9][0-9]{0,15})$/.test(userId) && Number.isSafeInteger(Number(userId))
+    ? Number(userId)
+    : userId;
 }
 
 /** A configured ranking: recency decay times an extraContext count (see RankingConfig). */

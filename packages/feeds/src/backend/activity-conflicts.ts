@@ -17,13 +17,29 @@ export function activitiesById(activities: readonly Activity[]): Map<string, Act
 
 /**
  * What every activity storage checks before it overwrites a stored activity: the same id may be
- * written again (Stream Framework overwrites it), but never by another actor; ids of the
- * `'stream-framework'` scheme have no actor, so two actors doing the same verb to the same
- * object in the same millisecond share one.
- * @throws ActivityConflictError when `stored` and `incoming` have different actors
+ * written again (Stream Framework overwrites it), but never by a different activity: another
+ * actor (ids of the `'stream-framework'` scheme have no actor, so two actors doing the same verb
+ * to the same object in the same millisecond share one), another object or another foreign id
+ * (string ids and foreign ids take hashed stand-ins in ids, which can collide).
+ * @throws ActivityConflictError when `stored` and `incoming` are different activities
  */
 export function checkActivityConflict(stored: Activity, incoming: Activity): void {
   if (stored.actorId !== incoming.actorId) {
     throw new ActivityConflictError(incoming.serializationId, stored.actorId, incoming.actorId);
+  }
+  if (stored.foreignId !== incoming.foreignId) {
+    throw new ActivityConflictError(incoming.serializationId, stored.actorId, incoming.actorId, {
+      field: 'foreignId',
+      storedValue: stored.foreignId,
+      newValue: incoming.foreignId,
+    });
+  }
+  // Same foreign id and time: the same activity, whatever its object.
+  if (stored.foreignId === null && stored.objectId !== incoming.objectId) {
+    throw new ActivityConflictError(incoming.serializationId, stored.actorId, incoming.actorId, {
+      field: 'object',
+      storedValue: stored.objectId,
+      newValue: incoming.objectId,
+    });
   }
 }

@@ -71,6 +71,12 @@ export interface BackendCapabilities {
    * Default false.
    */
   readonly cacheTier?: boolean | undefined;
+  /**
+   * The activity storage keeps an index from foreign ids to activity ids
+   * (`ActivityStorage.idsByForeignIds`): feeds and the Manager find and remove activities by
+   * `foreignId`. Default false: those calls throw `StorageConfigurationError`.
+   */
+  readonly foreignIds?: boolean | undefined;
 }
 
 /**
@@ -104,6 +110,7 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
     batchedAggregatedWrites,
     indexedFilters,
     cacheTier,
+    foreignIds,
   } = capabilities;
   if (typeof storesFullActivities !== 'boolean')
     invalid('storesFullActivities', storesFullActivities, 'a boolean');
@@ -143,9 +150,13 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
   if (cacheTier !== undefined && typeof cacheTier !== 'boolean') {
     invalid('cacheTier', cacheTier, 'a boolean or undefined');
   }
+  if (foreignIds !== undefined && typeof foreignIds !== 'boolean') {
+    invalid('foreignIds', foreignIds, 'a boolean or undefined');
+  }
   return Object.freeze({
     ...(indexedFilters === undefined ? {} : { indexedFilters }),
     ...(cacheTier === undefined ? {} : { cacheTier }),
+    ...(foreignIds === undefined ? {} : { foreignIds }),
     ...(fanoutChunkSize === undefined ? {} : { fanoutChunkSize }),
     ...(batchedAggregatedWrites === undefined ? {} : { batchedAggregatedWrites }),
     storesFullActivities,

@@ -257,6 +257,13 @@ export interface ActivityStorage {
    * to `getMany` + `addMany` (`updateStoredActivities`), which a concurrent removal can race.
    */
   updateMany?(activities: readonly Activity[]): Promise<number>;
+  /**
+   * Present when the backend declares `capabilities.foreignIds`: for each foreign id, the ids of
+   * the stored activities carrying it (`Activity.foreignId`), ascending; foreign ids with none
+   * are absent. The index behind it is written by `addMany` with the activities and dropped by
+   * `removeMany` with them (see each backend's README for how atomically).
+   */
+  idsByForeignIds?(foreignIds: readonly string[]): Promise<Map<string, string[]>>;
 }
 
 /** Unseen / unread counts of a notification feed. */

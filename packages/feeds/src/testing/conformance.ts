@@ -6,6 +6,7 @@ import { cacheTierTests } from './conformance-cache-tier.js';
 import { concurrencyTests } from './conformance-concurrency.js';
 import { filterTests } from './conformance-filters.js';
 import type { ConformanceContext } from './conformance-context.js';
+import { foreignIdTests } from './conformance-foreign-ids.js';
 import { markerTests } from './conformance-markers.js';
 import { notificationTests } from './conformance-notification.js';
 import { rankedTests } from './conformance-ranked.js';
@@ -84,5 +85,6 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
     filterTests(ctx);
     rankedTests(ctx);
     cacheTierTests(ctx);
+    foreignIdTests(ctx);
   });
 }

@@ -211,6 +211,40 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
       expect(await feeds.normal.for(21).count()).toBe(2);
     });
 
+    it('removes an activity by foreign id from every feed it was fanned out to (issue 16)', async ({
+      skip,
+    }) => {
+      skip(current!.backend.capabilities.foreignIds !== true, 'needs capabilities.foreignIds');
+      const { manager, feeds, pin } = setup({ followers: new Map([[13, [21, 22]]]) });
+      const tagged = (object: number, foreignId: string) => {
+        const plain = pin(13, object);
+        return new Activity({
+          actor: plain.actor,
+          verb: plain.verb,
+          object: plain.object,
+          time: plain.time,
+          foreignId,
+          idScheme: plain.idScheme,
+        });
+      };
+      await manager.addUserActivity(13, tagged(1, 'pin:1'));
+      await manager.addUserActivity(13, tagged(2, 'pin:2'));
+      // adding the same (foreignId, time) again changes nothing
+      await manager.addUserActivity(13, tagged(2, 'pin:2'));
+      expect(objects(await feeds.normal.for(21).get())).toEqual([2, 1]);
+      const handle = await manager.removeActivityByForeignId(13, 'pin:2');
+      await handle.wait();
+      expect(objects(handle.activities)).toEqual([2]);
+      expect(objects(await manager.getUserFeed(13).get())).toEqual([1]);
+      for (const follower of [21, 22]) {
+        expect(objects(await feeds.normal.for(follower).get())).toEqual([1]);
+        const groups = await feeds.aggregated.for(follower).get();
+        expect(groups.map((group) => objects(group.activities))).toEqual([[1]]);
+      }
+      expect(await manager.userFeed.getByForeignId('pin:2')).toEqual([]);
+      expect((await manager.removeActivityByForeignId(13, 'pin:none')).activities).toEqual([]);
+    });
+
     it('fans out to high and low priority followers, one task set per priority', async () => {
       const { manager, feeds, pin } = setup({
         followers: new Map([[13, [21, 22]]]),

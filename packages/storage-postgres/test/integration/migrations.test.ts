@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Activity, Love } from '@sf/activity';
 import { Feed } from '@sf/feeds';
 import { makeActivity } from '@sf/feeds/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +33,7 @@ const applyAll = [
   { version: 1, name: 'tables' },
   { version: 2, name: 'flat-lengths' },
   { version: 3, name: 'flat-indexes' },
+  { version: 4, name: 'foreign-ids' },
 ];
 
 describe('migrations', () => {
@@ -67,6 +69,41 @@ describe('migrations', () => {
     expect(rows[0]!.n).toBe(6);
   });
 
+  it('version 4 adds the foreign-id index to a version 3 schema, keeping its activities readable', async () => {
+    const storage = postgresStorage({ pool, schema: uniqueSchema() });
+    await storage.sync();
+    const s = `"${storage.schema}"`;
+    // back to version 3: no foreign-id index
+    await pool.query(`DROP TABLE ${s}.activity_foreign_ids`);
+    await pool.query(`DELETE FROM ${s}.schema_migrations WHERE version = 4`);
+    const feed = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage });
+    const old = makeActivity(3);
+    await feed.insertActivity(old);
+    await feed.for(1).add(old);
+    // an old schema fails lookups by foreign id with a clear error naming the fix
+    const error = await feed.getByForeignId('pin:1').then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(PostgresSchemaError);
+    expect(String((error as Error).message)).toMatch(/sync|migrate/);
+    expect(await storage.sync()).toEqual([{ version: 4, name: 'foreign-ids' }]);
+    const pin = new Activity({ actor: 'alice', verb: Love, object: 'pin-1', foreignId: 'pin:1' });
+    await feed.insertActivity(pin);
+    await feed.for(1).add(pin);
+    expect((await feed.for(1).get()).map((a) => a.serializationId)).toEqual(
+      [pin, old]
+        .map((a) => a.serializationId)
+        .sort()
+        .reverse(),
+    );
+    expect((await feed.getByForeignId('pin:1')).map((a) => a.objectId)).toEqual(['pin-1']);
+    await feed.removeActivitiesByForeignId('pin:1');
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${s}.activity_foreign_ids`);
+    expect(rows[0]).toEqual({ n: 0 });
+    await storage.close();
+  });
+
   it('sync creates the schema and its tables once; a second sync applies nothing', async () => {
     const storage = postgresStorage({ pool, schema: uniqueSchema() });
     expect(await storage.schemaVersion()).toEqual({ current: 0, latest: SCHEMA_VERSION });
@@ -75,6 +112,7 @@ describe('migrations', () => {
     expect(await storage.schemaVersion()).toEqual({ current: 3, latest: SCHEMA_VERSION });
     expect(await tablesOf(storage.schema)).toEqual([
       'activities',
+      'activity_foreign_ids',
       'aggregated_entries',
       'markers',
       'schema_migrations',
@@ -94,7 +132,7 @@ describe('migrations', () => {
       const { rows } = await pool.query(
         `SELECT version FROM "${schema}".schema_migrations ORDER BY 1`,
       );
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect(rows).toEqual(applyAll.map(({ version }) => ({ version })));
     } finally {
       await Promise.all(pools.map((each) => each.end()));
     }

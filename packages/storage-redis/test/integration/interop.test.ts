@@ -129,7 +129,8 @@ for (const target of targets()) {
 
     it("writes the scenario through this package into Python's keyspace: same keys, members, scores, fields", async () => {
       const { normal, aggregated, user, notification } = feeds();
-      const followers = (actor: number | bigint) => scenario.followers[String(actor)] ?? [];
+      const followers = (actor: number | bigint | string) =>
+        scenario.followers[String(actor)] ?? [];
       // Manager.add_user_activity, by hand: activity storage, the author's feed, the fanout
       for (const activity of activities) {
         await user.insertActivity(activity);
