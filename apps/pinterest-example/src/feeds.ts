@@ -63,10 +63,10 @@ export function definePinterestFeeds({ feeds, notifications, metrics, loveCounts
           candidates: HOME_MAX_LENGTH,
           scoreMany: async (activities, { now }) => {
             const counts = loveCounts
-              ? await loveCounts([...new Set(activities.map((a) => a.objectId))])
+              ? await loveCounts([...new Set(activities.map((a) => Number(a.objectId)))])
               : new Map<number, number>();
             return activities.map((a) =>
-              popularScore(counts.get(a.objectId) ?? 0, a.time.getTime(), now),
+              popularScore(counts.get(Number(a.objectId)) ?? 0, a.time.getTime(), now),
             );
           },
         },

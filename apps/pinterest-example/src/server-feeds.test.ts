@@ -160,8 +160,8 @@ describe('the feeds through the app', () => {
     const activities = await runtime.feeds.normal.for(reader.id).get();
     expect(activities.map((a) => a.serializationId)).toEqual(beforeIds);
     const titleOf = (
-      list: readonly { objectId: number; extraContext: Record<string, unknown> }[],
-    ) => list.find((a) => a.objectId === pinId)?.extraContext.title;
+      list: readonly { objectId: unknown; extraContext: Record<string, unknown> }[],
+    ) => list.find((a) => Number(a.objectId) === pinId)?.extraContext.title;
     expect(titleOf(activities)).toBe('First pin');
     expect(titleOf(await runtime.feeds.user.for(author.id).get())).toBe('First pin');
     const groups = await runtime.feeds.aggregated.for(reader.id).get();

@@ -39,14 +39,14 @@ describe('the popular tab', () => {
     const cookies = await actAs(1);
     const home = await runtime.manager.readFeed(1, 'normal', {});
     expect(home.length).toBeGreaterThan(12);
-    const loves = await runtime.store.loveCounts(home.map((a) => a.objectId));
+    const loves = await runtime.store.loveCounts(home.map((a) => Number(a.objectId)));
     const now = Date.now();
     // The order does not depend on `now` (every score shifts by the same amount).
     const expected = [...home]
       .sort(
         (a, b) =>
-          popularScore(loves.get(b.objectId) ?? 0, b.time.getTime(), now) -
-            popularScore(loves.get(a.objectId) ?? 0, a.time.getTime(), now) ||
+          popularScore(loves.get(Number(b.objectId)) ?? 0, b.time.getTime(), now) -
+            popularScore(loves.get(Number(a.objectId)) ?? 0, a.time.getTime(), now) ||
           compareSerializationIds(b.serializationId, a.serializationId),
       )
       .map((a) => a.objectId);

@@ -52,7 +52,7 @@ async function allPages(
   let cursor: string | null = null;
   do {
     const page = await read().page(cursor === null ? { limit, now: base } : { limit, cursor });
-    objects.push(...page.items.map((activity) => activity.objectId));
+    objects.push(...page.items.map((activity) => Number(activity.objectId)));
     cursor = page.nextCursor;
     if (cursor !== null) await between();
   } while (cursor !== null);

@@ -10,7 +10,7 @@ import {
   checkActivityConflict,
   checkActivityUpdate,
 } from '@sf/feeds';
-import { bigIdOf, idParameter, varintText } from './codec.js';
+import { idParameter, varintText } from './codec.js';
 import type { StorageContext, TableHandle } from './context.js';
 import { CassandraSerializationError } from './errors.js';
 import { idTypeOf } from './schema.js';
@@ -129,17 +129,20 @@ export class CassandraActivityStorage implements ActivityStorage {
     for (const [id, stored] of present) {
       if (stored) checkActivityConflict(stored, unique.get(id)!);
     }
-    await this.#write(unique.values());
+    await this.#write(unique);
     return [...unique.keys()].filter((id) => !present.has(id)).length;
   }
 
-  /** Writes whole rows (an INSERT is an upsert), `writes.limit` at a time. */
-  async #write(activities: Iterable<Activity>): Promise<void> {
+  /**
+   * Writes whole rows (an INSERT is an upsert), `writes.limit` at a time, after their foreign-id
+   * index rows.
+   */
+  async #write(unique: ReadonlyMap<string, Activity>): Promise<void> {
     const layout = await this.#table.layout();
     const table = layout.qualified;
     const cql = layout.cql;
     const codec = this.#context.activityCodec;
-    const rows = [...activities].map((activity) => {
+    const rows = [...unique.values()].map((activity) => {
       const fields = codec.encode(activity);
       return [
         this.#context.keyPrefix,
@@ -183,12 +186,13 @@ export class CassandraActivityStorage implements ActivityStorage {
     const unique = activitiesById(activities);
     const present = await this.#present([...unique.keys()]);
     checkActivityUpdate(unique, new Map([...present.keys()].map((id) => [id, null])));
-    for (const [id, storedActor] of present) {
-      const actor = bigIdOf(storedActor, 'actor');
+    for (const [id, stored] of present) {
       const incoming = unique.get(id)!;
-      if (actor !== incoming.actorId) throw new ActivityConflictError(id, actor, incoming.actorId);
+      // A row that cannot be decoded is overwritten by its update; another actor's is refused.
+      if (stored && stored.actorId !== incoming.actorId)
+        throw new ActivityConflictError(id, stored.actorId, incoming.actorId);
     }
-    await this.#write(unique.values());
+    await this.#write(unique);
     return unique.size;
   }
 

@@ -45,7 +45,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
     }
     return {
       views: await ctx.pinViews(
-        page.items.map((a) => a.objectId),
+        page.items.map((a) => Number(a.objectId)),
         user,
       ),
       cursor: page.nextCursor,
