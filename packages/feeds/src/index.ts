@@ -28,6 +28,7 @@ export { applyMarkerUpdate } from './backend/marker-update.js';
 export { activitiesById, checkActivityConflict } from './backend/activity-conflicts.js';
 export type { ActivityCacheEvent, Metrics, Timer } from './metrics.js';
 export type {
+  ActivityClockStorage,
   ActivityStorage,
   BatchedTimelineChange,
   FlatTimelineItem,
@@ -40,6 +41,7 @@ export type {
   ModifyMany,
   ModifyManyOptions,
   ModifyManyResult,
+  RebuildState,
   StorageBackend,
   TimelineChange,
   TimelineItem,

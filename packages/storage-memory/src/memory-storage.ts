@@ -10,6 +10,7 @@ import {
   resolveFormat,
 } from '@sf/feeds/backend';
 import type {
+  ActivityClockStorage,
   ActivityStorage,
   BackendCapabilities,
   MarkerCounts,
@@ -30,6 +31,8 @@ import type {
   Serializer,
 } from '@sf/feeds/backend';
 import { SortedTimeline } from './sorted-timeline.js';
+import { MemoryActivityClock } from './memory-activity-clock.js';
+import type { MemoryClockData } from './memory-activity-clock.js';
 
 /** Timelines in process memory. Values go through the serializer, as in every other backend. */
 export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineStorage<T> {
@@ -294,6 +297,7 @@ export class MemoryStorage implements StorageBackend {
   readonly #activities = new Map<string, Activity>();
   readonly #markers = new Map<string, MarkerLists>();
   readonly #markerEvents = new EventEmitter<{ change: [MarkerEvent] }>();
+  readonly #clocks = new Map<string, MemoryClockData>();
 
   constructor(options: MemoryStorageOptions = {}) {
     this.format = resolveFormat(options.format, 'memoryStorage.format');
@@ -319,11 +323,22 @@ export class MemoryStorage implements StorageBackend {
     return new MemoryMarkerStorage(this.#markers, this.#markerEvents);
   }
 
+  /** The activity clock named `name` (clocks of one backend with the same name share data). */
+  activityClock(options: { name: string }): ActivityClockStorage {
+    let data = this.#clocks.get(options.name);
+    if (!data) {
+      data = { lastActive: new Map(), rebuilds: new Map() };
+      this.#clocks.set(options.name, data);
+    }
+    return new MemoryActivityClock(data);
+  }
+
   /** Forgets everything (for tests and demos). */
   clear(): void {
     this.#timelines.clear();
     this.#activities.clear();
     this.#markers.clear();
+    this.#clocks.clear();
   }
 }
 

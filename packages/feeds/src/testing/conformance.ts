@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { StorageBackend } from '../backend/contracts.js';
 import { activityTests } from './conformance-activities.js';
+import { activityClockTests } from './conformance-activity-clock.js';
 import { aggregatedTests } from './conformance-aggregated.js';
 import { concurrencyTests } from './conformance-concurrency.js';
 import type { ConformanceContext } from './conformance-context.js';
@@ -76,5 +77,6 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
     notificationTests(ctx);
     markerTests(ctx);
     concurrencyTests(ctx);
+    activityClockTests(ctx);
   });
 }
