@@ -3,7 +3,7 @@ import { Activity, InvalidArgumentError, Love } from '@sf/activity';
 import { Feed } from '@sf/feeds';
 import { memoryStorage } from '@sf/storage-memory';
 import { DEFAULT_INACTIVE_AFTER_MS, Manager, UnknownFeedError } from './index.js';
-import type { InactiveFollowersOptions } from './index.js';
+import type { InactiveFollowersOptions, RebuildTask } from './index.js';
 import { jobName } from './bullmq/jobs.js';
 import { mergeNewest } from './rebuild.js';
 
@@ -76,13 +76,13 @@ describe('rebuild tasks', () => {
   it('name their jobs and refuse feeds the manager does not have', async () => {
     const clock = memoryStorage().activityClock({ name: 'users' });
     const { manager } = managerWith({ clock, getFollowingIds: async () => [] });
-    const task = {
+    const task: RebuildTask = {
       type: 'rebuild',
       userId: 5,
       feeds: ['gone'],
       startedAt: 1,
       priority: 'HIGH',
-    } as const;
+    };
     expect(jobName(task)).toBe('rebuild');
     await expect(manager.runTask(task)).rejects.toThrow(UnknownFeedError);
   });

@@ -10,7 +10,7 @@
 import { compareSerializationIds } from '@sf/activity';
 import type { Activity } from '@sf/activity';
 import { FeedDefinition, validateUserId } from '@sf/feeds';
-import type { FlatTimelineItem, Metrics, UserId } from '@sf/feeds';
+import type { FlatTimelineItem, Metrics } from '@sf/feeds';
 import { forEachLimited } from '@sf/feeds/backend';
 import type { FanoutFeedDefinition } from './feed-registry.js';
 import type { RebuildTask } from './fanout-queue.js';

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { Activity, Love } from '@sf/activity';
 import type { AggregatedActivity } from '@sf/activity';
 import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
-import type { Metrics, StorageBackend, UserId } from '@sf/feeds';
+import type { StorageBackend, UserId } from '@sf/feeds';
 import { NoopMetrics } from '@sf/feeds';
 import { idSchemeFor } from '@sf/feeds/testing';
 import { FanoutPriority } from '../fanout-queue.js';
@@ -82,7 +82,7 @@ export function inactiveFollowerScenarios(backend: () => StorageBackend): void {
       feeds,
       userFeed,
       getFollowerIds: async (userId: UserId) => config.followers.get(Number(userId)) ?? [],
-      metrics: metrics as Metrics,
+      metrics,
       queue,
       inactiveFollowers: {
         clock: storage.activityClock!({ name: 'users' }),
