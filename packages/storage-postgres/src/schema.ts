@@ -31,6 +31,9 @@ export class Tables {
   readonly aggregated: string;
   readonly markers: string;
   readonly migrations: string;
+  /** Inactive followers: last activity times and running rebuilds (migration 3). */
+  readonly activityClock: string;
+  readonly feedRebuilds: string;
   /** The LISTEN/NOTIFY channel of marker count events. */
   readonly channel: string;
 
@@ -47,6 +50,8 @@ export class Tables {
     this.aggregated = q('aggregated_entries');
     this.markers = q('markers');
     this.migrations = q('schema_migrations');
+    this.activityClock = q('activity_clock');
+    this.feedRebuilds = q('feed_rebuilds');
     this.channel = `${schema}.marker_counts`;
   }
 
@@ -265,6 +270,26 @@ export const migrations: readonly Migration[] = [
       FLAT_REMOVE_FUNCTION,
       FLAT_DELETE_FUNCTION,
       FLAT_TRIM_FUNCTION,
+    ],
+  },
+  {
+    version: 3,
+    name: 'activity-clock',
+    statements: [
+      // Inactive followers: last activity per user and clock, and running feed rebuilds.
+      `CREATE TABLE IF NOT EXISTS {s}."activity_clock" (
+        clock text COLLATE "C" NOT NULL,
+        user_id text COLLATE "C" NOT NULL,
+        last_active bigint NOT NULL,
+        PRIMARY KEY (clock, user_id)
+      )`,
+      `CREATE TABLE IF NOT EXISTS {s}."feed_rebuilds" (
+        clock text COLLATE "C" NOT NULL,
+        user_id text COLLATE "C" NOT NULL,
+        started_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        PRIMARY KEY (clock, user_id)
+      )`,
     ],
   },
 ];
