@@ -153,6 +153,7 @@ export class Backend {
         verbs: this.verbs,
         fanout: this.config.fanout,
         onFanoutError: this.#onFanoutError,
+        inactiveFollowers: this.config.inactiveFollowers,
       });
     }
     tenant = { id, items: this.items.forTenant(id), feeds };

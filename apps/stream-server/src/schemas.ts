@@ -242,6 +242,11 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
       },
       unseen: { type: 'integer' },
       unread: { type: 'integer' },
+      rebuilding: {
+        type: 'boolean',
+        description:
+          "Present (true) while the reader's feeds are rebuilt after a long inactivity: the page may be incomplete (REST: 206 with Retry-After).",
+      },
     },
   };
 
