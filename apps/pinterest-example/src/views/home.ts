@@ -10,10 +10,21 @@ export function homePage(
   ctx: PageContext,
   views: readonly PinView[],
   cursor: string | null,
-  info: { following: number; pulled: number },
+  info: { following: number; pulled: number; rebuilding?: boolean },
 ): SafeHtml {
+  const banner = info.rebuilding
+    ? html`<p
+        class="banner"
+        role="status"
+        data-testid="feed-preparing"
+        data-feed-status="/feed-status"
+      >
+        Welcome back! Your feed is being prepared: pins from the people you follow fill in here in a
+        moment.
+      </p>`
+    : html``;
   const body =
-    views.length === 0 && !cursor
+    views.length === 0 && !cursor && !info.rebuilding
       ? emptyState(
           'Your home feed is empty',
           info.following === 0
@@ -41,6 +52,6 @@ export function homePage(
           }
         </p>
       </div>
-      ${body}`,
+      ${banner} ${body}`,
   });
 }
