@@ -14,7 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { Activity, Love } from '@sf/activity';
-import { Feed, NoopMetrics } from '@sf/feeds';
+import { AggregatedFeed, Feed, NoopMetrics } from '@sf/feeds';
 import type { Metrics, StorageBackend, Timer, UserId } from '@sf/feeds';
 import { memoryStorage } from '@sf/storage-memory';
 import { deleteKeysWithPrefix, redisStorage } from '@sf/storage-redis';
@@ -24,6 +24,8 @@ import { REDIS_URL } from '../test/integration/helpers.js';
 
 const USERS = Number(process.env.SF_BENCH_USERS ?? 5000);
 const ACTIVITIES = Number(process.env.SF_BENCH_ACTIVITIES ?? 1000);
+/** Activities of the aggregated-feed runs (its writes are read-modify-writes: ~10x a flat one). */
+const AGGREGATED_ACTIVITIES = Number(process.env.SF_BENCH_AGGREGATED_ACTIVITIES ?? 200);
 const BACKENDS = (process.env.SF_BENCH_BACKENDS ?? 'memory,redis').split(',');
 const INACTIVE_SHARE = 0.8;
 const REBUILD_FOLLOWING = 500;
@@ -113,12 +115,23 @@ class Counting implements Metrics {
 const activityOf = (actor: number, index: number) =>
   new Activity({ actor, verb: Love, object: index, time: NOW - DAY + index * 1000 });
 
-function managerOn(storage: StorageBackend, graph: Graph, skip: boolean, metrics: Counting) {
+function managerOn(
+  storage: StorageBackend,
+  graph: Graph,
+  skip: boolean,
+  metrics: Counting,
+  kind: 'flat' | 'aggregated' = 'flat',
+) {
   const normal = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage });
+  const aggregated = AggregatedFeed.define({
+    name: 'aggregated',
+    keyFormat: 'feed:aggregated:{userId}',
+    storage,
+  });
   const userFeed = Feed.defineUserFeed({ name: 'user', keyFormat: 'feed:user:{userId}', storage });
   const clock = storage.activityClock!({ name: 'bench_users' });
   const manager = new Manager({
-    feeds: { normal },
+    feeds: kind === 'flat' ? { normal } : { aggregated },
     userFeed,
     metrics,
     fanoutChunkSize: 100,
@@ -135,9 +148,15 @@ function managerOn(storage: StorageBackend, graph: Graph, skip: boolean, metrics
   return { manager, clock, userFeed, normal };
 }
 
-async function fanoutRun(storage: StorageBackend, graph: Graph, skip: boolean) {
+async function fanoutRun(
+  storage: StorageBackend,
+  graph: Graph,
+  skip: boolean,
+  kind: 'flat' | 'aggregated',
+  activities: number,
+) {
   const metrics = new Counting();
-  const { manager, clock } = managerOn(storage, graph, skip, metrics);
+  const { manager, clock } = managerOn(storage, graph, skip, metrics, kind);
   const active: string[] = [];
   const away: string[] = [];
   for (let user = 1; user <= USERS; user++)
@@ -148,11 +167,16 @@ async function fanoutRun(storage: StorageBackend, graph: Graph, skip: boolean) {
     await clock.touch(active.slice(i, i + 1000), NOW - DAY);
   const random = prng(7);
   const start = performance.now();
-  for (let i = 0; i < ACTIVITIES; i++) {
+  for (let i = 0; i < activities; i++) {
     const author = 1 + Math.floor(random() * USERS);
     await manager.addUserActivity(author, activityOf(author, (skip ? 1_000_000 : 0) + i));
   }
-  return { ms: performance.now() - start, written: metrics.written, skipped: metrics.skipped };
+  return {
+    ms: performance.now() - start,
+    written: metrics.written,
+    skipped: metrics.skipped,
+    perSecond: (activities * 1000) / (performance.now() - start),
+  };
 }
 
 async function rebuildRun(storage: StorageBackend, graph: Graph) {
@@ -204,22 +228,27 @@ async function main(): Promise<void> {
   const edges = [...graph.following.values()].reduce((sum, list) => sum + list.length, 0);
   const top = Math.max(...[...graph.followers.values()].map((list) => list.length));
   console.log(
-    `graph: ${USERS} users, ${edges} follows (most followed: ${top}), ${graph.inactive.size} inactive (${Math.round((100 * graph.inactive.size) / USERS)}%); ${ACTIVITIES} activities fanned out to a flat feed`,
+    `graph: ${USERS} users, ${edges} follows (most followed: ${top}), ${graph.inactive.size} inactive (${Math.round((100 * graph.inactive.size) / USERS)}%); ${ACTIVITIES} activities to a flat feed, ${AGGREGATED_ACTIVITIES} to an aggregated one`,
   );
   console.log(
-    '| backend | fanout | time (ms) | feed writes | writes avoided | activities/s |\n| --- | --- | ---: | ---: | ---: | ---: |',
+    '| backend | feed | fanout | activities | time (ms) | feed writes | writes avoided | activities/s |\n| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
   );
   const rebuilds: string[] = [];
   for (const name of BACKENDS) {
-    for (const skip of [false, true]) {
-      const { storage, cleanup } = await backendOf(name);
-      try {
-        const run = await fanoutRun(storage, graph, skip);
-        console.log(
-          `| ${name} | ${skip ? 'skip inactive' : 'everyone'} | ${run.ms.toFixed(0)} | ${run.written} | ${run.skipped} | ${((ACTIVITIES * 1000) / run.ms).toFixed(0)} |`,
-        );
-      } finally {
-        await cleanup();
+    for (const [kind, activities] of [
+      ['flat', ACTIVITIES],
+      ['aggregated', AGGREGATED_ACTIVITIES],
+    ] as const) {
+      for (const skip of [false, true]) {
+        const { storage, cleanup } = await backendOf(name);
+        try {
+          const run = await fanoutRun(storage, graph, skip, kind, activities);
+          console.log(
+            `| ${name} | ${kind} | ${skip ? 'skip inactive' : 'everyone'} | ${activities} | ${run.ms.toFixed(0)} | ${run.written} | ${run.skipped} | ${run.perSecond.toFixed(0)} |`,
+          );
+        } finally {
+          await cleanup();
+        }
       }
     }
     const { storage, cleanup } = await backendOf(name);
