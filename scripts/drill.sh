@@ -3,7 +3,7 @@
 # need, runs the drills one after another (each bounded in time), prints a table of figures per
 # drill and a summary, stops what it started, and exits non-zero if an invariant failed.
 #
-# Usage: scripts/drill.sh [drill-1] [drill-2] [drill-3] [drill-4]     (default: all four)
+# Usage: scripts/drill.sh [drill-1] [drill-2] [drill-3] [drill-4] [drill-5]     (default: all five)
 #
 # Services:
 #   - Redis on 127.0.0.1:${REDIS_PORT:-6379} (scripts/redis-single.sh ensure): the BullMQ queue
@@ -20,6 +20,10 @@
 #     spare port ${SF_DRILL_POSTGRES_PORT:-54349}, where nothing answers, so the script runs initdb
 #     and pg_ctl there); the drill stops it with `pg_ctl stop -m immediate` and starts it again.
 #     Stopped (and its folder deleted) at the end. Never the shared server on 5432.
+#   - drill 5: a 3-node Cassandra cluster on 127.0.0.1-3, CQL port
+#     ${SF_DRILL_CASSANDRA_CLUSTER_PORT:-9242} (scripts/cassandra.sh cluster, 512 MB heaps); the
+#     drill kills node 2 and starts it again. Stopped at the end if this script started it.
+#     SF_DRILL_SKIP_CASSANDRA=1 skips it too.
 #
 # SF_DRILL_RESULTS=<file> writes the results as JSON too; SF_DRILL_KEEP=1 keeps the drills' data.
 set -euo pipefail
@@ -44,6 +48,7 @@ cassandra_port="${SF_DRILL_CASSANDRA_PORT:-9142}"
 # so a node killed with SIGKILL (what drill 3 does) would forget the tables created since its
 # last flush. A production node logs them; so does the drill's.
 postgres_port="${SF_DRILL_POSTGRES_PORT:-54349}"
+cassandra_cluster_port="${SF_DRILL_CASSANDRA_CLUSTER_PORT:-9242}"
 postgres_env=(SF_POSTGRES_URL="postgres://postgres@127.0.0.1:$postgres_port/test" SF_POSTGRES_PORT="$postgres_port" SF_POSTGRES_DIR="${TMPDIR:-/tmp}/sf-drill-postgres-$postgres_port")
 cassandra_env=(CASSANDRA_PORT="$cassandra_port" CASSANDRA_STORAGE_PORT="$(( cassandra_port - 2032 ))" CASSANDRA_SSL_STORAGE_PORT="$(( cassandra_port - 2031 ))" CASSANDRA_UNSAFE_SYSTEM=false)
 
@@ -55,6 +60,7 @@ cleanup() {
       redis-single) log "stopping the Redis this script started"; "$root/scripts/redis-single.sh" stop || true ;;
       redis-cluster) log "stopping the drill's Redis Cluster"; REDIS_CLUSTER_BASE_PORT="$cluster_port" REDIS_CLUSTER_REPLICAS=1 REDIS_CLUSTER_DIR="$cluster_dir" "$root/scripts/redis-cluster.sh" stop || true ;;
       cassandra) log "stopping the drill's Cassandra"; env "${cassandra_env[@]}" "$root/scripts/cassandra.sh" stop || true ;;
+      cassandra-cluster) log "stopping the drill's Cassandra cluster"; CASSANDRA_CLUSTER_PORT="$cassandra_cluster_port" "$root/scripts/cassandra.sh" cluster stop || true ;;
       postgres) log "stopping the drill's PostgreSQL"; env "${postgres_env[@]}" "$root/scripts/postgres.sh" stop || true ;;
     esac
   done
@@ -103,6 +109,21 @@ if wants drill-4; then
   else
     log "PostgreSQL did not start: drill 4 will be skipped"
   fi
+fi
+
+if wants drill-5 && [[ "${SF_DRILL_SKIP_CASSANDRA:-}" != "1" ]]; then
+  export SF_DRILL_CASSANDRA_CLUSTER_PORT="$cassandra_cluster_port"
+  if CASSANDRA_CLUSTER_PORT="$cassandra_cluster_port" scripts/cassandra.sh cluster status >/dev/null 2>&1; then
+    log "the Cassandra cluster already runs on port $cassandra_cluster_port; using it"
+  else
+    log "starting a 3-node Cassandra cluster for drill 5 on 127.0.0.1-3:$cassandra_cluster_port (minutes)"
+    started+=(cassandra-cluster)
+    CASSANDRA_CLUSTER_PORT="$cassandra_cluster_port" scripts/cassandra.sh cluster start \
+      || log "the Cassandra cluster did not start: drill 5 will be skipped"
+  fi
+elif wants drill-5; then
+  log "SF_DRILL_SKIP_CASSANDRA=1: drill 5 will be skipped"
+  export SF_DRILL_CASSANDRA_CLUSTER_PORT=1
 fi
 
 cd apps/drills

@@ -67,6 +67,12 @@ fi
 
 echo "--- integration tests"
 pnpm exec turbo run test:integration --concurrency=1 --continue --output-logs=new-only
+if [ "${SF_CASSANDRA_CLUSTER:-}" = "1" ]; then
+  # Opt-in: three Cassandra nodes take minutes to start (the cluster is stopped again if the run
+  # started it). Drill 5 kills one of them during a fanout: `pnpm drill drill-5`.
+  echo "--- cassandra cluster (3 nodes, replication factor 3): conformance suite"
+  pnpm --filter @sf/storage-cassandra test:cluster
+fi
 echo "--- packed install: every package packed, installed with npm outside the workspace, README examples run"
 node test/packed-install/run.mjs
 if [ -x scripts/drill.sh ] && [ "${SF_SKIP_DRILLS:-}" != "1" ]; then

@@ -4,7 +4,7 @@
  * up (scripts/drill.sh starts and stops them); a drill whose service is missing is SKIPPED, unless
  * SF_DRILL_REQUIRE_ALL=1.
  *
- *   node --conditions=@sf/source --import tsx src/drill.ts [drill-1] [drill-2] [drill-3] [drill-4]
+ *   node --conditions=@sf/source --import tsx src/drill.ts [drill-1] [drill-2] [drill-3] [drill-4] [drill-5]
  *
  * SF_DRILL_RESULTS=<file> also writes the results as JSON. SF_DRILL_QUEUE=postgres runs drill 2
  * with its queue on PostgreSQL (SF_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test).
@@ -14,6 +14,7 @@ import { runDrill1 } from './drill-1-cluster-failover.js';
 import { runDrill2 } from './drill-2-worker-crash.js';
 import { runDrill3 } from './drill-3-cassandra-restart.js';
 import { runDrill4 } from './drill-4-postgres-restart.js';
+import { runDrill5 } from './drill-5-cassandra-cluster-node.js';
 import { drillTable, summaryTable } from './drills/report.js';
 import type { DrillResult } from './drills/report.js';
 
@@ -22,6 +23,7 @@ const drills: Record<string, (log: (message: string) => void) => Promise<DrillRe
   'drill-2': (log) => runDrill2({ log }),
   'drill-3': (log) => runDrill3(log),
   'drill-4': (log) => runDrill4(log),
+  'drill-5': (log) => runDrill5(log),
 };
 
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

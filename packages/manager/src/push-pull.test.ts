@@ -212,4 +212,39 @@ describe('push/pull for large accounts', () => {
     expect(ids(await manager.readFeed(20, 'normal'))).toEqual([2, 1]);
     expect(ids(await normal.for(20).get())).toEqual([2]);
   });
+
+  it('reads only as many entries per source as the page needs when no id filter applies', async () => {
+    const g = graph();
+    const { manager, feeds } = world(g, {
+      maxFanoutFollowers: 1,
+      getPulledAuthorIds: async (reader) => g.following(Number(reader)),
+    });
+    for (let object = 1; object <= 30; object++)
+      await manager.addUserActivity(1 + (object % 3), pin(1 + (object % 3), object));
+    const limits: Array<number | null> = [];
+    const read = (definition: { getEntries: typeof feeds.normal.getEntries }) => {
+      const original = definition.getEntries.bind(definition);
+      definition.getEntries = async (key, query) => {
+        limits.push(query.limit);
+        return original(key, query);
+      };
+    };
+    read(feeds.normal);
+    read(manager.userFeed);
+    const page = ids(await manager.readFeed(10, 'normal', { offset: 2, limit: 3 }));
+    expect(page).toEqual([28, 27, 26]);
+    // One read per source (own feed + authors 1, 2, 3), each of the page's end, not maxLength.
+    expect(limits).toEqual([5, 5, 5, 5]);
+    limits.length = 0;
+    // With an id filter the window is the whole merged feed: maxLength per source.
+    expect(
+      ids(
+        await manager.readFeed(10, 'normal', {
+          limit: 2,
+          filter: { activityIdLt: pin(2, 20).serializationId },
+        }),
+      ),
+    ).toEqual([19, 18]);
+    expect(limits).toEqual([20, 20, 20, 20]);
+  });
 });

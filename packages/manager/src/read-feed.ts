@@ -89,10 +89,14 @@ export async function readMergedFeed(
         key: userFeed.keyFor(authorId),
       })),
     ];
-    // The newest maxLength of the merge are among the newest maxLength of each source.
+    const bounds = own.idFilter;
+    // The newest `end` of the merge are among the newest `end` of each source; an id filter
+    // applies within the merged feed's newest maxLength, so then every source gives that many.
+    const filtered = Object.values(bounds).some((bound) => bound !== undefined);
+    const window = filtered ? definition.maxLength : end;
     const lists = await Promise.all(
       sources.map((source) =>
-        source.definition.getEntries(source.key, { offset: 0, limit: definition.maxLength }),
+        source.definition.getEntries(source.key, { offset: 0, limit: window }),
       ),
     );
     const merged = new Map<string, { item: FlatTimelineItem; source: number }>();
@@ -100,7 +104,6 @@ export async function readMergedFeed(
       for (const item of items)
         if (!merged.has(item.serializationId)) merged.set(item.serializationId, { item, source });
     });
-    const bounds = own.idFilter;
     const page = [...merged.values()]
       .sort((a, b) => compareSerializationIds(b.item.serializationId, a.item.serializationId))
       .slice(0, definition.maxLength)

@@ -60,7 +60,11 @@ export interface CassandraStorageOptions {
   keyspace?: string;
   /** Replication of the keyspace `syncSchema()` creates (default SimpleStrategy, replication_factor 1). */
   replication?: Replication;
-  /** Consistency of reads and writes (default ONE, as Stream Framework). */
+  /**
+   * Consistency of reads and writes. Default: `'ONE'` (as Stream Framework) when `replication`
+   * keeps one copy; `'QUORUM'` when it keeps more (`'LOCAL_QUORUM'` for
+   * NetworkTopologyStrategy), so a cluster survives a node down without losing or hiding a write.
+   */
   consistency?: ConsistencyLevel;
   /**
    * Consistency of the reads and writes inside `modify` (aggregated and notification feeds) and
@@ -113,6 +117,41 @@ function positive(name: string, value: number | undefined, fallback: number): nu
     );
   }
   return result;
+}
+
+/** The copies a replication keeps (the largest per data center), 1 when it does not say. */
+function replicationFactor(replication: Replication): number {
+  const factors = Object.entries(replication)
+    .filter(([name]) => name !== 'class')
+    .map(([, value]) => Number(value))
+    .filter((value) => Number.isFinite(value));
+  return factors.length === 0 ? 1 : Math.max(...factors);
+}
+
+/** ONE for a single copy, a quorum of the copies otherwise (per data center for NTS). */
+function defaultConsistency(replication: Replication): ConsistencyLevel {
+  if (replicationFactor(replication) <= 1) return 'ONE';
+  return String(replication.class ?? '').endsWith('NetworkTopologyStrategy')
+    ? 'LOCAL_QUORUM'
+    : 'QUORUM';
+}
+
+/**
+ * The native port the driver must use for the nodes it discovers: the driver reads peers from
+ * `system.peers`, which has no port, and connects to them on `protocolOptions.port` (9042 unless
+ * set), so contact points on another port would lead it to other servers (or none).
+ */
+function discoveredPeersPort(contactPoints: readonly string[]): number | undefined {
+  const ports = new Set(
+    contactPoints.map((point) => /^(?:\[[^\]]+\]|[^:]+):(\d+)$/.exec(point.trim())?.[1] ?? '9042'),
+  );
+  if (ports.size > 1) {
+    throw new CassandraConfigurationError(
+      `contactPoints must all use the same native port (the driver connects to the nodes it discovers on one port), got ${JSON.stringify(contactPoints)}`,
+    );
+  }
+  const [port] = [...ports];
+  return port === undefined ? undefined : Number(port);
 }
 
 function consistency(
@@ -207,6 +246,8 @@ export class CassandraStorage implements StorageBackend {
   readonly format: SerializationFormat;
   readonly keyspace: string;
   readonly keyPrefix: string;
+  /** The consistency of reads and writes, as given or defaulted from `replication`. */
+  readonly consistency: ConsistencyLevel;
   readonly #session: CassandraSession;
   readonly #schema: SchemaManager;
   readonly #context: StorageContext;
@@ -241,6 +282,7 @@ export class CassandraStorage implements StorageBackend {
     const replication = options.replication ?? { class: 'SimpleStrategy', replication_factor: 1 };
     const connectTimeout = positive('connectTimeout', options.connectTimeout, 10_000);
     const requestTimeout = positive('requestTimeout', options.requestTimeout, 12_000);
+    this.consistency = options.consistency ?? defaultConsistency(replication);
     let client = options.client;
     const ownsClient = !client;
     let createClient: (() => Client) | undefined;
@@ -256,9 +298,11 @@ export class CassandraStorage implements StorageBackend {
         );
       }
       const driverOptions = options.driverOptions ?? {};
+      const port = driverOptions.protocolOptions?.port ?? discoveredPeersPort(contactPoints);
       createClient = () =>
         new cassandra.Client({
           ...driverOptions,
+          protocolOptions: { ...driverOptions.protocolOptions, port },
           contactPoints,
           localDataCenter:
             options.localDataCenter ?? process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1',
@@ -278,7 +322,7 @@ export class CassandraStorage implements StorageBackend {
         connectTimeout,
         requestTimeout,
         ownsClient,
-        consistency: consistency('consistency', options.consistency, 'ONE'),
+        consistency: consistency('consistency', this.consistency, 'ONE'),
         serialConsistency: consistency(
           'serialConsistency',
           options.serialConsistency,

@@ -43,6 +43,8 @@ export interface DrillAppConfig {
   feedsUrl: string;
   clusterNodes: string;
   cassandraContactPoints: string;
+  /** Copies of each row in the drill's keyspace (default 1; 3 on a cluster: QUORUM then). */
+  cassandraReplicationFactor?: number;
   keyspace: string;
   keyPrefix: string;
   /** Where the queue lives (default redis, at queueUrl). */
@@ -67,6 +69,7 @@ export function configFromEnv(
     feedsUrl: env.SF_DRILL_FEEDS_URL || 'redis://127.0.0.1:6379',
     clusterNodes: env.SF_DRILL_CLUSTER || '',
     cassandraContactPoints: env.SF_DRILL_CASSANDRA || '127.0.0.1:9042',
+    cassandraReplicationFactor: Number(env.SF_DRILL_CASSANDRA_RF || 1),
     keyspace: env.SF_DRILL_KEYSPACE || 'sf_drill',
     keyPrefix: env.SF_KEY_PREFIX || 'sf-drill:',
     queueBackend: env.SF_QUEUE_BACKEND === 'postgres' ? 'postgres' : 'redis',
@@ -90,6 +93,7 @@ export function envOf(config: DrillAppConfig): Record<string, string> {
     SF_DRILL_FEEDS_URL: config.feedsUrl,
     SF_DRILL_CLUSTER: config.clusterNodes,
     SF_DRILL_CASSANDRA: config.cassandraContactPoints,
+    SF_DRILL_CASSANDRA_RF: String(config.cassandraReplicationFactor ?? 1),
     SF_DRILL_KEYSPACE: config.keyspace,
     SF_KEY_PREFIX: config.keyPrefix,
     REDIS_URL: config.queueUrl,
@@ -182,6 +186,11 @@ export function buildStorage(config: DrillAppConfig): {
       contactPoints: config.cassandraContactPoints.split(','),
       keyspace: config.keyspace,
       keyPrefix: config.keyPrefix,
+      // More than one copy: the storage reads and writes at QUORUM.
+      replication: {
+        class: 'SimpleStrategy',
+        replication_factor: config.cassandraReplicationFactor ?? 1,
+      },
       autoSchema: true,
       requestTimeout: 5000,
       driverOptions: { policies: { reconnection: everySecond() } } as never,
