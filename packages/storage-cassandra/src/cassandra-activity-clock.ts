@@ -55,7 +55,7 @@ export class CassandraActivityClock implements ActivityClockStorage {
     );
     for (const set of sets) {
       for (const found of set.rows) {
-        const entry = row(found as unknown as Record<string, unknown>);
+        const entry = row(found);
         if (entry) result.set(entry[0], entry[1]);
       }
     }
