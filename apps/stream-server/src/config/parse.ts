@@ -276,7 +276,7 @@ export function parseConfig(raw: unknown): ServerConfig {
       const result = value ?? fallback;
       if (typeof result !== 'number' || !Number.isSafeInteger(result) || result < 1)
         fail(`inactiveFollowers.${name}`, 'must be a positive integer', value);
-      return result as number;
+      return result;
     };
     inactiveFollowers = {
       afterMs: positive('afterMs', inactive.afterMs),
