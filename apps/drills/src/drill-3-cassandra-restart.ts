@@ -19,6 +19,7 @@ import type { GraphSpec } from './drills/graph.js';
 import { drillTable, finishDrill, takeOutcome } from './drills/report.js';
 import type { DrillResult, Figure } from './drills/report.js';
 import { runFanoutDrill } from './drills/run-fanout.js';
+import type { FanoutDrillOptions, FanoutRun } from './drills/run-fanout.js';
 
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('../../../scripts/cassandra.sh', import.meta.url));
@@ -48,6 +49,34 @@ async function status(port: number): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** The fanout of the Cassandra drills: flat and aggregated feeds, retried every second for 5 min. */
+export function cassandraDrillConfig(
+  label: string,
+  contactPoints: string,
+  replicationFactor: number,
+): FanoutDrillOptions['config'] {
+  return {
+    storage: 'cassandra',
+    feedsUrl: '',
+    clusterNodes: '',
+    cassandraContactPoints: contactPoints,
+    cassandraReplicationFactor: replicationFactor,
+    keyspace: `sf_${label}_${Date.now().toString(36)}`,
+    queueUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+    feeds: ['flat', 'aggregated'],
+    graph,
+    chunkSize: 100,
+    attempts: 300,
+    backoffMs: 1000,
+  };
+}
+
+/** Waits until a quarter of the fanout's jobs are done (at most 4 minutes): when the fault strikes. */
+export async function untilQuarterDone(fanout: FanoutRun): Promise<void> {
+  const until = Date.now() + 240_000;
+  while (fanout.completed() < fanout.expectedTasks / 4 && Date.now() < until) await sleep(100);
 }
 
 export async function runDrill3(
@@ -87,24 +116,11 @@ export async function runDrill3(
     workers: 2,
     paceMs: 200,
     timeoutMs: 480_000,
-    config: {
-      storage: 'cassandra',
-      feedsUrl: '',
-      clusterNodes: '',
-      cassandraContactPoints: contact,
-      keyspace: `sf_drill3_${Date.now().toString(36)}`,
-      queueUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
-      feeds: ['flat', 'aggregated'],
-      graph,
-      chunkSize: 100,
-      attempts: 300,
-      backoffMs: 1000,
-    },
+    config: cassandraDrillConfig('drill3', contact, 1),
     fault: async (fanout) => {
       const figures: Figure[] = [];
       const failures: string[] = [];
-      const until = Date.now() + 240_000;
-      while (fanout.completed() < fanout.expectedTasks / 4 && Date.now() < until) await sleep(100);
+      await untilQuarterDone(fanout);
       log(
         `killing Cassandra (pid ${pid}) with SIGKILL: ${fanout.completed()} of ~${fanout.expectedTasks} jobs done, ${fanout.published()} activities published`,
       );

@@ -16,18 +16,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { GraphSpec } from './drills/graph.js';
+import { cassandraDrillConfig, untilQuarterDone } from './drill-3-cassandra-restart.js';
 import { drillTable, finishDrill, takeOutcome } from './drills/report.js';
 import type { DrillResult, Figure } from './drills/report.js';
 import { runFanoutDrill } from './drills/run-fanout.js';
 
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('../../../scripts/cassandra.sh', import.meta.url));
-
-export const graph: GraphSpec = {
-  users: 2000,
-  authors: [1500, 500].map((followers, i) => ({ id: i + 1, followers, activities: 4 })),
-};
 
 const KILLED_NODE = 2;
 const DOWN_MS = 15_000;
@@ -106,26 +101,12 @@ export async function runDrill5(
     workers: 2,
     paceMs: 200,
     timeoutMs: 1_200_000,
-    config: {
-      storage: 'cassandra',
-      feedsUrl: '',
-      clusterNodes: '',
-      cassandraContactPoints: contact,
-      cassandraReplicationFactor: 3,
-      keyspace: `sf_drill5_${Date.now().toString(36)}`,
-      queueUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
-      feeds: ['flat', 'aggregated'],
-      graph,
-      chunkSize: 100,
-      attempts: 300,
-      backoffMs: 1000,
-    },
+    config: cassandraDrillConfig('drill5', contact, 3),
     fault: async (fanout) => {
       const figures: Figure[] = [];
       const failures: string[] = [];
       const notes: string[] = [];
-      const until = Date.now() + 240_000;
-      while (fanout.completed() < fanout.expectedTasks / 4 && Date.now() < until) await sleep(100);
+      await untilQuarterDone(fanout);
       log(
         `killing cluster node ${KILLED_NODE} with SIGKILL: ${fanout.completed()} of ~${fanout.expectedTasks} jobs done`,
       );
