@@ -36,6 +36,11 @@ export interface RuntimeConfig {
   maxFanoutFollowers: number | undefined;
   /** Followers active within this window are fanned out to first (HIGH priority). */
   activeWindowMs: number;
+  /**
+   * Fanouts skip followers who have not opened their home feed for this long (ms), and their
+   * feeds are rebuilt when they come back (undefined: off, every follower is written).
+   */
+  inactiveAfterMs: number | undefined;
   cassandra: CassandraConfig;
   postgres: PostgresConfig;
 }
@@ -48,6 +53,7 @@ export const defaultConfig: RuntimeConfig = {
   fanoutChunkSize: 50,
   maxFanoutFollowers: undefined,
   activeWindowMs: 7 * 24 * 3600 * 1000,
+  inactiveAfterMs: undefined,
   cassandra: {
     contactPoints: ['127.0.0.1'],
     localDataCenter: 'datacenter1',
@@ -153,6 +159,11 @@ export function configFromEnv(
     fanoutChunkSize: positiveInt(env, 'SF_FANOUT_CHUNK_SIZE') ?? defaultConfig.fanoutChunkSize,
     maxFanoutFollowers: positiveInt(env, 'SF_MAX_FANOUT_FOLLOWERS'),
     activeWindowMs: (positiveInt(env, 'SF_ACTIVE_DAYS') ?? 7) * 24 * 3600 * 1000,
+    inactiveAfterMs:
+      positiveInt(env, 'SF_INACTIVE_MS') ??
+      ((days) => (days === undefined ? undefined : days * 24 * 3600 * 1000))(
+        positiveInt(env, 'SF_INACTIVE_DAYS'),
+      ),
     cassandra: {
       contactPoints,
       localDataCenter: env.CASSANDRA_LOCAL_DC || defaultConfig.cassandra.localDataCenter,

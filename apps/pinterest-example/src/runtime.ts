@@ -75,12 +75,31 @@ export function buildRuntime(parts: RuntimeParts): Runtime {
     loveCounts: (pinIds) => store.loveCounts(pinIds),
   });
   const threshold = config.maxFanoutFollowers;
+  const clock =
+    config.inactiveAfterMs === undefined
+      ? undefined
+      : parts.feedStorage.activityClock?.({ name: 'pinstream_users' });
+  if (config.inactiveAfterMs !== undefined && clock === undefined)
+    throw new ConfigError(
+      `SF_INACTIVE_DAYS needs a feed storage with an activity clock (${parts.feedStorage.name} has none)`,
+      { path: 'SF_INACTIVE_DAYS', value: config.inactiveAfterMs },
+    );
   const manager = new Manager({
     feeds: { normal: feeds.normal, aggregated: feeds.aggregated },
     userFeed: feeds.user,
     queue,
     metrics,
     fanoutChunkSize: config.fanoutChunkSize,
+    // Followers away longer than SF_INACTIVE_DAYS are skipped; their home is rebuilt on return.
+    ...(clock === undefined || config.inactiveAfterMs === undefined
+      ? {}
+      : {
+          inactiveFollowers: {
+            clock,
+            after: config.inactiveAfterMs,
+            getFollowingIds: (userId: UserId) => store.followingIds(Number(userId)),
+          },
+        }),
     // Recently active followers first (HIGH), the others after (LOW), as Pinterest does.
     getFollowerIds: async (userId: UserId): Promise<FollowerIds> => {
       const followers = await store.followerIds(Number(userId));

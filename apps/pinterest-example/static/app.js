@@ -140,6 +140,43 @@
       if (!document.hidden) connect();
     }
 
+    // "Your feed is being prepared": poll the rebuild, and fill the grid in while and when it is done.
+    var preparing = document.querySelector('[data-feed-status]');
+    var grid = document.getElementById('home-grid');
+    if (preparing && grid) {
+      var refill = function () {
+        return fetch('/more/home', {
+          headers: { accept: 'application/json' },
+          credentials: 'same-origin',
+        })
+          .then(function (response) {
+            return response.ok ? response.json() : null;
+          })
+          .then(function (page) {
+            if (page && typeof page.html === 'string') grid.innerHTML = page.html;
+          });
+      };
+      var poll = setInterval(function () {
+        fetch(preparing.dataset.feedStatus, { credentials: 'same-origin' })
+          .then(function (response) {
+            return response.ok ? response.json() : null;
+          })
+          .then(function (state) {
+            if (!state) return;
+            return refill().then(function () {
+              if (state.status === 'ready') {
+                clearInterval(poll);
+                preparing.remove();
+              }
+            });
+          })
+          .catch(function () {});
+      }, 1500);
+      window.addEventListener('pagehide', function () {
+        clearInterval(poll);
+      });
+    }
+
     // The stats page refreshes itself.
     document.querySelectorAll('[data-refresh]').forEach(function (box) {
       var interval = Number(box.dataset.interval) || 2000;

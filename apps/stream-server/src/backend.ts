@@ -176,6 +176,7 @@ export class Backend {
         verbs: this.verbs,
         fanout: this.config.fanout,
         onFanoutError: this.#onFanoutError,
+        inactiveFollowers: this.config.inactiveFollowers,
       });
     }
     tenant = { id, items: this.items.forTenant(id), feeds };

@@ -1,7 +1,7 @@
 import type { Tenant } from './backend.js';
 import { ApiError } from './errors.js';
 import type { ActivityInput } from './feeds/activity-json.js';
-import type { FeedPage, MarkOptions, TenantFeeds } from './feeds/tenant-feeds.js';
+import type { FeedPage, FeedRead, MarkOptions, TenantFeeds } from './feeds/tenant-feeds.js';
 import type { FeedParams, ItemsParams, Operation, Operations } from './operations.js';
 import type { JsonSchema, Schemas } from './schemas.js';
 
@@ -31,7 +31,11 @@ export function pathParamSchemas(schemas: Schemas): Record<string, JsonSchema> {
  * Every operation of the API, declared once: its JSON-RPC method and params, and its REST
  * route (path, HTTP method, where the params come from, the answer's status and schema).
  */
-export function operationTable(operations: Operations, schemas: Schemas): Operation[] {
+export function operationTable(
+  operations: Operations,
+  schemas: Schemas,
+  retryAfterSeconds = 2,
+): Operation[] {
   const object = (properties: Record<string, unknown>, required: string[] = []): JsonSchema => ({
     type: 'object',
     additionalProperties: false,
@@ -138,6 +142,15 @@ export function operationTable(operations: Operations, schemas: Schemas): Operat
         query: { type: 'object', additionalProperties: false, properties: schemas.feedPage },
         response: schemas.feedRead,
         errors: [400, 401],
+        otherResponses: {
+          206: {
+            ...schemas.feedRead,
+            description:
+              "The reader's feeds are being rebuilt after a long inactivity (inactiveFollowers): the page may be incomplete; read again after Retry-After seconds.",
+          },
+        },
+        partial: (result) =>
+          (result as FeedRead).rebuilding === true ? retryAfterSeconds : undefined,
       },
     },
     {

@@ -71,6 +71,11 @@ export interface RestRoute {
   /** Error statuses answered with the common error body. */
   errors: number[];
   otherResponses?: Record<number, JsonSchema>;
+  /**
+   * A partial answer: 206 with `Retry-After` (seconds) when this returns a number for the
+   * result (a feed being rebuilt), else `status`.
+   */
+  partial?: (result: unknown) => number | undefined;
   /** Answers with this JSON text instead of the serialized result of `run`. */
   json?: (tenant: Tenant, params: Record<string, unknown>) => Promise<string>;
 }
@@ -85,7 +90,11 @@ export class Operations {
   constructor(backend: Backend, schemas: Schemas, onCorruptItem: (item: CorruptItem) => void) {
     this.#config = backend.config;
     this.#onCorruptItem = onCorruptItem;
-    const operations = operationTable(this, schemas);
+    const operations = operationTable(
+      this,
+      schemas,
+      backend.config.inactiveFollowers?.retryAfterSeconds ?? 2,
+    );
     this.list = operations.filter(
       (operation) => !operation.feeds || backend.config.feeds.length > 0,
     );

@@ -86,7 +86,11 @@ export function registerRestRoutes(
             .type('application/json; charset=utf-8')
             .send(await route.json(tenant, input));
         }
-        return reply.status(status).send(await operation.run(tenant, input));
+        const result = await operation.run(tenant, input);
+        const retryAfter = route.partial?.(result);
+        if (retryAfter !== undefined)
+          return reply.status(206).header('Retry-After', String(retryAfter)).send(result);
+        return reply.status(status).send(result);
       },
     });
   }

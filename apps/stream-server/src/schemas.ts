@@ -334,6 +334,11 @@ export function buildSchemas(config: ServerConfig, verbs: Verbs) {
         type: ['string', 'null'],
         description: 'Ranked reads: the cursor of the next page, null after the last.',
       },
+      rebuilding: {
+        type: 'boolean',
+        description:
+          "Present (true) while the reader's feeds are rebuilt after a long inactivity: the page may be incomplete (REST: 206 with Retry-After).",
+      },
     },
   };
 

@@ -46,6 +46,7 @@ export { activitiesById, checkActivityConflict } from './backend/activity-confli
 export { checkActivityUpdate, updateStoredActivities } from './backend/activity-update.js';
 export type { ActivityCacheEvent, Metrics, Timer } from './metrics.js';
 export type {
+  ActivityClockStorage,
   ActivityStorage,
   BatchedTimelineChange,
   CachedPage,
@@ -59,6 +60,7 @@ export type {
   ModifyMany,
   ModifyManyOptions,
   ModifyManyResult,
+  RebuildState,
   StorageBackend,
   TimelineChange,
   TimelineItem,

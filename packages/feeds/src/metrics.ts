@@ -28,6 +28,13 @@ export interface Metrics {
    * was dropped whole. Optional: metrics written before it existed stay valid.
    */
   onActivityCache?(event: ActivityCacheEvent, count: number): void;
+  /**
+   * Feeds a fanout task left out because their owners were inactive (`inactiveFollowers` of
+   * `@sf/manager`): the writes avoided are `count` × the task's activities. Optional.
+   */
+  onFanoutSkipped?(feed: string, count: number): void;
+  /** A feed rebuilt for a returning user, with the activities written into it. Optional. */
+  onFeedRebuilt?(feed: string, activities: number): void;
 }
 
 /** What `Metrics.onActivityCache` counts. */
@@ -51,6 +58,8 @@ export class NoopMetrics implements Metrics {
     return stoppedTimer;
   }
   onActivityCache(_event: ActivityCacheEvent, _count: number): void {}
+  onFanoutSkipped(_feed: string, _count: number): void {}
+  onFeedRebuilt(_feed: string, _activities: number): void {}
 }
 
 export const noopMetrics: Metrics = new NoopMetrics();

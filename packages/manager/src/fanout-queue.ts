@@ -47,7 +47,21 @@ export interface FollowTask {
   priority: FanoutPriority;
 }
 
-export type ManagerTask = FanoutTask | FollowTask;
+/**
+ * Rebuild the feeds a returning user's inactivity left stale (`inactiveFollowers`): the newest
+ * activities of everyone they follow, merged into each feed. `startedAt` is the rebuild state's
+ * token (`ActivityClockStorage.startRebuild`).
+ */
+export interface RebuildTask {
+  type: 'rebuild';
+  userId: UserId;
+  /** The feeds to rebuild (names in the manager's `feeds`). */
+  feeds: string[];
+  startedAt: number;
+  priority: FanoutPriority;
+}
+
+export type ManagerTask = FanoutTask | FollowTask | RebuildTask;
 
 /** Runs tasks: the manager, as seen by a queue. */
 export interface TaskExecutor {

@@ -28,6 +28,13 @@ export type {
   FanoutTask,
   FollowTask,
   ManagerTask,
+  RebuildTask,
   TaskExecutor,
   WaitOptions,
 } from './fanout-queue.js';
+export {
+  DEFAULT_INACTIVE_AFTER_MS,
+  DEFAULT_REBUILD_TIMEOUT_MS,
+  DEFAULT_REBUILD_CONCURRENCY,
+} from './inactive-followers.js';
+export type { FeedStatus, InactiveFollowersOptions } from './inactive-followers.js';

@@ -7,6 +7,7 @@ import { checkFeedDefinitions, flatFeedNames } from './feed-registry.js';
 import type { FanoutFeedDefinitions } from './feed-registry.js';
 import type { FanoutPriority, FanoutQueue } from './fanout-queue.js';
 import { positiveInteger } from './options.js';
+import type { InactiveFollowersOptions } from './inactive-followers.js';
 
 /** Follower ids by priority; a plain array means all at HIGH priority. */
 export type FollowerIds = Partial<Record<FanoutPriority, readonly UserId[]>> | readonly UserId[];
@@ -52,6 +53,11 @@ export interface ManagerOptions<F extends FanoutFeedDefinitions = FanoutFeedDefi
    * loading the follower ids of a large author. Default: the length of getFollowerIds.
    */
   getFollowerCount?: (userId: UserId) => Promise<number>;
+  /**
+   * Skip the feeds of inactive followers in fanouts, and rebuild them when their owner comes
+   * back (`touchUser`). Default: off (every follower is written).
+   */
+  inactiveFollowers?: InactiveFollowersOptions;
 }
 
 export interface RemoveActivityOptions {

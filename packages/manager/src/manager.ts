@@ -10,7 +10,7 @@ import type { Feed, FeedDefinition, FeedFilter, Metrics, RankedFeed, UserId } fr
 import { jsonFormat } from '@sf/serializers';
 import type { Serializer } from '@sf/serializers';
 import { batchImport } from './batch-import.js';
-import { UnknownTaskError } from './errors.js';
+import { UnknownTaskError, invalidOption } from './errors.js';
 import { combine } from './fanout-handle.js';
 import type { FanoutHandle } from './fanout-handle.js';
 import { FanoutPlanner, fanoutTasks } from './fanout-plan.js';
@@ -21,6 +21,7 @@ import type {
   FanoutTask,
   FollowTask,
   ManagerTask,
+  RebuildTask,
   TaskExecutor,
 } from './fanout-queue.js';
 import { feedByName, feedsOf } from './feed-registry.js';
@@ -37,6 +38,9 @@ import type {
   UpdateActivityOptions,
 } from './manager-options.js';
 import { rankedMergedFeed, readMergedFeed } from './read-feed.js';
+import { activeFollowers, resolveInactiveFollowers, staleFeeds } from './inactive-followers.js';
+import type { FeedStatus, ResolvedInactiveFollowers } from './inactive-followers.js';
+import { rebuildFeeds } from './rebuild.js';
 
 /**
  * Fan-out on write: puts a user's activities into the feeds of their followers through many
@@ -59,6 +63,7 @@ export class Manager<
   readonly #getPulledAuthorIds: ((readerId: UserId) => Promise<readonly UserId[]>) | undefined;
   readonly #planner: FanoutPlanner;
   readonly #serializer: Serializer<Activity>;
+  readonly #inactive: ResolvedInactiveFollowers | undefined;
 
   constructor(options: ManagerOptions<F>) {
     const resolved = resolveManagerOptions(options);
@@ -80,6 +85,7 @@ export class Manager<
     this.#serializer = jsonFormat(
       options.verbRegistry ? { verbRegistry: options.verbRegistry } : {},
     ).activitySerializer();
+    this.#inactive = resolveInactiveFollowers(options.inactiveFollowers, resolved.feeds);
     this.queue = options.queue ?? new InProcessFanoutQueue();
     this.queue.bind(this);
   }
@@ -348,6 +354,17 @@ export class Manager<
         );
       case 'unfollow':
         return removeUnfollowedActivities(Object.values(this.feeds), task.userId, task.targetIds);
+      case 'rebuild':
+        return rebuildFeeds(
+          {
+            inactive: this.#inactiveFollowers('a rebuild task'),
+            userFeed: this.userFeed,
+            feed: (name) => this.#feed(name, 'task.feeds'),
+            followActivityLimit: this.followActivityLimit,
+            metrics: this.metrics,
+          },
+          task,
+        );
       default:
         throw new UnknownTaskError((task as { type: unknown }).type);
     }
@@ -357,16 +374,81 @@ export class Manager<
     const definition = this.#feed(task.feed, 'task.feed');
     const activities = task.activities.map((data) => this.#serializer.loads(data));
     const timer = this.metrics.fanoutTimer(definition.name);
+    let written = task.userIds.length;
     try {
-      if (task.operation === 'add')
-        await definition.addToMany(task.userIds, activities, { trim: task.trim });
-      else if (task.operation === 'update')
+      if (task.operation === 'add') {
+        // Removals still reach everyone: a skipped feed may hold the activity from before.
+        const userIds = await activeFollowers(
+          this.#inactive,
+          this.metrics,
+          definition.name,
+          task.userIds,
+        );
+        written = userIds.length;
+        await definition.addToMany(userIds, activities, { trim: task.trim });
+      } else if (task.operation === 'update')
         await definition.replaceInMany(task.userIds, activities);
       else await definition.removeFromMany(task.userIds, activities);
     } finally {
       timer.stop();
     }
-    this.metrics.onFanout(definition.name, task.operation, activities.length * task.userIds.length);
+    this.metrics.onFanout(definition.name, task.operation, activities.length * written);
+  }
+
+  #inactiveFollowers(what: string): ResolvedInactiveFollowers {
+    if (this.#inactive === undefined) {
+      throw invalidOption(
+        `${what} needs the Manager option inactiveFollowers ({ clock, getFollowingIds })`,
+        'inactiveFollowers',
+        undefined,
+      );
+    }
+    return this.#inactive;
+  }
+
+  /**
+   * Records that a user is active (what an application calls when the user reads a feed). A
+   * user back after more than an `inactiveFollowers` period, whose feeds fanouts skipped, gets
+   * them rebuilt by a `rebuild` task on the queue: the answer is `rebuilding` until it ran (see
+   * `feedStatus`). Without `inactiveFollowers`, does nothing and answers `ready`.
+   */
+  async touchUser(userId: UserId, now?: number): Promise<FeedStatus> {
+    validateUserId(userId);
+    const inactive = this.#inactive;
+    if (inactive === undefined) return { status: 'ready' };
+    const at = now ?? inactive.now();
+    const id = String(userId);
+    const previous = (await inactive.clock.touch([id], at)).get(id);
+    const feeds = staleFeeds(inactive, previous, at);
+    if (feeds.length === 0) return this.feedStatus(userId, at);
+    if (!(await inactive.clock.startRebuild(id, at, inactive.rebuildTimeoutMs)))
+      return { status: 'rebuilding' };
+    const task: RebuildTask = {
+      type: 'rebuild',
+      userId,
+      feeds,
+      startedAt: at,
+      priority: FanoutPriority.HIGH,
+    };
+    try {
+      await this.queue.enqueue([task]);
+    } catch (error) {
+      await inactive.clock.finishRebuild(id, at);
+      throw error;
+    }
+    // A queue that runs tasks before returning (the in-process default) has rebuilt already.
+    const status = await this.feedStatus(userId, at);
+    return status.status === 'rebuilding' ? { status: 'rebuilding', feeds } : status;
+  }
+
+  /** `rebuilding` while a rebuild of the user's feeds runs (see `touchUser`), else `ready`. */
+  async feedStatus(userId: UserId, now?: number): Promise<FeedStatus> {
+    validateUserId(userId);
+    const inactive = this.#inactive;
+    if (inactive === undefined) return { status: 'ready' };
+    const id = String(userId);
+    const running = await inactive.clock.rebuildStatus([id], now ?? inactive.now());
+    return { status: running.has(id) ? 'rebuilding' : 'ready' };
   }
 
   /**

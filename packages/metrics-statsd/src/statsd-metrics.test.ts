@@ -52,6 +52,19 @@ describe('StatsdMetrics', () => {
     ]);
   });
 
+  it('counts fanout skips of inactive users and rebuilt feeds', () => {
+    const client = recorder();
+    const metrics = new StatsdMetrics({ client });
+    metrics.onFanoutSkipped('normal', 80);
+    metrics.onFanoutSkipped('normal', 0);
+    metrics.onFeedRebuilt('aggregated', 42);
+    expect(client.lines).toEqual([
+      'stream_framework.normal.fanout.skipped:80|c',
+      'stream_framework.aggregated.rebuilt:1|c',
+      'stream_framework.aggregated.rebuilt_activities:42|c',
+    ]);
+  });
+
   it('times fanouts and reads in milliseconds, once per timer', async () => {
     const client = recorder();
     const metrics = new StatsdMetrics({ client, prefix: 'app.feeds.' });

@@ -150,6 +150,17 @@ export class StatsdMetrics implements Metrics {
     this.#count(this.metricName('activity_cache', CACHE_COUNTERS[event]), count);
   }
 
+  /** `<prefix>.<feed>.fanout.skipped`: feeds of inactive users a fanout left out. */
+  onFanoutSkipped(feed: string, count: number): void {
+    this.#count(this.metricName(feed, 'fanout', 'skipped'), count);
+  }
+
+  /** `<prefix>.<feed>.rebuilt` (feeds) and `<prefix>.<feed>.rebuilt_activities`. */
+  onFeedRebuilt(feed: string, activities: number): void {
+    this.#count(this.metricName(feed, 'rebuilt'), 1);
+    this.#count(this.metricName(feed, 'rebuilt_activities'), activities);
+  }
+
   fanoutTimer(feed: string): Timer {
     return this.#timer(this.metricName(feed, 'fanout_latency'));
   }

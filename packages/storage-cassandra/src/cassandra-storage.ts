@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { defineCapabilities, resolveFormat } from '@sf/feeds/backend';
 import type {
+  ActivityClockStorage,
   ActivityStorage,
   BackendCapabilities,
   FormatOption,
@@ -18,6 +19,7 @@ import type {
 import cassandra from 'cassandra-driver';
 import type { Client, DseClientOptions } from 'cassandra-driver';
 import { CassandraActivityStorage } from './cassandra-activity-storage.js';
+import { CassandraActivityClock } from './cassandra-activity-clock.js';
 import { CassandraMarkerStorage } from './cassandra-marker-storage.js';
 import { CassandraTimelineStorage } from './cassandra-timeline-storage.js';
 import { ActivityCodec } from './codec.js';
@@ -29,6 +31,8 @@ import {
   quoted,
   aggregatedTableSpec,
   flatTableSpec,
+  activityClockTableSpec,
+  feedRebuildTableSpec,
   lockTableSpec,
   markerTableSpec,
   tableIdentifier,
@@ -212,7 +216,7 @@ interface RegisteredTable {
   spec: TableSpec;
   allowances: LayoutAllowances;
   timeline: boolean;
-  kind: TimelineTableKind | 'activities' | 'markers' | 'locks' | 'foreign-ids';
+  kind: TimelineTableKind | 'activities' | 'markers' | 'locks' | 'foreign-ids' | 'clock';
 }
 
 /**
@@ -444,6 +448,16 @@ export class CassandraStorage implements StorageBackend {
 
   markerStorage(_options: { name: string }): MarkerStorage {
     return this.#markerStorage;
+  }
+
+  /**
+   * The activity clock named `name` (inactive followers), in the tables `sf_activity_clock` and
+   * `sf_feed_rebuilds` (registered on first call: `syncSchema()` after it creates them).
+   */
+  activityClock(options: { name: string }): ActivityClockStorage {
+    const clock = this.#register(activityClockTableSpec('sf_activity_clock'), 'clock');
+    const rebuilds = this.#register(feedRebuildTableSpec('sf_feed_rebuilds'), 'clock');
+    return new CassandraActivityClock(this.#context, clock, rebuilds, options.name);
   }
 
   /** Connects (once); fails with CassandraUnavailableError when no host answers in time. */

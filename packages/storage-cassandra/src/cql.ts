@@ -205,3 +205,32 @@ export function createTableCql(keyspace: string, spec: TableSpec, tableOptions?:
 export function addColumnCql(keyspace: string, table: string, spec: ColumnSpec): string {
   return `ALTER TABLE ${cqlTable(keyspace, table)} ADD ${column(spec.name)} ${spec.type}`;
 }
+
+/** Last activity times of the activity clocks (inactive followers): a partition per user. */
+export function activityClockTableSpec(name: string): TableSpec {
+  return {
+    name,
+    partitionKey: [
+      { name: 'clock', type: 'text' },
+      { name: 'user_id', type: 'text' },
+    ],
+    clustering: [],
+    columns: [{ name: 'last_active', type: 'bigint' }],
+  };
+}
+
+/** Running feed rebuilds (taken with `INSERT ... IF NOT EXISTS USING TTL`). */
+export function feedRebuildTableSpec(name: string): TableSpec {
+  return {
+    name,
+    partitionKey: [
+      { name: 'clock', type: 'text' },
+      { name: 'user_id', type: 'text' },
+    ],
+    clustering: [],
+    columns: [
+      { name: 'started_at', type: 'bigint' },
+      { name: 'expires_at', type: 'bigint' },
+    ],
+  };
+}

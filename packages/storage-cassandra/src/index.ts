@@ -2,6 +2,7 @@ export { CassandraStorage, cassandraCapabilities, cassandraStorage } from './cas
 export type { CassandraStorageOptions } from './cassandra-storage.js';
 export { CassandraTimelineStorage } from './cassandra-timeline-storage.js';
 export { CassandraActivityStorage } from './cassandra-activity-storage.js';
+export { CassandraActivityClock } from './cassandra-activity-clock.js';
 export { CassandraMarkerStorage } from './cassandra-marker-storage.js';
 export type { CassandraLockOptions, LockMode } from './lock.js';
 export type { ConsistencyLevel } from './session.js';

@@ -12,6 +12,7 @@ import {
   resolveFormat,
 } from '@sf/feeds/backend';
 import type {
+  ActivityClockStorage,
   ActivityStorage,
   BackendCapabilities,
   CachedPage,
@@ -35,6 +36,8 @@ import type {
   Serializer,
 } from '@sf/feeds/backend';
 import { SortedTimeline } from './sorted-timeline.js';
+import { MemoryActivityClock } from './memory-activity-clock.js';
+import type { MemoryClockData } from './memory-activity-clock.js';
 
 /** Timelines in process memory. Values go through the serializer, as in every other backend. */
 export class MemoryTimelineStorage<T extends TimelineItem> implements TimelineStorage<T> {
@@ -437,6 +440,7 @@ export class MemoryStorage implements StorageBackend {
   readonly #foreignIds = new Map<string, Set<string>>();
   readonly #markers = new Map<string, MarkerLists>();
   readonly #markerEvents = new EventEmitter<{ change: [MarkerEvent] }>();
+  readonly #clocks = new Map<string, MemoryClockData>();
 
   constructor(options: MemoryStorageOptions = {}) {
     this.format = resolveFormat(options.format, 'memoryStorage.format');
@@ -467,6 +471,16 @@ export class MemoryStorage implements StorageBackend {
     return new MemoryMarkerStorage(this.#markers, this.#markerEvents);
   }
 
+  /** The activity clock named `name` (clocks of one backend with the same name share data). */
+  activityClock(options: { name: string }): ActivityClockStorage {
+    let data = this.#clocks.get(options.name);
+    if (!data) {
+      data = { lastActive: new Map(), rebuilds: new Map() };
+      this.#clocks.set(options.name, data);
+    }
+    return new MemoryActivityClock(data);
+  }
+
   /** Forgets everything (for tests and demos). */
   clear(): void {
     // Inner maps too: definitions made before keep references to them.
@@ -477,6 +491,7 @@ export class MemoryStorage implements StorageBackend {
     this.#activities.clear();
     this.#foreignIds.clear();
     this.#markers.clear();
+    this.#clocks.clear();
   }
 }
 

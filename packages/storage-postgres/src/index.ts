@@ -3,6 +3,7 @@ export type { PostgresStorageOptions } from './postgres-storage.js';
 export { PostgresFlatTimelineStorage } from './timeline-flat.js';
 export { PostgresAggregatedTimelineStorage } from './timeline-aggregated.js';
 export { PostgresActivityStorage } from './activity-storage.js';
+export { PostgresActivityClock } from './activity-clock.js';
 export { PostgresMarkerStorage } from './marker-storage.js';
 export type { CorruptRowPolicy, ModifyMode } from './context.js';
 export { checkSchemaName, migrations, SCHEMA_VERSION } from './schema.js';

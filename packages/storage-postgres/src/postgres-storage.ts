@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { defineCapabilities, resolveFormat } from '@sf/feeds/backend';
 import type {
+  ActivityClockStorage,
   ActivityStorage,
   BackendCapabilities,
   FormatOption,
@@ -12,6 +13,7 @@ import type {
   TimelineStorageOptions,
 } from '@sf/feeds/backend';
 import { PostgresActivityStorage } from './activity-storage.js';
+import { PostgresActivityClock } from './activity-clock.js';
 import {
   PostgresContext,
   warnCorruptRow,
@@ -200,6 +202,14 @@ export class PostgresStorage implements StorageBackend {
 
   markerStorage(_options: { name: string }): MarkerStorage {
     return this.#markerStorage;
+  }
+
+  /**
+   * The activity clock named `name` (inactive followers): the `activity_clock` and
+   * `feed_rebuilds` tables of schema version 5 (`sync()` creates them).
+   */
+  activityClock(options: { name: string }): ActivityClockStorage {
+    return new PostgresActivityClock(this.#context, options.name);
   }
 
   /**

@@ -35,6 +35,9 @@ export class Tables {
   /** The foreign-id index (`activity_foreign_ids`, schema version 4). */
   readonly foreignIds: string;
   readonly migrations: string;
+  /** Inactive followers: last activity times and running rebuilds (migration 5). */
+  readonly activityClock: string;
+  readonly feedRebuilds: string;
   /** The LISTEN/NOTIFY channel of marker count events. */
   readonly channel: string;
 
@@ -53,6 +56,8 @@ export class Tables {
     this.markers = q('markers');
     this.foreignIds = q('activity_foreign_ids');
     this.migrations = q('schema_migrations');
+    this.activityClock = q('activity_clock');
+    this.feedRebuilds = q('feed_rebuilds');
     this.channel = `${schema}.marker_counts`;
   }
 
@@ -341,6 +346,26 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (foreign_id, id)
       )`,
       `CREATE INDEX IF NOT EXISTS "activity_foreign_ids_id" ON {s}."activity_foreign_ids" (id)`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'activity-clock',
+    statements: [
+      // Inactive followers: last activity per user and clock, and running feed rebuilds.
+      `CREATE TABLE IF NOT EXISTS {s}."activity_clock" (
+        clock text COLLATE "C" NOT NULL,
+        user_id text COLLATE "C" NOT NULL,
+        last_active bigint NOT NULL,
+        PRIMARY KEY (clock, user_id)
+      )`,
+      `CREATE TABLE IF NOT EXISTS {s}."feed_rebuilds" (
+        clock text COLLATE "C" NOT NULL,
+        user_id text COLLATE "C" NOT NULL,
+        started_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        PRIMARY KEY (clock, user_id)
+      )`,
     ],
   },
 ];

@@ -6,6 +6,7 @@ export { DEFAULT_ACTIVITY_CACHE_MAX_BYTES } from './activity-cache.js';
 export type { ActivityCacheOptions, ActivityCacheStats } from './activity-cache.js';
 export { RedisTimelineStorage } from './redis-timeline-storage.js';
 export { RedisActivityStorage } from './redis-activity-storage.js';
+export { CLOCK_SHARDS, RedisActivityClock } from './redis-activity-clock.js';
 export { RedisMarkerStorage } from './redis-marker-storage.js';
 export type { CorruptEntryPolicy, RedisLockOptions } from './context.js';
 export type { RedisClient } from './redis-runner.js';

@@ -1,5 +1,6 @@
 import { defineCapabilities, resolveFormat } from '@sf/feeds/backend';
 import type {
+  ActivityClockStorage,
   ActivityStorage,
   BackendCapabilities,
   FormatOption,
@@ -28,6 +29,7 @@ import {
 } from './context.js';
 import { RedisConfigurationError, type RedisSerializationError } from './errors.js';
 import { RedisKeys, type MarkersKeyFormat } from './keys.js';
+import { RedisActivityClock } from './redis-activity-clock.js';
 import { TimelineLayout, resolveLayout, type RedisLayout } from './layout.js';
 import { RedisActivityStorage } from './redis-activity-storage.js';
 import { CountsSubscriber, RedisMarkerStorage } from './redis-marker-storage.js';
@@ -300,6 +302,14 @@ export class RedisStorage implements StorageBackend {
 
   markerStorage(_options: { name: string }): MarkerStorage {
     return this.#markerStorage;
+  }
+
+  /**
+   * The activity clock named `name` (inactive followers): sharded hashes of last activity
+   * times and `SET NX PX` rebuild states, under this storage's key prefix.
+   */
+  activityClock(options: { name: string }): ActivityClockStorage {
+    return new RedisActivityClock(this.#context.runner, this.keys.keyPrefix, options.name);
   }
 
   /**

@@ -120,6 +120,9 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
       people.sort((a, b) => b.followers - a.followers || a.user.id - b.user.id);
       return sendPage(reply, views.pickUserPage(page, people));
     }
+    // Opening the home feed is what makes a user active: back after SF_INACTIVE_DAYS, the
+    // feeds fanouts skipped are rebuilt in the background (the page says so and fills in).
+    const { status } = await manager.touchUser(page.user.id);
     const [home, following, pulled, filters] = await Promise.all([
       homePage(page.user, before, board),
       store.followingCount(page.user.id),
@@ -134,8 +137,20 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
     ]);
     return sendPage(
       reply,
-      views.homePage(page, home.views, home.cursor, { following, pulled, filters, board }),
+      views.homePage(page, home.views, home.cursor, {
+        following,
+        pulled,
+        filters,
+        board,
+        rebuilding: status === 'rebuilding',
+      }),
     );
+  });
+
+  // Whether the home feed is still being rebuilt (polled by the "being prepared" banner).
+  app.get('/feed-status', async (request) => {
+    const user = requireUser(request);
+    return manager.feedStatus(user.id);
   });
 
   app.get('/more/home', async (request) => {

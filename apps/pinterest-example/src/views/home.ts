@@ -42,9 +42,21 @@ export function homePage(
     pulled: number;
     filters?: readonly BoardFilter[];
     board?: number | undefined;
+    rebuilding?: boolean;
   },
 ): SafeHtml {
   const board = info.board;
+  const banner = info.rebuilding
+    ? html`<p
+        class="banner"
+        role="status"
+        data-testid="feed-preparing"
+        data-feed-status="/feed-status"
+      >
+        Welcome back! Your feed is being prepared: pins from the people you follow fill in here in a
+        moment.
+      </p>`
+    : html``;
   const body =
     views.length === 0 && !cursor && board !== undefined
       ? emptyState(
@@ -52,7 +64,7 @@ export function homePage(
           'Pins to it by people you follow show up here.',
           html`<a class="btn btn-secondary" href="/">Show all boards</a>`,
         )
-      : views.length === 0 && !cursor
+      : views.length === 0 && !cursor && !info.rebuilding
         ? emptyState(
             'Your home feed is empty',
             info.following === 0
@@ -80,7 +92,7 @@ export function homePage(
           }
         </p>
       </div>
-      ${boardFilterBar(info.filters ?? [], board)} ${body}`,
+      ${banner} ${boardFilterBar(info.filters ?? [], board)} ${body}`,
   });
 }
 

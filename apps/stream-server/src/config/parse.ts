@@ -229,6 +229,7 @@ export function parseConfig(raw: unknown): ServerConfig {
     'storage',
     'limits',
     'fanout',
+    'inactiveFollowers',
   ]);
 
   const server = raw.server ?? {};
@@ -361,5 +362,34 @@ export function parseConfig(raw: unknown): ServerConfig {
   if (fanout !== 'await' && fanout !== 'background')
     fail('fanout', 'must be "await" or "background"', fanout);
 
-  return { host, port, itemKeys, feeds, verbs, tenants, storage, limits, fanout };
+  let inactiveFollowers: ServerConfig['inactiveFollowers'] = null;
+  if (raw.inactiveFollowers !== undefined && raw.inactiveFollowers !== null) {
+    const inactive = raw.inactiveFollowers;
+    if (!isObject(inactive))
+      fail('inactiveFollowers', 'must be an object { afterMs, retryAfterSeconds }', inactive);
+    only('inactiveFollowers', inactive, ['afterMs', 'retryAfterSeconds']);
+    const positive = (name: string, value: unknown, fallback?: number): number => {
+      const result = value ?? fallback;
+      if (typeof result !== 'number' || !Number.isSafeInteger(result) || result < 1)
+        fail(`inactiveFollowers.${name}`, 'must be a positive integer', value);
+      return result;
+    };
+    inactiveFollowers = {
+      afterMs: positive('afterMs', inactive.afterMs),
+      retryAfterSeconds: positive('retryAfterSeconds', inactive.retryAfterSeconds, 2),
+    };
+  }
+
+  return {
+    host,
+    port,
+    itemKeys,
+    feeds,
+    verbs,
+    tenants,
+    storage,
+    limits,
+    fanout,
+    inactiveFollowers,
+  };
 }

@@ -133,4 +133,17 @@ export interface ServerConfig {
   limits: LimitsConfig;
   /** Fanout of published activities: finished before the response (`await`, default) or after it. */
   fanout: 'await' | 'background';
+  /**
+   * Skip the fanout to users inactive (no feed read) for longer than `afterMs`, and rebuild
+   * their feeds when they read again, answering 206 with `Retry-After` meanwhile. Off (null)
+   * by default.
+   */
+  inactiveFollowers: InactiveFollowersConfig | null;
+}
+
+export interface InactiveFollowersConfig {
+  /** Inactivity after which fanouts skip a user (ms). */
+  afterMs: number;
+  /** `Retry-After` of a 206 answer while a feed is rebuilt (seconds, default 2). */
+  retryAfterSeconds: number;
 }

@@ -57,6 +57,11 @@ export interface FeedRead {
   /** Notification feeds only. */
   unseen?: number;
   unread?: number;
+  /**
+   * True while the reader's feeds are rebuilt after a long inactivity (`inactiveFollowers`):
+   * the page may be incomplete; REST answers 206 with `Retry-After`.
+   */
+  rebuilding?: boolean;
 }
 
 export interface MarkOptions {
@@ -80,6 +85,8 @@ export interface TenantFeedsOptions {
   verbs: Verbs;
   fanout: 'await' | 'background';
   onFanoutError: (error: unknown) => void;
+  /** Skip inactive followers in fanouts (reads touch the reader's activity clock). */
+  inactiveFollowers?: { afterMs: number } | null;
 }
 
 /**
@@ -94,6 +101,7 @@ export class TenantFeeds {
   /** The storage's activity serializer: a publish serializes once before its first write. */
   readonly #serializer: Serializer<Activity>;
   readonly manager: Manager;
+  readonly #touchReaders: boolean;
 
   constructor(options: TenantFeedsOptions) {
     this.#verbs = options.verbs;
@@ -143,13 +151,29 @@ export class TenantFeeds {
       mode: options.fanout,
       onError: (error) => options.onFanoutError(error),
     });
+    const inactive = options.inactiveFollowers;
+    const storage = options.storage;
+    if (inactive && !storage.activityClock)
+      throw new Error(
+        `inactiveFollowers needs a storage with an activity clock (${storage.name} has none)`,
+      );
     this.manager = new Manager({
       feeds: fanoutFeeds,
       userFeed,
       getFollowerIds: (userId) => this.#follows.followers(String(userId)),
       queue: this.#queue,
       verbRegistry: this.#verbs.registry,
+      ...(inactive && storage.activityClock
+        ? {
+            inactiveFollowers: {
+              clock: storage.activityClock({ name: 'users' }),
+              after: inactive.afterMs,
+              getFollowingIds: (userId) => this.#follows.following(String(userId)),
+            },
+          }
+        : {}),
     });
+    this.#touchReaders = Boolean(inactive);
   }
 
   #feed(name: string): ConfiguredFeed {
@@ -182,6 +206,9 @@ export class TenantFeeds {
 
   async read(name: string, userId: string, page: FeedPage): Promise<FeedRead> {
     const { config, definition } = this.#feed(name);
+    // A read is what makes a user active; a user back after a long absence gets a rebuild.
+    const rebuilding =
+      this.#touchReaders && (await this.manager.touchUser(userId)).status === 'rebuilding';
     const filter: FeedFilter = {};
     if (page.idLt !== undefined) filter.activityIdLt = page.idLt;
     if (page.idLte !== undefined) filter.activityIdLte = page.idLte;
@@ -253,6 +280,7 @@ export class TenantFeeds {
         .get({ offset: page.offset, limit: page.limit });
       result.items = items.map(aggregatedOutput);
     }
+    if (rebuilding) result.rebuilding = true;
     return result;
   }
 

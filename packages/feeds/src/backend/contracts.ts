@@ -327,4 +327,45 @@ export interface StorageBackend {
    * Each backend package also exports its default declaration (`redisCapabilities`, ...).
    */
   readonly capabilities: BackendCapabilities;
+  /**
+   * The activity clock of this backend (see `ActivityClockStorage`), named like the other
+   * storages (`name` separates clocks sharing a backend). Optional: a backend without one
+   * cannot serve `inactiveFollowers`, and the activity clock conformance tests skip it.
+   */
+  activityClock?(options: { name: string }): ActivityClockStorage;
+}
+
+/** A user's feed rebuild in progress (see `ActivityClockStorage.startRebuild`). */
+export interface RebuildState {
+  /** When it started (ms since the epoch): also the token `finishRebuild` checks. */
+  startedAt: number;
+  /** When it counts as abandoned (ms since the epoch): another rebuild may start then. */
+  expiresAt: number;
+}
+
+/**
+ * When each user was last active (e.g. last read a feed), and which users' feeds are being
+ * rebuilt: what lets a fanout skip the feeds of inactive users and rebuild them on their return
+ * (`inactiveFollowers` in `@sf/manager`). User ids are the strings the feed keys use. Times are
+ * milliseconds since the epoch. A user never touched has no time (and counts as active).
+ */
+export interface ActivityClockStorage {
+  /**
+   * Sets the users' last activity to `atMs` and returns the times it
+   * replaced (users never touched are absent), in one round trip per chunk.
+   */
+  touch(userIds: readonly string[], atMs: number): Promise<Map<string, number>>;
+  /** The users' last activity times (users never touched are absent), in one round trip. */
+  lastActive(userIds: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Starts a rebuild of a user's feeds, atomically across processes: false when one is already
+   * running (started and neither finished nor past its `timeoutMs`).
+   */
+  startRebuild(userId: string, atMs: number, timeoutMs: number): Promise<boolean>;
+  /** Ends the rebuild started at `startedAt` (a newer one, started after a timeout, stays). */
+  finishRebuild(userId: string, startedAt: number): Promise<void>;
+  /** The rebuilds running at `atMs` (finished or timed-out ones are absent). */
+  rebuildStatus(userIds: readonly string[], atMs: number): Promise<Map<string, RebuildState>>;
+  /** Forgets the users' times and rebuild states. */
+  delete(userIds: readonly string[]): Promise<void>;
 }

@@ -5,6 +5,7 @@
  * `@sf/feeds/testing` (and `@sf/manager/testing`).
  */
 export type {
+  ActivityClockStorage,
   ActivityStorage,
   BatchedTimelineChange,
   CachedPage,
@@ -18,6 +19,7 @@ export type {
   ModifyMany,
   ModifyManyOptions,
   ModifyManyResult,
+  RebuildState,
   StorageBackend,
   TimelineChange,
   TimelineItem,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { StorageBackend } from '../backend/contracts.js';
 import { activityTests } from './conformance-activities.js';
+import { activityClockTests } from './conformance-activity-clock.js';
 import { aggregatedTests } from './conformance-aggregated.js';
 import { cacheTierTests } from './conformance-cache-tier.js';
 import { concurrencyTests } from './conformance-concurrency.js';
@@ -86,5 +87,6 @@ export function runStorageConformanceSuite(options: ConformanceSuiteOptions): vo
     rankedTests(ctx);
     cacheTierTests(ctx);
     foreignIdTests(ctx);
+    activityClockTests(ctx);
   });
 }

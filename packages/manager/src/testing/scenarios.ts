@@ -5,6 +5,7 @@ import type { StorageBackend, UserId } from '@sf/feeds';
 import { idSchemeFor } from '@sf/feeds/testing';
 import { FanoutPriority } from '../fanout-queue.js';
 import { Manager } from '../manager.js';
+import { inactiveFollowerScenarios } from './scenarios-inactive.js';
 
 export interface ManagerScenarioBackend {
   backend: StorageBackend;
@@ -105,6 +106,8 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
 
     const objects = (activities: readonly Activity[]) =>
       activities.map((activity) => activity.objectId);
+
+    inactiveFollowerScenarios(() => current!.backend);
 
     it('fans out to every follower feed, in chunks, flat and aggregated', async () => {
       const followerIds = Array.from({ length: 7 }, (_, i) => 100 + i);

@@ -34,6 +34,7 @@ const applyAll = [
   { version: 2, name: 'flat-lengths' },
   { version: 3, name: 'flat-indexes' },
   { version: 4, name: 'foreign-ids' },
+  { version: 5, name: 'activity-clock' },
 ];
 
 describe('migrations', () => {
@@ -45,12 +46,16 @@ describe('migrations', () => {
     await pool.query(`DROP TABLE ${s}.timeline_lengths`);
     for (const fn of ['flat_add', 'flat_remove', 'flat_delete', 'flat_trim'])
       await pool.query(`DROP FUNCTION ${s}.${fn}`);
-    await pool.query(`DELETE FROM ${s}.schema_migrations WHERE version = 2`);
+    await pool.query(`DROP TABLE ${s}.activity_clock, ${s}.feed_rebuilds`);
+    await pool.query(`DELETE FROM ${s}.schema_migrations WHERE version >= 2`);
     await pool.query(
       `INSERT INTO ${s}.timeline_entries (feed_key, id)
        SELECT 'feed:normal:1', n FROM generate_series(1, 5) AS n`,
     );
-    expect(await storage.sync()).toEqual([{ version: 2, name: 'flat-lengths' }]);
+    expect(await storage.sync()).toEqual([
+      { version: 2, name: 'flat-lengths' },
+      { version: 3, name: 'activity-clock' },
+    ]);
     const feed = Feed.define({
       name: 'normal',
       keyFormat: 'feed:normal:{userId}',
@@ -104,16 +109,42 @@ describe('migrations', () => {
     await storage.close();
   });
 
+  it('version 5 adds the activity clock to a version 4 schema, keeping its feeds', async () => {
+    const storage = postgresStorage({ pool, schema: uniqueSchema() });
+    await storage.sync();
+    const s = `"${storage.schema}"`;
+    const feed = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage });
+    const activity = makeActivity(3);
+    await feed.insertActivity(activity);
+    await feed.for(1).add(activity);
+    // back to version 4
+    await pool.query(`DROP TABLE ${s}.activity_clock, ${s}.feed_rebuilds`);
+    await pool.query(`DELETE FROM ${s}.schema_migrations WHERE version = 5`);
+    expect(await storage.schemaVersion()).toEqual({ current: 4, latest: SCHEMA_VERSION });
+    const clock = storage.activityClock({ name: 'users' });
+    await expect(clock.lastActive(['1'])).rejects.toThrow();
+    expect(await storage.sync()).toEqual([{ version: 5, name: 'activity-clock' }]);
+    expect(await clock.touch(['1'], 1000)).toEqual(new Map());
+    expect(await clock.lastActive(['1', '2'])).toEqual(new Map([['1', 1000]]));
+    expect(await clock.startRebuild('1', 1000, 60_000)).toBe(true);
+    expect(await feed.for(1).count()).toBe(1);
+  });
+
   it('sync creates the schema and its tables once; a second sync applies nothing', async () => {
     const storage = postgresStorage({ pool, schema: uniqueSchema() });
     expect(await storage.schemaVersion()).toEqual({ current: 0, latest: SCHEMA_VERSION });
     expect(await storage.sync()).toEqual(applyAll);
     expect(await storage.sync()).toEqual([]);
-    expect(await storage.schemaVersion()).toEqual({ current: 3, latest: SCHEMA_VERSION });
+    expect(await storage.schemaVersion()).toEqual({
+      current: SCHEMA_VERSION,
+      latest: SCHEMA_VERSION,
+    });
     expect(await tablesOf(storage.schema)).toEqual([
       'activities',
+      'activity_clock',
       'activity_foreign_ids',
       'aggregated_entries',
+      'feed_rebuilds',
       'markers',
       'schema_migrations',
       'timeline_entries',

@@ -1,0 +1,166 @@
+/**
+ * Inactive followers: the fanout leaves out the feeds of users who have not been active for a
+ * while (Mastodon skips home feeds of users inactive for two weeks), and a user who comes back
+ * gets those feeds rebuilt in a background task (rebuild.ts). The activity clock lives in the
+ * storage backend (`ActivityClockStorage`); users never touched count as active.
+ */
+import type { ActivityClockStorage, Metrics, UserId } from '@sf/feeds';
+import { invalidOption } from './errors.js';
+import type { FanoutFeedDefinitions } from './feed-registry.js';
+import { positiveInteger } from './options.js';
+
+/** Two weeks, Mastodon's threshold. */
+export const DEFAULT_INACTIVE_AFTER_MS = 14 * 24 * 60 * 60 * 1000;
+/** How long a rebuild may run before another one may start (the first is taken for dead). */
+export const DEFAULT_REBUILD_TIMEOUT_MS = 10 * 60 * 1000;
+/** User feeds a rebuild reads at once. */
+export const DEFAULT_REBUILD_CONCURRENCY = 32;
+
+export interface InactiveFollowersOptions {
+  /** Where last activity times and rebuild states live: `storage.activityClock({ name })`. */
+  clock: ActivityClockStorage;
+  /** Inactivity (ms since the last touch) after which fanouts skip a user (default 14 days). */
+  after?: number;
+  /**
+   * Per feed: its own period in ms, or `false` to always write it (default: every feed uses
+   * `after`). Feeds not named here use `after`.
+   */
+  feeds?: Readonly<Record<string, number | false>>;
+  /** The users a user follows: whose user feeds a rebuild reads. */
+  getFollowingIds: (userId: UserId) => Promise<readonly UserId[]>;
+  /** A rebuild running longer than this is taken for dead (default 10 minutes). */
+  rebuildTimeoutMs?: number;
+  /** User feeds a rebuild reads at once (default 32). */
+  rebuildConcurrency?: number;
+  /**
+   * Activities a rebuild copies (the newest of all followees together). Default: the largest
+   * `maxLength` among the rebuilt feeds, capped by `followActivityLimit`.
+   */
+  rebuildActivityLimit?: number;
+  /** The time source (default `Date.now`); tests pass a fake clock. */
+  now?: () => number;
+}
+
+/** The inactive-followers options, checked, with defaults. */
+export interface ResolvedInactiveFollowers {
+  clock: ActivityClockStorage;
+  /** Skip period by feed name; feeds absent are always written. */
+  periods: ReadonlyMap<string, number>;
+  /** The shortest period: a user away longer than it gets a rebuild on return. */
+  shortest: number;
+  getFollowingIds: (userId: UserId) => Promise<readonly UserId[]>;
+  rebuildTimeoutMs: number;
+  rebuildConcurrency: number;
+  rebuildActivityLimit: number | undefined;
+  now: () => number;
+}
+
+export function resolveInactiveFollowers(
+  options: InactiveFollowersOptions | undefined,
+  feeds: Readonly<FanoutFeedDefinitions>,
+): ResolvedInactiveFollowers | undefined {
+  if (options === undefined) return undefined;
+  const path = 'inactiveFollowers';
+  if (typeof options !== 'object' || options === null)
+    throw invalidOption(`${path} must be an object { clock, getFollowingIds }`, path, options);
+  const clock = options.clock;
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    typeof clock.lastActive !== 'function' ||
+    typeof clock.startRebuild !== 'function'
+  ) {
+    throw invalidOption(
+      `${path}.clock must be an ActivityClockStorage (e.g. storage.activityClock({ name: 'users' }))`,
+      `${path}.clock`,
+      clock,
+    );
+  }
+  if (typeof options.getFollowingIds !== 'function') {
+    throw invalidOption(
+      `${path}.getFollowingIds must be a function (userId) => Promise<followedIds>`,
+      `${path}.getFollowingIds`,
+      options.getFollowingIds,
+    );
+  }
+  const after = positiveInteger(`${path}.after`, options.after, DEFAULT_INACTIVE_AFTER_MS);
+  const periods = new Map<string, number>();
+  for (const name of Object.keys(feeds)) periods.set(name, after);
+  for (const [name, value] of Object.entries(options.feeds ?? {})) {
+    if (!Object.hasOwn(feeds, name)) {
+      throw invalidOption(
+        `${path}.feeds: ${JSON.stringify(name)} is not a feed of this manager (feeds: ${Object.keys(feeds).join(', ')})`,
+        `${path}.feeds`,
+        name,
+      );
+    }
+    if (value === false) periods.delete(name);
+    else periods.set(name, positiveInteger(`${path}.feeds.${name}`, value, after));
+  }
+  const optional = (name: string, value: number | undefined) =>
+    value === undefined ? undefined : positiveInteger(`${path}.${name}`, value, 1);
+  if (options.now !== undefined && typeof options.now !== 'function')
+    throw invalidOption(`${path}.now must be a function () => ms`, `${path}.now`, options.now);
+  return {
+    clock,
+    periods,
+    shortest: periods.size === 0 ? Infinity : Math.min(...periods.values()),
+    getFollowingIds: options.getFollowingIds,
+    rebuildTimeoutMs: positiveInteger(
+      `${path}.rebuildTimeoutMs`,
+      options.rebuildTimeoutMs,
+      DEFAULT_REBUILD_TIMEOUT_MS,
+    ),
+    rebuildConcurrency: positiveInteger(
+      `${path}.rebuildConcurrency`,
+      options.rebuildConcurrency,
+      DEFAULT_REBUILD_CONCURRENCY,
+    ),
+    rebuildActivityLimit: optional('rebuildActivityLimit', options.rebuildActivityLimit),
+    now: options.now ?? Date.now,
+  };
+}
+
+/**
+ * The users of a fanout chunk whose feed `feed` is written: all of them, unless the feed skips
+ * inactive users; then those touched within the feed's period, or never touched. One clock
+ * lookup per chunk; the skipped count goes to `metrics.onFanoutSkipped`.
+ */
+export async function activeFollowers(
+  inactive: ResolvedInactiveFollowers | undefined,
+  metrics: Metrics,
+  feed: string,
+  userIds: readonly UserId[],
+): Promise<readonly UserId[]> {
+  const period = inactive?.periods.get(feed);
+  if (inactive === undefined || period === undefined || userIds.length === 0) return userIds;
+  const times = await inactive.clock.lastActive(userIds.map(String));
+  const now = inactive.now();
+  const active = userIds.filter((userId) => {
+    const time = times.get(String(userId));
+    return time === undefined || now - time <= period;
+  });
+  const skipped = userIds.length - active.length;
+  if (skipped > 0) metrics.onFanoutSkipped?.(feed, skipped);
+  return active;
+}
+
+/** What `Manager.touchUser` and `Manager.feedStatus` answer. */
+export interface FeedStatus {
+  /** `rebuilding`: the user's feeds are being rebuilt (reads may be incomplete until `ready`). */
+  status: 'ready' | 'rebuilding';
+  /** The feeds being rebuilt when `rebuilding`, if this call started the rebuild. */
+  feeds?: string[];
+}
+
+/** The feeds a user away since `previous` gets rebuilt (those skipping users inactive that long). */
+export function staleFeeds(
+  inactive: ResolvedInactiveFollowers,
+  previous: number | undefined,
+  now: number,
+): string[] {
+  if (previous === undefined) return [];
+  const away = now - previous;
+  if (away <= inactive.shortest) return [];
+  return [...inactive.periods].filter(([, period]) => away > period).map(([name]) => name);
+}
