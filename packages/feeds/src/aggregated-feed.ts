@@ -95,7 +95,9 @@ export class AggregatedFeedDefinition<
     // Notification timelines hold whole activities everywhere; aggregated ones where the backend
     // stores whole activities in its timelines (Cassandra's blobs), ids elsewhere.
     this.holdsActivityCopies =
-      kind === 'notification' || this.storage.capabilities.storesFullActivities;
+      kind === 'notification' ||
+      (this.storage.capabilities.aggregatedStoresFullActivities ??
+        this.storage.capabilities.storesFullActivities);
   }
 
   readonly holdsActivityCopies: boolean;

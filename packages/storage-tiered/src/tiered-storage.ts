@@ -127,6 +127,8 @@ export class TieredStorage implements StorageBackend {
     this.capabilities = defineCapabilities({
       // Flat timelines read as ids (the cache's), activities from the tiered activity storage.
       storesFullActivities: false,
+      // Aggregated timelines are the durable store's own: they hold copies where its do.
+      aggregatedStoresFullActivities: d.aggregatedStoresFullActivities ?? d.storesFullActivities,
       feedName: bothRules(c.feedName, d.feedName),
       notificationEvents: d.notificationEvents,
       atomicAggregatedWrites: d.atomicAggregatedWrites,

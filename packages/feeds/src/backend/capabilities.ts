@@ -28,6 +28,13 @@ export interface BackendCapabilities {
    * and writes no feed when false.
    */
   readonly storesFullActivities: boolean;
+  /**
+   * Aggregated timelines hold whole activities (default: `storesFullActivities`). A backend whose
+   * flat and aggregated timelines come from different stores declares it apart (a tiered backend
+   * over Cassandra: flat ids in the cache, aggregated rows in Cassandra): `updateActivity` then
+   * rewrites the copies in aggregated feeds.
+   */
+  readonly aggregatedStoresFullActivities?: boolean | undefined;
   /** The rule feed names must follow on this backend; `null`: any non-empty name. */
   readonly feedName: FeedNameRule | null;
   /**
@@ -102,6 +109,7 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
     invalid('', capabilities, 'an object');
   const {
     storesFullActivities,
+    aggregatedStoresFullActivities,
     feedName,
     notificationEvents,
     atomicAggregatedWrites,
@@ -115,6 +123,16 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
   if (typeof storesFullActivities !== 'boolean')
     invalid('storesFullActivities', storesFullActivities, 'a boolean');
   if (typeof shared !== 'boolean') invalid('shared', shared, 'a boolean');
+  if (
+    aggregatedStoresFullActivities !== undefined &&
+    typeof aggregatedStoresFullActivities !== 'boolean'
+  ) {
+    invalid(
+      'aggregatedStoresFullActivities',
+      aggregatedStoresFullActivities,
+      'a boolean or undefined',
+    );
+  }
   if (
     feedName !== null &&
     (typeof feedName !== 'object' ||
@@ -154,6 +172,7 @@ export function defineCapabilities(capabilities: BackendCapabilities): BackendCa
     invalid('foreignIds', foreignIds, 'a boolean or undefined');
   }
   return Object.freeze({
+    ...(aggregatedStoresFullActivities === undefined ? {} : { aggregatedStoresFullActivities }),
     ...(indexedFilters === undefined ? {} : { indexedFilters }),
     ...(cacheTier === undefined ? {} : { cacheTier }),
     ...(foreignIds === undefined ? {} : { foreignIds }),

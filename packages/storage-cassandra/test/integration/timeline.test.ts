@@ -39,6 +39,7 @@ describe('schema', () => {
           `${space}.aggregated`,
           `${space}.pins`,
           `${space}.sf_activities`,
+          `${space}.sf_foreign_ids`,
           `${space}.sf_locks`,
           `${space}.sf_markers`,
         ].sort(),

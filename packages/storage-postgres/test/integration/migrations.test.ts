@@ -52,10 +52,8 @@ describe('migrations', () => {
       `INSERT INTO ${s}.timeline_entries (feed_key, id)
        SELECT 'feed:normal:1', n FROM generate_series(1, 5) AS n`,
     );
-    expect(await storage.sync()).toEqual([
-      { version: 2, name: 'flat-lengths' },
-      { version: 3, name: 'activity-clock' },
-    ]);
+    // Every version after 1 runs again (each statement is idempotent).
+    expect(await storage.sync()).toEqual(applyAll.slice(1));
     const feed = Feed.define({
       name: 'normal',
       keyFormat: 'feed:normal:{userId}',
