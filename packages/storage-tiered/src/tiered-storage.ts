@@ -6,6 +6,7 @@ import { TieredActivityStorage } from './tiered-activities.js';
 import { TieredTimelineStorage, asCacheTimeline } from './tiered-timeline.js';
 import { defineCapabilities } from '@sf/feeds/backend';
 import type {
+  ActivityClockStorage,
   ActivityStorage,
   BackendCapabilities,
   FeedNameRule,
@@ -64,6 +65,11 @@ export class TieredStorage implements StorageBackend {
   readonly capabilities: BackendCapabilities;
   readonly cache: StorageBackend;
   readonly durable: StorageBackend;
+  /**
+   * The durable store's activity clock (inactive followers), when it has one: the clock is
+   * truth that must survive a cache flush.
+   */
+  readonly activityClock?: (options: { name: string }) => ActivityClockStorage;
   readonly #core: TieredCore;
   readonly #cacheActivities: boolean;
 
@@ -109,6 +115,8 @@ export class TieredStorage implements StorageBackend {
     }
     this.cache = cache;
     this.durable = durable;
+    if (durable.activityClock)
+      this.activityClock = (clockOptions) => durable.activityClock!(clockOptions);
     this.name = `tiered(${cache.name}+${durable.name})`;
     this.format = durable.format;
     this.#cacheActivities = options.cacheActivities ?? true;

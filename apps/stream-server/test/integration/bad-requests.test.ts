@@ -66,8 +66,9 @@ for (const target of targets()) {
           415,
         ],
         [
-          'activity with a string object',
-          () => post('/users/1/activities', '{"verb":"pin","object":"1"}'),
+          // Strings are ids too (issue 16: UUIDs, slugs); a boolean is not.
+          'activity with a boolean object',
+          () => post('/users/1/activities', '{"verb":"pin","object":true}'),
           400,
         ],
         [

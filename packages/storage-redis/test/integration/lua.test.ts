@@ -160,6 +160,34 @@ for (const target of targets()) {
           ],
         });
         expect(await redis.hgetall(shard)).toEqual({ '1': 'w' });
+        // Indexed flat timelines: the entry and its verb index written and trimmed together.
+        const [indexed, indexBase] = [`${prefix}{lua}:ix`, `${prefix}{lua}:ix:sfidx:`];
+        expect(
+          await runner.script(
+            context,
+            'indexed',
+            [indexed],
+            ['add', 1, indexBase, 1, 'a', '["v:3"]', 2, 'b', '["v:3"]'],
+          ),
+        ).toBe(2);
+        expect(await redis.zrange(indexed, 0, -1)).toEqual(['b']);
+        expect(await redis.zrange(`${indexBase}v:3`, 0, -1)).toEqual(['b']);
+        expect(await redis.hgetall(`${indexBase}counts`)).toEqual({ 'v:3': '1' });
+        // The cache tier: a fill lands while its token holds; an add reaches complete feeds only.
+        const [cached, cacheState] = [`${prefix}{lua}:cached`, `${prefix}{lua}:cached:state`];
+        expect(await runner.script(context, 'cacheAdd', [cached, cacheState], [-1, 1, 'x'])).toBe(
+          0,
+        );
+        expect(await redis.exists(cached)).toBe(0);
+        await redis.set(cacheState, 'l:tok');
+        expect(
+          await runner.script(context, 'cacheFill', [cached, cacheState], ['tok', -1, 1, 'x']),
+        ).toBe(1);
+        expect(await redis.get(cacheState)).toBe('c:tok');
+        expect(await runner.script(context, 'cacheAdd', [cached, cacheState], [-1, 2, 'y'])).toBe(
+          1,
+        );
+        expect(await redis.zrange(cached, 0, -1)).toEqual(['x', 'y']);
 
         const expected = new Map(names.map((name) => [sha1(scripts[name].lua), name]));
         // EVALSHA names the script by the SHA of its source; EVAL (after NOSCRIPT) sends the source.
