@@ -175,16 +175,16 @@ for (const target of targets()) {
         expect(await redis.hgetall(`${indexBase}counts`)).toEqual({ 'v:3': '1' });
         // The cache tier: a fill lands while its token holds; an add reaches complete feeds only.
         const [cached, cacheState] = [`${prefix}{lua}:cached`, `${prefix}{lua}:cached:state`];
-        expect(await runner.script(context, 'cacheAdd', [cached, cacheState], [-1, 1, 'x'])).toBe(
+        expect(await runner.script(context, 'cacheAdd', [cached, cacheState], [-1, '1', 'x'])).toBe(
           0,
         );
         expect(await redis.exists(cached)).toBe(0);
         await redis.set(cacheState, 'l:tok');
         expect(
-          await runner.script(context, 'cacheFill', [cached, cacheState], ['tok', -1, 1, 'x']),
+          await runner.script(context, 'cacheFill', [cached, cacheState], ['tok', -1, '1', 'x']),
         ).toBe(1);
         expect(await redis.get(cacheState)).toBe('c:tok');
-        expect(await runner.script(context, 'cacheAdd', [cached, cacheState], [-1, 2, 'y'])).toBe(
+        expect(await runner.script(context, 'cacheAdd', [cached, cacheState], [-1, '2', 'y'])).toBe(
           1,
         );
         expect(await redis.zrange(cached, 0, -1)).toEqual(['x', 'y']);
