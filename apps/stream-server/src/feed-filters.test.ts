@@ -1,20 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from './app.js';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config.js';
-import { READ_KEY, WRITE_KEY, testConfig } from './test-config.js';
+import { testConfig } from './test-config.js';
+import { T0, read, useTestApp, write } from './test-app.js';
 
-let app: FastifyInstance;
-const write = { 'x-api-key': WRITE_KEY };
-const read = { 'x-api-key': READ_KEY };
-const T0 = Date.UTC(2024, 4, 1, 12);
-
-beforeEach(async () => {
-  app = await buildApp({ config: testConfig() });
-});
-afterEach(async () => {
-  await app.close();
-});
+const server = useTestApp();
 
 interface Body {
   id: string;
@@ -30,7 +19,7 @@ async function send(
   payload?: unknown,
   headers = write,
 ) {
-  const response = await app.inject({
+  const response = await server.app.inject({
     method,
     url,
     headers,

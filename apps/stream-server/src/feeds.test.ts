@@ -1,19 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { READ_KEY, WRITE_KEY, testConfig } from './test-config.js';
+import { testConfig } from './test-config.js';
+import { T0, read, useTestApp, write } from './test-app.js';
 
-let app: FastifyInstance;
-const write = { 'x-api-key': WRITE_KEY };
-const read = { 'x-api-key': READ_KEY };
-const T0 = Date.UTC(2024, 4, 1, 12);
-
-beforeEach(async () => {
-  app = await buildApp({ config: testConfig() });
-});
-afterEach(async () => {
-  await app.close();
-});
+const server = useTestApp();
 
 /** The fields of response bodies these tests read. */
 interface Item {
@@ -39,7 +29,7 @@ async function send(
   payload?: unknown,
   headers = write,
 ) {
-  const response = await app.inject({
+  const response = await server.app.inject({
     method,
     url,
     headers,
@@ -148,10 +138,9 @@ describe('publishing and following', () => {
   it('refuses bad activities and ids with 400 and stores nothing', async () => {
     // The serializer's own nesting limit (100) is reached only when the server's limits.jsonDepth
     // (default 64, checked first; see hostile.test.ts) is above it.
-    await app.close();
-    app = await buildApp({
-      config: testConfig({ limits: { bodyBytes: 16384, rpcBatch: 10, jsonDepth: 256 } }),
-    });
+    await server.restart(
+      testConfig({ limits: { bodyBytes: 16384, rpcBatch: 10, jsonDepth: 256 } }),
+    );
     // Each bad payload with what its 400 message must name.
     const bad: Array<[unknown, RegExp]> = [
       [{ verb: 'dance', object: 1 }, /verb must be one of/],
@@ -227,7 +216,7 @@ describe('updating a published activity in place', () => {
     });
     const id = first.body!.id;
     const before = ids((await feed('timeline', 2)).items);
-    const response = await app.inject({
+    const response = await server.app.inject({
       method: 'PUT',
       url: `/users/1/activities/${id}`,
       headers: write,
@@ -266,15 +255,12 @@ describe('updating a published activity in place', () => {
   });
 
   it('re-fans out to notification feeds that get fanouts, over REST and JSON-RPC', async () => {
-    await app.close();
     const config = testConfig();
-    app = await buildApp({
-      config: {
-        ...config,
-        feeds: config.feeds.map((definition) =>
-          definition.type === 'notification' ? { ...definition, fanout: true } : definition,
-        ),
-      },
+    await server.restart({
+      ...config,
+      feeds: config.feeds.map((definition) =>
+        definition.type === 'notification' ? { ...definition, fanout: true } : definition,
+      ),
     });
     await send('PUT', '/users/2/following/1');
     await send('PUT', '/users/3/following/1');
@@ -285,7 +271,7 @@ describe('updating a published activity in place', () => {
       extraContext: { n: 1 },
     });
     const id = published.body!.id;
-    const rpc = await app.inject({
+    const rpc = await server.app.inject({
       method: 'POST',
       url: '/rpc',
       headers: write,
@@ -307,7 +293,7 @@ describe('updating a published activity in place', () => {
       expect(item!.activities.map((a) => a.extraContext)).toEqual([{ n: 2 }]);
       expect(notification.unseen).toBe(1);
     }
-    const notFound = await app.inject({
+    const notFound = await server.app.inject({
       method: 'POST',
       url: '/rpc',
       headers: write,

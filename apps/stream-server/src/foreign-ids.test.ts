@@ -1,20 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from './app.js';
-import { READ_KEY, WRITE_KEY, testConfig } from './test-config.js';
+import { describe, expect, it } from 'vitest';
+import { T0, read, useTestApp, write } from './test-app.js';
 
-let app: FastifyInstance;
-const write = { 'x-api-key': WRITE_KEY };
-const read = { 'x-api-key': READ_KEY };
-const T0 = Date.UTC(2024, 4, 1, 12);
+const server = useTestApp();
 const UUID = '3f2b8c1e-9a4d-4c6b-8f0e-1d2c3b4a5e6f';
-
-beforeEach(async () => {
-  app = await buildApp({ config: testConfig() });
-});
-afterEach(async () => {
-  await app.close();
-});
 
 interface Activity {
   id: string;
@@ -33,7 +21,7 @@ interface Body {
 }
 
 async function send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
-  const response = await app.inject({
+  const response = await server.app.inject({
     method,
     url,
     headers: method === 'GET' ? read : write,

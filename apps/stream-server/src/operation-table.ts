@@ -2,7 +2,7 @@ import type { Tenant } from './backend.js';
 import { ApiError } from './errors.js';
 import type { ActivityInput } from './feeds/activity-json.js';
 import type { FeedPage, FeedRead, MarkOptions, TenantFeeds } from './feeds/tenant-feeds.js';
-import type { FeedParams, ItemsParams, Operation, Operations } from './operations.js';
+import type { FeedParams, ItemsParams, Operation, Operations, RestRoute } from './operations.js';
 import type { JsonSchema, Schemas } from './schemas.js';
 
 function feedsOf(tenant: Tenant): TenantFeeds {
@@ -61,6 +61,37 @@ export function operationTable(
     type: 'object',
     required: ['userIds'],
     properties: { userIds: { type: 'array', items: { type: 'string' } } },
+  };
+  /**
+   * An operation on one user's published activities or follows, `/users/:userId/...`: its
+   * params are `userId` and, when given, one more id of the path (`activityId`, `foreignId`,
+   * `targetId`), both required and positional in that order. The entry states only the rest.
+   */
+  const userOperation = (spec: {
+    method: string;
+    access: Operation['access'];
+    summary: string;
+    /** The id the path names after the user: its param name and schema. */
+    id?: readonly [name: string, schema: JsonSchema];
+    run: (feeds: TenantFeeds, userId: string, id: string) => Promise<unknown>;
+    rest: Omit<RestRoute, 'tag'>;
+  }): Operation => {
+    const names = spec.id ? ['userId', spec.id[0]] : ['userId'];
+    return {
+      method: spec.method,
+      access: spec.access,
+      summary: spec.summary,
+      feeds: true,
+      params: object(
+        { userId: schemas.userIdParam, ...(spec.id ? { [spec.id[0]]: spec.id[1] } : {}) },
+        names,
+      ),
+      positional: names,
+      // Ids arrive as numbers or strings in JSON-RPC params (the schemas check which): strings here.
+      run: async (tenant, params) =>
+        spec.run(feedsOf(tenant), user(params.userId), spec.id ? String(params[spec.id[0]]) : ''),
+      rest: { ...spec.rest, tag: 'users' },
+    };
   };
   return [
     {
@@ -289,22 +320,15 @@ export function operationTable(
         },
       },
     },
-    {
+    userOperation({
       method: 'unpublish',
       access: 'write',
       summary: "Remove a user's published activity from their feed and their followers' feeds.",
-      feeds: true,
-      params: object({ userId: schemas.userIdParam, activityId: schemas.activityId }, [
-        'userId',
-        'activityId',
-      ]),
-      positional: ['userId', 'activityId'],
-      run: async (tenant, params) =>
-        feedsOf(tenant).unpublish(user(params.userId), params.activityId as string),
+      id: ['activityId', schemas.activityId],
+      run: (feeds, userId, activityId) => feeds.unpublish(userId, activityId),
       rest: {
         method: 'DELETE',
         url: '/users/:userId/activities/:activityId',
-        tag: 'users',
         summary: "Remove a published activity from the user's feed and their followers' feeds.",
         response: {
           type: 'object',
@@ -313,7 +337,7 @@ export function operationTable(
         },
         errors: [400, 401, 403, 404],
       },
-    },
+    }),
     {
       method: 'updateActivity',
       access: 'write',
@@ -353,22 +377,15 @@ export function operationTable(
         errors: [400, 401, 403, 404],
       },
     },
-    {
+    userOperation({
       method: 'activitiesByForeignId',
       access: 'read',
       summary: "A user's published activities carrying a foreign id (e.g. pin:123), oldest first.",
-      feeds: true,
-      params: object({ userId: schemas.userIdParam, foreignId: schemas.foreignId }, [
-        'userId',
-        'foreignId',
-      ]),
-      positional: ['userId', 'foreignId'],
-      run: async (tenant, params) =>
-        feedsOf(tenant).byForeignId(user(params.userId), params.foreignId as string),
+      id: ['foreignId', schemas.foreignId],
+      run: (feeds, userId, foreignId) => feeds.byForeignId(userId, foreignId),
       rest: {
         method: 'GET',
         url: '/users/:userId/foreign-ids/:foreignId',
-        tag: 'users',
         summary: "A user's published activities carrying a foreign id.",
         response: {
           type: 'object',
@@ -377,24 +394,17 @@ export function operationTable(
         },
         errors: [400, 401, 403],
       },
-    },
-    {
+    }),
+    userOperation({
       method: 'unpublishByForeignId',
       access: 'write',
       summary:
         "Remove a user's activities carrying a foreign id from their feed and their followers' feeds.",
-      feeds: true,
-      params: object({ userId: schemas.userIdParam, foreignId: schemas.foreignId }, [
-        'userId',
-        'foreignId',
-      ]),
-      positional: ['userId', 'foreignId'],
-      run: async (tenant, params) =>
-        feedsOf(tenant).unpublishByForeignId(user(params.userId), params.foreignId as string),
+      id: ['foreignId', schemas.foreignId],
+      run: (feeds, userId, foreignId) => feeds.unpublishByForeignId(userId, foreignId),
       rest: {
         method: 'DELETE',
         url: '/users/:userId/foreign-ids/:foreignId',
-        tag: 'users',
         summary:
           "Remove a user's activities carrying a foreign id everywhere they were fanned out.",
         response: {
@@ -404,86 +414,60 @@ export function operationTable(
         },
         errors: [400, 401, 403, 404],
       },
-    },
-    {
+    }),
+    userOperation({
       method: 'follow',
       access: 'write',
       summary: "Follow a user: their recent activities are copied into the follower's feeds.",
-      feeds: true,
-      params: object({ userId: schemas.userIdParam, targetId: schemas.userIdParam }, [
-        'userId',
-        'targetId',
-      ]),
-      positional: ['userId', 'targetId'],
-      run: async (tenant, params) =>
-        feedsOf(tenant).follow(user(params.userId), user(params.targetId)),
+      id: ['targetId', schemas.userIdParam],
+      run: (feeds, userId, targetId) => feeds.follow(userId, targetId),
       rest: {
         method: 'PUT',
         url: '/users/:userId/following/:targetId',
-        tag: 'users',
         summary: "Follow a user (their recent activities are copied into the follower's feeds).",
         response: followResponse,
         errors: [400, 401, 403],
       },
-    },
-    {
+    }),
+    userOperation({
       method: 'unfollow',
       access: 'write',
       summary: "Unfollow a user: their activities leave the follower's feeds.",
-      feeds: true,
-      params: object({ userId: schemas.userIdParam, targetId: schemas.userIdParam }, [
-        'userId',
-        'targetId',
-      ]),
-      positional: ['userId', 'targetId'],
-      run: async (tenant, params) =>
-        feedsOf(tenant).unfollow(user(params.userId), user(params.targetId)),
+      id: ['targetId', schemas.userIdParam],
+      run: (feeds, userId, targetId) => feeds.unfollow(userId, targetId),
       rest: {
         method: 'DELETE',
         url: '/users/:userId/following/:targetId',
-        tag: 'users',
         summary: "Unfollow a user (their activities leave the follower's feeds).",
         response: followResponse,
         errors: [400, 401, 403],
       },
-    },
-    {
+    }),
+    userOperation({
       method: 'followers',
       access: 'read',
       summary: 'The users following a user.',
-      feeds: true,
-      params: object({ userId: schemas.userIdParam }, ['userId']),
-      positional: ['userId'],
-      run: async (tenant, params) => ({
-        userIds: await feedsOf(tenant).followers(user(params.userId)),
-      }),
+      run: async (feeds, userId) => ({ userIds: await feeds.followers(userId) }),
       rest: {
         method: 'GET',
         url: '/users/:userId/followers',
-        tag: 'users',
         summary: 'The users following a user.',
         response: userIds,
         errors: [400, 401],
       },
-    },
-    {
+    }),
+    userOperation({
       method: 'following',
       access: 'read',
       summary: 'The users a user follows.',
-      feeds: true,
-      params: object({ userId: schemas.userIdParam }, ['userId']),
-      positional: ['userId'],
-      run: async (tenant, params) => ({
-        userIds: await feedsOf(tenant).following(user(params.userId)),
-      }),
+      run: async (feeds, userId) => ({ userIds: await feeds.following(userId) }),
       rest: {
         method: 'GET',
         url: '/users/:userId/following',
-        tag: 'users',
         summary: 'The users a user follows.',
         response: userIds,
         errors: [400, 401],
       },
-    },
+    }),
   ];
 }

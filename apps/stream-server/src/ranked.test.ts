@@ -1,14 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from './app.js';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
 import { ConfigError } from './config/error.js';
-import { READ_KEY, WRITE_KEY, testConfig } from './test-config.js';
+import { testConfig } from './test-config.js';
+import { T0, read, useTestApp, write } from './test-app.js';
 
-let app: FastifyInstance;
-const write = { 'x-api-key': WRITE_KEY };
-const read = { 'x-api-key': READ_KEY };
-const T0 = Date.UTC(2024, 4, 1, 12);
+const server = useTestApp();
 
 interface Ranked {
   items: Array<{ id: string; extraContext: { likes?: number } }>;
@@ -19,20 +15,13 @@ interface Ranked {
   message?: string;
 }
 
-beforeEach(async () => {
-  app = await buildApp({ config: testConfig() });
-});
-afterEach(async () => {
-  await app.close();
-});
-
 async function get(url: string): Promise<{ status: number; body: Ranked }> {
-  const response = await app.inject({ method: 'GET', url, headers: read });
+  const response = await server.app.inject({ method: 'GET', url, headers: read });
   return { status: response.statusCode, body: response.json<Ranked>() };
 }
 
 async function publish(object: number, likes: number, time = T0 + object * 1000): Promise<string> {
-  const response = await app.inject({
+  const response = await server.app.inject({
     method: 'POST',
     url: '/users/1/activities',
     headers: write,
@@ -44,7 +33,7 @@ async function publish(object: number, likes: number, time = T0 + object * 1000)
 
 describe('ranked reads (?ranking=<name>&cursor=...)', () => {
   it('ranks by decayed popularity, pages with a cursor, and new arrivals wait for a fresh first page', async () => {
-    await app.inject({ method: 'PUT', url: '/users/2/following/1', headers: write });
+    await server.app.inject({ method: 'PUT', url: '/users/2/following/1', headers: write });
     const likes = [3, 0, 9, 1, 9, 4, 0, 2];
     const published: Array<{ id: string; likes: number }> = [];
     for (const [i, count] of likes.entries())
@@ -81,7 +70,7 @@ describe('ranked reads (?ranking=<name>&cursor=...)', () => {
   });
 
   it('answers 400 for a bad cursor, an unknown ranking, offset paging and non-flat feeds', async () => {
-    await app.inject({ method: 'PUT', url: '/users/2/following/1', headers: write });
+    await server.app.inject({ method: 'PUT', url: '/users/2/following/1', headers: write });
     for (let i = 1; i <= 4; i++) await publish(i, i);
     const first = await get('/feeds/timeline/2?ranking=popular&limit=2');
     const cursor = first.body.nextCursor!;

@@ -1,24 +1,12 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from './app.js';
-import { READ_KEY, WRITE_KEY, testConfig } from './test-config.js';
+import { describe, expect, it } from 'vitest';
+import { T0, read, useTestApp, write } from './test-app.js';
 
 // A REST route's path names what it acts on: a field of the query string (or of the body)
 // with a path parameter's name must not redirect the operation to another feed or user.
-let app: FastifyInstance;
-const write = { 'x-api-key': WRITE_KEY };
-const read = { 'x-api-key': READ_KEY };
-const T0 = Date.UTC(2024, 4, 1, 12);
-
-beforeEach(async () => {
-  app = await buildApp({ config: testConfig() });
-});
-afterEach(async () => {
-  await app.close();
-});
+const server = useTestApp();
 
 async function send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) {
-  const response = await app.inject({
+  const response = await server.app.inject({
     method,
     url,
     headers: method === 'GET' ? read : write,

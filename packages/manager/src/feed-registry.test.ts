@@ -1,36 +1,21 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Activity, defineVerb } from '@sf/activity';
 import type { AggregatedActivity } from '@sf/activity';
-import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
+import { Feed } from '@sf/feeds';
 import type {
   AggregatedFeed as AggregatedFeedOf,
   NotificationFeed as NotificationFeedOf,
 } from '@sf/feeds';
 import { memoryStorage } from '@sf/storage-memory';
 import { Manager } from './index.js';
+import { defineScenarioFeeds } from './testing/feeds.js';
 
 const Pin = defineVerb({ id: 5, infinitive: 'pin', pastTense: 'pinned' });
 
 describe('Manager.getFeeds', () => {
   it('is typed after the feed definitions: no `!` to read a feed by name', async () => {
-    const storage = memoryStorage();
-    const manager = new Manager({
-      feeds: {
-        normal: Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage }),
-        aggregated: AggregatedFeed.define({
-          name: 'aggregated',
-          keyFormat: 'feed:aggregated:{userId}',
-          storage,
-        }),
-        notification: NotificationFeed.define({
-          name: 'notification',
-          keyFormat: 'feed:notification:{userId}',
-          storage,
-        }),
-      },
-      userFeed: Feed.defineUserFeed({ keyFormat: 'feed:user:{userId}', storage }),
-      getFollowerIds: async () => [21],
-    });
+    const { user: userFeed, ...definitions } = defineScenarioFeeds(memoryStorage());
+    const manager = new Manager({ feeds: definitions, userFeed, getFollowerIds: async () => [21] });
     const feeds = manager.getFeeds(21);
     expectTypeOf(feeds.normal).toEqualTypeOf<Feed>();
     expectTypeOf(feeds.aggregated).toEqualTypeOf<AggregatedFeedOf<AggregatedActivity>>();

@@ -8,12 +8,13 @@ import {
   SfError,
   defineVerb,
 } from '@sf/activity';
-import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
+import { Feed, NotificationFeed } from '@sf/feeds';
 import { defineCapabilities } from '@sf/feeds/backend';
 import type { UserId } from '@sf/feeds';
 import { memoryStorage } from '@sf/storage-memory';
 import { FanoutPriority, InProcessFanoutQueue, Manager } from './index.js';
 import type { FanoutTask, ManagerTask } from './index.js';
+import { defineScenarioFeeds } from './testing/feeds.js';
 
 const Pin = defineVerb({ id: 5, infinitive: 'pin', pastTense: 'pinned' });
 const base = Date.UTC(2026, 0, 1, 12);
@@ -37,20 +38,8 @@ function setup(
   } = {},
 ) {
   const storage = memoryStorage();
-  const feeds = {
-    normal: Feed.define({
-      name: 'normal',
-      keyFormat: 'feed:normal:{userId}',
-      storage,
-      maxLength: 50,
-    }),
-    aggregated: AggregatedFeed.define({
-      name: 'aggregated',
-      keyFormat: 'feed:aggregated:{userId}',
-      storage,
-    }),
-  };
-  const userFeed = Feed.defineUserFeed({ name: 'user', keyFormat: 'feed:user:{userId}', storage });
+  const { normal, aggregated, user: userFeed } = defineScenarioFeeds(storage);
+  const feeds = { normal, aggregated };
   const followers = options.followers ?? new Map<number, number[]>();
   const low = options.low ?? new Map<number, number[]>();
   const manager = new Manager({

@@ -1,13 +1,13 @@
 import { expect, it } from 'vitest';
 import { Activity, Love } from '@sf/activity';
 import type { AggregatedActivity } from '@sf/activity';
-import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
 import type { StorageBackend, UserId } from '@sf/feeds';
 import { NoopMetrics } from '@sf/feeds';
 import { idSchemeFor } from '@sf/feeds/testing';
 import { FanoutPriority } from '../fanout-queue.js';
 import { InProcessFanoutQueue } from '../in-process-queue.js';
 import { Manager } from '../manager.js';
+import { defineScenarioFeeds } from './feeds.js';
 
 const BASE = Date.UTC(2026, 0, 1, 12);
 const DAY = 24 * 60 * 60 * 1000;
@@ -51,29 +51,7 @@ export function inactiveFollowerScenarios(backend: () => StorageBackend): void {
   ) {
     const storage = backend();
     skip(storage.activityClock === undefined, 'this backend offers no activity clock');
-    const feeds = {
-      normal: Feed.define({
-        name: 'normal',
-        keyFormat: 'feed:normal:{userId}',
-        storage,
-        maxLength: 50,
-      }),
-      aggregated: AggregatedFeed.define({
-        name: 'aggregated',
-        keyFormat: 'feed:aggregated:{userId}',
-        storage,
-      }),
-      notification: NotificationFeed.define({
-        name: 'notification',
-        keyFormat: 'feed:notification:{userId}',
-        storage,
-      }),
-    };
-    const userFeed = Feed.defineUserFeed({
-      name: 'user',
-      keyFormat: 'feed:user:{userId}',
-      storage,
-    });
+    const { user: userFeed, ...feeds } = defineScenarioFeeds(storage);
     const metrics = new SkipCounter();
     const clock = { now: NOW };
     const queue = new InProcessFanoutQueue({ mode: 'background' });

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Activity, ActivityNotFoundError, Love } from '@sf/activity';
-import { AggregatedFeed, Feed, NotificationFeed } from '@sf/feeds';
 import type { StorageBackend, UserId } from '@sf/feeds';
 import { idSchemeFor } from '@sf/feeds/testing';
 import { FanoutPriority } from '../fanout-queue.js';
 import { Manager } from '../manager.js';
+import { defineScenarioFeeds } from './feeds.js';
 import { inactiveFollowerScenarios } from './scenarios-inactive.js';
 
 export interface ManagerScenarioBackend {
@@ -56,29 +56,7 @@ export function runManagerScenarioSuite(options: ManagerScenarioSuiteOptions): v
       } = {},
     ) {
       const storage = current!.backend;
-      const feeds = {
-        normal: Feed.define({
-          name: 'normal',
-          keyFormat: 'feed:normal:{userId}',
-          storage,
-          maxLength: 50,
-        }),
-        aggregated: AggregatedFeed.define({
-          name: 'aggregated',
-          keyFormat: 'feed:aggregated:{userId}',
-          storage,
-        }),
-        notification: NotificationFeed.define({
-          name: 'notification',
-          keyFormat: 'feed:notification:{userId}',
-          storage,
-        }),
-      };
-      const userFeed = Feed.defineUserFeed({
-        name: 'user',
-        keyFormat: 'feed:user:{userId}',
-        storage,
-      });
+      const { user: userFeed, ...feeds } = defineScenarioFeeds(storage);
       const followers = config.followers ?? new Map<number, number[]>();
       const low = config.low ?? new Map<number, number[]>();
       const manager = new Manager({

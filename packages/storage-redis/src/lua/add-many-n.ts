@@ -27,19 +27,13 @@ export const addMany: LuaScript<number> = {
   source: `
 --@include "argv-chunks"
 --@include "trim"
+--@include "add-trimmed"
 local maxLength = tonumber(ARGV[1])
 local added = 0
 for i = 1, #KEYS do
-  local key = KEYS[i]
-  for from, to in argvChunks(2, #ARGV) do
-    local reply = redis.pcall('ZADD', key, unpack(ARGV, from, to))
-    if type(reply) == 'table' and reply.err then
-      -- e.g. WRONGTYPE: name the timeline, among the many of this call
-      return redis.error_reply(reply.err .. ' (key "' .. key .. '")')
-    end
-    added = added + reply
-  end
-  trim(key, maxLength)
+  local count, failed = addTrimmed(KEYS[i], 2, maxLength)
+  if failed then return failed end
+  added = added + count
 end
 return added
 `,

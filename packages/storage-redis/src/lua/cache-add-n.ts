@@ -29,20 +29,15 @@ export const cacheAdd: LuaScript<number> = {
   source: `
 --@include "argv-chunks"
 --@include "trim"
+--@include "add-trimmed"
 local maxLength = tonumber(ARGV[1])
 local added = 0
 for i = 1, #KEYS, 2 do
-  local key = KEYS[i]
   local state = redis.call('GET', KEYS[i + 1])
   if state and string.sub(state, 1, 2) == 'c:' then
-    for from, to in argvChunks(2, #ARGV) do
-      local reply = redis.pcall('ZADD', key, unpack(ARGV, from, to))
-      if type(reply) == 'table' and reply.err then
-        return redis.error_reply(reply.err .. ' (key "' .. key .. '")')
-      end
-      added = added + reply
-    end
-    trim(key, maxLength)
+    local count, failed = addTrimmed(KEYS[i], 2, maxLength)
+    if failed then return failed end
+    added = added + count
   elseif state then
     redis.call('DEL', KEYS[i + 1])
   end

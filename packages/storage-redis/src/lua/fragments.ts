@@ -31,6 +31,29 @@ local function trim(key, maxLength)
 end`,
 
   /**
+   * `local added, failed = addTrimmed(key, first, maxLength)`: ZADDs the score/member pairs of
+   * ARGV[first..] to the sorted set `key` in chunks, then trims it to `maxLength`. Returns the
+   * number of entries that were new; when a ZADD fails (e.g. WRONGTYPE), returns nil and the
+   * error reply naming the key, which the script returns (the timelines of this call before this
+   * one stay written). sfAddManyV1 and sfCacheAddV1 write each timeline with it. Needs
+   * "argv-chunks" and "trim".
+   */
+  'add-trimmed': `
+local function addTrimmed(key, first, maxLength)
+  local added = 0
+  for from, to in argvChunks(first, #ARGV) do
+    local reply = redis.pcall('ZADD', key, unpack(ARGV, from, to))
+    if type(reply) == 'table' and reply.err then
+      -- e.g. WRONGTYPE: name the timeline, among the many of this call
+      return nil, redis.error_reply(reply.err .. ' (key "' .. key .. '")')
+    end
+    added = added + reply
+  end
+  trim(key, maxLength)
+  return added
+end`,
+
+  /**
    * `applyMarkers(lists, maxLength, at)`: one change of a notification feed's unseen / unread
    * lists (`lists` = { unseen key, unread key }) read from ARGV at `at`: two clear flags ('1' =
    * empty the list first), then four counted groups `n, id1 .. idn` (remove from unseen, remove

@@ -68,9 +68,14 @@ describe('the scripts', () => {
   });
 
   it('share the trim block instead of repeating it', () => {
-    for (const name of ['addMany', 'commit', 'modifyMany'] as const) {
+    for (const name of ['addMany', 'cacheAdd', 'commit', 'modifyMany'] as const) {
       expect(scripts[name].source).not.toContain('ZREMRANGEBYRANK');
       expect(scripts[name].lua.match(/ZREMRANGEBYRANK/g)).toHaveLength(1);
+    }
+    // sfAddManyV1 and sfCacheAddV1 write a timeline with the same "add-trimmed" block.
+    for (const name of ['addMany', 'cacheAdd'] as const) {
+      expect(scripts[name].source).not.toContain("'ZADD'");
+      expect(scripts[name].lua.match(/'ZADD'/g)).toHaveLength(1);
     }
   });
 
