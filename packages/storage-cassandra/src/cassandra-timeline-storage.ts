@@ -387,22 +387,34 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     let range = idRange(query.filter);
     if (range.empty) return [];
     const context = { operation: 'timeline.filter', table: statements.table, key };
-    const pair = await indexer.pick(feedId, where, context);
     const index = await indexer.ready();
     const session = this.#context.session;
+    const readIds = async (pair: IndexPair, slice: IdRange): Promise<string[]> => {
+      const page = indexer.pageCql(index, slice, order);
+      const found = await session.execute(
+        page.cql,
+        [feedId, pair.dimension, pair.value, ...page.params, FILTER_PAGE],
+        { ...context, table: indexer.table.qualified, fetchSize: FILTER_PAGE },
+      );
+      return found.rows.map((row) => varintText(row.activity_id));
+    };
+    // The markers and the first index page of the best candidate in one round trip: a marked
+    // feed (the usual case) pays no extra latency for the check.
+    const candidates = indexer.candidates(where);
+    const [marked, speculative] = await Promise.all([
+      indexer.markers(feedId, context),
+      candidates[0] ? readIds(candidates[0], range) : undefined,
+    ]);
+    const pair = candidates.find((candidate) => marked.has(candidate.dimension));
+    let first = pair !== undefined && pair === candidates[0] ? speculative : undefined;
     const results: T[] = [];
     let skip = query.offset ?? 0;
     for (;;) {
       let ids: string[];
       let items: T[];
       if (pair) {
-        const page = indexer.pageCql(index, range, order);
-        const found = await session.execute(
-          page.cql,
-          [feedId, pair.dimension, pair.value, ...page.params, FILTER_PAGE],
-          { ...context, table: indexer.table.qualified, fetchSize: FILTER_PAGE },
-        );
-        ids = found.rows.map((row) => varintText(row.activity_id));
+        ids = first ?? (await readIds(pair, range));
+        first = undefined;
         items = [];
         if (ids.length > 0) {
           const rows = await session.execute(statements.rowsByIds, [feedId, ids], {
@@ -452,17 +464,19 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     const statements = await this.#ready();
     const feedId = this.#feedId(key);
     const context = { operation: 'timeline.countBy', table: statements.table, key };
-    const marked = await indexer.markers(feedId, context);
-    if (marked.has(stored)) {
-      const index = await indexer.ready();
+    const index = await indexer.ready();
+    const grouped = async () => {
       const rows: Array<{ value: unknown; n: unknown }> = [];
       for await (const row of this.#context.session.rows(index.countBy, [feedId, stored], {
         ...context,
         table: indexer.table.qualified,
       }))
         rows.push({ value: row.value, n: row.n });
-      return indexer.countOf(rows);
-    }
+      return rows;
+    };
+    // The count runs alongside the marker read; it is used only when the feed is marked.
+    const [marked, rows] = await Promise.all([indexer.markers(feedId, context), grouped()]);
+    if (marked.has(stored)) return indexer.countOf(rows);
     const counts = new Map<string, number>();
     const items = await this.#readRows(statements, key, feedId, idRange(), 'desc', 0, null);
     for (const item of items) {

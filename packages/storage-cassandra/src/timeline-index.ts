@@ -83,23 +83,17 @@ export class TimelineIndexer {
   }
 
   /**
-   * The dimension a filtered read can page through: the field's (usually the more selective)
-   * when the filter has a field value and the feed is marked for it, else the verb's; undefined
-   * when the feed is not marked for a filtered dimension (the read scans the timeline).
+   * The index partitions a filtered read could page through, best first: the field's (usually
+   * the more selective) when the filter has a field value, then the verb's. The read uses the
+   * first one the feed is marked for (`markers`), and scans the timeline when there is none.
    */
-  async pick(
-    feedId: string,
-    where: TimelineWhere,
-    options: RunOptions,
-  ): Promise<IndexPair | undefined> {
-    const marked = await this.markers(feedId, options);
-    if (where.field !== undefined && this.index.field !== null) {
-      const dimension = `field:${this.index.field}`;
-      if (marked.has(dimension)) return { dimension, value: where.field };
-    }
-    if (where.verb !== undefined && this.index.verb && marked.has('verb'))
-      return { dimension: 'verb', value: String(where.verb) };
-    return undefined;
+  candidates(where: TimelineWhere): IndexPair[] {
+    const pairs: IndexPair[] = [];
+    if (where.field !== undefined && this.index.field !== null)
+      pairs.push({ dimension: `field:${this.index.field}`, value: where.field });
+    if (where.verb !== undefined && this.index.verb)
+      pairs.push({ dimension: 'verb', value: String(where.verb) });
+    return pairs;
   }
 
   async ready(): Promise<IndexStatements> {
