@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'backend/index': 'src/backend/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'bench/index': 'src/bench/index.ts',
   },
   format: 'esm',
   dts: true,

@@ -29,8 +29,9 @@ export interface Metrics {
    */
   onActivityCache?(event: ActivityCacheEvent, count: number): void;
   /**
-   * Feeds a fanout task left out because their owners were inactive (`inactiveFollowers` of
-   * `@sf/manager`): the writes avoided are `count` × the task's activities. Optional.
+   * Feeds an add fanout left out because their owners were inactive (`inactiveFollowers` of
+   * `@sf/manager`; counted where the fanout is planned, once per feed): the writes avoided are
+   * `count` × the fanout's activities. Optional.
    */
   onFanoutSkipped?(feed: string, count: number): void;
   /** A feed rebuilt for a returning user, with the activities written into it. Optional. */

@@ -4,7 +4,9 @@
  * - a skewed follow graph (each user follows 10 to 200 people, picked with a Zipf law over
  *   popularity, so a few authors have thousands of followers), 80% of users inactive;
  * - fanout of the same activities with and without `inactiveFollowers` (in-process queue,
- *   chunks of 100, a flat feed): time, feed writes, writes avoided (Metrics.onFanoutSkipped);
+ *   chunks of 100; a flat feed with authors picked uniformly, or among the 20 most followed,
+ *   and an aggregated feed): time, Redis server CPU, feed writes, writes avoided
+ *   (Metrics.onFanoutSkipped);
  * - the rebuild of a returning user who follows 500 people with 20 activities each: the time
  *   `touchUser` takes with the in-process queue (it runs the rebuild before returning).
  *
@@ -26,6 +28,8 @@ const USERS = Number(process.env.SF_BENCH_USERS ?? 5000);
 const ACTIVITIES = Number(process.env.SF_BENCH_ACTIVITIES ?? 1000);
 /** Activities of the aggregated-feed runs (its writes are read-modify-writes: ~10x a flat one). */
 const AGGREGATED_ACTIVITIES = Number(process.env.SF_BENCH_AGGREGATED_ACTIVITIES ?? 200);
+/** Activities of the popular-author runs (each fans out to thousands of followers). */
+const POPULAR_ACTIVITIES = Number(process.env.SF_BENCH_POPULAR_ACTIVITIES ?? 100);
 const BACKENDS = (process.env.SF_BENCH_BACKENDS ?? 'memory,redis').split(',');
 const INACTIVE_SHARE = 0.8;
 const REBUILD_FOLLOWING = 500;
@@ -148,12 +152,16 @@ function managerOn(
   return { manager, clock, userFeed, normal };
 }
 
+/** `uniform`: any user posts; `popular`: the 20 most followed users post (large fanouts). */
+type Authors = 'uniform' | 'popular';
+
 async function fanoutRun(
-  storage: StorageBackend,
+  { storage, serverCpu }: BenchBackend,
   graph: Graph,
   skip: boolean,
   kind: 'flat' | 'aggregated',
   activities: number,
+  authors: Authors,
 ) {
   const metrics = new Counting();
   const { manager, clock } = managerOn(storage, graph, skip, metrics, kind);
@@ -166,13 +174,24 @@ async function fanoutRun(
   for (let i = 0; i < active.length; i += 1000)
     await clock.touch(active.slice(i, i + 1000), NOW - DAY);
   const random = prng(7);
+  const popular = [...graph.followers]
+    .sort((a, b) => b[1].length - a[1].length)
+    .slice(0, 20)
+    .map(([user]) => user);
+  const cpuBefore = await serverCpu?.();
   const start = performance.now();
   for (let i = 0; i < activities; i++) {
-    const author = 1 + Math.floor(random() * USERS);
+    const author =
+      authors === 'popular'
+        ? popular[Math.floor(random() * popular.length)]!
+        : 1 + Math.floor(random() * USERS);
     await manager.addUserActivity(author, activityOf(author, (skip ? 1_000_000 : 0) + i));
   }
+  const cpuAfter = await serverCpu?.();
   return {
     ms: performance.now() - start,
+    serverCpuMs:
+      cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) * 1000,
     written: metrics.written,
     skipped: metrics.skipped,
     perSecond: (activities * 1000) / (performance.now() - start),
@@ -208,14 +227,24 @@ async function rebuildRun(storage: StorageBackend, graph: Graph) {
   return { medianMs: times[2]!, feedLength: count };
 }
 
-async function backendOf(
-  name: string,
-): Promise<{ storage: StorageBackend; cleanup: () => Promise<void> }> {
+interface BenchBackend {
+  storage: StorageBackend;
+  /** The server's CPU seconds so far (user + sys), where there is a server. */
+  serverCpu?: () => Promise<number>;
+  cleanup: () => Promise<void>;
+}
+
+async function backendOf(name: string): Promise<BenchBackend> {
   if (name === 'memory') return { storage: memoryStorage(), cleanup: async () => {} };
   const redis = new Redis(REDIS_URL);
   const keyPrefix = `sf-bench-inactive:${randomBytes(4).toString('hex')}:`;
   return {
     storage: redisStorage({ redis, keyPrefix }),
+    serverCpu: async () => {
+      const info = await redis.info('cpu');
+      const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+      return field('used_cpu_user') + field('used_cpu_sys');
+    },
     cleanup: async () => {
       await deleteKeysWithPrefix(redis, keyPrefix);
       await redis.quit();
@@ -231,23 +260,26 @@ async function main(): Promise<void> {
     `graph: ${USERS} users, ${edges} follows (most followed: ${top}), ${graph.inactive.size} inactive (${Math.round((100 * graph.inactive.size) / USERS)}%); ${ACTIVITIES} activities to a flat feed, ${AGGREGATED_ACTIVITIES} to an aggregated one`,
   );
   console.log(
-    '| backend | feed | fanout | activities | time (ms) | feed writes | writes avoided | activities/s |\n| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    'authors: uniform = any user posts (most fanouts are one chunk, so skipping saves writes, not round trips); popular = the 20 most followed post\n' +
+      '| backend | feed | authors | fanout | activities | time (ms) | server CPU (ms) | feed writes | writes avoided | activities/s |\n| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   const rebuilds: string[] = [];
   for (const name of BACKENDS) {
-    for (const [kind, activities] of [
-      ['flat', ACTIVITIES],
-      ['aggregated', AGGREGATED_ACTIVITIES],
+    for (const [kind, authors, activities] of [
+      ['flat', 'uniform', ACTIVITIES],
+      ['flat', 'popular', POPULAR_ACTIVITIES],
+      ['aggregated', 'uniform', AGGREGATED_ACTIVITIES],
     ] as const) {
       for (const skip of [false, true]) {
-        const { storage, cleanup } = await backendOf(name);
+        const backend = await backendOf(name);
         try {
-          const run = await fanoutRun(storage, graph, skip, kind, activities);
+          const run = await fanoutRun(backend, graph, skip, kind, activities, authors);
+          const cpu = run.serverCpuMs === undefined ? '-' : run.serverCpuMs.toFixed(0);
           console.log(
-            `| ${name} | ${kind} | ${skip ? 'skip inactive' : 'everyone'} | ${activities} | ${run.ms.toFixed(0)} | ${run.written} | ${run.skipped} | ${run.perSecond.toFixed(0)} |`,
+            `| ${name} | ${kind} | ${authors} | ${skip ? 'skip inactive' : 'everyone'} | ${activities} | ${run.ms.toFixed(0)} | ${cpu} | ${run.written} | ${run.skipped} | ${run.perSecond.toFixed(0)} |`,
           );
         } finally {
-          await cleanup();
+          await backend.cleanup();
         }
       }
     }

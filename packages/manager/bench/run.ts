@@ -12,6 +12,7 @@
  * run time of one job (100 follower feeds) per feed type.
  */
 import { performance } from 'node:perf_hooks';
+import { median } from '@sf/feeds/bench';
 import { AUTHOR, buildApp, pin } from '../test/fixtures/app.js';
 import { REDIS_URL, deleteKeys, prefixes, startWorker, stop } from '../test/integration/helpers.js';
 import type { Child } from '../test/integration/helpers.js';
@@ -31,11 +32,6 @@ interface Row {
   /** Median run time of one job (100 feeds), by feed. */
   flatJobMs: number;
   aggregatedJobMs: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 async function run(followers: number, workerCount: number): Promise<Row> {
@@ -63,12 +59,12 @@ async function run(followers: number, workerCount: number): Promise<Row> {
       throw new Error(`expected ${handle.tasks} completed jobs, found ${jobs.length}`);
     const lastFinished = Math.max(...jobs.map((job) => job.finishedOn ?? 0));
     const visibleMs = lastFinished - startEpoch;
-    const runTime = (feed: string) =>
-      median(
-        jobs
-          .filter((job) => job.name === `fanout.add.${feed}`)
-          .map((job) => (job.finishedOn ?? 0) - (job.processedOn ?? 0)),
-      );
+    const runTime = (feed: string) => {
+      const times = jobs
+        .filter((job) => job.name === `fanout.add.${feed}`)
+        .map((job) => (job.finishedOn ?? 0) - (job.processedOn ?? 0));
+      return times.length === 0 ? 0 : median(times);
+    };
     return {
       followers,
       workers: workerCount,

@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { Activity } from '@sf/activity';
 import { Feed } from '@sf/feeds';
 import type { UserId } from '@sf/feeds';
+import { percentile } from '@sf/feeds/bench';
 import { redisStorage } from '@sf/storage-redis';
 import { Redis } from 'ioredis';
 import { Manager } from '../src/index.js';
@@ -44,11 +45,6 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
     if (name === 'used_cpu_user' || name === 'used_cpu_sys') total += Number(value);
   }
   return total;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function fanoutRun() {

@@ -11,12 +11,12 @@ import type { EnqueueResult } from './fanout-queue.js';
 import type { BatchImportOptions } from './manager-options.js';
 import { positiveInteger } from './options.js';
 
-/** What an import needs of the manager. */
-export interface BatchImportContext {
+/** What an import needs of the manager; `P` is its plan, made once per import. */
+export interface BatchImportContext<P extends FanoutPlan = FanoutPlan> {
   userFeed: FeedDefinition;
-  plan(userId: UserId): Promise<FanoutPlan>;
+  plan(userId: UserId): Promise<P>;
   /** Enqueues the fanout of one chunk (without trimming). */
-  fanout(plan: FanoutPlan, activities: readonly Activity[]): Promise<EnqueueResult>;
+  fanout(plan: P, activities: readonly Activity[]): Promise<EnqueueResult>;
 }
 
 /** Every activity must be an Activity of `userId`; nothing is stored otherwise. */
@@ -43,8 +43,8 @@ function checkActivities(userId: UserId, activities: readonly Activity[]): void 
   }
 }
 
-export async function batchImport(
-  context: BatchImportContext,
+export async function batchImport<P extends FanoutPlan>(
+  context: BatchImportContext<P>,
   userId: UserId,
   activities: readonly Activity[],
   options: BatchImportOptions,

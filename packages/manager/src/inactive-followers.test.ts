@@ -102,3 +102,47 @@ describe('rebuild tasks', () => {
     );
   });
 });
+
+describe('fanout planning', () => {
+  it('reads the clock once per fanout, not once per chunk, and enqueues tasks for active followers only', async () => {
+    const storage = memoryStorage();
+    const clock = storage.activityClock({ name: 'users' });
+    let lookups = 0;
+    const lastActive = clock.lastActive.bind(clock);
+    clock.lastActive = (userIds) => {
+      lookups++;
+      return lastActive(userIds);
+    };
+    const normal = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage });
+    const other = Feed.define({ name: 'other', keyFormat: 'feed:other:{userId}', storage });
+    const userFeed = Feed.defineUserFeed({
+      name: 'user',
+      keyFormat: 'feed:user:{userId}',
+      storage,
+    });
+    const followers = Array.from({ length: 250 }, (_, i) => 100 + i);
+    const enqueued: number[][] = [];
+    const now = Date.UTC(2026, 5, 1);
+    const manager = new Manager({
+      feeds: { normal, other },
+      userFeed,
+      fanoutChunkSize: 100,
+      getFollowerIds: async () => followers,
+      inactiveFollowers: { clock, getFollowingIds: async () => [], now: () => now },
+    });
+    const enqueue = manager.queue.enqueue.bind(manager.queue);
+    manager.queue.enqueue = (tasks) => {
+      for (const task of tasks) if (task.type === 'fanout') enqueued.push(task.userIds.map(Number));
+      return enqueue(tasks);
+    };
+    // 200 of the 250 inactive: 50 active ones, in one chunk per feed.
+    await clock.touch(followers.slice(0, 200).map(String), now - 30 * 24 * 3600 * 1000);
+    lookups = 0;
+    const activity = new Activity({ actor: 1, verb: Love, object: 9, time: now - 1000 });
+    await (await manager.addUserActivity(1, activity)).wait();
+    expect(lookups).toBe(1);
+    expect(enqueued).toEqual([followers.slice(200), followers.slice(200)]);
+    expect(await normal.for(300).count()).toBe(1);
+    expect(await other.for(100).count()).toBe(0);
+  });
+});

@@ -5,6 +5,7 @@
  * storage backend (`ActivityClockStorage`); users never touched count as active.
  */
 import type { ActivityClockStorage, Metrics, UserId } from '@sf/feeds';
+import type { FollowersByPriority } from './fanout-plan.js';
 import { invalidOption } from './errors.js';
 import type { FanoutFeedDefinitions } from './feed-registry.js';
 import { positiveInteger } from './options.js';
@@ -121,28 +122,66 @@ export function resolveInactiveFollowers(
   };
 }
 
+/** Followers a planning clock read asks for at once (bounds one call's size on every backend). */
+export const CLOCK_LOOKUP_CHUNK = 10_000;
+
+/** Feeds that write to the same followers, and those followers by priority. */
+export interface FanoutAudience {
+  feeds: string[];
+  followers: FollowersByPriority;
+}
+
 /**
- * The users of a fanout chunk whose feed `feed` is written: all of them, unless the feed skips
- * inactive users; then those touched within the feed's period, or never touched. One clock
- * lookup per chunk; the skipped count goes to `metrics.onFanoutSkipped`.
+ * The audiences of an add fanout: every feed writes to all followers, unless it skips inactive
+ * users; then to those touched within its period, or never touched. Feeds sharing a period
+ * share an audience. The clock is read once per plan (in lookups of `CLOCK_LOOKUP_CHUNK`), not
+ * once per fanout task: a task then writes its chunk in one round trip, as without skipping,
+ * and fewer tasks are enqueued. This is as safe as a read at task time: the author's own feed
+ * is written before the plan, so a user skipped here who comes back gets the activity from the
+ * rebuild, which reads that feed after the touch; a user who came back before the plan is
+ * written. The skipped counts go to `metrics.onFanoutSkipped`, per feed.
  */
-export async function activeFollowers(
+export async function activeAudiences(
   inactive: ResolvedInactiveFollowers | undefined,
   metrics: Metrics,
-  feed: string,
-  userIds: readonly UserId[],
-): Promise<readonly UserId[]> {
-  const period = inactive?.periods.get(feed);
-  if (inactive === undefined || period === undefined || userIds.length === 0) return userIds;
-  const times = await inactive.clock.lastActive(userIds.map(String));
+  feeds: readonly string[],
+  followers: FollowersByPriority,
+): Promise<FanoutAudience[]> {
+  const byPeriod = new Map<number | undefined, string[]>();
+  for (const feed of feeds) {
+    const period = inactive?.periods.get(feed);
+    const group = byPeriod.get(period);
+    if (group) group.push(feed);
+    else byPeriod.set(period, [feed]);
+  }
+  if (inactive === undefined || (byPeriod.size === 1 && byPeriod.has(undefined)))
+    return [{ feeds: [...feeds], followers }];
+  const ids = [...new Set(followers.flatMap(([, userIds]) => userIds.map(String)))];
+  const times = new Map<string, number>();
+  for (let i = 0; i < ids.length; i += CLOCK_LOOKUP_CHUNK) {
+    const found = await inactive.clock.lastActive(ids.slice(i, i + CLOCK_LOOKUP_CHUNK));
+    for (const [id, time] of found) times.set(id, time);
+  }
   const now = inactive.now();
-  const active = userIds.filter((userId) => {
-    const time = times.get(String(userId));
-    return time === undefined || now - time <= period;
-  });
-  const skipped = userIds.length - active.length;
-  if (skipped > 0) metrics.onFanoutSkipped?.(feed, skipped);
-  return active;
+  const audiences: FanoutAudience[] = [];
+  for (const [period, group] of byPeriod) {
+    if (period === undefined) {
+      audiences.push({ feeds: group, followers });
+      continue;
+    }
+    let skipped = 0;
+    const active: FollowersByPriority = followers.map(([priority, userIds]) => {
+      const kept = userIds.filter((userId) => {
+        const time = times.get(String(userId));
+        return time === undefined || now - time <= period;
+      });
+      skipped += userIds.length - kept.length;
+      return [priority, kept];
+    });
+    if (skipped > 0) for (const feed of group) metrics.onFanoutSkipped?.(feed, skipped);
+    audiences.push({ feeds: group, followers: active });
+  }
+  return audiences;
 }
 
 /** What `Manager.touchUser` and `Manager.feedStatus` answer. */

@@ -14,6 +14,7 @@ import { UnknownTaskError, invalidOption } from './errors.js';
 import { combine } from './fanout-handle.js';
 import type { FanoutHandle } from './fanout-handle.js';
 import { FanoutPlanner, fanoutTasks } from './fanout-plan.js';
+import type { FanoutPlan } from './fanout-plan.js';
 import { FanoutPriority } from './fanout-queue.js';
 import type {
   FanoutOperation,
@@ -38,8 +39,12 @@ import type {
   UpdateActivityOptions,
 } from './manager-options.js';
 import { rankedMergedFeed, readMergedFeed } from './read-feed.js';
-import { activeFollowers, resolveInactiveFollowers, staleFeeds } from './inactive-followers.js';
-import type { FeedStatus, ResolvedInactiveFollowers } from './inactive-followers.js';
+import { activeAudiences, resolveInactiveFollowers, staleFeeds } from './inactive-followers.js';
+import type {
+  FanoutAudience,
+  FeedStatus,
+  ResolvedInactiveFollowers,
+} from './inactive-followers.js';
 import { rebuildFeeds } from './rebuild.js';
 
 /**
@@ -139,9 +144,9 @@ export class Manager<
     }
     await this.userFeed.insertActivity(activity);
     await this.userFeed.for(userId).add(activity);
-    const { feeds, followers } = await this.#planner.plan(userId);
+    const plan = await this.#planner.plan(userId);
     const handle = combine([
-      await this.queue.enqueue(this.createFanoutTasks(followers, 'add', [activity], true, feeds)),
+      await this.queue.enqueue(await this.#addTasks(plan, [activity], true)),
     ]);
     this.metrics.onActivityPublished();
     return handle;
@@ -324,9 +329,12 @@ export class Manager<
     return batchImport(
       {
         userFeed: this.userFeed,
-        plan: (author) => this.#planner.plan(author),
-        fanout: ({ feeds, followers }, part) =>
-          this.queue.enqueue(this.createFanoutTasks(followers, 'add', part, false, feeds)),
+        plan: async (author) => {
+          // One clock read for the whole import: its parts share the plan.
+          const plan = await this.#planner.plan(author);
+          return { ...plan, audiences: await this.#audiences(plan) };
+        },
+        fanout: async (plan, part) => this.queue.enqueue(await this.#addTasks(plan, part, false)),
       },
       userId,
       activities,
@@ -370,29 +378,40 @@ export class Manager<
     }
   }
 
+  /** Who an add fanout writes to, per feed: inactive followers left out (see `activeAudiences`). */
+  #audiences(plan: FanoutPlan): Promise<FanoutAudience[]> {
+    return activeAudiences(this.#inactive, this.metrics, plan.feeds, plan.followers);
+  }
+
+  /**
+   * The tasks of an add fanout. Only adds skip inactive followers: removals and updates still
+   * reach everyone, as a skipped feed may hold the activity from before.
+   */
+  async #addTasks(
+    plan: FanoutPlan & { audiences?: FanoutAudience[] },
+    activities: readonly Activity[],
+    trim: boolean,
+  ): Promise<FanoutTask[]> {
+    const audiences = plan.audiences ?? (await this.#audiences(plan));
+    return audiences.flatMap(({ feeds, followers }) =>
+      this.createFanoutTasks(followers, 'add', activities, trim, feeds),
+    );
+  }
+
   async #fanout(task: FanoutTask): Promise<void> {
     const definition = this.#feed(task.feed, 'task.feed');
     const activities = task.activities.map((data) => this.#serializer.loads(data));
     const timer = this.metrics.fanoutTimer(definition.name);
-    let written = task.userIds.length;
     try {
-      if (task.operation === 'add') {
-        // Removals still reach everyone: a skipped feed may hold the activity from before.
-        const userIds = await activeFollowers(
-          this.#inactive,
-          this.metrics,
-          definition.name,
-          task.userIds,
-        );
-        written = userIds.length;
-        await definition.addToMany(userIds, activities, { trim: task.trim });
-      } else if (task.operation === 'update')
+      if (task.operation === 'add')
+        await definition.addToMany(task.userIds, activities, { trim: task.trim });
+      else if (task.operation === 'update')
         await definition.replaceInMany(task.userIds, activities);
       else await definition.removeFromMany(task.userIds, activities);
     } finally {
       timer.stop();
     }
-    this.metrics.onFanout(definition.name, task.operation, activities.length * written);
+    this.metrics.onFanout(definition.name, task.operation, activities.length * task.userIds.length);
   }
 
   #inactiveFollowers(what: string): ResolvedInactiveFollowers {

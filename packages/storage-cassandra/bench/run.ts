@@ -23,6 +23,7 @@ import type { Client } from 'cassandra-driver';
 import { Activity, Love } from '@sf/activity';
 import { AggregatedFeed, Feed } from '@sf/feeds';
 import type { StorageBackend } from '@sf/feeds';
+import { median, percentile, printTable } from '@sf/feeds/bench';
 import { redisStorage } from '@sf/storage-redis';
 import { Redis } from 'ioredis';
 import { cassandraStorage } from '../src/index.js';
@@ -210,15 +211,13 @@ async function run(storage: StorageBackend, probe?: CeilingProbe): Promise<Figur
     if (i >= 200) latencies.push(elapsed); // the first 200 warm up the JIT and the connections
   }
   latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
   return {
     fanout: fanoutRates,
     fanoutUntrimmed: untrimmedRates,
     ...measured,
     aggregated,
-    p50: at(0.5),
-    p99: at(0.99),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
     mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
   };
 }
@@ -359,8 +358,6 @@ async function main(): Promise<void> {
       ? ['Redis', undefined, redis]
       : [`Redis ${redis.version}`, redis.figures, ''],
   ];
-  const median = (values: number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const { ceiling = [], batches, fanout, fanoutUntrimmed = [] } = node.figures;
   const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
   const bestOf = (round: CeilingRound) =>
@@ -407,16 +404,7 @@ async function main(): Promise<void> {
     ['read: get({ limit: 25 }) p99', ...columns.map(([, f]) => (f ? ms(f.p99) : '-'))],
     ['read: get({ limit: 25 }) mean', ...columns.map(([, f]) => (f ? ms(f.mean) : '-'))],
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  rows.forEach((row, index) => {
-    console.log(
-      `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`,
-    );
-    if (index === 0)
-      console.log(
-        `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`,
-      );
-  });
+  printTable(rows[0]!, rows.slice(1));
   for (const [, , note] of columns) if (note) console.log(`\n${note}`);
   console.log(`\nload after: ${uptime()}`);
 }

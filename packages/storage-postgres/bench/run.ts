@@ -23,6 +23,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Activity, Love } from '@sf/activity';
 import { AggregatedFeed, Feed } from '@sf/feeds';
+import { percentile } from '@sf/feeds/bench';
 import { postgresCapabilities, postgresStorage } from '../src/index.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -170,9 +171,11 @@ async function reads(): Promise<{ p50: number; p99: number; mean: number }> {
     if (i >= 200) latencies.push(elapsed); // the first 200 warm up the JIT and the pool
   }
   latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { p50: at(0.5), p99: at(0.99), mean: latencies.reduce((a, b) => a + b, 0) / READS };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    mean: latencies.reduce((a, b) => a + b, 0) / READS,
+  };
 }
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { Activity, Love } from '@sf/activity';
 import { Feed, decayedPopularity } from '@sf/feeds';
+import { percentile } from '@sf/feeds/bench';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix, redisStorage } from '../src/index.js';
 
@@ -20,9 +21,6 @@ const redis = new Redis(url);
 const storage = redisStorage({ redis, keyPrefix: prefix, activityCache: false });
 const BASE = Date.UTC(2026, 0, 1);
 
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-
 async function measure(run: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
   for (let i = 0; i < 20; i++) await run();
   const times: number[] = [];
@@ -32,7 +30,7 @@ async function measure(run: () => Promise<unknown>): Promise<{ p50: number; p99:
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   times.sort((a, b) => a - b);
-  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99) };
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
 const rows: string[] = [];

@@ -28,6 +28,7 @@ import { execSync } from 'node:child_process';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { Activity, Love } from '@sf/activity';
 import { Feed } from '@sf/feeds';
+import { percentile } from '@sf/feeds/bench';
 import { Redis } from 'ioredis';
 import { activityShard, deleteKeysWithPrefix, redisStorage } from '../src/index.js';
 
@@ -253,10 +254,12 @@ async function phase(
   return result;
 }
 
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-};
+/** Percentile p (0 to 100) of values in any order. */
+const percentileOf = (values: number[], p: number) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
 const ms = (value: number) => value.toFixed(3);
 
 const everyFeed = Array.from({ length: FEEDS }, (_, i) => i + 1);
@@ -285,12 +288,12 @@ console.log(
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const p of phases) {
   const triple = (values: number[]) =>
-    `${ms(quantile(values, 0.5))} / ${ms(quantile(values, 0.99))} / ${ms(quantile(values, 0.999))}`;
+    `${ms(percentileOf(values, 50))} / ${ms(percentileOf(values, 99))} / ${ms(percentileOf(values, 99.9))}`;
   console.log(
     `| ${p.name} | ${p.hitRate} | ${triple(p.read)} | ${triple(p.floorCommands)} | ${triple(p.floorOne)} | ` +
-      `${(quantile(p.read, 0.99) / quantile(p.floorCommands, 0.99)).toFixed(2)}x | ` +
-      `${(quantile(p.read, 0.99) / quantile(p.floorOne, 0.99)).toFixed(2)}x | ` +
-      `${(quantile(p.allocation, 0.5) / 1024).toFixed(1)} | ${p.gcPauses} (${p.gcTime.toFixed(0)}) |`,
+      `${(percentileOf(p.read, 99) / percentileOf(p.floorCommands, 99)).toFixed(2)}x | ` +
+      `${(percentileOf(p.read, 99) / percentileOf(p.floorOne, 99)).toFixed(2)}x | ` +
+      `${(percentileOf(p.allocation, 50) / 1024).toFixed(1)} | ${p.gcPauses} (${p.gcTime.toFixed(0)}) |`,
   );
 }
 if (process.env.SF_PYTHON_BENCH) {

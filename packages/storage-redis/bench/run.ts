@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { Activity, Love } from '@sf/activity';
 import { Feed } from '@sf/feeds';
+import { percentile, printTable } from '@sf/feeds/bench';
 import { Redis } from 'ioredis';
 import { REDIS_LAYOUTS, compactScore, redisStorage, type RedisLayout } from '../src/index.js';
 import { aggregatedFanout } from './aggregated-fanout.js';
@@ -202,11 +203,9 @@ async function reads(
     if (i >= 500) latencies.push(elapsed); // the first 500 warm up the JIT and the connection
   }
   latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
   return {
-    p50: at(0.5),
-    p99: at(0.99),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
     mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
   };
 }
@@ -287,19 +286,6 @@ async function runLayout(layout: RedisLayout, prefix: string): Promise<LayoutFig
   } finally {
     await deleteKeys(`${prefix}*`);
   }
-}
-
-function printTable(headers: readonly string[], body: readonly (readonly string[])[]): void {
-  const widths = headers.map((header, i) =>
-    Math.max(header.length, ...body.map((r) => r[i]!.length)),
-  );
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
-  console.log(line(headers));
-  console.log(
-    `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`,
-  );
-  for (const r of body) console.log(line(r));
 }
 
 /** Aggregated fanout, batched and locked, beside the flat fanout of the same run. */

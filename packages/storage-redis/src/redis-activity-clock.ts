@@ -87,8 +87,28 @@ export class RedisActivityClock implements ActivityClockStorage {
     return this.#read('activityClock.touch', userIds, atMs);
   }
 
-  lastActive(userIds: readonly string[]): Promise<Map<string, number>> {
-    return this.#read('activityClock.lastActive', userIds);
+  async lastActive(userIds: readonly string[]): Promise<Map<string, number>> {
+    if (this.#runner.isCluster) return this.#read('activityClock.lastActive', userIds);
+    // One command on a single node: the shards' HMGETs run inside Redis (sfClockReadV1).
+    const result = new Map<string, number>();
+    if (userIds.length === 0) return result;
+    const shards = [...this.#byShard(userIds)];
+    const args: Array<string | number> = [];
+    for (const [, ids] of shards) args.push(ids.length, ...ids);
+    const values = await this.#runner.script(
+      { operation: 'activityClock.lastActive' },
+      'clockRead',
+      shards.map(([key]) => key),
+      args,
+    );
+    let index = 0;
+    for (const [, ids] of shards) {
+      for (const id of ids) {
+        const time = parseTime(values[index++]);
+        if (time !== undefined) result.set(id, time);
+      }
+    }
+    return result;
   }
 
   async startRebuild(userId: string, atMs: number, timeoutMs: number): Promise<boolean> {

@@ -10,6 +10,7 @@
  */
 import { Activity, Love } from '@sf/activity';
 import { Feed } from '@sf/feeds';
+import { median, percentile } from '@sf/feeds/bench';
 import type { StorageBackend } from '@sf/feeds/backend';
 import { postgresStorage } from '@sf/storage-postgres';
 import { deleteKeysWithPrefix, redisStorage } from '@sf/storage-redis';
@@ -35,8 +36,7 @@ const define = (storage: StorageBackend, name: string) =>
 
 function percentiles(samples: number[]): string {
   samples.sort((a, b) => a - b);
-  const at = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!;
-  return `p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms`;
+  return `p50 ${percentile(samples, 50).toFixed(2)} ms, p99 ${percentile(samples, 99).toFixed(2)} ms`;
 }
 
 async function timeReads(read: (user: number) => Promise<unknown>): Promise<string> {
@@ -117,10 +117,9 @@ try {
         await definition.addToMany(users.slice(start, start + 500), [activity]);
       samples.push(performance.now() - at);
     }
-    samples.sort((a, b) => a - b);
-    const median = samples[Math.floor(rounds / 2)]!;
+    const middle = median(samples);
     console.log(
-      `  ${label.padEnd(34)} median ${median.toFixed(1)} ms per ${feeds} feeds (${Math.round((feeds / median) * 1000).toLocaleString('en-US')} feed writes/s)`,
+      `  ${label.padEnd(34)} median ${middle.toFixed(1)} ms per ${feeds} feeds (${Math.round((feeds / middle) * 1000).toLocaleString('en-US')} feed writes/s)`,
     );
   }
 } finally {

@@ -8,6 +8,7 @@ import { expandIncludes } from './include.js';
 import * as addManyModule from './add-many-n.js';
 import * as cacheAddModule from './cache-add-n.js';
 import * as cacheFillModule from './cache-fill-2.js';
+import * as clockReadModule from './clock-read-n.js';
 import * as commitModule from './commit-3.js';
 import * as indexedModule from './indexed-n.js';
 import * as lockModule from './lock-1.js';
@@ -88,6 +89,7 @@ describe('the scripts', () => {
       'add-many-n.ts': addManyModule,
       'cache-add-n.ts': cacheAddModule,
       'cache-fill-2.ts': cacheFillModule,
+      'clock-read-n.ts': clockReadModule,
       'commit-3.ts': commitModule,
       'indexed-n.ts': indexedModule,
       'lock-1.ts': lockModule,
@@ -117,6 +119,7 @@ describe('the scripts', () => {
       'sfAddManyV1',
       'sfCacheAddV1',
       'sfCacheFillV1',
+      'sfClockReadV1',
       'sfCommitV2',
       'sfIndexedV1',
       'sfLockV1',

@@ -2,6 +2,7 @@ import { RedisReplyError, type RedisOperationContext } from '../errors.js';
 import { type AddManySignature, addMany } from './add-many-n.js';
 import { type CacheAddSignature, cacheAdd } from './cache-add-n.js';
 import { type CacheFillSignature, cacheFill } from './cache-fill-2.js';
+import { type ClockReadSignature, clockRead } from './clock-read-n.js';
 import { type CommitSignature, commit } from './commit-3.js';
 import { fragments } from './fragments.js';
 import { type IndexedSignature, indexed } from './indexed-n.js';
@@ -29,6 +30,7 @@ export interface ScriptSignatures {
   indexed: IndexedSignature;
   cacheAdd: CacheAddSignature;
   cacheFill: CacheFillSignature;
+  clockRead: ClockReadSignature;
 }
 
 export type ScriptName = keyof ScriptSignatures;
@@ -59,6 +61,7 @@ export const scripts: { readonly [N in ScriptName]: LoadedScript<ScriptReply<N>>
   indexed: load(indexed),
   cacheAdd: load(cacheAdd),
   cacheFill: load(cacheFill),
+  clockRead: load(clockRead),
 };
 
 /** A script's raw reply, typed; a reply of another shape is a RedisReplyError. */

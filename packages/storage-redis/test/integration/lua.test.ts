@@ -188,6 +188,13 @@ for (const target of targets()) {
           1,
         );
         expect(await redis.zrange(cached, 0, -1)).toEqual(['x', 'y']);
+        // The activity clock's lookup: the ids of each shard hash, nil for never touched.
+        const [clockA, clockB] = [`${prefix}{lua}:clock:0`, `${prefix}{lua}:clock:1`];
+        await redis.hset(clockA, '7', '1000');
+        await redis.hset(clockB, '9', '2000');
+        expect(
+          await runner.script(context, 'clockRead', [clockA, clockB], [2, '7', '8', 1, '9']),
+        ).toEqual(['1000', null, '2000']);
 
         const expected = new Map(names.map((name) => [sha1(scripts[name].lua), name]));
         // EVALSHA names the script by the SHA of its source; EVAL (after NOSCRIPT) sends the source.
