@@ -389,31 +389,42 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     const context = { operation: 'timeline.filter', table: statements.table, key };
     const index = await indexer.ready();
     const session = this.#context.session;
-    const readIds = async (pair: IndexPair, slice: IdRange): Promise<string[]> => {
+    const results: T[] = [];
+    let skip = query.offset ?? 0;
+    // With one condition every index row is a match (but for a racing trim's leftover): read
+    // no more ids than the page still needs. With two, the other condition is checked on the
+    // rows, so read whole pages.
+    const single = Object.values(where).filter((value) => value !== undefined).length === 1;
+    const pageSize = () =>
+      !single || limit === null
+        ? FILTER_PAGE
+        : Math.min(FILTER_PAGE, Math.max(1, skip + limit - results.length));
+    const readIds = async (pair: IndexPair, slice: IdRange, size: number): Promise<string[]> => {
       const page = indexer.pageCql(index, slice, order);
       const found = await session.execute(
         page.cql,
-        [feedId, pair.dimension, pair.value, ...page.params, FILTER_PAGE],
-        { ...context, table: indexer.table.qualified, fetchSize: FILTER_PAGE },
+        [feedId, pair.dimension, pair.value, ...page.params, size],
+        { ...context, table: indexer.table.qualified, fetchSize: size },
       );
       return found.rows.map((row) => varintText(row.activity_id));
     };
     // The markers and the first index page of the best candidate in one round trip: a marked
     // feed (the usual case) pays no extra latency for the check.
     const candidates = indexer.candidates(where);
+    const firstSize = pageSize();
     const [marked, speculative] = await Promise.all([
       indexer.markers(feedId, context),
-      candidates[0] ? readIds(candidates[0], range) : undefined,
+      candidates[0] ? readIds(candidates[0], range, firstSize) : undefined,
     ]);
     const pair = candidates.find((candidate) => marked.has(candidate.dimension));
     let first = pair !== undefined && pair === candidates[0] ? speculative : undefined;
-    const results: T[] = [];
-    let skip = query.offset ?? 0;
     for (;;) {
       let ids: string[];
       let items: T[];
+      let size = FILTER_PAGE;
       if (pair) {
-        ids = first ?? (await readIds(pair, range));
+        size = first ? firstSize : pageSize();
+        ids = first ?? (await readIds(pair, range, size));
         first = undefined;
         items = [];
         if (ids.length > 0) {
@@ -440,7 +451,7 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
         results.push(item);
         if (limit !== null && results.length >= limit) return results;
       }
-      if (ids.length < FILTER_PAGE) return results;
+      if (ids.length < size) return results;
       const last: Bound = { id: ids[ids.length - 1]!, inclusive: false };
       range = idRange(query.filter, order === 'desc' ? { upper: last } : { lower: last });
       if (range.empty) return results;
