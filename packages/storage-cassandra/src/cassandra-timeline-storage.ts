@@ -91,7 +91,8 @@ interface Statements {
   containsId: string;
   /** Flat tables with indexes: the columns index values come from (`activity_id, verb`, or all). */
   valueColumns: string;
-  topManyValues: string;
+  /** The head of many feeds with the verb (the fanout's read with indexes). */
+  topManyVerbs: string;
   topValues: string;
   presentValues: string;
   presentManyValues: string;
@@ -153,7 +154,7 @@ function buildStatements(
     countAbove: `SELECT COUNT(*) AS n FROM ${t} WHERE feed_id = ? AND activity_id > ?`,
     containsId: `SELECT activity_id FROM ${t} WHERE feed_id = ? AND activity_id = ? LIMIT 1`,
     valueColumns,
-    topManyValues: `SELECT feed_id, ${valueColumns} FROM ${t} WHERE feed_id IN ? PER PARTITION LIMIT ? LIMIT ?`,
+    topManyVerbs: `SELECT feed_id, activity_id, verb FROM ${t} WHERE feed_id IN ? PER PARTITION LIMIT ? LIMIT ?`,
     topValues: `SELECT ${valueColumns} FROM ${t} WHERE feed_id = ? ORDER BY activity_id DESC LIMIT ?`,
     presentValues: `SELECT ${valueColumns} FROM ${t} WHERE feed_id = ? AND activity_id IN ?`,
     presentManyValues: `SELECT feed_id, ${valueColumns} FROM ${t} WHERE feed_id IN ? AND activity_id IN ? LIMIT ?`,
@@ -193,6 +194,38 @@ const FILTER_PAGE = 200;
 interface IndexHead {
   rows: types.Row[];
   empty: boolean;
+  /** Rows with every value column, by id, where `rows` hold only `activity_id, verb`. */
+  full?: Map<string, types.Row> | undefined;
+}
+
+/** What a trimmed flat write does to a feed whose newest `maxLength + 1` ids are `topIds`. */
+interface TrimPlan {
+  /** New rows (not among `topIds`) at or above the head's floor. */
+  candidates: EncodedRow[];
+  /** New rows below the head's floor: trimmed at once, unless present further down. */
+  below: EncodedRow[];
+  /** Everything at or below it is deleted; undefined when the feed stays within maxLength. */
+  boundary: string | undefined;
+  /** The candidates that stay (above the boundary): the rows written. */
+  kept: EncodedRow[];
+}
+
+function trimPlan(rows: readonly EncodedRow[], maxLength: number, topIds: string[]): TrimPlan {
+  const present = new Set(topIds);
+  const floor = topIds.length === maxLength + 1 ? topIds[topIds.length - 1] : undefined;
+  const fresh = rows.filter((row) => !present.has(row.key.activityId));
+  // Ids below everything read may be present further down; they would be trimmed at once anyway.
+  const below =
+    floor === undefined
+      ? []
+      : fresh.filter((row) => compareSerializationIds(row.key.activityId, floor) < 0);
+  const candidates = fresh.filter((row) => !below.includes(row));
+  const combined = sortDescending([...topIds, ...candidates.map((row) => row.key.activityId)]);
+  const boundary = combined.length > maxLength ? combined[maxLength] : undefined;
+  const kept = candidates.filter(
+    (row) => boundary === undefined || compareSerializationIds(row.key.activityId, boundary) > 0,
+  );
+  return { candidates, below, boundary, kept };
 }
 
 const ascii = /^[\x20-\x7e]*$/;
@@ -694,9 +727,9 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     const indexed = this.#indexer !== undefined;
     const headRows = new Map<string, types.Row[]>(feedIds.map((feedId) => [feedId, []]));
     const nonEmpty = new Set<string>();
-    // With indexes the head read also brings the columns index values come from (the rows a
-    // trim deletes need their index rows deleted), and one row more: a feed longer than
-    // maxLength + 1 (written with trim: false, or a smaller maxLength since) is read further.
+    // With indexes the head read also brings the verb (the rows a trim deletes need their
+    // index rows deleted), and one row more: a feed longer than maxLength + 1 (written with
+    // trim: false, or a smaller maxLength since) is read further.
     const fetch =
       maxLength === undefined
         ? {
@@ -705,7 +738,7 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
             per: rows.length,
           }
         : indexed
-          ? { cql: statements.topManyValues, last: maxLength + 2, per: maxLength + 2 }
+          ? { cql: statements.topManyVerbs, last: maxLength + 2, per: maxLength + 2 }
           : { cql: statements.topMany!, last: maxLength + 1, per: maxLength + 1 };
     // The LIMIT (every row the read can return) at most the page size keeps the read unpaged:
     // Cassandra then reads the partitions in parallel, where a paged read goes one by one.
@@ -730,6 +763,24 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       }
       for (const row of present?.rows ?? []) nonEmpty.add(String(row.feed_id));
     });
+    const wholeHeads = new Map<string, IndexHead>();
+    if (indexed && maxLength !== undefined) {
+      await forEachLimited(keys, keys.length, async (key, index) => {
+        const feedId = feedIds[index]!;
+        const rowsOfHead = headRows.get(feedId)!;
+        const head =
+          rowsOfHead.length < maxLength + 2
+            ? { rows: rowsOfHead, empty: rowsOfHead.length === 0 }
+            : await writes.run(() =>
+                this.#wholeHead(statements, key, feedId, rowsOfHead, maxLength),
+              );
+        wholeHeads.set(feedId, head);
+      });
+      if ((this.#indexer?.index.field ?? null) !== null)
+        await writes.run(() =>
+          this.#fieldsOfTrimmed(statements, context, wholeHeads, rows, maxLength),
+        );
+    }
     let added = 0;
     await forEachLimited(keys, keys.length, async (key, index) => {
       const feedId = feedIds[index]!;
@@ -740,13 +791,7 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
           return this.#writeFresh(statements, key, feedId, rows, new Set(ids), head);
         }
         if (!indexed) return this.#writeTrimmedFlat(statements, key, feedId, rows, maxLength, ids);
-        const head = await this.#wholeHead(
-          statements,
-          key,
-          feedId,
-          headRows.get(feedId)!,
-          maxLength,
-        );
+        const head = wholeHeads.get(feedId)!;
         return this.#writeTrimmedFlat(
           statements,
           key,
@@ -763,7 +808,55 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
   }
 
   /**
-   * The head of an indexed feed (its newest `maxLength + 2` rows, with index value columns),
+   * With a field indexed, the field values of the rows each feed's write will trim live in
+   * `extra_context`, which the head read leaves out (a fanout to full feeds would otherwise
+   * bring `maxLength + 2` whole rows per feed to delete one): one more read for the chunk,
+   * `feed_id IN ? AND activity_id IN ?` over the feeds that trim and the ids they trim, and
+   * those rows are kept in each head's `full`.
+   */
+  async #fieldsOfTrimmed(
+    statements: Statements,
+    context: RunOptions,
+    heads: Map<string, IndexHead>,
+    rows: EncodedRow[],
+    maxLength: number,
+  ): Promise<void> {
+    const wanted = new Map<string, Set<string>>();
+    const ids = new Set<string>();
+    for (const [feedId, head] of heads) {
+      const topIds = head.rows.slice(0, maxLength + 1).map((row) => varintText(row.activity_id));
+      const { boundary } = trimPlan(rows, maxLength, topIds);
+      if (boundary === undefined) continue;
+      const trimmed = new Set<string>();
+      // Rows past the first maxLength + 2 came from #wholeHead with every column already.
+      for (const row of head.rows.slice(0, maxLength + 2)) {
+        const id = varintText(row.activity_id);
+        if (compareSerializationIds(id, boundary) > 0) continue;
+        trimmed.add(id);
+        ids.add(id);
+      }
+      if (trimmed.size > 0) wanted.set(feedId, trimmed);
+    }
+    if (wanted.size === 0) return;
+    const feedIds = [...wanted.keys()];
+    const found = await this.#fetch(
+      statements.presentManyValues,
+      [feedIds, [...ids], feedIds.length * ids.size],
+      feedIds.length * ids.size,
+      context,
+    );
+    for (const row of found) {
+      const feedId = String(row.feed_id);
+      const id = varintText(row.activity_id);
+      if (!wanted.get(feedId)?.has(id)) continue;
+      const head = heads.get(feedId)!;
+      head.full ??= new Map();
+      head.full.set(id, row);
+    }
+  }
+
+  /**
+   * The head of an indexed feed (its newest `maxLength + 2` rows, ids and verbs),
    * completed with every older row when the feed holds more than `maxLength + 1` (then a trim
    * may delete rows the head did not bring, and their index rows must go too).
    */
@@ -878,20 +971,7 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
   ): Promise<number> {
     const session = this.#context.session;
     const context = { operation: 'timeline.add', table: statements.table, key };
-    const present = new Set(topIds);
-    const floor = topIds.length === maxLength + 1 ? topIds[topIds.length - 1] : undefined;
-    const fresh = rows.filter((row) => !present.has(row.key.activityId));
-    // Ids below everything read may be present further down; they would be trimmed at once anyway.
-    const below =
-      floor === undefined
-        ? []
-        : fresh.filter((row) => compareSerializationIds(row.key.activityId, floor) < 0);
-    const candidates = fresh.filter((row) => !below.includes(row));
-    const combined = sortDescending([...topIds, ...candidates.map((row) => row.key.activityId)]);
-    const boundary = combined.length > maxLength ? combined[maxLength] : undefined;
-    const kept = candidates.filter(
-      (row) => boundary === undefined || compareSerializationIds(row.key.activityId, boundary) > 0,
-    );
+    const { candidates, below, boundary, kept } = trimPlan(rows, maxLength, topIds);
     const writes: Statement[] = kept.map((row) => ({
       query: statements.insert,
       params: [feedId, ...row.values],
@@ -903,9 +983,9 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       const trimmed =
         boundary === undefined
           ? []
-          : head.rows.filter(
-              (row) => compareSerializationIds(varintText(row.activity_id), boundary) <= 0,
-            );
+          : head.rows
+              .filter((row) => compareSerializationIds(varintText(row.activity_id), boundary) <= 0)
+              .map((row) => head.full?.get(varintText(row.activity_id)) ?? row);
       writes.push(...(await this.#indexWrites(statements, key, feedId, kept, trimmed, head.empty)));
     }
     let added = candidates.length;
