@@ -22,6 +22,7 @@ import { CassandraActivityStorage } from './cassandra-activity-storage.js';
 import { CassandraActivityClock } from './cassandra-activity-clock.js';
 import { CassandraMarkerStorage } from './cassandra-marker-storage.js';
 import { CassandraTimelineStorage } from './cassandra-timeline-storage.js';
+import { TimelineIndexer } from './timeline-index.js';
 import { ActivityCodec } from './codec.js';
 import type { StorageContext, TableHandle } from './context.js';
 import {
@@ -31,6 +32,8 @@ import {
   quoted,
   aggregatedTableSpec,
   flatTableSpec,
+  indexTableName,
+  timelineIndexTableSpec,
   activityClockTableSpec,
   feedRebuildTableSpec,
   lockTableSpec,
@@ -216,7 +219,7 @@ interface RegisteredTable {
   spec: TableSpec;
   allowances: LayoutAllowances;
   timeline: boolean;
-  kind: TimelineTableKind | 'activities' | 'markers' | 'locks' | 'foreign-ids' | 'clock';
+  kind: TimelineTableKind | 'index' | 'activities' | 'markers' | 'locks' | 'foreign-ids' | 'clock';
 }
 
 /**
@@ -235,6 +238,7 @@ export const cassandraCapabilities: BackendCapabilities = defineCapabilities({
   atomicAggregatedWrites: 'cross-process',
   shared: true,
   foreignIds: true,
+  indexedFilters: true,
 });
 
 /**
@@ -409,7 +413,8 @@ export class CassandraStorage implements StorageBackend {
       }
       return existing.handle;
     }
-    const timeline = kind === 'flat' || kind === 'aggregated';
+    // Index tables are trimmed with their timelines: they get the timeline table options.
+    const timeline = kind === 'flat' || kind === 'aggregated' || kind === 'index';
     const handle = new LazyTable(this.keyspace, spec.name, () =>
       this.#autoSchema
         ? this.#schema.sync(spec, allowances, timeline)
@@ -438,7 +443,16 @@ export class CassandraStorage implements StorageBackend {
         : this.#register(aggregatedTableSpec(name), 'aggregated', {
             clusteringAlternatives: [['activity_id']],
           });
-    return new CassandraTimelineStorage<T>(this.#context, options, table);
+    const index = options.index;
+    const indexer =
+      kind === 'flat' && index && (index.verb || index.field !== null)
+        ? new TimelineIndexer(
+            index,
+            this.#register(timelineIndexTableSpec(indexTableName(name)), 'index'),
+            this.#session,
+          )
+        : undefined;
+    return new CassandraTimelineStorage<T>(this.#context, options, table, indexer);
   }
 
   /** One activity storage (the `sf_activities` table) shared by every feed of this backend. */

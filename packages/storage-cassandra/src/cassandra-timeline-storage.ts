@@ -13,11 +13,13 @@ import {
 } from '@sf/activity';
 import type {
   TimelineChange,
+  TimelineDimension,
   TimelineItem,
   TimelineKind,
   TimelineQuery,
   TimelineStorage,
   TimelineStorageOptions,
+  TimelineWhere,
   TimelineWriteOptions,
 } from '@sf/feeds';
 import cassandra from 'cassandra-driver';
@@ -30,7 +32,10 @@ import { idRange, sliceCql, sortDescending } from './query.js';
 import type { Bound, IdRange } from './query.js';
 import { idTypeOf } from './schema.js';
 import type { TableLayout } from './schema.js';
-import { forEachLimited } from '@sf/feeds/backend';
+import { forEachLimited, indexedValuesOf, isEmptyWhere, matchesWhere } from '@sf/feeds/backend';
+import type { TimelineIndex } from '@sf/feeds/backend';
+import { MARKER_DIMENSION } from './timeline-index.js';
+import type { IndexPair, TimelineIndexer } from './timeline-index.js';
 import type { RunOptions, Statement } from './session.js';
 
 /** Offsets up to this are skipped client-side; larger ones first read only keys up to the offset. */
@@ -84,10 +89,27 @@ interface Statements {
   count: string;
   countAbove: string;
   containsId: string;
+  /** Flat tables with indexes: the columns index values come from (`activity_id, verb`, or all). */
+  valueColumns: string;
+  /** The head of many feeds with the verb (the fanout's read with indexes). */
+  topManyVerbs: string;
+  topValues: string;
+  presentValues: string;
+  presentManyValues: string;
+  rowsBelow: string;
+  rowsAtOrBelow: string;
+  nonEmptyMany: string;
+  rowsByIds: string;
+  rowsOfFeed: string;
+  distinctFeeds: string;
   idTypes: { actor: 'int' | 'bigint'; object: 'int' | 'bigint'; target: 'int' | 'bigint' };
 }
 
-function buildStatements(layout: TableLayout, kind: 'flat' | 'aggregated'): Statements {
+function buildStatements(
+  layout: TableLayout,
+  kind: 'flat' | 'aggregated',
+  index?: TimelineIndex,
+): Statements {
   const t = layout.cql;
   const keyedByGroup = kind === 'aggregated' && layout.clustering.some((c) => c.name === 'group');
   const groupOrder = layout.clustering.find((c) => c.name === 'group')?.order ?? 'ASC';
@@ -95,6 +117,9 @@ function buildStatements(layout: TableLayout, kind: 'flat' | 'aggregated'): Stat
   const columns = flat
     ? 'activity_id, actor, verb, object, target, time, extra_context'
     : 'activity_id, "group", activities';
+  // The verb is a column; a field value needs the whole row decoded (extra_context's encoding
+  // depends on the format and on the activity).
+  const valueColumns = index && index.field !== null ? columns : 'activity_id, verb';
   return {
     layout,
     table: layout.qualified,
@@ -128,6 +153,17 @@ function buildStatements(layout: TableLayout, kind: 'flat' | 'aggregated'): Stat
     count: `SELECT COUNT(*) AS n FROM ${t} WHERE feed_id = ?`,
     countAbove: `SELECT COUNT(*) AS n FROM ${t} WHERE feed_id = ? AND activity_id > ?`,
     containsId: `SELECT activity_id FROM ${t} WHERE feed_id = ? AND activity_id = ? LIMIT 1`,
+    valueColumns,
+    topManyVerbs: `SELECT feed_id, activity_id, verb FROM ${t} WHERE feed_id IN ? PER PARTITION LIMIT ? LIMIT ?`,
+    topValues: `SELECT ${valueColumns} FROM ${t} WHERE feed_id = ? ORDER BY activity_id DESC LIMIT ?`,
+    presentValues: `SELECT ${valueColumns} FROM ${t} WHERE feed_id = ? AND activity_id IN ?`,
+    presentManyValues: `SELECT feed_id, ${valueColumns} FROM ${t} WHERE feed_id IN ? AND activity_id IN ? LIMIT ?`,
+    rowsBelow: `SELECT ${valueColumns} FROM ${t} WHERE feed_id = ? AND activity_id < ?`,
+    rowsAtOrBelow: `SELECT ${valueColumns} FROM ${t} WHERE feed_id = ? AND activity_id <= ?`,
+    nonEmptyMany: `SELECT feed_id, activity_id FROM ${t} WHERE feed_id IN ? PER PARTITION LIMIT 1 LIMIT ?`,
+    rowsByIds: `SELECT ${columns} FROM ${t} WHERE feed_id = ? AND activity_id IN ?`,
+    rowsOfFeed: `SELECT ${valueColumns} FROM ${t} WHERE feed_id = ?`,
+    distinctFeeds: `SELECT DISTINCT feed_id FROM ${t}`,
     idTypes: {
       actor: idTypeOf(layout, 'actor'),
       object: idTypeOf(layout, 'object'),
@@ -143,6 +179,53 @@ const keyString = (key: RowKey) =>
 interface EncodedRow {
   key: RowKey;
   values: unknown[];
+  /** Its index rows (flat timelines with `index`). */
+  pairs?: IndexPair[] | undefined;
+}
+
+/** Rows read or index rows kept per page of a filtered read (and per scan round trip). */
+const FILTER_PAGE = 200;
+
+/**
+ * What a flat write knows of a feed when it keeps indexes: the rows its head read returned (with
+ * the columns the index values come from), all of them when the feed is longer than the head,
+ * and whether the feed was empty (its first write marks it indexed).
+ */
+interface IndexHead {
+  rows: types.Row[];
+  empty: boolean;
+  /** Rows with every value column, by id, where `rows` hold only `activity_id, verb`. */
+  full?: Map<string, types.Row> | undefined;
+}
+
+/** What a trimmed flat write does to a feed whose newest `maxLength + 1` ids are `topIds`. */
+interface TrimPlan {
+  /** New rows (not among `topIds`) at or above the head's floor. */
+  candidates: EncodedRow[];
+  /** New rows below the head's floor: trimmed at once, unless present further down. */
+  below: EncodedRow[];
+  /** Everything at or below it is deleted; undefined when the feed stays within maxLength. */
+  boundary: string | undefined;
+  /** The candidates that stay (above the boundary): the rows written. */
+  kept: EncodedRow[];
+}
+
+function trimPlan(rows: readonly EncodedRow[], maxLength: number, topIds: string[]): TrimPlan {
+  const present = new Set(topIds);
+  const floor = topIds.length === maxLength + 1 ? topIds[topIds.length - 1] : undefined;
+  const fresh = rows.filter((row) => !present.has(row.key.activityId));
+  // Ids below everything read may be present further down; they would be trimmed at once anyway.
+  const below =
+    floor === undefined
+      ? []
+      : fresh.filter((row) => compareSerializationIds(row.key.activityId, floor) < 0);
+  const candidates = fresh.filter((row) => !below.includes(row));
+  const combined = sortDescending([...topIds, ...candidates.map((row) => row.key.activityId)]);
+  const boundary = combined.length > maxLength ? combined[maxLength] : undefined;
+  const kept = candidates.filter(
+    (row) => boundary === undefined || compareSerializationIds(row.key.activityId, boundary) > 0,
+  );
+  return { candidates, below, boundary, kept };
 }
 
 const ascii = /^[\x20-\x7e]*$/;
@@ -168,10 +251,18 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
   readonly #tableKind: 'flat' | 'aggregated';
   readonly #blobs: AggregatedBlobCodec<T> | undefined;
   readonly #keys = new WeakMap<object, RowKey>();
+  /** Flat timelines created with `index`: their index table. */
+  readonly #indexer: TimelineIndexer | undefined;
   #statements: Promise<Statements> | undefined;
 
-  constructor(context: StorageContext, options: TimelineStorageOptions<T>, table: TableHandle) {
+  constructor(
+    context: StorageContext,
+    options: TimelineStorageOptions<T>,
+    table: TableHandle,
+    indexer?: TimelineIndexer,
+  ) {
     this.name = options.name;
+    this.#indexer = options.kind === 'flat' ? indexer : undefined;
     this.kind = options.kind;
     this.table = table;
     this.#context = context;
@@ -185,7 +276,7 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
   async #ready(): Promise<Statements> {
     this.#statements ??= this.table
       .layout()
-      .then((layout) => buildStatements(layout, this.#tableKind))
+      .then((layout) => buildStatements(layout, this.#tableKind, this.#indexer?.index))
       .catch((error: unknown) => {
         this.#statements = undefined;
         throw error;
@@ -220,6 +311,7 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       const types = statements.idTypes;
       return {
         key: { activityId: fields.activityId },
+        pairs: this.#indexer?.pairsOf(item),
         values: [
           fields.activityId,
           idParameter(fields.actor, types.actor, 'actor', table),
@@ -298,7 +390,162 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
   // ---- reads ----------------------------------------------------------------------------------
 
   async get(key: string, query: TimelineQuery): Promise<T[]> {
+    if (!isEmptyWhere(query.where)) {
+      if (!this.#indexer) {
+        throw new InvalidArgumentError(
+          `feed ${this.name}: a query with \`where\` needs a flat timeline created with \`index\`, got ${JSON.stringify(query.where)}`,
+          { path: 'where', value: query.where },
+        );
+      }
+      return this.#filtered(key, query, query.where!);
+    }
     return this.#get(key, query);
+  }
+
+  /**
+   * A filtered page: through the index partition of one filtered dimension when the feed is
+   * marked indexed for it (`FILTER_PAGE` index rows per read, then their timeline rows by
+   * `activity_id IN ?`), else by scanning the timeline `FILTER_PAGE` rows per read. Either way
+   * the rows are decoded and checked against every condition of `where` (the other dimension
+   * of a two-dimension filter, and an index row whose entry a racing trim removed), and the
+   * offset counts matching entries only.
+   */
+  async #filtered(key: string, query: TimelineQuery, where: TimelineWhere): Promise<T[]> {
+    const statements = await this.#ready();
+    const indexer = this.#indexer!;
+    const feedId = this.#feedId(key);
+    const order = query.order ?? 'desc';
+    const limit = query.limit ?? null;
+    if (limit === 0) return [];
+    let range = idRange(query.filter);
+    if (range.empty) return [];
+    const context = { operation: 'timeline.filter', table: statements.table, key };
+    const index = await indexer.ready();
+    const session = this.#context.session;
+    const results: T[] = [];
+    let skip = query.offset ?? 0;
+    // With one condition every index row is a match (but for a racing trim's leftover): read
+    // no more ids than the page still needs. With two, the other condition is checked on the
+    // rows, so read whole pages.
+    const single = Object.values(where).filter((value) => value !== undefined).length === 1;
+    const pageSize = () =>
+      !single || limit === null
+        ? FILTER_PAGE
+        : Math.min(FILTER_PAGE, Math.max(1, skip + limit - results.length));
+    const readIds = async (pair: IndexPair, slice: IdRange, size: number): Promise<string[]> => {
+      const page = indexer.pageCql(index, slice, order);
+      const found = await session.execute(
+        page.cql,
+        [feedId, pair.dimension, pair.value, ...page.params, size],
+        { ...context, table: indexer.table.qualified, fetchSize: size },
+      );
+      return found.rows.map((row) => varintText(row.activity_id));
+    };
+    // The markers and the first index page of the best candidate in one round trip: a marked
+    // feed (the usual case) pays no extra latency for the check.
+    const candidates = indexer.candidates(where);
+    const firstSize = pageSize();
+    const [marked, speculative] = await Promise.all([
+      indexer.markers(feedId, context),
+      candidates[0] ? readIds(candidates[0], range, firstSize) : undefined,
+    ]);
+    const pair = candidates.find((candidate) => marked.has(candidate.dimension));
+    let first = pair !== undefined && pair === candidates[0] ? speculative : undefined;
+    for (;;) {
+      let ids: string[];
+      let items: T[];
+      let size = FILTER_PAGE;
+      if (pair) {
+        size = first ? firstSize : pageSize();
+        ids = first ?? (await readIds(pair, range, size));
+        first = undefined;
+        items = [];
+        if (ids.length > 0) {
+          const rows = await session.execute(statements.rowsByIds, [feedId, ids], {
+            ...context,
+            fetchSize: ids.length,
+          });
+          const byId = new Map(rows.rows.map((row) => [varintText(row.activity_id), row]));
+          for (const id of ids) {
+            const row = byId.get(id);
+            if (row) items.push(this.#decode(statements, key, row));
+          }
+        }
+      } else {
+        items = await this.#readRows(statements, key, feedId, range, order, 0, FILTER_PAGE);
+        ids = items.map((item) => this.#rowKey(statements, item).activityId);
+      }
+      for (const item of items) {
+        if (!matchesWhere(indexedValuesOf(item, indexer.index), where)) continue;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        results.push(item);
+        if (limit !== null && results.length >= limit) return results;
+      }
+      if (ids.length < size) return results;
+      const last: Bound = { id: ids[ids.length - 1]!, inclusive: false };
+      range = idRange(query.filter, order === 'desc' ? { upper: last } : { lower: last });
+      if (range.empty) return results;
+    }
+  }
+
+  /**
+   * Entries per value of an indexed dimension: one `SELECT value, COUNT(*) ... GROUP BY` over
+   * the feed's index rows of that dimension when the feed is marked indexed for it (Cassandra
+   * counts the rows; none leave the node), else a scan of the whole feed.
+   */
+  async countBy(key: string, dimension: TimelineDimension): Promise<Map<string, number>> {
+    const indexer = this.#indexer;
+    if (!indexer) {
+      throw new InvalidArgumentError(
+        `feed ${this.name}: countBy needs a flat timeline created with \`index\``,
+        { path: 'dimension', value: dimension },
+      );
+    }
+    const stored = indexer.dimensionOf(dimension);
+    const statements = await this.#ready();
+    const feedId = this.#feedId(key);
+    const context = { operation: 'timeline.countBy', table: statements.table, key };
+    const index = await indexer.ready();
+    const grouped = async () => {
+      const rows: Array<{ value: unknown; n: unknown }> = [];
+      for await (const row of this.#context.session.rows(index.countBy, [feedId, stored], {
+        ...context,
+        table: indexer.table.qualified,
+      }))
+        rows.push({ value: row.value, n: row.n });
+      return rows;
+    };
+    // The count runs alongside the marker read; it is used only when the feed is marked.
+    const [marked, rows] = await Promise.all([indexer.markers(feedId, context), grouped()]);
+    if (marked.has(stored)) return indexer.countOf(rows);
+    const counts = new Map<string, number>();
+    const items = await this.#readRows(statements, key, feedId, idRange(), 'desc', 0, null);
+    for (const item of items) {
+      const value = indexedValuesOf(item, indexer.index)[dimension];
+      if (value === undefined) continue;
+      counts.set(String(value), (counts.get(String(value)) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /**
+   * The index rows of a stored row read with `valueColumns`: the verb from its column, a field
+   * value from the decoded row. A row that cannot be decoded gives its verb row only: its field
+   * row (if any) then stays behind, which filtered reads skip (no timeline row) and `countBy`
+   * counts until `rebuildIndexes`.
+   */
+  #pairsOfRow(statements: Statements, key: string, row: types.Row): IndexPair[] {
+    const indexer = this.#indexer!;
+    if (indexer.index.field === null)
+      return indexer.pairsOfValues({ verb: integerOf(row.verb, 'verb') });
+    try {
+      return indexer.pairsOf(this.#decode(statements, key, row) as unknown as Activity);
+    } catch {
+      return indexer.pairsOfValues({ verb: integerOf(row.verb, 'verb') });
+    }
   }
 
   async #get(key: string, query: TimelineQuery, consistency?: number): Promise<T[]> {
@@ -434,7 +681,8 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     if (this.#tableKind === 'flat' && (maxLength === undefined || statements.topMany)) {
       const chunks: string[][] = [];
       // At most SINGLE_PAGE rows (or id combinations) per read.
-      const perFeed = maxLength === undefined ? encoded.length : maxLength + 1;
+      const perFeed =
+        maxLength === undefined ? encoded.length : maxLength + (this.#indexer ? 2 : 1);
       const size = Math.max(1, Math.min(FEEDS_PER_READ, Math.floor(SINGLE_PAGE / perFeed)));
       for (let i = 0; i < unique.length; i += size) chunks.push(unique.slice(i, i + size));
       await forEachLimited(chunks, writes.limit, async (chunk) => {
@@ -476,37 +724,181 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       key: keys.length === 1 ? keys[0] : `${keys[0]} and ${keys.length - 1} other feed(s)`,
     };
     const heads = new Map<string, string[]>(feedIds.map((feedId) => [feedId, []]));
+    const indexed = this.#indexer !== undefined;
+    const headRows = new Map<string, types.Row[]>(feedIds.map((feedId) => [feedId, []]));
+    const nonEmpty = new Set<string>();
+    // With indexes the head read also brings the verb (the rows a trim deletes need their
+    // index rows deleted), and one row more: a feed longer than maxLength + 1 (written with
+    // trim: false, or a smaller maxLength since) is read further.
     const fetch =
       maxLength === undefined
         ? {
-            cql: statements.presentMany!,
+            cql: indexed ? statements.presentManyValues : statements.presentMany!,
             last: rows.map((row) => row.key.activityId),
             per: rows.length,
           }
-        : { cql: statements.topMany!, last: maxLength + 1, per: maxLength + 1 };
+        : indexed
+          ? { cql: statements.topManyVerbs, last: maxLength + 2, per: maxLength + 2 }
+          : { cql: statements.topMany!, last: maxLength + 1, per: maxLength + 1 };
     // The LIMIT (every row the read can return) at most the page size keeps the read unpaged:
     // Cassandra then reads the partitions in parallel, where a paged read goes one by one.
     const limit = feedIds.length * fetch.per;
     await writes.run(async () => {
-      const result = await this.#context.session.execute(fetch.cql, [feedIds, fetch.last, limit], {
-        ...context,
-        fetchSize: limit,
-      });
-      for (const row of result.rows)
-        heads.get(String(row.feed_id))?.push(varintText(row.activity_id));
+      const session = this.#context.session;
+      const [result, present] = await Promise.all([
+        session.execute(fetch.cql, [feedIds, fetch.last, limit], { ...context, fetchSize: limit }),
+        // Without maxLength the read says which items are present, not whether a feed is empty:
+        // an indexed feed's first write marks it, so ask (one row per feed, same round trip).
+        indexed && maxLength === undefined
+          ? session.execute(statements.nonEmptyMany, [feedIds, feedIds.length], {
+              ...context,
+              fetchSize: feedIds.length,
+            })
+          : undefined,
+      ]);
+      for (const row of result.rows) {
+        const feedId = String(row.feed_id);
+        heads.get(feedId)?.push(varintText(row.activity_id));
+        headRows.get(feedId)?.push(row);
+      }
+      for (const row of present?.rows ?? []) nonEmpty.add(String(row.feed_id));
     });
+    const wholeHeads = new Map<string, IndexHead>();
+    if (indexed && maxLength !== undefined) {
+      await forEachLimited(keys, keys.length, async (key, index) => {
+        const feedId = feedIds[index]!;
+        const rowsOfHead = headRows.get(feedId)!;
+        const head =
+          rowsOfHead.length < maxLength + 2
+            ? { rows: rowsOfHead, empty: rowsOfHead.length === 0 }
+            : await writes.run(() =>
+                this.#wholeHead(statements, key, feedId, rowsOfHead, maxLength),
+              );
+        wholeHeads.set(feedId, head);
+      });
+      if ((this.#indexer?.index.field ?? null) !== null)
+        await writes.run(() =>
+          this.#fieldsOfTrimmed(statements, context, wholeHeads, rows, maxLength),
+        );
+    }
     let added = 0;
     await forEachLimited(keys, keys.length, async (key, index) => {
       const feedId = feedIds[index]!;
       const ids = heads.get(feedId)!;
-      const count = await writes.run(() =>
-        maxLength === undefined
-          ? this.#writeFresh(statements, key, feedId, rows, new Set(ids))
-          : this.#writeTrimmedFlat(statements, key, feedId, rows, maxLength, ids),
-      );
+      const count = await writes.run(async () => {
+        if (maxLength === undefined) {
+          const head = indexed ? { rows: [], empty: !nonEmpty.has(feedId) } : undefined;
+          return this.#writeFresh(statements, key, feedId, rows, new Set(ids), head);
+        }
+        if (!indexed) return this.#writeTrimmedFlat(statements, key, feedId, rows, maxLength, ids);
+        const head = wholeHeads.get(feedId)!;
+        return this.#writeTrimmedFlat(
+          statements,
+          key,
+          feedId,
+          rows,
+          maxLength,
+          head.rows.slice(0, maxLength + 1).map((row) => varintText(row.activity_id)),
+          head,
+        );
+      });
       added += count;
     });
     return added;
+  }
+
+  /**
+   * With a field indexed, the field values of the rows each feed's write will trim live in
+   * `extra_context`, which the head read leaves out (a fanout to full feeds would otherwise
+   * bring `maxLength + 2` whole rows per feed to delete one): one more read for the chunk,
+   * `feed_id IN ? AND activity_id IN ?` over the feeds that trim and the ids they trim, and
+   * those rows are kept in each head's `full`.
+   */
+  async #fieldsOfTrimmed(
+    statements: Statements,
+    context: RunOptions,
+    heads: Map<string, IndexHead>,
+    rows: EncodedRow[],
+    maxLength: number,
+  ): Promise<void> {
+    const wanted = new Map<string, Set<string>>();
+    const ids = new Set<string>();
+    for (const [feedId, head] of heads) {
+      const topIds = head.rows.slice(0, maxLength + 1).map((row) => varintText(row.activity_id));
+      const { boundary } = trimPlan(rows, maxLength, topIds);
+      if (boundary === undefined) continue;
+      const trimmed = new Set<string>();
+      // Rows past the first maxLength + 2 came from #wholeHead with every column already.
+      for (const row of head.rows.slice(0, maxLength + 2)) {
+        const id = varintText(row.activity_id);
+        if (compareSerializationIds(id, boundary) > 0) continue;
+        trimmed.add(id);
+        ids.add(id);
+      }
+      if (trimmed.size > 0) wanted.set(feedId, trimmed);
+    }
+    if (wanted.size === 0) return;
+    const feedIds = [...wanted.keys()];
+    const found = await this.#fetch(
+      statements.presentManyValues,
+      [feedIds, [...ids], feedIds.length * ids.size],
+      feedIds.length * ids.size,
+      context,
+    );
+    for (const row of found) {
+      const feedId = String(row.feed_id);
+      const id = varintText(row.activity_id);
+      if (!wanted.get(feedId)?.has(id)) continue;
+      const head = heads.get(feedId)!;
+      head.full ??= new Map();
+      head.full.set(id, row);
+    }
+  }
+
+  /**
+   * The head of an indexed feed (its newest `maxLength + 2` rows, ids and verbs),
+   * completed with every older row when the feed holds more than `maxLength + 1` (then a trim
+   * may delete rows the head did not bring, and their index rows must go too).
+   */
+  async #wholeHead(
+    statements: Statements,
+    key: string,
+    feedId: string,
+    rows: types.Row[],
+    maxLength: number,
+  ): Promise<IndexHead> {
+    if (rows.length < maxLength + 2) return { rows, empty: rows.length === 0 };
+    const rest: types.Row[] = [];
+    for await (const row of this.#context.session.rows(
+      statements.rowsBelow,
+      [feedId, varintText(rows[rows.length - 1]!.activity_id)],
+      { operation: 'timeline.add', table: statements.table, key },
+    ))
+      rest.push(row);
+    return { rows: [...rows, ...rest], empty: false };
+  }
+
+  /** The index statements of a write: rows written, rows deleted, and the markers of a first write. */
+  async #indexWrites(
+    statements: Statements,
+    key: string,
+    feedId: string,
+    written: readonly EncodedRow[],
+    deleted: readonly types.Row[],
+    empty: boolean,
+  ): Promise<Statement[]> {
+    const indexer = this.#indexer;
+    if (!indexer) return [];
+    const index = await indexer.ready();
+    const out: Statement[] = [];
+    for (const row of deleted) {
+      const id = varintText(row.activity_id);
+      out.push(...indexer.deletesOf(index, feedId, id, this.#pairsOfRow(statements, key, row)));
+    }
+    for (const row of written)
+      out.push(...indexer.insertsOf(index, feedId, row.key.activityId, row.pairs ?? []));
+    if (empty) out.push(...indexer.markersOf(index, feedId));
+    return out;
   }
 
   /** Writes the rows whose id is not in `present`; returns how many. */
@@ -516,12 +908,21 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     feedId: string,
     rows: EncodedRow[],
     present: Set<string>,
+    head?: IndexHead,
   ): Promise<number> {
     const fresh = rows.filter((row) => !present.has(row.key.activityId));
-    await this.#context.session.writePartition(
-      fresh.map((row) => ({ query: statements.insert, params: [feedId, ...row.values] })),
-      { operation: 'timeline.add', table: statements.table, key },
-    );
+    const writes: Statement[] = fresh.map((row) => ({
+      query: statements.insert,
+      params: [feedId, ...row.values],
+    }));
+    // Index rows share the feed's partition key: one batch, one mutation per replica.
+    if (head && fresh.length > 0)
+      writes.push(...(await this.#indexWrites(statements, key, feedId, fresh, [], head.empty)));
+    await this.#context.session.writePartition(writes, {
+      operation: 'timeline.add',
+      table: statements.table,
+      key,
+    });
     return fresh.length;
   }
 
@@ -537,14 +938,20 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     rows: EncodedRow[],
     maxLength: number,
   ): Promise<number> {
-    const top = await this.#context.session.execute(statements.top, [feedId, maxLength + 1], {
-      operation: 'timeline.add',
-      table: statements.table,
-      key,
-      fetchSize: maxLength + 1,
-    });
-    const topIds = top.rows.map((row) => varintText(row.activity_id));
-    return this.#writeTrimmedFlat(statements, key, feedId, rows, maxLength, topIds);
+    const indexed = this.#indexer !== undefined;
+    const per = maxLength + (indexed ? 2 : 1);
+    const top = await this.#context.session.execute(
+      indexed ? statements.topValues : statements.top,
+      [feedId, per],
+      { operation: 'timeline.add', table: statements.table, key, fetchSize: per },
+    );
+    if (!indexed) {
+      const topIds = top.rows.map((row) => varintText(row.activity_id));
+      return this.#writeTrimmedFlat(statements, key, feedId, rows, maxLength, topIds);
+    }
+    const head = await this.#wholeHead(statements, key, feedId, top.rows, maxLength);
+    const topIds = head.rows.slice(0, maxLength + 1).map((row) => varintText(row.activity_id));
+    return this.#writeTrimmedFlat(statements, key, feedId, rows, maxLength, topIds, head);
   }
 
   /**
@@ -560,28 +967,27 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     rows: EncodedRow[],
     maxLength: number,
     topIds: string[],
+    head?: IndexHead,
   ): Promise<number> {
     const session = this.#context.session;
     const context = { operation: 'timeline.add', table: statements.table, key };
-    const present = new Set(topIds);
-    const floor = topIds.length === maxLength + 1 ? topIds[topIds.length - 1] : undefined;
-    const fresh = rows.filter((row) => !present.has(row.key.activityId));
-    // Ids below everything read may be present further down; they would be trimmed at once anyway.
-    const below =
-      floor === undefined
-        ? []
-        : fresh.filter((row) => compareSerializationIds(row.key.activityId, floor) < 0);
-    const candidates = fresh.filter((row) => !below.includes(row));
-    const combined = sortDescending([...topIds, ...candidates.map((row) => row.key.activityId)]);
-    const boundary = combined.length > maxLength ? combined[maxLength] : undefined;
-    const writes: Statement[] = candidates
-      .filter(
-        (row) =>
-          boundary === undefined || compareSerializationIds(row.key.activityId, boundary) > 0,
-      )
-      .map((row) => ({ query: statements.insert, params: [feedId, ...row.values] }));
+    const { candidates, below, boundary, kept } = trimPlan(rows, maxLength, topIds);
+    const writes: Statement[] = kept.map((row) => ({
+      query: statements.insert,
+      params: [feedId, ...row.values],
+    }));
     if (boundary !== undefined)
       writes.push(...this.#trimFrom(statements, feedId, { activityId: boundary }));
+    if (head) {
+      // The trim deletes every row at or below the boundary: the head holds them all.
+      const trimmed =
+        boundary === undefined
+          ? []
+          : head.rows
+              .filter((row) => compareSerializationIds(varintText(row.activity_id), boundary) <= 0)
+              .map((row) => head.full?.get(varintText(row.activity_id)) ?? row);
+      writes.push(...(await this.#indexWrites(statements, key, feedId, kept, trimmed, head.empty)));
+    }
     let added = candidates.length;
     if (below.length > 0) {
       // Before the write: its trim deletes those rows, and they would then count as new.
@@ -657,34 +1063,155 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
         key: chunk.length === 1 ? chunk[0] : `${chunk[0]} and ${chunk.length - 1} other feed(s)`,
       };
       const limit = feedIds.length * ids.length;
-      const held = new Map<string, string[]>();
+      const held = new Map<string, types.Row[]>();
       await writes.run(async () => {
+        // With indexes, the old rows' value columns: an update that changes a verb or the
+        // field's value moves the entry's index rows in the same batch.
         const result = await this.#context.session.execute(
-          statements.presentMany!,
+          this.#indexer ? statements.presentManyValues : statements.presentMany!,
           [feedIds, ids, limit],
           { ...context, fetchSize: limit },
         );
         for (const row of result.rows) {
           const feedId = String(row.feed_id);
           const list = held.get(feedId) ?? [];
-          list.push(varintText(row.activity_id));
+          list.push(row);
           held.set(feedId, list);
         }
       });
       await forEachLimited([...held], writes.limit, async ([feedId, present]) => {
-        await writes.run(() =>
-          this.#context.session.writePartition(
-            present.map((id) => ({
-              query: statements.insert,
-              params: [feedId, ...rows.get(id)!.values],
-            })),
-            { ...context, key: keyOf.get(feedId) },
-          ),
-        );
+        const key = keyOf.get(feedId)!;
+        const batch: Statement[] = [];
+        for (const old of present) {
+          const row = rows.get(varintText(old.activity_id))!;
+          batch.push({ query: statements.insert, params: [feedId, ...row.values] });
+          if (this.#indexer)
+            batch.push(...(await this.#indexMoves(statements, key, feedId, old, row)));
+        }
+        await writes.run(() => this.#context.session.writePartition(batch, { ...context, key }));
         replaced += present.length;
       });
     });
     return replaced;
+  }
+
+  /**
+   * The index statements of an update in place: the old row's index rows the new version no
+   * longer has are deleted, the new version's written (an upsert: idempotent on a retry).
+   */
+  async #indexMoves(
+    statements: Statements,
+    key: string,
+    feedId: string,
+    old: types.Row,
+    row: EncodedRow,
+  ): Promise<Statement[]> {
+    const indexer = this.#indexer!;
+    const index = await indexer.ready();
+    const next = row.pairs ?? [];
+    const same = (a: IndexPair, b: IndexPair) => a.dimension === b.dimension && a.value === b.value;
+    // Never a delete and an insert of the same index row in one batch: a delete wins a tie.
+    const gone = this.#pairsOfRow(statements, key, old).filter(
+      (pair) => !next.some((other) => same(pair, other)),
+    );
+    return [
+      ...indexer.deletesOf(index, feedId, row.key.activityId, gone),
+      ...indexer.insertsOf(index, feedId, row.key.activityId, next),
+    ];
+  }
+
+  /**
+   * Brings the indexes of feeds in line with their timelines and marks them indexed: for feeds
+   * written before the definition declared `index` (or a dimension of it), whose filtered reads
+   * and counts scan the timeline until then. Per feed: one read of its index rows, then one of
+   * its timeline rows (value columns), then one batch deleting the index rows no entry has and
+   * writing the missing ones and the markers. `keys` omitted: every feed of the table under this
+   * storage's key prefix (a `SELECT DISTINCT feed_id` over the whole table: a maintenance job).
+   * Safe to run again; see the README for writes racing it. Returns feeds and index rows changed.
+   */
+  async rebuildIndexes(
+    keys?: readonly string[],
+  ): Promise<{ feeds: number; added: number; removed: number }> {
+    const indexer = this.#indexer;
+    if (!indexer) {
+      throw new InvalidArgumentError(
+        `feed ${this.name}: rebuildIndexes needs a flat timeline created with \`index\``,
+        { path: 'index', value: undefined },
+      );
+    }
+    const statements = await this.#ready();
+    const session = this.#context.session;
+    const total = { feeds: 0, added: 0, removed: 0 };
+    const rebuild = async (key: string) => {
+      const feedId = this.#feedId(key);
+      const index = await indexer.ready();
+      const context = { operation: 'timeline.rebuildIndexes', table: statements.table, key };
+      // The index before the timeline: an entry a fanout adds in between is then either in
+      // both reads or in the timeline's only (written again, idempotent), never deleted.
+      const existing = new Map<string, IndexPair & { id: string }>();
+      for await (const row of session.rows(index.rowsOfFeed, [feedId], {
+        ...context,
+        table: indexer.table.qualified,
+      })) {
+        const entry = {
+          dimension: String(row.dimension),
+          value: String(row.value),
+          id: varintText(row.activity_id),
+        };
+        existing.set(`${entry.dimension}\u0000${entry.value}\u0000${entry.id}`, entry);
+      }
+      const wanted = new Map<string, IndexPair & { id: string }>();
+      for await (const row of session.rows(statements.rowsOfFeed, [feedId], context)) {
+        const id = varintText(row.activity_id);
+        for (const pair of this.#pairsOfRow(statements, key, row))
+          wanted.set(`${pair.dimension}\u0000${pair.value}\u0000${id}`, { ...pair, id });
+      }
+      const writes: Statement[] = [];
+      let removed = 0;
+      let added = 0;
+      for (const [name, entry] of existing) {
+        if (entry.dimension === MARKER_DIMENSION) {
+          if (indexer.dimensions.includes(entry.value)) continue;
+        } else if (wanted.has(name)) continue;
+        writes.push(...indexer.deletesOf(index, feedId, entry.id, [entry]));
+        removed++;
+      }
+      for (const [name, entry] of wanted) {
+        if (existing.has(name)) continue;
+        writes.push(...indexer.insertsOf(index, feedId, entry.id, [entry]));
+        added++;
+      }
+      writes.push(...indexer.markersOf(index, feedId));
+      await session.writePartition(writes, context);
+      total.feeds++;
+      total.added += added;
+      total.removed += removed;
+    };
+    const writes = this.#context.writes;
+    if (keys) {
+      await forEachLimited([...new Set(keys)], writes.limit, (key) =>
+        writes.run(() => rebuild(key)),
+      );
+      return total;
+    }
+    const prefix = this.#context.keyPrefix;
+    let batch: string[] = [];
+    const flush = async () => {
+      const keysOfBatch = batch;
+      batch = [];
+      await forEachLimited(keysOfBatch, writes.limit, (key) => writes.run(() => rebuild(key)));
+    };
+    for await (const row of session.rows(statements.distinctFeeds, [], {
+      operation: 'timeline.rebuildIndexes',
+      table: statements.table,
+    })) {
+      const feedId = String(row.feed_id);
+      if (!feedId.startsWith(prefix) || feedId.length === prefix.length) continue;
+      batch.push(feedId.slice(prefix.length));
+      if (batch.length >= 100) await flush();
+    }
+    await flush();
+    return total;
   }
 
   async removeIds(key: string, ids: readonly string[]): Promise<number> {
@@ -702,13 +1229,19 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
       const context = { operation: 'timeline.remove', table: statements.table, key };
       const count = await writes.run(async () => {
         const found = await this.#context.session.execute(
-          statements.present,
+          this.#indexer ? statements.presentValues : statements.present,
           [feedId, unique],
           context,
         );
         if (found.rows.length === 0) return 0;
         const present = [...new Set(found.rows.map((row) => varintText(row.activity_id)))];
-        await this.#context.session.execute(statements.deleteIds, [feedId, present], context);
+        await this.#context.session.writePartition(
+          [
+            { query: statements.deleteIds, params: [feedId, present] },
+            ...(await this.#indexWrites(statements, key, feedId, [], found.rows, false)),
+          ],
+          context,
+        );
         return found.rows.length;
       });
       removed += count;
@@ -718,11 +1251,19 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
 
   async delete(key: string): Promise<void> {
     const statements = await this.#ready();
-    await this.#context.session.execute(statements.deletePartition, [this.#feedId(key)], {
+    const feedId = this.#feedId(key);
+    await this.#context.session.writePartition(await this.#deleteFeed(statements, feedId), {
       operation: 'timeline.delete',
       table: statements.table,
       key,
     });
+  }
+
+  /** The feed's partition delete, and its index partition's (markers included) with indexes. */
+  async #deleteFeed(statements: Statements, feedId: string): Promise<Statement[]> {
+    const writes: Statement[] = [{ query: statements.deletePartition, params: [feedId] }];
+    if (this.#indexer) writes.push(this.#indexer.deleteFeed(await this.#indexer.ready(), feedId));
+    return writes;
   }
 
   async trim(key: string, maxLength: number): Promise<void> {
@@ -744,7 +1285,7 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     const session = this.#context.session;
     const context = { operation: 'timeline.trim', table: statements.table, key, consistency };
     if (maxLength <= 0) {
-      await session.execute(statements.deletePartition, [feedId], context);
+      await session.writePartition(await this.#deleteFeed(statements, feedId), context);
       return;
     }
     const top = await session.execute(statements.top, [feedId, maxLength + 1], {
@@ -753,7 +1294,19 @@ export class CassandraTimelineStorage<T extends TimelineItem> implements Timelin
     });
     if (top.rows.length <= maxLength) return;
     const boundary = this.#keyOf(statements, top.rows[maxLength]!);
-    await session.writePartition(this.#trimFrom(statements, feedId, boundary), context);
+    const writes = this.#trimFrom(statements, feedId, boundary);
+    if (this.#indexer) {
+      // The rows the range delete removes, with their value columns, for their index rows.
+      const trimmed: types.Row[] = [];
+      for await (const row of session.rows(
+        statements.rowsAtOrBelow,
+        [feedId, boundary.activityId],
+        context,
+      ))
+        trimmed.push(row);
+      writes.push(...(await this.#indexWrites(statements, key, feedId, [], trimmed, false)));
+    }
+    await session.writePartition(writes, context);
   }
 
   async modify(

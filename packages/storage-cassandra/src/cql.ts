@@ -143,6 +143,42 @@ export function foreignIdTableSpec(name: string): TableSpec {
   };
 }
 
+/**
+ * The write-time indexes of a flat timeline table (`index: { verb, field }`): one row per
+ * (entry, indexed dimension), in a partition keyed by the same `feed_id` as the timeline's, so a
+ * feed's timeline rows and index rows share a token and one batch is one mutation per replica.
+ * Clustered by dimension (`verb`, `field:<name>`, or `#indexed` for the markers), value, then
+ * `activity_id DESC` as the timeline: a filtered page is one slice, a count one `GROUP BY`.
+ */
+export function timelineIndexTableSpec(name: string): TableSpec {
+  return {
+    name,
+    partitionKey: [{ name: 'feed_id', type: 'ascii' }],
+    clustering: [
+      { name: 'dimension', type: 'ascii', order: 'ASC' },
+      { name: 'value', type: 'text', order: 'ASC' },
+      { name: 'activity_id', type: 'varint', order: 'DESC' },
+    ],
+    columns: [],
+  };
+}
+
+/**
+ * The index table of a timeline table: `<table>_idx`, or, when that passes CQL's 48 characters,
+ * the table's first 35 characters, `_idx_` and 8 hex digits of a hash of the whole name (two
+ * long names sharing a prefix still get two tables).
+ */
+export function indexTableName(table: string): string {
+  const plain = `${table}_idx`;
+  if (plain.length <= 48) return plain;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < table.length; i++) {
+    hash ^= table.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `${table.slice(0, 35)}_idx_${hash.toString(16).padStart(8, '0')}`;
+}
+
 /** Notification markers: both lists of a feed in one row, with a version for compare-and-set. */
 export function markerTableSpec(name: string): TableSpec {
   return {
