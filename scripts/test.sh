@@ -15,6 +15,7 @@ cleanup() {
     case "$service" in
       redis-cluster) scripts/redis-cluster.sh stop || true ;;
       cassandra) scripts/cassandra.sh stop || true ;;
+      cassandra-cluster) scripts/cassandra.sh cluster stop || true ;;
       postgres) scripts/postgres.sh stop || true ;;
     esac
   done
@@ -71,7 +72,15 @@ if [ "${SF_CASSANDRA_CLUSTER:-}" = "1" ]; then
   # Opt-in: three Cassandra nodes take minutes to start (the cluster is stopped again if the run
   # started it). Drill 5 kills one of them during a fanout: `pnpm drill drill-5`.
   echo "--- cassandra cluster (3 nodes, replication factor 3): conformance suite"
+  # Started once for the three suites below (each suite stops only a cluster it started itself).
+  if ! scripts/cassandra.sh cluster status >/dev/null 2>&1; then
+    started+=(cassandra-cluster)
+    scripts/cassandra.sh cluster start
+  fi
   pnpm --filter @sf/storage-cassandra test:cluster
+  echo "--- cassandra cluster: the stream server (QUORUM, node 3 stopped and started) and Pinstream"
+  pnpm --filter @sf/stream-server test:cluster
+  pnpm --filter @sf/pinterest-example test:cluster
 fi
 echo "--- packed install: every package packed, installed with npm outside the workspace, README examples run"
 node test/packed-install/run.mjs

@@ -4,10 +4,35 @@ import { InvalidArgumentError } from '@sf/activity';
 export const STORAGE_MODES = ['memory', 'redis', 'cassandra', 'postgres'] as const;
 export type StorageMode = (typeof STORAGE_MODES)[number];
 
+/** A CQL consistency level of plain reads and writes (`@sf/storage-cassandra`'s `consistency`). */
+export const CASSANDRA_CONSISTENCIES = [
+  'ANY',
+  'ONE',
+  'TWO',
+  'THREE',
+  'QUORUM',
+  'ALL',
+  'LOCAL_QUORUM',
+  'EACH_QUORUM',
+  'LOCAL_ONE',
+] as const;
+export type CassandraConsistency = (typeof CASSANDRA_CONSISTENCIES)[number];
+
 export interface CassandraConfig {
+  /** Seed nodes, `host` or `host:port` (one port for all: the driver reaches the others on it). */
   contactPoints: string[];
   localDataCenter: string;
   keyspace: string;
+  /**
+   * Replication of the keyspace when the app creates it: `{ class: 'SimpleStrategy',
+   * replication_factor: 3 }` or `{ class: 'NetworkTopologyStrategy', dc1: 3 }` (default: one copy).
+   */
+  replication?: Readonly<Record<string, string | number>>;
+  /**
+   * Reads and writes of the feeds; absent: the storage's default, QUORUM when the keyspace keeps
+   * more than one copy (LOCAL_QUORUM with NetworkTopologyStrategy), ONE for one copy.
+   */
+  consistency?: CassandraConsistency;
 }
 
 export interface PostgresConfig {
@@ -134,6 +159,116 @@ export function postgresFromEnv(env: Record<string, string | undefined>): Postgr
   return { url, schema, ...(feedCache ? { feedCache } : {}) };
 }
 
+/** Cassandra's rule for keyspace names, lower case so they never need quoting. */
+const KEYSPACE_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
+const CONTACT_POINT_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/;
+const DATA_CENTER_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function copiesOf(name: string, raw: string): number {
+  const copies = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(copies >= 1 && copies <= 100))
+    throw new ConfigError(
+      `${name} must give 1 to 100 copies (3, or dc1:3,dc2:2), got ${JSON.stringify(raw)}`,
+      { path: name, value: raw },
+    );
+  return copies;
+}
+
+/**
+ * The Cassandra settings of the environment, checked (cassandra mode): contact points
+ * (`CASSANDRA_CONTACT_POINTS`, each `host` or `host:port`, `CASSANDRA_PORT` for those without),
+ * `CASSANDRA_LOCAL_DC`, `SF_CASSANDRA_KEYSPACE`, `SF_CASSANDRA_REPLICATION` (`3`: SimpleStrategy
+ * with 3 copies; `dc1:3,dc2:2`: NetworkTopologyStrategy) and `SF_CASSANDRA_CONSISTENCY`.
+ */
+export function cassandraFromEnv(env: Record<string, string | undefined>): CassandraConfig {
+  const port = env.CASSANDRA_PORT || undefined;
+  if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535))
+    throw new ConfigError(
+      `CASSANDRA_PORT must be a port from 1 to 65535, got ${JSON.stringify(port)}`,
+      {
+        path: 'CASSANDRA_PORT',
+        value: port,
+      },
+    );
+  const raw = env.CASSANDRA_CONTACT_POINTS || defaultConfig.cassandra.contactPoints.join(',');
+  const contactPoints = raw
+    .split(',')
+    .map((point) => point.trim())
+    .filter(Boolean)
+    .map((point) => (port && !point.includes(':') ? `${point}:${port}` : point));
+  const ports = new Set<string>();
+  for (const point of contactPoints) {
+    const match = CONTACT_POINT_PATTERN.exec(point);
+    if (!match || (match[2] !== undefined && !(Number(match[2]) >= 1 && Number(match[2]) <= 65535)))
+      throw new ConfigError(
+        `CASSANDRA_CONTACT_POINTS: each must be host or host:port, got ${JSON.stringify(point)}`,
+        { path: 'CASSANDRA_CONTACT_POINTS', value: point },
+      );
+    ports.add(match[2] ?? '9042');
+  }
+  if (contactPoints.length === 0 || ports.size > 1)
+    throw new ConfigError(
+      `CASSANDRA_CONTACT_POINTS must list at least one node, all on one port (the driver reaches the nodes it discovers on it), got ${JSON.stringify(raw)}`,
+      { path: 'CASSANDRA_CONTACT_POINTS', value: raw },
+    );
+  const localDataCenter = env.CASSANDRA_LOCAL_DC || defaultConfig.cassandra.localDataCenter;
+  if (!DATA_CENTER_PATTERN.test(localDataCenter))
+    throw new ConfigError(
+      `CASSANDRA_LOCAL_DC must be a data center name (letters, digits, _ . -), got ${JSON.stringify(localDataCenter)}`,
+      { path: 'CASSANDRA_LOCAL_DC', value: localDataCenter },
+    );
+  const keyspace = env.SF_CASSANDRA_KEYSPACE || defaultConfig.cassandra.keyspace;
+  if (!KEYSPACE_PATTERN.test(keyspace))
+    throw new ConfigError(
+      `SF_CASSANDRA_KEYSPACE must be a lower-case letter then up to 47 lower-case letters, digits or _, got ${JSON.stringify(keyspace)}`,
+      { path: 'SF_CASSANDRA_KEYSPACE', value: keyspace },
+    );
+  const config: CassandraConfig = { contactPoints, localDataCenter, keyspace };
+  const replication = env.SF_CASSANDRA_REPLICATION?.trim() || undefined;
+  let copies = 1;
+  if (replication !== undefined) {
+    if (/^\d+$/.test(replication)) {
+      copies = copiesOf('SF_CASSANDRA_REPLICATION', replication);
+      config.replication = { class: 'SimpleStrategy', replication_factor: copies };
+    } else {
+      const centers: Record<string, number> = {};
+      for (const entry of replication.split(',')) {
+        const [center, count, extra] = entry.split(':').map((part) => part.trim());
+        if (
+          !center ||
+          !DATA_CENTER_PATTERN.test(center) ||
+          count === undefined ||
+          extra !== undefined
+        )
+          throw new ConfigError(
+            `SF_CASSANDRA_REPLICATION must be a number of copies (3) or data center:copies pairs (dc1:3,dc2:2), got ${JSON.stringify(replication)}`,
+            { path: 'SF_CASSANDRA_REPLICATION', value: replication },
+          );
+        centers[center] = copiesOf('SF_CASSANDRA_REPLICATION', count);
+      }
+      copies = Math.max(...Object.values(centers));
+      config.replication = { class: 'NetworkTopologyStrategy', ...centers };
+    }
+  }
+  const consistency = env.SF_CASSANDRA_CONSISTENCY?.trim() || undefined;
+  if (consistency !== undefined) {
+    const level = CASSANDRA_CONSISTENCIES.find((name) => name === consistency.toUpperCase());
+    if (!level)
+      throw new ConfigError(
+        `SF_CASSANDRA_CONSISTENCY must be one of ${CASSANDRA_CONSISTENCIES.join(', ')}, got ${JSON.stringify(consistency)}`,
+        { path: 'SF_CASSANDRA_CONSISTENCY', value: consistency },
+      );
+    const needed = level === 'TWO' ? 2 : level === 'THREE' ? 3 : 1;
+    if (needed > copies)
+      throw new ConfigError(
+        `SF_CASSANDRA_CONSISTENCY ${level} needs ${needed} copies, but the keyspace keeps ${copies} (SF_CASSANDRA_REPLICATION)`,
+        { path: 'SF_CASSANDRA_CONSISTENCY', value: consistency },
+      );
+    config.consistency = level;
+  }
+  return config;
+}
+
 /** The runtime configuration from environment variables (see the README's table). */
 export function configFromEnv(
   env: Record<string, string | undefined> = process.env,
@@ -151,6 +286,15 @@ export function configFromEnv(
     .map((point) => point.trim())
     .filter(Boolean)
     .map((point) => (cassandraPort && !point.includes(':') ? `${point}:${cassandraPort}` : point));
+  // Checked in cassandra mode only, as the PostgreSQL settings: the other modes do not use them.
+  const cassandra =
+    storage === 'cassandra'
+      ? cassandraFromEnv(env)
+      : {
+          contactPoints,
+          localDataCenter: env.CASSANDRA_LOCAL_DC || defaultConfig.cassandra.localDataCenter,
+          keyspace: env.SF_CASSANDRA_KEYSPACE || defaultConfig.cassandra.keyspace,
+        };
   return {
     storage: storage as StorageMode,
     redisUrl: env.REDIS_URL || defaultConfig.redisUrl,
@@ -164,11 +308,7 @@ export function configFromEnv(
       ((days) => (days === undefined ? undefined : days * 24 * 3600 * 1000))(
         positiveInt(env, 'SF_INACTIVE_DAYS'),
       ),
-    cassandra: {
-      contactPoints,
-      localDataCenter: env.CASSANDRA_LOCAL_DC || defaultConfig.cassandra.localDataCenter,
-      keyspace: env.SF_CASSANDRA_KEYSPACE || defaultConfig.cassandra.keyspace,
-    },
+    cassandra,
     // Checked in postgres mode only: the other modes do not use these variables.
     postgres:
       storage === 'postgres'

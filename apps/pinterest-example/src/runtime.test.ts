@@ -47,6 +47,68 @@ describe('configuration', () => {
     expect(() => configFromEnv({ SF_FANOUT_CHUNK_SIZE: '0' })).toThrow(/SF_FANOUT_CHUNK_SIZE/);
   });
 
+  it('reads a Cassandra cluster: per-host ports, replication and consistency (cassandra mode)', () => {
+    expect(
+      configFromEnv({
+        SF_STORAGE: 'cassandra',
+        CASSANDRA_CONTACT_POINTS: '127.0.0.1:9242, 127.0.0.2:9242,127.0.0.3:9242',
+        SF_CASSANDRA_REPLICATION: '3',
+        SF_CASSANDRA_CONSISTENCY: 'quorum',
+        SF_CASSANDRA_KEYSPACE: 'pins_cluster',
+      }).cassandra,
+    ).toEqual({
+      contactPoints: ['127.0.0.1:9242', '127.0.0.2:9242', '127.0.0.3:9242'],
+      localDataCenter: 'datacenter1',
+      keyspace: 'pins_cluster',
+      replication: { class: 'SimpleStrategy', replication_factor: 3 },
+      consistency: 'QUORUM',
+    });
+    expect(
+      configFromEnv({
+        SF_STORAGE: 'cassandra',
+        CASSANDRA_CONTACT_POINTS: 'a,b',
+        CASSANDRA_PORT: '9243',
+        SF_CASSANDRA_REPLICATION: 'eu:3,us:2',
+      }).cassandra,
+    ).toEqual({
+      contactPoints: ['a:9243', 'b:9243'],
+      localDataCenter: 'datacenter1',
+      keyspace: 'pinterest_example',
+      replication: { class: 'NetworkTopologyStrategy', eu: 3, us: 2 },
+    });
+    // Unset: one copy, and the storage's default consistency (ONE for one copy).
+    expect(configFromEnv({ SF_STORAGE: 'cassandra' }).cassandra).toEqual({
+      contactPoints: ['127.0.0.1'],
+      localDataCenter: 'datacenter1',
+      keyspace: 'pinterest_example',
+    });
+    const refused = (env: Record<string, string>, path: string) => {
+      let error: unknown;
+      try {
+        configFromEnv({ SF_STORAGE: 'cassandra', ...env });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ path, code: 'SF_PINTEREST_CONFIG' });
+      expect((error as Error).message).toContain(path);
+    };
+    refused({ CASSANDRA_CONTACT_POINTS: ' , ' }, 'CASSANDRA_CONTACT_POINTS');
+    refused({ CASSANDRA_CONTACT_POINTS: 'a:9042,b:9242' }, 'CASSANDRA_CONTACT_POINTS');
+    refused({ CASSANDRA_CONTACT_POINTS: 'a b' }, 'CASSANDRA_CONTACT_POINTS');
+    refused({ CASSANDRA_PORT: '99999' }, 'CASSANDRA_PORT');
+    refused({ CASSANDRA_LOCAL_DC: 'dc 1' }, 'CASSANDRA_LOCAL_DC');
+    refused({ SF_CASSANDRA_KEYSPACE: 'Pins-1' }, 'SF_CASSANDRA_KEYSPACE');
+    refused({ SF_CASSANDRA_REPLICATION: '0' }, 'SF_CASSANDRA_REPLICATION');
+    refused({ SF_CASSANDRA_REPLICATION: 'three' }, 'SF_CASSANDRA_REPLICATION');
+    refused({ SF_CASSANDRA_REPLICATION: 'dc1:3:1' }, 'SF_CASSANDRA_REPLICATION');
+    refused({ SF_CASSANDRA_CONSISTENCY: 'STRONG' }, 'SF_CASSANDRA_CONSISTENCY');
+    refused({ SF_CASSANDRA_CONSISTENCY: 'LOCAL_SERIAL' }, 'SF_CASSANDRA_CONSISTENCY');
+    refused({ SF_CASSANDRA_CONSISTENCY: 'THREE' }, 'SF_CASSANDRA_CONSISTENCY');
+    // Other modes do not read these variables, so they do not refuse them either.
+    expect(() => configFromEnv({ SF_CASSANDRA_CONSISTENCY: 'STRONG' })).not.toThrow();
+  });
+
   it('reads the Redis feed cache of the postgres mode (SF_FEED_CACHE)', () => {
     expect(configFromEnv({ SF_STORAGE: 'postgres' }).postgres.feedCache).toBeUndefined();
     expect(

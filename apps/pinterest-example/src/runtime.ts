@@ -278,13 +278,15 @@ async function cassandraRuntime(config: RuntimeConfig): Promise<Runtime> {
     contactPoints: config.cassandra.contactPoints,
     localDataCenter: config.cassandra.localDataCenter,
     keyspace: config.cassandra.keyspace,
+    ...(config.cassandra.replication ? { replication: config.cassandra.replication } : {}),
+    ...(config.cassandra.consistency ? { consistency: config.cassandra.consistency } : {}),
     keyPrefix: config.keyPrefix,
     connectTimeout: 15_000,
   });
   const runtime = buildRuntime({
     config,
     describe: {
-      storage: `Cassandra (keyspace ${config.cassandra.keyspace} at ${config.cassandra.contactPoints.join(', ')}) for home, grouped and user feeds; Redis for notifications`,
+      storage: `Cassandra (keyspace ${config.cassandra.keyspace} at ${config.cassandra.contactPoints.join(', ')}, consistency ${String(cassandra.consistency)}) for home, grouped and user feeds; Redis for notifications`,
       queue: `BullMQ (prefix ${config.queuePrefix})`,
     },
     store,

@@ -1,5 +1,6 @@
 import type { StorageBackend } from '@sf/feeds';
 import { jsonFormat } from '@sf/serializers';
+import type { CassandraStorage } from '@sf/storage-cassandra';
 import { memoryStorage } from '@sf/storage-memory';
 import { postgresStorage } from '@sf/storage-postgres';
 import type { PostgresStorage } from '@sf/storage-postgres';
@@ -8,7 +9,7 @@ import { tieredStorage } from '@sf/storage-tiered';
 import type { TieredStorage } from '@sf/storage-tiered';
 import { Cluster, Redis } from 'ioredis';
 import type pg from 'pg';
-import type { ServerConfig } from './config.js';
+import type { CassandraStorageConfig, ServerConfig } from './config.js';
 import { feedSchema } from './config/storage.js';
 import { Verbs } from './feeds/activity-json.js';
 import { MemoryFollowStore, RedisFollowStore } from './feeds/follow-store.js';
@@ -40,11 +41,14 @@ export interface BackendOptions {
 }
 
 /**
- * The storage of every tenant: items, feeds and follow graphs on memory, Redis or PostgreSQL.
+ * The storage of every tenant: items, feeds and follow graphs on memory, Redis or PostgreSQL,
+ * or feeds on Cassandra with items and follows on Redis.
  * With Redis, tenant `t` owns `<prefix>{t}:items:*` (its items, in one cluster slot),
  * `<prefix>t:feeds:*` (its feeds, activities and markers) and `<prefix>t:graph:*` (its
  * follows); tenant ids have neither `:` nor braces, so no tenant's keys can fall under another's
  * prefix. With PostgreSQL, every row of the configured schema has the tenant id first in its key.
+ * With Cassandra, tenant `t`'s feed rows (and markers, locks, activity clock) have keys starting
+ * with `<prefix>t:feeds:`, in tables shared by the tenants (one per feed name).
  */
 export class Backend {
   readonly config: ServerConfig;
@@ -54,11 +58,16 @@ export class Backend {
   readonly postgres: pg.Pool | null;
   readonly #ownsRedis: boolean;
   readonly #tenants = new Map<string, Tenant>();
-  /** PostgreSQL: each configured tenant's feed storage (its own schema), made ready by start(). */
-  readonly #feedStorages = new Map<string, PostgresStorage>();
+  /**
+   * PostgreSQL: each configured tenant's feed storage (its own schema); Cassandra: each tenant's
+   * (its own key prefix). Made ready by start().
+   */
+  readonly #feedStorages = new Map<string, PostgresStorage | CassandraStorage>();
   /** PostgreSQL with `feedCache`: each tenant's Redis cache in front of its feed storage. */
   readonly #tieredStorages = new Map<string, TieredStorage>();
   #cacheRedis: Redis | null = null;
+  /** Cassandra: a query through the first tenant's client (health checks). */
+  #cassandraProbe: (() => Promise<void>) | null = null;
   readonly #onFanoutError: (error: unknown) => void;
 
   constructor(options: BackendOptions) {
@@ -73,6 +82,13 @@ export class Backend {
       this.redis = options.redis ?? connect(storage.url, storage.clusterNodes);
       this.postgres = null;
       this.items = redisItemStore({ redis: this.redis, keyPrefix: storage.keyPrefix ?? '' });
+    } else if (config.storage.type === 'cassandra') {
+      // Items and follows in Redis (small, indexed records), feeds in Cassandra (start()).
+      const storage = config.storage;
+      this.#ownsRedis = !options.redis;
+      this.redis = options.redis ?? connect(storage.redis.url, storage.redis.clusterNodes);
+      this.postgres = null;
+      this.items = redisItemStore({ redis: this.redis, keyPrefix: storage.keyPrefix });
     } else if (config.storage.type === 'postgres') {
       const storage = config.storage;
       this.#ownsRedis = false;
@@ -97,6 +113,7 @@ export class Backend {
    * Tenants come from the config (file and environment) only, so all are known here.
    */
   async start(): Promise<void> {
+    if (this.config.storage.type === 'cassandra') return this.#startCassandra(this.config.storage);
     const pool = this.postgres;
     if (!pool) return;
     await createSchema(pool, this.#schema());
@@ -131,16 +148,57 @@ export class Backend {
     }
   }
 
+  /**
+   * Cassandra: one storage per configured tenant (a key prefix of its own; each has its own
+   * driver client, as a storage reconnects its client after a failed connect), every tenant's
+   * feeds defined on it, then the keyspace and the tables created if missing. The tables are
+   * named after the feeds, the same for every tenant, so one tenant's storage creates them all.
+   */
+  async #startCassandra(config: CassandraStorageConfig): Promise<void> {
+    if (this.config.feeds.length === 0) return;
+    // Loaded in this mode only: the other storages never load the Cassandra driver.
+    const { cassandraStorage } = await import('@sf/storage-cassandra');
+    const format = jsonFormat({ verbRegistry: this.verbs.registry });
+    for (const tenant of this.config.tenants) {
+      this.#feedStorages.set(
+        tenant.id,
+        cassandraStorage({
+          contactPoints: config.contactPoints,
+          localDataCenter: config.localDataCenter,
+          keyspace: config.keyspace,
+          replication: config.replication,
+          ...(config.consistency ? { consistency: config.consistency } : {}),
+          keyPrefix: `${config.keyPrefix}${tenant.id}:feeds:`,
+          format,
+          // Actor, object and target ids up to Number.MAX_SAFE_INTEGER, as the other storages take.
+          idType: 'bigint',
+        }),
+      );
+      this.tenant(tenant.id);
+    }
+    const first = this.#feedStorages.values().next().value as CassandraStorage | undefined;
+    if (!first) return;
+    await first.syncSchema();
+    this.#cassandraProbe = async () => {
+      await first.client.execute('SELECT release_version FROM system.local', [], {
+        readTimeout: 5000,
+      });
+    };
+  }
+
   #schema(): string {
     return this.config.storage.type === 'postgres' ? (this.config.storage.schema ?? '') : '';
   }
 
-  get storageName(): 'memory' | 'redis' | 'postgres' {
-    return this.items.name;
+  get storageName(): 'memory' | 'redis' | 'postgres' | 'cassandra' {
+    return this.config.storage.type;
   }
 
   #prefix(): string {
-    return this.config.storage.type === 'redis' ? (this.config.storage.keyPrefix ?? '') : '';
+    const storage = this.config.storage;
+    return storage.type === 'redis' || storage.type === 'cassandra'
+      ? (storage.keyPrefix ?? '')
+      : '';
   }
 
   /** The tenant's stores (created on first use). Callers pass authenticated tenant ids only. */
@@ -152,7 +210,13 @@ export class Backend {
       const format = jsonFormat({ verbRegistry: this.verbs.registry });
       let storage: StorageBackend;
       let follows: FollowStore;
-      if (this.redis) {
+      if (this.config.storage.type === 'cassandra') {
+        const prepared = this.#feedStorages.get(id);
+        // Authenticated tenant ids are configured ones, prepared by start().
+        if (!prepared) throw new Error(`tenant ${id} has no feed storage: was start() called?`);
+        storage = prepared;
+        follows = new RedisFollowStore(this.redis!, `${this.#prefix()}${id}:graph:`);
+      } else if (this.redis) {
         storage = redisStorage({
           redis: this.redis,
           keyPrefix: `${this.#prefix()}${id}:feeds:`,
@@ -187,6 +251,7 @@ export class Backend {
   /** Throws when the storage does not answer. */
   async ping(): Promise<void> {
     if (this.redis) await this.redis.ping();
+    await this.#cassandraProbe?.();
     const pool = this.postgres;
     if (pool) await postgresCall('ping', () => pool.query('SELECT 1'));
   }

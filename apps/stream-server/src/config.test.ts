@@ -268,3 +268,159 @@ describe('postgres storage', () => {
     ).toThrow(expect.objectContaining({ path: 'POSTGRES_URL' }));
   });
 });
+
+describe('cassandra storage', () => {
+  it('parses contact points, data center, keyspace, replication and consistency, with defaults', () => {
+    expect(parseConfig({ storage: { type: 'cassandra' } }).storage).toEqual({
+      type: 'cassandra',
+      contactPoints: ['127.0.0.1'],
+      localDataCenter: 'datacenter1',
+      keyspace: 'sf_stream_server',
+      replication: { class: 'SimpleStrategy', replication_factor: 1 },
+      keyPrefix: 'sf:stream:',
+      redis: {},
+    });
+    expect(
+      parseConfig({
+        storage: {
+          type: 'cassandra',
+          contactPoints: ['127.0.0.1:9242', '127.0.0.2:9242', '127.0.0.3:9242'],
+          localDataCenter: 'dc-1',
+          keyspace: 'feeds',
+          replication: 3,
+          consistency: 'quorum',
+          keyPrefix: 'app:',
+          redis: { url: 'redis://10.0.0.5:6379' },
+        },
+      }).storage,
+    ).toEqual({
+      type: 'cassandra',
+      contactPoints: ['127.0.0.1:9242', '127.0.0.2:9242', '127.0.0.3:9242'],
+      localDataCenter: 'dc-1',
+      keyspace: 'feeds',
+      replication: { class: 'SimpleStrategy', replication_factor: 3 },
+      consistency: 'QUORUM',
+      keyPrefix: 'app:',
+      redis: { url: 'redis://10.0.0.5:6379' },
+    });
+    expect(
+      parseConfig({
+        storage: {
+          type: 'cassandra',
+          replication: { class: 'NetworkTopologyStrategy', eu: 3, us: '2' },
+          consistency: 'LOCAL_QUORUM',
+          redis: { clusterNodes: ['127.0.0.1:7000'] },
+        },
+      }).storage,
+    ).toMatchObject({
+      replication: { class: 'NetworkTopologyStrategy', eu: 3, us: 2 },
+      consistency: 'LOCAL_QUORUM',
+      redis: { clusterNodes: ['127.0.0.1:7000'] },
+    });
+  });
+
+  it.each([
+    [{ contactPoints: [] }, 'storage.contactPoints', []],
+    [{ contactPoints: '' }, 'storage.contactPoints', ''],
+    [{ contactPoints: ['a b'] }, 'storage.contactPoints', 'a b'],
+    [{ contactPoints: ['h:0'] }, 'storage.contactPoints', 'h:0'],
+    [{ contactPoints: ['h:70000'] }, 'storage.contactPoints', 'h:70000'],
+    [{ contactPoints: ['a:9042', 'b:9242'] }, 'storage.contactPoints', ['a:9042', 'b:9242']],
+    [{ localDataCenter: '' }, 'storage.localDataCenter', ''],
+    [{ keyspace: 'Feeds' }, 'storage.keyspace', 'Feeds'],
+    [{ keyspace: '1feeds' }, 'storage.keyspace', '1feeds'],
+    [{ keyspace: 'k'.repeat(49) }, 'storage.keyspace', 'k'.repeat(49)],
+    [{ replication: 0 }, 'storage.replication', 0],
+    [{ replication: 'three' }, 'storage.replication', 'three'],
+    [
+      { replication: { class: 'SimpleStrategy' } },
+      'storage.replication.replication_factor',
+      undefined,
+    ],
+    [
+      { replication: { class: 'SimpleStrategy', replication_factor: 1.5 } },
+      'storage.replication.replication_factor',
+      1.5,
+    ],
+    [
+      { replication: { class: 'SimpleStrategy', replication_factor: 3, dc1: 3 } },
+      'storage.replication',
+      'dc1',
+    ],
+    [{ replication: { class: 'NetworkTopologyStrategy' } }, 'storage.replication', undefined],
+    [{ replication: { class: 'NetworkTopologyStrategy', dc1: -1 } }, 'storage.replication.dc1', -1],
+    [{ replication: { class: 'LocalStrategy' } }, 'storage.replication.class', 'LocalStrategy'],
+    [{ consistency: 'MOST' }, 'storage.consistency', 'MOST'],
+    [{ consistency: 'LOCAL_SERIAL' }, 'storage.consistency', 'LOCAL_SERIAL'],
+    [{ consistency: 1 }, 'storage.consistency', 1],
+    [{ consistency: 'THREE', replication: 2 }, 'storage.consistency', 'THREE'],
+    [{ keyPrefix: 'a{b}' }, 'storage.keyPrefix', 'a{b}'],
+    [{ redis: 'redis://x' }, 'storage.redis', 'redis://x'],
+    [{ redis: { url: 'http://x' } }, 'storage.redis.url', 'http://x'],
+    [{ redis: { clusterNodes: ['x'] } }, 'storage.redis.clusterNodes', ['x']],
+    [{ url: 'redis://x' }, 'storage', 'url'],
+  ])('refuses %j with a ConfigError naming %s', (fields, path, value) => {
+    let error: unknown;
+    try {
+      parseConfig({ storage: { type: 'cassandra', ...fields } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ path, code: 'SF_STREAM_SERVER_CONFIG' });
+    if (value !== undefined)
+      expect((error as ConfigError & { value: unknown }).value).toEqual(value);
+    expect((error as Error).message).toContain(`config ${path}:`);
+  });
+
+  it('takes STREAM_SERVER_STORAGE=cassandra and the CASSANDRA_* variables from the environment', () => {
+    const config = applyEnvironment(parseConfig({}), {
+      STREAM_SERVER_STORAGE: 'cassandra',
+      CASSANDRA_CONTACT_POINTS: '127.0.0.1:9242, 127.0.0.2:9242,127.0.0.3:9242',
+      CASSANDRA_LOCAL_DC: 'datacenter1',
+      CASSANDRA_KEYSPACE: 'cluster_feeds',
+      CASSANDRA_REPLICATION: '3',
+      CASSANDRA_CONSISTENCY: 'QUORUM',
+      REDIS_URL: 'redis://127.0.0.1:6380',
+    });
+    expect(config.storage).toEqual({
+      type: 'cassandra',
+      contactPoints: ['127.0.0.1:9242', '127.0.0.2:9242', '127.0.0.3:9242'],
+      localDataCenter: 'datacenter1',
+      keyspace: 'cluster_feeds',
+      replication: { class: 'SimpleStrategy', replication_factor: 3 },
+      consistency: 'QUORUM',
+      keyPrefix: 'sf:stream:',
+      redis: { url: 'redis://127.0.0.1:6380' },
+    });
+    // The file's storage is kept; the variables only change what they name.
+    const kept = applyEnvironment(
+      parseConfig({ storage: { type: 'cassandra', keyspace: 'mine', replication: 3 } }),
+      { CASSANDRA_REPLICATION: 'dc1:3,dc2:2', REDIS_CLUSTER_NODES: '127.0.0.1:7000' },
+    ).storage;
+    expect(kept).toMatchObject({
+      keyspace: 'mine',
+      replication: { class: 'NetworkTopologyStrategy', dc1: 3, dc2: 2 },
+      redis: { clusterNodes: ['127.0.0.1:7000'] },
+    });
+    const refused = (env: Record<string, string>, path: string) =>
+      expect(() =>
+        applyEnvironment(
+          parseConfig({ storage: { type: 'cassandra', consistency: 'THREE', replication: 3 } }),
+          env,
+        ),
+      ).toThrow(expect.objectContaining({ path, code: 'SF_STREAM_SERVER_CONFIG' }));
+    refused({ CASSANDRA_CONTACT_POINTS: ' , ' }, 'CASSANDRA_CONTACT_POINTS');
+    refused({ CASSANDRA_CONTACT_POINTS: 'a:9042,b:9242' }, 'CASSANDRA_CONTACT_POINTS');
+    refused({ CASSANDRA_LOCAL_DC: 'dc 1' }, 'CASSANDRA_LOCAL_DC');
+    refused({ CASSANDRA_KEYSPACE: 'my-feeds' }, 'CASSANDRA_KEYSPACE');
+    refused({ CASSANDRA_REPLICATION: '0' }, 'CASSANDRA_REPLICATION');
+    refused({ CASSANDRA_REPLICATION: 'dc1=3' }, 'CASSANDRA_REPLICATION');
+    refused({ CASSANDRA_CONSISTENCY: 'STRONG' }, 'CASSANDRA_CONSISTENCY');
+    // The file's THREE no longer fits a replication of one copy from the environment.
+    refused({ CASSANDRA_REPLICATION: '1' }, 'storage.consistency');
+    expect(() =>
+      applyEnvironment(parseConfig({}), { STREAM_SERVER_STORAGE: 'cassandras' }),
+    ).toThrow(/memory, redis, postgres or cassandra/);
+  });
+});

@@ -2,13 +2,24 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from './error.js';
 import { hashKey, parseApiKey, parseConfig, tenantPattern } from './parse.js';
-import { checkFeedSchemas, checkPostgresUrl, parseFeedCache, parseStorage } from './storage.js';
+import {
+  checkDataCenter,
+  checkFeedSchemas,
+  checkKeyspace,
+  checkPostgresUrl,
+  parseConsistency,
+  parseContactPoints,
+  parseFeedCache,
+  parseReplication,
+  parseStorage,
+} from './storage.js';
 import type { Access, ServerConfig } from './types.js';
 
 /**
  * Applies the environment: HOST, PORT, REDIS_URL, REDIS_CLUSTER_NODES, POSTGRES_URL,
- * STREAM_SERVER_STORAGE (`memory` | `redis` | `postgres`) and STREAM_SERVER_API_KEYS (`tenant:access:key,...`, adding tenants as
- * needed).
+ * STREAM_SERVER_STORAGE (`memory` | `redis` | `postgres` | `cassandra`), the CASSANDRA_*
+ * variables of the cassandra storage (CONTACT_POINTS, LOCAL_DC, KEYSPACE, REPLICATION,
+ * CONSISTENCY) and STREAM_SERVER_API_KEYS (`tenant:access:key,...`, adding tenants as needed).
  */
 export function applyEnvironment(
   config: ServerConfig,
@@ -37,9 +48,12 @@ export function applyEnvironment(
     else if (storageType === 'postgres')
       next.storage =
         next.storage.type === 'postgres' ? next.storage : parseStorage({ type: 'postgres' });
+    else if (storageType === 'cassandra')
+      next.storage =
+        next.storage.type === 'cassandra' ? next.storage : parseStorage({ type: 'cassandra' });
     else
       throw new ConfigError(
-        `STREAM_SERVER_STORAGE must be memory, redis or postgres, got ${JSON.stringify(storageType)}`,
+        `STREAM_SERVER_STORAGE must be memory, redis, postgres or cassandra, got ${JSON.stringify(storageType)}`,
         { path: 'STREAM_SERVER_STORAGE', value: storageType },
       );
   }
@@ -73,6 +87,37 @@ export function applyEnvironment(
     if (env.REDIS_URL) storage.url = env.REDIS_URL;
     if (env.REDIS_CLUSTER_NODES)
       storage.clusterNodes = env.REDIS_CLUSTER_NODES.split(',')
+        .map((node) => node.trim())
+        .filter(Boolean);
+    next.storage = storage;
+  }
+  if (next.storage.type === 'cassandra') {
+    const storage = { ...next.storage, redis: { ...next.storage.redis } };
+    const set = (name: string): string | undefined =>
+      env[name] !== undefined && env[name] !== '' ? env[name] : undefined;
+    const points = set('CASSANDRA_CONTACT_POINTS');
+    if (points !== undefined)
+      storage.contactPoints = parseContactPoints('CASSANDRA_CONTACT_POINTS', points);
+    const dc = set('CASSANDRA_LOCAL_DC');
+    if (dc !== undefined) storage.localDataCenter = checkDataCenter('CASSANDRA_LOCAL_DC', dc);
+    const keyspace = set('CASSANDRA_KEYSPACE');
+    if (keyspace !== undefined) storage.keyspace = checkKeyspace('CASSANDRA_KEYSPACE', keyspace);
+    const replication = set('CASSANDRA_REPLICATION');
+    if (replication !== undefined)
+      storage.replication = parseReplication('CASSANDRA_REPLICATION', replication);
+    const consistency = set('CASSANDRA_CONSISTENCY');
+    if (consistency !== undefined)
+      storage.consistency = parseConsistency(
+        'CASSANDRA_CONSISTENCY',
+        consistency,
+        storage.replication,
+      );
+    else if (storage.consistency !== undefined && replication !== undefined)
+      // The file's level against the environment's replication (THREE on one copy never answers).
+      parseConsistency('storage.consistency', storage.consistency, storage.replication);
+    if (env.REDIS_URL) storage.redis.url = env.REDIS_URL;
+    if (env.REDIS_CLUSTER_NODES)
+      storage.redis.clusterNodes = env.REDIS_CLUSTER_NODES.split(',')
         .map((node) => node.trim())
         .filter(Boolean);
     next.storage = storage;

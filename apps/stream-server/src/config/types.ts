@@ -92,7 +92,49 @@ export type StorageConfig =
        * the truth. STREAM_SERVER_FEED_CACHE=redis turns it on.
        */
       feedCache?: { url?: string; keyPrefix?: string; maxLength?: number };
-    };
+    }
+  | CassandraStorageConfig;
+
+/** A CQL consistency level of reads and writes (`@sf/storage-cassandra`'s `consistency`). */
+export type CassandraConsistency =
+  'ANY' | 'ONE' | 'TWO' | 'THREE' | 'QUORUM' | 'ALL' | 'LOCAL_QUORUM' | 'EACH_QUORUM' | 'LOCAL_ONE';
+
+/**
+ * The keyspace's replication: `{ class: 'SimpleStrategy', replication_factor: 3 }` or
+ * `{ class: 'NetworkTopologyStrategy', dc1: 3, dc2: 2 }` (copies per data center).
+ */
+export type CassandraReplication =
+  | { class: 'SimpleStrategy'; replication_factor: number }
+  | { class: 'NetworkTopologyStrategy'; [dataCenter: string]: string | number };
+
+/**
+ * Feeds in Cassandra (`@sf/storage-cassandra`), the server's own state (items, follows) in
+ * Redis: Cassandra keeps what grows with the followers (every feed entry), Redis the small,
+ * indexed records the feeds do not hold.
+ */
+export interface CassandraStorageConfig {
+  type: 'cassandra';
+  /** Seed nodes, `host` or `host:port` (one port for all); CASSANDRA_CONTACT_POINTS wins. Default `["127.0.0.1"]` (port 9042). */
+  contactPoints: string[];
+  /** The data center queries go to (default `datacenter1`); CASSANDRA_LOCAL_DC wins. */
+  localDataCenter: string;
+  /** The keyspace of every tenant's feeds (default `sf_stream_server`), created at start if missing; CASSANDRA_KEYSPACE wins. */
+  keyspace: string;
+  /** Replication of the keyspace when the server creates it (default SimpleStrategy, 1 copy); CASSANDRA_REPLICATION wins. */
+  replication: CassandraReplication;
+  /**
+   * Reads and writes; absent: the storage's default (`QUORUM` when the keyspace keeps more than
+   * one copy, `LOCAL_QUORUM` with NetworkTopologyStrategy, `ONE` for one copy). CASSANDRA_CONSISTENCY wins.
+   */
+  consistency?: CassandraConsistency;
+  /**
+   * Prepended to every Redis key and every Cassandra feed key of every tenant (default
+   * `sf:stream:`): tenant `t`'s feeds are rows whose `feed_id` starts with `<keyPrefix>t:`.
+   */
+  keyPrefix: string;
+  /** The Redis of items and follows: `url` (default redis://127.0.0.1:6379) or `clusterNodes`; REDIS_URL and REDIS_CLUSTER_NODES win. */
+  redis: { url?: string; clusterNodes?: string[] };
+}
 
 export interface LimitsConfig {
   /** Largest request body of REST routes, in bytes (default 64 KiB). */

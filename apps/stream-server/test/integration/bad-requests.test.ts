@@ -3,6 +3,7 @@ import { StreamClient } from '../../src/client.js';
 import { READ_KEY, WRITE_KEY, readmeEvents } from '../../src/test-config.js';
 import { contentOf, keysOf, startServer, targets } from './helpers.js';
 import type { RunningServer } from './helpers.js';
+import { cassandraContents } from './cassandra.js';
 import { postgresContents } from './postgres.js';
 
 for (const target of targets()) {
@@ -18,7 +19,8 @@ for (const target of targets()) {
       await writer.publish(1, { verb: 'pin', object: 1 });
       reader = new StreamClient({ baseUrl: server.baseUrl, apiKey: READ_KEY });
       // Everything a bad request could have changed: the items, a feed, and every Redis key with
-      // its type and content, or every row of the PostgreSQL tables.
+      // its type and content, or every row of the PostgreSQL tables, or every Cassandra row of
+      // the server's key prefix.
       snapshot = async () => {
         const redis = server.redis;
         const keys = redis ? await keysOf(redis, server.prefix) : [];
@@ -31,6 +33,9 @@ for (const target of targets()) {
           contents,
           rows: server.postgres
             ? await postgresContents(server.postgres.pool, server.postgres.schema)
+            : {},
+          cassandraRows: server.cassandra
+            ? await cassandraContents(server.cassandra, server.prefix)
             : {},
         };
       };

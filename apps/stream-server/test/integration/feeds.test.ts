@@ -3,6 +3,7 @@ import { RpcClient, StreamClient, StreamServerError } from '../../src/client.js'
 import { OTHER_WRITE_KEY, WRITE_KEY } from '../../src/test-config.js';
 import { cachedPostgresTarget, keysOf, startServer, targets } from './helpers.js';
 import type { RunningServer } from './helpers.js';
+import { cassandraContents } from './cassandra.js';
 import { postgresContents } from './postgres.js';
 
 const T0 = Date.UTC(2024, 4, 1, 12);
@@ -155,6 +156,11 @@ for (const target of [...targets(), cachedPostgresTarget()]) {
             (r) => r.tenant === 'acme',
           ),
         ).toBe(true);
+      }
+      if (server.cassandra) {
+        const rows = Object.values(await cassandraContents(server.cassandra, server.prefix)).flat();
+        expect(rows.some((row) => row.includes(`"${server.prefix}acme:feeds:`))).toBe(true);
+        expect(rows.filter((row) => row.includes(`"${server.prefix}other:`))).toEqual([]);
       }
       if (server.redis) {
         const keys = await keysOf(server.redis, server.prefix);

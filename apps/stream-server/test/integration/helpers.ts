@@ -3,6 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { deleteKeysWithPrefix, keysWithPrefix } from '@sf/storage-redis';
 import { Cluster, Redis } from 'ioredis';
 import type pg from 'pg';
+import { cassandraStorage } from '@sf/storage-cassandra';
+import type { CassandraStorage } from '@sf/storage-cassandra';
+import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { StorageConfig } from '../../src/config.js';
 import type { RedisClient } from '../../src/items/redis-store.js';
@@ -10,7 +13,14 @@ import { testConfig } from '../../src/test-config.js';
 import { dropSchemas, postgresUrl, testPool, uniqueSchema } from './postgres.js';
 
 export interface Target {
-  name: 'memory' | 'redis' | 'cluster' | 'postgres' | 'postgres + redis cache';
+  name:
+    | 'memory'
+    | 'redis'
+    | 'cluster'
+    | 'postgres'
+    | 'postgres + redis cache'
+    | 'cassandra'
+    | 'cassandra cluster';
   /** The storage of one server: a key prefix (Redis) or a schema (PostgreSQL) of its own. */
   storage(prefix: string): StorageConfig;
   /** A client to inspect and clean the keys (null for memory and PostgreSQL). */
@@ -33,6 +43,8 @@ export function targets(): Target[] {
     },
     postgresTarget(),
   ];
+  const cassandra = cassandraTarget();
+  if (cassandra) list.push(cassandra);
   if (clusterNodes.length > 0) {
     const nodes = clusterNodes.map((node) => ({
       host: node.split(':')[0]!,
@@ -53,6 +65,28 @@ function postgresTarget(): Target {
     name: 'postgres',
     storage: (prefix) => ({ type: 'postgres', url: postgresUrl, schema: schemaOf(prefix) }),
     connect: () => null,
+  };
+}
+
+/**
+ * Feeds in Cassandra (the run's keyspace, see global-setup.ts; rows under the server's key
+ * prefix), items and follows in Redis under the same prefix. Absent with SF_CASSANDRA=0.
+ */
+function cassandraTarget(): Target | null {
+  const contactPoints = inject('cassandraContactPoints');
+  if (contactPoints.length === 0) return null;
+  return {
+    name: 'cassandra',
+    storage: (keyPrefix) => ({
+      type: 'cassandra',
+      contactPoints,
+      localDataCenter: inject('cassandraLocalDc'),
+      keyspace: inject('cassandraKeyspace'),
+      replication: { class: 'SimpleStrategy', replication_factor: 1 },
+      keyPrefix,
+      redis: { url: redisUrl },
+    }),
+    connect: () => new Redis(redisUrl),
   };
 }
 
@@ -127,6 +161,8 @@ export interface RunningServer {
   redis: RedisClient | null;
   /** PostgreSQL targets: a pool on the test database and the server's schema. */
   postgres: { pool: pg.Pool; schema: string } | null;
+  /** Cassandra targets: a storage on the server's keyspace, to read its rows (cassandra.ts). */
+  cassandra: CassandraStorage | null;
   stop(): Promise<void>;
 }
 
@@ -144,14 +180,26 @@ export async function startServer(
   });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const redis = target.connect();
+  const cassandra =
+    storage.type === 'cassandra'
+      ? cassandraStorage({
+          contactPoints: storage.contactPoints,
+          localDataCenter: storage.localDataCenter,
+          keyspace: storage.keyspace,
+          requestTimeout: 30_000,
+        })
+      : null;
   return {
     app,
     baseUrl,
     prefix,
     redis,
     postgres,
+    cassandra,
     async stop() {
       await app.close();
+      // The rows stay in the run's keyspace, dropped at the end of the run (global-setup.ts).
+      await cassandra?.close();
       if (redis) {
         await cleanup(redis, prefix);
         await redis.quit();
