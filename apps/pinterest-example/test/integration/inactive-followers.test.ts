@@ -7,7 +7,7 @@ import { USER_COOKIE, buildApp } from '../../src/server.js';
 import { cookieOf, form, pinIds } from '../app-harness.js';
 import type { Cookies } from '../app-harness.js';
 import { openEventStream } from '../event-stream.js';
-import { SHARED_MODES, startWorker, stopWorker } from './modes.js';
+import { SHARED_MODES, cassandraModes, startWorker, stopWorker } from './modes.js';
 import type { ModeSetup, WorkerProcess } from './modes.js';
 
 const INACTIVE_MS = 1500;
@@ -18,9 +18,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * follower who has not opened their home feed for SF_INACTIVE_MS; opening it again shows "your
  * feed is being prepared" while a worker rebuilds it, and the pins are there once it is done.
  * The end of the worker's rebuild reaches the web process through the backend's events (Redis
- * pub/sub, PostgreSQL LISTEN/NOTIFY) and is pushed on the reader's `/events` stream.
+ * pub/sub, PostgreSQL LISTEN/NOTIFY; in Cassandra mode the activity clock is in Redis) and is
+ * pushed on the reader's `/events` stream.
  */
-describe.each(SHARED_MODES)('inactive followers: $label', (mode) => {
+describe.each([...SHARED_MODES, ...cassandraModes()])('inactive followers: $label', (mode) => {
   let setup: ModeSetup;
   let runtime: Runtime;
   let app: FastifyInstance;

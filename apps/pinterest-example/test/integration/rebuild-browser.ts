@@ -26,17 +26,25 @@ export async function openHomeWatched(
     baseURL: baseUrl,
   });
   await context.addCookies([{ name: USER_COOKIE, value: cookie, url: baseUrl }]);
+  // Runs in the page (no DOM types here): EventSource is looked up on the page's global object.
   await context.addInitScript(() => {
-    const Native = window.EventSource;
+    interface Source {
+      addEventListener(name: string, listener: () => void): void;
+    }
+    type SourceClass = new (url: unknown, init?: unknown) => Source;
+    const page = globalThis as unknown as {
+      EventSource: SourceClass;
+      __sfStream: { opens: number; events: string[] };
+    };
+    const Native = page.EventSource;
     const record = { opens: 0, events: [] as string[] };
-    (window as unknown as { __sfStream: typeof record }).__sfStream = record;
-    const Watched = function (url: string | URL, init?: EventSourceInit) {
+    page.__sfStream = record;
+    page.EventSource = function (url: unknown, init?: unknown) {
       const source = new Native(url, init);
       source.addEventListener('open', () => record.opens++);
       source.addEventListener('feed-ready', () => record.events.push('feed-ready'));
       return source;
-    } as unknown as typeof EventSource;
-    window.EventSource = Watched;
+    } as unknown as SourceClass;
   });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -63,7 +71,7 @@ export async function openHomeWatched(
 
 export const streamRecord = (page: Page) =>
   page.evaluate(
-    () => (window as unknown as { __sfStream: { opens: number; events: string[] } }).__sfStream,
+    () => (globalThis as unknown as { __sfStream: { opens: number; events: string[] } }).__sfStream,
   );
 
 /**
@@ -85,7 +93,7 @@ export async function expectLiveFill(
   await expect.poll(async () => (await streamRecord(page)).opens, { timeout: 10_000 }).toBe(1);
   await shot(page, shots, `${tag}-feed-preparing`);
   await page.evaluate(() => {
-    (window as unknown as { __sfSamePage: boolean }).__sfSamePage = true;
+    (globalThis as unknown as { __sfSamePage: boolean }).__sfSamePage = true;
   });
   await finishRebuild();
   await expect
@@ -98,7 +106,7 @@ export async function expectLiveFill(
   expect((await streamRecord(page)).events).toEqual(['feed-ready']);
   // No reload: the same document, loaded once.
   expect(
-    await page.evaluate(() => (window as unknown as { __sfSamePage?: boolean }).__sfSamePage),
+    await page.evaluate(() => (globalThis as unknown as { __sfSamePage?: boolean }).__sfSamePage),
   ).toBe(true);
   expect(watched.navigations()).toBe(1);
   expect(watched.statusRequests()).toBeLessThanOrEqual(1);
