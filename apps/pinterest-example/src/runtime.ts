@@ -57,6 +57,11 @@ export interface RuntimeParts {
   store: DomainStore;
   feedStorage: StorageBackend;
   notificationStorage: StorageBackend;
+  /**
+   * Where the activity clock of SF_INACTIVE_DAYS lives (default: `feedStorage`): a backend whose
+   * rebuild events reach the web processes (the end of a rebuild a worker ran is pushed live).
+   */
+  clockStorage?: StorageBackend;
   redis?: Redis;
   queue: ObservedQueue | import('@sf/manager/bullmq').BullmqFanoutQueue;
   /** Where the BullMQ queue keeps its jobs (default `Redis`). */
@@ -75,13 +80,14 @@ export function buildRuntime(parts: RuntimeParts): Runtime {
     loveCounts: (pinIds) => store.loveCounts(pinIds),
   });
   const threshold = config.maxFanoutFollowers;
+  const clockStorage = parts.clockStorage ?? parts.feedStorage;
   const clock =
     config.inactiveAfterMs === undefined
       ? undefined
-      : parts.feedStorage.activityClock?.({ name: 'pinstream_users' });
+      : clockStorage.activityClock?.({ name: 'pinstream_users' });
   if (config.inactiveAfterMs !== undefined && clock === undefined)
     throw new ConfigError(
-      `SF_INACTIVE_DAYS needs a feed storage with an activity clock (${parts.feedStorage.name} has none)`,
+      `SF_INACTIVE_DAYS needs a storage with an activity clock (${clockStorage.name} has none)`,
       { path: 'SF_INACTIVE_DAYS', value: config.inactiveAfterMs },
     );
   const manager = new Manager({
@@ -186,7 +192,11 @@ function memoryRuntime(config: RuntimeConfig): Runtime {
     store: new MemoryStore(),
     feedStorage: storage,
     notificationStorage: storage,
-    queue: new ObservedQueue(new InProcessFanoutQueue({ mode: 'await', concurrency: 4 })),
+    // Fanouts run before the request that made them answers; rebuilds after (in the background).
+    queue: new ObservedQueue(
+      new InProcessFanoutQueue({ mode: 'await', concurrency: 4 }),
+      new InProcessFanoutQueue({ mode: 'background', concurrency: 2 }),
+    ),
   });
 }
 
@@ -268,7 +278,7 @@ async function importCassandra(): Promise<typeof import('@sf/storage-cassandra')
 
 /**
  * Cassandra for the flat, aggregated and user feeds; Redis for notifications (marker lists and
- * pub/sub across processes), the domain store and BullMQ.
+ * pub/sub across processes), the activity clock (SF_INACTIVE_DAYS), the domain store and BullMQ.
  */
 async function cassandraRuntime(config: RuntimeConfig): Promise<Runtime> {
   const module = await importCassandra();
@@ -292,6 +302,9 @@ async function cassandraRuntime(config: RuntimeConfig): Promise<Runtime> {
     store,
     feedStorage: cassandra,
     notificationStorage: redisFeeds,
+    // Cassandra has no pub/sub: with the clock in Redis, the end of a rebuild a worker ran
+    // reaches the web process (Redis pub/sub), as the notification counts do.
+    clockStorage: redisFeeds,
     redis,
     queue,
     extraReset: async () => {

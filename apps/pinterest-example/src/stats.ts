@@ -133,13 +133,19 @@ export class ObservedQueue implements FanoutQueue {
     [FanoutPriority.LOW]: emptyCounts(),
   };
   readonly #attempts = new WeakMap<ManagerTask, number>();
+  /**
+   * Where rebuild tasks go, if apart from `inner`: a returning user's feed is rebuilt after the
+   * page answered (which says "being prepared" and fills in live), not while it waits.
+   */
+  readonly #rebuilds: InProcessFanoutQueue | undefined;
 
-  constructor(inner: InProcessFanoutQueue) {
+  constructor(inner: InProcessFanoutQueue, rebuilds?: InProcessFanoutQueue) {
     this.inner = inner;
+    this.#rebuilds = rebuilds;
   }
 
   bind(executor: TaskExecutor): void {
-    this.inner.bind({
+    const observed: TaskExecutor = {
       runTask: async (task) => {
         const counts = this.#counts[task.priority] ?? this.#counts.HIGH;
         const attempt = (this.#attempts.get(task) ?? 0) + 1;
@@ -158,12 +164,30 @@ export class ObservedQueue implements FanoutQueue {
           counts.active--;
         }
       },
-    });
+    };
+    this.inner.bind(observed);
+    this.#rebuilds?.bind(observed);
   }
 
   async enqueue(tasks: readonly ManagerTask[]): Promise<EnqueueResult> {
     for (const task of tasks) (this.#counts[task.priority] ?? this.#counts.HIGH).waiting++;
-    return this.inner.enqueue(tasks);
+    const rebuilds = this.#rebuilds;
+    if (!rebuilds) return this.inner.enqueue(tasks);
+    const [now, later] = [
+      tasks.filter((task) => task.type !== 'rebuild'),
+      tasks.filter((task) => task.type === 'rebuild'),
+    ];
+    const results = await Promise.all([
+      now.length > 0 ? this.inner.enqueue(now) : undefined,
+      later.length > 0 ? rebuilds.enqueue(later) : undefined,
+    ]);
+    const started = results.filter((result) => result !== undefined);
+    return {
+      tasks: tasks.length,
+      wait: async (options) => {
+        await Promise.all(started.map((result) => result.wait(options)));
+      },
+    };
   }
 
   counts(): QueueCounts {
@@ -172,7 +196,7 @@ export class ObservedQueue implements FanoutQueue {
     return copy;
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
+  async close(): Promise<void> {
+    await Promise.all([this.inner.close(), this.#rebuilds?.close()]);
   }
 }

@@ -108,13 +108,19 @@
         });
     });
 
-    // The unseen badge, live: the server pushes counts when the notification feed changes.
+    // One event stream per page (GET /events, server-sent events): the unseen badge's counts,
+    // pushed when the notification feed changes, and "your feed is ready" when a returning
+    // user's feed rebuild ends (in a worker or in the web process).
     var user = document.body.dataset.user;
     var badge = document.getElementById('unseen-badge');
-    if (user && badge && window.EventSource) {
+    var preparing = document.querySelector('[data-feed-status]');
+    var grid = document.getElementById('home-grid');
+    var stream = { connected: false, onOpen: null, onReady: null };
+    if (user && (badge || preparing) && window.EventSource) {
       var baseTitle = document.body.dataset.title || document.title;
       var source = null;
       var onCounts = function (event) {
+        if (!badge) return;
         var counts = JSON.parse(event.data);
         badge.textContent = String(counts.unseen);
         badge.hidden = counts.unseen === 0;
@@ -125,8 +131,20 @@
         if (source) return;
         source = new EventSource('/events');
         source.addEventListener('counts', onCounts);
+        source.addEventListener('feed-ready', function () {
+          if (stream.onReady) stream.onReady();
+        });
+        // Also after each reconnect: an event sent while the stream was down is not replayed.
+        source.addEventListener('open', function () {
+          stream.connected = true;
+          if (stream.onOpen) stream.onOpen();
+        });
+        source.addEventListener('error', function () {
+          stream.connected = false;
+        });
       };
       var disconnect = function () {
+        stream.connected = false;
         if (source) source.close();
         source = null;
       };
@@ -140,40 +158,85 @@
       if (!document.hidden) connect();
     }
 
-    // "Your feed is being prepared": poll the rebuild, and fill the grid in while and when it is done.
-    var preparing = document.querySelector('[data-feed-status]');
-    var grid = document.getElementById('home-grid');
+    // "Your feed is being prepared": the stream says when the rebuild is done; then the grid is
+    // filled in and the banner goes, without a reload. /feed-status is asked once each time the
+    // stream opens (the rebuild may have ended before it did), every 2 s while there is no
+    // stream, and every 30 s as a safety net while there is one.
     if (preparing && grid) {
-      var refill = function () {
-        return fetch('/more/home', {
-          headers: { accept: 'application/json' },
-          credentials: 'same-origin',
-        })
+      var finished = false;
+      var checking = false;
+      var ticks = 0;
+      var timer = null;
+      var renderMore = function (cursor) {
+        var old = grid.parentNode.querySelector(
+          '.more a[data-target="home-grid"], [data-testid="feed-end"]',
+        );
+        var holder = old ? old.closest('.more') || old : null;
+        var next;
+        if (cursor) {
+          next = document.createElement('div');
+          next.className = 'more';
+          var link = document.createElement('a');
+          link.className = 'btn btn-secondary';
+          link.href = '/more/home?before=' + encodeURIComponent(cursor);
+          link.dataset.more = '/more/home';
+          link.dataset.cursor = cursor;
+          link.dataset.target = 'home-grid';
+          link.setAttribute('data-testid', 'load-more');
+          link.textContent = 'Load more';
+          next.appendChild(link);
+        } else {
+          next = document.createElement('p');
+          next.className = 'end muted';
+          next.setAttribute('data-testid', 'feed-end');
+          next.textContent = 'You have reached the end.';
+        }
+        if (holder) holder.replaceWith(next);
+        else grid.after(next);
+      };
+      var finish = function () {
+        if (finished) return;
+        finished = true;
+        clearInterval(timer);
+        fetch('/more/home', { headers: { accept: 'application/json' }, credentials: 'same-origin' })
           .then(function (response) {
-            return response.ok ? response.json() : null;
+            if (!response.ok) throw new Error('HTTP ' + response.status);
+            return response.json();
           })
           .then(function (page) {
-            if (page && typeof page.html === 'string') grid.innerHTML = page.html;
+            grid.innerHTML = page.html;
+            renderMore(page.cursor);
+            preparing.remove();
+          })
+          .catch(function () {
+            // The feed is ready; the page is not: a reload shows it.
+            window.location.reload();
           });
       };
-      var poll = setInterval(function () {
+      var check = function () {
+        if (finished || checking) return;
+        checking = true;
         fetch(preparing.dataset.feedStatus, { credentials: 'same-origin' })
           .then(function (response) {
             return response.ok ? response.json() : null;
           })
           .then(function (state) {
-            if (!state) return;
-            return refill().then(function () {
-              if (state.status === 'ready') {
-                clearInterval(poll);
-                preparing.remove();
-              }
-            });
+            checking = false;
+            if (state && state.status === 'ready') finish();
           })
-          .catch(function () {});
-      }, 1500);
+          .catch(function () {
+            checking = false;
+          });
+      };
+      stream.onReady = finish;
+      stream.onOpen = check;
+      timer = setInterval(function () {
+        ticks++;
+        if (document.hidden) return;
+        if (!stream.connected || ticks % 15 === 0) check();
+      }, 2000);
       window.addEventListener('pagehide', function () {
-        clearInterval(poll);
+        clearInterval(timer);
       });
     }
 

@@ -60,6 +60,7 @@ export type {
   ModifyMany,
   ModifyManyOptions,
   ModifyManyResult,
+  RebuildFinishedEvent,
   RebuildState,
   StorageBackend,
   TimelineChange,

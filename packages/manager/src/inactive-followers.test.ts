@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Activity, InvalidArgumentError, Love } from '@sf/activity';
 import { Feed } from '@sf/feeds';
+import type { ActivityClockStorage, RebuildFinishedEvent } from '@sf/feeds';
 import { memoryStorage } from '@sf/storage-memory';
 import { DEFAULT_INACTIVE_AFTER_MS, Manager, UnknownFeedError } from './index.js';
-import type { InactiveFollowersOptions, RebuildTask } from './index.js';
+import type { InactiveFollowersOptions, RebuildFinished, RebuildTask } from './index.js';
 import { jobName } from './bullmq/jobs.js';
 import { mergeNewest } from './rebuild.js';
 
@@ -100,6 +101,108 @@ describe('rebuild tasks', () => {
     expect(merged.map((item) => item.serializationId)).toEqual(
       [a5!, a4!, a3!, a2!].map((item) => item.serializationId),
     );
+  });
+});
+
+describe('rebuild events', () => {
+  it('a rebuild that ends calls onRebuildFinished here and subscribeRebuilds listeners', async () => {
+    const storage = memoryStorage();
+    const clock = storage.activityClock({ name: 'users' });
+    const finished: RebuildFinished[] = [];
+    const normal = Feed.define({ name: 'normal', keyFormat: 'feed:normal:{userId}', storage });
+    const userFeed = Feed.defineUserFeed({
+      name: 'user',
+      keyFormat: 'feed:user:{userId}',
+      storage,
+    });
+    let now = Date.UTC(2026, 5, 1);
+    const manager = new Manager({
+      feeds: { normal },
+      userFeed,
+      getFollowerIds: async () => [],
+      inactiveFollowers: {
+        clock,
+        after: 1000,
+        getFollowingIds: async () => [9],
+        now: () => now,
+        onRebuildFinished: (event) => {
+          finished.push(event);
+        },
+      },
+    });
+    // Another process's view of the same backend: a second clock object of the same name.
+    const heard: RebuildFinishedEvent[] = [];
+    const unsubscribe = await manager.subscribeRebuilds((event) => heard.push(event));
+    const pin = new Activity({ actor: 9, verb: Love, object: 1, time: now });
+    await userFeed.insertActivity(pin);
+    await userFeed.for(9).add(pin);
+    await manager.touchUser(3, now);
+    now += 5000;
+    expect(await manager.touchUser(3, now)).toEqual({ status: 'ready' }); // in-process: done
+    expect(finished).toEqual([{ userId: 3, feeds: ['normal'], activities: 1, startedAt: now }]);
+    expect(heard).toEqual([{ clock: 'users', userId: '3', startedAt: now }]);
+    await unsubscribe();
+    now += 5000;
+    await manager.touchUser(3, now);
+    expect(finished).toHaveLength(2);
+    expect(heard).toHaveLength(1); // no longer listening
+  });
+
+  it('a throwing onRebuildFinished is a warning, not a failed rebuild', async () => {
+    const storage = memoryStorage();
+    const clock = storage.activityClock({ name: 'users' });
+    const { manager } = managerWith({
+      clock,
+      getFollowingIds: async () => [],
+      onRebuildFinished: () => {
+        throw new Error('listener broke');
+      },
+    });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      expect(await clock.startRebuild('4', 100, 60_000)).toBe(true);
+      await manager.runTask({
+        type: 'rebuild',
+        userId: 4,
+        feeds: ['normal'],
+        startedAt: 100,
+        priority: 'HIGH',
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(await clock.rebuildStatus(['4'], 101)).toEqual(new Map());
+    expect(warnings.join()).toMatch(/onRebuildFinished threw for user 4: listener broke/);
+  });
+
+  it('subscribeRebuilds needs inactiveFollowers and a clock that publishes', async () => {
+    await expect(managerWith().manager.subscribeRebuilds(() => {})).rejects.toThrow(
+      /subscribeRebuilds needs the Manager option inactiveFollowers/,
+    );
+    const full = memoryStorage().activityClock({ name: 'users' });
+    const silent: ActivityClockStorage = {
+      touch: (...args) => full.touch(...args),
+      lastActive: (...args) => full.lastActive(...args),
+      startRebuild: (...args) => full.startRebuild(...args),
+      finishRebuild: (...args) => full.finishRebuild(...args),
+      rebuildStatus: (...args) => full.rebuildStatus(...args),
+      delete: (...args) => full.delete(...args),
+    };
+    const { manager } = managerWith({ clock: silent, getFollowingIds: async () => [] });
+    await expect(manager.subscribeRebuilds(() => {})).rejects.toThrow(
+      /needs an activity clock with subscribe/,
+    );
+    await expect(
+      managerWith({ clock: full, getFollowingIds: async () => [] }).manager.subscribeRebuilds(
+        'nope' as never,
+      ),
+    ).rejects.toThrow(InvalidArgumentError);
+    expect(() =>
+      managerWith({ clock: full, getFollowingIds: async () => [], onRebuildFinished: 5 as never }),
+    ).toThrow(/inactiveFollowers.onRebuildFinished must be a function/);
   });
 });
 

@@ -40,6 +40,23 @@ export interface InactiveFollowersOptions {
   rebuildActivityLimit?: number;
   /** The time source (default `Date.now`); tests pass a fake clock. */
   now?: () => number;
+  /**
+   * Called in the process that ran a rebuild task, once the rebuild ended (its state finished).
+   * Other processes hear it through `Manager.subscribeRebuilds`. A throw is reported as a
+   * warning: the rebuild is done either way.
+   */
+  onRebuildFinished?: (event: RebuildFinished) => void | Promise<void>;
+}
+
+/** What `inactiveFollowers.onRebuildFinished` hears. */
+export interface RebuildFinished {
+  userId: UserId;
+  /** The feeds rebuilt (names in the manager's `feeds`). */
+  feeds: string[];
+  /** Activities copied into the rebuilt feeds (the merge of the followees' newest). */
+  activities: number;
+  /** The rebuild's `startedAt` (its token in the activity clock). */
+  startedAt: number;
 }
 
 /** The inactive-followers options, checked, with defaults. */
@@ -54,6 +71,7 @@ export interface ResolvedInactiveFollowers {
   rebuildConcurrency: number;
   rebuildActivityLimit: number | undefined;
   now: () => number;
+  onRebuildFinished: ((event: RebuildFinished) => void | Promise<void>) | undefined;
 }
 
 export function resolveInactiveFollowers(
@@ -102,6 +120,12 @@ export function resolveInactiveFollowers(
     value === undefined ? undefined : positiveInteger(`${path}.${name}`, value, 1);
   if (options.now !== undefined && typeof options.now !== 'function')
     throw invalidOption(`${path}.now must be a function () => ms`, `${path}.now`, options.now);
+  if (options.onRebuildFinished !== undefined && typeof options.onRebuildFinished !== 'function')
+    throw invalidOption(
+      `${path}.onRebuildFinished must be a function (event) => void`,
+      `${path}.onRebuildFinished`,
+      options.onRebuildFinished,
+    );
   return {
     clock,
     periods,
@@ -119,6 +143,7 @@ export function resolveInactiveFollowers(
     ),
     rebuildActivityLimit: optional('rebuildActivityLimit', options.rebuildActivityLimit),
     now: options.now ?? Date.now,
+    onRebuildFinished: options.onRebuildFinished,
   };
 }
 

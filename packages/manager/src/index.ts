@@ -37,4 +37,8 @@ export {
   DEFAULT_REBUILD_TIMEOUT_MS,
   DEFAULT_REBUILD_CONCURRENCY,
 } from './inactive-followers.js';
-export type { FeedStatus, InactiveFollowersOptions } from './inactive-followers.js';
+export type {
+  FeedStatus,
+  InactiveFollowersOptions,
+  RebuildFinished,
+} from './inactive-followers.js';

@@ -6,7 +6,15 @@
  */
 import { Activity, ActivityNotFoundError, InvalidActivityError } from '@sf/activity';
 import { validateUserId } from '@sf/feeds';
-import type { Feed, FeedDefinition, FeedFilter, Metrics, RankedFeed, UserId } from '@sf/feeds';
+import type {
+  Feed,
+  FeedDefinition,
+  FeedFilter,
+  Metrics,
+  RankedFeed,
+  RebuildFinishedEvent,
+  UserId,
+} from '@sf/feeds';
 import { jsonFormat } from '@sf/serializers';
 import type { Serializer } from '@sf/serializers';
 import { batchImport } from './batch-import.js';
@@ -458,6 +466,31 @@ export class Manager<
     // A queue that runs tasks before returning (the in-process default) has rebuilt already.
     const status = await this.feedStatus(userId, at);
     return status.status === 'rebuilding' ? { status: 'rebuilding', feeds } : status;
+  }
+
+  /**
+   * Hears the rebuilds of users' feeds end (`touchUser`), wherever they ran: the activity
+   * clock's events reach every process sharing a backend with cross-process events (Redis
+   * pub/sub, PostgreSQL LISTEN/NOTIFY), and only this process on the others (memory,
+   * Cassandra). So a web process can tell a reader "your feed is ready" without polling
+   * `feedStatus`; events are not replayed, so a subscriber that may have missed one (it
+   * subscribed after the rebuild ended) checks `feedStatus` once. Returns a function that
+   * stops listening. Throws without `inactiveFollowers`, or when its clock publishes no events.
+   */
+  async subscribeRebuilds(
+    listener: (event: RebuildFinishedEvent) => void,
+  ): Promise<() => Promise<void>> {
+    const inactive = this.#inactiveFollowers('subscribeRebuilds');
+    if (typeof listener !== 'function')
+      throw invalidOption('subscribeRebuilds takes a listener function', 'listener', listener);
+    if (typeof inactive.clock.subscribe !== 'function') {
+      throw invalidOption(
+        'subscribeRebuilds needs an activity clock with subscribe (this one publishes no rebuild events)',
+        'inactiveFollowers.clock',
+        inactive.clock,
+      );
+    }
+    return inactive.clock.subscribe(listener);
   }
 
   /** `rebuilding` while a rebuild of the user's feeds runs (see `touchUser`), else `ready`. */

@@ -43,6 +43,7 @@ export async function rebuildFeeds(context: RebuildContext, task: RebuildTask): 
   const { inactive, userFeed, metrics } = context;
   const userId = validateUserId(task.userId);
   const definitions = task.feeds.map((name) => context.feed(name));
+  let copied = 0;
   if (definitions.length > 0) {
     const limit =
       inactive.rebuildActivityLimit ??
@@ -63,6 +64,7 @@ export async function rebuildFeeds(context: RebuildContext, task: RebuildTask): 
     const newest = mergeNewest(lists, limit);
     const activities: Activity[] =
       newest.length === 0 ? [] : await userFeed.hydrate(`rebuild of ${String(userId)}`, newest);
+    copied = activities.length;
     if (activities.length > 0) {
       for (const definition of definitions) {
         if (definition instanceof FeedDefinition) {
@@ -76,5 +78,22 @@ export async function rebuildFeeds(context: RebuildContext, task: RebuildTask): 
       }
     }
   }
+  // Finishing publishes the end to every process the backend reaches (clock.subscribe).
   await inactive.clock.finishRebuild(String(userId), task.startedAt);
+  if (inactive.onRebuildFinished) {
+    try {
+      await inactive.onRebuildFinished({
+        userId,
+        feeds: [...task.feeds],
+        activities: copied,
+        startedAt: task.startedAt,
+      });
+    } catch (error) {
+      process.emitWarning(
+        `inactiveFollowers.onRebuildFinished threw for user ${String(userId)}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+  }
 }

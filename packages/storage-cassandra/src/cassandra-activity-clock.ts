@@ -1,4 +1,9 @@
-import type { ActivityClockStorage, RebuildState } from '@sf/feeds/backend';
+import type {
+  ActivityClockStorage,
+  RebuildFinishedEvent,
+  RebuildListeners,
+  RebuildState,
+} from '@sf/feeds/backend';
 import type { StorageContext, TableHandle } from './context.js';
 
 /** User ids per `IN` query (Cassandra warns on, and may refuse, large multi-partition INs). */
@@ -18,19 +23,30 @@ const toNumber = (value: unknown): number => Number(String(value));
  * `user_id IN (...)` queries of up to 100 users, sent together; a rebuild starts with a
  * lightweight transaction (`IF NOT EXISTS USING TTL`, or `IF expires_at = <seen>` to take over
  * a timed-out one), so one runs at a time across processes. The clock column holds the
- * storage's key prefix and the clock's name.
+ * storage's key prefix and the clock's name. Cassandra has no pub/sub: `subscribe` hears the
+ * rebuilds this process finishes (like its marker events).
  */
 export class CassandraActivityClock implements ActivityClockStorage {
   readonly #context: StorageContext;
   readonly #clock: TableHandle;
   readonly #rebuilds: TableHandle;
   readonly #name: string;
+  readonly #clockName: string;
+  readonly #listeners: RebuildListeners;
 
-  constructor(context: StorageContext, clock: TableHandle, rebuilds: TableHandle, name: string) {
+  constructor(
+    context: StorageContext,
+    clock: TableHandle,
+    rebuilds: TableHandle,
+    name: string,
+    listeners: RebuildListeners,
+  ) {
     this.#context = context;
     this.#clock = clock;
     this.#rebuilds = rebuilds;
     this.#name = context.keyPrefix + name;
+    this.#clockName = name;
+    this.#listeners = listeners;
   }
 
   async #select<R>(
@@ -118,7 +134,7 @@ export class CassandraActivityClock implements ActivityClockStorage {
 
   async finishRebuild(userId: string, startedAt: number): Promise<void> {
     await this.#rebuilds.layout();
-    await this.#context.session.execute(
+    const deleted = await this.#context.session.execute(
       `DELETE FROM ${this.#rebuilds.cql} WHERE clock = ? AND user_id = ? IF started_at = ?`,
       [this.#name, userId, String(Math.trunc(startedAt))],
       {
@@ -129,6 +145,13 @@ export class CassandraActivityClock implements ActivityClockStorage {
         lightweight: true,
       },
     );
+    const row = deleted.rows[0] as unknown as Record<string, unknown> | undefined;
+    if (row?.['[applied]'] === true)
+      this.#listeners.emit({ clock: this.#clockName, userId, startedAt });
+  }
+
+  async subscribe(listener: (event: RebuildFinishedEvent) => void): Promise<() => Promise<void>> {
+    return this.#listeners.add(listener);
   }
 
   async rebuildStatus(

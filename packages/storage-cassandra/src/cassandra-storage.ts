@@ -2,7 +2,7 @@
 // `cassandraStorage` option sit next to the factory that applies them, so an option is read in
 // one place; the per-kind storages live in their own files.
 import { EventEmitter } from 'node:events';
-import { defineCapabilities, resolveFormat } from '@sf/feeds/backend';
+import { RebuildListeners, defineCapabilities, resolveFormat } from '@sf/feeds/backend';
 import type {
   ActivityClockStorage,
   ActivityStorage,
@@ -261,6 +261,8 @@ export class CassandraStorage implements StorageBackend {
   readonly #idType: IdColumnType;
   readonly #tableName: (feed: { name: string; kind: TimelineTableKind }) => string;
   readonly #tables = new Map<string, RegisteredTable>();
+  /** Who hears each clock's rebuilds end (in this process: Cassandra has no pub/sub). */
+  readonly #rebuildListeners = new Map<string, RebuildListeners>();
   readonly #activityStorage: CassandraActivityStorage;
   readonly #markerStorage: CassandraMarkerStorage;
   readonly #markerEvents = new EventEmitter<{ change: [MarkerEvent] }>();
@@ -471,7 +473,12 @@ export class CassandraStorage implements StorageBackend {
   activityClock(options: { name: string }): ActivityClockStorage {
     const clock = this.#register(activityClockTableSpec('sf_activity_clock'), 'clock');
     const rebuilds = this.#register(feedRebuildTableSpec('sf_feed_rebuilds'), 'clock');
-    return new CassandraActivityClock(this.#context, clock, rebuilds, options.name);
+    let listeners = this.#rebuildListeners.get(options.name);
+    if (!listeners) {
+      listeners = new RebuildListeners();
+      this.#rebuildListeners.set(options.name, listeners);
+    }
+    return new CassandraActivityClock(this.#context, clock, rebuilds, options.name, listeners);
   }
 
   /** Connects (once); fails with CassandraUnavailableError when no host answers in time. */

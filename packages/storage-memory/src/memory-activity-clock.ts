@@ -1,17 +1,26 @@
-import type { ActivityClockStorage, RebuildState } from '@sf/feeds/backend';
+import type {
+  ActivityClockStorage,
+  RebuildFinishedEvent,
+  RebuildListeners,
+  RebuildState,
+} from '@sf/feeds/backend';
 
 /** What one named clock of a memory backend holds. */
 export interface MemoryClockData {
   lastActive: Map<string, number>;
   rebuilds: Map<string, RebuildState>;
+  /** Who hears this clock's rebuilds end (this process is the only one there is). */
+  listeners: RebuildListeners;
 }
 
 /** The activity clock in process memory (one process, nothing shared). */
 export class MemoryActivityClock implements ActivityClockStorage {
   readonly #data: MemoryClockData;
+  readonly #name: string;
 
-  constructor(data: MemoryClockData) {
+  constructor(data: MemoryClockData, name: string) {
     this.#data = data;
+    this.#name = name;
   }
 
   async touch(userIds: readonly string[], atMs: number): Promise<Map<string, number>> {
@@ -37,8 +46,13 @@ export class MemoryActivityClock implements ActivityClockStorage {
   }
 
   async finishRebuild(userId: string, startedAt: number): Promise<void> {
-    if (this.#data.rebuilds.get(userId)?.startedAt === startedAt)
-      this.#data.rebuilds.delete(userId);
+    if (this.#data.rebuilds.get(userId)?.startedAt !== startedAt) return;
+    this.#data.rebuilds.delete(userId);
+    this.#data.listeners.emit({ clock: this.#name, userId, startedAt });
+  }
+
+  async subscribe(listener: (event: RebuildFinishedEvent) => void): Promise<() => Promise<void>> {
+    return this.#data.listeners.add(listener);
   }
 
   async rebuildStatus(

@@ -7,6 +7,7 @@ import {
   applyMarkerUpdate,
   checkActivityConflict,
   checkActivityUpdate,
+  RebuildListeners,
   defineCapabilities,
   indexedValuesOf,
   resolveFormat,
@@ -475,10 +476,10 @@ export class MemoryStorage implements StorageBackend {
   activityClock(options: { name: string }): ActivityClockStorage {
     let data = this.#clocks.get(options.name);
     if (!data) {
-      data = { lastActive: new Map(), rebuilds: new Map() };
+      data = { lastActive: new Map(), rebuilds: new Map(), listeners: new RebuildListeners() };
       this.#clocks.set(options.name, data);
     }
-    return new MemoryActivityClock(data);
+    return new MemoryActivityClock(data, options.name);
   }
 
   /** Forgets everything (for tests and demos). */

@@ -1,5 +1,8 @@
-import type { ActivityClockStorage, RebuildState } from '@sf/feeds/backend';
+import { InvalidArgumentError } from '@sf/activity';
+import { decodeRebuildEvent, encodeRebuildEvent } from '@sf/feeds/backend';
+import type { ActivityClockStorage, RebuildFinishedEvent, RebuildState } from '@sf/feeds/backend';
 import type { PostgresContext } from './context.js';
+import type { CountsListener } from './counts-listener.js';
 import { PostgresConfigurationError } from './errors.js';
 
 interface ClockRow {
@@ -18,12 +21,15 @@ interface RebuildRow {
  * last_active) and `feed_rebuilds` (clock, user_id, started_at, expires_at). Each call is one
  * statement: a chunk's lookup is one `= ANY($2)` query, a touch one upsert that returns the
  * times it replaced, and starting a rebuild one upsert that only takes over a timed-out one.
+ * Finishing one deletes its row and, in the same statement, NOTIFYs the backend's counts channel
+ * of it (delivered at commit to every process LISTENing), unless that channel is `null`.
  */
 export class PostgresActivityClock implements ActivityClockStorage {
   readonly #context: PostgresContext;
   readonly #name: string;
+  readonly #listener: CountsListener | null;
 
-  constructor(context: PostgresContext, name: string) {
+  constructor(context: PostgresContext, name: string, listener: CountsListener | null = null) {
     if (typeof name !== 'string' || name.length === 0) {
       throw new PostgresConfigurationError(
         `an activity clock name must be a non-empty string, got ${JSON.stringify(name)}`,
@@ -32,6 +38,7 @@ export class PostgresActivityClock implements ActivityClockStorage {
     }
     this.#context = context;
     this.#name = name;
+    this.#listener = listener;
   }
 
   async touch(userIds: readonly string[], atMs: number): Promise<Map<string, number>> {
@@ -85,12 +92,44 @@ export class PostgresActivityClock implements ActivityClockStorage {
   }
 
   async finishRebuild(userId: string, startedAt: number): Promise<void> {
+    const remove = `DELETE FROM ${this.#context.tables.feedRebuilds}
+        WHERE clock = $1 AND user_id = $2 AND started_at = $3::bigint`;
+    const context = { operation: 'activityClock.finishRebuild', key: userId };
+    if (this.#listener === null) {
+      await this.#context.runner.query(context, remove, [this.#name, userId, startedAt]);
+      return;
+    }
+    // Only a rebuild that really ended (its row deleted) is announced.
     await this.#context.runner.query(
-      { operation: 'activityClock.finishRebuild', key: userId },
-      `DELETE FROM ${this.#context.tables.feedRebuilds}
-        WHERE clock = $1 AND user_id = $2 AND started_at = $3::bigint`,
-      [this.#name, userId, startedAt],
+      context,
+      `WITH d AS (${remove} RETURNING 1) SELECT pg_notify($4::text, $5::text) FROM d`,
+      [
+        this.#name,
+        userId,
+        startedAt,
+        this.#listener.channel,
+        encodeRebuildEvent({ clock: this.#name, userId, startedAt }),
+      ],
     );
+  }
+
+  async subscribe(listener: (event: RebuildFinishedEvent) => void): Promise<() => Promise<void>> {
+    if (typeof listener !== 'function') {
+      throw new InvalidArgumentError('subscribe takes a listener function', {
+        path: 'listener',
+        value: listener,
+      });
+    }
+    if (!this.#listener) {
+      throw new InvalidArgumentError(
+        'this PostgreSQL storage was created with countsChannel: null, so rebuild events are not published',
+        { path: 'postgresStorage.countsChannel', value: null },
+      );
+    }
+    return this.#listener.listen('activityClock.subscribe', (payload) => {
+      const event = decodeRebuildEvent(payload);
+      if (event?.clock === this.#name) listener(event);
+    });
   }
 
   async rebuildStatus(

@@ -15,7 +15,8 @@ const MAX_RECONNECT_DELAY = 5000;
 export class CountsListener {
   readonly #channel: string;
   readonly #config: pg.ClientConfig;
-  readonly #listeners = new Set<(event: MarkerEvent) => void>();
+  /** Raw payload listeners: marker count events and rebuild events share the channel. */
+  readonly #listeners = new Set<(payload: string) => void>();
   #client: pg.Client | undefined;
   #connecting: Promise<void> | undefined;
   #closed = false;
@@ -25,39 +26,55 @@ export class CountsListener {
     this.#config = config;
   }
 
-  async subscribe(listener: (event: MarkerEvent) => void): Promise<() => Promise<void>> {
+  /** The channel's name (what rebuild events are published on too). */
+  get channel(): string {
+    return this.#channel;
+  }
+
+  subscribe(listener: (event: MarkerEvent) => void): Promise<() => Promise<void>> {
+    return this.listen('markers.subscribe', (payload) => {
+      const event = decodeMarkerEvent(payload);
+      if (event) listener(event);
+    });
+  }
+
+  /** Hears every payload of the channel (each listener decodes what it understands). */
+  async listen(
+    operation: string,
+    listener: (payload: string) => void,
+  ): Promise<() => Promise<void>> {
     this.#closed = false;
-    this.#listeners.add(listener);
+    const wrapped = (payload: string) => listener(payload);
+    this.#listeners.add(wrapped);
     try {
-      await this.#ensure();
+      await this.#ensure(operation);
     } catch (error) {
-      this.#listeners.delete(listener);
+      this.#listeners.delete(wrapped);
       throw error;
     }
     let active = true;
     return async () => {
       if (!active) return;
       active = false;
-      this.#listeners.delete(listener);
+      this.#listeners.delete(wrapped);
       if (this.#listeners.size === 0) await this.close();
     };
   }
 
-  async #ensure(): Promise<void> {
+  async #ensure(operation = 'markers.subscribe'): Promise<void> {
     if (this.#client) return;
-    this.#connecting ??= this.#open().finally(() => (this.#connecting = undefined));
+    this.#connecting ??= this.#open(operation).finally(() => (this.#connecting = undefined));
     await this.#connecting;
   }
 
-  async #open(): Promise<void> {
+  async #open(operation: string): Promise<void> {
     const client = new pg.Client(this.#config);
     client.on('notification', (message) => {
       if (message.channel !== this.#channel || message.payload === undefined) return;
-      const event = decodeMarkerEvent(message.payload);
-      if (!event) return;
+      const payload = message.payload;
       for (const listener of [...this.#listeners]) {
         try {
-          listener(event);
+          listener(payload);
         } catch {
           // One failing listener does not stop the others.
         }
@@ -71,7 +88,7 @@ export class CountsListener {
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);
-      throw toStorageError(error, { operation: 'markers.subscribe' });
+      throw toStorageError(error, { operation });
     }
     this.#client = client;
   }

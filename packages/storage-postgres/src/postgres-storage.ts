@@ -209,7 +209,7 @@ export class PostgresStorage implements StorageBackend {
    * `feed_rebuilds` tables of schema version 5 (`sync()` creates them).
    */
   activityClock(options: { name: string }): ActivityClockStorage {
-    return new PostgresActivityClock(this.#context, options.name);
+    return new PostgresActivityClock(this.#context, options.name, this.#listener);
   }
 
   /**

@@ -1,5 +1,8 @@
-import type { ActivityClockStorage, RebuildState } from '@sf/feeds/backend';
+import { InvalidArgumentError } from '@sf/activity';
+import { decodeRebuildEvent, encodeRebuildEvent } from '@sf/feeds/backend';
+import type { ActivityClockStorage, RebuildFinishedEvent, RebuildState } from '@sf/feeds/backend';
 import { RedisConfigurationError } from './errors.js';
+import type { CountsSubscriber } from './redis-marker-storage.js';
 import { groupBy } from './group.js';
 import { activityShard } from './keys.js';
 import type { BatchCommand, RedisClient, RedisRunner } from './redis-runner.js';
@@ -7,8 +10,16 @@ import type { BatchCommand, RedisClient, RedisRunner } from './redis-runner.js';
 /** Hashes the last activity times are spread over (on a cluster: over the nodes). */
 export const CLOCK_SHARDS = 32;
 
-/** Deletes a rebuild state only if it is still the one that finishes. */
-const FINISH_REBUILD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/**
+ * Deletes a rebuild state only if it is still the one that finishes, and then publishes the
+ * rebuild event (ARGV[2]: the channel, empty for none) in the same round trip.
+ */
+const FINISH_REBUILD = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+  return 1
+end
+return 0`;
 
 function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string' && !Buffer.isBuffer(value)) return undefined;
@@ -28,20 +39,30 @@ function parseState(value: unknown): RebuildState | undefined {
  * `<prefix>sf:clock:<name>:<shard>` (field = user id, value = ms), so a lookup of a fanout chunk
  * is one HMGET per shard, all in one pipeline (one per node on a cluster). A running rebuild is
  * a key `<prefix>sf:rebuild:<name>:<user id>` set with `SET NX PX` (atomic; Redis expires it
- * when it times out), holding `<startedAt>:<expiresAt>`.
+ * when it times out), holding `<startedAt>:<expiresAt>`. Finishing one publishes a rebuild event
+ * on the backend's counts channel (pub/sub: every process hears it), unless that is `null`.
  */
 export class RedisActivityClock implements ActivityClockStorage {
   readonly #runner: RedisRunner;
   readonly #shardKeys: string[];
   readonly #rebuildPrefix: string;
+  readonly #name: string;
+  readonly #subscriber: CountsSubscriber | null;
 
-  constructor(runner: RedisRunner, keyPrefix: string, name: string) {
+  constructor(
+    runner: RedisRunner,
+    keyPrefix: string,
+    name: string,
+    subscriber: CountsSubscriber | null = null,
+  ) {
     if (typeof name !== 'string' || name.length === 0 || /[\s{}]/.test(name)) {
       throw new RedisConfigurationError(
         `an activity clock name must be a non-empty string without spaces or braces, got ${JSON.stringify(name)}`,
       );
     }
     this.#runner = runner;
+    this.#name = name;
+    this.#subscriber = subscriber;
     this.#shardKeys = Array.from(
       { length: CLOCK_SHARDS },
       (_, shard) => `${keyPrefix}sf:clock:${name}:${shard}`,
@@ -133,8 +154,34 @@ export class RedisActivityClock implements ActivityClockStorage {
     const state = parseState(await this.#runner.call(context, (client) => client.get(key)));
     if (state?.startedAt !== startedAt) return;
     await this.#runner.call(context, (client: RedisClient) =>
-      client.eval(FINISH_REBUILD, 1, key, `${state.startedAt}:${state.expiresAt}`),
+      client.eval(
+        FINISH_REBUILD,
+        1,
+        key,
+        `${state.startedAt}:${state.expiresAt}`,
+        this.#subscriber?.channel ?? '',
+        encodeRebuildEvent({ clock: this.#name, userId, startedAt }),
+      ),
     );
+  }
+
+  async subscribe(listener: (event: RebuildFinishedEvent) => void): Promise<() => Promise<void>> {
+    if (typeof listener !== 'function') {
+      throw new InvalidArgumentError('subscribe takes a listener function', {
+        path: 'listener',
+        value: listener,
+      });
+    }
+    if (!this.#subscriber) {
+      throw new InvalidArgumentError(
+        'this Redis storage was created with countsChannel: null, so rebuild events are not published',
+        { path: 'redisStorage.countsChannel', value: null },
+      );
+    }
+    return this.#subscriber.listen('activityClock.subscribe', (message) => {
+      const event = decodeRebuildEvent(message);
+      if (event?.clock === this.#name) listener(event);
+    });
   }
 
   async rebuildStatus(

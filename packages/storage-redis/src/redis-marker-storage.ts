@@ -123,7 +123,8 @@ export class RedisMarkerStorage implements MarkerStorage {
 export class CountsSubscriber {
   readonly #client: RedisClient;
   readonly #channel: string;
-  readonly #listeners = new Set<(event: MarkerEvent) => void>();
+  /** Raw message listeners: marker count events and rebuild events share the channel. */
+  readonly #listeners = new Set<(message: string) => void>();
   #connection: Redis | Cluster | null = null;
   #ready: Promise<unknown> | null = null;
 
@@ -132,15 +133,31 @@ export class CountsSubscriber {
     this.#channel = channel;
   }
 
-  async add(listener: (event: MarkerEvent) => void): Promise<() => Promise<void>> {
-    const wrapped = (event: MarkerEvent) => listener(event);
+  /** The channel's name (what rebuild events are published on too). */
+  get channel(): string {
+    return this.#channel;
+  }
+
+  add(listener: (event: MarkerEvent) => void): Promise<() => Promise<void>> {
+    return this.listen('markers.subscribe', (message) => {
+      const event = decodeMarkerEvent(message);
+      if (event) listener(event);
+    });
+  }
+
+  /** Hears every message of the channel (each listener decodes what it understands). */
+  async listen(
+    operation: string,
+    listener: (message: string) => void,
+  ): Promise<() => Promise<void>> {
+    const wrapped = (message: string) => listener(message);
     this.#listeners.add(wrapped);
     try {
       await this.#connect();
     } catch (error) {
       this.#listeners.delete(wrapped);
       await this.#closeIfUnused();
-      throw toStorageError(error, { operation: 'markers.subscribe', key: this.#channel });
+      throw toStorageError(error, { operation, key: this.#channel });
     }
     let removed = false;
     return async () => {
@@ -163,14 +180,12 @@ export class CountsSubscriber {
     connection.on('error', () => {});
     connection.on('message', (channel: string, message: string) => {
       if (channel !== this.#channel) return;
-      const event = decodeMarkerEvent(message);
-      if (!event) return;
       for (const listener of [...this.#listeners]) {
         try {
-          listener(event);
+          listener(message);
         } catch (error) {
           process.emitWarning(
-            `a marker counts listener threw: ${error instanceof Error ? error.message : String(error)}`,
+            `a ${this.#channel} listener threw: ${error instanceof Error ? error.message : String(error)}`,
           );
         }
       }

@@ -152,6 +152,8 @@ export class RedisStorage implements StorageBackend {
   readonly #context: RedisStorageContext;
   readonly #activityStorage: RedisActivityStorage;
   readonly #markerStorage: RedisMarkerStorage;
+  /** The counts channel's subscription, shared by the markers and the activity clocks. */
+  readonly #subscriber: CountsSubscriber | null;
   readonly #cacheListener: InvalidationListener | undefined;
   /** The activity cache, or null when it is off. */
   readonly activityCache: RedisActivityCacheHandle | null;
@@ -279,11 +281,8 @@ export class RedisStorage implements StorageBackend {
       this.format.name,
       cache,
     );
-    this.#markerStorage = new RedisMarkerStorage(
-      this.#context,
-      channel,
-      channel === null ? null : new CountsSubscriber(client, channel),
-    );
+    this.#subscriber = channel === null ? null : new CountsSubscriber(client, channel);
+    this.#markerStorage = new RedisMarkerStorage(this.#context, channel, this.#subscriber);
   }
 
   /** The ioredis client this backend uses. */
@@ -309,7 +308,12 @@ export class RedisStorage implements StorageBackend {
    * times and `SET NX PX` rebuild states, under this storage's key prefix.
    */
   activityClock(options: { name: string }): ActivityClockStorage {
-    return new RedisActivityClock(this.#context.runner, this.keys.keyPrefix, options.name);
+    return new RedisActivityClock(
+      this.#context.runner,
+      this.keys.keyPrefix,
+      options.name,
+      this.#subscriber,
+    );
   }
 
   /**

@@ -121,7 +121,8 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
       return sendPage(reply, views.pickUserPage(page, people));
     }
     // Opening the home feed is what makes a user active: back after SF_INACTIVE_DAYS, the
-    // feeds fanouts skipped are rebuilt in the background (the page says so and fills in).
+    // feeds fanouts skipped are rebuilt in the background (the page says so, and fills in when
+    // the rebuild's end is pushed on /events).
     const { status } = await manager.touchUser(page.user.id);
     const [home, following, pulled, filters] = await Promise.all([
       homePage(page.user, before, board),
@@ -147,7 +148,8 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: RouteContext): voi
     );
   });
 
-  // Whether the home feed is still being rebuilt (polled by the "being prepared" banner).
+  // Whether the home feed is still being rebuilt: the banner's fallback (asked when its event
+  // stream opens, and slowly), the end itself being pushed on /events as `feed-ready`.
   app.get('/feed-status', async (request) => {
     const user = requireUser(request);
     return manager.feedStatus(user.id);

@@ -4,11 +4,15 @@ import type { RouteContext } from './context.js';
 import { requireUser } from './page.js';
 
 /**
- * Live unseen/unread counts (GET /events, server-sent events): one subscription to the
- * notification feed's count changes (from this process, and from every other through the
- * backend's cross-process events: Redis pub/sub, PostgreSQL LISTEN/NOTIFY), fanned out to open
- * event streams. Returns the unsubscribe of that subscription.
+ * Live unseen/unread counts and "your feed is ready" (GET /events, server-sent events): one
+ * subscription to the notification feed's count changes and, with SF_INACTIVE_DAYS, one to the
+ * ends of feed rebuilds (`manager.subscribeRebuilds`), each hearing this process and every other
+ * through the backend's cross-process events (Redis pub/sub, PostgreSQL LISTEN/NOTIFY), fanned
+ * out to the user's open event streams as `event: counts` and `event: feed-ready`. Returns the
+ * unsubscribe of those subscriptions.
  */
+const FEED_READY = 'event: feed-ready\ndata: {"status":"ready"}\n\n';
+
 export async function registerLiveRoutes(
   app: FastifyInstance,
   ctx: RouteContext,
@@ -19,9 +23,25 @@ export async function registerLiveRoutes(
     res.write(
       `event: counts\ndata: ${JSON.stringify({ unseen: counts.unseen, unread: counts.unread })}\n\n`,
     );
-  const unsubscribe = await feeds.notification.subscribe((event) => {
+  const unsubscribeCounts = await feeds.notification.subscribe((event) => {
     for (const res of streams.get(event.userId) ?? []) writeCounts(res, event);
   });
+  // A worker (or this process) finished rebuilding a returning user's feeds: their open pages
+  // fill the grid in and drop the "being prepared" banner, without asking /feed-status.
+  let unsubscribeRebuilds: (() => Promise<void>) | undefined;
+  if (ctx.runtime.config.inactiveAfterMs !== undefined) {
+    try {
+      unsubscribeRebuilds = await ctx.runtime.manager.subscribeRebuilds((event) => {
+        for (const res of streams.get(event.userId) ?? []) res.write(FEED_READY);
+      });
+    } catch (error) {
+      await unsubscribeCounts();
+      throw error;
+    }
+  }
+  const unsubscribe = async () => {
+    await Promise.all([unsubscribeCounts(), unsubscribeRebuilds?.()]);
+  };
 
   app.get('/events', async (request, reply) => {
     const user = requireUser(request);

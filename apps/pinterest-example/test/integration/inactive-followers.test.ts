@@ -1,11 +1,13 @@
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/runtime.js';
 import type { Runtime } from '../../src/runtime.js';
-import { buildApp } from '../../src/server.js';
+import { USER_COOKIE, buildApp } from '../../src/server.js';
 import { cookieOf, form, pinIds } from '../app-harness.js';
 import type { Cookies } from '../app-harness.js';
-import { SHARED_MODES, startWorker, stopWorker } from './modes.js';
+import { openEventStream } from '../event-stream.js';
+import { SHARED_MODES, cassandraModes, startWorker, stopWorker } from './modes.js';
 import type { ModeSetup, WorkerProcess } from './modes.js';
 
 const INACTIVE_MS = 1500;
@@ -15,8 +17,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Inactive followers in the shared modes: fanouts (BullMQ jobs run by a worker process) skip a
  * follower who has not opened their home feed for SF_INACTIVE_MS; opening it again shows "your
  * feed is being prepared" while a worker rebuilds it, and the pins are there once it is done.
+ * The end of the worker's rebuild reaches the web process through the backend's events (Redis
+ * pub/sub, PostgreSQL LISTEN/NOTIFY; in Cassandra mode the activity clock is in Redis) and is
+ * pushed on the reader's `/events` stream.
  */
-describe.each(SHARED_MODES)('inactive followers: $label', (mode) => {
+describe.each([...SHARED_MODES, ...cassandraModes()])('inactive followers: $label', (mode) => {
   let setup: ModeSetup;
   let runtime: Runtime;
   let app: FastifyInstance;
@@ -28,6 +33,7 @@ describe.each(SHARED_MODES)('inactive followers: $label', (mode) => {
     worker = startWorker({ ...setup.env, SF_INACTIVE_MS: String(INACTIVE_MS) });
     await worker.ready;
     app = await buildApp({ runtime, cookieSecret: `${mode.name} inactive test secret` });
+    await app.listen({ port: 0, host: '127.0.0.1' });
   });
 
   afterAll(async () => {
@@ -85,16 +91,21 @@ describe.each(SHARED_MODES)('inactive followers: $label', (mode) => {
     expect((await normal.for(other.id).get()).map((a) => a.objectId)).toEqual([pin]);
     expect(await normal.for(away.id).count()).toBe(0);
 
-    const back = await get('/', away.cookies);
-    expect(back.statusCode).toBe(200);
-    expect(back.body).toContain('data-testid="feed-preparing"');
-    expect(back.body).toContain('Your feed is being prepared');
-    let status = '';
-    for (let i = 0; i < 300 && status !== 'ready'; i++) {
-      await sleep(50);
-      status = (await get('/feed-status', away.cookies)).json<{ status: string }>().status;
+    // The reader's page is open (its event stream connected) when they come back.
+    const { port } = app.server.address() as AddressInfo;
+    const stream = await openEventStream(`http://127.0.0.1:${port}`, away.cookies[USER_COOKIE]!);
+    try {
+      await stream.next('counts');
+      const back = await get('/', away.cookies);
+      expect(back.statusCode).toBe(200);
+      expect(back.body).toContain('data-testid="feed-preparing"');
+      expect(back.body).toContain('Your feed is being prepared');
+      // Pushed by the web process when the worker's rebuild ended: no /feed-status polling.
+      expect(JSON.parse(await stream.next('feed-ready', 30_000))).toEqual({ status: 'ready' });
+    } finally {
+      stream.close();
     }
-    expect(status).toBe('ready');
+    expect((await get('/feed-status', away.cookies)).json()).toEqual({ status: 'ready' });
     const home = await get('/', away.cookies);
     expect(home.body).not.toContain('feed-preparing');
     expect(pinIds(home.body)).toEqual([pin]);

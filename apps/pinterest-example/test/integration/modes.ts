@@ -32,7 +32,7 @@ export interface ModeSetup {
 }
 
 export interface SharedMode {
-  name: 'redis' | 'postgres' | 'postgres-cache';
+  name: 'redis' | 'postgres' | 'postgres-cache' | 'cassandra';
   /** What the mode keeps where, for test names. */
   label: string;
   /** Where BullMQ keeps the fanout jobs (the stats page says so). */
@@ -199,6 +199,67 @@ const postgresCacheMode: SharedMode = {
     };
   },
 };
+
+/**
+ * Cassandra mode (feeds in a keyspace of this run, dropped at the end; notifications, the
+ * activity clock, the domain store and BullMQ in Redis). Not in SHARED_MODES (a Cassandra node
+ * is slow to start and not always wanted): tests opt in with `cassandraModes()`.
+ */
+export const cassandraMode: SharedMode = {
+  name: 'cassandra',
+  label: 'Cassandra feeds + Redis + BullMQ workers',
+  queueService: 'Redis',
+  async setup(tag) {
+    const run = `${tag}_${process.pid}_${Date.now().toString(36)}`;
+    const redisUrl = ensureRedis();
+    const port = Number(process.env.CASSANDRA_PORT || 9042);
+    const contactPoints = (process.env.CASSANDRA_CONTACT_POINTS || '127.0.0.1')
+      .split(',')
+      .map((p) => (p.includes(':') ? p : `${p}:${port}`));
+    const keyspace = `pinterest_test_${run}`.toLowerCase();
+    const keyPrefix = `pinterest-test-${run}:`;
+    const queuePrefix = `pinterest-test-bull-${run}`;
+    const localDataCenter = process.env.CASSANDRA_LOCAL_DC || 'datacenter1';
+    return {
+      overrides: {
+        storage: 'cassandra',
+        redisUrl,
+        keyPrefix,
+        queuePrefix,
+        cassandra: { contactPoints, localDataCenter, keyspace },
+      },
+      env: {
+        SF_STORAGE: 'cassandra',
+        REDIS_URL: redisUrl,
+        SF_KEY_PREFIX: keyPrefix,
+        SF_QUEUE_PREFIX: queuePrefix,
+        CASSANDRA_CONTACT_POINTS: contactPoints.join(','),
+        CASSANDRA_LOCAL_DC: localDataCenter,
+        SF_CASSANDRA_KEYSPACE: keyspace,
+      },
+      async expectDataStored(runtime) {
+        expect((await runtime.store.totals()).users).toBeGreaterThan(0);
+      },
+      async finish() {
+        const { cassandraStorage } = await import('@sf/storage-cassandra');
+        const storage = cassandraStorage({ contactPoints, localDataCenter, keyspace });
+        try {
+          await storage.dropKeyspace();
+        } finally {
+          await storage.close();
+        }
+        const redis = new Redis(redisUrl);
+        await deleteKeysWithPrefix(redis, keyPrefix);
+        await redis.quit();
+      },
+    };
+  },
+};
+
+/** `[cassandraMode]`, or none with SF_CASSANDRA=0. */
+export function cassandraModes(): SharedMode[] {
+  return process.env.SF_CASSANDRA === '0' ? [] : [cassandraMode];
+}
 
 /** The modes whose processes share their storage: every test here runs in each. */
 export const SHARED_MODES: SharedMode[] = [redisMode, postgresMode, postgresCacheMode];

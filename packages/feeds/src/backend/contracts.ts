@@ -368,4 +368,23 @@ export interface ActivityClockStorage {
   rebuildStatus(userIds: readonly string[], atMs: number): Promise<Map<string, RebuildState>>;
   /** Forgets the users' times and rebuild states. */
   delete(userIds: readonly string[]): Promise<void>;
+  /**
+   * Listens to rebuilds of this clock ending (a `finishRebuild` that ended the running one), so
+   * a web process learns that a worker finished a user's feeds without polling. The events
+   * reach whom the backend's `capabilities.notificationEvents` says (they travel with marker
+   * count events: Redis pub/sub, PostgreSQL LISTEN/NOTIFY; memory and Cassandra: this process
+   * only); a backend publishing none throws. Nothing is replayed: a listener that may have
+   * missed one checks `rebuildStatus`. Optional (a clock without it publishes nothing). Returns
+   * a function that stops listening.
+   */
+  subscribe?(listener: (event: RebuildFinishedEvent) => void): Promise<() => Promise<void>>;
+}
+
+/** A rebuild of a user's feeds ended (see `ActivityClockStorage.subscribe`). */
+export interface RebuildFinishedEvent {
+  /** The clock's name (`activityClock({ name })`). */
+  clock: string;
+  userId: string;
+  /** The ended rebuild's `startedAt`. */
+  startedAt: number;
 }

@@ -1,4 +1,5 @@
-import type { MarkerEvent } from './contracts.js';
+import { InvalidArgumentError } from '@sf/activity';
+import type { MarkerEvent, RebuildFinishedEvent } from './contracts.js';
 
 /**
  * The notification event contract, for backend authors.
@@ -47,4 +48,83 @@ export function decodeMarkerEvent(message: string): MarkerEvent | null {
     // not one of ours
   }
   return null;
+}
+
+/**
+ * A rebuild-finished event as published between processes: on the same channel as the marker
+ * count events (one subscription per process carries both), told apart by `type` (a marker
+ * event decoder ignores it: it has no counts).
+ */
+export interface RebuildEventMessage {
+  type: 'rebuild-finished';
+  clock: string;
+  userId: string;
+  startedAt: number;
+}
+
+/** The JSON text of a rebuild-finished event. */
+export function encodeRebuildEvent(event: RebuildFinishedEvent): string {
+  const message: RebuildEventMessage = {
+    type: 'rebuild-finished',
+    clock: event.clock,
+    userId: event.userId,
+    startedAt: event.startedAt,
+  };
+  return JSON.stringify(message);
+}
+
+/** A rebuild-finished event from its JSON text, or null when the text is not one. */
+export function decodeRebuildEvent(message: string): RebuildFinishedEvent | null {
+  try {
+    const event = JSON.parse(message) as Partial<RebuildEventMessage> | null;
+    if (
+      event !== null &&
+      typeof event === 'object' &&
+      event.type === 'rebuild-finished' &&
+      typeof event.clock === 'string' &&
+      typeof event.userId === 'string' &&
+      typeof event.startedAt === 'number'
+    ) {
+      return { clock: event.clock, userId: event.userId, startedAt: event.startedAt };
+    }
+  } catch {
+    // not one of ours
+  }
+  return null;
+}
+
+/**
+ * In-process listeners of rebuild-finished events (memory, Cassandra, and the local side of
+ * shared backends): a listener that throws does not stop the others.
+ */
+export class RebuildListeners {
+  readonly #listeners = new Set<(event: RebuildFinishedEvent) => void>();
+
+  add(listener: (event: RebuildFinishedEvent) => void): () => Promise<void> {
+    if (typeof listener !== 'function')
+      throw new InvalidArgumentError(
+        `subscribe takes a listener function, got ${typeof listener}`,
+        {
+          path: 'listener',
+          value: listener,
+        },
+      );
+    const wrapped = (event: RebuildFinishedEvent) => listener(event);
+    this.#listeners.add(wrapped);
+    return async () => {
+      this.#listeners.delete(wrapped);
+    };
+  }
+
+  emit(event: RebuildFinishedEvent): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        process.emitWarning(
+          `a rebuild listener threw: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+  }
 }

@@ -19,6 +19,7 @@ export type {
   ModifyMany,
   ModifyManyOptions,
   ModifyManyResult,
+  RebuildFinishedEvent,
   RebuildState,
   StorageBackend,
   TimelineChange,
@@ -42,8 +43,14 @@ export {
 } from './errors.js';
 export type { StorageConfigurationErrorOptions } from './errors.js';
 export { forEachLimited } from './concurrency.js';
-export { decodeMarkerEvent, encodeMarkerEvent } from './events.js';
-export type { MarkerEventMessage } from './events.js';
+export {
+  RebuildListeners,
+  decodeMarkerEvent,
+  decodeRebuildEvent,
+  encodeMarkerEvent,
+  encodeRebuildEvent,
+} from './events.js';
+export type { MarkerEventMessage, RebuildEventMessage } from './events.js';
 export { KeyedMutex } from './keyed-mutex.js';
 export { applyMarkerUpdate } from './marker-update.js';
 export { activitiesById, checkActivityConflict } from './activity-conflicts.js';

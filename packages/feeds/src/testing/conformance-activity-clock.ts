@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ActivityClockStorage } from '../backend/contracts.js';
+import type { ActivityClockStorage, RebuildFinishedEvent } from '../backend/contracts.js';
+import { eventually } from './conformance-context.js';
 import type { ConformanceContext } from './conformance-context.js';
 
 /**
@@ -78,6 +79,37 @@ export function activityClockTests(ctx: ConformanceContext): void {
       expect(await clock.startRebuild('9', later, 60_000)).toBe(true);
       await clock.finishRebuild('9', now);
       expect((await clock.rebuildStatus(['9'], later + 1)).get('9')?.startedAt).toBe(later);
+    });
+
+    it('announces a rebuild that ends to subscribers, once, and not a stale finish', async ({
+      skip,
+    }) => {
+      const clock = clockOf(skip, 'clock_events');
+      skip(clock.subscribe === undefined, 'this activity clock publishes no rebuild events');
+      skip(
+        ctx.storage.capabilities.notificationEvents === 'none',
+        'this backend publishes no events',
+      );
+      const other = clockOf(skip, 'clock_events_other');
+      const events: RebuildFinishedEvent[] = [];
+      const unsubscribe = await clock.subscribe!((event) => events.push(event));
+      try {
+        const now = Date.now();
+        expect(await clock.startRebuild('77', now, 60_000)).toBe(true);
+        expect(await other.startRebuild('77', now, 60_000)).toBe(true);
+        await clock.finishRebuild('77', now - 1); // not the running one: no event
+        await other.finishRebuild('77', now); // another clock's: not heard here
+        await clock.finishRebuild('77', now);
+        await clock.finishRebuild('77', now); // already finished: no second event
+        await eventually(() => events.length > 0, ctx.eventTimeout);
+        // Anything published later than the one event would have arrived by now (same channel).
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(events).toEqual([{ clock: 'clock_events', userId: '77', startedAt: now }]);
+      } finally {
+        await unsubscribe();
+      }
+      await clock.delete(['77']);
+      await other.delete(['77']);
     });
   });
 }
