@@ -554,6 +554,11 @@ CLUSTER_SIZE="${CASSANDRA_CLUSTER_SIZE:-3}"
 CLUSTER_PORT="${CASSANDRA_CLUSTER_PORT:-9242}"
 CLUSTER_STORAGE_PORT="${CASSANDRA_CLUSTER_STORAGE_PORT:-7210}"
 CLUSTER_HEAP="${CASSANDRA_CLUSTER_HEAP:-512m}"
+# Cluster nodes keep their schema changes in the commit log (the single node's default does not):
+# tests and drills stop and start cluster nodes, and a node that comes back without the tables
+# created in its last minutes (as one did after `cluster stop-node 3`, SIGTERM included) rejects
+# the others' next schema change ("Unknown CF") and stays in schema disagreement.
+CLUSTER_UNSAFE_SYSTEM="${CASSANDRA_CLUSTER_UNSAFE_SYSTEM:-false}"
 
 cluster_token() { # node number (1-based) -> Murmur3 token, evenly spaced
   python3 -c 'import sys; n, i = int(sys.argv[1]), int(sys.argv[2]); print(-2**63 + (i - 1) * (2**64 // n))' "$CLUSTER_SIZE" "$1"
@@ -566,6 +571,7 @@ cluster_node() { # node-number command...
     CASSANDRA_STORAGE_PORT="$CLUSTER_STORAGE_PORT" CASSANDRA_SSL_STORAGE_PORT="$(( CLUSTER_STORAGE_PORT + 1 ))" \
     CASSANDRA_SEEDS="127.0.0.1" CASSANDRA_CLUSTER_NAME="sf-cluster" CASSANDRA_HEAP="$CLUSTER_HEAP" \
     CASSANDRA_INITIAL_TOKEN="$(cluster_token "$i")" CASSANDRA_ALLOW_FOREIGN=0 \
+    CASSANDRA_UNSAFE_SYSTEM="$CLUSTER_UNSAFE_SYSTEM" \
     SF_CASSANDRA_NODE_DIR="$SF_CASSANDRA_HOME/cluster/node$i" \
     bash "${BASH_SOURCE[0]}" "$@"
 }

@@ -78,9 +78,9 @@ if [ "${SF_CASSANDRA_CLUSTER:-}" = "1" ]; then
     scripts/cassandra.sh cluster start
   fi
   pnpm --filter @sf/storage-cassandra test:cluster
-  echo "--- cassandra cluster: the stream server (QUORUM, node 3 stopped and started) and Pinstream"
-  pnpm --filter @sf/stream-server test:cluster
+  echo "--- cassandra cluster: Pinstream, then the stream server (QUORUM, node 3 stopped and started)"
   pnpm --filter @sf/pinterest-example test:cluster
+  pnpm --filter @sf/stream-server test:cluster
 fi
 echo "--- packed install: every package packed, installed with npm outside the workspace, README examples run"
 node test/packed-install/run.mjs
