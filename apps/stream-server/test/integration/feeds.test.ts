@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RpcClient, StreamClient, StreamServerError } from '../../src/client.js';
 import { OTHER_WRITE_KEY, WRITE_KEY } from '../../src/test-config.js';
-import { cachedPostgresTarget, keysOf, startServer, targets } from './helpers.js';
-import type { RunningServer } from './helpers.js';
+import { cachedPostgresTarget, keysOf, serverPerSuite, targets } from './helpers.js';
 import { cassandraContents } from './cassandra.js';
 import { postgresContents } from './postgres.js';
 
@@ -12,58 +11,56 @@ const ids = (items: Array<{ id: string }>) => items.map((item) => item.id);
 // ...and PostgreSQL with a Redis feed cache of 2 entries per feed (pages past it from PostgreSQL).
 for (const target of [...targets(), cachedPostgresTarget()]) {
   describe(`the feed framework over HTTP (${target.name})`, () => {
-    let server: RunningServer;
-    let c: StreamClient;
-
-    beforeAll(async () => {
-      server = await startServer(target);
-      c = new StreamClient({ baseUrl: server.baseUrl, apiKey: WRITE_KEY });
-    });
-    afterAll(async () => {
-      await server.stop();
-    });
+    const http = serverPerSuite(target);
 
     it('publishes, fans out, follows, unfollows and unpublishes', async () => {
-      await c.follow(2, 1);
-      await c.follow('3', '1');
-      const a = await c.publish(1, {
+      await http.client.follow(2, 1);
+      await http.client.follow('3', '1');
+      const a = await http.client.publish(1, {
         verb: 'pin',
         object: 10,
         time: T0,
         extraContext: { board: 'cats' },
       });
-      const b = await c.publish(1, { verb: 'pin', object: 11, time: T0 + 1000 });
-      expect(ids((await c.readFeed('timeline', 2)).items as Array<{ id: string }>)).toEqual([
-        b.id,
-        a.id,
-      ]);
-      const aggregated = await c.readFeed('aggregated', 3);
+      const b = await http.client.publish(1, { verb: 'pin', object: 11, time: T0 + 1000 });
+      expect(
+        ids((await http.client.readFeed('timeline', 2)).items as Array<{ id: string }>),
+      ).toEqual([b.id, a.id]);
+      const aggregated = await http.client.readFeed('aggregated', 3);
       expect(aggregated.items).toHaveLength(1);
       expect(aggregated.items[0]).toMatchObject({ activityCount: 2, verbs: ['pin'] });
-      expect(await c.followers(1)).toEqual(['2', '3']);
+      expect(await http.client.followers(1)).toEqual(['2', '3']);
 
-      await c.follow(4, 1);
+      await http.client.follow(4, 1);
       expect(
-        ids((await c.readFeed('timeline', 4, { limit: 1 })).items as Array<{ id: string }>),
+        ids(
+          (await http.client.readFeed('timeline', 4, { limit: 1 })).items as Array<{ id: string }>,
+        ),
       ).toEqual([b.id]);
       expect(
-        ids((await c.readFeed('timeline', 4, { idLt: b.id })).items as Array<{ id: string }>),
+        ids(
+          (await http.client.readFeed('timeline', 4, { idLt: b.id })).items as Array<{
+            id: string;
+          }>,
+        ),
       ).toEqual([a.id]);
 
-      await c.unpublish(1, a.id);
-      expect(ids((await c.readFeed('timeline', 3)).items as Array<{ id: string }>)).toEqual([b.id]);
-      await c.unfollow(2, 1);
-      expect((await c.readFeed('timeline', 2)).items).toEqual([]);
-      expect(await c.following(2)).toEqual([]);
+      await http.client.unpublish(1, a.id);
+      expect(
+        ids((await http.client.readFeed('timeline', 3)).items as Array<{ id: string }>),
+      ).toEqual([b.id]);
+      await http.client.unfollow(2, 1);
+      expect((await http.client.readFeed('timeline', 2)).items).toEqual([]);
+      expect(await http.client.following(2)).toEqual([]);
     });
 
     it('filters pages by verb and board and counts them (indexes on this storage)', async () => {
-      await c.follow(22, 21);
+      await http.client.follow(22, 21);
       const published: Array<{ id: string; verb: string; board: string }> = [];
       for (let i = 0; i < 9; i++) {
         const verb = i % 3 === 0 ? 'love' : 'pin';
         const board = i % 2 === 0 ? 'cats' : 'dogs';
-        const { id } = await c.publish(21, {
+        const { id } = await http.client.publish(21, {
           verb,
           object: 500 + i,
           time: T0 + i * 1000,
@@ -72,7 +69,7 @@ for (const target of [...targets(), cachedPostgresTarget()]) {
         published.unshift({ id, verb, board });
       }
       const read = async (page: Record<string, string | number>) =>
-        ids((await c.readFeed('timeline', 22, page)).items);
+        ids((await http.client.readFeed('timeline', 22, page)).items);
       const of = (keep: (a: { verb: string; board: string }) => boolean) =>
         published.filter(keep).map((a) => a.id);
       expect(await read({ verb: 'love' })).toEqual(of((a) => a.verb === 'love'));
@@ -82,44 +79,63 @@ for (const target of [...targets(), cachedPostgresTarget()]) {
       expect(await read({ verb: 'pin', board: 'cats' })).toEqual(
         of((a) => a.verb === 'pin' && a.board === 'cats'),
       );
-      expect((await c.countFeed('timeline', 22)).counts).toEqual({ love: 3, pin: 6 });
-      expect((await c.countFeed('timeline', 22, 'board')).counts).toEqual({ cats: 5, dogs: 4 });
-      await c.unpublish(21, published[0]!.id);
-      expect((await c.countFeed('timeline', 22, 'board')).counts).toEqual({ cats: 4, dogs: 4 });
-      await expect(c.readFeed('timeline', 22, { verb: 'cuddle' })).rejects.toThrow(
+      expect((await http.client.countFeed('timeline', 22)).counts).toEqual({ love: 3, pin: 6 });
+      expect((await http.client.countFeed('timeline', 22, 'board')).counts).toEqual({
+        cats: 5,
+        dogs: 4,
+      });
+      await http.client.unpublish(21, published[0]!.id);
+      expect((await http.client.countFeed('timeline', 22, 'board')).counts).toEqual({
+        cats: 4,
+        dogs: 4,
+      });
+      await expect(http.client.readFeed('timeline', 22, { verb: 'cuddle' })).rejects.toThrow(
         StreamServerError,
       );
     });
 
     it('tracks notifications', async () => {
-      await c.addToFeed('notification', 9, { actor: 1, verb: 'love', object: 5, time: T0 });
-      await c.addToFeed('notification', 9, { actor: 2, verb: 'love', object: 5, time: T0 + 1000 });
-      await c.addToFeed('notification', 9, {
+      await http.client.addToFeed('notification', 9, {
+        actor: 1,
+        verb: 'love',
+        object: 5,
+        time: T0,
+      });
+      await http.client.addToFeed('notification', 9, {
+        actor: 2,
+        verb: 'love',
+        object: 5,
+        time: T0 + 1000,
+      });
+      await http.client.addToFeed('notification', 9, {
         actor: 3,
         verb: 'follow',
         object: 9,
         time: T0 + 2000,
       });
-      const read = await c.readFeed('notification', 9);
+      const read = await http.client.readFeed('notification', 9);
       expect(read).toMatchObject({ unseen: 2, unread: 2 });
       expect(read.items.map((item) => ('actorIds' in item ? item.actorIds : []))).toEqual([
         [3],
         [1, 2],
       ]);
-      expect(await c.markFeed('notification', 9, { ids: [read.items[1]!.id] })).toEqual({
+      expect(await http.client.markFeed('notification', 9, { ids: [read.items[1]!.id] })).toEqual({
         unseen: 1,
         unread: 2,
       });
-      expect(await c.markFeed('notification', 9, { read: true })).toEqual({ unseen: 0, unread: 0 });
+      expect(await http.client.markFeed('notification', 9, { read: true })).toEqual({
+        unseen: 0,
+        unread: 0,
+      });
       expect(
-        (await c.readFeed('notification', 9)).items.every(
+        (await http.client.readFeed('notification', 9)).items.every(
           (item) => 'seen' in item && item.seen && item.read,
         ),
       ).toBe(true);
     });
 
     it('offers the same operations over JSON-RPC', async () => {
-      const rpc = new RpcClient({ baseUrl: server.baseUrl, apiKey: WRITE_KEY });
+      const rpc = new RpcClient({ baseUrl: http.server.baseUrl, apiKey: WRITE_KEY });
       await rpc.call('follow', { userId: 21, targetId: 20 });
       const published = await rpc.call<{ id: string }>('publish', [
         20,
@@ -136,12 +152,12 @@ for (const target of [...targets(), cachedPostgresTarget()]) {
     });
 
     it("keeps tenants' feeds apart, under their own keys", async () => {
-      const other = new StreamClient({ baseUrl: server.baseUrl, apiKey: OTHER_WRITE_KEY });
+      const other = new StreamClient({ baseUrl: http.server.baseUrl, apiKey: OTHER_WRITE_KEY });
       expect((await other.readFeed('timeline', 3)).items).toEqual([]);
       expect(await other.followers(1)).toEqual([]);
       await expect(other.readFeed('timeline', '../acme')).rejects.toBeInstanceOf(StreamServerError);
-      if (server.postgres) {
-        const { pool, schema } = server.postgres;
+      if (http.server.postgres) {
+        const { pool, schema } = http.server.postgres;
         const rows = await postgresContents(pool, schema);
         const count = (table: string) => (rows[table] as unknown[] | undefined)?.length ?? 0;
         expect(count(`${schema}_t_acme.timeline_entries`)).toBeGreaterThan(0);
@@ -157,22 +173,24 @@ for (const target of [...targets(), cachedPostgresTarget()]) {
           ),
         ).toBe(true);
       }
-      if (server.cassandra) {
-        const rows = Object.values(await cassandraContents(server.cassandra, server.prefix)).flat();
-        expect(rows.some((row) => row.includes(`"${server.prefix}acme:feeds:`))).toBe(true);
-        expect(rows.filter((row) => row.includes(`"${server.prefix}other:`))).toEqual([]);
+      if (http.server.cassandra) {
+        const rows = Object.values(
+          await cassandraContents(http.server.cassandra, http.server.prefix),
+        ).flat();
+        expect(rows.some((row) => row.includes(`"${http.server.prefix}acme:feeds:`))).toBe(true);
+        expect(rows.filter((row) => row.includes(`"${http.server.prefix}other:`))).toEqual([]);
       }
-      if (server.redis) {
-        const keys = await keysOf(server.redis, server.prefix);
+      if (http.server.redis) {
+        const keys = await keysOf(http.server.redis, http.server.prefix);
         expect(keys.length).toBeGreaterThan(0);
         expect(
           keys.every(
             (key) =>
-              key.startsWith(`${server.prefix}acme:feeds:`) ||
-              key.startsWith(`${server.prefix}acme:graph:`) ||
+              key.startsWith(`${http.server.prefix}acme:feeds:`) ||
+              key.startsWith(`${http.server.prefix}acme:graph:`) ||
               // the feed cache: the other tenant's empty feed read above, cached as complete
               (target.name === 'postgres + redis cache' &&
-                key.startsWith(`${server.prefix}other:feeds:`) &&
+                key.startsWith(`${http.server.prefix}other:feeds:`) &&
                 key.endsWith(':cached')),
           ),
         ).toBe(true);

@@ -5,11 +5,12 @@ import { Cluster, Redis } from 'ioredis';
 import type pg from 'pg';
 import { cassandraStorage } from '@sf/storage-cassandra';
 import type { CassandraStorage } from '@sf/storage-cassandra';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { StreamClient } from '../../src/client.js';
 import type { StorageConfig } from '../../src/config.js';
 import type { RedisClient } from '../../src/items/redis-store.js';
-import { testConfig } from '../../src/test-config.js';
+import { WRITE_KEY, testConfig } from '../../src/test-config.js';
 import { dropSchemas, postgresUrl, testPool, uniqueSchema } from './postgres.js';
 
 export interface Target {
@@ -208,6 +209,41 @@ export async function startServer(
         await dropSchemas(postgres.pool, [postgres.schema]);
         await postgres.pool.end();
       }
+    },
+  };
+}
+
+export interface SuiteServer {
+  /** The server of the describe block. */
+  readonly server: RunningServer;
+  /** A REST client of it with the test tenant's write key. */
+  readonly client: StreamClient;
+}
+
+/**
+ * The set-up of the HTTP tests: a server on the target for the whole describe block (started
+ * before its tests, stopped after them) and a REST client with the write key. Call it inside
+ * `describe`.
+ */
+export function serverPerSuite(target: Target): SuiteServer {
+  let running: { server: RunningServer; client: StreamClient } | undefined;
+  beforeAll(async () => {
+    const server = await startServer(target);
+    running = { server, client: new StreamClient({ baseUrl: server.baseUrl, apiKey: WRITE_KEY }) };
+  });
+  afterAll(async () => {
+    await running?.server.stop();
+  });
+  const current = () => {
+    if (!running) throw new Error('serverPerSuite: the server exists only while the tests run');
+    return running;
+  };
+  return {
+    get server() {
+      return current().server;
+    },
+    get client() {
+      return current().client;
     },
   };
 }
