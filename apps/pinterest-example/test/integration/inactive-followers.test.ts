@@ -5,7 +5,7 @@ import type { Runtime } from '../../src/runtime.js';
 import { buildApp } from '../../src/server.js';
 import { cookieOf, form, pinIds } from '../app-harness.js';
 import type { Cookies } from '../app-harness.js';
-import { SHARED_MODES, startWorker, stopWorker } from './modes.js';
+import { SHARED_MODES, finishModeRun, startWorker } from './modes.js';
 import type { ModeSetup, WorkerProcess } from './modes.js';
 
 const INACTIVE_MS = 1500;
@@ -31,14 +31,7 @@ describe.each(SHARED_MODES)('inactive followers: $label', (mode) => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    const code = await stopWorker(worker);
-    if (runtime) {
-      await runtime.reset();
-      await runtime.close();
-    }
-    await setup?.finish();
-    expect(code).toBe(0);
+    expect(await finishModeRun({ setup, runtime, app, worker })).toBe(0);
   });
 
   const get = (url: string, cookies: Cookies) => app.inject({ method: 'GET', url, cookies });
