@@ -16,7 +16,7 @@ import {
   switchTo,
 } from './browser.js';
 import { actAs } from '../corrupt-records.js';
-import { SHARED_MODES, startWorker, stopWorker } from './modes.js';
+import { SHARED_MODES, finishModeRun, startWorker } from './modes.js';
 import type { ModeSetup, WorkerProcess } from './modes.js';
 
 /**
@@ -52,14 +52,7 @@ describe.each(SHARED_MODES)('browser: $label', (mode) => {
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    const code = await stopWorker(worker);
-    if (runtime) {
-      await runtime.reset();
-      await runtime.close();
-    }
-    await setup?.finish();
-    expect(code).toBe(0);
+    expect(await finishModeRun({ setup, runtime, app, worker })).toBe(0);
   });
 
   it('A follows B, B pins (fanned out by the worker process), A sees it; B gets a live badge', async () => {

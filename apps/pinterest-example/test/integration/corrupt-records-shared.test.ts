@@ -5,7 +5,7 @@ import { createRuntime } from '../../src/runtime.js';
 import type { Runtime } from '../../src/runtime.js';
 import { actAs, appWithLog, buildScenario, expectPagesSkipCorrupt } from '../corrupt-records.js';
 import type { Scenario } from '../corrupt-records.js';
-import { SHARED_MODES } from './modes.js';
+import { SHARED_MODES, finishModeRun } from './modes.js';
 import type { ModeSetup, SharedMode } from './modes.js';
 
 /**
@@ -74,12 +74,7 @@ describe.each(SHARED_MODES)('corrupt records: $label', (mode) => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    if (runtime) {
-      await runtime.reset();
-      await runtime.close();
-    }
-    await setup?.finish();
+    await finishModeRun({ setup, runtime, app });
   });
 
   it('skips and reports a pin whose createdAt is no date, a corrupt user, and worse', async () => {

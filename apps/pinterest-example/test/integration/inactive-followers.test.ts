@@ -7,7 +7,7 @@ import { USER_COOKIE, buildApp } from '../../src/server.js';
 import { cookieOf, form, pinIds } from '../app-harness.js';
 import type { Cookies } from '../app-harness.js';
 import { openEventStream } from '../event-stream.js';
-import { SHARED_MODES, cassandraModes, startWorker, stopWorker } from './modes.js';
+import { SHARED_MODES, cassandraModes, finishModeRun, startWorker } from './modes.js';
 import type { ModeSetup, WorkerProcess } from './modes.js';
 
 const INACTIVE_MS = 1500;
@@ -37,14 +37,7 @@ describe.each([...SHARED_MODES, ...cassandraModes()])('inactive followers: $labe
   });
 
   afterAll(async () => {
-    await app?.close();
-    const code = await stopWorker(worker);
-    if (runtime) {
-      await runtime.reset();
-      await runtime.close();
-    }
-    await setup?.finish();
-    expect(code).toBe(0);
+    expect(await finishModeRun({ setup, runtime, app, worker })).toBe(0);
   });
 
   const get = (url: string, cookies: Cookies) => app.inject({ method: 'GET', url, cookies });

@@ -316,3 +316,25 @@ export async function stopWorker(worker: WorkerProcess | undefined): Promise<num
   clearTimeout(timer);
   return code;
 }
+
+/**
+ * The end of a shared-mode test file, in order: closes the app, stops the worker, empties and
+ * closes the runtime, then the mode deletes and checks what it keeps. A part a failed
+ * `beforeAll` did not start is passed over. Resolves with the worker's exit code (null without
+ * a worker).
+ */
+export async function finishModeRun(parts: {
+  setup: ModeSetup | undefined;
+  runtime: Runtime | undefined;
+  app: { close(): Promise<unknown> } | undefined;
+  worker?: WorkerProcess | undefined;
+}): Promise<number | null> {
+  await parts.app?.close();
+  const code = await stopWorker(parts.worker);
+  if (parts.runtime) {
+    await parts.runtime.reset();
+    await parts.runtime.close();
+  }
+  await parts.setup?.finish();
+  return code;
+}

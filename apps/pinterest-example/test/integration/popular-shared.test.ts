@@ -7,7 +7,7 @@ import type { Runtime } from '../../src/runtime.js';
 import type { Pin } from '../../src/store.js';
 import { pinIds } from '../app-harness.js';
 import { actAs, appWithLog } from '../corrupt-records.js';
-import { SHARED_MODES } from './modes.js';
+import { SHARED_MODES, finishModeRun } from './modes.js';
 import type { ModeSetup } from './modes.js';
 
 /**
@@ -26,12 +26,7 @@ describe.each(SHARED_MODES)('the popular tab: $label', (mode) => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    if (runtime) {
-      await runtime.reset();
-      await runtime.close();
-    }
-    await setup?.finish();
+    await finishModeRun({ setup, runtime, app });
   });
 
   it('ranks by loves then recency; pages stay stable while pins are loved and added', async () => {
