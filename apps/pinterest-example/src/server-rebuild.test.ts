@@ -1,40 +1,32 @@
 // A returning inactive user in memory mode: the rebuild runs in the background of the web
 // process, and its end is pushed on the user's event stream (`event: feed-ready`).
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieOf, form, pinIds } from '../test/app-harness.js';
-import type { Cookies } from '../test/app-harness.js';
+import { cookieOf, form, pinIds, startGatedMemoryApp } from '../test/app-harness.js';
+import type { Cookies, GatedMemoryApp } from '../test/app-harness.js';
 import { openEventStream } from '../test/event-stream.js';
-import { createRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
-import { USER_COOKIE, buildApp } from './server.js';
+import { USER_COOKIE } from './server.js';
 
 const INACTIVE_MS = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('feed rebuilds pushed live (memory mode, SF_INACTIVE_MS)', () => {
+  let gated: GatedMemoryApp;
   let runtime: Runtime;
   let app: FastifyInstance;
   let base: string;
-  /** While set, the rebuild's lookup of whom the user follows waits for it: the test decides when the rebuild ends. */
-  let gate: Promise<void> | undefined;
 
   beforeAll(async () => {
-    runtime = await createRuntime({ storage: 'memory', inactiveAfterMs: INACTIVE_MS });
-    const followingIds = runtime.store.followingIds.bind(runtime.store);
-    runtime.store.followingIds = async (userId) => {
-      await gate;
-      return followingIds(userId);
-    };
-    app = await buildApp({ runtime, cookieSecret: 'rebuild push secret for tests' });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    gated = await startGatedMemoryApp({
+      inactiveAfterMs: INACTIVE_MS,
+      cookieSecret: 'rebuild push secret for tests',
+    });
+    ({ runtime, app, baseUrl: base } = gated);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await runtime?.close();
+    await gated?.close();
   });
 
   const get = (url: string, cookies: Cookies) => app.inject({ method: 'GET', url, cookies });
@@ -71,14 +63,12 @@ describe('feed rebuilds pushed live (memory mode, SF_INACTIVE_MS)', () => {
     try {
       await awayStream.next('counts');
       await authorStream.next('counts');
-      let release!: () => void;
-      gate = new Promise<void>((resolve) => (release = resolve));
+      const release = gated.hold();
       const back = await get('/', away.cookies);
       expect(back.body).toContain('data-testid="feed-preparing"');
       expect((await get('/feed-status', away.cookies)).json()).toEqual({ status: 'rebuilding' });
       await sleep(100);
       expect(awayStream.seen).not.toContain('feed-ready'); // not before it ended
-      gate = undefined;
       release();
       expect(JSON.parse(await awayStream.next('feed-ready'))).toEqual({ status: 'ready' });
       expect((await get('/feed-status', away.cookies)).json()).toEqual({ status: 'ready' });

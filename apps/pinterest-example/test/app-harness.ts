@@ -131,3 +131,53 @@ export function useSeededApp(): SeededApp {
   };
   return harness;
 }
+
+/**
+ * A memory-mode app (`inactiveAfterMs` set) listening on a free port, whose feed rebuilds wait
+ * while a `hold()` is in effect: the test decides when a rebuild ends (the rebuild's lookup of
+ * whom the user follows waits for the returned release).
+ */
+export interface GatedMemoryApp {
+  runtime: Runtime;
+  app: FastifyInstance;
+  baseUrl: string;
+  /** Makes rebuilds that start from now on wait; call the returned function to let them end. */
+  hold(): () => void;
+  close(): Promise<void>;
+}
+
+export async function startGatedMemoryApp(options: {
+  inactiveAfterMs: number;
+  cookieSecret: string;
+}): Promise<GatedMemoryApp> {
+  let gate: Promise<void> | undefined;
+  const runtime = await createRuntime({
+    storage: 'memory',
+    inactiveAfterMs: options.inactiveAfterMs,
+  });
+  const followingIds = runtime.store.followingIds.bind(runtime.store);
+  runtime.store.followingIds = async (userId) => {
+    await gate;
+    return followingIds(userId);
+  };
+  const app = await buildApp({ runtime, cookieSecret: options.cookieSecret });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  return {
+    runtime,
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    hold() {
+      let release!: () => void;
+      gate = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        gate = undefined;
+        release();
+      };
+    },
+    async close() {
+      await app.close();
+      await runtime.close();
+    },
+  };
+}

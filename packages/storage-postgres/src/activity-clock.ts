@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from '@sf/activity';
-import { decodeRebuildEvent, encodeRebuildEvent } from '@sf/feeds/backend';
+import { encodeRebuildEvent, subscribeRebuildEvents } from '@sf/feeds/backend';
 import type { ActivityClockStorage, RebuildFinishedEvent, RebuildState } from '@sf/feeds/backend';
 import type { PostgresContext } from './context.js';
 import type { CountsListener } from './counts-listener.js';
@@ -113,23 +112,13 @@ export class PostgresActivityClock implements ActivityClockStorage {
     );
   }
 
-  async subscribe(listener: (event: RebuildFinishedEvent) => void): Promise<() => Promise<void>> {
-    if (typeof listener !== 'function') {
-      throw new InvalidArgumentError('subscribe takes a listener function', {
-        path: 'listener',
-        value: listener,
-      });
-    }
-    if (!this.#listener) {
-      throw new InvalidArgumentError(
-        'this PostgreSQL storage was created with countsChannel: null, so rebuild events are not published',
-        { path: 'postgresStorage.countsChannel', value: null },
-      );
-    }
-    return this.#listener.listen('activityClock.subscribe', (payload) => {
-      const event = decodeRebuildEvent(payload);
-      if (event?.clock === this.#name) listener(event);
-    });
+  subscribe(listener: (event: RebuildFinishedEvent) => void): Promise<() => Promise<void>> {
+    return subscribeRebuildEvents(
+      this.#name,
+      this.#listener,
+      { storage: 'PostgreSQL', option: 'postgresStorage.countsChannel' },
+      listener,
+    );
   }
 
   async rebuildStatus(

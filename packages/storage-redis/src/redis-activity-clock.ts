@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from '@sf/activity';
-import { decodeRebuildEvent, encodeRebuildEvent } from '@sf/feeds/backend';
+import { encodeRebuildEvent, subscribeRebuildEvents } from '@sf/feeds/backend';
 import type { ActivityClockStorage, RebuildFinishedEvent, RebuildState } from '@sf/feeds/backend';
 import { RedisConfigurationError } from './errors.js';
 import type { CountsSubscriber } from './redis-marker-storage.js';
@@ -165,23 +164,13 @@ export class RedisActivityClock implements ActivityClockStorage {
     );
   }
 
-  async subscribe(listener: (event: RebuildFinishedEvent) => void): Promise<() => Promise<void>> {
-    if (typeof listener !== 'function') {
-      throw new InvalidArgumentError('subscribe takes a listener function', {
-        path: 'listener',
-        value: listener,
-      });
-    }
-    if (!this.#subscriber) {
-      throw new InvalidArgumentError(
-        'this Redis storage was created with countsChannel: null, so rebuild events are not published',
-        { path: 'redisStorage.countsChannel', value: null },
-      );
-    }
-    return this.#subscriber.listen('activityClock.subscribe', (message) => {
-      const event = decodeRebuildEvent(message);
-      if (event?.clock === this.#name) listener(event);
-    });
+  subscribe(listener: (event: RebuildFinishedEvent) => void): Promise<() => Promise<void>> {
+    return subscribeRebuildEvents(
+      this.#name,
+      this.#subscriber,
+      { storage: 'Redis', option: 'redisStorage.countsChannel' },
+      listener,
+    );
   }
 
   async rebuildStatus(

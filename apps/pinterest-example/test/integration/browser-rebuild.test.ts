@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/runtime.js';
 import type { Runtime } from '../../src/runtime.js';
 import { USER_COOKIE, buildApp } from '../../src/server.js';
-import { cookieOf, form } from '../app-harness.js';
-import type { Cookies } from '../app-harness.js';
+import { cookieOf, form, startGatedMemoryApp } from '../app-harness.js';
+import type { Cookies, GatedMemoryApp } from '../app-harness.js';
 import { launchChromium, screenshotDir } from './browser.js';
 import { SHARED_MODES, startWorker, stopWorker } from './modes.js';
 import type { ModeSetup, WorkerProcess } from './modes.js';
@@ -62,43 +62,31 @@ function client(app: FastifyInstance, runtime: Runtime) {
 
 /** Memory mode: the rebuild runs in the web process's background queue; its end is pushed. */
 describe("browser: a returning reader's feed fills in live (memory)", () => {
-  let runtime: Runtime;
-  let app: FastifyInstance;
+  let gated: GatedMemoryApp;
   let browser: Browser;
-  let baseUrl: string;
-  /** While set, the rebuild's lookup of whom the reader follows waits: the test ends it. */
-  let gate: Promise<void> | undefined;
 
   beforeAll(async () => {
-    runtime = await createRuntime({ storage: 'memory', inactiveAfterMs: INACTIVE_MS });
-    const followingIds = runtime.store.followingIds.bind(runtime.store);
-    runtime.store.followingIds = async (userId) => {
-      await gate;
-      return followingIds(userId);
-    };
-    app = await buildApp({ runtime, cookieSecret: 'browser rebuild secret' });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    gated = await startGatedMemoryApp({
+      inactiveAfterMs: INACTIVE_MS,
+      cookieSecret: 'browser rebuild secret',
+    });
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await runtime?.close();
+    await gated?.close();
   });
 
   it('shows "being prepared", then the pin appears and the banner goes, pushed, no polling', async () => {
-    const { pin, away } = await client(app, runtime).arrange('Mem');
-    let release!: () => void;
-    gate = new Promise<void>((resolve) => (release = resolve));
-    const watched = await openHomeWatched(browser, baseUrl, away.cookies[USER_COOKIE]!);
+    const { pin, away } = await client(gated.app, gated.runtime).arrange('Mem');
+    const release = gated.hold();
+    const watched = await openHomeWatched(browser, gated.baseUrl, away.cookies[USER_COOKIE]!);
     await expectLiveFill(
       watched,
       pin,
       async () => {
         await sleep(500); // a stream that polled would have asked by now
-        gate = undefined;
         release();
       },
       screenshotDir('memory'),

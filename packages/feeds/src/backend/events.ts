@@ -93,6 +93,41 @@ export function decodeRebuildEvent(message: string): RebuildFinishedEvent | null
   return null;
 }
 
+/** A shared backend's channel of events (its counts subscriber), as a rebuild subscription needs it. */
+export interface EventChannel {
+  /** Hears every message of the channel; resolves to the unsubscribe. */
+  listen(operation: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
+}
+
+/**
+ * `ActivityClockStorage.subscribe` of a shared backend: checks the listener, refuses when the
+ * backend publishes no events (`channel` null: `disabledBy` names the storage and the option),
+ * and hands the listener the rebuild-finished events of clock `clock` heard on `channel`.
+ */
+export async function subscribeRebuildEvents(
+  clock: string,
+  channel: EventChannel | null,
+  disabledBy: { storage: string; option: string },
+  listener: (event: RebuildFinishedEvent) => void,
+): Promise<() => Promise<void>> {
+  if (typeof listener !== 'function') {
+    throw new InvalidArgumentError('subscribe takes a listener function', {
+      path: 'listener',
+      value: listener,
+    });
+  }
+  if (channel === null) {
+    throw new InvalidArgumentError(
+      `this ${disabledBy.storage} storage was created with countsChannel: null, so rebuild events are not published`,
+      { path: disabledBy.option, value: null },
+    );
+  }
+  return channel.listen('activityClock.subscribe', (message) => {
+    const event = decodeRebuildEvent(message);
+    if (event?.clock === clock) listener(event);
+  });
+}
+
 /**
  * In-process listeners of rebuild-finished events (memory, Cassandra, and the local side of
  * shared backends): a listener that throws does not stop the others.

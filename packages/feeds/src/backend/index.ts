@@ -49,8 +49,9 @@ export {
   decodeRebuildEvent,
   encodeMarkerEvent,
   encodeRebuildEvent,
+  subscribeRebuildEvents,
 } from './events.js';
-export type { MarkerEventMessage, RebuildEventMessage } from './events.js';
+export type { EventChannel, MarkerEventMessage, RebuildEventMessage } from './events.js';
 export { KeyedMutex } from './keyed-mutex.js';
 export { applyMarkerUpdate } from './marker-update.js';
 export { activitiesById, checkActivityConflict } from './activity-conflicts.js';
