@@ -47,6 +47,7 @@ import type {
   UpdateActivityOptions,
 } from './manager-options.js';
 import { rankedMergedFeed, readMergedFeed } from './read-feed.js';
+import type { ReadFeedContext } from './read-feed.js';
 import { activeAudiences, resolveInactiveFollowers, staleFeeds } from './inactive-followers.js';
 import type {
   FanoutAudience,
@@ -503,6 +504,17 @@ export class Manager<
     return { status: running.has(id) ? 'rebuilding' : 'ready' };
   }
 
+  /** What `readFeed` and `rankedFeed` merge pulled authors with. */
+  #mergeContext(): ReadFeedContext {
+    return {
+      feed: (name) => this.#feed(name, 'feedName'),
+      userFeed: this.userFeed,
+      pullFeeds: this.pullFeeds,
+      getPulledAuthorIds: this.#getPulledAuthorIds,
+      metrics: this.metrics,
+    };
+  }
+
   /**
    * Reads a page of a reader's flat feed with the activities of the authors the reader pulls
    * (`getPulledAuthorIds`) merged in: newest first, de-duplicated by activity id. The merged feed
@@ -518,18 +530,7 @@ export class Manager<
     feedName: string,
     options: ReadFeedOptions = {},
   ): Promise<Activity[]> {
-    return readMergedFeed(
-      {
-        feed: (name) => this.#feed(name, 'feedName'),
-        userFeed: this.userFeed,
-        pullFeeds: this.pullFeeds,
-        getPulledAuthorIds: this.#getPulledAuthorIds,
-        metrics: this.metrics,
-      },
-      readerId,
-      feedName,
-      options,
-    );
+    return readMergedFeed(this.#mergeContext(), readerId, feedName, options);
   }
 
   /**
@@ -543,18 +544,6 @@ export class Manager<
     ranking: string,
     options: { filter?: FeedFilter } = {},
   ): RankedFeed {
-    return rankedMergedFeed(
-      {
-        feed: (name) => this.#feed(name, 'feedName'),
-        userFeed: this.userFeed,
-        pullFeeds: this.pullFeeds,
-        getPulledAuthorIds: this.#getPulledAuthorIds,
-        metrics: this.metrics,
-      },
-      readerId,
-      feedName,
-      ranking,
-      options.filter,
-    );
+    return rankedMergedFeed(this.#mergeContext(), readerId, feedName, ranking, options.filter);
   }
 }

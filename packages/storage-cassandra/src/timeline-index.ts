@@ -40,6 +40,11 @@ export interface IndexStatements {
  * `rebuildIndexes`, and dropped with the feed. Reads of a feed without the marker scan its
  * timeline instead (entries written before the index was declared are never missed).
  */
+/** One statement per index row of an entry: `query` takes (feed, dimension, value, id). */
+function rowStatements(query: string, feedId: string, id: string, pairs: IndexPair[]): Statement[] {
+  return pairs.map((pair) => ({ query, params: [feedId, pair.dimension, pair.value, id] }));
+}
+
 export class TimelineIndexer {
   readonly index: TimelineIndex;
   readonly table: TableHandle;
@@ -133,10 +138,7 @@ export class TimelineIndexer {
     id: string,
     pairs: IndexPair[],
   ): Statement[] {
-    return pairs.map((pair) => ({
-      query: statements.insert,
-      params: [feedId, pair.dimension, pair.value, id],
-    }));
+    return rowStatements(statements.insert, feedId, id, pairs);
   }
 
   deletesOf(
@@ -145,10 +147,7 @@ export class TimelineIndexer {
     id: string,
     pairs: IndexPair[],
   ): Statement[] {
-    return pairs.map((pair) => ({
-      query: statements.deleteRow,
-      params: [feedId, pair.dimension, pair.value, id],
-    }));
+    return rowStatements(statements.deleteRow, feedId, id, pairs);
   }
 
   /** The marker rows of every dimension: the feed's entries are all in the indexes. */

@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BullmqFanoutQueue } from '@sf/manager/bullmq';
-import type { FanoutWorker } from '@sf/manager/bullmq';
 import type { CassandraStorage } from '@sf/storage-cassandra';
 import { configFromEnv } from '../../src/config.js';
 import { createRuntime } from '../../src/runtime.js';
 import type { Runtime } from '../../src/runtime.js';
-import { seed } from '../../src/seed.js';
-import { USER_COOKIE, buildApp } from '../../src/server.js';
+import { USER_COOKIE } from '../../src/server.js';
+import { startCassandraApp } from '../cassandra-app.js';
+import type { CassandraApp } from '../cassandra-app.js';
 
 /**
  * Cassandra mode on three nodes (127.0.0.1-3:9242), set up from the environment as an operator
@@ -22,7 +21,7 @@ describe('Cassandra mode on a 3-node cluster (replication factor 3, QUORUM)', ()
   const run = `${process.pid}_${Date.now().toString(36)}`;
   let runtime: Runtime;
   let app: FastifyInstance;
-  let worker: FanoutWorker;
+  let started: CassandraApp | undefined;
   let feeds: CassandraStorage;
 
   beforeAll(async () => {
@@ -39,22 +38,18 @@ describe('Cassandra mode on a 3-node cluster (replication factor 3, QUORUM)', ()
     });
     runtime = await createRuntime(config);
     feeds = runtime.feeds.normal.storage as unknown as CassandraStorage;
-    const queue = runtime.manager.queue;
-    if (!(queue instanceof BullmqFanoutQueue)) throw new Error('Cassandra mode fans out on BullMQ');
-    worker = queue.createWorker({ concurrency: 4 });
-    await worker.waitUntilReady();
-    await seed(runtime, { users: 8, pins: 24, seed: 3 });
-    app = await buildApp({ runtime, cookieSecret: 'cassandra cluster test secret' });
+    started = await startCassandraApp(runtime, {
+      users: 8,
+      pins: 24,
+      seed: 3,
+      cookieSecret: 'cassandra cluster test secret',
+    });
+    app = started.app;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await worker?.close();
-    if (runtime) {
-      await runtime.reset();
-      await feeds.dropKeyspace();
-      await runtime.close();
-    }
+    if (started) await started.close();
+    else await runtime?.close();
   });
 
   async function actAs(userId: number): Promise<Record<string, string>> {

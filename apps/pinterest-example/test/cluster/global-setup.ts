@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { ensureTestCluster } from '../../../../scripts/cassandra/test-cluster.js';
+import { ensureTestCluster } from '../../../../scripts/cassandra/test-nodes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,7 +8,7 @@ declare module 'vitest' {
   }
 }
 
-/** Makes sure the 3-node cluster answers (see scripts/cassandra/test-cluster.ts); the test drops its own keyspace. */
+/** Makes sure the 3-node cluster answers (see scripts/cassandra/test-nodes.ts); the test drops its own keyspace. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cluster = await ensureTestCluster();
   project.provide('clusterContactPoints', cluster.contactPoints);

@@ -3,12 +3,11 @@ import { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BullmqFanoutQueue } from '@sf/manager/bullmq';
-import type { FanoutWorker } from '@sf/manager/bullmq';
 import { createRuntime } from '../../src/runtime.js';
 import type { Runtime } from '../../src/runtime.js';
-import { seed } from '../../src/seed.js';
-import { USER_COOKIE, buildApp } from '../../src/server.js';
+import { USER_COOKIE } from '../../src/server.js';
+import { startCassandraApp } from '../cassandra-app.js';
+import type { CassandraApp } from '../cassandra-app.js';
 import { REPO_DIR } from './browser.js';
 
 /**
@@ -42,7 +41,7 @@ describe.skipIf(process.env.SF_CASSANDRA === '0')(
     const run = `${process.pid}_${Date.now().toString(36)}`;
     let runtime: Runtime;
     let app: FastifyInstance;
-    let worker: FanoutWorker;
+    let started: CassandraApp | undefined;
 
     beforeAll(async () => {
       if (!process.env.CASSANDRA_CONTACT_POINTS && !(await portOpen(cassandraPort))) {
@@ -71,25 +70,18 @@ describe.skipIf(process.env.SF_CASSANDRA === '0')(
           keyspace: `pinterest_test_${run}`,
         },
       });
-      const queue = runtime.manager.queue;
-      if (!(queue instanceof BullmqFanoutQueue))
-        throw new Error('Cassandra mode should fan out on BullMQ');
-      worker = queue.createWorker({ concurrency: 4 });
-      await worker.waitUntilReady();
-      await seed(runtime, { users: 10, pins: 40, seed: 2 });
-      app = await buildApp({ runtime, cookieSecret: 'cassandra test secret' });
+      started = await startCassandraApp(runtime, {
+        users: 10,
+        pins: 40,
+        seed: 2,
+        cookieSecret: 'cassandra test secret',
+      });
+      app = started.app;
     });
 
     afterAll(async () => {
-      await app?.close();
-      await worker?.close();
-      if (runtime) {
-        await runtime.reset();
-        await (
-          runtime.feeds.normal.storage as unknown as { dropKeyspace(): Promise<void> }
-        ).dropKeyspace();
-        await runtime.close();
-      }
+      if (started) await started.close();
+      else await runtime?.close();
     });
 
     async function actAs(userId: number): Promise<Record<string, string>> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { ensureTestCluster } from '../../../../scripts/cassandra/test-cluster.js';
+import { ensureTestCluster } from '../../../../scripts/cassandra/test-nodes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,7 +13,7 @@ declare module 'vitest' {
   }
 }
 
-/** Makes sure the 3-node cluster answers (see scripts/cassandra/test-cluster.ts). */
+/** Makes sure the 3-node cluster answers (see scripts/cassandra/test-nodes.ts). */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cluster = await ensureTestCluster();
   const keyspace = `sftest_stream_cluster_${randomBytes(4).toString('hex')}`;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { ensureTestCluster } from '../../../../scripts/cassandra/test-cluster.js';
+import { ensureTestCluster } from '../../../../scripts/cassandra/test-nodes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
